@@ -1,0 +1,52 @@
+/* cfg.h -- typed, line-aware access to libconfig settings: every getter
+ * reports a bad type or value as "file:line: message" in a ts_error. */
+#ifndef TS_CFG_H
+#define TS_CFG_H
+
+#include <libconfig.h>
+
+#include "error.h"
+
+/* Reads path into cfg (already initialised). Returns TS_OK, or TS_EINPUT
+ * with the file, line and libconfig's message (or the open error). */
+int ts_cfg_read(config_t *cfg, const char *path, ts_error *err);
+
+/* Returns the line of setting s, 0 when unknown. */
+int ts_cfg_line(const config_setting_t *s);
+
+/* Fails with "unknown key" (and a "did you mean") for the first member of
+ * group whose name is not in the NULL-terminated list allowed. */
+int ts_cfg_check_keys(const config_setting_t *group, const char *const *allowed,
+                      const char *file, ts_error *err);
+
+/* Stores the number in setting s (int or float) in *out. Fails when s is
+ * not a number or the number is not finite. what names the setting in the
+ * message. */
+int ts_cfg_number(const config_setting_t *s, const char *file, const char *what,
+                  double *out, ts_error *err);
+
+/* Stores the string of s in *out (owned by the config). Fails when s is not
+ * a string or is not valid UTF-8. */
+int ts_cfg_string(const config_setting_t *s, const char *file, const char *what,
+                  const char **out, ts_error *err);
+
+/* Looks up member name of group: when absent stores NULL / leaves *out
+ * untouched and returns TS_OK; otherwise as ts_cfg_string / ts_cfg_number. */
+int ts_cfg_opt_string(const config_setting_t *group, const char *name,
+                      const char *file, const char **out, ts_error *err);
+int ts_cfg_opt_number(const config_setting_t *group, const char *name,
+                      const char *file, double *out, int *present, ts_error *err);
+
+/* Stores an integer setting in *out; fails for non-integers. */
+int ts_cfg_int(const config_setting_t *s, const char *file, const char *what,
+               int *out, ts_error *err);
+
+/* Fails unless s is a group; kind names what was expected. */
+int ts_cfg_expect_group(const config_setting_t *s, const char *file,
+                        const char *what, ts_error *err);
+
+/* Fails unless s is a list or array. */
+int ts_cfg_expect_list(const config_setting_t *s, const char *file,
+                       const char *what, ts_error *err);
+
+#endif

@@ -1,0 +1,559 @@
+/* cli.c -- subcommands validate, score, batch and runs. */
+#include "cli.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pipeline.h"
+#include "report.h"
+#include "scenario.h"
+#include "store.h"
+
+enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_SYSTEM = 3 };
+
+typedef struct cli {
+    FILE *out, *errs;
+    const char *prog;
+} cli;
+
+static const char USAGE[] =
+    "usage: threatscore COMMAND [ARGS]\n"
+    "\n"
+    "Scores threat indicators through a configurable taxonomy.\n"
+    "\n"
+    "commands:\n"
+    "  validate FILE...          check taxonomy and scenario files\n"
+    "  score SCENARIO            score one scenario (or --taxonomy T --data CSV)\n"
+    "  batch SCENARIO_OR_DIR...  score many scenarios into a database\n"
+    "  runs --db FILE            list the runs stored in a database\n"
+    "\n"
+    "Run 'threatscore COMMAND --help' for a command's options.\n";
+
+static const char USAGE_VALIDATE[] =
+    "usage: threatscore validate FILE...\n"
+    "\n"
+    "Checks each taxonomy or scenario file (the kind is recognised by its\n"
+    "keys); a scenario is also scored, so every problem the engine would meet\n"
+    "is reported. Errors are printed as FILE:LINE: MESSAGE; exit status 1 when\n"
+    "any file fails.\n";
+
+static const char USAGE_SCORE[] =
+    "usage: threatscore score SCENARIO [options]\n"
+    "       threatscore score --taxonomy T.cfg --data D.csv [options]\n"
+    "\n"
+    "Scores one scenario and prints the result.\n"
+    "\n"
+    "options:\n"
+    "  --db FILE              also store the run in this SQLite file\n"
+    "  --format table|csv|json  output format (default table); csv is long\n"
+    "                         format, one row per unit x node\n"
+    "  -o FILE                write the output to FILE instead of stdout\n"
+    "  --taxonomy FILE        score a wide CSV against this taxonomy ...\n"
+    "  --data FILE            ... read from this CSV (one row per unit)\n"
+    "  --unit-column COL      CSV column holding unit ids (default: first)\n"
+    "  --name-column COL      CSV column holding unit names (default: none)\n"
+    "  --missing LIST         comma-separated missing-value markers\n"
+    "                         (default: empty, NA, N/A, x; case-insensitive)\n"
+    "  --encoding auto|utf-8|latin1  CSV encoding (default auto: UTF-8, and\n"
+    "                         fields that are not UTF-8 are read as Latin-1)\n";
+
+static const char USAGE_BATCH[] =
+    "usage: threatscore batch SCENARIO_OR_DIR... --db FILE [--quiet]\n"
+    "\n"
+    "Scores every scenario (a directory stands for its *.cfg scenario files,\n"
+    "in name order), stores each run in FILE in its own transaction and\n"
+    "prints each ranking (unless --quiet). A failing scenario is reported and\n"
+    "the others are still stored; exit status 1 when any failed.\n";
+
+static const char USAGE_RUNS[] =
+    "usage: threatscore runs --db FILE [--format table|csv|json]\n"
+    "\n"
+    "Lists the runs stored in FILE with their provenance.\n";
+
+static int print_error(cli *c, const ts_error *err) {
+    char msg[2048];
+    fprintf(c->errs, "%s: %s\n", c->prog, ts_error_format(err, msg, sizeof msg));
+    switch (err->code) {
+    case TS_EINPUT: return EXIT_INPUT;
+    case TS_EUSAGE: return EXIT_USAGE;
+    default: return EXIT_SYSTEM;
+    }
+}
+
+static int usage_error(cli *c, const char *usage, const char *fmt, const char *arg) {
+    fprintf(c->errs, "%s: ", c->prog);
+    fprintf(c->errs, fmt, arg);
+    fprintf(c->errs, "\n\n%s", usage);
+    return EXIT_USAGE;
+}
+
+static int is_help(const char *a) {
+    return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0;
+}
+
+/* Option parsing: "--name value" or "--name=value". Returns the value and
+ * advances *i, or NULL when arg is not this option. Sets *missing when the
+ * option has no value. */
+static const char *opt_value(int argc, char **argv, int *i, const char *name, int *missing) {
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(a, name, n) != 0) return NULL;
+    if (a[n] == '=') return a + n + 1;
+    if (a[n] != '\0') return NULL;
+    if (*i + 1 >= argc) {
+        *missing = 1;
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+/* ---- validate ---------------------------------------------------------- */
+
+static int validate_one(cli *c, const char *path) {
+    ts_error err;
+    ts_error_clear(&err);
+    int kind;
+    if (ts_config_kind(path, &kind, &err)) return print_error(c, &err);
+    if (kind == TS_FILE_TAXONOMY) {
+        ts_taxonomy *t = ts_taxonomy_load(path, &err);
+        if (!t) return print_error(c, &err);
+        fprintf(c->out, "%s: ok (taxonomy '%s': %d nodes, %d indicators)\n", path, t->id, t->n_nodes,
+                t->n_indicators);
+        ts_taxonomy_free(t);
+        return EXIT_OK;
+    }
+    ts_scenario *s = ts_scenario_load(path, &err);
+    if (!s) return print_error(c, &err);
+    ts_result *r = ts_score(s, &err);
+    if (!r) {
+        ts_scenario_free(s);
+        return print_error(c, &err);
+    }
+    size_t cells = (size_t)s->data->n_units * (size_t)s->tax->n_indicators, present = 0;
+    for (size_t k = 0; k < cells; k++) present += s->data->values[k] == s->data->values[k];
+    fprintf(c->out, "%s: ok (scenario '%s': %d units, %d indicators, %zu of %zu values present)\n", path,
+            s->name, s->data->n_units, s->tax->n_indicators, present, cells);
+    ts_result_free(r);
+    ts_scenario_free(s);
+    return EXIT_OK;
+}
+
+static int cmd_validate(cli *c, int argc, char **argv) {
+    if (argc < 2) return usage_error(c, USAGE_VALIDATE, "validate needs at least one %s", "FILE");
+    for (int i = 1; i < argc; i++)
+        if (is_help(argv[i])) {
+            fputs(USAGE_VALIDATE, c->out);
+            return EXIT_OK;
+        }
+    int worst = EXIT_OK;
+    for (int i = 1; i < argc; i++) {
+        int rc = validate_one(c, argv[i]);
+        if (rc > worst) worst = rc;
+    }
+    return worst;
+}
+
+/* ---- score ------------------------------------------------------------- */
+
+typedef struct score_opts {
+    const char *scenario, *db, *out_path, *taxonomy, *data;
+    ts_format format;
+    ts_csv_options csv;
+    char *missing_buf;
+    const char **missing;
+} score_opts;
+
+static void score_opts_free(score_opts *o) {
+    free(o->missing_buf);
+    free(o->missing);
+}
+
+/* Splits a comma-separated marker list; "" entries stand for empty cells. */
+static int parse_missing(score_opts *o, const char *list) {
+    free(o->missing_buf);
+    free(o->missing);
+    o->missing_buf = strdup(list);
+    size_t n = 2;
+    for (const char *p = list; *p; p++) n += *p == ',';
+    o->missing = calloc(n, sizeof *o->missing);
+    if (!o->missing_buf || !o->missing) return -1;
+    size_t k = 0;
+    char *save = o->missing_buf;
+    for (char *p = o->missing_buf;; p++) {
+        if (*p == ',' || *p == '\0') {
+            int end = *p == '\0';
+            *p = '\0';
+            o->missing[k++] = save;
+            save = p + 1;
+            if (end) break;
+        }
+    }
+    o->csv.missing = o->missing;
+    return 0;
+}
+
+static int parse_score_opts(cli *c, int argc, char **argv, score_opts *o) {
+    memset(o, 0, sizeof *o);
+    o->format = TS_FORMAT_TABLE;
+    o->csv.encoding = TS_ENC_AUTO;
+    for (int i = 1; i < argc; i++) {
+        int missing = 0;
+        const char *v;
+        if (is_help(argv[i])) {
+            fputs(USAGE_SCORE, c->out);
+            return -1;
+        } else if ((v = opt_value(argc, argv, &i, "--db", &missing))) {
+            o->db = v;
+        } else if ((v = opt_value(argc, argv, &i, "-o", &missing)) ||
+                   (v = opt_value(argc, argv, &i, "--output", &missing))) {
+            o->out_path = v;
+        } else if ((v = opt_value(argc, argv, &i, "--format", &missing))) {
+            if (ts_format_parse(v, &o->format))
+                return usage_error(c, USAGE_SCORE, "unknown format '%s' (table, csv or json)", v);
+        } else if ((v = opt_value(argc, argv, &i, "--taxonomy", &missing))) {
+            o->taxonomy = v;
+        } else if ((v = opt_value(argc, argv, &i, "--data", &missing))) {
+            o->data = v;
+        } else if ((v = opt_value(argc, argv, &i, "--unit-column", &missing))) {
+            o->csv.unit_column = v;
+        } else if ((v = opt_value(argc, argv, &i, "--name-column", &missing))) {
+            o->csv.name_column = v;
+        } else if ((v = opt_value(argc, argv, &i, "--missing", &missing))) {
+            if (parse_missing(o, v)) {
+                fprintf(c->errs, "%s: out of memory\n", c->prog);
+                return EXIT_SYSTEM;
+            }
+        } else if ((v = opt_value(argc, argv, &i, "--encoding", &missing))) {
+            if (strcmp(v, "auto") == 0) o->csv.encoding = TS_ENC_AUTO;
+            else if (strcmp(v, "utf-8") == 0 || strcmp(v, "utf8") == 0) o->csv.encoding = TS_ENC_UTF8;
+            else if (strcmp(v, "latin1") == 0 || strcmp(v, "latin-1") == 0 || strcmp(v, "iso-8859-1") == 0)
+                o->csv.encoding = TS_ENC_LATIN1;
+            else return usage_error(c, USAGE_SCORE, "unknown encoding '%s' (auto, utf-8 or latin1)", v);
+        } else if (missing) {
+            return usage_error(c, USAGE_SCORE, "option %s needs a value", argv[i]);
+        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            return usage_error(c, USAGE_SCORE, "unknown option '%s'", argv[i]);
+        } else if (!o->scenario) {
+            o->scenario = argv[i];
+        } else {
+            return usage_error(c, USAGE_SCORE, "unexpected argument '%s'", argv[i]);
+        }
+    }
+    if (o->scenario && (o->taxonomy || o->data))
+        return usage_error(c, USAGE_SCORE, "give a scenario or --taxonomy with --data, not both%s", "");
+    if (!o->scenario && !(o->taxonomy && o->data))
+        return usage_error(c, USAGE_SCORE, "score needs a SCENARIO, or --taxonomy and --data%s", "");
+    if (o->scenario && (o->csv.unit_column || o->csv.name_column || o->csv.missing))
+        return usage_error(c, USAGE_SCORE, "CSV options need --taxonomy and --data%s", "");
+    return 0;
+}
+
+/* Opens the output: stdout, or a temporary file beside path that is renamed
+ * over it on success, so a failed run never leaves a partial file. */
+static FILE *open_output(cli *c, const char *path, char *tmp, size_t n) {
+    if (!path) return c->out;
+    snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f) fprintf(c->errs, "%s: %s: cannot write: %s\n", c->prog, path, strerror(errno));
+    return f;
+}
+
+static int close_output(cli *c, FILE *f, const char *path, const char *tmp, int ok) {
+    if (!path) return fflush(f) == 0 || !ok ? EXIT_OK : EXIT_SYSTEM;
+    int failed = fclose(f) != 0;
+    if (ok && !failed && rename(tmp, path) == 0) return EXIT_OK;
+    if (ok) fprintf(c->errs, "%s: %s: cannot write: %s\n", c->prog, path, strerror(errno));
+    remove(tmp);
+    return EXIT_SYSTEM;
+}
+
+/* Loads, scores, optionally stores and reports one scenario. */
+static int score_and_store(cli *c, ts_scenario *s, const char *db, ts_format fmt, const char *out_path) {
+    ts_error err;
+    ts_error_clear(&err);
+    ts_result *r = ts_score(s, &err);
+    if (!r) return print_error(c, &err);
+    char tmp[1100];
+    FILE *f = open_output(c, out_path, tmp, sizeof tmp);
+    if (!f) {
+        ts_result_free(r);
+        return EXIT_SYSTEM;
+    }
+    long long run_id = 0;
+    int rc = EXIT_OK;
+    if (db) {
+        ts_store *st;
+        if (ts_store_open(db, &st, &err) || ts_store_save(st, s, r, &run_id, &err)) rc = print_error(c, &err);
+        ts_store_close(st);
+    }
+    if (rc == EXIT_OK && ts_report_write(f, fmt, s, r, run_id, &err)) rc = print_error(c, &err);
+    int crc = close_output(c, f, out_path, tmp, rc == EXIT_OK);
+    ts_result_free(r);
+    return rc != EXIT_OK ? rc : crc;
+}
+
+static int cmd_score(cli *c, int argc, char **argv) {
+    score_opts o;
+    int rc = parse_score_opts(c, argc, argv, &o);
+    if (rc != 0) {
+        score_opts_free(&o);
+        return rc < 0 ? EXIT_OK : rc;
+    }
+    ts_error err;
+    ts_error_clear(&err);
+    ts_scenario *s = o.scenario ? ts_scenario_load(o.scenario, &err)
+                                : ts_scenario_from_csv(o.taxonomy, o.data, &o.csv, &err);
+    if (!s) rc = print_error(c, &err);
+    else rc = score_and_store(c, s, o.db, o.format, o.out_path);
+    ts_scenario_free(s);
+    score_opts_free(&o);
+    return rc;
+}
+
+/* ---- batch ------------------------------------------------------------- */
+
+static int has_cfg_suffix(const char *name) {
+    size_t n = strlen(name);
+    return n > 4 && strcmp(name + n - 4, ".cfg") == 0;
+}
+
+static int cmp_str(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Appends the scenario files named by arg (a file, or a directory's *.cfg
+ * files that are scenarios) to *list. Returns 0 or an exit status. */
+static int collect(cli *c, const char *arg, char ***list, int *n) {
+    struct stat sb;
+    if (stat(arg, &sb) != 0) {
+        fprintf(c->errs, "%s: %s: %s\n", c->prog, arg, strerror(errno));
+        return EXIT_INPUT;
+    }
+    char **found = NULL;
+    int m = 0;
+    if (S_ISDIR(sb.st_mode)) {
+        DIR *dir = opendir(arg);
+        if (!dir) {
+            fprintf(c->errs, "%s: %s: %s\n", c->prog, arg, strerror(errno));
+            return EXIT_INPUT;
+        }
+        struct dirent *e;
+        while ((e = readdir(dir))) {
+            if (!has_cfg_suffix(e->d_name)) continue;
+            char **q = realloc(found, (size_t)(m + 1) * sizeof *q);
+            size_t len = strlen(arg) + strlen(e->d_name) + 2;
+            char *path = malloc(len);
+            if (!q || !path) {
+                free(path);
+                free(q ? q : found);
+                closedir(dir);
+                fprintf(c->errs, "%s: out of memory\n", c->prog);
+                return EXIT_SYSTEM;
+            }
+            found = q;
+            snprintf(path, len, "%s/%s", arg, e->d_name);
+            found[m++] = path;
+        }
+        closedir(dir);
+        qsort(found, (size_t)m, sizeof *found, cmp_str);
+    } else {
+        found = malloc(sizeof *found);
+        if (!found || !(found[0] = strdup(arg))) {
+            free(found);
+            fprintf(c->errs, "%s: out of memory\n", c->prog);
+            return EXIT_SYSTEM;
+        }
+        m = 1;
+    }
+    char **q = realloc(*list, (size_t)(*n + m + 1) * sizeof *q);
+    if (!q) {
+        for (int i = 0; i < m; i++) free(found[i]);
+        free(found);
+        fprintf(c->errs, "%s: out of memory\n", c->prog);
+        return EXIT_SYSTEM;
+    }
+    *list = q;
+    memcpy(*list + *n, found, (size_t)m * sizeof *found);
+    *n += m;
+    free(found);
+    return EXIT_OK;
+}
+
+static int cmd_batch(cli *c, int argc, char **argv) {
+    const char *db = NULL;
+    int quiet = 0;
+    char **files = NULL;
+    int n = 0, rc = EXIT_OK;
+    for (int i = 1; i < argc && rc == EXIT_OK; i++) {
+        int missing = 0;
+        const char *v;
+        if (is_help(argv[i])) {
+            fputs(USAGE_BATCH, c->out);
+            goto done;
+        } else if ((v = opt_value(argc, argv, &i, "--db", &missing))) {
+            db = v;
+        } else if (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0) {
+            quiet = 1;
+        } else if (missing) {
+            rc = usage_error(c, USAGE_BATCH, "option %s needs a value", argv[i]);
+        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            rc = usage_error(c, USAGE_BATCH, "unknown option '%s'", argv[i]);
+        } else {
+            rc = collect(c, argv[i], &files, &n);
+        }
+    }
+    if (rc == EXIT_OK && !db) rc = usage_error(c, USAGE_BATCH, "batch needs --db %s", "FILE");
+    if (rc == EXIT_OK && n == 0) rc = usage_error(c, USAGE_BATCH, "batch needs at least one %s", "SCENARIO");
+    if (rc != EXIT_OK) goto done;
+    int failed = 0, stored = 0, worst = EXIT_OK;
+    for (int i = 0; i < n; i++) {
+        ts_error err;
+        ts_error_clear(&err);
+        int kind;
+        if (ts_config_kind(files[i], &kind, &err) == TS_OK && kind != TS_FILE_SCENARIO) continue;
+        ts_scenario *s = ts_scenario_load(files[i], &err);
+        int one = s ? score_and_store(c, s, db, TS_FORMAT_TABLE, quiet ? "/dev/null" : NULL) : print_error(c, &err);
+        ts_scenario_free(s);
+        if (one == EXIT_OK) stored++;
+        else failed++;
+        if (one > worst) worst = one;
+        if (!quiet && i + 1 < n) fputc('\n', c->out);
+    }
+    fprintf(c->errs, "%s: batch: %d run%s stored in %s, %d failed\n", c->prog, stored, stored == 1 ? "" : "s",
+            db, failed);
+    rc = worst;
+done:
+    for (int i = 0; i < n; i++) free(files[i]);
+    free(files);
+    return rc;
+}
+
+/* ---- runs -------------------------------------------------------------- */
+
+typedef struct runs_ctx {
+    FILE *out;
+    ts_format fmt;
+    int count;
+    ts_buf b;
+} runs_ctx;
+
+static int print_run(const ts_run_info *run, void *vctx) {
+    runs_ctx *x = vctx;
+    ts_buf *b = &x->b;
+    if (x->fmt == TS_FORMAT_TABLE) {
+        ts_buf_printf(b, "%5lld  %-24s  %-27s  %-14s  %5d %5d  %.12s  %.12s  %.12s  %s\n", run->id, run->scenario,
+                      run->created_at, run->taxonomy_id, run->n_units, run->n_indicators, run->taxonomy_sha256,
+                      run->scenario_sha256, run->data_sha256, run->engine_version);
+    } else if (x->fmt == TS_FORMAT_CSV) {
+        ts_buf_printf(b, "%lld,", run->id);
+        const char *fields[] = {run->scenario, run->created_at, run->taxonomy_id, run->scenario_path,
+                                run->taxonomy_path, run->data_path, run->scenario_sha256,
+                                run->taxonomy_sha256, run->data_sha256, run->engine_version};
+        for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
+            ts_csv_field(b, fields[i]);
+            ts_buf_puts(b, ",");
+        }
+        ts_buf_printf(b, "%d,%d\n", run->n_units, run->n_indicators);
+    } else {
+        ts_buf_printf(b, "%s{\"id\":%lld,\"scenario\":", x->count ? ",\n" : "\n", run->id);
+        ts_buf_json_string(b, run->scenario);
+        const char *keys[] = {"created_at", "taxonomy", "scenario_path", "taxonomy_path", "data_path",
+                              "scenario_sha256", "taxonomy_sha256", "data_sha256", "engine_version"};
+        const char *vals[] = {run->created_at, run->taxonomy_id, run->scenario_path, run->taxonomy_path,
+                              run->data_path, run->scenario_sha256, run->taxonomy_sha256, run->data_sha256,
+                              run->engine_version};
+        for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+            ts_buf_printf(b, ",\"%s\":", keys[i]);
+            ts_buf_json_string(b, vals[i]);
+        }
+        ts_buf_printf(b, ",\"n_units\":%d,\"n_indicators\":%d}", run->n_units, run->n_indicators);
+    }
+    x->count++;
+    if (b->len > 1 << 16) {
+        fwrite(b->data, 1, b->len, x->out);
+        b->len = 0;
+    }
+    return 0;
+}
+
+static int cmd_runs(cli *c, int argc, char **argv) {
+    const char *db = NULL;
+    runs_ctx x = {c->out, TS_FORMAT_TABLE, 0, {0}};
+    for (int i = 1; i < argc; i++) {
+        int missing = 0;
+        const char *v;
+        if (is_help(argv[i])) {
+            fputs(USAGE_RUNS, c->out);
+            return EXIT_OK;
+        } else if ((v = opt_value(argc, argv, &i, "--db", &missing))) {
+            db = v;
+        } else if ((v = opt_value(argc, argv, &i, "--format", &missing))) {
+            if (ts_format_parse(v, &x.fmt))
+                return usage_error(c, USAGE_RUNS, "unknown format '%s' (table, csv or json)", v);
+        } else if (missing) {
+            return usage_error(c, USAGE_RUNS, "option %s needs a value", argv[i]);
+        } else {
+            return usage_error(c, USAGE_RUNS, "unexpected argument '%s'", argv[i]);
+        }
+    }
+    if (!db) return usage_error(c, USAGE_RUNS, "runs needs --db %s", "FILE");
+    if (access(db, F_OK) != 0) {
+        fprintf(c->errs, "%s: %s: %s\n", c->prog, db, strerror(errno));
+        return EXIT_INPUT;
+    }
+    ts_error err;
+    ts_error_clear(&err);
+    ts_store *st;
+    if (ts_store_open(db, &st, &err)) return print_error(c, &err);
+    if (x.fmt == TS_FORMAT_TABLE)
+        ts_buf_printf(&x.b, "%5s  %-24s  %-27s  %-14s  %5s %5s  %-12s  %-12s  %-12s  %s\n", "id", "scenario",
+                      "created_at", "taxonomy", "units", "inds", "taxonomy_sha", "scenario_sha", "data_sha",
+                      "engine");
+    else if (x.fmt == TS_FORMAT_CSV)
+        ts_buf_puts(&x.b, "id,scenario,created_at,taxonomy,scenario_path,taxonomy_path,data_path,"
+                          "scenario_sha256,taxonomy_sha256,data_sha256,engine_version,n_units,n_indicators\n");
+    else
+        ts_buf_puts(&x.b, "[");
+    int rc = ts_store_list_runs(st, print_run, &x, &err) ? print_error(c, &err) : EXIT_OK;
+    if (x.fmt == TS_FORMAT_JSON) ts_buf_puts(&x.b, "\n]\n");
+    if (rc == EXIT_OK && x.b.len) fwrite(x.b.data, 1, x.b.len, c->out);
+    ts_buf_free(&x.b);
+    ts_store_close(st);
+    return rc;
+}
+
+int ts_cli_main(int argc, char **argv, FILE *out, FILE *errs) {
+    cli c = {out, errs, "threatscore"};
+    if (argc < 2) {
+        fputs(USAGE, errs);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (is_help(cmd) || strcmp(cmd, "help") == 0) {
+        if (argc > 2 && strcmp(cmd, "help") == 0) {
+            char help[] = "--help";
+            char *help_argv[] = {argv[0], argv[2], help, NULL};
+            return ts_cli_main(3, help_argv, out, errs);
+        }
+        fputs(USAGE, out);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        fprintf(out, "threatscore %s\n", TS_VERSION);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "validate") == 0) return cmd_validate(&c, argc - 1, argv + 1);
+    if (strcmp(cmd, "score") == 0) return cmd_score(&c, argc - 1, argv + 1);
+    if (strcmp(cmd, "batch") == 0) return cmd_batch(&c, argc - 1, argv + 1);
+    if (strcmp(cmd, "runs") == 0) return cmd_runs(&c, argc - 1, argv + 1);
+    static const char *const commands[] = {"validate", "score", "batch", "runs", "help"};
+    const char *hint = ts_suggest(cmd, commands, sizeof commands / sizeof *commands);
+    if (hint) fprintf(errs, "threatscore: unknown command '%s' (did you mean '%s'?)\n\n", cmd, hint);
+    else fprintf(errs, "threatscore: unknown command '%s'\n\n", cmd);
+    fputs(USAGE, errs);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,59 @@
+/* dataset.c -- the units x indicators matrix and its provenance. */
+#include "dataset.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sha256.h"
+
+ts_dataset *ts_dataset_new(int n_units, int n_indicators, int with_prov) {
+    ts_dataset *d = calloc(1, sizeof *d);
+    if (!d) return NULL;
+    size_t cells = (size_t)n_units * (size_t)n_indicators;
+    d->n_units = n_units;
+    d->n_indicators = n_indicators;
+    d->arena = ts_arena_new();
+    d->unit_id = calloc((size_t)n_units + 1, sizeof *d->unit_id);
+    d->unit_name = calloc((size_t)n_units + 1, sizeof *d->unit_name);
+    d->values = malloc((cells + 1) * sizeof *d->values);
+    d->prov = with_prov ? calloc(cells + 1, sizeof *d->prov) : NULL;
+    d->unit_line = with_prov ? NULL : calloc((size_t)n_units + 1, sizeof *d->unit_line);
+    if (!d->arena || !d->unit_id || !d->unit_name || !d->values || (with_prov ? !d->prov : !d->unit_line)) {
+        ts_dataset_free(d);
+        return NULL;
+    }
+    for (size_t c = 0; c < cells; c++) d->values[c] = NAN;
+    return d;
+}
+
+void ts_dataset_free(ts_dataset *d) {
+    if (!d) return;
+    ts_arena_free(d->arena);
+    free(d->unit_id);
+    free(d->unit_name);
+    free(d->values);
+    free(d->prov);
+    free(d->unit_line);
+    free(d);
+}
+
+int ts_dataset_find_unit(const ts_dataset *d, const char *id) {
+    for (int u = 0; u < d->n_units; u++)
+        if (d->unit_id[u] && strcmp(d->unit_id[u], id) == 0) return u;
+    return -1;
+}
+
+void ts_dataset_hash(const ts_dataset *d, char hex[65]) {
+    ts_sha256 h;
+    ts_sha256_init(&h);
+    for (int u = 0; u < d->n_units; u++)
+        ts_sha256_update(&h, d->unit_id[u], strlen(d->unit_id[u]) + 1);
+    size_t cells = (size_t)d->n_units * (size_t)d->n_indicators;
+    for (size_t c = 0; c < cells; c++) {
+        /* every NaN hashes alike, whatever its payload */
+        double v = isnan(d->values[c]) ? NAN : d->values[c];
+        ts_sha256_update(&h, &v, sizeof v);
+    }
+    ts_sha256_final_hex(&h, hex);
+}

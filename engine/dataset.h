@@ -1,0 +1,63 @@
+/* dataset.h -- units x indicators values with the provenance of each value
+ * (source, year, estimate flag, where it was read). NaN means missing. */
+#ifndef TS_DATASET_H
+#define TS_DATASET_H
+
+#include "error.h"
+#include "util.h"
+
+enum { TS_VALUE_ESTIMATE = 1 };
+
+/* A sourced observation that disagrees with the value in use. */
+typedef struct ts_observation {
+    double value;
+    int year;
+    const char *source;
+} ts_observation;
+
+/* Where a value came from. Strings are owned by the dataset's arena. */
+typedef struct ts_provenance {
+    const char *source;   /* NULL when the input gave none */
+    const char *note;     /* reasoning for an estimate, choice among sources */
+    const char *file;     /* file and line it was read from */
+    int line;
+    int year;             /* 0 when unknown */
+    unsigned flags;       /* TS_VALUE_* */
+    int n_alternatives;
+    const ts_observation *alternatives;
+} ts_provenance;
+
+typedef struct ts_dataset {
+    ts_arena *arena;
+    int n_units, n_indicators;
+    const char **unit_id, **unit_name;
+    double *values;          /* values[i * n_units + u], indicator-major */
+    ts_provenance *prov;     /* same layout; NULL for CSV input, whose
+                                values share their file and have a line
+                                per unit in unit_line */
+    int *unit_line;          /* CSV line of each unit, or NULL */
+    const char *file;        /* CSV file, or NULL */
+} ts_dataset;
+
+/* Returns a dataset of n_units x n_indicators, all missing, with unit ids
+ * and names unset and per-value provenance when with_prov; NULL when out of
+ * memory. */
+ts_dataset *ts_dataset_new(int n_units, int n_indicators, int with_prov);
+
+/* Frees the dataset. NULL is allowed. */
+void ts_dataset_free(ts_dataset *d);
+
+/* Returns the index of unit id, or -1. Linear: unit counts are small where
+ * this is called per lookup (config files); CSV import keeps its own map. */
+int ts_dataset_find_unit(const ts_dataset *d, const char *id);
+
+/* Returns the value of indicator i for unit u (NaN when missing). */
+static inline double ts_dataset_get(const ts_dataset *d, int i, int u) {
+    return d->values[(size_t)i * (size_t)d->n_units + (size_t)u];
+}
+
+/* Writes the SHA-256 of the data actually scored (unit ids, then every
+ * value's bytes, indicator-major) as hex into hex[65]. */
+void ts_dataset_hash(const ts_dataset *d, char hex[65]);
+
+#endif

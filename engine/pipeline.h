@@ -1,0 +1,43 @@
+/* pipeline.h -- scoring one scenario: transform and normalise every
+ * indicator, aggregate up the tree, rank and measure coverage. */
+#ifndef TS_PIPELINE_H
+#define TS_PIPELINE_H
+
+#include "error.h"
+#include "scenario.h"
+
+/* The scores of one run. Matrices are node-major: [k * n_units + u]. */
+typedef struct ts_result {
+    int n_units, n_nodes, n_indicators;
+    double *transformed; /* [i * n_units + u]: raw value after the transform */
+    double *normalised;  /* [i * n_units + u]: oriented, higher = more risk */
+    double *score;       /* NaN when the unit has no data under the node */
+    int *rank;           /* 1 = highest risk, ties share the lowest; 0 = none */
+    double *coverage;    /* share of the node's indicators with a value */
+} ts_result;
+
+/* Scores scenario s. Returns a new result, or NULL with err filled:
+ * TS_EINPUT for data the methods cannot take (a constant indicator under
+ * min-max, a log of a non-positive value, a negative value under a
+ * geometric mean), naming the file and line; TS_ESYSTEM when out of
+ * memory. */
+ts_result *ts_score(const ts_scenario *s, ts_error *err);
+
+/* Frees the result. NULL is allowed. */
+void ts_result_free(ts_result *r);
+
+static inline double ts_result_score(const ts_result *r, int k, int u) {
+    return r->score[(size_t)k * (size_t)r->n_units + (size_t)u];
+}
+static inline int ts_result_rank(const ts_result *r, int k, int u) {
+    return r->rank[(size_t)k * (size_t)r->n_units + (size_t)u];
+}
+static inline double ts_result_coverage(const ts_result *r, int k, int u) {
+    return r->coverage[(size_t)k * (size_t)r->n_units + (size_t)u];
+}
+
+/* Returns where the value of indicator i for unit u was read, for error
+ * messages: its file and line in *file / *line. */
+void ts_value_origin(const ts_scenario *s, int i, int u, const char **file, int *line);
+
+#endif

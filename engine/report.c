@@ -1,0 +1,250 @@
+/* report.c -- ranking table, long-format CSV and JSON writers. */
+#include "report.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int ts_format_parse(const char *name, ts_format *out) {
+    if (strcmp(name, "table") == 0) *out = TS_FORMAT_TABLE;
+    else if (strcmp(name, "csv") == 0) *out = TS_FORMAT_CSV;
+    else if (strcmp(name, "json") == 0) *out = TS_FORMAT_JSON;
+    else return -1;
+    return 0;
+}
+
+void ts_csv_field(ts_buf *b, const char *s) {
+    size_t n = strlen(s);
+    int quote = n > 0 && (s[0] == ' ' || s[n - 1] == ' ');
+    for (size_t i = 0; i < n && !quote; i++)
+        quote = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
+    if (!quote) {
+        ts_buf_append(b, s, n);
+        return;
+    }
+    ts_buf_append(b, "\"", 1);
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"') ts_buf_append(b, "\"", 1);
+        ts_buf_append(b, s + i, 1);
+    }
+    ts_buf_append(b, "\"", 1);
+}
+
+/* Writes and clears b; returns TS_OK or TS_ESYSTEM. */
+static int flush(FILE *f, ts_buf *b, ts_error *err) {
+    if (b->oom) return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    if (b->len && fwrite(b->data, 1, b->len, f) != b->len)
+        return ts_fail(err, TS_ESYSTEM, NULL, 0, "write failed");
+    b->len = 0;
+    return TS_OK;
+}
+
+/* Copies s into out (size n) with control characters replaced, so names
+ * from input files cannot move the terminal's cursor. */
+static const char *printable(const char *s, char *out, size_t n) {
+    size_t k = 0;
+    for (; *s && k + 1 < n; s++) out[k++] = ((unsigned char)*s < 0x20 || *s == 0x7F) ? ' ' : *s;
+    out[k] = '\0';
+    return out;
+}
+
+static void fmt_score(ts_buf *b, double x, int width) {
+    if (isnan(x)) ts_buf_printf(b, " %*s", width, "-");
+    else ts_buf_printf(b, " %*.2f", width, x);
+}
+
+typedef struct ranked {
+    int rank, u;
+} ranked;
+
+static int cmp_ranked(const void *a, const void *b) {
+    const ranked *x = a, *y = b;
+    unsigned rx = (unsigned)x->rank - 1u, ry = (unsigned)y->rank - 1u; /* 0 (unranked) sorts last */
+    if (rx != ry) return rx < ry ? -1 : 1;
+    return (x->u > y->u) - (x->u < y->u);
+}
+
+/* Sorts the n unit indices in order by their rank (0 = unranked, last).
+ * Returns 0, or -1 when out of memory. */
+static int sort_by_rank(int *order, int n, const int *rank) {
+    ranked *tmp = malloc(((size_t)n + 1) * sizeof *tmp);
+    if (!tmp) return -1;
+    for (int i = 0; i < n; i++) tmp[i] = (ranked){rank[order[i]], order[i]};
+    qsort(tmp, (size_t)n, sizeof *tmp, cmp_ranked);
+    for (int i = 0; i < n; i++) order[i] = tmp[i].u;
+    free(tmp);
+    return 0;
+}
+
+static int write_table(FILE *f, const ts_scenario *s, const ts_result *r, long long run_id,
+                       ts_error *err) {
+    const ts_taxonomy *t = s->tax;
+    const ts_dataset *d = s->data;
+    int root = ts_taxonomy_root(t), n = d->n_units;
+    const ts_node *rn = &t->nodes[root];
+    int *order = malloc(((size_t)n + 1) * sizeof *order);
+    if (!order) return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    /* units by rank at the index; unranked last; ties in input order */
+    for (int u = 0; u < n; u++) order[u] = u;
+    int m = n;
+    if (sort_by_rank(order, n, r->rank + (size_t)root * (size_t)n) != 0) {
+        free(order);
+        return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    }
+    ts_buf b = {0};
+    char name[256];
+    ts_buf_printf(&b, "%s", printable(s->name, name, sizeof name));
+    if (run_id > 0) ts_buf_printf(&b, " (run %lld)", run_id);
+    ts_buf_printf(&b, ": %s, %d units, %d indicators, scale %g-%g\n",
+                  printable(t->name, name, sizeof name), n, t->n_indicators, t->scale_min, t->scale_max);
+    int name_w = 4;
+    for (int u = 0; u < n; u++) {
+        int len = (int)strlen(d->unit_name[u]);
+        if (len > name_w) name_w = len > 24 ? 24 : len;
+    }
+    ts_buf_printf(&b, "%4s  %-8s %-*s %7s  %-10s %6s", "rank", "unit", name_w, "name", rn->id, "class", "cover");
+    for (int c = 0; c < rn->n_children; c++) {
+        const char *id = t->nodes[t->children[rn->first_child + c]].id;
+        ts_buf_printf(&b, " %*.*s", (int)(strlen(id) > 10 ? 10 : (strlen(id) < 7 ? 7 : strlen(id))),
+                      10, id);
+    }
+    ts_buf_puts(&b, "\n");
+    for (int j = 0; j < m; j++) {
+        int u = order[j], rank = ts_result_rank(r, root, u);
+        double score = ts_result_score(r, root, u);
+        const char *cls = ts_taxonomy_class(t, root, score);
+        char rank_s[16];
+        snprintf(rank_s, sizeof rank_s, rank ? "%d" : "-", rank);
+        ts_buf_printf(&b, "%4s  %-8s %-*.*s", rank_s, d->unit_id[u], name_w, name_w,
+                      printable(d->unit_name[u], name, sizeof name));
+        fmt_score(&b, score, 7);
+        ts_buf_printf(&b, "  %-10s %5.0f%%", cls ? printable(cls, name, sizeof name) : "-",
+                      100 * ts_result_coverage(r, root, u));
+        for (int c = 0; c < rn->n_children; c++) {
+            int child = t->children[rn->first_child + c];
+            size_t len = strlen(t->nodes[child].id);
+            fmt_score(&b, ts_result_score(r, child, u), (int)(len > 10 ? 10 : (len < 7 ? 7 : len)));
+        }
+        ts_buf_puts(&b, "\n");
+    }
+    free(order);
+    int rc = flush(f, &b, err);
+    ts_buf_free(&b);
+    return rc;
+}
+
+static int write_csv(FILE *f, const ts_scenario *s, const ts_result *r, ts_error *err) {
+    const ts_taxonomy *t = s->tax;
+    const ts_dataset *d = s->data;
+    int *order = malloc((size_t)t->n_nodes * sizeof *order);
+    if (!order) return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    ts_taxonomy_preorder(t, order);
+    ts_buf b = {0};
+    int rc = TS_OK;
+    ts_buf_puts(&b, "unit,unit_name,node,node_name,parent,depth,score,rank,class,coverage\n");
+    char num[40];
+    for (int u = 0; u < d->n_units && rc == TS_OK; u++) {
+        for (int j = 0; j < t->n_nodes; j++) {
+            int k = order[j];
+            const ts_node *nd = &t->nodes[k];
+            double score = ts_result_score(r, k, u);
+            const char *cls = ts_taxonomy_class(t, k, score);
+            ts_csv_field(&b, d->unit_id[u]);
+            ts_buf_puts(&b, ",");
+            ts_csv_field(&b, d->unit_name[u]);
+            ts_buf_puts(&b, ",");
+            ts_csv_field(&b, nd->id);
+            ts_buf_puts(&b, ",");
+            ts_csv_field(&b, nd->name);
+            ts_buf_printf(&b, ",%s,%d,", nd->parent >= 0 ? t->nodes[nd->parent].id : "", nd->depth);
+            ts_buf_puts(&b, ts_fmt_double(num, sizeof num, score));
+            int rank = ts_result_rank(r, k, u);
+            if (rank) ts_buf_printf(&b, ",%d,", rank);
+            else ts_buf_puts(&b, ",,");
+            ts_csv_field(&b, cls ? cls : "");
+            ts_buf_printf(&b, ",%s\n", ts_fmt_double(num, sizeof num, ts_result_coverage(r, k, u)));
+        }
+        if (b.len > 1 << 16) rc = flush(f, &b, err);
+    }
+    if (rc == TS_OK) rc = flush(f, &b, err);
+    ts_buf_free(&b);
+    free(order);
+    return rc;
+}
+
+static int write_json(FILE *f, const ts_scenario *s, const ts_result *r, long long run_id,
+                      ts_error *err) {
+    const ts_taxonomy *t = s->tax;
+    const ts_dataset *d = s->data;
+    int *order = malloc((size_t)t->n_nodes * sizeof *order);
+    if (!order) return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    ts_taxonomy_preorder(t, order);
+    ts_buf b = {0};
+    int rc = TS_OK;
+    ts_buf_puts(&b, "{\"scenario\":");
+    ts_buf_json_string(&b, s->name);
+    ts_buf_puts(&b, ",\"taxonomy\":");
+    ts_buf_json_string(&b, t->id);
+    if (run_id > 0) ts_buf_printf(&b, ",\"run_id\":%lld", run_id);
+    ts_buf_puts(&b, ",\"units\":[");
+    for (int u = 0; u < d->n_units; u++) {
+        ts_buf_puts(&b, u ? ",{\"id\":" : "{\"id\":");
+        ts_buf_json_string(&b, d->unit_id[u]);
+        ts_buf_puts(&b, ",\"name\":");
+        ts_buf_json_string(&b, d->unit_name[u]);
+        ts_buf_puts(&b, "}");
+    }
+    ts_buf_puts(&b, "],\"nodes\":[");
+    for (int j = 0; j < t->n_nodes; j++) {
+        const ts_node *nd = &t->nodes[order[j]];
+        ts_buf_puts(&b, j ? ",{\"id\":" : "{\"id\":");
+        ts_buf_json_string(&b, nd->id);
+        ts_buf_puts(&b, ",\"name\":");
+        ts_buf_json_string(&b, nd->name);
+        ts_buf_puts(&b, ",\"parent\":");
+        if (nd->parent >= 0) ts_buf_json_string(&b, t->nodes[nd->parent].id);
+        else ts_buf_puts(&b, "null");
+        ts_buf_printf(&b, ",\"depth\":%d,\"indicator\":%s}", nd->depth, nd->indicator >= 0 ? "true" : "false");
+    }
+    ts_buf_puts(&b, "],\"scores\":[");
+    int first = 1;
+    for (int u = 0; u < d->n_units && rc == TS_OK; u++) {
+        for (int j = 0; j < t->n_nodes; j++) {
+            int k = order[j];
+            double score = ts_result_score(r, k, u);
+            const char *cls = ts_taxonomy_class(t, k, score);
+            int rank = ts_result_rank(r, k, u);
+            ts_buf_puts(&b, first ? "\n{\"unit\":" : ",\n{\"unit\":");
+            first = 0;
+            ts_buf_json_string(&b, d->unit_id[u]);
+            ts_buf_puts(&b, ",\"node\":");
+            ts_buf_json_string(&b, t->nodes[k].id);
+            ts_buf_puts(&b, ",\"score\":");
+            ts_buf_json_number(&b, score);
+            if (rank) ts_buf_printf(&b, ",\"rank\":%d", rank);
+            else ts_buf_puts(&b, ",\"rank\":null");
+            ts_buf_puts(&b, ",\"class\":");
+            if (cls) ts_buf_json_string(&b, cls);
+            else ts_buf_puts(&b, "null");
+            ts_buf_puts(&b, ",\"coverage\":");
+            ts_buf_json_number(&b, ts_result_coverage(r, k, u));
+            ts_buf_puts(&b, "}");
+        }
+        if (b.len > 1 << 16) rc = flush(f, &b, err);
+    }
+    ts_buf_puts(&b, "\n]}\n");
+    if (rc == TS_OK) rc = flush(f, &b, err);
+    ts_buf_free(&b);
+    free(order);
+    return rc;
+}
+
+int ts_report_write(FILE *f, ts_format fmt, const ts_scenario *s, const ts_result *r,
+                    long long run_id, ts_error *err) {
+    switch (fmt) {
+    case TS_FORMAT_TABLE: return write_table(f, s, r, run_id, err);
+    case TS_FORMAT_CSV: return write_csv(f, s, r, err);
+    case TS_FORMAT_JSON: return write_json(f, s, r, run_id, err);
+    }
+    return TS_OK;
+}

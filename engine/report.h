@@ -1,0 +1,25 @@
+/* report.h -- writing a run's scores as a ranking table, long CSV or JSON. */
+#ifndef TS_REPORT_H
+#define TS_REPORT_H
+
+#include <stdio.h>
+
+#include "pipeline.h"
+#include "scenario.h"
+
+typedef enum { TS_FORMAT_TABLE, TS_FORMAT_CSV, TS_FORMAT_JSON } ts_format;
+
+/* Parses "table", "csv" or "json". Returns 0, or -1 for another name. */
+int ts_format_parse(const char *name, ts_format *out);
+
+/* Writes the scores of r for scenario s to f in format fmt; run_id > 0 is
+ * shown as the run's id in the database. Returns TS_OK, or TS_ESYSTEM with
+ * err filled when writing fails or memory runs out. */
+int ts_report_write(FILE *f, ts_format fmt, const ts_scenario *s, const ts_result *r,
+                    long long run_id, ts_error *err);
+
+/* Appends field s to b as a CSV field, quoted when it holds a comma, a
+ * quote, a newline or leading/trailing space. */
+void ts_csv_field(ts_buf *b, const char *s);
+
+#endif

@@ -1,0 +1,418 @@
+/* scenario.c -- reading scenario files: units, sourced values, weight and
+ * method overrides; and building a scenario from a taxonomy plus a CSV. */
+#include "scenario.h"
+
+#include <errno.h>
+#include <libconfig.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg.h"
+#include "csv.h"
+#include "sha256.h"
+
+static const char *const SCENARIO_KEYS[] = {"name", "description", "taxonomy", "units", "data",
+                                            "weights", "country_weights", "method",
+                                            "node_methods", NULL};
+static const char *const BLOCK_KEYS[] = {"indicator", "year", "source", "note", "estimate",
+                                         "values", NULL};
+static const char *const VALUE_KEYS[] = {"value", "year", "source", "note", "estimate",
+                                         "alternatives", NULL};
+static const char *const METHOD_KEYS[] = {"normalise", "aggregate", NULL};
+
+typedef struct loader {
+    ts_scenario *s;
+    const char *file;
+    ts_error *err;
+} loader;
+
+static int oom(loader *L) {
+    return ts_fail(L->err, TS_ESYSTEM, L->file, 0, "out of memory");
+}
+
+/* Hashes a whole file into hex. Returns TS_OK or TS_EINPUT (unreadable). */
+static int hash_file(const char *path, char hex[65], ts_error *err) {
+    size_t len;
+    char *bytes = ts_read_file(path, &len);
+    if (!bytes) return ts_fail(err, TS_EINPUT, path, 0, "cannot read: %s", strerror(errno));
+    ts_sha256_hex(bytes, len, hex);
+    free(bytes);
+    return TS_OK;
+}
+
+static ts_scenario *scenario_new(ts_error *err) {
+    ts_scenario *s = calloc(1, sizeof *s);
+    if (s && !(s->arena = ts_arena_new())) {
+        free(s);
+        s = NULL;
+    }
+    if (!s) ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    return s;
+}
+
+void ts_scenario_free(ts_scenario *s) {
+    if (!s) return;
+    ts_spec_free(s->spec);
+    ts_dataset_free(s->data);
+    ts_taxonomy_free(s->tax);
+    ts_arena_free(s->arena);
+    free(s);
+}
+
+/* Reports an unknown unit id with a suggestion from the scenario's units. */
+static int unknown_unit(loader *L, const char *id, int line) {
+    const ts_dataset *d = L->s->data;
+    const char *hint = ts_suggest(id, d->unit_id, (size_t)d->n_units);
+    if (hint)
+        return ts_fail(L->err, TS_EINPUT, L->file, line, "unknown country '%s' (did you mean '%s'?)",
+                       id, hint);
+    return ts_fail(L->err, TS_EINPUT, L->file, line, "unknown country '%s' (not in units)", id);
+}
+
+static int parse_units(loader *L, const config_setting_t *units) {
+    if (!units) return ts_fail(L->err, TS_EINPUT, L->file, 0, "scenario has no units");
+    if (ts_cfg_expect_list(units, L->file, "units", L->err)) return TS_EINPUT;
+    int n = config_setting_length(units);
+    if (n == 0) return ts_fail(L->err, TS_EINPUT, L->file, ts_cfg_line(units), "units is empty");
+    ts_dataset *d = ts_dataset_new(n, L->s->tax->n_indicators, 1);
+    if (!d) return oom(L);
+    L->s->data = d;
+    for (int u = 0; u < n; u++) {
+        const config_setting_t *g = config_setting_get_elem(units, (unsigned)u);
+        static const char *const keys[] = {"id", "name", NULL};
+        const char *id, *name;
+        if (ts_cfg_expect_group(g, L->file, "a unit", L->err) ||
+            ts_cfg_check_keys(g, keys, L->file, L->err) ||
+            ts_cfg_opt_string(g, "id", L->file, &id, L->err) ||
+            ts_cfg_opt_string(g, "name", L->file, &name, L->err))
+            return TS_EINPUT;
+        if (!id) return ts_fail(L->err, TS_EINPUT, L->file, ts_cfg_line(g), "a unit needs an id");
+        if (!ts_valid_id(id))
+            return ts_fail(L->err, TS_EINPUT, L->file, ts_cfg_line(g),
+                           "invalid unit id '%s': use a letter then letters, digits, '_' or '-'", id);
+        int dup = ts_dataset_find_unit(d, id);
+        if (dup >= 0)
+            return ts_fail(L->err, TS_EINPUT, L->file, ts_cfg_line(g), "duplicate unit '%s'", id);
+        d->unit_id[u] = ts_arena_strdup(d->arena, id);
+        d->unit_name[u] = ts_arena_strdup(d->arena, name ? name : id);
+        if (!d->unit_id[u] || !d->unit_name[u]) return oom(L);
+    }
+    return TS_OK;
+}
+
+/* Provenance fields shared by data blocks and single values. */
+typedef struct sourced {
+    const char *source, *note;
+    int year, estimate;
+} sourced;
+
+/* Reads year, source, note and estimate from g over the defaults in *io. */
+static int parse_sourced(loader *L, const config_setting_t *g, sourced *io) {
+    const config_setting_t *s;
+    const char *v;
+    if ((s = config_setting_get_member(g, "year"))) {
+        if (ts_cfg_int(s, L->file, "year", &io->year, L->err)) return TS_EINPUT;
+        if (io->year < 1900 || io->year > 2100)
+            return ts_fail(L->err, TS_EINPUT, L->file, ts_cfg_line(s), "year %d is out of range", io->year);
+    }
+    if (ts_cfg_opt_string(g, "source", L->file, &v, L->err)) return TS_EINPUT;
+    if (v) io->source = v;
+    if (ts_cfg_opt_string(g, "note", L->file, &v, L->err)) return TS_EINPUT;
+    if (v) io->note = v;
+    if ((s = config_setting_get_member(g, "estimate"))) {
+        if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+            return ts_fail(L->err, TS_EINPUT, L->file, ts_cfg_line(s), "estimate must be true or false");
+        io->estimate = config_setting_get_bool(s);
+    }
+    return TS_OK;
+}
+
+static int parse_alternatives(loader *L, const config_setting_t *s, ts_provenance *p) {
+    if (ts_cfg_expect_list(s, L->file, "alternatives", L->err)) return TS_EINPUT;
+    int n = config_setting_length(s);
+    ts_observation *obs = ts_arena_alloc(L->s->data->arena, (size_t)(n + 1) * sizeof *obs);
+    if (!obs) return oom(L);
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *g = config_setting_get_elem(s, (unsigned)i);
+        static const char *const keys[] = {"value", "year", "source", NULL};
+        const config_setting_t *v;
+        const char *src;
+        if (ts_cfg_expect_group(g, L->file, "an alternative", L->err) ||
+            ts_cfg_check_keys(g, keys, L->file, L->err))
+            return TS_EINPUT;
+        if (!(v = config_setting_get_member(g, "value")) ||
+            !config_setting_get_member(g, "year") || !config_setting_get_member(g, "source"))
+            return ts_fail(L->err, TS_EINPUT, L->file, ts_cfg_line(g),
+                           "an alternative needs value, year and source");
+        if (ts_cfg_number(v, L->file, "value", &obs[i].value, L->err) ||
+            ts_cfg_int(config_setting_get_member(g, "year"), L->file, "year", &obs[i].year, L->err) ||
+            ts_cfg_opt_string(g, "source", L->file, &src, L->err))
+            return TS_EINPUT;
+        if (!(obs[i].source = ts_arena_strdup(L->s->data->arena, src))) return oom(L);
+    }
+    p->alternatives = obs;
+    p->n_alternatives = n;
+    return TS_OK;
+}
+
+/* Stores one value of indicator i for unit u, keeping the latest year. */
+static int store_value(loader *L, const config_setting_t *vs, int i, int u, const sourced *block) {
+    ts_dataset *d = L->s->data;
+    const char *ind_id = L->s->tax->nodes[L->s->tax->indicator_node[i]].id;
+    sourced sv = *block;
+    const config_setting_t *num = vs;
+    if (config_setting_is_group(vs)) {
+        if (ts_cfg_check_keys(vs, VALUE_KEYS, L->file, L->err) || parse_sourced(L, vs, &sv))
+            return TS_EINPUT;
+        num = config_setting_get_member(vs, "value");
+        if (!num)
+            return ts_fail(L->err, TS_EINPUT, L->file, ts_cfg_line(vs), "value of '%s' for '%s' is missing",
+                           ind_id, d->unit_id[u]);
+    }
+    char what[160];
+    snprintf(what, sizeof what, "value of '%s' for '%s'", ind_id, d->unit_id[u]);
+    double x;
+    if (ts_cfg_number(num, L->file, what, &x, L->err)) return TS_EINPUT;
+    int line = ts_cfg_line(vs);
+    if (!sv.source || !sv.source[0])
+        return ts_fail(L->err, TS_EINPUT, L->file, line, "%s has no source", what);
+    if (sv.year == 0) return ts_fail(L->err, TS_EINPUT, L->file, line, "%s has no year", what);
+    if (sv.estimate && (!sv.note || !sv.note[0]))
+        return ts_fail(L->err, TS_EINPUT, L->file, line, "%s is an estimate without a note giving its reasoning",
+                       what);
+    size_t c = (size_t)i * (size_t)d->n_units + (size_t)u;
+    ts_provenance *p = &d->prov[c];
+    if (p->line) {
+        if (p->year == sv.year)
+            return ts_fail(L->err, TS_EINPUT, L->file, line, "duplicate %s in %d (first on line %d)", what,
+                           sv.year, p->line);
+        if (p->year > sv.year) return TS_OK; /* a later year is already in use */
+    }
+    memset(p, 0, sizeof *p);
+    d->values[c] = x;
+    p->source = ts_arena_strdup(d->arena, sv.source);
+    p->note = ts_arena_strdup(d->arena, sv.note);
+    p->file = L->file;
+    p->line = line;
+    p->year = sv.year;
+    p->flags = sv.estimate ? TS_VALUE_ESTIMATE : 0;
+    if (!p->source || (sv.note && !p->note)) return oom(L);
+    const config_setting_t *alt;
+    if (config_setting_is_group(vs) && (alt = config_setting_get_member(vs, "alternatives")))
+        return parse_alternatives(L, alt, p);
+    return TS_OK;
+}
+
+static int parse_data(loader *L, const config_setting_t *data) {
+    if (!data) return TS_OK;
+    if (ts_cfg_expect_list(data, L->file, "data", L->err)) return TS_EINPUT;
+    const ts_taxonomy *t = L->s->tax;
+    int n = config_setting_length(data);
+    for (int b = 0; b < n; b++) {
+        const config_setting_t *g = config_setting_get_elem(data, (unsigned)b);
+        const char *ind;
+        if (ts_cfg_expect_group(g, L->file, "a data block", L->err) ||
+            ts_cfg_check_keys(g, BLOCK_KEYS, L->file, L->err) ||
+            ts_cfg_opt_string(g, "indicator", L->file, &ind, L->err))
+            return TS_EINPUT;
+        if (!ind) return ts_fail(L->err, TS_EINPUT, L->file, ts_cfg_line(g), "a data block needs an indicator");
+        int k = ts_taxonomy_find(t, ind);
+        if (k < 0 || t->nodes[k].indicator < 0)
+            return ts_taxonomy_unknown(t, "indicator", ind, 1, L->file,
+                                       ts_cfg_line(config_setting_get_member(g, "indicator")), L->err);
+        sourced block = {0};
+        if (parse_sourced(L, g, &block)) return TS_EINPUT;
+        const config_setting_t *values = config_setting_get_member(g, "values");
+        if (!values)
+            return ts_fail(L->err, TS_EINPUT, L->file, ts_cfg_line(g), "data block for '%s' has no values", ind);
+        if (ts_cfg_expect_group(values, L->file, "values", L->err)) return TS_EINPUT;
+        int m = config_setting_length(values);
+        for (int j = 0; j < m; j++) {
+            const config_setting_t *vs = config_setting_get_elem(values, (unsigned)j);
+            int u = ts_dataset_find_unit(L->s->data, config_setting_name(vs));
+            if (u < 0) return unknown_unit(L, config_setting_name(vs), ts_cfg_line(vs));
+            if (store_value(L, vs, t->nodes[k].indicator, u, &block)) return TS_EINPUT;
+        }
+    }
+    return TS_OK;
+}
+
+/* Reads a { node = weight; } group; u < 0 sets the global weights. */
+static int parse_weight_group(loader *L, const config_setting_t *g, int u) {
+    const ts_taxonomy *t = L->s->tax;
+    if (ts_cfg_expect_group(g, L->file, "weights", L->err)) return TS_EINPUT;
+    int n = config_setting_length(g);
+    for (int j = 0; j < n; j++) {
+        const config_setting_t *w = config_setting_get_elem(g, (unsigned)j);
+        const char *id = config_setting_name(w);
+        int k = ts_taxonomy_find(t, id);
+        if (k < 0) return ts_taxonomy_unknown(t, "node", id, 0, L->file, ts_cfg_line(w), L->err);
+        if (k == ts_taxonomy_root(t))
+            return ts_fail(L->err, TS_EINPUT, L->file, ts_cfg_line(w), "the index '%s' has no weight to set", id);
+        double x;
+        char what[120];
+        snprintf(what, sizeof what, "weight of '%s'", id);
+        if (ts_cfg_number(w, L->file, what, &x, L->err)) return TS_EINPUT;
+        if (x < 0) return ts_fail(L->err, TS_EINPUT, L->file, ts_cfg_line(w), "%s is negative (%g)", what, x);
+        if (u < 0)
+            L->s->spec->weight[k] = x;
+        else if (ts_spec_set_unit_weight(L->s->spec, u, k, x))
+            return oom(L);
+    }
+    return TS_OK;
+}
+
+/* Reads a { normalise = ...; aggregate = ...; } group into node k, or into
+ * every node when k < 0. */
+static int parse_method_group(loader *L, const config_setting_t *g, int k) {
+    ts_spec *sp = L->s->spec;
+    const ts_taxonomy *t = L->s->tax;
+    const config_setting_t *s;
+    if (ts_cfg_expect_group(g, L->file, "method", L->err) ||
+        ts_cfg_check_keys(g, METHOD_KEYS, L->file, L->err))
+        return TS_EINPUT;
+    if ((s = config_setting_get_member(g, "aggregate"))) {
+        ts_agg a;
+        if (ts_agg_from_setting(s, L->file, &a, L->err)) return TS_EINPUT;
+        for (int j = 0; j < sp->n_nodes; j++)
+            if (k < 0 || j == k) sp->agg[j] = a;
+    }
+    if ((s = config_setting_get_member(g, "normalise"))) {
+        ts_norm n;
+        if (ts_norm_from_setting(s, L->file, &n, L->err)) return TS_EINPUT;
+        if (!n.has_range) {
+            n.lo = t->scale_min;
+            n.hi = t->scale_max;
+        }
+        for (int j = 0; j < sp->n_nodes; j++)
+            if (k < 0 || j == k) sp->norm[j] = n;
+    }
+    return TS_OK;
+}
+
+static int parse_overrides(loader *L, const config_setting_t *root) {
+    const config_setting_t *s;
+    const ts_taxonomy *t = L->s->tax;
+    if ((s = config_setting_get_member(root, "method")) && parse_method_group(L, s, -1)) return TS_EINPUT;
+    if ((s = config_setting_get_member(root, "node_methods"))) {
+        if (ts_cfg_expect_group(s, L->file, "node_methods", L->err)) return TS_EINPUT;
+        for (int j = 0; j < config_setting_length(s); j++) {
+            const config_setting_t *g = config_setting_get_elem(s, (unsigned)j);
+            int k = ts_taxonomy_find(t, config_setting_name(g));
+            if (k < 0)
+                return ts_taxonomy_unknown(t, "node", config_setting_name(g), 0, L->file, ts_cfg_line(g), L->err);
+            if (parse_method_group(L, g, k)) return TS_EINPUT;
+        }
+    }
+    if ((s = config_setting_get_member(root, "weights")) && parse_weight_group(L, s, -1)) return TS_EINPUT;
+    if ((s = config_setting_get_member(root, "country_weights"))) {
+        if (ts_cfg_expect_group(s, L->file, "country_weights", L->err)) return TS_EINPUT;
+        for (int j = 0; j < config_setting_length(s); j++) {
+            const config_setting_t *g = config_setting_get_elem(s, (unsigned)j);
+            int u = ts_dataset_find_unit(L->s->data, config_setting_name(g));
+            if (u < 0) return unknown_unit(L, config_setting_name(g), ts_cfg_line(g));
+            if (parse_weight_group(L, g, u)) return TS_EINPUT;
+        }
+    }
+    int line = ts_cfg_line(config_setting_get_member(root, "weights"));
+    if (!line) line = ts_cfg_line(config_setting_get_member(root, "country_weights"));
+    return ts_spec_check_weights(L->s->spec, t, L->s->data->unit_id, L->file, line, L->err);
+}
+
+ts_scenario *ts_scenario_load(const char *path, ts_error *err) {
+    config_t cfg;
+    config_init(&cfg);
+    ts_scenario *s = scenario_new(err);
+    loader L = {s, path, err};
+    if (!s) goto fail;
+    if (!(L.file = s->path = ts_arena_strdup(s->arena, path))) goto nomem;
+    if (ts_cfg_read(&cfg, path, err)) goto fail;
+    const config_setting_t *root = config_root_setting(&cfg);
+    if (ts_cfg_check_keys(root, SCENARIO_KEYS, path, err)) goto fail;
+    const char *name, *desc, *tax;
+    if (ts_cfg_opt_string(root, "name", path, &name, err) ||
+        ts_cfg_opt_string(root, "description", path, &desc, err) ||
+        ts_cfg_opt_string(root, "taxonomy", path, &tax, err))
+        goto fail;
+    if (!name || !name[0]) {
+        ts_fail(err, TS_EINPUT, path, 0, "scenario has no name");
+        goto fail;
+    }
+    if (!tax) {
+        ts_fail(err, TS_EINPUT, path, 0, "scenario names no taxonomy (taxonomy = \"FILE\";)");
+        goto fail;
+    }
+    s->name = ts_arena_strdup(s->arena, name);
+    s->description = ts_arena_strdup(s->arena, desc);
+    char *dir = ts_dirname(path);
+    char *tax_path = dir ? ts_path_join(dir, tax) : NULL;
+    free(dir);
+    if (!tax_path) goto nomem;
+    s->taxonomy_path = ts_arena_strdup(s->arena, tax_path);
+    free(tax_path);
+    if (!s->name || !s->taxonomy_path || (desc && !s->description)) goto nomem;
+    s->data_path = s->path;
+    if (hash_file(path, s->scenario_sha256, err)) goto fail;
+    memcpy(s->data_sha256, s->scenario_sha256, sizeof s->data_sha256);
+    if (!(s->tax = ts_taxonomy_load(s->taxonomy_path, err))) {
+        if (err && err->code == TS_EINPUT && !err->file[0]) snprintf(err->file, sizeof err->file, "%s", path);
+        goto fail;
+    }
+    if (hash_file(s->taxonomy_path, s->taxonomy_sha256, err)) goto fail;
+    if (parse_units(&L, config_setting_get_member(root, "units"))) goto fail;
+    if (!(s->spec = ts_spec_from_taxonomy(s->tax, s->data->n_units))) goto nomem;
+    if (parse_data(&L, config_setting_get_member(root, "data"))) goto fail;
+    if (parse_overrides(&L, root)) goto fail;
+    config_destroy(&cfg);
+    return s;
+nomem:
+    ts_fail(err, TS_ESYSTEM, path, 0, "out of memory");
+fail:
+    config_destroy(&cfg);
+    ts_scenario_free(s);
+    return NULL;
+}
+
+ts_scenario *ts_scenario_from_csv(const char *taxonomy_path, const char *csv_path,
+                                  const ts_csv_options *opt, ts_error *err) {
+    ts_scenario *s = scenario_new(err);
+    if (!s) return NULL;
+    const char *base = strrchr(csv_path, '/');
+    s->name = ts_arena_strdup(s->arena, base ? base + 1 : csv_path);
+    s->taxonomy_path = ts_arena_strdup(s->arena, taxonomy_path);
+    s->data_path = ts_arena_strdup(s->arena, csv_path);
+    if (!s->name || !s->taxonomy_path || !s->data_path) {
+        ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+        goto fail;
+    }
+    if (!(s->tax = ts_taxonomy_load(taxonomy_path, err))) goto fail;
+    if (hash_file(taxonomy_path, s->taxonomy_sha256, err)) goto fail;
+    if (!(s->data = ts_csv_read(csv_path, s->tax, opt, s->data_sha256, err))) goto fail;
+    if (!(s->spec = ts_spec_from_taxonomy(s->tax, s->data->n_units))) {
+        ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+        goto fail;
+    }
+    return s;
+fail:
+    ts_scenario_free(s);
+    return NULL;
+}
+
+int ts_config_kind(const char *path, int *kind, ts_error *err) {
+    config_t cfg;
+    config_init(&cfg);
+    int rc = ts_cfg_read(&cfg, path, err);
+    if (rc == TS_OK) {
+        const config_setting_t *root = config_root_setting(&cfg);
+        if (config_setting_get_member(root, "taxonomy"))
+            *kind = TS_FILE_SCENARIO;
+        else if (config_setting_get_member(root, "children"))
+            *kind = TS_FILE_TAXONOMY;
+        else
+            rc = ts_fail(err, TS_EINPUT, path, 0,
+                         "neither a taxonomy (no 'children') nor a scenario (no 'taxonomy')");
+    }
+    config_destroy(&cfg);
+    return rc;
+}

@@ -1,0 +1,57 @@
+/* scenario.h -- one scoring input: a taxonomy, the units' data with its
+ * provenance and the method settings, read from a scenario file or from a
+ * taxonomy plus a wide CSV. */
+#ifndef TS_SCENARIO_H
+#define TS_SCENARIO_H
+
+#include "dataset.h"
+#include "error.h"
+#include "spec.h"
+#include "taxonomy.h"
+
+typedef struct ts_scenario {
+    ts_arena *arena;
+    const char *name, *description;
+    const char *path;            /* scenario file, NULL for CSV input */
+    const char *taxonomy_path;
+    const char *data_path;       /* file the values came from */
+    char scenario_sha256[65];    /* "" for CSV input */
+    char taxonomy_sha256[65];
+    char data_sha256[65];        /* of the data file */
+    ts_taxonomy *tax;
+    ts_dataset *data;
+    ts_spec *spec;
+} ts_scenario;
+
+/* How a wide CSV is read. */
+typedef struct ts_csv_options {
+    const char *unit_column;   /* NULL: the first column */
+    const char *name_column;   /* NULL: none (names = ids) */
+    const char *const *missing; /* NULL-terminated markers of missing values;
+                                   NULL: "", "NA", "N/A", "x" */
+    int encoding;              /* TS_ENC_AUTO, TS_ENC_UTF8, TS_ENC_LATIN1 */
+} ts_csv_options;
+
+enum { TS_ENC_AUTO, TS_ENC_UTF8, TS_ENC_LATIN1 };
+
+/* Reads and validates a scenario file and the taxonomy it names. Returns a
+ * new scenario, or NULL with err filled (file:line for bad input). */
+ts_scenario *ts_scenario_load(const char *path, ts_error *err);
+
+/* Builds a scenario from a taxonomy file and a wide CSV (one row per unit,
+ * indicators in columns named by their id or `column` key). Returns NULL
+ * with err filled on failure. */
+ts_scenario *ts_scenario_from_csv(const char *taxonomy_path, const char *csv_path,
+                                  const ts_csv_options *opt, ts_error *err);
+
+/* Frees the scenario. NULL is allowed. */
+void ts_scenario_free(ts_scenario *s);
+
+/* What a config file holds, judged by its top-level keys. */
+enum { TS_FILE_TAXONOMY = 1, TS_FILE_SCENARIO = 2 };
+
+/* Stores the kind of config file path in *kind. Returns TS_OK, or
+ * TS_EINPUT when it cannot be read or is neither kind. */
+int ts_config_kind(const char *path, int *kind, ts_error *err);
+
+#endif

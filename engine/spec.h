@@ -1,0 +1,51 @@
+/* spec.h -- the method settings one run uses: per-node aggregator,
+ * normaliser and weight, and per-unit weight overrides, resolved from the
+ * taxonomy and the scenario's overrides. */
+#ifndef TS_SPEC_H
+#define TS_SPEC_H
+
+#include "error.h"
+#include "method.h"
+#include "taxonomy.h"
+#include "util.h"
+
+typedef struct ts_spec {
+    int n_nodes, n_units;
+    ts_agg *agg;          /* per node */
+    ts_norm *norm;        /* per node (used by indicators) */
+    double *weight;       /* per node, relative among siblings */
+    double *unit_weight;  /* n_units x n_nodes, NaN = use weight; NULL when none */
+} ts_spec;
+
+/* Returns the taxonomy's own settings for n_units units, or NULL when out
+ * of memory. */
+ts_spec *ts_spec_from_taxonomy(const ts_taxonomy *t, int n_units);
+
+/* Frees the spec. NULL is allowed. */
+void ts_spec_free(ts_spec *s);
+
+/* Sets the weight of node k for unit u, allocating the override table on
+ * first use. Returns TS_OK or TS_ESYSTEM when out of memory. */
+int ts_spec_set_unit_weight(ts_spec *s, int u, int k, double w);
+
+/* Returns the weight of node k for unit u. */
+static inline double ts_spec_weight(const ts_spec *s, int u, int k) {
+    if (s->unit_weight) {
+        double w = s->unit_weight[(size_t)u * (size_t)s->n_nodes + (size_t)k];
+        if (w == w) return w;
+    }
+    return s->weight[k];
+}
+
+/* Checks that no node has children whose weights are all zero, for the
+ * global weights and for every unit. unit_id names units in the message.
+ * Returns TS_OK or TS_EINPUT reporting file:line. */
+int ts_spec_check_weights(const ts_spec *s, const ts_taxonomy *t, const char *const *unit_id,
+                          const char *file, int line, ts_error *err);
+
+/* Appends the spec as a JSON object (scale, then per node: aggregator,
+ * normaliser, transform, direction, goalposts, weight and per-unit weight
+ * overrides) to b. */
+void ts_spec_json(const ts_spec *s, const ts_taxonomy *t, const char *const *unit_id, ts_buf *b);
+
+#endif

@@ -1,0 +1,460 @@
+/* taxonomy.c -- reading, validating and flattening taxonomy files. */
+#include "taxonomy.h"
+
+#include <libconfig.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg.h"
+
+#define MAX_DEPTH 32
+
+/* Per-node settings as written; resolved (inherited) after parsing. */
+typedef struct raw_node {
+    int agg_set, norm_set, classes_set;
+    ts_agg agg;
+    ts_norm norm;
+    int first_class, n_classes;
+} raw_node;
+
+typedef struct parser {
+    ts_taxonomy *t;
+    const char *file;
+    ts_error *err;
+    raw_node *raw;
+    int cap_nodes, cap_raw, cap_children, cap_classes, cap_ind;
+    int n_children; /* entries used in t->children */
+} parser;
+
+static const char *const ROOT_KEYS[] = {"id", "name", "description", "source", "scale",
+                                        "normalise", "aggregate", "classes", "children", NULL};
+static const char *const AGGREGATE_KEYS[] = {"id", "name", "description", "source", "weight",
+                                             "normalise", "aggregate", "classes", "children",
+                                             NULL};
+static const char *const INDICATOR_KEYS[] = {"id", "name", "description", "source", "weight",
+                                             "unit", "direction", "goalposts", "normalise",
+                                             "transform", "column", "classes", NULL};
+
+static int oom(parser *p) {
+    return ts_fail(p->err, TS_ESYSTEM, p->file, 0, "out of memory");
+}
+
+/* Grows *arr (element size sz) so that index n fits. Returns 0 or -1. */
+static int grow(void **arr, int *cap, int n, size_t sz) {
+    if (n < *cap) return 0;
+    int nc = *cap ? *cap * 2 : 16;
+    while (nc <= n) nc *= 2;
+    void *q = realloc(*arr, (size_t)nc * sz);
+    if (!q) return -1;
+    *arr = q;
+    *cap = nc;
+    return 0;
+}
+
+static int cmp_class(const void *a, const void *b) {
+    double x = ((const ts_class *)a)->min, y = ((const ts_class *)b)->min;
+    return (x > y) - (x < y);
+}
+
+/* Parses a `classes` list into t->classes; stores its range. */
+static int parse_classes(parser *p, const config_setting_t *s, int *first, int *count) {
+    ts_taxonomy *t = p->t;
+    if (ts_cfg_expect_list(s, p->file, "classes", p->err)) return TS_EINPUT;
+    int n = config_setting_length(s);
+    if (n == 0) return ts_fail(p->err, TS_EINPUT, p->file, ts_cfg_line(s), "classes is empty");
+    *first = t->n_class_total;
+    int open_lowest = 0;
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *c = config_setting_get_elem(s, (unsigned)i);
+        static const char *const keys[] = {"name", "min", NULL};
+        if (ts_cfg_expect_group(c, p->file, "a class", p->err) ||
+            ts_cfg_check_keys(c, keys, p->file, p->err))
+            return TS_EINPUT;
+        const char *name;
+        double min = -INFINITY;
+        int has_min = 0;
+        if (ts_cfg_opt_string(c, "name", p->file, &name, p->err) ||
+            ts_cfg_opt_number(c, "min", p->file, &min, &has_min, p->err))
+            return TS_EINPUT;
+        if (!name || !name[0])
+            return ts_fail(p->err, TS_EINPUT, p->file, ts_cfg_line(c), "a class needs a name");
+        if (!has_min && open_lowest++)
+            return ts_fail(p->err, TS_EINPUT, p->file, ts_cfg_line(c),
+                           "only the lowest class may omit min");
+        if (grow((void **)&t->classes, &p->cap_classes, t->n_class_total, sizeof(ts_class)))
+            return oom(p);
+        ts_class *cl = &t->classes[t->n_class_total++];
+        cl->name = ts_arena_strdup(t->arena, name);
+        cl->min = min;
+        if (!cl->name) return oom(p);
+    }
+    qsort(t->classes + *first, (size_t)n, sizeof(ts_class), cmp_class);
+    for (int i = 1; i < n; i++)
+        if (t->classes[*first + i].min == t->classes[*first + i - 1].min)
+            return ts_fail(p->err, TS_EINPUT, p->file, ts_cfg_line(s),
+                           "classes '%s' and '%s' have the same min",
+                           t->classes[*first + i - 1].name, t->classes[*first + i].name);
+    *count = n;
+    return TS_OK;
+}
+
+/* Reads a string member into the arena (NULL when absent). */
+static int arena_string(parser *p, const config_setting_t *g, const char *key, const char **out) {
+    const char *v;
+    if (ts_cfg_opt_string(g, key, p->file, &v, p->err)) return TS_EINPUT;
+    *out = NULL;
+    if (v && !(*out = ts_arena_strdup(p->t->arena, v))) return oom(p);
+    return TS_OK;
+}
+
+/* Settings shared by the root, aggregates and indicators. */
+static int parse_common(parser *p, const config_setting_t *g, ts_node *nd, raw_node *raw) {
+    const config_setting_t *s;
+    if (arena_string(p, g, "name", &nd->name) || arena_string(p, g, "description", &nd->description) ||
+        arena_string(p, g, "source", &nd->source))
+        return TS_EINPUT;
+    if (!nd->name) nd->name = nd->id;
+    if ((s = config_setting_get_member(g, "aggregate"))) {
+        if (ts_agg_from_setting(s, p->file, &raw->agg, p->err)) return TS_EINPUT;
+        raw->agg_set = 1;
+    }
+    if ((s = config_setting_get_member(g, "normalise"))) {
+        if (ts_norm_from_setting(s, p->file, &raw->norm, p->err)) return TS_EINPUT;
+        raw->norm_set = 1;
+    }
+    if ((s = config_setting_get_member(g, "classes"))) {
+        if (parse_classes(p, s, &raw->first_class, &raw->n_classes)) return TS_EINPUT;
+        raw->classes_set = 1;
+    }
+    return TS_OK;
+}
+
+static int parse_indicator(parser *p, const config_setting_t *g, ts_node *nd) {
+    const config_setting_t *s;
+    ts_taxonomy *t = p->t;
+    if (arena_string(p, g, "unit", &nd->unit) || arena_string(p, g, "column", &nd->column))
+        return TS_EINPUT;
+    const char *dir;
+    if (ts_cfg_opt_string(g, "direction", p->file, &dir, p->err)) return TS_EINPUT;
+    if (!dir)
+        return ts_fail(p->err, TS_EINPUT, p->file, nd->line,
+                       "indicator '%s' needs a direction (\"risk\" or \"protective\")", nd->id);
+    if (strcmp(dir, "risk") == 0)
+        nd->direction = 1;
+    else if (strcmp(dir, "protective") == 0)
+        nd->direction = -1;
+    else
+        return ts_fail(p->err, TS_EINPUT, p->file,
+                       ts_cfg_line(config_setting_get_member(g, "direction")),
+                       "direction must be \"risk\" or \"protective\", not \"%s\"", dir);
+    if ((s = config_setting_get_member(g, "transform")) &&
+        ts_transform_from_setting(s, p->file, &nd->transform, p->err))
+        return TS_EINPUT;
+    if ((s = config_setting_get_member(g, "goalposts"))) {
+        if (ts_cfg_expect_list(s, p->file, "goalposts", p->err)) return TS_EINPUT;
+        if (config_setting_length(s) != 2)
+            return ts_fail(p->err, TS_EINPUT, p->file, ts_cfg_line(s), "goalposts must be [min, max]");
+        if (ts_cfg_number(config_setting_get_elem(s, 0), p->file, "goalposts min", &nd->goal_lo, p->err) ||
+            ts_cfg_number(config_setting_get_elem(s, 1), p->file, "goalposts max", &nd->goal_hi, p->err))
+            return TS_EINPUT;
+        if (!(nd->goal_lo < nd->goal_hi))
+            return ts_fail(p->err, TS_EINPUT, p->file, ts_cfg_line(s),
+                           "goalposts of '%s' need min < max (got %g >= %g)", nd->id,
+                           nd->goal_lo, nd->goal_hi);
+        nd->has_goalposts = 1;
+    }
+    if (grow((void **)&t->indicator_node, &p->cap_ind, t->n_indicators, sizeof(int))) return oom(p);
+    nd->indicator = t->n_indicators++;
+    nd->n_leaves = 1;
+    return TS_OK;
+}
+
+/* Parses node setting g (and its subtree) and appends it after its
+ * descendants. Stores its index in *out. */
+static int parse_node(parser *p, const config_setting_t *g, int depth, int *out) {
+    ts_taxonomy *t = p->t;
+    const char *what = depth == 0 ? "the taxonomy" : "a node";
+    if (ts_cfg_expect_group(g, p->file, what, p->err)) return TS_EINPUT;
+    if (depth > MAX_DEPTH)
+        return ts_fail(p->err, TS_EINPUT, p->file, ts_cfg_line(g), "taxonomy deeper than %d levels",
+                       MAX_DEPTH);
+    const config_setting_t *kids = config_setting_get_member(g, "children");
+    const char *const *keys = depth == 0 ? ROOT_KEYS : kids ? AGGREGATE_KEYS : INDICATOR_KEYS;
+    if (ts_cfg_check_keys(g, keys, p->file, p->err)) return TS_EINPUT;
+
+    ts_node nd;
+    raw_node raw;
+    memset(&nd, 0, sizeof nd);
+    memset(&raw, 0, sizeof raw);
+    nd.file = p->file;
+    nd.line = ts_cfg_line(g);
+    nd.depth = depth;
+    nd.indicator = -1;
+    nd.weight = 1.0;
+    nd.parent = -1;
+
+    const char *id;
+    if (ts_cfg_opt_string(g, "id", p->file, &id, p->err)) return TS_EINPUT;
+    if (!id) return ts_fail(p->err, TS_EINPUT, p->file, nd.line, "%s needs an id", depth ? "node" : "taxonomy");
+    if (!ts_valid_id(id))
+        return ts_fail(p->err, TS_EINPUT, p->file, nd.line,
+                       "invalid id '%s': use a letter then letters, digits, '_' or '-' (at most 64)", id);
+    if (!(nd.id = ts_arena_strdup(t->arena, id))) return oom(p);
+    if (parse_common(p, g, &nd, &raw)) return TS_EINPUT;
+    if (depth > 0) {
+        int has_weight = 0;
+        if (ts_cfg_opt_number(g, "weight", p->file, &nd.weight, &has_weight, p->err)) return TS_EINPUT;
+        if (nd.weight < 0)
+            return ts_fail(p->err, TS_EINPUT, p->file,
+                           ts_cfg_line(config_setting_get_member(g, "weight")),
+                           "weight of '%s' is negative (%g)", nd.id, nd.weight);
+    }
+
+    if (!kids) {
+        if (depth == 0)
+            return ts_fail(p->err, TS_EINPUT, p->file, nd.line, "the taxonomy has no children");
+        if (parse_indicator(p, g, &nd)) return TS_EINPUT;
+    } else {
+        if (ts_cfg_expect_list(kids, p->file, "children", p->err)) return TS_EINPUT;
+        int n = config_setting_length(kids);
+        if (n == 0)
+            return ts_fail(p->err, TS_EINPUT, p->file, ts_cfg_line(kids), "'%s' has no children", nd.id);
+        int *idx = malloc((size_t)n * sizeof *idx);
+        if (!idx) return oom(p);
+        double wsum = 0;
+        for (int i = 0; i < n; i++) {
+            if (parse_node(p, config_setting_get_elem(kids, (unsigned)i), depth + 1, &idx[i])) {
+                free(idx);
+                return TS_EINPUT;
+            }
+            wsum += t->nodes[idx[i]].weight;
+            nd.n_leaves += t->nodes[idx[i]].n_leaves;
+        }
+        if (!(wsum > 0)) {
+            free(idx);
+            return ts_fail(p->err, TS_EINPUT, p->file, ts_cfg_line(kids),
+                           "all weights of the children of '%s' are zero", nd.id);
+        }
+        if (grow((void **)&t->children, &p->cap_children, p->n_children + n, sizeof(int))) {
+            free(idx);
+            return oom(p);
+        }
+        /* a parent's children are appended in one block, so it is contiguous */
+        nd.first_child = p->n_children;
+        nd.n_children = n;
+        memcpy(t->children + p->n_children, idx, (size_t)n * sizeof *idx);
+        p->n_children += n;
+        free(idx);
+    }
+    if (grow((void **)&t->nodes, &p->cap_nodes, t->n_nodes, sizeof(ts_node)) ||
+        grow((void **)&p->raw, &p->cap_raw, t->n_nodes, sizeof(raw_node)))
+        return oom(p);
+    *out = t->n_nodes;
+    t->nodes[t->n_nodes] = nd;
+    p->raw[t->n_nodes] = raw;
+    if (nd.indicator >= 0) t->indicator_node[nd.indicator] = *out;
+    t->n_nodes++;
+    for (int i = 0; i < nd.n_children; i++) t->nodes[t->children[nd.first_child + i]].parent = *out;
+    return TS_OK;
+}
+
+/* Fills inherited settings top-down: reverse post-order visits every
+ * parent before its children. */
+static void resolve_inherited(parser *p) {
+    ts_taxonomy *t = p->t;
+    for (int k = t->n_nodes - 1; k >= 0; k--) {
+        ts_node *nd = &t->nodes[k];
+        const raw_node *raw = &p->raw[k];
+        const ts_node *up = nd->parent >= 0 ? &t->nodes[nd->parent] : NULL;
+        nd->agg = raw->agg_set ? raw->agg : up ? up->agg : TS_AGG_ARITHMETIC;
+        nd->norm = raw->norm_set ? raw->norm : up ? up->norm : ts_norm_default();
+        if (!nd->norm.has_range) {
+            nd->norm.lo = t->scale_min;
+            nd->norm.hi = t->scale_max;
+        }
+        if (raw->classes_set) {
+            nd->first_class = raw->first_class;
+            nd->n_classes = raw->n_classes;
+        } else if (up) {
+            nd->first_class = up->first_class;
+            nd->n_classes = up->n_classes;
+        }
+    }
+}
+
+static int cmp_node_id(const void *a, const void *b, void *ctx) {
+    const ts_taxonomy *t = ctx;
+    return strcmp(t->nodes[*(const int *)a].id, t->nodes[*(const int *)b].id);
+}
+
+/* Sorts node indices by id into t->sorted: a bottom-up merge sort, since
+ * qsort has no context argument and qsort_r is not portable. */
+static void sort_ids(ts_taxonomy *t, int *tmp) {
+    int n = t->n_nodes;
+    int *a = t->sorted, *b = tmp;
+    for (int i = 0; i < n; i++) a[i] = i;
+    for (int width = 1; width < n; width *= 2) {
+        for (int lo = 0; lo < n; lo += 2 * width) {
+            int mid = lo + width < n ? lo + width : n;
+            int hi = lo + 2 * width < n ? lo + 2 * width : n;
+            int i = lo, j = mid, k = lo;
+            while (i < mid && j < hi) b[k++] = cmp_node_id(&a[i], &a[j], t) <= 0 ? a[i++] : a[j++];
+            while (i < mid) b[k++] = a[i++];
+            while (j < hi) b[k++] = a[j++];
+        }
+        int *s = a;
+        a = b;
+        b = s;
+    }
+    if (a != t->sorted) memcpy(t->sorted, a, (size_t)n * sizeof *a);
+}
+
+ts_taxonomy *ts_taxonomy_load(const char *path, ts_error *err) {
+    config_t cfg;
+    config_init(&cfg);
+    parser p;
+    memset(&p, 0, sizeof p);
+    p.err = err;
+    ts_taxonomy *t = calloc(1, sizeof *t);
+    if (!t || !(t->arena = ts_arena_new())) {
+        ts_fail(err, TS_ESYSTEM, path, 0, "out of memory");
+        goto fail;
+    }
+    if (!(t->path = ts_arena_strdup(t->arena, path))) {
+        ts_fail(err, TS_ESYSTEM, path, 0, "out of memory");
+        goto fail;
+    }
+    p.t = t;
+    p.file = t->path;
+    if (ts_cfg_read(&cfg, path, err)) goto fail;
+    config_setting_t *root = config_root_setting(&cfg);
+    t->scale_min = 0;
+    t->scale_max = 100;
+    const config_setting_t *scale = config_setting_get_member(root, "scale");
+    if (scale) {
+        static const char *const keys[] = {"min", "max", NULL};
+        int has_min, has_max;
+        if (ts_cfg_expect_group(scale, p.file, "scale", err) ||
+            ts_cfg_check_keys(scale, keys, p.file, err) ||
+            ts_cfg_opt_number(scale, "min", p.file, &t->scale_min, &has_min, err) ||
+            ts_cfg_opt_number(scale, "max", p.file, &t->scale_max, &has_max, err))
+            goto fail;
+        if (!has_min || !has_max || !(t->scale_min < t->scale_max)) {
+            ts_fail(err, TS_EINPUT, p.file, ts_cfg_line(scale), "scale needs min < max");
+            goto fail;
+        }
+    }
+    int root_index;
+    if (parse_node(&p, root, 0, &root_index)) goto fail;
+    t->id = t->nodes[root_index].id;
+    t->name = t->nodes[root_index].name;
+    t->description = t->nodes[root_index].description;
+    resolve_inherited(&p);
+
+    t->sorted = malloc((size_t)t->n_nodes * sizeof(int));
+    int *tmp = malloc((size_t)t->n_nodes * sizeof(int));
+    if (!t->sorted || !tmp) {
+        free(tmp);
+        ts_fail(err, TS_ESYSTEM, path, 0, "out of memory");
+        goto fail;
+    }
+    sort_ids(t, tmp);
+    free(tmp);
+    for (int i = 1; i < t->n_nodes; i++) {
+        const ts_node *a = &t->nodes[t->sorted[i - 1]], *b = &t->nodes[t->sorted[i]];
+        if (strcmp(a->id, b->id) == 0) {
+            const ts_node *later = a->line > b->line ? a : b, *first = later == a ? b : a;
+            ts_fail(err, TS_EINPUT, p.file, later->line, "duplicate id '%s' (first defined on line %d)",
+                    a->id, first->line);
+            goto fail;
+        }
+    }
+    /* two indicators reading the same CSV column is almost surely a typo */
+    for (int i = 0; i < t->n_indicators; i++)
+        for (int j = 0; j < i; j++) {
+            const ts_node *a = &t->nodes[t->indicator_node[j]], *b = &t->nodes[t->indicator_node[i]];
+            const char *ca = a->column ? a->column : a->id, *cb = b->column ? b->column : b->id;
+            if (strcmp(ca, cb) == 0) {
+                ts_fail(err, TS_EINPUT, p.file, b->line,
+                        "indicators '%s' and '%s' both read column '%s'", a->id, b->id, ca);
+                goto fail;
+            }
+        }
+    free(p.raw);
+    config_destroy(&cfg);
+    return t;
+fail:
+    free(p.raw);
+    config_destroy(&cfg);
+    ts_taxonomy_free(t);
+    return NULL;
+}
+
+void ts_taxonomy_free(ts_taxonomy *t) {
+    if (!t) return;
+    free(t->nodes);
+    free(t->children);
+    free(t->indicator_node);
+    free(t->classes);
+    free(t->sorted);
+    ts_arena_free(t->arena);
+    free(t);
+}
+
+int ts_taxonomy_find(const ts_taxonomy *t, const char *id) {
+    int lo = 0, hi = t->n_nodes - 1;
+    while (lo <= hi) {
+        int mid = lo + (hi - lo) / 2;
+        int c = strcmp(t->nodes[t->sorted[mid]].id, id);
+        if (c == 0) return t->sorted[mid];
+        if (c < 0) lo = mid + 1;
+        else hi = mid - 1;
+    }
+    return -1;
+}
+
+int ts_taxonomy_root(const ts_taxonomy *t) {
+    return t->n_nodes - 1;
+}
+
+int ts_taxonomy_unknown(const ts_taxonomy *t, const char *what, const char *id,
+                        int indicators_only, const char *file, int line, ts_error *err) {
+    const char **ids = malloc((size_t)t->n_nodes * sizeof *ids);
+    const char *hint = NULL;
+    if (ids) {
+        for (int k = 0; k < t->n_nodes; k++)
+            ids[k] = (!indicators_only || t->nodes[k].indicator >= 0) ? t->nodes[k].id : NULL;
+        hint = ts_suggest(id, ids, (size_t)t->n_nodes);
+    }
+    if (hint)
+        ts_fail(err, TS_EINPUT, file, line, "unknown %s '%s' in taxonomy '%s' (did you mean '%s'?)",
+                what, id, t->id, hint);
+    else
+        ts_fail(err, TS_EINPUT, file, line, "unknown %s '%s' in taxonomy '%s'", what, id, t->id);
+    free(ids);
+    return TS_EINPUT;
+}
+
+const char *ts_taxonomy_class(const ts_taxonomy *t, int k, double x) {
+    const ts_node *nd = &t->nodes[k];
+    if (isnan(x) || nd->n_classes == 0) return NULL;
+    const char *name = NULL;
+    for (int i = 0; i < nd->n_classes; i++) {
+        const ts_class *c = &t->classes[nd->first_class + i];
+        if (x >= c->min) name = c->name;
+    }
+    return name;
+}
+
+/* Appends node k and its subtree in pre-order; depth is capped at load. */
+static void preorder_from(const ts_taxonomy *t, int k, int *order, int *n) {
+    order[(*n)++] = k;
+    const ts_node *nd = &t->nodes[k];
+    for (int c = 0; c < nd->n_children; c++) preorder_from(t, t->children[nd->first_child + c], order, n);
+}
+
+void ts_taxonomy_preorder(const ts_taxonomy *t, int *order) {
+    int n = 0;
+    preorder_from(t, ts_taxonomy_root(t), order, &n);
+}

@@ -1,0 +1,83 @@
+/* taxonomy.h -- the tree of what is measured: index -> dimensions ->
+ * categories -> indicators, read from a libconfig file into flat arrays. */
+#ifndef TS_TAXONOMY_H
+#define TS_TAXONOMY_H
+
+#include "error.h"
+#include "method.h"
+#include "util.h"
+
+/* A named risk class: scores >= min (and below the next class) get it. */
+typedef struct ts_class {
+    const char *name;
+    double min; /* -INFINITY for the lowest class when it has no min */
+} ts_class;
+
+/* One node. Nodes sit in post-order (children before parents, root last),
+ * so one forward pass aggregates the whole tree. */
+typedef struct ts_node {
+    const char *id, *name, *description, *source;
+    const char *file;  /* file and line where the node is defined */
+    int line;
+    int parent;        /* node index, -1 for the root */
+    int first_child;   /* index into ts_taxonomy.children */
+    int n_children;
+    int depth;         /* 0 for the root */
+    int n_leaves;      /* indicators in the subtree (1 for an indicator) */
+    int indicator;     /* index into indicator_node, -1 for aggregates */
+    double weight;     /* relative among siblings */
+    ts_agg agg;        /* resolved: own setting or inherited */
+    ts_norm norm;      /* resolved, for indicators */
+    int first_class, n_classes; /* resolved classes (own or inherited) */
+    /* indicator only */
+    int direction;     /* +1 raises risk, -1 protective */
+    ts_transform transform;
+    int has_goalposts;
+    double goal_lo, goal_hi; /* in raw units, before the transform */
+    const char *unit, *column;
+} ts_node;
+
+typedef struct ts_taxonomy {
+    ts_arena *arena;
+    const char *path;
+    const char *id, *name, *description;
+    double scale_min, scale_max;
+    int n_nodes;
+    ts_node *nodes;
+    int *children;        /* children of node k: children[first_child ...] */
+    int n_indicators;
+    int *indicator_node;  /* node index of indicator i, in file order */
+    ts_class *classes;
+    int n_class_total;
+    int *sorted;          /* node indices sorted by id, for lookups */
+} ts_taxonomy;
+
+/* Reads and validates a taxonomy file. Returns a new taxonomy, or NULL with
+ * err filled (TS_EINPUT for bad input with file:line, TS_ESYSTEM when out
+ * of memory). */
+ts_taxonomy *ts_taxonomy_load(const char *path, ts_error *err);
+
+/* Frees the taxonomy. NULL is allowed. */
+void ts_taxonomy_free(ts_taxonomy *t);
+
+/* Returns the index of the node with this id, or -1. */
+int ts_taxonomy_find(const ts_taxonomy *t, const char *id);
+
+/* Returns the root's node index. */
+int ts_taxonomy_root(const ts_taxonomy *t);
+
+/* Fills err with "unknown <what> 'id'" and a "did you mean" drawn from the
+ * taxonomy's node ids (indicators only when indicators_only). Returns
+ * TS_EINPUT. */
+int ts_taxonomy_unknown(const ts_taxonomy *t, const char *what, const char *id,
+                        int indicators_only, const char *file, int line, ts_error *err);
+
+/* Writes the node indices in pre-order (root first, children in file
+ * order) into order[n_nodes]. */
+void ts_taxonomy_preorder(const ts_taxonomy *t, int *order);
+
+/* Returns the class name for score x at node k, or NULL (no classes, or x
+ * below every threshold, or x missing). */
+const char *ts_taxonomy_class(const ts_taxonomy *t, int k, double x);
+
+#endif

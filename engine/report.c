@@ -102,7 +102,9 @@ static int write_table(FILE *f, const ts_scenario *s, const ts_result *r, long l
         int len = (int)strlen(d->unit_name[u]);
         if (len > name_w) name_w = len > 24 ? 24 : len;
     }
-    ts_buf_printf(&b, "%4s  %-8s %-*s %7s  %-10s %6s", "rank", "unit", name_w, "name", rn->id, "class", "cover");
+    int root_w = (int)strlen(rn->id) < 7 ? 7 : (int)strlen(rn->id) > 16 ? 16 : (int)strlen(rn->id);
+    ts_buf_printf(&b, "%4s  %-8s %-*s %*.*s  %-10s %6s", "rank", "unit", name_w, "name", root_w, root_w, rn->id,
+                  "class", "cover");
     for (int c = 0; c < rn->n_children; c++) {
         const char *id = t->nodes[t->children[rn->first_child + c]].id;
         ts_buf_printf(&b, " %*.*s", (int)(strlen(id) > 10 ? 10 : (strlen(id) < 7 ? 7 : strlen(id))),
@@ -117,7 +119,7 @@ static int write_table(FILE *f, const ts_scenario *s, const ts_result *r, long l
         snprintf(rank_s, sizeof rank_s, rank ? "%d" : "-", rank);
         ts_buf_printf(&b, "%4s  %-8s %-*.*s", rank_s, d->unit_id[u], name_w, name_w,
                       printable(d->unit_name[u], name, sizeof name));
-        fmt_score(&b, score, 7);
+        fmt_score(&b, score, root_w);
         ts_buf_printf(&b, "  %-10s %5.0f%%", cls ? printable(cls, name, sizeof name) : "-",
                       100 * ts_result_coverage(r, root, u));
         for (int c = 0; c < rn->n_children; c++) {

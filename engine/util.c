@@ -164,11 +164,13 @@ void ts_buf_free(ts_buf *b) {
     memset(b, 0, sizeof *b);
 }
 
-/* Levenshtein distance, capped: returns limit+1 once it exceeds limit. */
+/* Edit distance counting a swap of two neighbours as one edit (optimal
+ * string alignment), capped: returns limit+1 once it exceeds limit. */
 static size_t edit_distance(const char *a, const char *b, size_t limit) {
     size_t la = strlen(a), lb = strlen(b);
     if (la > 64 || lb > 64) return limit + 1;
-    size_t prev[65], cur[65];
+    size_t rows[3][65];
+    size_t *before = rows[0], *prev = rows[1], *cur = rows[2];
     for (size_t j = 0; j <= lb; j++) prev[j] = j;
     for (size_t i = 1; i <= la; i++) {
         cur[0] = i;
@@ -178,11 +180,16 @@ static size_t edit_distance(const char *a, const char *b, size_t limit) {
             size_t v = prev[j - 1] + cost;
             if (prev[j] + 1 < v) v = prev[j] + 1;
             if (cur[j - 1] + 1 < v) v = cur[j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && before[j - 2] + 1 < v)
+                v = before[j - 2] + 1;
             cur[j] = v;
             if (v < row_min) row_min = v;
         }
         if (row_min > limit) return limit + 1;
-        memcpy(prev, cur, (lb + 1) * sizeof *prev);
+        size_t *spare = before;
+        before = prev;
+        prev = cur;
+        cur = spare;
     }
     return prev[lb];
 }

@@ -1,0 +1,268 @@
+/* test_cli.c -- the threatscore command line end to end: outputs, exit
+ * codes, the database left untouched by failures, -o files, batch. */
+#include "testutil.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fixtures.h"
+#include "pipeline.h"
+#include "scenario.h"
+
+static int file_exists(const char *p) {
+    struct stat sb;
+    return stat(p, &sb) == 0;
+}
+
+static int count_lines(const char *s) {
+    int n = 0;
+    for (; *s; s++) n += *s == '\n';
+    return n;
+}
+
+static void test_help_and_usage(void **state) {
+    (void)state;
+    char *out, *err;
+    assert_int_equal(tu_run(&out, &err, "--help", NULL), 0);
+    assert_non_null(strstr(out, "validate"));
+    free(out), free(err);
+    const char *cmds[] = {"validate", "score", "batch", "runs"};
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(tu_run(&out, &err, cmds[i], "--help", NULL), 0);
+        assert_non_null(strstr(out, "usage: threatscore"));
+        free(out), free(err);
+    }
+    assert_int_equal(tu_run(&out, &err, "help", "score", NULL), 0);
+    assert_non_null(strstr(out, "--format"));
+    free(out), free(err);
+    assert_int_equal(tu_run(&out, &err, NULL), 2);
+    free(out), free(err);
+    assert_int_equal(tu_run(&out, &err, "scroe", NULL), 2);
+    assert_non_null(strstr(err, "did you mean 'score'"));
+    free(out), free(err);
+    assert_int_equal(tu_run(&out, &err, "score", NULL), 2);
+    free(out), free(err);
+    assert_int_equal(tu_run(&out, &err, "score", "scenarios/baseline.cfg", "--format", "xml", NULL), 2);
+    free(out), free(err);
+    assert_int_equal(tu_run(&out, &err, "score", "scenarios/baseline.cfg", "--bogus", NULL), 2);
+    free(out), free(err);
+    assert_int_equal(tu_run(&out, &err, "score", "scenarios/baseline.cfg", "--db", NULL), 2);
+    free(out), free(err);
+    assert_int_equal(tu_run(&out, &err, "runs", NULL), 2);
+    free(out), free(err);
+    assert_int_equal(tu_run(&out, &err, "batch", "scenarios", NULL), 2);
+    free(out), free(err);
+}
+
+/* The done-when of the core issue: five countries, the four named risks
+ * and the index, in long CSV whose doubles read back identically. */
+static void test_baseline_csv(void **state) {
+    (void)state;
+    char *out, *err;
+    assert_int_equal(tu_run(&out, &err, "score", "scenarios/baseline.cfg", "--format", "csv", NULL), 0);
+    assert_true(strncmp(out, "unit,unit_name,node,node_name,parent,depth,score,rank,class,coverage\n", 69) == 0);
+    ts_error e;
+    ts_scenario *s = ts_scenario_load("scenarios/baseline.cfg", &e);
+    ts_result *r = ts_score(s, &e);
+    assert_int_equal(count_lines(out), 1 + 5 * s->tax->n_nodes);
+    const char *units[] = {"KAZ", "KGZ", "TJK", "TKM", "UZB"};
+    const char *nodes[] = {"central_asia", "extremism", "drug_trafficking", "colour_revolution", "ecological"};
+    for (int i = 0; i < 5; i++)
+        for (int j = 0; j < 5; j++) {
+            char key[128];
+            snprintf(key, sizeof key, "\n%s,", units[i]);
+            const char *row = out;
+            int found = 0;
+            while ((row = strstr(row, key))) {
+                row++;
+                /* unit,unit_name,node,... : find the node field */
+                const char *p = strchr(row, ',') + 1;
+                p = strchr(p, ',') + 1;
+                if (strncmp(p, nodes[j], strlen(nodes[j])) == 0 && p[strlen(nodes[j])] == ',') {
+                    /* skip node, node_name, parent, depth to reach score */
+                    for (int f = 0; f < 4; f++) p = strchr(p, ',') + 1;
+                    double x = strtod(p, NULL);
+                    int k = ts_taxonomy_find(s->tax, nodes[j]), u = ts_dataset_find_unit(s->data, units[i]);
+                    assert_true(x == ts_result_score(r, k, u)); /* bit-identical */
+                    found = 1;
+                    break;
+                }
+            }
+            if (!found) fail_msg("no row for %s / %s", units[i], nodes[j]);
+        }
+    ts_result_free(r);
+    ts_scenario_free(s);
+    free(out), free(err);
+}
+
+static void test_table_and_json(void **state) {
+    (void)state;
+    char *out, *err;
+    assert_int_equal(tu_run(&out, &err, "score", "scenarios/baseline.cfg", NULL), 0);
+    assert_non_null(strstr(out, "Tajikistan"));
+    assert_non_null(strstr(out, "rank"));
+    free(out), free(err);
+    assert_int_equal(tu_run(&out, &err, "score", "scenarios/baseline.cfg", "--format=json", NULL), 0);
+    assert_true(strncmp(out, "{\"scenario\":\"Baseline\"", 22) == 0);
+    assert_non_null(strstr(out, "\"unit\":\"TJK\",\"node\":\"central_asia\""));
+    free(out), free(err);
+}
+
+static void setup_fixture(void) {
+    tu_write("tax.cfg", FIX_TAXONOMY);
+    tu_write("scen.cfg", FIX_SCENARIO_HEAD);
+}
+
+static void test_db_and_runs(void **state) {
+    (void)state;
+    setup_fixture();
+    const char *db = tu_path("cli.db");
+    remove(db);
+    char *out, *err;
+    assert_int_equal(tu_run(&out, &err, "score", tu_path("scen.cfg"), "--db", db, NULL), 0);
+    assert_non_null(strstr(out, "(run 1)"));
+    free(out), free(err);
+    assert_int_equal(tu_run(&out, &err, "runs", "--db", db, NULL), 0);
+    assert_non_null(strstr(out, "Fixture"));
+    free(out), free(err);
+    assert_int_equal(tu_run(&out, &err, "runs", "--db", db, "--format", "csv", NULL), 0);
+    assert_int_equal(count_lines(out), 2);
+    free(out), free(err);
+    assert_int_equal(tu_run(&out, &err, "runs", "--db", tu_path("none.db"), NULL), 1);
+    assert_false(file_exists(tu_path("none.db")));
+    free(out), free(err);
+}
+
+/* Bad input: exit 1, file:line on stderr, and the database untouched. */
+static void test_bad_input_writes_nothing(void **state) {
+    (void)state;
+    setup_fixture();
+    const char *db = tu_path("bad.db");
+    remove(db);
+    char *out, *err;
+    const char *bad = tu_write("bad.cfg", FIX_SCENARIO_HEAD "weights = { a = -2; };\n");
+    assert_int_equal(tu_run(&out, &err, "score", bad, "--db", db, NULL), 1);
+    assert_non_null(strstr(err, "bad.cfg:10: weight of 'a' is negative"));
+    assert_false(file_exists(db));
+    free(out), free(err);
+    /* with an existing database: no run is added */
+    assert_int_equal(tu_run(&out, &err, "score", tu_path("scen.cfg"), "--db", db, NULL), 0);
+    free(out), free(err);
+    const char *constant = tu_write("const.cfg",
+                                    "name = \"C\"; taxonomy = \"tax.cfg\";\nunits = ( { id = \"P\"; }, { id = \"Q\"; } );\n"
+                                    "data = ( { indicator = \"x2\"; year = 2020; source = \"s\"; values = { P = 4; Q = 4; }; } );\n");
+    assert_int_equal(tu_run(&out, &err, "score", constant, "--db", db, NULL), 1);
+    assert_non_null(strstr(err, "tax.cfg:7: indicator 'x2' is constant"));
+    free(out), free(err);
+    assert_int_equal(tu_query_int(db, "SELECT count(*) FROM runs"), 1);
+    assert_int_equal(tu_run(&out, &err, "score", tu_path("missing.cfg"), "--db", db, NULL), 1);
+    assert_non_null(strstr(err, "missing.cfg: cannot open"));
+    free(out), free(err);
+    assert_int_equal(tu_query_int(db, "SELECT count(*) FROM runs"), 1);
+}
+
+static void test_output_file(void **state) {
+    (void)state;
+    setup_fixture();
+    const char *o = tu_path("out.csv");
+    remove(o);
+    char *out, *err;
+    assert_int_equal(tu_run(&out, &err, "score", tu_path("scen.cfg"), "--format", "csv", "-o", o, NULL), 0);
+    assert_string_equal(out, "");
+    free(out), free(err);
+    assert_true(file_exists(o));
+    const char *bad = tu_write("bad2.cfg", FIX_SCENARIO_HEAD "oops = 1;\n");
+    const char *o2 = tu_path("out2.csv");
+    remove(o2);
+    assert_int_equal(tu_run(&out, &err, "score", bad, "-o", o2, NULL), 1);
+    assert_false(file_exists(o2));
+    free(out), free(err);
+    assert_int_equal(tu_run(&out, &err, "score", tu_path("scen.cfg"), "-o", "/nonexistent-dir/x.csv", NULL), 3);
+    free(out), free(err);
+}
+
+static void test_csv_mode(void **state) {
+    (void)state;
+    setup_fixture();
+    tu_write("data.csv", "name,id,x1,x2,Y one,y2\nPe,P,2,10,-,1\nQ,Q,8,20,100,3\nR,R,5,30,50,2\n");
+    char *out, *err;
+    assert_int_equal(tu_run(&out, &err, "score", "--taxonomy", tu_path("tax.cfg"), "--data", tu_path("data.csv"),
+                            "--unit-column", "id", "--name-column", "name", "--missing", "-,NA", "--format", "csv",
+                            NULL),
+                     0);
+    assert_non_null(strstr(out, "P,Pe,y1,y1,b,2,,,,0\n"));
+    free(out), free(err);
+    assert_int_equal(tu_run(&out, &err, "score", "--taxonomy", tu_path("tax.cfg"), "--data", tu_path("data.csv"),
+                            NULL),
+                     1);
+    assert_non_null(strstr(err, "invalid unit id 'Pe'") == NULL ? strstr(err, "data.csv:2:") : err);
+    free(out), free(err);
+    assert_int_equal(tu_run(&out, &err, "score", tu_path("scen.cfg"), "--unit-column", "id", NULL), 2);
+    free(out), free(err);
+}
+
+static void test_validate(void **state) {
+    (void)state;
+    setup_fixture();
+    char *out, *err;
+    assert_int_equal(tu_run(&out, &err, "validate", "taxonomy/central_asia.cfg", "scenarios/baseline.cfg", NULL), 0);
+    assert_non_null(strstr(out, "taxonomy/central_asia.cfg: ok"));
+    assert_non_null(strstr(out, "scenarios/baseline.cfg: ok"));
+    free(out), free(err);
+    const char *bad = tu_write("bad3.cfg", FIX_SCENARIO_HEAD "country_weights = { ZZZ = { a = 1; }; };\n");
+    assert_int_equal(tu_run(&out, &err, "validate", tu_path("scen.cfg"), bad, NULL), 1);
+    assert_non_null(strstr(out, "scen.cfg: ok"));
+    assert_non_null(strstr(err, "bad3.cfg:10: unknown country 'ZZZ'"));
+    free(out), free(err);
+    const char *neither = tu_write("neither.cfg", "a = 1;\n");
+    assert_int_equal(tu_run(&out, &err, "validate", neither, NULL), 1);
+    assert_non_null(strstr(err, "neither a taxonomy"));
+    free(out), free(err);
+}
+
+static void test_batch(void **state) {
+    (void)state;
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/batch", tu_dir());
+    mkdir(dir, 0700);
+    char path[700];
+    snprintf(path, sizeof path, "%s/tax.cfg", dir);
+    FILE *f = fopen(path, "w");
+    fputs(FIX_TAXONOMY, f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/a_good.cfg", dir);
+    f = fopen(path, "w");
+    fputs(FIX_SCENARIO_HEAD, f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/b_bad.cfg", dir);
+    f = fopen(path, "w");
+    fputs(FIX_SCENARIO_HEAD "weights = { nope = 1; };\n", f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/c_good.cfg", dir);
+    f = fopen(path, "w");
+    fputs(FIX_SCENARIO_HEAD "weights = { a = 2; };\n", f);
+    fclose(f);
+    const char *db = tu_path("batch.db");
+    remove(db);
+    char *out, *err;
+    assert_int_equal(tu_run(&out, &err, "batch", dir, "--db", db, NULL), 1);
+    assert_non_null(strstr(err, "b_bad.cfg:10: unknown node 'nope'"));
+    assert_non_null(strstr(err, "2 runs stored"));
+    free(out), free(err);
+    assert_int_equal(tu_query_int(db, "SELECT count(*) FROM runs"), 2);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_help_and_usage), cmocka_unit_test(test_baseline_csv),
+        cmocka_unit_test(test_table_and_json), cmocka_unit_test(test_db_and_runs),
+        cmocka_unit_test(test_bad_input_writes_nothing), cmocka_unit_test(test_output_file),
+        cmocka_unit_test(test_csv_mode),       cmocka_unit_test(test_validate),
+        cmocka_unit_test(test_batch),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

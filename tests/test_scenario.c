@@ -1,0 +1,273 @@
+/* test_scenario.c -- scenario files end to end through the pipeline, on a
+ * fixture scored by hand, and every kind of bad scenario.
+ *
+ * Hand computation (scale 0-10):
+ *   x1 goalposts 0-10:   P 2, Q 8, R 5
+ *   x2 protective minmax over 10..30: P 10, Q 5, R 0
+ *   y1 goalposts 0-100:  P 5, Q 10, R missing
+ *   y2 minmax over 1..3: P 0, Q 10, R 5
+ *   a = mean(x1, x2):    P 6, Q 6.5, R 2.5
+ *   b = geomean(y1, y2): P 0 (a zero), Q 10, R 5 (y1 missing: y2 alone)
+ *   index = (1*a + 3*b)/4: P 1.5, Q 9.125, R 4.375; ranks Q 1, R 2, P 3. */
+#include "testutil.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fixtures.h"
+#include "pipeline.h"
+#include "scenario.h"
+
+#define EPS 1e-12
+
+static ts_scenario *load(const char *extra, ts_error *err) {
+    tu_write("tax.cfg", FIX_TAXONOMY);
+    char text[8192];
+    snprintf(text, sizeof text, "%s%s", FIX_SCENARIO_HEAD, extra);
+    return ts_scenario_load(tu_write("scen.cfg", text), err);
+}
+
+static double score_of(const ts_scenario *s, const ts_result *r, const char *node, const char *unit) {
+    int k = ts_taxonomy_find(s->tax, node), u = ts_dataset_find_unit(s->data, unit);
+    assert_true(k >= 0 && u >= 0);
+    return ts_result_score(r, k, u);
+}
+
+static int rank_of(const ts_scenario *s, const ts_result *r, const char *node, const char *unit) {
+    return ts_result_rank(r, ts_taxonomy_find(s->tax, node), ts_dataset_find_unit(s->data, unit));
+}
+
+static void test_fixture_scores(void **state) {
+    (void)state;
+    ts_error err;
+    ts_scenario *s = load("", &err);
+    if (!s) fail_msg("%s:%d: %s", err.file, err.line, err.message);
+    ts_result *r = ts_score(s, &err);
+    assert_non_null(r);
+    assert_float_equal(score_of(s, r, "x2", "P"), 10, EPS);
+    assert_float_equal(score_of(s, r, "a", "Q"), 6.5, EPS);
+    assert_float_equal(score_of(s, r, "b", "P"), 0, EPS);
+    assert_float_equal(score_of(s, r, "b", "Q"), 10, EPS);
+    assert_float_equal(score_of(s, r, "b", "R"), 5, EPS);
+    assert_float_equal(score_of(s, r, "t", "P"), 1.5, EPS);
+    assert_float_equal(score_of(s, r, "t", "Q"), 9.125, EPS);
+    assert_float_equal(score_of(s, r, "t", "R"), 4.375, EPS);
+    assert_int_equal(rank_of(s, r, "t", "Q"), 1);
+    assert_int_equal(rank_of(s, r, "t", "R"), 2);
+    assert_int_equal(rank_of(s, r, "t", "P"), 3);
+    assert_true(isnan(score_of(s, r, "y1", "R")));
+    assert_int_equal(rank_of(s, r, "y1", "R"), 0);
+    int root = ts_taxonomy_root(s->tax), R = ts_dataset_find_unit(s->data, "R");
+    assert_float_equal(ts_result_coverage(r, root, R), 0.75, EPS);
+    assert_float_equal(ts_result_coverage(r, ts_taxonomy_find(s->tax, "b"), R), 0.5, EPS);
+    assert_string_equal(ts_taxonomy_class(s->tax, root, 9.125), "High");
+    /* provenance */
+    int y1 = s->tax->nodes[ts_taxonomy_find(s->tax, "y1")].indicator;
+    const ts_provenance *p = &s->data->prov[(size_t)y1 * 3 + 0];
+    assert_string_equal(p->source, "s3");
+    assert_int_equal(p->year, 2021);
+    assert_int_equal(p->line, 7);
+    ts_result_free(r);
+    ts_scenario_free(s);
+}
+
+static void test_ties_share_lowest_rank(void **state) {
+    (void)state;
+    ts_error err;
+    /* x1 ties P and Q at 8 */
+    ts_scenario *s = load("", &err);
+    assert_non_null(s);
+    s->data->values[0] = 8;
+    ts_result *r = ts_score(s, &err);
+    assert_int_equal(rank_of(s, r, "x1", "P"), 1);
+    assert_int_equal(rank_of(s, r, "x1", "Q"), 1);
+    assert_int_equal(rank_of(s, r, "x1", "R"), 3);
+    ts_result_free(r);
+    ts_scenario_free(s);
+}
+
+static void test_weight_overrides(void **state) {
+    (void)state;
+    ts_error err;
+    ts_scenario *s = load("weights = { b = 1.0; };\ncountry_weights = { P = { a = 3.0; }; };\n", &err);
+    if (!s) fail_msg("%s:%d: %s", err.file, err.line, err.message);
+    ts_result *r = ts_score(s, &err);
+    assert_float_equal(score_of(s, r, "t", "Q"), (6.5 + 10) / 2, EPS);
+    assert_float_equal(score_of(s, r, "t", "P"), (3 * 6 + 0) / 4.0, EPS);
+    ts_result_free(r);
+    ts_scenario_free(s);
+}
+
+static void test_method_overrides(void **state) {
+    (void)state;
+    ts_error err;
+    ts_scenario *s = load("method = { aggregate = \"arithmetic\"; };\n"
+                          "node_methods = { y2 = { normalise = \"rank\"; }; };\n", &err);
+    if (!s) fail_msg("%s:%d: %s", err.file, err.line, err.message);
+    ts_result *r = ts_score(s, &err);
+    assert_non_null(r);
+    /* b arithmetic now: P (5 + rank 1)/2 = 3 */
+    assert_float_equal(score_of(s, r, "y2", "P"), 1, EPS);
+    assert_float_equal(score_of(s, r, "b", "P"), 3, EPS);
+    ts_result_free(r);
+    ts_scenario_free(s);
+}
+
+static void test_latest_year_wins(void **state) {
+    (void)state;
+    ts_error err;
+    ts_scenario *s = load("", &err);
+    ts_scenario_free(s);
+    tu_write("tax.cfg", FIX_TAXONOMY);
+    const char *text =
+        "name = \"Years\"; taxonomy = \"tax.cfg\";\n"
+        "units = ( { id = \"P\"; }, { id = \"Q\"; } );\n"
+        "data = (\n"
+        " { indicator = \"x1\"; year = 2022; source = \"new\"; values = { P = 9; }; },\n"
+        " { indicator = \"x1\"; year = 2020; source = \"old\"; values = { P = 1; Q = 2; }; },\n"
+        " { indicator = \"x2\"; year = 2020; source = \"s\"; values = { P = 1; Q = 2; }; },\n"
+        " { indicator = \"y2\"; year = 2020; source = \"s\"; values = { P = 1; Q = { value = 2; year = 2021;\n"
+        "     source = \"own\"; estimate = true; note = \"because\";\n"
+        "     alternatives = ( { value = 2.5; year = 2021; source = \"alt\"; } ); }; }; }\n"
+        ");\n";
+    s = ts_scenario_load(tu_write("years.cfg", text), &err);
+    if (!s) fail_msg("%s:%d: %s", err.file, err.line, err.message);
+    assert_float_equal(ts_dataset_get(s->data, 0, 0), 9, 0);
+    assert_string_equal(s->data->prov[0].source, "new");
+    assert_float_equal(ts_dataset_get(s->data, 0, 1), 2, 0);
+    const ts_provenance *q = &s->data->prov[3 * 2 + 1];
+    assert_true(q->flags & TS_VALUE_ESTIMATE);
+    assert_string_equal(q->note, "because");
+    assert_int_equal(q->n_alternatives, 1);
+    assert_float_equal(q->alternatives[0].value, 2.5, 0);
+    ts_scenario_free(s);
+}
+
+typedef struct bad_case {
+    const char *extra;   /* appended to the fixture scenario, or a whole file when it starts with '!' */
+    const char *expect;
+} bad_case;
+
+static const bad_case BAD[] = {
+    {"wieghts = { a = 1; };\n", "scen.cfg:10: unknown key 'wieghts' (did you mean 'weights'?)"},
+    {"weights = { aa = 1; };\n", "scen.cfg:10: unknown node 'aa' in taxonomy 't' (did you mean 'a'?)"},
+    {"weights = { a = -1; };\n", "scen.cfg:10: weight of 'a' is negative"},
+    {"weights = { a = 0; b = 0; };\n", "scen.cfg:10: all weights of the children of 't' are zero"},
+    {"country_weights = { P = { x1 = 0; x2 = 0.0; }; };\n",
+     "scen.cfg:10: all weights of the children of 'a' are zero for 'P'"},
+    {"country_weights = { PP = { a = 1; }; };\n", "scen.cfg:10: unknown country 'PP' (did you mean 'P'?)"},
+    {"weights = { t = 2; };\n", "scen.cfg:10: the index 't' has no weight"},
+    {"method = { aggregate = \"median\"; };\n", "scen.cfg:10: unknown aggregator 'median'"},
+    {"!name = \"X\"; taxonomy = \"tax.cfg\";\nunits = ( { id = \"P\"; } );\n"
+     "data = ( { indicator = \"x3\"; year = 2020; source = \"s\"; values = { P = 1; }; } );\n",
+     "scen.cfg:3: unknown indicator 'x3' in taxonomy 't' (did you mean 'x1'?)"},
+    {"!name = \"X\"; taxonomy = \"tax.cfg\";\nunits = ( { id = \"P\"; } );\n"
+     "data = ( { indicator = \"a\"; year = 2020; source = \"s\"; values = { P = 1; }; } );\n",
+     "scen.cfg:3: unknown indicator 'a'"},
+    {"!name = \"X\"; taxonomy = \"tax.cfg\";\nunits = ( { id = \"P\"; } );\n"
+     "data = ( { indicator = \"x1\"; year = 2020; source = \"s\";\n values = { Z = 1; }; } );\n",
+     "scen.cfg:4: unknown country 'Z'"},
+    {"!name = \"X\"; taxonomy = \"tax.cfg\";\nunits = ( { id = \"P\"; },\n { id = \"P\"; } );\n",
+     "scen.cfg:3: duplicate unit 'P'"},
+    {"!name = \"X\"; taxonomy = \"tax.cfg\";\nunits = ( { id = \"P\"; } );\n"
+     "data = ( { indicator = \"x1\"; year = 2020; source = \"s\";\n values = { P = \"abc\"; }; } );\n",
+     "scen.cfg:4: value of 'x1' for 'P' must be a number, not a string"},
+    {"!name = \"X\"; taxonomy = \"tax.cfg\";\nunits = ( { id = \"P\"; } );\n"
+     "data = ( { indicator = \"x1\"; year = 2020; source = \"s\";\n values = { P = 1e400; }; } );\n",
+     "scen.cfg:4: value of 'x1' for 'P' is not a finite number"},
+    {"!name = \"X\"; taxonomy = \"tax.cfg\";\nunits = ( { id = \"P\"; } );\n"
+     "data = ( { indicator = \"x1\"; year = 2020;\n values = { P = 1; }; } );\n",
+     "scen.cfg:4: value of 'x1' for 'P' has no source"},
+    {"!name = \"X\"; taxonomy = \"tax.cfg\";\nunits = ( { id = \"P\"; } );\n"
+     "data = ( { indicator = \"x1\"; source = \"s\";\n values = { P = 1; }; } );\n",
+     "scen.cfg:4: value of 'x1' for 'P' has no year"},
+    {"!name = \"X\"; taxonomy = \"tax.cfg\";\nunits = ( { id = \"P\"; } );\n"
+     "data = ( { indicator = \"x1\"; source = \"s\"; year = 2020;\n values = { P = { value = 1; estimate = true; }; }; } );\n",
+     "scen.cfg:4: value of 'x1' for 'P' is an estimate without a note"},
+    {"!name = \"X\"; taxonomy = \"tax.cfg\";\nunits = ( { id = \"P\"; } );\n"
+     "data = ( { indicator = \"x1\"; source = \"s\"; year = 2020; values = { P = 1; }; },\n"
+     " { indicator = \"x1\"; source = \"t\"; year = 2020; values = { P = 2; }; } );\n",
+     "scen.cfg:4: duplicate value of 'x1' for 'P' in 2020 (first on line 3)"},
+    {"!name = \"X\"; taxonomy = \"nothere.cfg\";\nunits = ( { id = \"P\"; } );\n", "nothere.cfg: cannot open"},
+    {"!taxonomy = \"tax.cfg\";\nunits = ( { id = \"P\"; } );\n", "scen.cfg: scenario has no name"},
+    {"!name = \"X\"; taxonomy = \"tax.cfg\";\nunits = ( { id = \"P\"; } ;\n", "scen.cfg:2: syntax error"},
+    {"!name = \"X\"; taxonomy = \"tax.cfg\";\nunits = ( { id = \"P`rm`\"; } );\n", "scen.cfg:2: invalid unit id 'P`rm`'"},
+};
+
+static void test_bad_scenarios(void **state) {
+    (void)state;
+    tu_write("tax.cfg", FIX_TAXONOMY);
+    for (size_t i = 0; i < sizeof BAD / sizeof *BAD; i++) {
+        ts_error err;
+        ts_error_clear(&err);
+        ts_scenario *s;
+        if (BAD[i].extra[0] == '!') s = ts_scenario_load(tu_write("scen.cfg", BAD[i].extra + 1), &err);
+        else s = load(BAD[i].extra, &err);
+        char msg[2048];
+        ts_error_format(&err, msg, sizeof msg);
+        if (s || !strstr(msg, BAD[i].expect))
+            fail_msg("case %zu: expected '%s', got '%s'", i, BAD[i].expect, s ? "success" : msg);
+        assert_int_equal(err.code, TS_EINPUT);
+    }
+}
+
+/* Errors the pipeline finds in data that loads fine. */
+static void test_scoring_errors(void **state) {
+    (void)state;
+    tu_write("tax.cfg", FIX_TAXONOMY);
+    struct {
+        const char *text, *expect;
+    } cases[] = {
+        {"name = \"X\"; taxonomy = \"tax.cfg\";\nunits = ( { id = \"P\"; }, { id = \"Q\"; } );\n"
+         "data = ( { indicator = \"x2\"; year = 2020; source = \"s\"; values = { P = 4; Q = 4; }; } );\n",
+         "tax.cfg:7: indicator 'x2' is constant (4 for all 2 units with data): minmax is undefined"},
+        {"name = \"X\"; taxonomy = \"tax.cfg\";\nunits = ( { id = \"P\"; }, { id = \"Q\"; } );\n"
+         "node_methods = { y2 = { normalise = \"zscore\"; }; };\n"
+         "data = ( { indicator = \"y2\"; year = 2020; source = \"s\"; values = { P = 4; Q = 5; }; } );\n",
+         "tax.cfg:8: node 'b' takes the geometric mean, but 'y2' scores -0.707107 (below zero) for 'P'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        ts_error err;
+        ts_error_clear(&err);
+        ts_scenario *s = ts_scenario_load(tu_write("scen.cfg", cases[i].text), &err);
+        if (!s) fail_msg("case %zu: %s", i, err.message);
+        ts_result *r = ts_score(s, &err);
+        char msg[2048];
+        ts_error_format(&err, msg, sizeof msg);
+        if (r || !strstr(msg, cases[i].expect))
+            fail_msg("case %zu: expected '%s', got '%s'", i, cases[i].expect, r ? "success" : msg);
+        ts_scenario_free(s);
+    }
+}
+
+static void test_shipped_baseline(void **state) {
+    (void)state;
+    ts_error err;
+    ts_scenario *s = ts_scenario_load("scenarios/baseline.cfg", &err);
+    if (!s) fail_msg("%s:%d: %s", err.file, err.line, err.message);
+    assert_int_equal(s->data->n_units, 5);
+    const char *units[] = {"KAZ", "KGZ", "TJK", "TKM", "UZB"};
+    for (int i = 0; i < 5; i++) assert_true(ts_dataset_find_unit(s->data, units[i]) >= 0);
+    /* every value present carries a source and a year */
+    size_t cells = (size_t)s->data->n_units * (size_t)s->tax->n_indicators;
+    for (size_t c = 0; c < cells; c++)
+        if (!isnan(s->data->values[c])) {
+            assert_non_null(s->data->prov[c].source);
+            assert_true(s->data->prov[c].year >= 1990);
+        }
+    ts_result *r = ts_score(s, &err);
+    assert_non_null(r);
+    ts_result_free(r);
+    ts_scenario_free(s);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fixture_scores),   cmocka_unit_test(test_ties_share_lowest_rank),
+        cmocka_unit_test(test_weight_overrides), cmocka_unit_test(test_method_overrides),
+        cmocka_unit_test(test_latest_year_wins), cmocka_unit_test(test_bad_scenarios),
+        cmocka_unit_test(test_scoring_errors),   cmocka_unit_test(test_shipped_baseline),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

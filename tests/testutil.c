@@ -1,0 +1,92 @@
+/* testutil.c -- scratch files and in-process CLI runs for the tests. */
+#include "testutil.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static char scratch[256];
+
+static void remove_scratch(void) {
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", scratch);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", scratch);
+}
+
+const char *tu_dir(void) {
+    if (!scratch[0]) {
+        snprintf(scratch, sizeof scratch, "/tmp/threatscore-test-XXXXXX");
+        if (!mkdtemp(scratch)) {
+            perror("mkdtemp");
+            abort();
+        }
+        atexit(remove_scratch);
+    }
+    return scratch;
+}
+
+const char *tu_path(const char *name) {
+    static char bufs[8][512];
+    static int next;
+    char *p = bufs[next++ % 8];
+    snprintf(p, 512, "%s/%s", tu_dir(), name);
+    return p;
+}
+
+const char *tu_write_bytes(const char *name, const void *bytes, size_t n) {
+    const char *p = tu_path(name);
+    FILE *f = fopen(p, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(bytes, 1, n, f), n);
+    assert_int_equal(fclose(f), 0);
+    return p;
+}
+
+const char *tu_write(const char *name, const char *content) {
+    return tu_write_bytes(name, content, strlen(content));
+}
+
+int tu_run(char **out, char **err, ...) {
+    char *argv[64];
+    int argc = 0;
+    argv[argc++] = "threatscore";
+    va_list ap;
+    va_start(ap, err);
+    char *a;
+    while ((a = va_arg(ap, char *)) && argc < 63) argv[argc++] = a;
+    va_end(ap);
+    argv[argc] = NULL;
+    size_t out_n, err_n;
+    char *o = NULL, *e = NULL;
+    FILE *fo = open_memstream(&o, &out_n), *fe = open_memstream(&e, &err_n);
+    assert_non_null(fo);
+    assert_non_null(fe);
+    int rc = ts_cli_main(argc, argv, fo, fe);
+    fclose(fo);
+    fclose(fe);
+    if (out) *out = o;
+    else free(o);
+    if (err) *err = e;
+    else free(e);
+    return rc;
+}
+
+long long tu_query_int(const char *db, const char *sql) {
+    sqlite3 *h;
+    if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        sqlite3_close(h);
+        return -1;
+    }
+    sqlite3_stmt *q;
+    long long v = -1;
+    if (sqlite3_prepare_v2(h, sql, -1, &q, NULL) == SQLITE_OK) {
+        if (sqlite3_step(q) == SQLITE_ROW) v = sqlite3_column_int64(q, 0);
+        sqlite3_finalize(q);
+    }
+    sqlite3_close(h);
+    return v;
+}

@@ -1,0 +1,35 @@
+/* testutil.h -- shared helpers for the cmocka tests: scratch files in a
+ * private temporary directory and running the CLI in-process. */
+#ifndef TS_TESTUTIL_H
+#define TS_TESTUTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+/* Returns the path of a fresh scratch directory (created once per process,
+ * removed at exit). */
+const char *tu_dir(void);
+
+/* Writes content to name inside the scratch directory; returns the full
+ * path in a static rotating buffer (valid for the next 8 calls). */
+const char *tu_write(const char *name, const char *content);
+
+/* Writes n raw bytes. */
+const char *tu_write_bytes(const char *name, const void *bytes, size_t n);
+
+/* Returns the scratch path for name without creating it. */
+const char *tu_path(const char *name);
+
+/* Runs the CLI in-process with the NULL-terminated arguments after
+ * "threatscore"; captures stdout and stderr into malloc'd strings (caller
+ * frees). Returns the exit status. */
+int tu_run(char **out, char **err, ...);
+
+/* Counts rows of a SQL query's first column (an integer) in db; -1 when the
+ * database cannot be opened. */
+long long tu_query_int(const char *db, const char *sql);
+
+#endif

@@ -4,20 +4,46 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
 
-int ts_cfg_read(config_t *cfg, const char *path, ts_error *err) {
-    FILE *f = fopen(path, "r");
-    if (!f) return ts_fail(err, TS_EINPUT, path, 0, "cannot open: %s", strerror(errno));
-    int ok = config_read(cfg, f);
-    fclose(f);
-    if (ok != CONFIG_TRUE) {
-        const char *file = config_error_file(cfg);
-        return ts_fail(err, TS_EINPUT, file ? file : path, config_error_line(cfg),
-                       "syntax error: %s", config_error_text(cfg));
+/* Returns the 1-based line of the first @include directive in text, or 0.
+ * Includes would let a config file pull in any file on the machine (or
+ * /dev/zero), so they are refused. */
+static int find_include(const char *text) {
+    int line = 1;
+    for (const char *p = text; *p; p++) {
+        const char *q = p;
+        while (*q == ' ' || *q == '\t') q++;
+        if (strncmp(q, "@include", 8) == 0) return line;
+        p = strchr(q, '\n');
+        if (!p) break;
+        line++;
     }
+    return 0;
+}
+
+int ts_cfg_read(config_t *cfg, const char *path, ts_error *err) {
+    size_t len;
+    char *text = ts_read_file(path, &len);
+    if (!text) return ts_fail(err, TS_EINPUT, path, 0, "cannot open: %s", strerror(errno));
+    if (strlen(text) != len) {
+        free(text);
+        return ts_fail(err, TS_EINPUT, path, 0, "NUL byte: not a text file");
+    }
+    int include_line = find_include(text);
+    if (include_line) {
+        free(text);
+        return ts_fail(err, TS_EINPUT, path, include_line,
+                       "@include is not supported: give each file its own settings");
+    }
+    int ok = config_read_string(cfg, text);
+    free(text);
+    if (ok != CONFIG_TRUE)
+        return ts_fail(err, TS_EINPUT, path, config_error_line(cfg), "syntax error: %s",
+                       config_error_text(cfg));
     return TS_OK;
 }
 

@@ -105,6 +105,8 @@ static const bad_case BAD[] = {
      "bad.cfg:3: indicators 'a' and 'b' both read column 'c'"},
     {"id = \"t\";\nchildren = ( { id = \"a\"; direction = \"risk\";\n normalise = { method = \"zscore\"; range = [0.0, 1.0]; }; } );\n",
      "bad.cfg:3: range applies to minmax only"},
+    {"id = \"t\";\n  @include \"/etc/passwd\"\nchildren = ( { id = \"a\"; direction = \"risk\"; } );\n",
+     "bad.cfg:2: @include is not supported"},
     {"id = \"t\";\nname = \"caf\xe9\";\nchildren = ( { id = \"a\"; direction = \"risk\"; } );\n",
      "bad.cfg:2: name is not valid UTF-8"},
 };

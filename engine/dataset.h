@@ -6,7 +6,7 @@
 #include "error.h"
 #include "util.h"
 
-enum { TS_VALUE_ESTIMATE = 1 };
+enum { TS_VALUE_ESTIMATE = 1, TS_VALUE_SHOCKED = 2 };
 
 /* A sourced observation that disagrees with the value in use. */
 typedef struct ts_observation {
@@ -19,6 +19,7 @@ typedef struct ts_observation {
 typedef struct ts_provenance {
     const char *source;   /* NULL when the input gave none */
     const char *note;     /* reasoning for an estimate, choice among sources */
+    const char *shock;    /* what scenario shocks did to the value, or NULL */
     const char *file;     /* file and line it was read from */
     int line;
     int year;             /* 0 when unknown */

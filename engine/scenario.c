@@ -12,14 +12,26 @@
 #include "csv.h"
 #include "sha256.h"
 
-static const char *const SCENARIO_KEYS[] = {"name", "description", "taxonomy", "units", "data",
-                                            "weights", "country_weights", "method",
-                                            "node_methods", NULL};
+static const char *const SCENARIO_KEYS[] = {"name", "description", "taxonomy", "extends", "units",
+                                            "data", "weights", "country_weights", "method",
+                                            "node_methods", "shocks", NULL};
 static const char *const BLOCK_KEYS[] = {"indicator", "year", "source", "note", "estimate",
                                          "values", NULL};
 static const char *const VALUE_KEYS[] = {"value", "year", "source", "note", "estimate",
                                          "alternatives", NULL};
 static const char *const METHOD_KEYS[] = {"normalise", "aggregate", NULL};
+static const char *const SHOCK_KEYS[] = {"indicator", "countries", "years", "scale", "add", "set",
+                                         "note", NULL};
+
+#define MAX_CHAIN 16
+
+/* One file of an extends chain. */
+typedef struct chain_file {
+    config_t cfg;
+    const char *path;   /* arena copy: also the identity of the file in provenance */
+    char sha256[65];
+    char *real;         /* realpath, for cycle detection */
+} chain_file;
 
 typedef struct loader {
     ts_scenario *s;
@@ -70,33 +82,46 @@ static int unknown_unit(loader *L, const char *id, int line) {
     return ts_fail(L->err, TS_EINPUT, L->file, line, "unknown country '%s' (not in units)", id);
 }
 
-static int parse_units(loader *L, const config_setting_t *units) {
-    if (!units) return ts_fail(L->err, TS_EINPUT, L->file, 0, "scenario has no units");
-    if (ts_cfg_expect_list(units, L->file, "units", L->err)) return TS_EINPUT;
-    int n = config_setting_length(units);
-    if (n == 0) return ts_fail(L->err, TS_EINPUT, L->file, ts_cfg_line(units), "units is empty");
-    ts_dataset *d = ts_dataset_new(n, L->s->tax->n_indicators, 1);
+/* Reads the units of every file in the chain (root first) into a new
+ * dataset: a scenario adds units to those it extends. */
+static int parse_units(loader *L, chain_file *files, int n_files) {
+    int total = 0;
+    for (int f = n_files - 1; f >= 0; f--) {
+        const config_setting_t *units = config_setting_get_member(config_root_setting(&files[f].cfg), "units");
+        L->file = files[f].path;
+        if (!units) continue;
+        if (ts_cfg_expect_list(units, L->file, "units", L->err)) return TS_EINPUT;
+        if (config_setting_length(units) == 0)
+            return ts_fail(L->err, TS_EINPUT, L->file, ts_cfg_line(units), "units is empty");
+        total += config_setting_length(units);
+    }
+    if (total == 0) return ts_fail(L->err, TS_EINPUT, files[n_files - 1].path, 0, "scenario has no units");
+    ts_dataset *d = ts_dataset_new(total, L->s->tax->n_indicators, 1);
     if (!d) return oom(L);
     L->s->data = d;
-    for (int u = 0; u < n; u++) {
-        const config_setting_t *g = config_setting_get_elem(units, (unsigned)u);
-        static const char *const keys[] = {"id", "name", NULL};
-        const char *id, *name;
-        if (ts_cfg_expect_group(g, L->file, "a unit", L->err) ||
-            ts_cfg_check_keys(g, keys, L->file, L->err) ||
-            ts_cfg_opt_string(g, "id", L->file, &id, L->err) ||
-            ts_cfg_opt_string(g, "name", L->file, &name, L->err))
-            return TS_EINPUT;
-        if (!id) return ts_fail(L->err, TS_EINPUT, L->file, ts_cfg_line(g), "a unit needs an id");
-        if (!ts_valid_id(id))
-            return ts_fail(L->err, TS_EINPUT, L->file, ts_cfg_line(g),
-                           "invalid unit id '%s': use a letter then letters, digits, '_' or '-'", id);
-        int dup = ts_dataset_find_unit(d, id);
-        if (dup >= 0)
-            return ts_fail(L->err, TS_EINPUT, L->file, ts_cfg_line(g), "duplicate unit '%s'", id);
-        d->unit_id[u] = ts_arena_strdup(d->arena, id);
-        d->unit_name[u] = ts_arena_strdup(d->arena, name ? name : id);
-        if (!d->unit_id[u] || !d->unit_name[u]) return oom(L);
+    int u = 0;
+    for (int f = n_files - 1; f >= 0; f--) {
+        const config_setting_t *units = config_setting_get_member(config_root_setting(&files[f].cfg), "units");
+        L->file = files[f].path;
+        for (int j = 0; units && j < config_setting_length(units); j++, u++) {
+            const config_setting_t *g = config_setting_get_elem(units, (unsigned)j);
+            static const char *const keys[] = {"id", "name", NULL};
+            const char *id, *name;
+            if (ts_cfg_expect_group(g, L->file, "a unit", L->err) ||
+                ts_cfg_check_keys(g, keys, L->file, L->err) ||
+                ts_cfg_opt_string(g, "id", L->file, &id, L->err) ||
+                ts_cfg_opt_string(g, "name", L->file, &name, L->err))
+                return TS_EINPUT;
+            if (!id) return ts_fail(L->err, TS_EINPUT, L->file, ts_cfg_line(g), "a unit needs an id");
+            if (!ts_valid_id(id))
+                return ts_fail(L->err, TS_EINPUT, L->file, ts_cfg_line(g),
+                               "invalid unit id '%s': use a letter then letters, digits, '_' or '-'", id);
+            if (ts_dataset_find_unit(d, id) >= 0)
+                return ts_fail(L->err, TS_EINPUT, L->file, ts_cfg_line(g), "duplicate unit '%s'", id);
+            d->unit_id[u] = ts_arena_strdup(d->arena, id);
+            d->unit_name[u] = ts_arena_strdup(d->arena, name ? name : id);
+            if (!d->unit_id[u] || !d->unit_name[u]) return oom(L);
+        }
     }
     return TS_OK;
 }
@@ -184,7 +209,9 @@ static int store_value(loader *L, const config_setting_t *vs, int i, int u, cons
     size_t c = (size_t)i * (size_t)d->n_units + (size_t)u;
     ts_provenance *p = &d->prov[c];
     if (p->line) {
-        if (p->year == sv.year)
+        /* the same year twice in one file is a mistake; a scenario that
+           extends another overrides its parent's value instead */
+        if (p->year == sv.year && p->file == L->file)
             return ts_fail(L->err, TS_EINPUT, L->file, line, "duplicate %s in %d (first on line %d)", what,
                            sv.year, p->line);
         if (p->year > sv.year) return TS_OK; /* a later year is already in use */
@@ -315,63 +342,269 @@ static int parse_overrides(loader *L, const config_setting_t *root) {
             if (parse_weight_group(L, g, u)) return TS_EINPUT;
         }
     }
-    int line = ts_cfg_line(config_setting_get_member(root, "weights"));
-    if (!line) line = ts_cfg_line(config_setting_get_member(root, "country_weights"));
-    return ts_spec_check_weights(L->s->spec, t, L->s->data->unit_id, L->file, line, L->err);
+    return TS_OK;
+}
+
+/* Checks the weights once every file's overrides are in, naming the last
+ * file that set weights. */
+static int check_weights(loader *L, chain_file *files, int n_files) {
+    const char *file = files[n_files - 1].path;
+    int line = 0;
+    for (int f = 0; f < n_files && !line; f++) {
+        const config_setting_t *root = config_root_setting(&files[f].cfg);
+        line = ts_cfg_line(config_setting_get_member(root, "weights"));
+        if (!line) line = ts_cfg_line(config_setting_get_member(root, "country_weights"));
+        if (line) file = files[f].path;
+    }
+    return ts_spec_check_weights(L->s->spec, L->s->tax, L->s->data->unit_id, file, line, L->err);
+}
+
+/* Appends text to the shock record of a value. */
+static int note_shock(loader *L, ts_provenance *p, const char *text) {
+    ts_dataset *d = L->s->data;
+    size_t n = strlen(text) + (p->shock ? strlen(p->shock) + 2 : 0) + 1;
+    char *joined = ts_arena_alloc(d->arena, n);
+    if (!joined) return oom(L);
+    snprintf(joined, n, "%s%s%s", p->shock ? p->shock : "", p->shock ? "; " : "", text);
+    p->shock = joined;
+    p->flags |= TS_VALUE_SHOCKED;
+    return TS_OK;
+}
+
+/* Reads the `countries` (default: all) or `years` (default: any) list of a
+ * shock into a 0/1 mask or a list. */
+static int shock_countries(loader *L, const config_setting_t *g, char *mask) {
+    const ts_dataset *d = L->s->data;
+    const config_setting_t *c = config_setting_get_member(g, "countries");
+    memset(mask, c ? 0 : 1, (size_t)d->n_units);
+    if (!c) return TS_OK;
+    if (ts_cfg_expect_list(c, L->file, "countries", L->err)) return TS_EINPUT;
+    for (int j = 0; j < config_setting_length(c); j++) {
+        const char *id;
+        const config_setting_t *e = config_setting_get_elem(c, (unsigned)j);
+        if (ts_cfg_string(e, L->file, "a country", &id, L->err)) return TS_EINPUT;
+        int u = ts_dataset_find_unit(d, id);
+        if (u < 0) return unknown_unit(L, id, ts_cfg_line(c));
+        mask[u] = 1;
+    }
+    return TS_OK;
+}
+
+static int parse_shock(loader *L, const config_setting_t *g, char *mask) {
+    const ts_taxonomy *t = L->s->tax;
+    ts_dataset *d = L->s->data;
+    const char *ind, *note;
+    if (ts_cfg_expect_group(g, L->file, "a shock", L->err) || ts_cfg_check_keys(g, SHOCK_KEYS, L->file, L->err) ||
+        ts_cfg_opt_string(g, "indicator", L->file, &ind, L->err) ||
+        ts_cfg_opt_string(g, "note", L->file, &note, L->err))
+        return TS_EINPUT;
+    int line = ts_cfg_line(g);
+    if (!ind) return ts_fail(L->err, TS_EINPUT, L->file, line, "a shock needs an indicator");
+    int k = ts_taxonomy_find(t, ind);
+    if (k < 0 || t->nodes[k].indicator < 0)
+        return ts_taxonomy_unknown(t, "indicator", ind, 1, L->file, line, L->err);
+    if (!note || !note[0])
+        return ts_fail(L->err, TS_EINPUT, L->file, line, "a shock needs a note saying what it assumes and why");
+    const char *ops[] = {"scale", "add", "set"};
+    int op = -1;
+    double x = 0;
+    for (int i = 0; i < 3; i++) {
+        const config_setting_t *v = config_setting_get_member(g, ops[i]);
+        if (!v) continue;
+        if (op >= 0) return ts_fail(L->err, TS_EINPUT, L->file, line, "a shock takes one of scale, add or set, not two");
+        if (ts_cfg_number(v, L->file, ops[i], &x, L->err)) return TS_EINPUT;
+        op = i;
+    }
+    if (op < 0) return ts_fail(L->err, TS_EINPUT, L->file, line, "a shock needs one of scale, add or set");
+    if (shock_countries(L, g, mask)) return TS_EINPUT;
+    const config_setting_t *years = config_setting_get_member(g, "years");
+    if (years && ts_cfg_expect_list(years, L->file, "years", L->err)) return TS_EINPUT;
+    int first_year = 0;
+    for (int j = 0; years && j < config_setting_length(years); j++) {
+        int y;
+        if (ts_cfg_int(config_setting_get_elem(years, (unsigned)j), L->file, "a year", &y, L->err)) return TS_EINPUT;
+        if (j == 0) first_year = y;
+    }
+    char text[600];
+    const char *file = strrchr(L->file, '/');
+    snprintf(text, sizeof text, "%s %.17g (%s:%d: %s)", ops[op], x, file ? file + 1 : L->file, line, note);
+    int i = t->nodes[k].indicator;
+    for (int u = 0; u < d->n_units; u++) {
+        if (!mask[u]) continue;
+        size_t c = (size_t)i * (size_t)d->n_units + (size_t)u;
+        ts_provenance *p = &d->prov[c];
+        int year_ok = !years;
+        for (int j = 0; years && j < config_setting_length(years) && !year_ok; j++)
+            year_ok = config_setting_get_int_elem(years, j) == p->year;
+        if (isnan(d->values[c])) {
+            if (op != 2) continue; /* scaling or adding to nothing leaves nothing */
+            p->year = first_year;
+            p->file = L->file;
+            p->line = line;
+            p->source = "scenario assumption (shock)";
+            year_ok = 1;
+        }
+        if (!year_ok) continue;
+        d->values[c] = op == 0 ? d->values[c] * x : op == 1 ? d->values[c] + x : x;
+        if (!isfinite(d->values[c]))
+            return ts_fail(L->err, TS_EINPUT, L->file, line, "shock makes '%s' for '%s' infinite", ind, d->unit_id[u]);
+        if (note_shock(L, p, text)) return TS_ESYSTEM;
+    }
+    return TS_OK;
+}
+
+static int parse_shocks(loader *L, const config_setting_t *shocks) {
+    if (!shocks) return TS_OK;
+    if (ts_cfg_expect_list(shocks, L->file, "shocks", L->err)) return TS_EINPUT;
+    char *mask = malloc((size_t)L->s->data->n_units + 1);
+    if (!mask) return oom(L);
+    int rc = TS_OK;
+    for (int j = 0; j < config_setting_length(shocks) && rc == TS_OK; j++)
+        rc = parse_shock(L, config_setting_get_elem(shocks, (unsigned)j), mask);
+    free(mask);
+    return rc;
+}
+
+/* Reads path and the files it extends into files[], nearest first.
+ * Returns TS_OK and the count in *n, or an error (missing file, syntax,
+ * unknown key, a cycle, a chain deeper than MAX_CHAIN). */
+static int load_chain(loader *L, const char *path, chain_file *files, int *n) {
+    ts_scenario *s = L->s;
+    const char *next = path;
+    char *owned = NULL;
+    *n = 0;
+    while (next) {
+        if (*n == MAX_CHAIN) {
+            free(owned);
+            return ts_fail(L->err, TS_EINPUT, files[*n - 1].path, 0, "extends chain deeper than %d files", MAX_CHAIN);
+        }
+        chain_file *f = &files[*n];
+        config_init(&f->cfg);
+        f->real = NULL;
+        (*n)++;
+        f->path = ts_arena_strdup(s->arena, next);
+        free(owned);
+        owned = NULL;
+        if (!f->path) return oom(L);
+        L->file = f->path;
+        if (ts_cfg_read(&f->cfg, f->path, L->err)) return TS_EINPUT;
+        if (hash_file(f->path, f->sha256, L->err)) return TS_EINPUT;
+        f->real = realpath(f->path, NULL);
+        for (int j = 0; f->real && j < *n - 1; j++)
+            if (files[j].real && strcmp(files[j].real, f->real) == 0)
+                return ts_fail(L->err, TS_EINPUT, files[*n - 2].path,
+                               ts_cfg_line(config_setting_get_member(config_root_setting(&files[*n - 2].cfg), "extends")),
+                               "extends cycle: '%s' is already in the chain", f->path);
+        const config_setting_t *root = config_root_setting(&f->cfg);
+        if (ts_cfg_check_keys(root, SCENARIO_KEYS, f->path, L->err)) return TS_EINPUT;
+        const char *ext;
+        if (ts_cfg_opt_string(root, "extends", f->path, &ext, L->err)) return TS_EINPUT;
+        next = NULL;
+        if (ext) {
+            char *dir = ts_dirname(f->path);
+            owned = dir ? ts_path_join(dir, ext) : NULL;
+            free(dir);
+            if (!owned) return oom(L);
+            next = owned;
+        }
+    }
+    return TS_OK;
+}
+
+/* Hashes the contents of every file in the chain, root first. */
+static int hash_chain(loader *L, chain_file *files, int n, char hex[65]) {
+    ts_sha256 h;
+    ts_sha256_init(&h);
+    for (int f = n - 1; f >= 0; f--) {
+        size_t len;
+        char *bytes = ts_read_file(files[f].path, &len);
+        if (!bytes) return ts_fail(L->err, TS_EINPUT, files[f].path, 0, "cannot read: %s", strerror(errno));
+        ts_sha256_update(&h, bytes, len);
+        free(bytes);
+    }
+    ts_sha256_final_hex(&h, hex);
+    return TS_OK;
+}
+
+/* Sets name, description and taxonomy from the nearest file giving each. */
+static int scenario_header(loader *L, chain_file *files, int n) {
+    ts_scenario *s = L->s;
+    const char *name = NULL, *desc = NULL, *tax = NULL, *tax_file = NULL;
+    for (int f = 0; f < n; f++) {
+        const config_setting_t *root = config_root_setting(&files[f].cfg);
+        const char *v;
+        if (ts_cfg_opt_string(root, "name", files[f].path, &v, L->err)) return TS_EINPUT;
+        if (f == 0) name = v;
+        if (ts_cfg_opt_string(root, "description", files[f].path, &v, L->err)) return TS_EINPUT;
+        if (!desc) desc = v;
+        if (ts_cfg_opt_string(root, "taxonomy", files[f].path, &v, L->err)) return TS_EINPUT;
+        if (!tax && v) {
+            tax = v;
+            tax_file = files[f].path;
+        }
+    }
+    if (!name || !name[0]) return ts_fail(L->err, TS_EINPUT, files[0].path, 0, "scenario has no name");
+    if (!tax)
+        return ts_fail(L->err, TS_EINPUT, files[0].path, 0, "scenario names no taxonomy (taxonomy = \"FILE\";)");
+    char *dir = ts_dirname(tax_file);
+    char *tax_path = dir ? ts_path_join(dir, tax) : NULL;
+    free(dir);
+    s->name = ts_arena_strdup(s->arena, name);
+    s->description = ts_arena_strdup(s->arena, desc);
+    s->taxonomy_path = tax_path ? ts_arena_strdup(s->arena, tax_path) : NULL;
+    free(tax_path);
+    if (!s->name || !s->taxonomy_path || (desc && !s->description)) return oom(L);
+    s->n_files = n;
+    s->file_path = ts_arena_alloc(s->arena, (size_t)n * sizeof *s->file_path);
+    s->file_sha256 = ts_arena_alloc(s->arena, (size_t)n * sizeof *s->file_sha256);
+    if (!s->file_path || !s->file_sha256) return oom(L);
+    for (int f = 0; f < n; f++) {
+        s->file_path[f] = files[f].path;
+        if (!(s->file_sha256[f] = ts_arena_strdup(s->arena, files[f].sha256))) return oom(L);
+    }
+    return TS_OK;
 }
 
 ts_scenario *ts_scenario_load(const char *path, ts_error *err) {
-    config_t cfg;
-    config_init(&cfg);
+    chain_file files[MAX_CHAIN];
+    int n = 0;
     ts_scenario *s = scenario_new(err);
     loader L = {s, path, err};
-    if (!s) goto fail;
-    if (!(L.file = s->path = ts_arena_strdup(s->arena, path))) goto nomem;
-    if (ts_cfg_read(&cfg, path, err)) goto fail;
-    const config_setting_t *root = config_root_setting(&cfg);
-    if (ts_cfg_check_keys(root, SCENARIO_KEYS, path, err)) goto fail;
-    const char *name, *desc, *tax;
-    if (ts_cfg_opt_string(root, "name", path, &name, err) ||
-        ts_cfg_opt_string(root, "description", path, &desc, err) ||
-        ts_cfg_opt_string(root, "taxonomy", path, &tax, err))
-        goto fail;
-    if (!name || !name[0]) {
-        ts_fail(err, TS_EINPUT, path, 0, "scenario has no name");
-        goto fail;
+    if (!s) return NULL;
+    int rc = load_chain(&L, path, files, &n);
+    if (rc == TS_OK) rc = scenario_header(&L, files, n);
+    if (rc == TS_OK) {
+        s->path = files[0].path;
+        s->data_path = s->path;
+        memcpy(s->scenario_sha256, files[0].sha256, sizeof s->scenario_sha256);
+        rc = hash_chain(&L, files, n, s->data_sha256);
     }
-    if (!tax) {
-        ts_fail(err, TS_EINPUT, path, 0, "scenario names no taxonomy (taxonomy = \"FILE\";)");
-        goto fail;
+    if (rc == TS_OK && !(s->tax = ts_taxonomy_load(s->taxonomy_path, err))) rc = TS_EINPUT;
+    if (rc == TS_OK) rc = hash_file(s->taxonomy_path, s->taxonomy_sha256, err);
+    if (rc == TS_OK) rc = parse_units(&L, files, n);
+    if (rc == TS_OK && !(s->spec = ts_spec_from_taxonomy(s->tax, s->data->n_units))) rc = oom(&L);
+    /* root first, so a scenario's values, weights and methods override
+       those of the files it extends */
+    for (int f = n - 1; f >= 0 && rc == TS_OK; f--) {
+        const config_setting_t *root = config_root_setting(&files[f].cfg);
+        L.file = files[f].path;
+        rc = parse_data(&L, config_setting_get_member(root, "data"));
+        if (rc == TS_OK) rc = parse_overrides(&L, root);
     }
-    s->name = ts_arena_strdup(s->arena, name);
-    s->description = ts_arena_strdup(s->arena, desc);
-    char *dir = ts_dirname(path);
-    char *tax_path = dir ? ts_path_join(dir, tax) : NULL;
-    free(dir);
-    if (!tax_path) goto nomem;
-    s->taxonomy_path = ts_arena_strdup(s->arena, tax_path);
-    free(tax_path);
-    if (!s->name || !s->taxonomy_path || (desc && !s->description)) goto nomem;
-    s->data_path = s->path;
-    if (hash_file(path, s->scenario_sha256, err)) goto fail;
-    memcpy(s->data_sha256, s->scenario_sha256, sizeof s->data_sha256);
-    if (!(s->tax = ts_taxonomy_load(s->taxonomy_path, err))) {
-        if (err && err->code == TS_EINPUT && !err->file[0]) snprintf(err->file, sizeof err->file, "%s", path);
-        goto fail;
+    if (rc == TS_OK) rc = check_weights(&L, files, n);
+    for (int f = n - 1; f >= 0 && rc == TS_OK; f--) {
+        L.file = files[f].path;
+        rc = parse_shocks(&L, config_setting_get_member(config_root_setting(&files[f].cfg), "shocks"));
     }
-    if (hash_file(s->taxonomy_path, s->taxonomy_sha256, err)) goto fail;
-    if (parse_units(&L, config_setting_get_member(root, "units"))) goto fail;
-    if (!(s->spec = ts_spec_from_taxonomy(s->tax, s->data->n_units))) goto nomem;
-    if (parse_data(&L, config_setting_get_member(root, "data"))) goto fail;
-    if (parse_overrides(&L, root)) goto fail;
-    config_destroy(&cfg);
+    for (int f = 0; f < n; f++) {
+        config_destroy(&files[f].cfg);
+        free(files[f].real);
+    }
+    if (rc != TS_OK) {
+        ts_scenario_free(s);
+        return NULL;
+    }
     return s;
-nomem:
-    ts_fail(err, TS_ESYSTEM, path, 0, "out of memory");
-fail:
-    config_destroy(&cfg);
-    ts_scenario_free(s);
-    return NULL;
 }
 
 ts_scenario *ts_scenario_from_csv(const char *taxonomy_path, const char *csv_path,

@@ -17,7 +17,13 @@ typedef struct ts_scenario {
     const char *data_path;       /* file the values came from */
     char scenario_sha256[65];    /* "" for CSV input */
     char taxonomy_sha256[65];
-    char data_sha256[65];        /* of the data file */
+    char data_sha256[65];        /* of the data file; for a scenario, of the
+                                    contents of every file in its extends
+                                    chain, root first */
+    int n_files;                 /* scenario files read: the scenario, then
+                                    the files it extends, nearest first */
+    const char **file_path;
+    const char **file_sha256;
     ts_taxonomy *tax;
     ts_dataset *data;
     ts_spec *spec;
@@ -34,8 +40,10 @@ typedef struct ts_csv_options {
 
 enum { TS_ENC_AUTO, TS_ENC_UTF8, TS_ENC_LATIN1 };
 
-/* Reads and validates a scenario file and the taxonomy it names. Returns a
- * new scenario, or NULL with err filled (file:line for bad input). */
+/* Reads and validates a scenario file, the files it extends (`extends`,
+ * followed up to 16 deep; a cycle is an error) and the taxonomy it names,
+ * then applies its shocks. Returns a new scenario, or NULL with err filled
+ * (file:line for bad input). */
 ts_scenario *ts_scenario_load(const char *path, ts_error *err);
 
 /* Builds a scenario from a taxonomy file and a wide CSV (one row per unit,

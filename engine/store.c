@@ -22,6 +22,7 @@ static const char SCHEMA[] =
     " data_path TEXT NOT NULL, data_sha256 TEXT NOT NULL, values_sha256 TEXT NOT NULL,"
     " engine_version TEXT NOT NULL,"
     " method_json TEXT NOT NULL,"
+    " inputs_json TEXT NOT NULL,"
     " n_units INTEGER NOT NULL, n_indicators INTEGER NOT NULL,"
     " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')));"
     "CREATE TABLE units("
@@ -43,7 +44,7 @@ static const char SCHEMA[] =
     " run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
     " unit TEXT NOT NULL, indicator TEXT NOT NULL,"
     " raw REAL, transformed REAL, normalised REAL,"
-    " source TEXT, year INTEGER, estimate INTEGER NOT NULL DEFAULT 0, note TEXT,"
+    " source TEXT, year INTEGER, estimate INTEGER NOT NULL DEFAULT 0, note TEXT, shock TEXT,"
     " file TEXT, line INTEGER,"
     " PRIMARY KEY(run_id, unit, indicator)) WITHOUT ROWID;";
 
@@ -167,14 +168,36 @@ static int insert_run(ts_store *st, const ts_scenario *s, long long *run_id, ts_
     }
     char values_hash[65];
     ts_dataset_hash(s->data, values_hash);
+    ts_buf inputs = {0};
+    ts_buf_puts(&inputs, "[");
+    for (int f = 0; f < s->n_files; f++) {
+        ts_buf_puts(&inputs, f == 0 ? "{\"role\":\"scenario\",\"path\":" : ",{\"role\":\"extends\",\"path\":");
+        ts_buf_json_string(&inputs, s->file_path[f]);
+        ts_buf_printf(&inputs, ",\"sha256\":\"%s\"}", s->file_sha256[f]);
+    }
+    ts_buf_puts(&inputs, s->n_files ? ",{\"role\":\"taxonomy\",\"path\":" : "{\"role\":\"taxonomy\",\"path\":");
+    ts_buf_json_string(&inputs, s->taxonomy_path);
+    ts_buf_printf(&inputs, ",\"sha256\":\"%s\"}", s->taxonomy_sha256);
+    if (!s->path) {
+        ts_buf_puts(&inputs, ",{\"role\":\"data\",\"path\":");
+        ts_buf_json_string(&inputs, s->data_path);
+        ts_buf_printf(&inputs, ",\"sha256\":\"%s\"}", s->data_sha256);
+    }
+    ts_buf_puts(&inputs, "]");
+    if (inputs.oom) {
+        ts_buf_free(&inputs);
+        ts_buf_free(&method);
+        return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    }
     sqlite3_stmt *q;
     if (sqlite3_prepare_v2(st->db,
                            "INSERT INTO runs(scenario, scenario_path, scenario_sha256, taxonomy_id,"
                            " taxonomy_path, taxonomy_sha256, data_path, data_sha256, values_sha256,"
-                           " engine_version, method_json, n_units, n_indicators)"
-                           " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                           " engine_version, method_json, inputs_json, n_units, n_indicators)"
+                           " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                            -1, &q, NULL) != SQLITE_OK) {
         ts_buf_free(&method);
+        ts_buf_free(&inputs);
         return db_fail(st, err, "cannot prepare run insert");
     }
     bind_text(q, 1, s->name);
@@ -188,11 +211,13 @@ static int insert_run(ts_store *st, const ts_scenario *s, long long *run_id, ts_
     bind_text(q, 9, values_hash);
     bind_text(q, 10, TS_VERSION);
     bind_text(q, 11, method.data);
-    sqlite3_bind_int(q, 12, s->data->n_units);
-    sqlite3_bind_int(q, 13, t->n_indicators);
+    bind_text(q, 12, inputs.data);
+    sqlite3_bind_int(q, 13, s->data->n_units);
+    sqlite3_bind_int(q, 14, t->n_indicators);
     int rc = sqlite3_step(q) == SQLITE_DONE ? TS_OK : db_fail(st, err, "cannot insert run");
     sqlite3_finalize(q);
     ts_buf_free(&method);
+    ts_buf_free(&inputs);
     *run_id = sqlite3_last_insert_rowid(st->db);
     return rc;
 }
@@ -206,7 +231,7 @@ static int insert_rows(ts_store *st, const ts_scenario *s, const ts_result *r, l
     if (sqlite3_prepare_v2(st->db, "INSERT INTO units VALUES(?,?,?,?)", -1, &qu, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(st->db, "INSERT INTO nodes VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &qn, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(st->db, "INSERT INTO scores VALUES(?,?,?,?,?,?,?)", -1, &qs, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(st->db, "INSERT INTO inputs VALUES(?,?,?,?,?,?,?,?,?,?,?,?)", -1, &qi, NULL) != SQLITE_OK) {
+        sqlite3_prepare_v2(st->db, "INSERT INTO inputs VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &qi, NULL) != SQLITE_OK) {
         rc = db_fail(st, err, "cannot prepare inserts");
         goto done;
     }
@@ -273,12 +298,13 @@ static int insert_rows(ts_store *st, const ts_scenario *s, const ts_result *r, l
                 if (p->year) sqlite3_bind_int(qi, 8, p->year);
                 sqlite3_bind_int(qi, 9, (p->flags & TS_VALUE_ESTIMATE) != 0);
                 bind_text(qi, 10, p->note);
+                bind_text(qi, 11, p->shock);
             } else {
                 bind_text(qi, 7, nd->source);
                 sqlite3_bind_int(qi, 9, 0);
             }
-            bind_text(qi, 11, d->values[c] == d->values[c] ? file : NULL);
-            if (line && d->values[c] == d->values[c]) sqlite3_bind_int(qi, 12, line);
+            bind_text(qi, 12, d->values[c] == d->values[c] ? file : NULL);
+            if (line && d->values[c] == d->values[c]) sqlite3_bind_int(qi, 13, line);
             if (step_reset(qi)) rc = db_fail(st, err, "cannot insert input");
         }
     }

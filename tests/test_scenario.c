@@ -241,6 +241,83 @@ static void test_scoring_errors(void **state) {
     }
 }
 
+static void test_extends_and_shocks(void **state) {
+    (void)state;
+    tu_write("tax.cfg", FIX_TAXONOMY);
+    tu_write("scen.cfg", FIX_SCENARIO_HEAD "weights = { b = 2.0; };\n");
+    const char *child = tu_write("child.cfg",
+        "name = \"Child\";\n"
+        "extends = \"scen.cfg\";\n"
+        "units = ( { id = \"S\"; } );\n"
+        "data = ( { indicator = \"x1\"; year = 2020; source = \"newer source\"; values = { P = 3; S = 4; }; } );\n"
+        "country_weights = { Q = { a = 0.5; }; };\n"
+        "shocks = (\n"
+        "  { indicator = \"x2\"; countries = [\"Q\"]; scale = 2.0; note = \"doubled\"; },\n"
+        "  { indicator = \"y1\"; countries = [\"R\"]; set = 70.0; years = [2024]; note = \"assumed\"; },\n"
+        "  { indicator = \"y2\"; add = 1.0; years = [2018]; note = \"no value is from 2018\"; }\n"
+        ");\n");
+    ts_error err;
+    ts_scenario *s = ts_scenario_load(child, &err);
+    if (!s) fail_msg("%s:%d: %s", err.file, err.line, err.message);
+    assert_string_equal(s->name, "Child");
+    assert_int_equal(s->n_files, 2);
+    assert_int_equal(s->data->n_units, 4);
+    assert_string_not_equal(s->scenario_sha256, s->data_sha256);
+    const ts_dataset *d = s->data;
+    int S = ts_dataset_find_unit(d, "S"), Q = 1, R = 2;
+    assert_float_equal(ts_dataset_get(d, 0, 0), 3, 0);          /* overridden */
+    assert_string_equal(d->prov[0].source, "newer source");
+    assert_float_equal(ts_dataset_get(d, 0, S), 4, 0);
+    assert_float_equal(ts_dataset_get(d, 1, Q), 40, 0);         /* 20 x 2 */
+    assert_true(d->prov[1 * 4 + Q].flags & TS_VALUE_SHOCKED);
+    assert_non_null(strstr(d->prov[1 * 4 + Q].shock, "scale 2 (child.cfg:7: doubled)"));
+    assert_float_equal(ts_dataset_get(d, 2, R), 70, 0);         /* set where missing */
+    assert_int_equal(d->prov[2 * 4 + R].year, 2024);
+    assert_float_equal(ts_dataset_get(d, 3, 0), 1, 0);          /* year filter: untouched */
+    int b = ts_taxonomy_find(s->tax, "b"), a = ts_taxonomy_find(s->tax, "a");
+    assert_float_equal(s->spec->weight[b], 2, 0);               /* inherited */
+    assert_float_equal(ts_spec_weight(s->spec, Q, a), 0.5, 0);
+    ts_scenario_free(s);
+}
+
+static void test_bad_chains_and_shocks(void **state) {
+    (void)state;
+    tu_write("tax.cfg", FIX_TAXONOMY);
+    tu_write("scen.cfg", FIX_SCENARIO_HEAD);
+    tu_write("loop_a.cfg", "name = \"A\"; extends = \"loop_b.cfg\";\n");
+    tu_write("loop_b.cfg", "name = \"B\";\nextends = \"loop_a.cfg\";\n");
+    struct {
+        const char *file, *text, *expect;
+    } cases[] = {
+        {"loop_a.cfg", NULL, "loop_b.cfg:2: extends cycle"},
+        {"orphan.cfg", "name = \"O\"; extends = \"nowhere.cfg\";\n", "nowhere.cfg: cannot open"},
+        {"s1.cfg", "name = \"S\"; extends = \"scen.cfg\";\nshocks = ( { indicator = \"x1\"; scale = 2.0; } );\n",
+         "s1.cfg:2: a shock needs a note"},
+        {"s2.cfg", "name = \"S\"; extends = \"scen.cfg\";\nshocks = ( { indicator = \"x1\"; scale = 2.0; add = 1.0; note = \"n\"; } );\n",
+         "s2.cfg:2: a shock takes one of scale, add or set, not two"},
+        {"s3.cfg", "name = \"S\"; extends = \"scen.cfg\";\nshocks = ( { indicator = \"x1\"; note = \"n\"; } );\n",
+         "s3.cfg:2: a shock needs one of scale, add or set"},
+        {"s4.cfg", "name = \"S\"; extends = \"scen.cfg\";\nshocks = ( { indicator = \"x1\"; countries = [\"QQ\"]; add = 1.0; note = \"n\"; } );\n",
+         "s4.cfg:2: unknown country 'QQ' (did you mean 'Q'?)"},
+        {"s5.cfg", "name = \"S\"; extends = \"scen.cfg\";\nshocks = ( { indicator = \"x9\"; add = 1.0; note = \"n\"; } );\n",
+         "s5.cfg:2: unknown indicator 'x9'"},
+        {"s6.cfg", "name = \"S\"; extends = \"scen.cfg\";\nshocks = ( { indicator = \"x1\"; scale = 1e300; note = \"n\"; },\n"
+                   " { indicator = \"x1\"; scale = 1e300; note = \"n\"; } );\n",
+         "s6.cfg:3: shock makes 'x1' for 'P' infinite"},
+        {"s7.cfg", "name = \"S\"; extends = \"scen.cfg\";\nunits = ( { id = \"P\"; } );\n", "s7.cfg:2: duplicate unit 'P'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const char *path = cases[i].text ? tu_write(cases[i].file, cases[i].text) : tu_path(cases[i].file);
+        ts_error err;
+        ts_error_clear(&err);
+        ts_scenario *s = ts_scenario_load(path, &err);
+        char msg[2048];
+        ts_error_format(&err, msg, sizeof msg);
+        if (s || !strstr(msg, cases[i].expect))
+            fail_msg("case %zu: expected '%s', got '%s'", i, cases[i].expect, s ? "success" : msg);
+    }
+}
+
 static void test_shipped_baseline(void **state) {
     (void)state;
     ts_error err;
@@ -268,6 +345,7 @@ int main(void) {
         cmocka_unit_test(test_weight_overrides), cmocka_unit_test(test_method_overrides),
         cmocka_unit_test(test_latest_year_wins), cmocka_unit_test(test_bad_scenarios),
         cmocka_unit_test(test_scoring_errors),   cmocka_unit_test(test_shipped_baseline),
+        cmocka_unit_test(test_extends_and_shocks), cmocka_unit_test(test_bad_chains_and_shocks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -52,6 +52,7 @@ static void test_save_and_list(void **state) {
     assert_int_equal(tu_query_int(db, "SELECT score IS NULL FROM scores WHERE unit = 'R' AND node = 'y1'"), 1);
     assert_int_equal(tu_query_int(db, "SELECT count(*) FROM runs WHERE method_json LIKE '{\"scale\":[0,10]%'"), 2);
     assert_int_equal(tu_query_int(db, "SELECT year FROM inputs WHERE unit = 'P' AND indicator = 'y1'"), 2021);
+    assert_int_equal(tu_query_int(db, "SELECT count(*) FROM runs WHERE inputs_json LIKE '[{\"role\":\"scenario\",%\"role\":\"taxonomy\"%'"), 2);
     /* the journal mode is stored in the file */
     sqlite3 *h;
     sqlite3_open(db, &h);

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "explain.h"
 #include "pipeline.h"
 #include "report.h"
 #include "scenario.h"
@@ -30,6 +31,7 @@ static const char USAGE[] =
     "  score SCENARIO            score one scenario (or --taxonomy T --data CSV)\n"
     "  batch SCENARIO_OR_DIR...  score many scenarios into a database\n"
     "  runs --db FILE            list the runs stored in a database\n"
+    "  explain SCENARIO UNIT [NODE]  trace a score to its inputs\n"
     "\n"
     "Run 'threatscore COMMAND --help' for a command's options.\n";
 
@@ -68,6 +70,17 @@ static const char USAGE_BATCH[] =
     "in name order), stores each run in FILE in its own transaction and\n"
     "prints each ranking (unless --quiet). A failing scenario is reported and\n"
     "the others are still stored; exit status 1 when any failed.\n";
+
+static const char USAGE_EXPLAIN[] =
+    "usage: threatscore explain SCENARIO UNIT [NODE] [--format table|csv] [-o FILE]\n"
+    "\n"
+    "Traces UNIT's score at NODE (default: the index) to its inputs: for every\n"
+    "indicator under NODE its raw value, source and year, transformed and\n"
+    "normalised value, weight, effective weight at NODE and contribution to\n"
+    "NODE's score. The contributions add up to the score: at an arithmetic node\n"
+    "a child contributes weight x value (weights rescaled among the children\n"
+    "with data); a geometric or harmonic node splits its score among its\n"
+    "children in proportion to weight x value.\n";
 
 static const char USAGE_RUNS[] =
     "usage: threatscore runs --db FILE [--format table|csv|json]\n"
@@ -432,6 +445,70 @@ done:
     return rc;
 }
 
+/* ---- explain ----------------------------------------------------------- */
+
+static int cmd_explain(cli *c, int argc, char **argv) {
+    const char *pos[3] = {NULL, NULL, NULL}, *out_path = NULL;
+    int n_pos = 0;
+    ts_format fmt = TS_FORMAT_TABLE;
+    for (int i = 1; i < argc; i++) {
+        int missing = 0;
+        const char *v;
+        if (is_help(argv[i])) {
+            fputs(USAGE_EXPLAIN, c->out);
+            return EXIT_OK;
+        } else if ((v = opt_value(argc, argv, &i, "--format", &missing))) {
+            if (ts_format_parse(v, &fmt) || fmt == TS_FORMAT_JSON)
+                return usage_error(c, USAGE_EXPLAIN, "unknown format '%s' (table or csv)", v);
+        } else if ((v = opt_value(argc, argv, &i, "-o", &missing))) {
+            out_path = v;
+        } else if (missing) {
+            return usage_error(c, USAGE_EXPLAIN, "option %s needs a value", argv[i]);
+        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            return usage_error(c, USAGE_EXPLAIN, "unknown option '%s'", argv[i]);
+        } else if (n_pos < 3) {
+            pos[n_pos++] = argv[i];
+        } else {
+            return usage_error(c, USAGE_EXPLAIN, "unexpected argument '%s'", argv[i]);
+        }
+    }
+    if (n_pos < 2) return usage_error(c, USAGE_EXPLAIN, "explain needs a SCENARIO and a %s", "UNIT");
+    ts_error err;
+    ts_error_clear(&err);
+    ts_scenario *s = ts_scenario_load(pos[0], &err);
+    if (!s) return print_error(c, &err);
+    int rc = EXIT_OK;
+    ts_result *r = ts_score(s, &err);
+    ts_explain *x = NULL;
+    int u = -1, k = -1;
+    if (!r) rc = print_error(c, &err);
+    if (rc == EXIT_OK && (u = ts_dataset_find_unit(s->data, pos[1])) < 0) {
+        const char *hint = ts_suggest(pos[1], s->data->unit_id, (size_t)s->data->n_units);
+        fprintf(c->errs, "%s: %s: unknown unit '%s'%s%s%s\n", c->prog, pos[0], pos[1], hint ? " (did you mean '" : "",
+                hint ? hint : "", hint ? "'?)" : "");
+        rc = EXIT_INPUT;
+    }
+    if (rc == EXIT_OK) {
+        k = pos[2] ? ts_taxonomy_find(s->tax, pos[2]) : ts_taxonomy_root(s->tax);
+        if (k < 0) rc = print_error(c, (ts_taxonomy_unknown(s->tax, "node", pos[2], 0, s->taxonomy_path, 0, &err), &err));
+    }
+    if (rc == EXIT_OK && !(x = ts_explain_unit(s, r, u, k, &err))) rc = print_error(c, &err);
+    if (rc == EXIT_OK) {
+        char tmp[1100];
+        FILE *f = open_output(c, out_path, tmp, sizeof tmp);
+        if (!f) rc = EXIT_SYSTEM;
+        else {
+            if (ts_explain_write(f, fmt, s, r, x, &err)) rc = print_error(c, &err);
+            int crc = close_output(c, f, out_path, tmp, rc == EXIT_OK);
+            if (rc == EXIT_OK) rc = crc;
+        }
+    }
+    ts_explain_free(x);
+    ts_result_free(r);
+    ts_scenario_free(s);
+    return rc;
+}
+
 /* ---- runs -------------------------------------------------------------- */
 
 typedef struct runs_ctx {
@@ -550,7 +627,8 @@ int ts_cli_main(int argc, char **argv, FILE *out, FILE *errs) {
     if (strcmp(cmd, "score") == 0) return cmd_score(&c, argc - 1, argv + 1);
     if (strcmp(cmd, "batch") == 0) return cmd_batch(&c, argc - 1, argv + 1);
     if (strcmp(cmd, "runs") == 0) return cmd_runs(&c, argc - 1, argv + 1);
-    static const char *const commands[] = {"validate", "score", "batch", "runs", "help"};
+    if (strcmp(cmd, "explain") == 0) return cmd_explain(&c, argc - 1, argv + 1);
+    static const char *const commands[] = {"validate", "score", "batch", "runs", "explain", "help"};
     const char *hint = ts_suggest(cmd, commands, sizeof commands / sizeof *commands);
     if (hint) fprintf(errs, "threatscore: unknown command '%s' (did you mean '%s'?)\n\n", cmd, hint);
     else fprintf(errs, "threatscore: unknown command '%s'\n\n", cmd);

@@ -256,13 +256,111 @@ static void test_batch(void **state) {
     assert_int_equal(tu_query_int(db, "SELECT count(*) FROM runs"), 2);
 }
 
+/* Sums the last field of every data row of a CSV; returns the row count. */
+static int sum_last_field(const char *csv, double *sum) {
+    int rows = 0;
+    *sum = 0;
+    const char *line = strchr(csv, '\n');
+    while (line && line[1]) {
+        line++;
+        const char *end = strchr(line, '\n');
+        const char *last = end;
+        while (last > line && last[-1] != ',') last--;
+        if (last < end) *sum += strtod(last, NULL);
+        rows++;
+        line = end;
+    }
+    return rows;
+}
+
+static void test_explain(void **state) {
+    (void)state;
+    setup_fixture();
+    char *out, *err;
+    /* Q: a = 6.5 (arithmetic), b = 10 (geometric), index 9.125:
+       x1 8/8 = 1, x2 5/8 = 0.625, y1 and y2 split b's 7.5 evenly */
+    assert_int_equal(tu_run(&out, &err, "explain", tu_path("scen.cfg"), "Q", "--format", "csv", NULL), 0);
+    assert_true(strncmp(out, "indicator,name,path,raw,source,year,estimate,note,shock,transform,transformed,"
+                             "normalised,weight,effective_weight,contribution\n", 126) == 0);
+    assert_non_null(strstr(out, "\nx1,x1,a/x1,8,s1,2020,,,,none,8,8,1,0.125,1\n"));
+    assert_non_null(strstr(out, "\nx2,x2,a/x2,20,s2,2020,,,,none,20,5,1,0.125,0.625\n"));
+    assert_non_null(strstr(out, "\ny1,y1,b/y1,100,s3,2021,,,,none,100,10,1,0.375,3.75"));
+    double sum;
+    assert_int_equal(sum_last_field(out, &sum), 4);
+    assert_float_equal(sum, 9.125, 1e-12);
+    free(out), free(err);
+    /* R has no y1: it shows as missing, and y2 carries b alone */
+    assert_int_equal(tu_run(&out, &err, "explain", tu_path("scen.cfg"), "R", "--format", "csv", NULL), 0);
+    assert_non_null(strstr(out, "\ny1,y1,b/y1,,,,,,,none,,,1,0,\n"));
+    assert_non_null(strstr(out, "\ny2,y2,b/y2,2,s4,2019,,,,none,2,5,1,0.75,"));
+    assert_int_equal(sum_last_field(out, &sum), 4);
+    assert_float_equal(sum, 4.375, 1e-12);
+    free(out), free(err);
+    /* at a node: only its indicators, adding up to its score */
+    assert_int_equal(tu_run(&out, &err, "explain", tu_path("scen.cfg"), "Q", "a", "--format", "csv", NULL), 0);
+    assert_int_equal(sum_last_field(out, &sum), 2);
+    assert_float_equal(sum, 6.5, 1e-12);
+    free(out), free(err);
+    assert_int_equal(tu_run(&out, &err, "explain", tu_path("scen.cfg"), "Q", NULL), 0);
+    assert_non_null(strstr(out, "geometric"));
+    assert_non_null(strstr(out, "9.125"));
+    free(out), free(err);
+    assert_int_equal(tu_run(&out, &err, "explain", tu_path("scen.cfg"), "QQ", NULL), 1);
+    assert_non_null(strstr(err, "unknown unit 'QQ' (did you mean 'Q'?)"));
+    free(out), free(err);
+    assert_int_equal(tu_run(&out, &err, "explain", tu_path("scen.cfg"), "Q", "bb", NULL), 1);
+    assert_non_null(strstr(err, "unknown node 'bb'"));
+    free(out), free(err);
+    assert_int_equal(tu_run(&out, &err, "explain", tu_path("scen.cfg"), NULL), 2);
+    free(out), free(err);
+}
+
+/* Every value of the shipped baseline shows a source and a year in explain,
+ * and for every country the contributions add up to the index score. */
+static void test_explain_baseline(void **state) {
+    (void)state;
+    ts_error e;
+    ts_scenario *s = ts_scenario_load("scenarios/baseline.cfg", &e);
+    if (!s) fail_msg("%s", e.message);
+    ts_result *r = ts_score(s, &e);
+    int root = ts_taxonomy_root(s->tax);
+    for (int u = 0; u < s->data->n_units; u++) {
+        char *out, *err;
+        assert_int_equal(tu_run(&out, &err, "explain", "scenarios/baseline.cfg", s->data->unit_id[u], "--format", "csv", NULL), 0);
+        double sum;
+        sum_last_field(out, &sum);
+        assert_float_equal(sum, ts_result_score(r, root, u), 1e-9);
+        /* rows: indicator,name,path,raw,source,year,...: a raw value needs a source and a year */
+        for (const char *line = strchr(out, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
+            char row[2048];
+            const char *end = strchr(line + 1, '\n');
+            snprintf(row, sizeof row, "%.*s", (int)(end - line - 1), line + 1);
+            if (strchr(row, '"')) continue; /* quoted fields: checked through the dataset below */
+            char *f[6] = {NULL}, *p = row;
+            for (int i = 0; i < 6 && p; i++) {
+                f[i] = p;
+                p = strchr(p, ',');
+                if (p) *p++ = '\0';
+            }
+            if (f[3] && f[3][0]) {
+                assert_true(f[4] && f[4][0]);
+                assert_true(f[5] && atoi(f[5]) > 1900);
+            }
+        }
+        free(out), free(err);
+    }
+    ts_result_free(r);
+    ts_scenario_free(s);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_help_and_usage), cmocka_unit_test(test_baseline_csv),
         cmocka_unit_test(test_table_and_json), cmocka_unit_test(test_db_and_runs),
         cmocka_unit_test(test_bad_input_writes_nothing), cmocka_unit_test(test_output_file),
         cmocka_unit_test(test_csv_mode),       cmocka_unit_test(test_validate),
-        cmocka_unit_test(test_batch),
+        cmocka_unit_test(test_batch),          cmocka_unit_test(test_explain),
+        cmocka_unit_test(test_explain_baseline),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,249 @@
+/* explain.c -- contribution traces: how each indicator's value reaches a
+ * node's score. */
+#include "explain.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct walker {
+    const ts_scenario *s;
+    const ts_result *r;
+    ts_explain *x;
+    int u;
+} walker;
+
+static double score_at(const walker *w, int k) {
+    return ts_result_score(w->r, k, w->u);
+}
+
+/* Records the indicators under k as missing (no weight, no contribution). */
+static void missing_subtree(walker *w, int k) {
+    const ts_taxonomy *t = w->s->tax;
+    const ts_node *nd = &t->nodes[k];
+    if (nd->indicator >= 0) {
+        ts_explain_row *row = &w->x->rows[w->x->n_rows++];
+        row->node = k;
+        row->weight = ts_spec_weight(w->s->spec, w->u, k);
+        row->effective_weight = 0;
+        row->contribution = NAN;
+        return;
+    }
+    for (int c = 0; c < nd->n_children; c++) missing_subtree(w, t->children[nd->first_child + c]);
+}
+
+/* Visits node k, whose score counts towards the explained node with factor
+ * lambda (contribution of k = lambda * score of k) and whose path weight is
+ * eff. */
+static void visit(walker *w, int k, double lambda, double eff) {
+    const ts_taxonomy *t = w->s->tax;
+    const ts_node *nd = &t->nodes[k];
+    if (nd->indicator >= 0) {
+        ts_explain_row *row = &w->x->rows[w->x->n_rows++];
+        row->node = k;
+        row->weight = ts_spec_weight(w->s->spec, w->u, k);
+        row->effective_weight = eff;
+        row->contribution = lambda * score_at(w, k);
+        return;
+    }
+    const int *kids = t->children + nd->first_child;
+    double wsum = 0, linear = 0;
+    for (int c = 0; c < nd->n_children; c++) {
+        double wc = ts_spec_weight(w->s->spec, w->u, kids[c]), xc = score_at(w, kids[c]);
+        if (isnan(xc) || !(wc > 0)) continue;
+        wsum += wc;
+        linear += wc * xc;
+    }
+    ts_agg agg = w->s->spec->agg[k];
+    if (agg != TS_AGG_ARITHMETIC) w->x->split[w->x->n_split++] = k;
+    for (int c = 0; c < nd->n_children; c++) {
+        int child = kids[c];
+        double wc = ts_spec_weight(w->s->spec, w->u, child), xc = score_at(w, child);
+        if (isnan(xc) || !(wc > 0) || !(wsum > 0)) {
+            missing_subtree(w, child);
+            continue;
+        }
+        double share = wc / wsum, child_lambda;
+        if (agg == TS_AGG_ARITHMETIC)
+            child_lambda = lambda * share;  /* part = share * x */
+        else                                /* part = score * (wc * x) / sum(w * x) */
+            child_lambda = linear != 0 ? lambda * score_at(w, k) * wc / linear : 0;
+        visit(w, child, child_lambda, eff * share);
+    }
+}
+
+ts_explain *ts_explain_unit(const ts_scenario *s, const ts_result *r, int u, int k, ts_error *err) {
+    ts_explain *x = calloc(1, sizeof *x);
+    int n = s->tax->nodes[k].n_leaves;
+    if (x) {
+        x->rows = calloc((size_t)n, sizeof *x->rows);
+        x->split = calloc((size_t)s->tax->n_nodes, sizeof *x->split);
+    }
+    if (!x || !x->rows || !x->split) {
+        ts_explain_free(x);
+        ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+        return NULL;
+    }
+    x->unit = u;
+    x->node = k;
+    walker w = {s, r, x, u};
+    if (isnan(ts_result_score(r, k, u))) missing_subtree(&w, k);
+    else visit(&w, k, 1.0, 1.0);
+    return x;
+}
+
+void ts_explain_free(ts_explain *x) {
+    if (!x) return;
+    free(x->rows);
+    free(x->split);
+    free(x);
+}
+
+/* Path of node k below node top, "a/b/k". */
+static void node_path(const ts_taxonomy *t, int top, int k, ts_buf *b) {
+    if (k == top || k < 0) return;
+    const ts_node *nd = &t->nodes[k];
+    if (nd->parent != top) {
+        node_path(t, top, nd->parent, b);
+        ts_buf_puts(b, "/");
+    }
+    ts_buf_puts(b, nd->id);
+}
+
+static const ts_provenance *prov_of(const ts_scenario *s, int i, int u) {
+    return s->data->prov ? &s->data->prov[(size_t)i * (size_t)s->data->n_units + (size_t)u] : NULL;
+}
+
+/* Source shown for a value: its own, or the indicator's for CSV input. */
+static const char *source_of(const ts_scenario *s, int k, int u) {
+    const ts_node *nd = &s->tax->nodes[k];
+    const ts_provenance *p = prov_of(s, nd->indicator, u);
+    if (p && p->source) return p->source;
+    return nd->source ? nd->source : "";
+}
+
+static int write_csv(FILE *f, const ts_scenario *s, const ts_result *r, const ts_explain *x, ts_error *err) {
+    const ts_taxonomy *t = s->tax;
+    ts_buf b = {0};
+    char num[40];
+    ts_buf_puts(&b, "indicator,name,path,raw,source,year,estimate,note,shock,transform,transformed,"
+                    "normalised,weight,effective_weight,contribution\n");
+    for (int j = 0; j < x->n_rows; j++) {
+        const ts_explain_row *row = &x->rows[j];
+        const ts_node *nd = &t->nodes[row->node];
+        int i = nd->indicator;
+        size_t c = (size_t)i * (size_t)s->data->n_units + (size_t)x->unit;
+        const ts_provenance *p = prov_of(s, i, x->unit);
+        double raw = s->data->values[c];
+        ts_csv_field(&b, nd->id);
+        ts_buf_puts(&b, ",");
+        ts_csv_field(&b, nd->name);
+        ts_buf_puts(&b, ",");
+        ts_buf path = {0};
+        node_path(t, x->node, row->node, &path);
+        ts_csv_field(&b, path.data ? path.data : "");
+        ts_buf_free(&path);
+        ts_buf_printf(&b, ",%s,", ts_fmt_double(num, sizeof num, raw));
+        ts_csv_field(&b, isnan(raw) ? "" : source_of(s, row->node, x->unit));
+        if (p && p->year && !isnan(raw)) ts_buf_printf(&b, ",%d,", p->year);
+        else ts_buf_puts(&b, ",,");
+        ts_buf_puts(&b, p && (p->flags & TS_VALUE_ESTIMATE) ? "yes," : ",");
+        ts_csv_field(&b, p && p->note ? p->note : "");
+        ts_buf_puts(&b, ",");
+        ts_csv_field(&b, p && p->shock ? p->shock : "");
+        ts_buf_printf(&b, ",%s,", ts_transform_name(nd->transform));
+        ts_buf_printf(&b, "%s,", ts_fmt_double(num, sizeof num, r->transformed[c]));
+        ts_buf_printf(&b, "%s,", ts_fmt_double(num, sizeof num, r->normalised[c]));
+        ts_buf_printf(&b, "%s,", ts_fmt_double(num, sizeof num, row->weight));
+        ts_buf_printf(&b, "%s,", ts_fmt_double(num, sizeof num, row->effective_weight));
+        ts_buf_printf(&b, "%s\n", ts_fmt_double(num, sizeof num, row->contribution));
+    }
+    int rc = TS_OK;
+    if (b.oom) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    else if (b.len && fwrite(b.data, 1, b.len, f) != b.len) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "write failed");
+    ts_buf_free(&b);
+    return rc;
+}
+
+/* Copies s into out with control characters replaced, cut to width. */
+static const char *cell(const char *s, char *out, size_t n, int width) {
+    size_t k = 0;
+    for (; *s && k + 1 < n && (int)k < width; s++) out[k++] = ((unsigned char)*s < 0x20 || *s == 0x7F) ? ' ' : *s;
+    if (*s && k >= 3 && (int)k == width) memcpy(out + k - 3, "...", 3);
+    out[k] = '\0';
+    return out;
+}
+
+static void fmt_num(ts_buf *b, double x, int width, int prec) {
+    if (isnan(x)) ts_buf_printf(b, " %*s", width, "-");
+    else ts_buf_printf(b, " %*.*f", width, prec, x);
+}
+
+static int write_table(FILE *f, const ts_scenario *s, const ts_result *r, const ts_explain *x, ts_error *err) {
+    const ts_taxonomy *t = s->tax;
+    const ts_dataset *d = s->data;
+    const ts_node *top = &t->nodes[x->node];
+    double score = ts_result_score(r, x->node, x->unit);
+    const char *cls = ts_taxonomy_class(t, x->node, score);
+    int ranked = 0;
+    for (int u = 0; u < d->n_units; u++) ranked += ts_result_rank(r, x->node, u) > 0;
+    ts_buf b = {0};
+    char c1[256], c2[256], c3[256];
+    ts_buf_printf(&b, "%s (%s) at %s \"%s\" in scenario \"%s\"\n", cell(d->unit_name[x->unit], c1, sizeof c1, 80),
+                  d->unit_id[x->unit], top->id, cell(top->name, c2, sizeof c2, 80), cell(s->name, c3, sizeof c3, 80));
+    if (isnan(score)) ts_buf_puts(&b, "score: none (no data under this node)\n");
+    else
+        ts_buf_printf(&b, "score %.4g, rank %d of %d, class %s, coverage %.0f%%\n", score,
+                      ts_result_rank(r, x->node, x->unit), ranked, cls ? cls : "-",
+                      100 * ts_result_coverage(r, x->node, x->unit));
+    if (x->n_split == 0) {
+        ts_buf_puts(&b, "Every node on the way is an arithmetic mean: contribution = effective weight x normalised,\n"
+                        "and the contributions add up to the score.\n");
+    } else {
+        ts_buf_puts(&b, "Non-arithmetic nodes on the way (");
+        for (int i = 0; i < x->n_split; i++)
+            ts_buf_printf(&b, "%s%s: %s", i ? ", " : "", t->nodes[x->split[i]].id, ts_agg_name(s->spec->agg[x->split[i]]));
+        ts_buf_puts(&b, ") split their score among their children in proportion to\n"
+                        "weight x value, so the contributions still add up to the score.\n");
+    }
+    ts_buf_printf(&b, "\n%-22s %11s %5s  %-36s %11s %10s %7s %9s %12s\n", "indicator", "raw", "year", "source",
+                  "transformed", "normalised", "weight", "eff.wt", "contribution");
+    double sum = 0;
+    for (int j = 0; j < x->n_rows; j++) {
+        const ts_explain_row *row = &x->rows[j];
+        const ts_node *nd = &t->nodes[row->node];
+        size_t c = (size_t)nd->indicator * (size_t)d->n_units + (size_t)x->unit;
+        const ts_provenance *p = prov_of(s, nd->indicator, x->unit);
+        double raw = d->values[c];
+        ts_buf_printf(&b, "%-22s", cell(nd->id, c1, sizeof c1, 22));
+        if (isnan(raw)) ts_buf_printf(&b, " %11s", "missing");
+        else ts_buf_printf(&b, " %11.4g", raw);
+        if (p && p->year && !isnan(raw)) ts_buf_printf(&b, " %5d", p->year);
+        else ts_buf_printf(&b, " %5s", "");
+        const char *src = isnan(raw) ? "" : source_of(s, row->node, x->unit);
+        char flagged[300];
+        snprintf(flagged, sizeof flagged, "%s%s%s", p && (p->flags & TS_VALUE_ESTIMATE) ? "[estimate] " : "",
+                 p && (p->flags & TS_VALUE_SHOCKED) ? "[shocked] " : "", src);
+        ts_buf_printf(&b, "  %-36s", cell(flagged, c2, sizeof c2, 36));
+        if (nd->transform == TS_TRANSFORM_NONE) ts_buf_printf(&b, " %11s", "");
+        else fmt_num(&b, r->transformed[c], 11, 4);
+        fmt_num(&b, r->normalised[c], 10, 4);
+        fmt_num(&b, row->weight, 7, 3);
+        fmt_num(&b, row->effective_weight, 9, 4);
+        fmt_num(&b, row->contribution, 12, 4);
+        ts_buf_puts(&b, "\n");
+        if (!isnan(row->contribution)) sum += row->contribution;
+    }
+    ts_buf_printf(&b, "%-22s %11s %5s  %-36s %11s %10s %7s %9s %12.4f\n", "sum", "", "", "", "", "", "", "", sum);
+    int rc = TS_OK;
+    if (b.oom) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    else if (fwrite(b.data, 1, b.len, f) != b.len) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "write failed");
+    ts_buf_free(&b);
+    return rc;
+}
+
+int ts_explain_write(FILE *f, ts_format fmt, const ts_scenario *s, const ts_result *r,
+                     const ts_explain *x, ts_error *err) {
+    if (fmt == TS_FORMAT_CSV) return write_csv(f, s, r, x, err);
+    return write_table(f, s, r, x, err);
+}

@@ -1,0 +1,51 @@
+/* explain.h -- why a unit scores what it does at a node: every indicator
+ * under the node with its raw value and provenance, its normalised value,
+ * its weights and its contribution to the node's score. */
+#ifndef TS_EXPLAIN_H
+#define TS_EXPLAIN_H
+
+#include <stdio.h>
+
+#include "pipeline.h"
+#include "report.h"
+#include "scenario.h"
+
+typedef struct ts_explain_row {
+    int node;                 /* the indicator's node index */
+    double weight;            /* its own weight for the unit */
+    double effective_weight;  /* product of the weights along the path to the
+                                 explained node, each rescaled among the
+                                 siblings with data; 0 when missing */
+    double contribution;      /* its part of the explained node's score;
+                                 NaN when missing */
+} ts_explain_row;
+
+typedef struct ts_explain {
+    int unit, node;
+    int n_rows;
+    ts_explain_row *rows;     /* indicators under the node, in pre-order */
+    int n_split;              /* non-arithmetic nodes on the way down */
+    int *split;               /* their node indices */
+} ts_explain;
+
+/* Explains unit u's score at node k. Contributions are defined top-down:
+ * an arithmetic node gives each child w~ * x (w~ its weight rescaled among
+ * the children with data), so the parts add up to the score exactly; a
+ * geometric or harmonic node splits its score among its children in
+ * proportion to w~ * x. A part is then split the same way inside the child.
+ * The contributions of the indicators therefore always add up to the node's
+ * score, and on an all-arithmetic path each equals effective weight x
+ * normalised value. Returns NULL with err filled when out of memory. */
+ts_explain *ts_explain_unit(const ts_scenario *s, const ts_result *r, int u, int k, ts_error *err);
+
+/* Frees the explanation. NULL is allowed. */
+void ts_explain_free(ts_explain *x);
+
+/* Writes the explanation as a table or as CSV (one row per indicator, with
+ * header indicator,name,path,raw,source,year,estimate,note,shock,transform,
+ * transformed,normalised,weight,effective_weight,contribution). Returns
+ * TS_OK or TS_ESYSTEM. */
+int ts_explain_write(FILE *f, ts_format fmt, const ts_scenario *s, const ts_result *r,
+                     const ts_explain *x, ts_error *err);
+
+#endif

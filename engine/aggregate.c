@@ -1,33 +1,131 @@
-/* aggregate.c -- arithmetic, geometric and harmonic weighted means. */
+/* aggregate.c -- weighted means, extremes, median, INFORM's rules and
+ * Copeland's pairwise method. */
 #include "aggregate.h"
 
 #include <math.h>
+#include <stdlib.h>
 
-double ts_aggregate(ts_agg a, const double *v, const double *w, int n, int *bad) {
-    double wsum = 0, acc = 0;
+typedef struct pair {
+    double v, w;
+} pair;
+
+static int cmp_pair(const void *a, const void *b) {
+    double x = ((const pair *)a)->v, y = ((const pair *)b)->v;
+    return (x > y) - (x < y);
+}
+
+/* matrixStats' weightedMedian with interpolation (its default, which the
+ * COINr vignette uses): values sorted, weights normalised, midpoint
+ * cumulative weights, linear interpolation where they cross one half. */
+static double weighted_median(const double *v, const double *w, int n, double wsum) {
+    pair small[64], *p = n <= 64 ? small : malloc((size_t)n * sizeof *p);
+    if (!p) return NAN;
+    int m = 0;
+    for (int i = 0; i < n; i++)
+        if (!isnan(v[i]) && w[i] > 0) p[m++] = (pair){v[i], w[i] / wsum};
+    qsort(p, (size_t)m, sizeof *p, cmp_pair);
+    double out = NAN, cum = 0, prev_mid = 0;
+    for (int i = 0; i < m; i++) {
+        double mid = cum + p[i].w / 2;
+        cum += p[i].w;
+        if (mid >= 0.5) {
+            out = i == 0 ? p[0].v : p[i].v + (0.5 - mid) / (mid - prev_mid) * (p[i].v - p[i - 1].v);
+            break;
+        }
+        prev_mid = mid;
+    }
+    if (p != small) free(p);
+    return out;
+}
+
+double ts_aggregate(const ts_agg *a, const double *v, const double *w, int n, int *bad) {
+    double wsum = 0, acc = 0, best = NAN;
     int zero = 0;
     *bad = -1;
     for (int i = 0; i < n; i++) {
         if (isnan(v[i]) || !(w[i] > 0)) continue;
+        double x = v[i];
         wsum += w[i];
-        switch (a) {
-        case TS_AGG_ARITHMETIC: acc += w[i] * v[i]; break;
+        switch (a->method) {
+        case TS_AGG_ARITHMETIC: acc += w[i] * x; break;
         case TS_AGG_GEOMETRIC:
         case TS_AGG_HARMONIC:
-            if (v[i] < 0) {
+            if (x < 0) {
                 *bad = i;
                 return NAN;
             }
-            if (v[i] == 0) zero = 1;
-            else acc += a == TS_AGG_GEOMETRIC ? w[i] * log(v[i]) : w[i] / v[i];
+            if (x == 0) zero = 1;
+            else acc += a->method == TS_AGG_GEOMETRIC ? w[i] * log(x) : w[i] / x;
             break;
+        case TS_AGG_GENMEAN:
+            if (x < 0 || (x == 0 && a->p < 0)) {
+                if (x < 0) {
+                    *bad = i;
+                    return NAN;
+                }
+                zero = 1;
+                break;
+            }
+            acc += w[i] * pow(x, a->p);
+            break;
+        case TS_AGG_MIN: if (isnan(best) || x < best) best = x; break;
+        case TS_AGG_MAX: if (isnan(best) || x > best) best = x; break;
+        case TS_AGG_WMAX: if (isnan(best) || w[i] * x > best) best = w[i] * x; break;
+        case TS_AGG_CGEOMETRIC: {
+            double y = a->top - a->factor * x;
+            if (!(y > 0)) {
+                *bad = i;
+                return NAN;
+            }
+            acc += w[i] * log(y);
+            break;
+        }
+        case TS_AGG_WMEDIAN:
+        case TS_AGG_COPELAND: break;
         }
     }
     if (!(wsum > 0)) return NAN;
-    switch (a) {
+    switch (a->method) {
     case TS_AGG_ARITHMETIC: return acc / wsum;
     case TS_AGG_GEOMETRIC: return zero ? 0.0 : exp(acc / wsum);
     case TS_AGG_HARMONIC: return zero ? 0.0 : wsum / acc;
+    case TS_AGG_GENMEAN: return zero ? 0.0 : pow(acc / wsum, 1.0 / a->p);
+    case TS_AGG_MIN: case TS_AGG_MAX: case TS_AGG_WMAX: return best;
+    case TS_AGG_CGEOMETRIC: return (a->top - exp(acc / wsum)) / a->factor;
+    case TS_AGG_WMEDIAN: return weighted_median(v, w, n, wsum);
+    case TS_AGG_COPELAND: return NAN;
     }
     return NAN;
+}
+
+int ts_aggregate_copeland(const double *v, const double *w, int n_children, int n_units, double *out) {
+    double wsum = 0;
+    for (int c = 0; c < n_children; c++)
+        if (w[c] > 0) wsum += w[c];
+    for (int a = 0; a < n_units; a++) {
+        int any = 0;
+        for (int c = 0; c < n_children && !any; c++) any = !isnan(v[(size_t)c * n_units + a]) && w[c] > 0;
+        out[a] = any && wsum > 0 ? 0.0 : NAN;
+    }
+    /* COINr's outranking matrix: O_ab = sum of the (normalised) weights of
+       the children where a beats b, plus half of those where they tie, over
+       children where both have data; O_ba = 1 - O_ab. Each unit scores the
+       sign of O - 1/2 against every other unit. */
+    for (int a = 0; a < n_units; a++) {
+        if (isnan(out[a])) continue;
+        for (int b = a + 1; b < n_units; b++) {
+            if (isnan(out[b])) continue;
+            double o = 0;
+            for (int c = 0; c < n_children; c++) {
+                double xa = v[(size_t)c * n_units + a], xb = v[(size_t)c * n_units + b];
+                if (isnan(xa) || isnan(xb) || !(w[c] > 0)) continue;
+                if (xa > xb) o += w[c] / wsum;
+                else if (xa == xb) o += w[c] / wsum / 2;
+            }
+            double s = o > 0.5 ? 1 : o < 0.5 ? -1 : 0;
+            out[a] += s;
+            out[b] -= s;
+        }
+    }
+    return 0;
 }

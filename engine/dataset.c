@@ -35,6 +35,8 @@ void ts_dataset_free(ts_dataset *d) {
     free(d->values);
     free(d->prov);
     free(d->unit_line);
+    free(d->group_name);
+    free(d->group);
     free(d);
 }
 
@@ -56,4 +58,25 @@ void ts_dataset_hash(const ts_dataset *d, char hex[65]) {
         ts_sha256_update(&h, &v, sizeof v);
     }
     ts_sha256_final_hex(&h, hex);
+}
+
+int ts_dataset_find_group(const ts_dataset *d, const char *name) {
+    for (int g = 0; g < d->n_groups; g++)
+        if (strcmp(d->group_name[g], name) == 0) return g;
+    return -1;
+}
+
+int ts_dataset_add_group(ts_dataset *d, const char *name) {
+    int g = ts_dataset_find_group(d, name);
+    if (g >= 0) return g;
+    const char **names = realloc(d->group_name, (size_t)(d->n_groups + 1) * sizeof *names);
+    if (!names) return -1;
+    d->group_name = names;
+    size_t n = (size_t)d->n_units;
+    const char **labels = realloc(d->group, (size_t)(d->n_groups + 1) * n * sizeof *labels);
+    if (!labels) return -1;
+    d->group = labels;
+    for (size_t u = 0; u < n; u++) labels[(size_t)d->n_groups * n + u] = NULL;
+    if (!(names[d->n_groups] = ts_arena_strdup(d->arena, name))) return -1;
+    return d->n_groups++;
 }

@@ -38,7 +38,17 @@ typedef struct ts_dataset {
                                 per unit in unit_line */
     int *unit_line;          /* CSV line of each unit, or NULL */
     const char *file;        /* CSV file, or NULL */
+    int n_groups;            /* unit groupings (for group imputation) */
+    const char **group_name; /* n_groups names */
+    const char **group;      /* group[g * n_units + u]: unit u's label, or NULL */
 } ts_dataset;
+
+/* Returns the index of grouping name, or -1. */
+int ts_dataset_find_group(const ts_dataset *d, const char *name);
+
+/* Adds a grouping called name (all labels unset) and returns its index, or
+ * returns the existing index; -1 when out of memory. */
+int ts_dataset_add_group(ts_dataset *d, const char *name);
 
 /* Returns a dataset of n_units x n_indicators, all missing, with unit ids
  * and names unset and per-value provenance when with_prov; NULL when out of

@@ -54,7 +54,7 @@ static void visit(walker *w, int k, double lambda, double eff) {
         wsum += wc;
         linear += wc * xc;
     }
-    ts_agg agg = w->s->spec->agg[k];
+    ts_agg_method agg = w->s->spec->agg[k].method;
     if (agg != TS_AGG_ARITHMETIC) w->x->split[w->x->n_split++] = k;
     for (int c = 0; c < nd->n_children; c++) {
         int child = kids[c];
@@ -151,7 +151,7 @@ static int write_csv(FILE *f, const ts_scenario *s, const ts_result *r, const ts
         ts_csv_field(&b, p && p->note ? p->note : "");
         ts_buf_puts(&b, ",");
         ts_csv_field(&b, p && p->shock ? p->shock : "");
-        ts_buf_printf(&b, ",%s,", ts_transform_name(nd->transform));
+        ts_buf_printf(&b, ",%s,", ts_transform_name(nd->transform.method));
         ts_buf_printf(&b, "%s,", ts_fmt_double(num, sizeof num, r->transformed[c]));
         ts_buf_printf(&b, "%s,", ts_fmt_double(num, sizeof num, r->normalised[c]));
         ts_buf_printf(&b, "%s,", ts_fmt_double(num, sizeof num, row->weight));
@@ -202,7 +202,7 @@ static int write_table(FILE *f, const ts_scenario *s, const ts_result *r, const 
     } else {
         ts_buf_puts(&b, "Non-arithmetic nodes on the way (");
         for (int i = 0; i < x->n_split; i++)
-            ts_buf_printf(&b, "%s%s: %s", i ? ", " : "", t->nodes[x->split[i]].id, ts_agg_name(s->spec->agg[x->split[i]]));
+            ts_buf_printf(&b, "%s%s: %s", i ? ", " : "", t->nodes[x->split[i]].id, ts_agg_name(s->spec->agg[x->split[i]].method));
         ts_buf_puts(&b, ") split their score among their children in proportion to\n"
                         "weight x value, so the contributions still add up to the score.\n");
     }
@@ -225,7 +225,7 @@ static int write_table(FILE *f, const ts_scenario *s, const ts_result *r, const 
         snprintf(flagged, sizeof flagged, "%s%s%s", p && (p->flags & TS_VALUE_ESTIMATE) ? "[estimate] " : "",
                  p && (p->flags & TS_VALUE_SHOCKED) ? "[shocked] " : "", src);
         ts_buf_printf(&b, "  %-36s", cell(flagged, c2, sizeof c2, 36));
-        if (nd->transform == TS_TRANSFORM_NONE) ts_buf_printf(&b, " %11s", "");
+        if (nd->transform.method == TS_TRANSFORM_NONE) ts_buf_printf(&b, " %11s", "");
         else fmt_num(&b, r->transformed[c], 11, 4);
         fmt_num(&b, r->normalised[c], 10, 4);
         fmt_num(&b, row->weight, 7, 3);

@@ -1,5 +1,5 @@
-/* pipeline.c -- the scoring pipeline: transform -> normalise -> aggregate
- * -> rank, each stage kept in the result so every score can be traced. */
+/* pipeline.c -- the scoring pipeline: screen -> impute -> transform ->
+ * treat -> normalise -> aggregate -> rank, each stage kept in the result. */
 #include "pipeline.h"
 
 #include <math.h>
@@ -7,15 +7,20 @@
 #include <string.h>
 
 #include "aggregate.h"
+#include "impute.h"
 #include "normalise.h"
 
 void ts_result_free(ts_result *r) {
     if (!r) return;
+    free(r->screened);
+    free(r->imputed);
     free(r->transformed);
     free(r->normalised);
+    free(r->treatment);
     free(r->score);
     free(r->rank);
     free(r->coverage);
+    free(r->imputed_share);
     free(r);
 }
 
@@ -26,12 +31,17 @@ static ts_result *result_new(int n_units, int n_nodes, int n_ind) {
     r->n_units = n_units;
     r->n_nodes = n_nodes;
     r->n_indicators = n_ind;
+    r->screened = calloc((size_t)n_units + 1, 1);
+    r->imputed = calloc(icells, 1);
     r->transformed = malloc(icells * sizeof *r->transformed);
     r->normalised = malloc(icells * sizeof *r->normalised);
+    r->treatment = calloc((size_t)n_ind + 1, sizeof *r->treatment);
     r->score = malloc(cells * sizeof *r->score);
     r->rank = calloc(cells, sizeof *r->rank);
     r->coverage = malloc(cells * sizeof *r->coverage);
-    if (!r->transformed || !r->normalised || !r->score || !r->rank || !r->coverage) {
+    r->imputed_share = malloc(cells * sizeof *r->imputed_share);
+    if (!r->screened || !r->imputed || !r->transformed || !r->normalised || !r->treatment || !r->score ||
+        !r->rank || !r->coverage || !r->imputed_share) {
         ts_result_free(r);
         return NULL;
     }
@@ -50,55 +60,102 @@ void ts_value_origin(const ts_scenario *s, int i, int u, const char **file, int 
     }
 }
 
-/* Transforms and normalises every indicator column into r. */
-static int normalise_all(const ts_scenario *s, ts_result *r, ts_error *err) {
+/* Marks units whose share of indicators with data is below the spec's
+ * screening threshold. */
+static void screen_units(const ts_scenario *s, ts_result *r) {
+    const ts_dataset *d = s->data;
+    if (!(s->spec->screen > 0)) return;
+    for (int u = 0; u < d->n_units; u++) {
+        int present = 0;
+        for (int i = 0; i < d->n_indicators; i++) present += !isnan(ts_dataset_get(d, i, u));
+        r->screened[u] = d->n_indicators > 0 && (double)present / d->n_indicators < s->spec->screen;
+    }
+}
+
+/* Copies, imputes, transforms, treats and normalises indicator i. */
+static int prepare_indicator(const ts_scenario *s, ts_result *r, int i, ts_error *err) {
     const ts_taxonomy *t = s->tax;
     const ts_dataset *d = s->data;
-    int n = d->n_units;
-    for (int i = 0; i < t->n_indicators; i++) {
-        int k = t->indicator_node[i];
-        const ts_node *nd = &t->nodes[k];
-        const double *raw = d->values + (size_t)i * (size_t)n;
-        double *tx = r->transformed + (size_t)i * (size_t)n;
-        for (int u = 0; u < n; u++) {
-            if (isnan(raw[u])) {
-                tx[u] = NAN;
-            } else if (ts_transform_value(nd->transform, raw[u], &tx[u]) != 0) {
-                const char *file;
-                int line;
-                ts_value_origin(s, i, u, &file, &line);
-                return ts_fail(err, TS_EINPUT, file, line,
-                               "%s transform of indicator '%s' is undefined for %s's value %g",
-                               ts_transform_name(nd->transform), nd->id, d->unit_id[u], raw[u]);
-            }
-        }
-        double gp[2];
-        if (nd->has_goalposts) {
-            if (ts_transform_value(nd->transform, nd->goal_lo, &gp[0]) ||
-                ts_transform_value(nd->transform, nd->goal_hi, &gp[1]))
+    const ts_spec *sp = s->spec;
+    int n = d->n_units, k = t->indicator_node[i];
+    const ts_node *nd = &t->nodes[k];
+    double *x = r->transformed + (size_t)i * (size_t)n;
+    for (int u = 0; u < n; u++) x[u] = r->screened[u] ? NAN : ts_dataset_get(d, i, u);
+
+    const ts_impute *im = &sp->impute[k];
+    if (im->method != TS_IMPUTE_NONE) {
+        const char *const *labels = NULL;
+        if (im->group[0]) {
+            int g = ts_dataset_find_group(d, im->group);
+            if (g < 0)
                 return ts_fail(err, TS_EINPUT, nd->file, nd->line,
-                               "%s transform of indicator '%s' is undefined for its goalposts",
-                               ts_transform_name(nd->transform), nd->id);
+                               "indicator '%s' imputes by group '%s', but no unit has that group", nd->id, im->group);
+            labels = d->group + (size_t)g * (size_t)n;
         }
-        const ts_norm *norm = &s->spec->norm[k];
-        int rc = ts_normalise_column(norm, nd->direction, nd->has_goalposts ? gp : NULL, tx, n,
-                                     r->normalised + (size_t)i * (size_t)n);
-        if (rc == TS_NORM_CONSTANT) {
-            double v = NAN;
-            int m = 0;
-            for (int u = 0; u < n; u++)
-                if (!isnan(tx[u])) {
-                    v = raw[u];
-                    m++;
-                }
-            return ts_fail(err, TS_EINPUT, nd->file, nd->line,
-                           "indicator '%s' is constant (%g for all %d units with data): %s is "
-                           "undefined; give it goalposts or another normaliser",
-                           nd->id, v, m, ts_norm_name(norm->method));
-        }
-        if (rc != TS_NORM_OK) return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+        if (ts_impute_column(im, x, n, labels, r->screened, r->imputed + (size_t)i * (size_t)n) < 0)
+            return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
     }
-    return TS_OK;
+
+    int bad = ts_transform_column(&nd->transform, x, n);
+    if (bad) {
+        const char *file;
+        int line;
+        ts_value_origin(s, i, bad - 1, &file, &line);
+        return ts_fail(err, TS_EINPUT, file, line, "%s transform of indicator '%s' is undefined for %s's value %g",
+                       ts_transform_name(nd->transform.method), nd->id, d->unit_id[bad - 1],
+                       ts_dataset_get(d, i, bad - 1));
+    }
+    if (ts_treat_column(&sp->treat[k], x, n, &r->treatment[i]) != 0)
+        return ts_fail(err, TS_EINPUT, nd->file, nd->line, "indicator '%s': the treatment's fallback transform is undefined",
+                       nd->id);
+
+    /* goalposts and targets are in raw units: transform them alike */
+    double gp[2], target, lo = INFINITY, hi = -INFINITY;
+    for (int u = 0; u < n; u++) {
+        double v = ts_dataset_get(d, i, u);
+        if (isnan(v)) continue;
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+    }
+    if ((nd->has_goalposts && (ts_transform_value(&nd->transform, nd->goal_lo, lo, hi, &gp[0]) ||
+                               ts_transform_value(&nd->transform, nd->goal_hi, lo, hi, &gp[1]))) ||
+        (nd->has_target && ts_transform_value(&nd->transform, nd->target, lo, hi, &target)))
+        return ts_fail(err, TS_EINPUT, nd->file, nd->line, "%s transform of indicator '%s' is undefined for its goalposts or target",
+                       ts_transform_name(nd->transform.method), nd->id);
+
+    const ts_norm *norm = &sp->norm[k];
+    ts_norm_args args = {norm, nd->direction, nd->has_goalposts ? gp : NULL, nd->has_target ? &target : NULL, -1,
+                         t->scale_min, t->scale_max};
+    if (norm->method == TS_NORM_DIST2REF) args.ref = ts_dataset_find_unit(d, norm->ref);
+    int rc = ts_normalise_column(&args, x, n, r->normalised + (size_t)i * (size_t)n);
+    switch (rc) {
+    case TS_NORM_OK: return TS_OK;
+    case TS_NORM_CONSTANT: {
+        double v = NAN;
+        int m = 0;
+        for (int u = 0; u < n; u++)
+            if (!isnan(x[u])) {
+                v = ts_dataset_get(d, i, u);
+                m++;
+            }
+        return ts_fail(err, TS_EINPUT, nd->file, nd->line,
+                       "indicator '%s' is constant (%g for all %d units with data): %s is "
+                       "undefined; give it goalposts or another normaliser",
+                       nd->id, v, m, ts_norm_name(norm->method));
+    }
+    case TS_NORM_NOREF:
+        return ts_fail(err, TS_EINPUT, nd->file, nd->line,
+                       "indicator '%s': dist2ref's reference unit '%s' is unknown or has no (non-zero) value", nd->id,
+                       norm->ref);
+    case TS_NORM_NOTARGET:
+        return ts_fail(err, TS_EINPUT, nd->file, nd->line, "indicator '%s': %s needs %s", nd->id,
+                       ts_norm_name(norm->method),
+                       norm->method == TS_NORM_GOALPOSTS ? "goalposts" : "a target different from the minimum");
+    case TS_NORM_DOMAIN:
+        return ts_fail(err, TS_EINPUT, nd->file, nd->line, "indicator '%s': %s needs a positive maximum", nd->id,
+                       ts_norm_name(norm->method));
+    default: return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    }
 }
 
 /* Aggregates the tree bottom-up for every unit. */
@@ -109,45 +166,69 @@ static int aggregate_all(const ts_scenario *s, ts_result *r, ts_error *err) {
     for (int k = 0; k < t->n_nodes; k++)
         if (t->nodes[k].n_children > max_children) max_children = t->nodes[k].n_children;
     double *v = malloc((size_t)max_children * sizeof *v), *w = malloc((size_t)max_children * sizeof *w);
-    if (!v || !w) {
+    double *block = malloc(((size_t)max_children * (size_t)n + 1) * sizeof *block);
+    if (!v || !w || !block) {
         free(v);
         free(w);
+        free(block);
         return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
     }
     int rc = TS_OK;
     for (int k = 0; k < t->n_nodes && rc == TS_OK; k++) { /* post-order: children first */
         const ts_node *nd = &t->nodes[k];
-        double *score = r->score + (size_t)k * (size_t)n, *cov = r->coverage + (size_t)k * (size_t)n;
+        size_t base = (size_t)k * (size_t)n;
+        double *score = r->score + base, *cov = r->coverage + base, *imp = r->imputed_share + base;
         if (nd->indicator >= 0) {
             const double *x = r->normalised + (size_t)nd->indicator * (size_t)n;
+            const unsigned char *flags = r->imputed + (size_t)nd->indicator * (size_t)n;
             for (int u = 0; u < n; u++) {
                 score[u] = x[u];
                 cov[u] = isnan(x[u]) ? 0.0 : 1.0;
+                imp[u] = flags[u] ? 1.0 : 0.0;
             }
             continue;
         }
         const int *kids = t->children + nd->first_child;
+        const ts_agg *agg = &sp->agg[k];
+        if (agg->method == TS_AGG_COPELAND) {
+            for (int c = 0; c < nd->n_children; c++) {
+                memcpy(block + (size_t)c * (size_t)n, r->score + (size_t)kids[c] * (size_t)n, (size_t)n * sizeof *block);
+                w[c] = sp->weight[kids[c]];
+            }
+            ts_aggregate_copeland(block, w, nd->n_children, n, score);
+        }
         for (int u = 0; u < n && rc == TS_OK; u++) {
-            double present = 0;
+            double present = 0, imputed = 0;
+            int with_data = 0;
             for (int c = 0; c < nd->n_children; c++) {
                 int child = kids[c];
-                v[c] = r->score[(size_t)child * (size_t)n + (size_t)u];
+                size_t cu = (size_t)child * (size_t)n + (size_t)u;
+                v[c] = r->score[cu];
                 w[c] = ts_spec_weight(sp, u, child);
-                present += r->coverage[(size_t)child * (size_t)n + (size_t)u] * t->nodes[child].n_leaves;
+                present += r->coverage[cu] * t->nodes[child].n_leaves;
+                imputed += r->imputed_share[cu] * t->nodes[child].n_leaves;
+                with_data += !isnan(v[c]);
             }
-            int bad;
-            score[u] = ts_aggregate(sp->agg[k], v, w, nd->n_children, &bad);
             cov[u] = present / nd->n_leaves;
-            if (bad >= 0)
-                rc = ts_fail(err, TS_EINPUT, nd->file, nd->line,
-                             "node '%s' takes the %s mean, but '%s' scores %g (below zero) for '%s'; "
-                             "use a normaliser whose range is not negative",
-                             nd->id, ts_agg_name(sp->agg[k]), t->nodes[kids[bad]].id, v[bad],
-                             s->data->unit_id[u]);
+            imp[u] = imputed / nd->n_leaves;
+            if (agg->method != TS_AGG_COPELAND) {
+                int bad;
+                score[u] = ts_aggregate(agg, v, w, nd->n_children, &bad);
+                if (bad >= 0) {
+                    rc = ts_fail(err, TS_EINPUT, nd->file, nd->line,
+                                 "node '%s' takes the %s mean, but '%s' scores %g (outside its domain) for '%s'; "
+                                 "use a normaliser whose range fits",
+                                 nd->id, ts_agg_name(agg->method), t->nodes[kids[bad]].id, v[bad], s->data->unit_id[u]);
+                    break;
+                }
+            }
+            if ((double)with_data / nd->n_children < sp->data_threshold[k]) score[u] = NAN;
+            if (nd->direction < 0 && !isnan(score[u])) score[u] = t->scale_min + t->scale_max - score[u];
         }
     }
     free(v);
     free(w);
+    free(block);
     return rc;
 }
 
@@ -174,7 +255,12 @@ ts_result *ts_score(const ts_scenario *s, ts_error *err) {
         ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
         return NULL;
     }
-    if (normalise_all(s, r, err) || aggregate_all(s, r, err) || rank_all(r, err)) {
+    screen_units(s, r);
+    int rc = TS_OK;
+    for (int i = 0; i < s->tax->n_indicators && rc == TS_OK; i++) rc = prepare_indicator(s, r, i, err);
+    if (rc == TS_OK) rc = aggregate_all(s, r, err);
+    if (rc == TS_OK) rc = rank_all(r, err);
+    if (rc != TS_OK) {
         ts_result_free(r);
         return NULL;
     }

@@ -1,26 +1,33 @@
-/* pipeline.h -- scoring one scenario: transform and normalise every
- * indicator, aggregate up the tree, rank and measure coverage. */
+/* pipeline.h -- scoring one scenario: screen units, impute, transform,
+ * treat outliers and normalise every indicator, aggregate up the tree,
+ * rank; every stage kept so a score can be traced to its inputs. */
 #ifndef TS_PIPELINE_H
 #define TS_PIPELINE_H
 
 #include "error.h"
 #include "scenario.h"
+#include "treat.h"
 
-/* The scores of one run. Matrices are node-major: [k * n_units + u]. */
+/* The scores of one run. Indicator matrices are [i * n_units + u]; node
+ * matrices are [k * n_units + u]. */
 typedef struct ts_result {
     int n_units, n_nodes, n_indicators;
-    double *transformed; /* [i * n_units + u]: raw value after the transform */
-    double *normalised;  /* [i * n_units + u]: oriented, higher = more risk */
-    double *score;       /* NaN when the unit has no data under the node */
-    int *rank;           /* 1 = highest risk, ties share the lowest; 0 = none */
-    double *coverage;    /* share of the node's indicators with a value */
+    unsigned char *screened;  /* per unit: left out for too little data */
+    unsigned char *imputed;   /* per indicator cell: the value was imputed */
+    double *transformed;      /* after imputation, transform and treatment */
+    double *normalised;       /* oriented: higher = more risk */
+    ts_treat_log *treatment;  /* per indicator */
+    double *score;            /* NaN when the unit has no data under the node */
+    int *rank;                /* 1 = highest risk, ties share the lowest; 0 = none */
+    double *coverage;         /* share of the node's indicators with a value */
+    double *imputed_share;    /* share of the node's indicators imputed */
 } ts_result;
 
 /* Scores scenario s. Returns a new result, or NULL with err filled:
  * TS_EINPUT for data the methods cannot take (a constant indicator under
  * min-max, a log of a non-positive value, a negative value under a
- * geometric mean), naming the file and line; TS_ESYSTEM when out of
- * memory. */
+ * geometric mean, a missing reference unit), naming the file and line;
+ * TS_ESYSTEM when out of memory. */
 ts_result *ts_score(const ts_scenario *s, ts_error *err);
 
 /* Frees the result. NULL is allowed. */

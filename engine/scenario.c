@@ -13,13 +13,16 @@
 #include "sha256.h"
 
 static const char *const SCENARIO_KEYS[] = {"name", "description", "taxonomy", "extends", "units",
-                                            "data", "weights", "country_weights", "method",
+                                            "data", "weights", "country_weights", "weight_sets", "method",
                                             "node_methods", "shocks", NULL};
 static const char *const BLOCK_KEYS[] = {"indicator", "year", "source", "note", "estimate",
                                          "values", NULL};
 static const char *const VALUE_KEYS[] = {"value", "year", "source", "note", "estimate",
                                          "alternatives", NULL};
-static const char *const METHOD_KEYS[] = {"normalise", "aggregate", NULL};
+static const char *const METHOD_KEYS[] = {"normalise", "aggregate", "treat", "impute", "data_threshold",
+                                          "screen", "weights", NULL};
+static const char *const NODE_METHOD_KEYS[] = {"normalise", "aggregate", "treat", "impute", "data_threshold",
+                                               NULL};
 static const char *const SHOCK_KEYS[] = {"indicator", "countries", "years", "scale", "add", "set",
                                          "note", NULL};
 
@@ -292,12 +295,26 @@ static int parse_weight_group(loader *L, const config_setting_t *g, int u) {
 
 /* Reads a { normalise = ...; aggregate = ...; } group into node k, or into
  * every node when k < 0. */
-static int parse_method_group(loader *L, const config_setting_t *g, int k) {
+/* Returns 1 when node j is k or lies below it. */
+static int in_subtree(const ts_taxonomy *t, int j, int k) {
+    for (; j >= 0; j = t->nodes[j].parent)
+        if (j == k) return 1;
+    return 0;
+}
+
+/* Applies a weight set by name: "equal" (every weight 1) or one of the
+ * weight_sets groups of the chain (nearest file first). */
+static int apply_weight_set(loader *L, const config_setting_t *s, chain_file *files, int n_files);
+
+/* Reads a method group into every node (k < 0) or into node k: aggregate
+ * and data_threshold act on k itself, normalise, treat and impute on the
+ * indicators under k. */
+static int parse_method_group(loader *L, const config_setting_t *g, int k, chain_file *files, int n_files) {
     ts_spec *sp = L->s->spec;
     const ts_taxonomy *t = L->s->tax;
     const config_setting_t *s;
     if (ts_cfg_expect_group(g, L->file, "method", L->err) ||
-        ts_cfg_check_keys(g, METHOD_KEYS, L->file, L->err))
+        ts_cfg_check_keys(g, k < 0 ? METHOD_KEYS : NODE_METHOD_KEYS, L->file, L->err))
         return TS_EINPUT;
     if ((s = config_setting_get_member(g, "aggregate"))) {
         ts_agg a;
@@ -305,23 +322,141 @@ static int parse_method_group(loader *L, const config_setting_t *g, int k) {
         for (int j = 0; j < sp->n_nodes; j++)
             if (k < 0 || j == k) sp->agg[j] = a;
     }
+    if ((s = config_setting_get_member(g, "data_threshold"))) {
+        double x;
+        if (ts_cfg_number(s, L->file, "data_threshold", &x, L->err)) return TS_EINPUT;
+        if (x < 0 || x > 1) return ts_fail(L->err, TS_EINPUT, L->file, ts_cfg_line(s), "data_threshold must be between 0 and 1");
+        for (int j = 0; j < sp->n_nodes; j++)
+            if (k < 0 || j == k) sp->data_threshold[j] = x;
+    }
     if ((s = config_setting_get_member(g, "normalise"))) {
         ts_norm n;
         if (ts_norm_from_setting(s, L->file, &n, L->err)) return TS_EINPUT;
-        if (!n.has_range) {
-            n.lo = t->scale_min;
-            n.hi = t->scale_max;
-        }
         for (int j = 0; j < sp->n_nodes; j++)
-            if (k < 0 || j == k) sp->norm[j] = n;
+            if (k < 0 || in_subtree(t, j, k)) sp->norm[j] = n;
+    }
+    if ((s = config_setting_get_member(g, "treat"))) {
+        ts_treat tr;
+        if (ts_treat_from_setting(s, L->file, &tr, L->err)) return TS_EINPUT;
+        for (int j = 0; j < sp->n_nodes; j++)
+            if (k < 0 || in_subtree(t, j, k)) sp->treat[j] = tr;
+    }
+    if ((s = config_setting_get_member(g, "impute"))) {
+        ts_impute im;
+        if (ts_impute_from_setting(s, L->file, &im, L->err)) return TS_EINPUT;
+        for (int j = 0; j < sp->n_nodes; j++)
+            if (k < 0 || in_subtree(t, j, k)) sp->impute[j] = im;
+    }
+    if ((s = config_setting_get_member(g, "screen"))) {
+        if (ts_cfg_number(s, L->file, "screen", &sp->screen, L->err)) return TS_EINPUT;
+        if (sp->screen < 0 || sp->screen > 1)
+            return ts_fail(L->err, TS_EINPUT, L->file, ts_cfg_line(s), "screen must be between 0 and 1");
+    }
+    if ((s = config_setting_get_member(g, "weights")) && apply_weight_set(L, s, files, n_files)) return TS_EINPUT;
+    return TS_OK;
+}
+
+static int apply_weight_set(loader *L, const config_setting_t *s, chain_file *files, int n_files) {
+    (void)files;
+    (void)n_files;
+    const char *name;
+    if (ts_cfg_string(s, L->file, "weights", &name, L->err)) return TS_EINPUT;
+    return ts_scenario_use_weights(L->s, name, L->file, ts_cfg_line(s), L->err);
+}
+
+/* Reads every weight_sets group of the chain, root first, so a nearer file
+ * replaces a set of the same name. */
+static int parse_weight_sets(loader *L, chain_file *files, int n_files) {
+    ts_scenario *s = L->s;
+    const ts_taxonomy *t = s->tax;
+    int total = 0;
+    for (int f = 0; f < n_files; f++) {
+        const config_setting_t *g = config_setting_get_member(config_root_setting(&files[f].cfg), "weight_sets");
+        if (g) {
+            L->file = files[f].path;
+            if (ts_cfg_expect_group(g, L->file, "weight_sets", L->err)) return TS_EINPUT;
+            total += config_setting_length(g);
+        }
+    }
+    s->weight_sets = ts_arena_alloc(s->arena, (size_t)(total + 1) * sizeof *s->weight_sets);
+    if (!s->weight_sets) return oom(L);
+    for (int f = n_files - 1; f >= 0; f--) {
+        const config_setting_t *g = config_setting_get_member(config_root_setting(&files[f].cfg), "weight_sets");
+        L->file = files[f].path;
+        for (int j = 0; g && j < config_setting_length(g); j++) {
+            const config_setting_t *set = config_setting_get_elem(g, (unsigned)j);
+            const char *name = config_setting_name(set);
+            if (strcmp(name, "equal") == 0)
+                return ts_fail(L->err, TS_EINPUT, L->file, ts_cfg_line(set), "'equal' is a built-in weight set");
+            if (ts_cfg_expect_group(set, L->file, "a weight set", L->err)) return TS_EINPUT;
+            ts_weight_set *ws = NULL;
+            for (int q = 0; q < s->n_weight_sets && !ws; q++)
+                if (strcmp(s->weight_sets[q].name, name) == 0) ws = &s->weight_sets[q];
+            if (!ws) ws = &s->weight_sets[s->n_weight_sets++];
+            int n = config_setting_length(set);
+            ws->name = ts_arena_strdup(s->arena, name);
+            ws->node = ts_arena_alloc(s->arena, (size_t)(n + 1) * sizeof *ws->node);
+            ws->weight = ts_arena_alloc(s->arena, (size_t)(n + 1) * sizeof *ws->weight);
+            if (!ws->name || !ws->node || !ws->weight) return oom(L);
+            ws->n = n;
+            for (int m = 0; m < n; m++) {
+                const config_setting_t *w = config_setting_get_elem(set, (unsigned)m);
+                int k = ts_taxonomy_find(t, config_setting_name(w));
+                if (k < 0) return ts_taxonomy_unknown(t, "node", config_setting_name(w), 0, L->file, ts_cfg_line(w), L->err);
+                if (k == ts_taxonomy_root(t))
+                    return ts_fail(L->err, TS_EINPUT, L->file, ts_cfg_line(w), "the index '%s' has no weight to set",
+                                   config_setting_name(w));
+                ws->node[m] = k;
+                if (ts_cfg_number(w, L->file, "a weight", &ws->weight[m], L->err)) return TS_EINPUT;
+                if (ws->weight[m] < 0)
+                    return ts_fail(L->err, TS_EINPUT, L->file, ts_cfg_line(w), "weight of '%s' is negative (%g)",
+                                   config_setting_name(w), ws->weight[m]);
+            }
+        }
     }
     return TS_OK;
 }
 
-static int parse_overrides(loader *L, const config_setting_t *root) {
+int ts_scenario_use_weights(ts_scenario *s, const char *name, const char *file, int line, ts_error *err) {
+    ts_spec *sp = s->spec;
+    if (strcmp(name, "equal") == 0) {
+        for (int k = 0; k < sp->n_nodes; k++) sp->weight[k] = 1.0;
+    } else {
+        const ts_weight_set *ws = NULL;
+        for (int q = 0; q < s->n_weight_sets && !ws; q++)
+            if (strcmp(s->weight_sets[q].name, name) == 0) ws = &s->weight_sets[q];
+        if (!ws) {
+            const char **names = malloc((size_t)(s->n_weight_sets + 1) * sizeof *names);
+            const char *hint = NULL;
+            if (names) {
+                names[0] = "equal";
+                for (int q = 0; q < s->n_weight_sets; q++) names[q + 1] = s->weight_sets[q].name;
+                hint = ts_suggest(name, names, (size_t)s->n_weight_sets + 1);
+            }
+            if (hint) ts_fail(err, TS_EINPUT, file, line, "unknown weight set '%s' (did you mean '%s'?)", name, hint);
+            else ts_fail(err, TS_EINPUT, file, line, "unknown weight set '%s' (define it in weight_sets, or use 'equal')", name);
+            free(names);
+            return TS_EINPUT;
+        }
+        for (int m = 0; m < ws->n; m++) sp->weight[ws->node[m]] = ws->weight[m];
+    }
+    snprintf(sp->weight_set, sizeof sp->weight_set, "%s", name);
+    return TS_OK;
+}
+
+int ts_scenario_set(ts_scenario *s, const char *key, const char *value, const char *where, ts_error *err) {
+    int rc = strcmp(key, "weights") == 0 ? ts_scenario_use_weights(s, value, where, 0, err)
+                                         : ts_spec_set(s->spec, s->tax, key, value, where, err);
+    if (rc == TS_OK && strcmp(key, "weights") == 0)
+        rc = ts_spec_check_weights(s->spec, s->tax, s->data->unit_id, where, 0, err);
+    return rc;
+}
+
+static int parse_overrides(loader *L, const config_setting_t *root, chain_file *files, int n_files) {
     const config_setting_t *s;
     const ts_taxonomy *t = L->s->tax;
-    if ((s = config_setting_get_member(root, "method")) && parse_method_group(L, s, -1)) return TS_EINPUT;
+    if ((s = config_setting_get_member(root, "method")) && parse_method_group(L, s, -1, files, n_files))
+        return TS_EINPUT;
     if ((s = config_setting_get_member(root, "node_methods"))) {
         if (ts_cfg_expect_group(s, L->file, "node_methods", L->err)) return TS_EINPUT;
         for (int j = 0; j < config_setting_length(s); j++) {
@@ -329,7 +464,7 @@ static int parse_overrides(loader *L, const config_setting_t *root) {
             int k = ts_taxonomy_find(t, config_setting_name(g));
             if (k < 0)
                 return ts_taxonomy_unknown(t, "node", config_setting_name(g), 0, L->file, ts_cfg_line(g), L->err);
-            if (parse_method_group(L, g, k)) return TS_EINPUT;
+            if (parse_method_group(L, g, k, files, n_files)) return TS_EINPUT;
         }
     }
     if ((s = config_setting_get_member(root, "weights")) && parse_weight_group(L, s, -1)) return TS_EINPUT;
@@ -583,13 +718,14 @@ ts_scenario *ts_scenario_load(const char *path, ts_error *err) {
     if (rc == TS_OK) rc = hash_file(s->taxonomy_path, s->taxonomy_sha256, err);
     if (rc == TS_OK) rc = parse_units(&L, files, n);
     if (rc == TS_OK && !(s->spec = ts_spec_from_taxonomy(s->tax, s->data->n_units))) rc = oom(&L);
+    if (rc == TS_OK) rc = parse_weight_sets(&L, files, n);
     /* root first, so a scenario's values, weights and methods override
        those of the files it extends */
     for (int f = n - 1; f >= 0 && rc == TS_OK; f--) {
         const config_setting_t *root = config_root_setting(&files[f].cfg);
         L.file = files[f].path;
         rc = parse_data(&L, config_setting_get_member(root, "data"));
-        if (rc == TS_OK) rc = parse_overrides(&L, root);
+        if (rc == TS_OK) rc = parse_overrides(&L, root, files, n);
     }
     if (rc == TS_OK) rc = check_weights(&L, files, n);
     for (int f = n - 1; f >= 0 && rc == TS_OK; f--) {

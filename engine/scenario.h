@@ -9,6 +9,14 @@
 #include "spec.h"
 #include "taxonomy.h"
 
+/* A named set of node weights, selectable with method.weights or --set. */
+typedef struct ts_weight_set {
+    const char *name;
+    int n;
+    int *node;
+    double *weight;
+} ts_weight_set;
+
 typedef struct ts_scenario {
     ts_arena *arena;
     const char *name, *description;
@@ -27,6 +35,8 @@ typedef struct ts_scenario {
     ts_taxonomy *tax;
     ts_dataset *data;
     ts_spec *spec;
+    int n_weight_sets;
+    ts_weight_set *weight_sets;  /* arena-owned */
 } ts_scenario;
 
 /* How a wide CSV is read. */
@@ -51,6 +61,15 @@ ts_scenario *ts_scenario_load(const char *path, ts_error *err);
  * with err filled on failure. */
 ts_scenario *ts_scenario_from_csv(const char *taxonomy_path, const char *csv_path,
                                   const ts_csv_options *opt, ts_error *err);
+
+/* Applies the weight set name ("equal": every weight 1; else one of the
+ * scenario's weight_sets) over the current weights. Returns TS_OK or
+ * TS_EINPUT (unknown set, with a "did you mean"), naming file:line. */
+int ts_scenario_use_weights(ts_scenario *s, const char *name, const char *file, int line, ts_error *err);
+
+/* Applies a KEY=VALUE method override (see ts_spec_set; also weights=SET).
+ * Returns TS_OK or TS_EINPUT naming where. */
+int ts_scenario_set(ts_scenario *s, const char *key, const char *value, const char *where, ts_error *err);
 
 /* Frees the scenario. NULL is allowed. */
 void ts_scenario_free(ts_scenario *s);

@@ -2,6 +2,7 @@
 #include "spec.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,7 +14,10 @@ ts_spec *ts_spec_from_taxonomy(const ts_taxonomy *t, int n_units) {
     s->agg = malloc((size_t)t->n_nodes * sizeof *s->agg);
     s->norm = malloc((size_t)t->n_nodes * sizeof *s->norm);
     s->weight = malloc((size_t)t->n_nodes * sizeof *s->weight);
-    if (!s->agg || !s->norm || !s->weight) {
+    s->treat = malloc((size_t)t->n_nodes * sizeof *s->treat);
+    s->impute = malloc((size_t)t->n_nodes * sizeof *s->impute);
+    s->data_threshold = malloc((size_t)t->n_nodes * sizeof *s->data_threshold);
+    if (!s->agg || !s->norm || !s->weight || !s->treat || !s->impute || !s->data_threshold) {
         ts_spec_free(s);
         return NULL;
     }
@@ -21,6 +25,9 @@ ts_spec *ts_spec_from_taxonomy(const ts_taxonomy *t, int n_units) {
         s->agg[k] = t->nodes[k].agg;
         s->norm[k] = t->nodes[k].norm;
         s->weight[k] = t->nodes[k].weight;
+        s->treat[k] = t->nodes[k].treat;
+        s->impute[k] = t->nodes[k].impute;
+        s->data_threshold[k] = t->nodes[k].data_threshold;
     }
     return s;
 }
@@ -30,6 +37,9 @@ void ts_spec_free(ts_spec *s) {
     free(s->agg);
     free(s->norm);
     free(s->weight);
+    free(s->treat);
+    free(s->impute);
+    free(s->data_threshold);
     free(s->unit_weight);
     free(s);
 }
@@ -74,43 +84,87 @@ int ts_spec_check_weights(const ts_spec *s, const ts_taxonomy *t, const char *co
     return TS_OK;
 }
 
+static void json_range(ts_buf *b, const char *key, double lo, double hi) {
+    ts_buf_printf(b, ",\"%s\":[", key);
+    ts_buf_json_number(b, lo);
+    ts_buf_puts(b, ",");
+    ts_buf_json_number(b, hi);
+    ts_buf_puts(b, "]");
+}
+
+static void json_norm(ts_buf *b, const ts_norm *n) {
+    ts_buf_printf(b, ",\"normalise\":{\"method\":\"%s\"", ts_norm_name(n->method));
+    if (n->has_range) json_range(b, "range", n->lo, n->hi);
+    switch (n->method) {
+    case TS_NORM_ZSCORE:
+        ts_buf_puts(b, ",\"mean\":");
+        ts_buf_json_number(b, n->mean);
+        ts_buf_puts(b, ",\"sd\":");
+        ts_buf_json_number(b, n->sd);
+        break;
+    case TS_NORM_DIST2REF:
+        ts_buf_puts(b, ",\"ref\":");
+        ts_buf_json_string(b, n->ref);
+        /* fall through */
+    case TS_NORM_DIST2TARG:
+        ts_buf_puts(b, ",\"cap\":");
+        ts_buf_json_number(b, n->cap);
+        break;
+    case TS_NORM_SCALED:
+        ts_buf_puts(b, ",\"lower\":");
+        ts_buf_json_number(b, n->lower);
+        ts_buf_puts(b, ",\"upper\":");
+        ts_buf_json_number(b, n->upper);
+        break;
+    default: break;
+    }
+    ts_buf_puts(b, "}");
+}
+
 void ts_spec_json(const ts_spec *s, const ts_taxonomy *t, const char *const *unit_id, ts_buf *b) {
     ts_buf_puts(b, "{\"scale\":[");
     ts_buf_json_number(b, t->scale_min);
     ts_buf_puts(b, ",");
     ts_buf_json_number(b, t->scale_max);
-    ts_buf_puts(b, "],\"nodes\":{");
+    ts_buf_puts(b, "],\"screen\":");
+    ts_buf_json_number(b, s->screen);
+    ts_buf_puts(b, ",\"weight_set\":");
+    ts_buf_json_string(b, s->weight_set);
+    ts_buf_puts(b, ",\"nodes\":{");
     for (int k = 0; k < t->n_nodes; k++) {
         const ts_node *nd = &t->nodes[k];
         if (k) ts_buf_puts(b, ",");
         ts_buf_json_string(b, nd->id);
         ts_buf_puts(b, ":{\"weight\":");
         ts_buf_json_number(b, s->weight[k]);
+        ts_buf_printf(b, ",\"direction\":\"%s\"", nd->direction > 0 ? "risk" : "protective");
         if (nd->indicator < 0) {
-            ts_buf_printf(b, ",\"aggregate\":\"%s\"", ts_agg_name(s->agg[k]));
+            const ts_agg *a = &s->agg[k];
+            ts_buf_printf(b, ",\"aggregate\":{\"method\":\"%s\"", ts_agg_name(a->method));
+            if (a->method == TS_AGG_GENMEAN) ts_buf_printf(b, ",\"p\":%.17g", a->p);
+            if (a->method == TS_AGG_CGEOMETRIC) ts_buf_printf(b, ",\"top\":%.17g,\"factor\":%.17g", a->top, a->factor);
+            ts_buf_puts(b, "}");
+            if (s->data_threshold[k] > 0) ts_buf_printf(b, ",\"data_threshold\":%.17g", s->data_threshold[k]);
         } else {
-            const ts_norm *n = &s->norm[k];
-            ts_buf_printf(b, ",\"normalise\":{\"method\":\"%s\"", ts_norm_name(n->method));
-            if (n->method == TS_NORM_MINMAX) {
-                ts_buf_puts(b, ",\"range\":[");
-                ts_buf_json_number(b, n->lo);
-                ts_buf_puts(b, ",");
-                ts_buf_json_number(b, n->hi);
-                ts_buf_puts(b, "]");
-            } else if (n->method == TS_NORM_ZSCORE) {
-                ts_buf_puts(b, ",\"mean\":");
-                ts_buf_json_number(b, n->mean);
-                ts_buf_puts(b, ",\"sd\":");
-                ts_buf_json_number(b, n->sd);
+            json_norm(b, &s->norm[k]);
+            ts_buf_printf(b, ",\"transform\":\"%s\"", ts_transform_name(nd->transform.method));
+            if (nd->transform.method == TS_TRANSFORM_BOXCOX) ts_buf_printf(b, ",\"lambda\":%.17g", nd->transform.lambda);
+            const ts_treat *tr = &s->treat[k];
+            ts_buf_printf(b, ",\"treat\":{\"method\":\"%s\"", ts_treat_name(tr->method));
+            if (tr->method != TS_TREAT_NONE)
+                ts_buf_printf(b, ",\"winmax\":%d,\"skew\":%.17g,\"kurtosis\":%.17g,\"fallback\":\"%s\"", tr->winmax,
+                              tr->skew, tr->kurtosis, ts_transform_name(tr->fallback));
+            ts_buf_printf(b, "},\"impute\":{\"method\":\"%s\"", ts_impute_name(s->impute[k].method));
+            if (s->impute[k].group[0]) {
+                ts_buf_puts(b, ",\"group\":");
+                ts_buf_json_string(b, s->impute[k].group);
             }
-            ts_buf_printf(b, "},\"direction\":\"%s\",\"transform\":\"%s\"",
-                          nd->direction > 0 ? "risk" : "protective", ts_transform_name(nd->transform));
-            if (nd->has_goalposts) {
-                ts_buf_puts(b, ",\"goalposts\":[");
-                ts_buf_json_number(b, nd->goal_lo);
-                ts_buf_puts(b, ",");
-                ts_buf_json_number(b, nd->goal_hi);
-                ts_buf_puts(b, "]");
+            ts_buf_puts(b, "}");
+            if (nd->has_goalposts) json_range(b, "goalposts", nd->goal_lo, nd->goal_hi);
+            if (nd->has_target) ts_buf_printf(b, ",\"target\":%.17g", nd->target);
+            if (nd->denominator) {
+                ts_buf_puts(b, ",\"denominator\":");
+                ts_buf_json_string(b, nd->denominator);
             }
         }
         if (s->unit_weight) {
@@ -128,4 +182,53 @@ void ts_spec_json(const ts_spec *s, const ts_taxonomy *t, const char *const *uni
         ts_buf_puts(b, "}");
     }
     ts_buf_puts(b, "}}");
+}
+
+int ts_spec_set(ts_spec *s, const ts_taxonomy *t, const char *key, const char *value, const char *where,
+                ts_error *err) {
+    int n = t->n_nodes;
+    if (strcmp(key, "aggregate") == 0) {
+        ts_agg a;
+        if (ts_agg_parse(value, where, &a, err)) return TS_EINPUT;
+        for (int k = 0; k < n; k++) s->agg[k] = a;
+    } else if (strcmp(key, "normalise") == 0) {
+        ts_norm m;
+        if (ts_norm_parse(value, where, &m, err)) return TS_EINPUT;
+        for (int k = 0; k < n; k++) s->norm[k] = m;
+    } else if (strcmp(key, "normalise.range") == 0) {
+        double lo, hi;
+        char extra;
+        if (sscanf(value, "%lf,%lf%c", &lo, &hi, &extra) != 2 || !isfinite(lo) || !isfinite(hi) || !(lo < hi))
+            return ts_fail(err, TS_EINPUT, where, 0, "normalise.range takes LO,HI with LO < HI, not '%s'", value);
+        for (int k = 0; k < n; k++) {
+            ts_norm_method m = s->norm[k].method;
+            if (m == TS_NORM_ZSCORE || m == TS_NORM_SCALED || m == TS_NORM_NONE) continue;
+            s->norm[k].has_range = 1;
+            s->norm[k].lo = lo;
+            s->norm[k].hi = hi;
+        }
+    } else if (strcmp(key, "treat") == 0) {
+        ts_treat tr;
+        if (ts_treat_parse(value, where, &tr, err)) return TS_EINPUT;
+        for (int k = 0; k < n; k++) s->treat[k] = tr;
+    } else if (strcmp(key, "impute") == 0) {
+        ts_impute im;
+        if (ts_impute_parse(value, where, &im, err)) return TS_EINPUT;
+        for (int k = 0; k < n; k++) s->impute[k] = im;
+    } else if (strcmp(key, "data_threshold") == 0 || strcmp(key, "screen") == 0) {
+        char *end;
+        double x = strtod(value, &end);
+        if (end == value || *end || !(x >= 0 && x <= 1))
+            return ts_fail(err, TS_EINPUT, where, 0, "%s takes a share between 0 and 1, not '%s'", key, value);
+        if (key[0] == 's') s->screen = x;
+        else
+            for (int k = 0; k < n; k++) s->data_threshold[k] = x;
+    } else {
+        static const char *const keys[] = {"aggregate", "normalise", "normalise.range", "treat",
+                                           "impute", "data_threshold", "screen", "weights"};
+        const char *hint = ts_suggest(key, keys, sizeof keys / sizeof *keys);
+        if (hint) return ts_fail(err, TS_EINPUT, where, 0, "unknown method key '%s' (did you mean '%s'?)", key, hint);
+        return ts_fail(err, TS_EINPUT, where, 0, "unknown method key '%s'", key);
+    }
+    return TS_OK;
 }

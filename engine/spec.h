@@ -13,13 +13,26 @@ typedef struct ts_spec {
     int n_nodes, n_units;
     ts_agg *agg;          /* per node */
     ts_norm *norm;        /* per node (used by indicators) */
+    ts_treat *treat;      /* per node (used by indicators) */
+    ts_impute *impute;    /* per node (used by indicators) */
+    double *data_threshold; /* per node (used by aggregates) */
     double *weight;       /* per node, relative among siblings */
     double *unit_weight;  /* n_units x n_nodes, NaN = use weight; NULL when none */
+    double screen;        /* units with a smaller share of indicators with
+                             data are left out of the run; 0 = keep all */
+    char weight_set[65];  /* name of the weight set in use, "" = the taxonomy's */
 } ts_spec;
 
 /* Returns the taxonomy's own settings for n_units units, or NULL when out
  * of memory. */
 ts_spec *ts_spec_from_taxonomy(const ts_taxonomy *t, int n_units);
+
+/* Applies a method override KEY=VALUE to every node (aggregate,
+ * normalise, normalise.range=LO,HI, treat, impute, data_threshold, screen).
+ * where names the override in messages. Returns TS_OK, TS_EINPUT for an
+ * unknown key or bad value. */
+int ts_spec_set(ts_spec *s, const ts_taxonomy *t, const char *key, const char *value, const char *where,
+                ts_error *err);
 
 /* Frees the spec. NULL is allowed. */
 void ts_spec_free(ts_spec *s);

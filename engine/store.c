@@ -259,7 +259,7 @@ static int insert_rows(ts_store *st, const ts_scenario *s, const ts_result *r, l
         sqlite3_bind_int(qn, 6, j);
         sqlite3_bind_int(qn, 7, nd->indicator >= 0);
         sqlite3_bind_double(qn, 8, s->spec->weight[k]);
-        bind_text(qn, 9, nd->indicator < 0 ? ts_agg_name(s->spec->agg[k]) : NULL);
+        bind_text(qn, 9, nd->indicator < 0 ? ts_agg_name(s->spec->agg[k].method) : NULL);
         bind_text(qn, 10, nd->indicator >= 0 ? ts_norm_name(s->spec->norm[k].method) : NULL);
         bind_text(qn, 11, nd->indicator >= 0 ? (nd->direction > 0 ? "risk" : "protective") : NULL);
         bind_text(qn, 12, nd->unit);

@@ -12,9 +12,12 @@
 
 /* Per-node settings as written; resolved (inherited) after parsing. */
 typedef struct raw_node {
-    int agg_set, norm_set, classes_set;
+    int agg_set, norm_set, classes_set, treat_set, impute_set, threshold_set;
     ts_agg agg;
     ts_norm norm;
+    ts_treat treat;
+    ts_impute impute;
+    double data_threshold;
     int first_class, n_classes;
 } raw_node;
 
@@ -28,13 +31,16 @@ typedef struct parser {
 } parser;
 
 static const char *const ROOT_KEYS[] = {"id", "name", "description", "source", "scale",
-                                        "normalise", "aggregate", "classes", "children", NULL};
+                                        "normalise", "aggregate", "treat", "impute",
+                                        "data_threshold", "direction", "classes", "children", NULL};
 static const char *const AGGREGATE_KEYS[] = {"id", "name", "description", "source", "weight",
-                                             "normalise", "aggregate", "classes", "children",
+                                             "normalise", "aggregate", "treat", "impute",
+                                             "data_threshold", "direction", "classes", "children",
                                              NULL};
 static const char *const INDICATOR_KEYS[] = {"id", "name", "description", "source", "weight",
-                                             "unit", "direction", "goalposts", "normalise",
-                                             "transform", "column", "classes", NULL};
+                                             "unit", "direction", "goalposts", "target",
+                                             "normalise", "transform", "treat", "impute",
+                                             "column", "denominator", "classes", NULL};
 
 static int oom(parser *p) {
     return ts_fail(p->err, TS_ESYSTEM, p->file, 0, "out of memory");
@@ -127,27 +133,57 @@ static int parse_common(parser *p, const config_setting_t *g, ts_node *nd, raw_n
         if (parse_classes(p, s, &raw->first_class, &raw->n_classes)) return TS_EINPUT;
         raw->classes_set = 1;
     }
+    if ((s = config_setting_get_member(g, "treat"))) {
+        if (ts_treat_from_setting(s, p->file, &raw->treat, p->err)) return TS_EINPUT;
+        raw->treat_set = 1;
+    }
+    if ((s = config_setting_get_member(g, "impute"))) {
+        if (ts_impute_from_setting(s, p->file, &raw->impute, p->err)) return TS_EINPUT;
+        raw->impute_set = 1;
+    }
+    if ((s = config_setting_get_member(g, "data_threshold"))) {
+        if (ts_cfg_number(s, p->file, "data_threshold", &raw->data_threshold, p->err)) return TS_EINPUT;
+        if (raw->data_threshold < 0 || raw->data_threshold > 1)
+            return ts_fail(p->err, TS_EINPUT, p->file, ts_cfg_line(s), "data_threshold must be between 0 and 1");
+        raw->threshold_set = 1;
+    }
+    return TS_OK;
+}
+
+/* Reads direction = "risk" | "protective" into *out (default: risk).
+ * required: an indicator must say which. */
+static int parse_direction(parser *p, const config_setting_t *g, ts_node *nd, int required) {
+    const char *dir;
+    nd->direction = 1;
+    if (ts_cfg_opt_string(g, "direction", p->file, &dir, p->err)) return TS_EINPUT;
+    if (!dir) {
+        if (!required) return TS_OK;
+        return ts_fail(p->err, TS_EINPUT, p->file, nd->line,
+                       "indicator '%s' needs a direction (\"risk\" or \"protective\")", nd->id);
+    }
+    if (strcmp(dir, "risk") == 0)
+        nd->direction = 1;
+    else if (strcmp(dir, "protective") == 0)
+        nd->direction = -1;
+    else
+        return ts_fail(p->err, TS_EINPUT, p->file, ts_cfg_line(config_setting_get_member(g, "direction")),
+                       "direction must be \"risk\" or \"protective\", not \"%s\"", dir);
     return TS_OK;
 }
 
 static int parse_indicator(parser *p, const config_setting_t *g, ts_node *nd) {
     const config_setting_t *s;
     ts_taxonomy *t = p->t;
-    if (arena_string(p, g, "unit", &nd->unit) || arena_string(p, g, "column", &nd->column))
+    if (arena_string(p, g, "unit", &nd->unit) || arena_string(p, g, "column", &nd->column) ||
+        arena_string(p, g, "denominator", &nd->denominator) || parse_direction(p, g, nd, 1))
         return TS_EINPUT;
-    const char *dir;
-    if (ts_cfg_opt_string(g, "direction", p->file, &dir, p->err)) return TS_EINPUT;
-    if (!dir)
-        return ts_fail(p->err, TS_EINPUT, p->file, nd->line,
-                       "indicator '%s' needs a direction (\"risk\" or \"protective\")", nd->id);
-    if (strcmp(dir, "risk") == 0)
-        nd->direction = 1;
-    else if (strcmp(dir, "protective") == 0)
-        nd->direction = -1;
-    else
-        return ts_fail(p->err, TS_EINPUT, p->file,
-                       ts_cfg_line(config_setting_get_member(g, "direction")),
-                       "direction must be \"risk\" or \"protective\", not \"%s\"", dir);
+    if (nd->denominator && !ts_valid_id(nd->denominator))
+        return ts_fail(p->err, TS_EINPUT, p->file, ts_cfg_line(config_setting_get_member(g, "denominator")),
+                       "invalid denominator name '%s'", nd->denominator);
+    if ((s = config_setting_get_member(g, "target"))) {
+        if (ts_cfg_number(s, p->file, "target", &nd->target, p->err)) return TS_EINPUT;
+        nd->has_target = 1;
+    }
     if ((s = config_setting_get_member(g, "transform")) &&
         ts_transform_from_setting(s, p->file, &nd->transform, p->err))
         return TS_EINPUT;
@@ -193,6 +229,8 @@ static int parse_node(parser *p, const config_setting_t *g, int depth, int *out)
     nd.indicator = -1;
     nd.weight = 1.0;
     nd.parent = -1;
+    nd.direction = 1;
+    nd.transform = ts_transform_default();
 
     const char *id;
     if (ts_cfg_opt_string(g, "id", p->file, &id, p->err)) return TS_EINPUT;
@@ -211,6 +249,7 @@ static int parse_node(parser *p, const config_setting_t *g, int depth, int *out)
                            "weight of '%s' is negative (%g)", nd.id, nd.weight);
     }
 
+    if (kids && parse_direction(p, g, &nd, 0)) return TS_EINPUT;
     if (!kids) {
         if (depth == 0)
             return ts_fail(p->err, TS_EINPUT, p->file, nd.line, "the taxonomy has no children");
@@ -267,12 +306,11 @@ static void resolve_inherited(parser *p) {
         ts_node *nd = &t->nodes[k];
         const raw_node *raw = &p->raw[k];
         const ts_node *up = nd->parent >= 0 ? &t->nodes[nd->parent] : NULL;
-        nd->agg = raw->agg_set ? raw->agg : up ? up->agg : TS_AGG_ARITHMETIC;
+        nd->agg = raw->agg_set ? raw->agg : up ? up->agg : ts_agg_default();
         nd->norm = raw->norm_set ? raw->norm : up ? up->norm : ts_norm_default();
-        if (!nd->norm.has_range) {
-            nd->norm.lo = t->scale_min;
-            nd->norm.hi = t->scale_max;
-        }
+        nd->treat = raw->treat_set ? raw->treat : up ? up->treat : ts_treat_none();
+        nd->impute = raw->impute_set ? raw->impute : up ? up->impute : ts_impute_default();
+        nd->data_threshold = raw->threshold_set ? raw->data_threshold : up ? up->data_threshold : 0.0;
         if (raw->classes_set) {
             nd->first_class = raw->first_class;
             nd->n_classes = raw->n_classes;

@@ -26,15 +26,23 @@ typedef struct ts_node {
     int n_leaves;      /* indicators in the subtree (1 for an indicator) */
     int indicator;     /* index into indicator_node, -1 for aggregates */
     double weight;     /* relative among siblings */
-    ts_agg agg;        /* resolved: own setting or inherited */
-    ts_norm norm;      /* resolved, for indicators */
-    int first_class, n_classes; /* resolved classes (own or inherited) */
+    /* resolved settings: the node's own, or inherited from the nearest
+       ancestor that sets them */
+    ts_agg agg;
+    ts_norm norm;      /* for indicators */
+    ts_treat treat;    /* for indicators */
+    ts_impute impute;  /* for indicators */
+    double data_threshold; /* aggregates: least share of children with data */
+    int first_class, n_classes;
+    int direction;     /* +1 raises risk, -1 protective (an aggregate's
+                          score is then reflected within the scale) */
     /* indicator only */
-    int direction;     /* +1 raises risk, -1 protective */
     ts_transform transform;
     int has_goalposts;
     double goal_lo, goal_hi; /* in raw units, before the transform */
-    const char *unit, *column;
+    int has_target;
+    double target;     /* dist2targ's target, in raw units */
+    const char *unit, *column, *denominator;
 } ts_node;
 
 typedef struct ts_taxonomy {

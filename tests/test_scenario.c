@@ -225,7 +225,7 @@ static void test_scoring_errors(void **state) {
         {"name = \"X\"; taxonomy = \"tax.cfg\";\nunits = ( { id = \"P\"; }, { id = \"Q\"; } );\n"
          "node_methods = { y2 = { normalise = \"zscore\"; }; };\n"
          "data = ( { indicator = \"y2\"; year = 2020; source = \"s\"; values = { P = 4; Q = 5; }; } );\n",
-         "tax.cfg:8: node 'b' takes the geometric mean, but 'y2' scores -0.707107 (below zero) for 'P'"},
+         "tax.cfg:8: node 'b' takes the geometric mean, but 'y2' scores -0.707107 (outside its domain) for 'P'"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         ts_error err;

@@ -39,13 +39,13 @@ static void test_good_tree(void **state) {
     /* indicators are numbered in file order */
     assert_string_equal(t->nodes[t->indicator_node[0]].id, "x1");
     assert_string_equal(t->nodes[t->indicator_node[3]].id, "y2");
-    assert_int_equal(t->nodes[a].agg, TS_AGG_ARITHMETIC);
-    assert_int_equal(t->nodes[b].agg, TS_AGG_GEOMETRIC);     /* inherited from the root */
+    assert_int_equal(t->nodes[a].agg.method, TS_AGG_ARITHMETIC);
+    assert_int_equal(t->nodes[b].agg.method, TS_AGG_GEOMETRIC);     /* inherited from the root */
     assert_int_equal(t->nodes[y1].norm.method, TS_NORM_ZSCORE); /* inherited from b */
     assert_float_equal(t->nodes[x2].norm.lo, 1, 0);
-    assert_float_equal(t->nodes[ts_taxonomy_find(t, "x1")].norm.hi, 10, 0); /* the scale */
+    assert_false(t->nodes[ts_taxonomy_find(t, "x1")].norm.has_range); /* the scale applies */
     assert_int_equal(t->nodes[x2].direction, -1);
-    assert_int_equal(t->nodes[y1].transform, TS_TRANSFORM_LOG);
+    assert_int_equal(t->nodes[y1].transform.method, TS_TRANSFORM_LOG);
     assert_string_equal(t->nodes[y1].column, "Y one");
     assert_float_equal(t->nodes[a].weight, 2, 0);
     assert_float_equal(t->nodes[y2].weight, 0.5, 0);
@@ -104,7 +104,7 @@ static const bad_case BAD[] = {
      " { id = \"b\"; direction = \"risk\"; column = \"c\"; } );\n",
      "bad.cfg:3: indicators 'a' and 'b' both read column 'c'"},
     {"id = \"t\";\nchildren = ( { id = \"a\"; direction = \"risk\";\n normalise = { method = \"zscore\"; range = [0.0, 1.0]; }; } );\n",
-     "bad.cfg:3: range applies to minmax only"},
+     "bad.cfg:3: range does not apply to zscore"},
     {"id = \"t\";\n  @include \"/etc/passwd\"\nchildren = ( { id = \"a\"; direction = \"risk\"; } );\n",
      "bad.cfg:2: @include is not supported"},
     {"id = \"t\";\nname = \"caf\xe9\";\nchildren = ( { id = \"a\"; direction = \"risk\"; } );\n",

@@ -1,0 +1,283 @@
+/* gnuplot.c -- the gnuplot side: quoting text into scripts, terminals, and
+ * running gnuplot as a child fed through a pipe with its stderr captured. */
+#include "plot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* Returns the length of the valid UTF-8 sequence at s, or 0 if invalid. */
+static size_t utf8_len(const unsigned char *s) {
+    unsigned char c = s[0];
+    size_t n;
+    unsigned min;
+    unsigned cp;
+    if (c < 0x80) return 1;
+    if (c >= 0xc2 && c <= 0xdf) n = 2, cp = c & 0x1f, min = 0x80;
+    else if (c >= 0xe0 && c <= 0xef) n = 3, cp = c & 0x0f, min = 0x800;
+    else if (c >= 0xf0 && c <= 0xf4) n = 4, cp = c & 0x07, min = 0x10000;
+    else return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80) return 0;
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+    return n;
+}
+
+int ts_gp_quote(ts_buf *b, const char *s, int flags) {
+    ts_buf_append(b, "'", 1);
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    while (*p) {
+        if (*p < 0x20 || *p == 0x7f) {
+            p++; /* control characters (newline, CR, tab, ESC...) are dropped */
+        } else if (*p == '\'') {
+            ts_buf_append(b, "''", 2);
+            p++;
+        } else if (*p == '%' && (flags & TS_GP_FORMAT)) {
+            ts_buf_append(b, "%%", 2);
+            p++;
+        } else {
+            size_t n = utf8_len(p);
+            if (n == 0) {
+                ts_buf_append(b, "?", 1);
+                p++;
+            } else {
+                ts_buf_append(b, (const char *)p, n);
+                p += n;
+            }
+        }
+    }
+    return ts_buf_append(b, "'", 1);
+}
+
+static int ends_with(const char *s, const char *suffix) {
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+int ts_plot_term_from_path(const char *path, ts_plot_term *term, ts_error *err) {
+    if (ends_with(path, ".png")) *term = TS_TERM_PNG;
+    else if (ends_with(path, ".svg")) *term = TS_TERM_SVG;
+    else if (ends_with(path, ".pdf")) *term = TS_TERM_PDF;
+    else if (ends_with(path, ".txt")) *term = TS_TERM_DUMB;
+    else return ts_fail(err, TS_EUSAGE, NULL, 0, "output '%s' needs the extension .png, .svg, .pdf or .txt", path);
+    return TS_OK;
+}
+
+void ts_plot_preamble(ts_buf *b, ts_plot_term term, const char *out) {
+    switch (term) {
+    case TS_TERM_PNG:
+        ts_buf_puts(b, "set terminal pngcairo size 1100,650 noenhanced font 'Sans,10'\n");
+        break;
+    case TS_TERM_SVG:
+        ts_buf_puts(b, "set terminal svg size 1100,650 noenhanced font 'Sans,10' background '#ffffff'\n");
+        break;
+    case TS_TERM_PDF:
+        ts_buf_puts(b, "set terminal pdfcairo size 11in,6.5in noenhanced font 'Sans,10'\n");
+        break;
+    case TS_TERM_DUMB:
+        ts_buf_puts(b, "set terminal dumb size 130,45 noenhanced\n");
+        break;
+    }
+    ts_buf_puts(b, "set encoding utf8\nset output ");
+    ts_gp_quote(b, out, TS_GP_TEXT);
+    ts_buf_puts(b, "\n");
+}
+
+/* Reads everything from fd (from its start) into b. */
+static void slurp(int fd, ts_buf *b) {
+    char chunk[4096];
+    ssize_t n;
+    if (lseek(fd, 0, SEEK_SET) < 0) return;
+    while ((n = read(fd, chunk, sizeof chunk)) > 0) ts_buf_append(b, chunk, (size_t)n);
+}
+
+/* Writes n bytes of s to the socket fd without raising SIGPIPE. Returns 0,
+ * or -1 with errno set (EPIPE when gnuplot stopped reading). */
+static int send_all(int fd, const char *s, size_t n) {
+    while (n > 0) {
+        ssize_t w = send(fd, s, n, MSG_NOSIGNAL);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        s += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Waits for pid up to timeout_s seconds; kills it after. Returns the wait
+ * status, or -1 on timeout (the child is then killed and reaped). */
+static int wait_child(pid_t pid, int timeout_s) {
+    struct timespec step = {0, 10 * 1000 * 1000};
+    long ticks = (long)timeout_s * 100;
+    for (long i = 0;; i++) {
+        int status;
+        pid_t w = waitpid(pid, &status, WNOHANG);
+        if (w == pid) return status;
+        if (w < 0 && errno != EINTR) return -2;
+        if (i >= ticks) break;
+        nanosleep(&step, NULL);
+    }
+    kill(pid, SIGKILL);
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    return -1;
+}
+
+/* Appends gnuplot's captured messages, trimmed, to a failure message. */
+static int fail_with(ts_error *err, const char *what, const ts_buf *msgs) {
+    const char *m = msgs->data && !msgs->oom ? msgs->data : "";
+    while (*m == '\n' || *m == ' ') m++;
+    size_t len = strlen(m);
+    while (len && (m[len - 1] == '\n' || m[len - 1] == ' ')) len--;
+    if (len > 900) {
+        m += len - 900; /* the end holds the error */
+        len = 900;
+    }
+    if (len) return ts_fail(err, TS_ESYSTEM, NULL, 0, "%s; gnuplot says:\n%.*s", what, (int)len, m);
+    return ts_fail(err, TS_ESYSTEM, NULL, 0, "%s", what);
+}
+
+int ts_gnuplot_run(const char *gnuplot, const char *script, size_t n, int timeout_s,
+                   ts_buf *messages, ts_error *err) {
+    if (!gnuplot || !*gnuplot) gnuplot = "gnuplot";
+    int sv[2];
+    /* a socket pair rather than a pipe: send(MSG_NOSIGNAL) cannot raise
+     * SIGPIPE in the caller if gnuplot exits before reading everything */
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+        return ts_fail(err, TS_ESYSTEM, NULL, 0, "cannot create a pipe to gnuplot: %s", strerror(errno));
+    FILE *ef = tmpfile();
+    if (!ef) {
+        close(sv[0]);
+        close(sv[1]);
+        return ts_fail(err, TS_ESYSTEM, NULL, 0, "cannot create a file for gnuplot's messages: %s",
+                       strerror(errno));
+    }
+    int efd = fileno(ef);
+    (void)fcntl(efd, F_SETFD, FD_CLOEXEC);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, sv[1], 0);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, efd, 2);
+    /* -d: ignore the user's ~/.gnuplot, so charts do not depend on it */
+    char *argv[] = {(char *)gnuplot, (char *)"-d", NULL};
+    pid_t pid;
+    int src = posix_spawnp(&pid, gnuplot, &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(sv[1]);
+    ts_buf msgs = {0};
+    int rc = TS_OK;
+    if (src != 0) {
+        rc = ts_fail(err, TS_ESYSTEM, NULL, 0,
+                     "cannot run gnuplot '%s': %s (install gnuplot, e.g. apt-get install gnuplot-nox, "
+                     "or set TS_GNUPLOT to its path)",
+                     gnuplot, strerror(src));
+        close(sv[0]);
+        fclose(ef);
+        return rc;
+    }
+    int werr = send_all(sv[0], script, n) != 0 ? errno : 0;
+    shutdown(sv[0], SHUT_WR);
+    close(sv[0]);
+    int status = wait_child(pid, timeout_s);
+    slurp(efd, &msgs);
+    fclose(ef);
+    char what[600];
+    if (status == -1) {
+        snprintf(what, sizeof what, "gnuplot '%s' did not finish within %d s and was stopped", gnuplot, timeout_s);
+        rc = fail_with(err, what, &msgs);
+    } else if (status < 0) {
+        rc = fail_with(err, "cannot wait for gnuplot", &msgs);
+    } else if (WIFSIGNALED(status)) {
+        snprintf(what, sizeof what, "gnuplot '%s' was killed by signal %d", gnuplot, WTERMSIG(status));
+        rc = fail_with(err, what, &msgs);
+    } else if (WEXITSTATUS(status) == 127 && werr) {
+        snprintf(what, sizeof what, "cannot run gnuplot '%s' (exit status 127)", gnuplot);
+        rc = fail_with(err, what, &msgs);
+    } else if (WEXITSTATUS(status) != 0) {
+        snprintf(what, sizeof what, "gnuplot '%s' failed (exit status %d)", gnuplot, WEXITSTATUS(status));
+        rc = fail_with(err, what, &msgs);
+    } else if (werr) {
+        snprintf(what, sizeof what, "cannot send the script to gnuplot: %s", strerror(werr));
+        rc = fail_with(err, what, &msgs);
+    }
+    if (messages && msgs.len) ts_buf_append(messages, msgs.data, msgs.len);
+    ts_buf_free(&msgs);
+    return rc;
+}
+
+/* ---- rendering --------------------------------------------------------- */
+
+#define GNUPLOT_TIMEOUT_S 120
+
+int ts_plot_render(const char *db, const ts_plot_request *req, const char *out,
+                   const char *gnuplot, ts_error *err) {
+    ts_plot_term term;
+    int rc = ts_plot_term_from_path(out, &term, err);
+    if (rc != TS_OK) return rc;
+    for (const unsigned char *p = (const unsigned char *)out; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return ts_fail(err, TS_EUSAGE, NULL, 0, "output path contains a control character");
+    ts_plot_data *d;
+    rc = ts_plot_data_load(db, req, &d, err);
+    if (rc != TS_OK) return rc;
+    ts_buf body = {0}, script = {0};
+    rc = ts_plot_script(d, req, term, &body, err);
+    ts_plot_data_free(d);
+    if (rc != TS_OK) {
+        ts_buf_free(&body);
+        return rc;
+    }
+    /* a temporary file next to out, renamed over it on success */
+    char *dir = ts_dirname(out);
+    const char *base = strrchr(out, '/') ? strrchr(out, '/') + 1 : out;
+    size_t n = (dir ? strlen(dir) : 0) + strlen(base) + 32;
+    char *tmp = malloc(n);
+    if (!dir || !tmp) {
+        free(dir), free(tmp);
+        ts_buf_free(&body);
+        return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    }
+    snprintf(tmp, n, "%s/.%s.XXXXXX", dir, base);
+    free(dir);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        rc = ts_fail(err, TS_ESYSTEM, out, 0, "cannot write: %s", strerror(errno));
+        free(tmp);
+        ts_buf_free(&body);
+        return rc;
+    }
+    (void)fchmod(fd, 0644);
+    close(fd);
+    ts_plot_preamble(&script, term, tmp);
+    if (body.data) ts_buf_append(&script, body.data, body.len);
+    ts_buf_puts(&script, "unset output\n");
+    ts_buf_free(&body);
+    if (script.oom) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    else rc = ts_gnuplot_run(gnuplot, script.data, script.len, GNUPLOT_TIMEOUT_S, NULL, err);
+    ts_buf_free(&script);
+    struct stat stb;
+    if (rc == TS_OK && (stat(tmp, &stb) != 0 || stb.st_size == 0))
+        rc = ts_fail(err, TS_ESYSTEM, out, 0, "gnuplot wrote nothing");
+    if (rc == TS_OK && rename(tmp, out) != 0)
+        rc = ts_fail(err, TS_ESYSTEM, out, 0, "cannot write: %s", strerror(errno));
+    if (rc != TS_OK) unlink(tmp);
+    free(tmp);
+    return rc;
+}

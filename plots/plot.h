@@ -1,0 +1,119 @@
+/* plot.h -- comparison charts of stored runs, drawn by gnuplot through a
+ * pipe: reading the store, writing gnuplot scripts, running gnuplot. */
+#ifndef TS_PLOT_H
+#define TS_PLOT_H
+
+#include <stdio.h>
+
+#include "error.h"
+#include "util.h"
+
+typedef enum ts_plot_kind {
+    TS_PLOT_RANKING,
+    TS_PLOT_HEATMAP,
+    TS_PLOT_RADAR,
+    TS_PLOT_CONTRIBUTIONS,
+    TS_PLOT_COMPARE,
+    TS_PLOT_TREND,
+    TS_PLOT_UNCERTAINTY,
+    TS_PLOT_SENSITIVITY
+} ts_plot_kind;
+
+typedef enum ts_plot_term { TS_TERM_PNG, TS_TERM_SVG, TS_TERM_PDF, TS_TERM_DUMB } ts_plot_term;
+
+/* What to draw. Strings are borrowed from the caller. */
+typedef struct ts_plot_request {
+    ts_plot_kind kind;
+    const char *const *runs;  /* run ids or scenario names (latest run of that
+                                 name); n_runs == 0 means the default */
+    int n_runs;
+    const char *node;         /* node id, NULL for the index (root) */
+    const char *const *units; /* unit ids to show, n_units == 0 for all */
+    int n_units;
+} ts_plot_request;
+
+/* ---- gnuplot.c: quoting and the pipe ----------------------------------- */
+
+/* Quoting flags. */
+enum { TS_GP_TEXT = 0, TS_GP_FORMAT = 1 /* text gnuplot reads as a format: % doubled */ };
+
+/* Appends s to b as a gnuplot single-quoted string literal: ' doubled,
+ * control characters (bytes below 0x20 and 0x7f) removed, invalid UTF-8
+ * bytes replaced by '?', and with TS_GP_FORMAT every % doubled. gnuplot
+ * does no backquote, macro or escape processing inside single quotes, so
+ * this is the only way text from a database reaches a script. Returns 0,
+ * or -1 when out of memory (b->oom set). */
+int ts_gp_quote(ts_buf *b, const char *s, int flags);
+
+/* Returns the terminal chosen by path's extension (.png, .svg, .pdf, .txt)
+ * in *term: TS_OK, or TS_EUSAGE with err filled for any other extension. */
+int ts_plot_term_from_path(const char *path, ts_plot_term *term, ts_error *err);
+
+/* Appends the "set terminal ...; set output '...'" lines for term and
+ * output path out to b. */
+void ts_plot_preamble(ts_buf *b, ts_plot_term term, const char *out);
+
+/* Runs gnuplot (program gnuplot, NULL for "gnuplot" on PATH) with n bytes of
+ * script fed to its standard input through a pipe; its standard error is
+ * captured. Waits at most timeout_s seconds, then kills it. Returns TS_OK
+ * when gnuplot ran and exited with status 0 (anything it printed is left in
+ * *messages when messages is not NULL); TS_ESYSTEM with err filled when it
+ * cannot be started, fails, is killed or times out, the message then
+ * holding what gnuplot printed on stderr. */
+int ts_gnuplot_run(const char *gnuplot, const char *script, size_t n, int timeout_s,
+                   ts_buf *messages, ts_error *err);
+
+/* ---- plotdata.c: the runs to draw, read from the store ----------------- */
+
+typedef struct ts_plot_data ts_plot_data;
+
+/* Opens the store at db read-only and loads what req needs: the chosen
+ * runs (ids or scenario names; default the latest run, or for compare the
+ * latest run of each scenario), their units, tree, weights and scores.
+ * Returns TS_OK and the data in *out; TS_EINPUT for an absent or foreign
+ * file, an empty store, or an unknown run, node or unit (with a "did you
+ * mean" where one fits); TS_EINPUT with a clear message for kinds whose
+ * results the store does not hold (trend, uncertainty, sensitivity);
+ * TS_EUSAGE for a run count the kind cannot take; TS_ESYSTEM for SQLite
+ * errors or out of memory. */
+int ts_plot_data_load(const char *db, const ts_plot_request *req, ts_plot_data **out,
+                      ts_error *err);
+
+/* Frees the data. NULL is allowed. */
+void ts_plot_data_free(ts_plot_data *d);
+
+/* ---- kinds.c: one script generator per kind ---------------------------- */
+
+/* Returns the kind named name ("ranking", "heatmap", ...) in *kind: TS_OK,
+ * or TS_EUSAGE with err filled (and a "did you mean") for unknown names. */
+int ts_plot_kind_parse(const char *name, ts_plot_kind *kind, ts_error *err);
+
+/* Returns the name of kind. */
+const char *ts_plot_kind_name(ts_plot_kind kind);
+
+/* Appends the gnuplot script that draws req from d to b, without the
+ * terminal and output lines (see ts_plot_preamble): inline datablocks for
+ * the numbers, names only as quoted strings. The text depends only on d,
+ * req and term, so it can be compared with a golden file. Returns TS_OK,
+ * or TS_EINPUT (nothing to draw) / TS_ESYSTEM (out of memory) with err
+ * filled. */
+int ts_plot_script(const ts_plot_data *d, const ts_plot_request *req, ts_plot_term term, ts_buf *b,
+                   ts_error *err);
+
+/* Draws req from the store db into out (terminal chosen by its extension)
+ * with gnuplot (NULL for "gnuplot" on PATH). The chart is written to a
+ * temporary file next to out and renamed over it only on success, so a
+ * failed plot leaves no file. Returns TS_OK or the error of the failing
+ * step (see above); gnuplot's messages are in err on failure. */
+int ts_plot_render(const char *db, const ts_plot_request *req, const char *out,
+                   const char *gnuplot, ts_error *err);
+
+/* ---- plot_cli.c -------------------------------------------------------- */
+
+/* The `threatscore plot` command: argv[0] is "plot". Prints errors to errs
+ * and returns the exit status (0 ok, 1 bad input, 2 usage, 3 system). The
+ * gnuplot program is taken from the TS_GNUPLOT environment variable,
+ * default "gnuplot". */
+int ts_plot_command(int argc, char **argv, FILE *out, FILE *errs);
+
+#endif

@@ -1,0 +1,147 @@
+/* plot_cli.c -- the `threatscore plot` command: argument parsing, and the
+ * only file of plots/ that prints. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "plotdata.h"
+
+enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_SYSTEM = 3 };
+
+static const char USAGE_PLOT[] =
+    "usage: threatscore plot --db FILE KIND [--run ID]... [--node NODE] [--unit UNIT]... -o OUT\n"
+    "       threatscore plot --db FILE KIND [options] --script    (print the gnuplot script)\n"
+    "\n"
+    "Draws a chart of stored runs with gnuplot. OUT's extension picks the format:\n"
+    ".png, .svg, .pdf or .txt (text). A run is named by its id or by its scenario\n"
+    "name (the latest run of that name); the default is the latest run.\n"
+    "\n"
+    "kinds:\n"
+    "  ranking        units by score at NODE (default: the index), coloured by\n"
+    "                 risk class, with the class thresholds\n"
+    "  heatmap        units x the children of NODE, values in the cells\n"
+    "  radar          one polygon per unit over the children of NODE; with one\n"
+    "                 --unit and several --run, one polygon per run\n"
+    "  contributions  stacked bars: each child's part of NODE's score per unit\n"
+    "  compare        two or more runs side by side at NODE, with rank changes\n"
+    "                 (default: the latest run of every scenario)\n"
+    "  trend          score over the years (needs runs stored per year)\n"
+    "  uncertainty, sensitivity  results of `threatscore uncertainty --db`\n"
+    "\n"
+    "options:\n"
+    "  --db FILE      the threatscore database (read only)\n"
+    "  --run ID       a run id or scenario name; repeat for compare and radar\n"
+    "  --node NODE    the node to draw (default: the index)\n"
+    "  --unit UNIT    draw only this unit; repeatable (default: all)\n"
+    "  -o OUT         the chart file; written only when gnuplot succeeds\n"
+    "  --script       print the gnuplot script instead of running gnuplot\n"
+    "\n"
+    "TS_GNUPLOT names the gnuplot program (default: gnuplot on PATH).\n"
+    "Exit status: 0 ok, 1 bad input, 2 usage, 3 gnuplot or system error.\n";
+
+static int usage_error(FILE *errs, const char *fmt, const char *arg) {
+    fputs("threatscore plot: ", errs);
+    fprintf(errs, fmt, arg);
+    fprintf(errs, "\n\n%s", USAGE_PLOT);
+    return EXIT_USAGE;
+}
+
+static int print_error(FILE *errs, const ts_error *err) {
+    char msg[2048];
+    fprintf(errs, "threatscore plot: %s\n", ts_error_format(err, msg, sizeof msg));
+    switch (err->code) {
+    case TS_EINPUT: return EXIT_INPUT;
+    case TS_EUSAGE: return EXIT_USAGE;
+    default: return EXIT_SYSTEM;
+    }
+}
+
+/* "--name value" or "--name=value": returns the value and advances *i, or
+ * NULL when argv[*i] is not this option; *missing when it lacks a value. */
+static const char *opt_value(int argc, char **argv, int *i, const char *name, int *missing) {
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(a, name, n) != 0) return NULL;
+    if (a[n] == '=') return a + n + 1;
+    if (a[n] != '\0') return NULL;
+    if (*i + 1 >= argc) {
+        *missing = 1;
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+/* Prints the script for req (no terminal lines) to out. */
+static int print_script(const char *db, const ts_plot_request *req, FILE *out, FILE *errs) {
+    ts_error err;
+    ts_error_clear(&err);
+    ts_plot_data *d;
+    if (ts_plot_data_load(db, req, &d, &err) != TS_OK) return print_error(errs, &err);
+    ts_buf b = {0};
+    int rc = ts_plot_script(d, req, TS_TERM_PNG, &b, &err);
+    ts_plot_data_free(d);
+    if (rc == TS_OK && b.len) fwrite(b.data, 1, b.len, out);
+    ts_buf_free(&b);
+    return rc == TS_OK ? EXIT_OK : print_error(errs, &err);
+}
+
+int ts_plot_command(int argc, char **argv, FILE *out, FILE *errs) {
+    const char *db = NULL, *kind_name = NULL, *output = NULL, *node = NULL;
+    int script_only = 0, rc = EXIT_OK;
+    const char **runs = calloc((size_t)argc + 1, sizeof *runs);
+    const char **units = calloc((size_t)argc + 1, sizeof *units);
+    int n_runs = 0, n_units = 0;
+    if (!runs || !units) {
+        free(runs), free(units);
+        fputs("threatscore plot: out of memory\n", errs);
+        return EXIT_SYSTEM;
+    }
+    for (int i = 1; i < argc && rc == EXIT_OK; i++) {
+        const char *v;
+        int missing = 0;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(USAGE_PLOT, out);
+            free(runs), free(units);
+            return EXIT_OK;
+        } else if ((v = opt_value(argc, argv, &i, "--db", &missing))) {
+            db = v;
+        } else if ((v = opt_value(argc, argv, &i, "--run", &missing))) {
+            runs[n_runs++] = v;
+        } else if ((v = opt_value(argc, argv, &i, "--node", &missing))) {
+            node = v;
+        } else if ((v = opt_value(argc, argv, &i, "--unit", &missing))) {
+            units[n_units++] = v;
+        } else if ((v = opt_value(argc, argv, &i, "-o", &missing)) ||
+                   (v = opt_value(argc, argv, &i, "--output", &missing))) {
+            output = v;
+        } else if (strcmp(argv[i], "--script") == 0) {
+            script_only = 1;
+        } else if (missing) {
+            rc = usage_error(errs, "option %s needs a value", argv[i]);
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            rc = usage_error(errs, "unknown option '%s'", argv[i]);
+        } else if (!kind_name) {
+            kind_name = argv[i];
+        } else {
+            rc = usage_error(errs, "unexpected argument '%s'", argv[i]);
+        }
+    }
+    if (rc == EXIT_OK && !kind_name) rc = usage_error(errs, "plot needs a chart %s", "KIND");
+    if (rc == EXIT_OK && !db) rc = usage_error(errs, "plot needs --db %s", "FILE");
+    if (rc == EXIT_OK && !output && !script_only) rc = usage_error(errs, "plot needs -o %s", "OUT");
+    ts_error err;
+    ts_error_clear(&err);
+    ts_plot_request req = {TS_PLOT_RANKING, runs, n_runs, node, units, n_units};
+    if (rc == EXIT_OK && ts_plot_kind_parse(kind_name, &req.kind, &err) != TS_OK) {
+        fprintf(errs, "threatscore plot: %s\n\n%s", err.message, USAGE_PLOT);
+        rc = EXIT_USAGE;
+    }
+    if (rc == EXIT_OK && script_only) {
+        rc = print_script(db, &req, out, errs);
+    } else if (rc == EXIT_OK) {
+        const char *gp = getenv("TS_GNUPLOT");
+        if (ts_plot_render(db, &req, output, gp && *gp ? gp : "gnuplot", &err) != TS_OK)
+            rc = print_error(errs, &err);
+    }
+    free(runs), free(units);
+    return rc;
+}

@@ -1,0 +1,619 @@
+/* plotdata.c -- reads the runs a chart needs from the store, read-only:
+ * run selection by id or scenario name, tree, weights, scores, classes. */
+#include "plotdata.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sha256.h"
+#include "taxonomy.h"
+
+/* A fixed palette for units (colour-blind-aware hues first). */
+static const unsigned UNIT_PALETTE[] = {
+    0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd, 0x8c564b, 0xe377c2, 0x7f7f7f,
+    0xbcbd22, 0x17becf, 0x393b79, 0xad494a, 0x637939, 0x843c39, 0x7b4173, 0x3182bd};
+#define N_UNIT_PALETTE ((int)(sizeof UNIT_PALETTE / sizeof *UNIT_PALETTE))
+
+typedef struct loader {
+    sqlite3 *db;
+    const char *path;
+    ts_plot_data *d;
+    ts_error *err;
+} loader;
+
+static int db_fail(loader *L, const char *what) {
+    return ts_fail(L->err, TS_ESYSTEM, L->path, 0, "%s: %s", what, sqlite3_errmsg(L->db));
+}
+
+static int oom(loader *L) {
+    return ts_fail(L->err, TS_ESYSTEM, NULL, 0, "out of memory");
+}
+
+/* Returns an arena copy of column i (NULL for SQL NULL); sets *bad on OOM. */
+static const char *col_dup(loader *L, sqlite3_stmt *q, int i, int *bad) {
+    const unsigned char *s = sqlite3_column_text(q, i);
+    if (!s) return NULL;
+    char *c = ts_arena_strdup(L->d->arena, (const char *)s);
+    if (!c) *bad = 1;
+    return c;
+}
+
+static double col_double(sqlite3_stmt *q, int i) {
+    return sqlite3_column_type(q, i) == SQLITE_NULL ? NAN : sqlite3_column_double(q, i);
+}
+
+/* Returns 1 when the database has a table whose name is like pattern. */
+static int has_table(loader *L, const char *pattern) {
+    sqlite3_stmt *q;
+    int found = 0;
+    if (sqlite3_prepare_v2(L->db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name LIKE ?",
+                           -1, &q, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(q, 1, pattern, -1, SQLITE_STATIC);
+    found = sqlite3_step(q) == SQLITE_ROW;
+    sqlite3_finalize(q);
+    return found;
+}
+
+/* Returns 1 when table has a column named col. */
+static int has_column(loader *L, const char *table, const char *col) {
+    sqlite3_stmt *q;
+    int found = 0;
+    if (sqlite3_prepare_v2(L->db, "SELECT 1 FROM pragma_table_info(?) WHERE name = ?", -1, &q, NULL) !=
+        SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(q, 1, table, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, col, -1, SQLITE_STATIC);
+    found = sqlite3_step(q) == SQLITE_ROW;
+    sqlite3_finalize(q);
+    return found;
+}
+
+/* Opens the file read-only and checks that it is a threatscore store. */
+static int open_store(loader *L) {
+    if (access(L->path, F_OK) != 0)
+        return ts_fail(L->err, TS_EINPUT, L->path, 0, "no such database");
+    if (sqlite3_open_v2(L->path, &L->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+        return ts_fail(L->err, TS_EINPUT, L->path, 0, "cannot open database: %s", sqlite3_errmsg(L->db));
+    sqlite3_busy_timeout(L->db, 10000);
+    sqlite3_stmt *q;
+    int version = -1;
+    if (sqlite3_prepare_v2(L->db, "PRAGMA user_version", -1, &q, NULL) == SQLITE_OK) {
+        if (sqlite3_step(q) == SQLITE_ROW) version = sqlite3_column_int(q, 0);
+        sqlite3_finalize(q);
+    }
+    if (version < 0) return ts_fail(L->err, TS_EINPUT, L->path, 0, "not a SQLite database");
+    if (version < 1 || !has_table(L, "runs") || !has_table(L, "scores") || !has_table(L, "nodes") ||
+        !has_table(L, "units"))
+        return ts_fail(L->err, TS_EINPUT, L->path, 0, "not a threatscore store");
+    return TS_OK;
+}
+
+static int all_digits(const char *s) {
+    if (!*s) return 0;
+    for (; *s; s++)
+        if (!isdigit((unsigned char)*s)) return 0;
+    return 1;
+}
+
+/* Fills err for an unknown run name, suggesting a stored scenario name. */
+static int unknown_run(loader *L, const char *spec) {
+    sqlite3_stmt *q;
+    const char *names[64];
+    size_t n = 0;
+    char buf[64][128];
+    if (sqlite3_prepare_v2(L->db, "SELECT DISTINCT scenario FROM runs ORDER BY scenario", -1, &q, NULL) ==
+        SQLITE_OK) {
+        while (n < 64 && sqlite3_step(q) == SQLITE_ROW) {
+            snprintf(buf[n], sizeof buf[n], "%s", (const char *)sqlite3_column_text(q, 0));
+            names[n] = buf[n];
+            n++;
+        }
+        sqlite3_finalize(q);
+    }
+    const char *hint = ts_suggest(spec, names, n);
+    if (hint)
+        return ts_fail(L->err, TS_EINPUT, L->path, 0, "unknown run '%s' (did you mean '%s'?)", spec, hint);
+    return ts_fail(L->err, TS_EINPUT, L->path, 0,
+                   "unknown run '%s': give a run id or a scenario name (`threatscore runs --db` lists them)",
+                   spec);
+}
+
+/* Resolves a run given by id or scenario name (latest run of that name). */
+static int resolve_run(loader *L, const char *spec, long long *id) {
+    sqlite3_stmt *q;
+    const char *sql = all_digits(spec) ? "SELECT id FROM runs WHERE id = ?"
+                                       : "SELECT max(id) FROM runs WHERE scenario = ? HAVING count(*) > 0";
+    if (sqlite3_prepare_v2(L->db, sql, -1, &q, NULL) != SQLITE_OK) return db_fail(L, "cannot look up run");
+    if (all_digits(spec)) sqlite3_bind_int64(q, 1, strtoll(spec, NULL, 10));
+    else sqlite3_bind_text(q, 1, spec, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) *id = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    if (rc == SQLITE_ROW) return TS_OK;
+    if (rc != SQLITE_DONE) return db_fail(L, "cannot look up run");
+    if (all_digits(spec)) return ts_fail(L->err, TS_EINPUT, L->path, 0, "unknown run id %s", spec);
+    return unknown_run(L, spec);
+}
+
+/* Appends the ids of one query's first column to ids (capacity cap). */
+static int query_ids(loader *L, const char *sql, long long *ids, int cap, int *n) {
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(L->db, sql, -1, &q, NULL) != SQLITE_OK) return db_fail(L, "cannot list runs");
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW && *n < cap) ids[(*n)++] = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? TS_OK : db_fail(L, "cannot list runs");
+}
+
+/* Returns the year of run id (run_years table, or a runs.year column), or 0. */
+static int run_year(loader *L, long long id) {
+    const char *sql = has_table(L, "run_years") ? "SELECT year FROM run_years WHERE run_id = ?"
+                                                : "SELECT year FROM runs WHERE id = ?";
+    sqlite3_stmt *q;
+    int year = 0;
+    if (sqlite3_prepare_v2(L->db, sql, -1, &q, NULL) != SQLITE_OK) return 0;
+    sqlite3_bind_int64(q, 1, id);
+    if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
+        year = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    return year;
+}
+
+static int load_nodes(loader *L, ts_prun *r) {
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(L->db,
+                           "SELECT node, name, parent, is_indicator, weight, aggregate FROM nodes"
+                           " WHERE run_id = ? ORDER BY position",
+                           -1, &q, NULL) != SQLITE_OK)
+        return db_fail(L, "cannot read nodes");
+    sqlite3_bind_int64(q, 1, r->id);
+    int cap = 0, bad = 0, rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (r->n_nodes == cap) {
+            int ncap = cap ? 2 * cap : 32;
+            ts_pnode *nn = ts_arena_alloc(L->d->arena, (size_t)ncap * sizeof *nn);
+            if (!nn) {
+                bad = 1;
+                break;
+            }
+            if (cap) memcpy(nn, r->nodes, (size_t)cap * sizeof *nn);
+            r->nodes = nn;
+            cap = ncap;
+        }
+        ts_pnode *nd = &r->nodes[r->n_nodes++];
+        nd->id = col_dup(L, q, 0, &bad);
+        nd->name = col_dup(L, q, 1, &bad);
+        nd->parent = col_dup(L, q, 2, &bad);
+        nd->is_indicator = sqlite3_column_int(q, 3);
+        nd->weight = col_double(q, 4);
+        nd->aggregate = col_dup(L, q, 5, &bad);
+    }
+    sqlite3_finalize(q);
+    if (bad) return oom(L);
+    if (rc != SQLITE_DONE) return db_fail(L, "cannot read nodes");
+    if (r->n_nodes == 0) return ts_fail(L->err, TS_EINPUT, L->path, 0, "run %lld has no nodes", r->id);
+    return TS_OK;
+}
+
+static int load_units(loader *L, ts_prun *r) {
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(L->db, "SELECT unit, name FROM units WHERE run_id = ? ORDER BY position", -1, &q,
+                           NULL) != SQLITE_OK)
+        return db_fail(L, "cannot read units");
+    sqlite3_bind_int64(q, 1, r->id);
+    int cap = 0, bad = 0, rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (r->n_units == cap) {
+            int ncap = cap ? 2 * cap : 16;
+            const char **ni = ts_arena_alloc(L->d->arena, (size_t)ncap * sizeof *ni);
+            const char **nn = ts_arena_alloc(L->d->arena, (size_t)ncap * sizeof *nn);
+            if (!ni || !nn) {
+                bad = 1;
+                break;
+            }
+            if (cap) {
+                memcpy(ni, r->unit_id, (size_t)cap * sizeof *ni);
+                memcpy(nn, r->unit_name, (size_t)cap * sizeof *nn);
+            }
+            r->unit_id = ni;
+            r->unit_name = nn;
+            cap = ncap;
+        }
+        r->unit_id[r->n_units] = col_dup(L, q, 0, &bad);
+        r->unit_name[r->n_units] = col_dup(L, q, 1, &bad);
+        r->n_units++;
+    }
+    sqlite3_finalize(q);
+    if (bad) return oom(L);
+    if (rc != SQLITE_DONE) return db_fail(L, "cannot read units");
+    if (r->n_units == 0) return ts_fail(L->err, TS_EINPUT, L->path, 0, "run %lld has no units", r->id);
+    return TS_OK;
+}
+
+/* Reads scores, ranks, classes and per-unit weight overrides. */
+static int load_scores(loader *L, ts_prun *r) {
+    size_t n = (size_t)r->n_units * (size_t)r->n_nodes;
+    r->score = ts_arena_alloc(L->d->arena, n * sizeof *r->score);
+    r->rank = ts_arena_alloc(L->d->arena, n * sizeof *r->rank);
+    r->cls = ts_arena_alloc(L->d->arena, n * sizeof *r->cls);
+    r->uweight = ts_arena_alloc(L->d->arena, n * sizeof *r->uweight);
+    if (!r->score || !r->rank || !r->cls || !r->uweight) return oom(L);
+    for (size_t i = 0; i < n; i++) r->score[i] = r->uweight[i] = NAN;
+    sqlite3_stmt *q;
+    /* node and unit ids are identifiers ([A-Za-z0-9_-]), safe in a JSON path */
+    if (sqlite3_prepare_v2(L->db,
+                           "SELECT s.unit, s.node, s.score, s.rank, s.class,"
+                           " json_extract(r.method_json, '$.nodes.\"' || s.node || '\".unit_weights.\"'"
+                           "   || s.unit || '\"')"
+                           " FROM scores s JOIN runs r ON r.id = s.run_id WHERE s.run_id = ?",
+                           -1, &q, NULL) != SQLITE_OK)
+        return db_fail(L, "cannot read scores");
+    sqlite3_bind_int64(q, 1, r->id);
+    int bad = 0, rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        int u = ts_prun_unit(r, (const char *)sqlite3_column_text(q, 0));
+        int k = ts_prun_node(r, (const char *)sqlite3_column_text(q, 1));
+        if (u < 0 || k < 0) continue;
+        size_t c = (size_t)u * (size_t)r->n_nodes + (size_t)k;
+        r->score[c] = col_double(q, 2);
+        r->rank[c] = sqlite3_column_int(q, 3);
+        r->cls[c] = col_dup(L, q, 4, &bad);
+        r->uweight[c] = col_double(q, 5);
+    }
+    sqlite3_finalize(q);
+    if (bad) return oom(L);
+    return rc == SQLITE_DONE ? TS_OK : db_fail(L, "cannot read scores");
+}
+
+static int load_run(loader *L, long long id, ts_prun *r) {
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(L->db,
+                           "SELECT scenario, taxonomy_path, taxonomy_sha256,"
+                           " json_extract(method_json, '$.scale[0]'), json_extract(method_json, '$.scale[1]')"
+                           " FROM runs WHERE id = ?",
+                           -1, &q, NULL) != SQLITE_OK)
+        return db_fail(L, "cannot read run");
+    sqlite3_bind_int64(q, 1, id);
+    int bad = 0, rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        r->id = id;
+        r->scenario = col_dup(L, q, 0, &bad);
+        r->taxonomy_path = col_dup(L, q, 1, &bad);
+        r->taxonomy_sha256 = col_dup(L, q, 2, &bad);
+        r->lo = col_double(q, 3);
+        r->hi = col_double(q, 4);
+    }
+    sqlite3_finalize(q);
+    if (bad) return oom(L);
+    if (rc != SQLITE_ROW) return db_fail(L, "cannot read run");
+    if (!r->scenario) r->scenario = "";
+    if (!(r->lo == r->lo) || !(r->hi == r->hi) || !(r->hi > r->lo)) {
+        r->lo = 0; /* no usable scale stored: fall back to the engine's default */
+        r->hi = 100;
+    }
+    r->year = run_year(L, id);
+    int rc2 = load_nodes(L, r);
+    if (rc2 == TS_OK) rc2 = load_units(L, r);
+    if (rc2 == TS_OK) rc2 = load_scores(L, r);
+    return rc2;
+}
+
+static int cmp_str(const void *a, const void *b) {
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static unsigned fnv1a(const char *s) {
+    unsigned h = 2166136261u;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+/* Reads every distinct unit id in the database and gives each a palette
+ * slot: its hash's slot, or the next free one (in sorted id order). */
+static int load_colours(loader *L) {
+    ts_plot_data *d = L->d;
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(L->db, "SELECT count(DISTINCT unit) FROM units", -1, &q, NULL) != SQLITE_OK)
+        return db_fail(L, "cannot read units");
+    int n = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : 0;
+    sqlite3_finalize(q);
+    d->all_units = ts_arena_alloc(d->arena, (size_t)(n + 1) * sizeof *d->all_units);
+    d->all_colour = ts_arena_alloc(d->arena, (size_t)(n + 1) * sizeof *d->all_colour);
+    if (!d->all_units || !d->all_colour) return oom(L);
+    if (sqlite3_prepare_v2(L->db, "SELECT DISTINCT unit FROM units", -1, &q, NULL) != SQLITE_OK)
+        return db_fail(L, "cannot read units");
+    int bad = 0;
+    while (d->n_all < n && sqlite3_step(q) == SQLITE_ROW) d->all_units[d->n_all++] = col_dup(L, q, 0, &bad);
+    sqlite3_finalize(q);
+    if (bad) return oom(L);
+    /* sort in C (bytewise), not by the database's collation */
+    qsort(d->all_units, (size_t)d->n_all, sizeof *d->all_units, cmp_str);
+    int used[N_UNIT_PALETTE] = {0}, n_used = 0;
+    for (int i = 0; i < d->n_all; i++) {
+        if (n_used == N_UNIT_PALETTE) { /* more units than colours: start a new round */
+            memset(used, 0, sizeof used);
+            n_used = 0;
+        }
+        int slot = (int)(fnv1a(d->all_units[i]) % N_UNIT_PALETTE);
+        while (used[slot]) slot = (slot + 1) % N_UNIT_PALETTE;
+        used[slot] = 1;
+        n_used++;
+        d->all_colour[i] = slot;
+    }
+    return TS_OK;
+}
+
+unsigned ts_plot_unit_colour(const ts_plot_data *d, const char *id) {
+    const char **hit = bsearch(&id, d->all_units, (size_t)d->n_all, sizeof *d->all_units, cmp_str);
+    int slot = hit ? d->all_colour[hit - d->all_units] : (int)(fnv1a(id) % N_UNIT_PALETTE);
+    return UNIT_PALETTE[slot];
+}
+
+int ts_prun_node(const ts_prun *r, const char *id) {
+    if (!id) return -1;
+    for (int k = 0; k < r->n_nodes; k++)
+        if (strcmp(r->nodes[k].id, id) == 0) return k;
+    return -1;
+}
+
+int ts_prun_unit(const ts_prun *r, const char *id) {
+    if (!id) return -1;
+    for (int u = 0; u < r->n_units; u++)
+        if (strcmp(r->unit_id[u], id) == 0) return u;
+    return -1;
+}
+
+int ts_prun_children(const ts_prun *r, int k, int *kids) {
+    int n = 0;
+    for (int j = 0; j < r->n_nodes; j++)
+        if (r->nodes[j].parent && strcmp(r->nodes[j].parent, r->nodes[k].id) == 0) kids[n++] = j;
+    return n;
+}
+
+int ts_plot_unit_selected(const ts_plot_request *req, const char *id) {
+    if (req->n_units == 0) return 1;
+    for (int i = 0; i < req->n_units; i++)
+        if (strcmp(req->units[i], id) == 0) return 1;
+    return 0;
+}
+
+/* Returns the sha256 hex of the file at path in hex, or -1 when it cannot
+ * be read. */
+static int file_sha256(const char *path, char hex[65]) {
+    size_t n;
+    char *text = ts_read_file(path, &n);
+    if (!text) return -1;
+    ts_sha256_hex(text, n, hex);
+    free(text);
+    return 0;
+}
+
+static const char *base_name(const char *p) {
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+/* The classes at the drawn node: thresholds from the run's taxonomy file
+ * when it is unchanged since the run, else the stored class names ordered
+ * by the lowest score that has each (thresholds unknown). */
+static int load_classes(loader *L) {
+    ts_plot_data *d = L->d;
+    const ts_prun *r = &d->runs[0];
+    ts_pclasses *c = &d->classes;
+    char hex[65], note[600];
+    note[0] = '\0';
+    if (!r->taxonomy_path || file_sha256(r->taxonomy_path, hex) != 0) {
+        snprintf(note, sizeof note, "class lines not drawn: the run's taxonomy file %s is not readable here",
+                 r->taxonomy_path ? base_name(r->taxonomy_path) : "(none)");
+    } else if (!r->taxonomy_sha256 || strcmp(hex, r->taxonomy_sha256) != 0) {
+        snprintf(note, sizeof note, "class lines not drawn: taxonomy file %s changed since run %lld",
+                 base_name(r->taxonomy_path), r->id);
+    } else {
+        ts_error terr;
+        ts_taxonomy *t = ts_taxonomy_load(r->taxonomy_path, &terr);
+        int k = t ? ts_taxonomy_find(t, d->node) : -1;
+        if (k >= 0) {
+            const ts_node *nd = &t->nodes[k];
+            c->n = nd->n_classes;
+            c->name = ts_arena_alloc(d->arena, (size_t)(c->n + 1) * sizeof *c->name);
+            c->min = ts_arena_alloc(d->arena, (size_t)(c->n + 1) * sizeof *c->min);
+            if (!c->name || !c->min) {
+                ts_taxonomy_free(t);
+                return oom(L);
+            }
+            int bad = 0;
+            for (int i = 0; i < c->n; i++) {
+                c->name[i] = ts_arena_strdup(d->arena, t->classes[nd->first_class + i].name);
+                c->min[i] = t->classes[nd->first_class + i].min;
+                if (!c->name[i]) bad = 1;
+            }
+            c->have_thresholds = 1;
+            ts_taxonomy_free(t);
+            return bad ? oom(L) : TS_OK;
+        }
+        snprintf(note, sizeof note, "class lines not drawn: taxonomy file %s %s",
+                 base_name(r->taxonomy_path), t ? "lacks this node" : "no longer loads");
+        ts_taxonomy_free(t);
+    }
+    c->note = ts_arena_strdup(d->arena, note);
+    /* stored class names at the node, ordered by their lowest score */
+    int k = ts_prun_node(r, d->node);
+    c->name = ts_arena_alloc(d->arena, (size_t)(r->n_units + 1) * sizeof *c->name);
+    c->min = ts_arena_alloc(d->arena, (size_t)(r->n_units + 1) * sizeof *c->min);
+    if (!c->note || !c->name || !c->min) return oom(L);
+    for (int u = 0; u < r->n_units; u++) {
+        size_t i = (size_t)u * (size_t)r->n_nodes + (size_t)k;
+        const char *cl = r->cls[i];
+        if (!cl || !(r->score[i] == r->score[i])) continue;
+        int j = 0;
+        while (j < c->n && strcmp(c->name[j], cl) != 0) j++;
+        if (j == c->n) {
+            c->name[c->n] = cl;
+            c->min[c->n++] = r->score[i];
+        } else if (r->score[i] < c->min[j]) {
+            c->min[j] = r->score[i];
+        }
+    }
+    for (int i = 1; i < c->n; i++) /* insertion sort by lowest score */
+        for (int j = i; j > 0 && c->min[j] < c->min[j - 1]; j--) {
+            const char *tn = c->name[j];
+            double tm = c->min[j];
+            c->name[j] = c->name[j - 1];
+            c->min[j] = c->min[j - 1];
+            c->name[j - 1] = tn;
+            c->min[j - 1] = tm;
+        }
+    return TS_OK;
+}
+
+/* Chooses the run ids for req; *n receives their count. */
+static int choose_runs(loader *L, const ts_plot_request *req, long long *ids, int cap, int *n) {
+    *n = 0;
+    int rc = TS_OK;
+    for (int i = 0; i < req->n_runs && rc == TS_OK; i++) {
+        if (*n == cap) return ts_fail(L->err, TS_EUSAGE, NULL, 0, "at most %d runs per chart", cap);
+        rc = resolve_run(L, req->runs[i], &ids[(*n)++]);
+    }
+    if (rc != TS_OK || req->n_runs > 0) return rc;
+    if (req->kind == TS_PLOT_COMPARE)
+        return query_ids(L, "SELECT max(id) FROM runs GROUP BY scenario ORDER BY max(id)", ids, cap, n);
+    if (req->kind == TS_PLOT_TREND) {
+        /* every run with a year of the latest run's scenario */
+        const char *sql = has_table(L, "run_years")
+                              ? "SELECT r.id FROM runs r JOIN run_years y ON y.run_id = r.id"
+                                " WHERE r.scenario = (SELECT scenario FROM runs ORDER BY id DESC LIMIT 1)"
+                                " AND y.year IS NOT NULL ORDER BY y.year, r.id"
+                              : "SELECT id FROM runs WHERE scenario ="
+                                " (SELECT scenario FROM runs ORDER BY id DESC LIMIT 1)"
+                                " AND year IS NOT NULL ORDER BY year, id";
+        return query_ids(L, sql, ids, cap, n);
+    }
+    return query_ids(L, "SELECT max(id) FROM runs HAVING count(*) > 0", ids, cap, n);
+}
+
+/* Checks the run count against what the kind can draw. */
+static int check_run_count(loader *L, const ts_plot_request *req, int n) {
+    ts_plot_kind k = req->kind;
+    const char *name = ts_plot_kind_name(k);
+    if ((k == TS_PLOT_RANKING || k == TS_PLOT_HEATMAP || k == TS_PLOT_CONTRIBUTIONS) && n > 1)
+        return ts_fail(L->err, TS_EUSAGE, NULL, 0, "%s draws one run; use compare for several", name);
+    if (k == TS_PLOT_RADAR && n > 1 && req->n_units != 1)
+        return ts_fail(L->err, TS_EUSAGE, NULL, 0,
+                       "radar with several runs draws one unit: give exactly one --unit");
+    if (k == TS_PLOT_COMPARE && n < 2)
+        return ts_fail(L->err, req->n_runs ? TS_EUSAGE : TS_EINPUT, NULL, 0,
+                       "compare needs at least two runs (give --run twice or more)");
+    if (k == TS_PLOT_TREND && n < 1)
+        return ts_fail(L->err, TS_EINPUT, L->path, 0, "trend: no runs with a year in this database");
+    return TS_OK;
+}
+
+/* Checks the node and units named by req against the loaded runs. */
+static int check_names(loader *L, const ts_plot_request *req) {
+    ts_plot_data *d = L->d;
+    const ts_prun *r0 = &d->runs[0];
+    if (req->node) {
+        d->node = req->node;
+    } else {
+        for (int k = 0; k < r0->n_nodes && !d->node; k++)
+            if (!r0->nodes[k].parent) d->node = r0->nodes[k].id;
+        if (!d->node) return ts_fail(L->err, TS_EINPUT, L->path, 0, "run %lld has no root node", r0->id);
+    }
+    for (int i = 0; i < d->n_runs; i++) {
+        const ts_prun *r = &d->runs[i];
+        int k = ts_prun_node(r, d->node);
+        if (k >= 0) continue;
+        const char **ids = malloc((size_t)r->n_nodes * sizeof *ids);
+        if (!ids) return oom(L);
+        for (int j = 0; j < r->n_nodes; j++) ids[j] = r->nodes[j].id;
+        const char *hint = ts_suggest(d->node, ids, (size_t)r->n_nodes);
+        if (hint)
+            ts_fail(L->err, TS_EINPUT, L->path, 0, "unknown node '%s' in run %lld (did you mean '%s'?)",
+                    d->node, r->id, hint);
+        else
+            ts_fail(L->err, TS_EINPUT, L->path, 0, "unknown node '%s' in run %lld", d->node, r->id);
+        free(ids);
+        return TS_EINPUT;
+    }
+    int k0 = ts_prun_node(r0, d->node);
+    int needs_children = req->kind == TS_PLOT_HEATMAP || req->kind == TS_PLOT_RADAR ||
+                         req->kind == TS_PLOT_CONTRIBUTIONS;
+    if (needs_children && r0->nodes[k0].is_indicator)
+        return ts_fail(L->err, TS_EINPUT, L->path, 0, "node '%s' is an indicator: %s needs a node with children",
+                       d->node, ts_plot_kind_name(req->kind));
+    for (int i = 0; i < req->n_units; i++) {
+        int found = 0;
+        for (int j = 0; j < d->n_runs && !found; j++) found = ts_prun_unit(&d->runs[j], req->units[i]) >= 0;
+        if (found) continue;
+        const char *hint = ts_suggest(req->units[i], r0->unit_id, (size_t)r0->n_units);
+        if (hint)
+            return ts_fail(L->err, TS_EINPUT, L->path, 0, "unknown unit '%s' (did you mean '%s'?)",
+                           req->units[i], hint);
+        return ts_fail(L->err, TS_EINPUT, L->path, 0, "unknown unit '%s' in the chosen runs", req->units[i]);
+    }
+    return TS_OK;
+}
+
+#define MAX_RUNS 64
+
+int ts_plot_data_load(const char *db, const ts_plot_request *req, ts_plot_data **out, ts_error *err) {
+    *out = NULL;
+    loader L = {NULL, db, NULL, err};
+    ts_plot_data *d = calloc(1, sizeof *d);
+    if (!d || !(d->arena = ts_arena_new())) {
+        free(d);
+        return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    }
+    L.d = d;
+    int rc = open_store(&L);
+    if (rc == TS_OK && (req->kind == TS_PLOT_UNCERTAINTY || req->kind == TS_PLOT_SENSITIVITY)) {
+        const char *what = req->kind == TS_PLOT_UNCERTAINTY ? "uncertainty" : "sensitivity";
+        if (!has_table(&L, "uncertainty%") && !has_table(&L, "sensitivity%"))
+            rc = ts_fail(err, TS_EINPUT, db, 0,
+                         "no %s results in DB: run `threatscore uncertainty ... --db` first", what);
+        else
+            rc = ts_fail(err, TS_EINPUT, db, 0,
+                         "the %s results in this database have a layout this threatscore cannot draw yet",
+                         what);
+    }
+    if (rc == TS_OK && req->kind == TS_PLOT_TREND && !has_table(&L, "run_years") &&
+        !has_column(&L, "runs", "year"))
+        rc = ts_fail(err, TS_EINPUT, db, 0, "trend needs runs scored per year (not stored in this database yet)");
+    long long ids[MAX_RUNS];
+    int n = 0;
+    if (rc == TS_OK) rc = choose_runs(&L, req, ids, MAX_RUNS, &n);
+    if (rc == TS_OK && n == 0 && req->kind != TS_PLOT_TREND)
+        rc = ts_fail(err, TS_EINPUT, db, 0, "no runs in this database: score a scenario with --db first");
+    if (rc == TS_OK) rc = check_run_count(&L, req, n);
+    if (rc == TS_OK && !(d->runs = ts_arena_alloc(d->arena, (size_t)n * sizeof *d->runs))) rc = oom(&L);
+    for (int i = 0; i < n && rc == TS_OK; i++) {
+        rc = load_run(&L, ids[i], &d->runs[i]);
+        if (rc == TS_OK) d->n_runs++;
+    }
+    if (rc == TS_OK && req->kind == TS_PLOT_TREND) {
+        for (int i = 0; i < n && rc == TS_OK; i++)
+            if (!d->runs[i].year)
+                rc = ts_fail(err, TS_EINPUT, db, 0, "trend: run %lld has no year", d->runs[i].id);
+    }
+    if (rc == TS_OK) rc = check_names(&L, req);
+    if (rc == TS_OK) rc = load_colours(&L);
+    if (rc == TS_OK && req->kind == TS_PLOT_RANKING) rc = load_classes(&L);
+    sqlite3_close(L.db);
+    if (rc != TS_OK) {
+        ts_plot_data_free(d);
+        return rc;
+    }
+    *out = d;
+    return TS_OK;
+}
+
+void ts_plot_data_free(ts_plot_data *d) {
+    if (!d) return;
+    ts_arena_free(d->arena);
+    free(d);
+}

@@ -1,0 +1,65 @@
+/* plotdata.h -- internal to plots/: the runs read from the store, laid out
+ * for the script generators in kinds.c. */
+#ifndef TS_PLOTDATA_H
+#define TS_PLOTDATA_H
+
+#include "plot.h"
+
+/* One node of a run's tree (a row of the nodes table). */
+typedef struct ts_pnode {
+    const char *id, *name, *parent, *aggregate; /* parent NULL for the root */
+    int is_indicator;
+    double weight;
+} ts_pnode;
+
+/* One stored run. Arrays indexed [u * n_nodes + k]. */
+typedef struct ts_prun {
+    long long id;
+    const char *scenario, *taxonomy_path, *taxonomy_sha256;
+    double lo, hi;        /* the taxonomy's scale, from method_json */
+    int year;             /* trend only: the year the run is scored for */
+    int n_units;
+    const char **unit_id, **unit_name; /* in the run's unit order */
+    int n_nodes;
+    ts_pnode *nodes;      /* in pre-order (the nodes table's position) */
+    double *score;        /* NaN when missing */
+    int *rank;            /* 0 when none */
+    const char **cls;     /* NULL when none */
+    double *uweight;      /* per-unit weight overrides, NaN when none */
+} ts_prun;
+
+/* Risk classes at the drawn node, lowest first. */
+typedef struct ts_pclasses {
+    int n;
+    const char **name;
+    double *min;          /* -INFINITY for an open lowest class */
+    int have_thresholds;  /* 1 when read from the run's verified taxonomy */
+    const char *note;     /* why thresholds are not drawn, or NULL */
+} ts_pclasses;
+
+struct ts_plot_data {
+    ts_arena *arena;
+    int n_runs;
+    ts_prun *runs;        /* runs[0] is the primary run */
+    const char *node;     /* the node drawn (id) */
+    int n_all;            /* every distinct unit id in the database, sorted */
+    const char **all_units;
+    int *all_colour;      /* palette slot of all_units[i] */
+    ts_pclasses classes;  /* ranking only */
+};
+
+/* Returns the index of node id in run r, or -1. */
+int ts_prun_node(const ts_prun *r, const char *id);
+/* Returns the index of unit id in run r, or -1. */
+int ts_prun_unit(const ts_prun *r, const char *id);
+/* Fills kids (capacity r->n_nodes) with the indices of node k's children in
+ * tree order; returns their count. */
+int ts_prun_children(const ts_prun *r, int k, int *kids);
+/* Returns the colour of unit id as 0xRRGGBB: a fixed palette slot chosen by
+ * a stable hash of the id, collisions resolved over all unit ids in the
+ * database, so a unit has the same colour in every chart. */
+unsigned ts_plot_unit_colour(const ts_plot_data *d, const char *id);
+/* Returns 1 when unit id is selected by req (no --unit selects all). */
+int ts_plot_unit_selected(const ts_plot_request *req, const char *id);
+
+#endif

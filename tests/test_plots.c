@@ -1,0 +1,519 @@
+/* test_plots.c -- charts through gnuplot: golden scripts of every kind,
+ * rendered PNG/SVG/PDF/text files, hostile names that must not reach a
+ * shell, a missing or failing gnuplot, and clear failures for bad input. */
+#include "testutil.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pipeline.h"
+#include "plot.h"
+#include "plotdata.h"
+#include "scenario.h"
+#include "store.h"
+
+/* Three dimensions (arithmetic, arithmetic, geometric) of two indicators,
+ * INFORM's five classes, four units; Shock changes the values so that
+ * ranks move. U4 has no data for z1 (a missing part). */
+static const char TAXONOMY[] =
+    "id = \"idx\"; name = \"Fixture risk index\";\n"
+    "scale = { min = 0.0; max = 10.0; };\n"
+    "classes = ( { name = \"Very low\"; }, { name = \"Low\"; min = 2.0; }, { name = \"Medium\"; min = 3.5; },\n"
+    "            { name = \"High\"; min = 5.0; }, { name = \"Very high\"; min = 6.5; } );\n"
+    "children = (\n"
+    "  { id = \"d1\"; name = \"Dimension one\"; weight = 2.0; children = (\n"
+    "      { id = \"x1\"; name = \"Ex one\"; direction = \"risk\"; goalposts = [0.0, 10.0]; source = \"s\"; },\n"
+    "      { id = \"x2\"; name = \"Ex two\"; direction = \"risk\"; goalposts = [0.0, 10.0]; source = \"s\"; } ); },\n"
+    "  { id = \"d2\"; name = \"Dimension two\"; weight = 1.0; children = (\n"
+    "      { id = \"y1\"; name = \"Why one\"; direction = \"risk\"; goalposts = [0.0, 10.0]; source = \"s\"; },\n"
+    "      { id = \"y2\"; name = \"Why two\"; direction = \"protective\"; goalposts = [0.0, 10.0]; source = \"s\"; } ); },\n"
+    "  { id = \"d3\"; name = \"Dimension three\"; weight = 1.0; aggregate = \"geometric\"; children = (\n"
+    "      { id = \"z1\"; name = \"Zed one\"; direction = \"risk\"; goalposts = [0.0, 10.0]; source = \"s\"; },\n"
+    "      { id = \"z2\"; name = \"Zed two\"; direction = \"risk\"; goalposts = [0.0, 10.0]; source = \"s\"; } ); }\n"
+    ");\n";
+
+#define SCENARIO(NAME, X1, Y1)                                                                          \
+    "name = \"" NAME "\";\n"                                                                            \
+    "taxonomy = \"tax.cfg\";\n"                                                                         \
+    "units = ( { id = \"U1\"; name = \"Unit one\"; }, { id = \"U2\"; name = \"Unit two\"; },\n"         \
+    "          { id = \"U3\"; name = \"Unit three\"; }, { id = \"U4\"; name = \"Unit four\"; } );\n"    \
+    "data = (\n"                                                                                        \
+    "  { indicator = \"x1\"; year = 2024; source = \"a\"; values = " X1 "; },\n"                        \
+    "  { indicator = \"x2\"; year = 2024; source = \"a\"; values = { U1 = 4; U2 = 6; U3 = 2; U4 = 5; }; },\n" \
+    "  { indicator = \"y1\"; year = 2024; source = \"a\"; values = " Y1 "; },\n"                        \
+    "  { indicator = \"y2\"; year = 2024; source = \"a\"; values = { U1 = 5; U2 = 2; U3 = 8; U4 = 4; }; },\n" \
+    "  { indicator = \"z1\"; year = 2024; source = \"a\"; values = { U1 = 3; U2 = 6; U3 = 4; }; },\n"   \
+    "  { indicator = \"z2\"; year = 2024; source = \"a\"; values = { U1 = 7; U2 = 5; U3 = 9; U4 = 2; }; }\n" \
+    ");\n"
+
+static const char BASE[] = SCENARIO("Base", "{ U1 = 8; U2 = 3; U3 = 5; U4 = 1; }", "{ U1 = 6; U2 = 7; U3 = 2; U4 = 3; }");
+static const char SHOCK[] = SCENARIO("Shock", "{ U1 = 2; U2 = 9; U3 = 5; U4 = 7; }", "{ U1 = 3; U2 = 7; U3 = 9; U4 = 3; }");
+
+static void score_into(const char *db, const char *scen_name, const char *text) {
+    ts_error err;
+    ts_scenario *s = ts_scenario_load(tu_write(scen_name, text), &err);
+    if (!s) fail_msg("%s", err.message);
+    ts_result *r = ts_score(s, &err);
+    if (!r) fail_msg("%s", err.message);
+    ts_store *st;
+    assert_int_equal(ts_store_open(db, &st, &err), TS_OK);
+    long long id;
+    assert_int_equal(ts_store_save(st, s, r, &id, &err), TS_OK);
+    ts_store_close(st);
+    ts_result_free(r);
+    ts_scenario_free(s);
+}
+
+/* The fixture store: run 1 Base, run 2 Shock. Built once. */
+static const char *fixture_db(void) {
+    static char path[512];
+    if (!path[0]) {
+        tu_write("tax.cfg", TAXONOMY);
+        snprintf(path, sizeof path, "%s", tu_path("plots.db"));
+        remove(path);
+        score_into(path, "base.cfg", BASE);
+        score_into(path, "shock.cfg", SHOCK);
+    }
+    return path;
+}
+
+static void sql_exec(const char *db, const char *sql) {
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    char *msg = NULL;
+    if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK) fail_msg("%s: %s", sql, msg ? msg : "?");
+    sqlite3_close(h);
+}
+
+/* Runs `threatscore plot ARGS...` in-process; out/err malloc'd (caller frees). */
+static int run_plot(char **out, char **err, ...) {
+    char *argv[64];
+    int argc = 0;
+    argv[argc++] = "plot";
+    va_list ap;
+    va_start(ap, err);
+    char *a;
+    while ((a = va_arg(ap, char *)) && argc < 63) argv[argc++] = a;
+    va_end(ap);
+    argv[argc] = NULL;
+    size_t on, en;
+    char *o = NULL, *e = NULL;
+    FILE *fo = open_memstream(&o, &on), *fe = open_memstream(&e, &en);
+    int rc = ts_plot_command(argc, argv, fo, fe);
+    fclose(fo);
+    fclose(fe);
+    if (out) *out = o;
+    else free(o);
+    if (err) *err = e;
+    else free(e);
+    return rc;
+}
+
+static int file_exists(const char *p) {
+    struct stat sb;
+    return stat(p, &sb) == 0;
+}
+
+static char *slurp(const char *path, size_t *n) {
+    char *s = ts_read_file(path, n);
+    if (!s) fail_msg("cannot read %s", path);
+    return s;
+}
+
+static unsigned be32(const unsigned char *p) {
+    return (unsigned)p[0] << 24 | (unsigned)p[1] << 16 | (unsigned)p[2] << 8 | p[3];
+}
+
+static void check_png(const char *path) {
+    size_t n;
+    unsigned char *s = (unsigned char *)slurp(path, &n);
+    assert_true(n > 1024);
+    assert_memory_equal(s, "\x89PNG\r\n\x1a\n", 8);
+    assert_memory_equal(s + 12, "IHDR", 4);
+    assert_true(be32(s + 16) > 0);
+    assert_true(be32(s + 20) > 0);
+    free(s);
+}
+
+static void check_svg(const char *path) {
+    size_t n;
+    char *s = slurp(path, &n);
+    assert_true(n > 1024);
+    assert_true(strncmp(s, "<?xml", 5) == 0 || strncmp(s, "<svg", 4) == 0);
+    assert_non_null(strstr(s, "</svg>"));
+    free(s);
+}
+
+/* ---- golden scripts ---------------------------------------------------- */
+
+typedef struct golden_case {
+    const char *file;
+    ts_plot_kind kind;
+    const char *runs[3];
+    int n_runs;
+    const char *node;
+    const char *unit;
+} golden_case;
+
+static const golden_case GOLDEN[] = {
+    {"ranking.gp", TS_PLOT_RANKING, {"1"}, 1, NULL, NULL},
+    {"ranking_d3.gp", TS_PLOT_RANKING, {"Shock"}, 1, "d3", NULL},
+    {"heatmap.gp", TS_PLOT_HEATMAP, {"1"}, 1, NULL, NULL},
+    {"radar.gp", TS_PLOT_RADAR, {"1"}, 1, NULL, NULL},
+    {"radar_runs.gp", TS_PLOT_RADAR, {"1", "2"}, 2, NULL, "U2"},
+    {"contributions.gp", TS_PLOT_CONTRIBUTIONS, {"1"}, 1, NULL, NULL},
+    {"contributions_geometric.gp", TS_PLOT_CONTRIBUTIONS, {"1"}, 1, "d3", NULL},
+    {"compare.gp", TS_PLOT_COMPARE, {0}, 0, NULL, NULL},
+};
+#define N_GOLDEN ((int)(sizeof GOLDEN / sizeof *GOLDEN))
+
+static void test_golden_scripts(void **state) {
+    (void)state;
+    const char *db = fixture_db();
+    int update = getenv("TS_UPDATE_GOLDEN") != NULL;
+    for (int i = 0; i < N_GOLDEN; i++) {
+        const golden_case *c = &GOLDEN[i];
+        const char *units[1] = {c->unit};
+        ts_plot_request req = {c->kind, c->runs, c->n_runs, c->node, units, c->unit ? 1 : 0};
+        ts_plot_data *d;
+        ts_error err;
+        if (ts_plot_data_load(db, &req, &d, &err) != TS_OK) fail_msg("%s: %s", c->file, err.message);
+        ts_buf b = {0};
+        if (ts_plot_script(d, &req, TS_TERM_PNG, &b, &err) != TS_OK) fail_msg("%s: %s", c->file, err.message);
+        ts_plot_data_free(d);
+        char path[256];
+        snprintf(path, sizeof path, "tests/golden/plots/%s", c->file);
+        if (update) {
+            FILE *f = fopen(path, "w");
+            assert_non_null(f);
+            fwrite(b.data, 1, b.len, f);
+            fclose(f);
+        }
+        size_t n;
+        char *want = ts_read_file(path, &n);
+        if (!want) fail_msg("missing golden file %s (run with TS_UPDATE_GOLDEN=1)", path);
+        if (n != b.len || memcmp(want, b.data, n) != 0) {
+            fprintf(stderr, "--- %s differs; got:\n%s\n", path, b.data);
+            fail_msg("%s differs from the generated script", path);
+        }
+        free(want);
+        ts_buf_free(&b);
+    }
+}
+
+/* ---- rendering --------------------------------------------------------- */
+
+static void test_render_every_kind(void **state) {
+    (void)state;
+    const char *db = fixture_db();
+    static const char *const kinds[] = {"ranking", "heatmap", "radar", "contributions", "compare"};
+    for (int i = 0; i < 5; i++) {
+        char png[512], svg[512];
+        snprintf(png, sizeof png, "%s/%s.png", tu_dir(), kinds[i]);
+        snprintf(svg, sizeof svg, "%s/%s.svg", tu_dir(), kinds[i]);
+        char *out, *err;
+        int rc = run_plot(&out, &err, "--db", (char *)db, (char *)kinds[i], "-o", png, NULL);
+        if (rc != 0) fail_msg("%s png: %s", kinds[i], err);
+        free(out), free(err);
+        check_png(png);
+        rc = run_plot(&out, &err, "--db", (char *)db, (char *)kinds[i], "-o", svg, NULL);
+        if (rc != 0) fail_msg("%s svg: %s", kinds[i], err);
+        free(out), free(err);
+        check_svg(svg);
+    }
+    /* PDF and text, radar over runs, a node below the root */
+    const char *pdf = tu_path("compare.pdf"), *txt = tu_path("ranking.txt");
+    assert_int_equal(run_plot(NULL, NULL, "--db", db, "compare", "--run", "Base", "--run", "2", "-o", pdf, NULL), 0);
+    size_t n;
+    char *s = slurp(pdf, &n);
+    assert_true(n > 1024 && memcmp(s, "%PDF", 4) == 0);
+    free(s);
+    assert_int_equal(run_plot(NULL, NULL, "--db", db, "ranking", "-o", txt, NULL), 0);
+    s = slurp(txt, &n);
+    assert_non_null(strstr(s, "Ranking by Fixture risk index"));
+    assert_non_null(strstr(s, "Scenario: Shock"));
+    free(s);
+    const char *radar = tu_path("radar-runs.png");
+    assert_int_equal(run_plot(NULL, NULL, "--db", db, "radar", "--run", "1", "--run", "2", "--unit", "U3", "-o",
+                              radar, NULL), 0);
+    check_png(radar);
+    const char *heat = tu_path("heat-d1.svg");
+    assert_int_equal(run_plot(NULL, NULL, "--db", db, "heatmap", "--node", "d1", "--unit", "U1", "--unit", "U4",
+                              "-o", heat, NULL), 0);
+    check_svg(heat);
+}
+
+static void test_script_option(void **state) {
+    (void)state;
+    char *out, *err;
+    assert_int_equal(run_plot(&out, &err, "--db", fixture_db(), "ranking", "--script", NULL), 0);
+    assert_non_null(strstr(out, "$bars << EOD"));
+    assert_null(strstr(out, "set output"));
+    free(out), free(err);
+}
+
+/* ---- safety ------------------------------------------------------------ */
+
+static void test_quote(void **state) {
+    (void)state;
+    ts_buf b = {0};
+    ts_gp_quote(&b, "it's `id` @m $x; \"q\"\nnext\r\t\x1b" "100%", TS_GP_TEXT);
+    assert_string_equal(b.data, "'it''s `id` @m $x; \"q\"next100%'");
+    ts_buf_free(&b);
+    ts_gp_quote(&b, "50% 'a'", TS_GP_FORMAT);
+    assert_string_equal(b.data, "'50%% ''a'''");
+    ts_buf_free(&b);
+    ts_gp_quote(&b, "bad \xff utf8 \xc3\xa9", TS_GP_TEXT);
+    assert_string_equal(b.data, "'bad ? utf8 \xc3\xa9'");
+    ts_buf_free(&b);
+    ts_gp_quote(&b, NULL, TS_GP_TEXT);
+    assert_string_equal(b.data, "''");
+    ts_buf_free(&b);
+}
+
+static void test_hostile_names(void **state) {
+    (void)state;
+    fixture_db(); /* writes tax.cfg */
+    const char *db = tu_path("hostile.db");
+    remove(db);
+    score_into(db, "base.cfg", BASE);
+    score_into(db, "shock.cfg", SHOCK);
+    const char *marker = tu_path("pwned");
+    remove(marker);
+    char evil[1024], sql[8192];
+    /* every trick at once: backquotes, a system() call, quotes, a macro, a
+     * newline that would start a new command, a datablock terminator */
+    snprintf(evil, sizeof evil,
+             "Evil `touch %s` it''s \"q\" @x $y; \nsystem(\"touch %s\")\nEOD\nprint 1 %%d", marker, marker);
+    snprintf(sql, sizeof sql,
+             "UPDATE units SET name = '%s' || name;"
+             "UPDATE nodes SET name = '%s' || name;"
+             "UPDATE runs SET scenario = '%s' || scenario;"
+             "UPDATE scores SET class = '%s' || class WHERE class IS NOT NULL;",
+             evil, evil, evil, evil);
+    sql_exec(db, sql);
+    static const char *const kinds[] = {"ranking", "heatmap", "radar", "contributions", "compare"};
+    for (int i = 0; i < 5; i++) {
+        char svg[512], txt[512];
+        snprintf(svg, sizeof svg, "%s/evil-%s.svg", tu_dir(), kinds[i]);
+        snprintf(txt, sizeof txt, "%s/evil-%s.txt", tu_dir(), kinds[i]);
+        char *out, *err;
+        int rc = run_plot(&out, &err, "--db", db, kinds[i], "-o", svg, NULL);
+        if (rc != 0) fail_msg("%s: %s", kinds[i], err);
+        free(out), free(err);
+        check_svg(svg);
+        rc = run_plot(&out, &err, "--db", db, kinds[i], "-o", txt, NULL);
+        if (rc != 0) fail_msg("%s: %s", kinds[i], err);
+        free(out), free(err);
+        assert_false(file_exists(marker));
+        /* the names are drawn as text, newlines removed */
+        size_t n;
+        char *s = slurp(txt, &n);
+        assert_non_null(strstr(s, "Evil `touch"));
+        free(s);
+        s = slurp(svg, &n);
+        assert_non_null(strstr(s, "system("));
+        free(s);
+        /* the script holds each name on one line, in single quotes */
+        assert_int_equal(run_plot(&out, &err, "--db", db, kinds[i], "--script", NULL), 0);
+        for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+            assert_true(strncmp(line, "system(", 7) != 0);
+            assert_true(strncmp(line, "print", 5) != 0);
+        }
+        free(out), free(err);
+    }
+    assert_false(file_exists(marker));
+}
+
+static void test_gnuplot_missing_or_failing(void **state) {
+    (void)state;
+    const char *db = fixture_db(), *png = tu_path("nogp.png");
+    char *out, *err;
+    remove(png);
+    setenv("TS_GNUPLOT", "/nonexistent/gnuplot", 1);
+    assert_int_equal(run_plot(&out, &err, "--db", db, "ranking", "-o", png, NULL), 3);
+    assert_non_null(strstr(err, "cannot run gnuplot"));
+    assert_non_null(strstr(err, "TS_GNUPLOT"));
+    free(out), free(err);
+    assert_false(file_exists(png));
+    /* not on PATH */
+    unsetenv("TS_GNUPLOT");
+    char *path = strdup(getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
+    setenv("PATH", tu_dir(), 1);
+    assert_int_equal(run_plot(&out, &err, "--db", db, "ranking", "-o", png, NULL), 3);
+    assert_non_null(strstr(err, "cannot run gnuplot 'gnuplot'"));
+    free(out), free(err);
+    setenv("PATH", path, 1);
+    free(path);
+    assert_false(file_exists(png));
+    /* gnuplot fails: its stderr is shown and no file is left */
+    const char *fake = tu_write("fake-gnuplot", "#!/bin/sh\ncat >/dev/null\necho 'line 7: boom from fake gnuplot' >&2\nexit 1\n");
+    chmod(fake, 0755);
+    setenv("TS_GNUPLOT", fake, 1);
+    assert_int_equal(run_plot(&out, &err, "--db", db, "ranking", "-o", png, NULL), 3);
+    assert_non_null(strstr(err, "boom from fake gnuplot"));
+    free(out), free(err);
+    assert_false(file_exists(png));
+    /* a gnuplot that reads nothing and writes nothing: no SIGPIPE, no file */
+    const char *lazy = tu_write("lazy-gnuplot", "#!/bin/sh\nexit 0\n");
+    chmod(lazy, 0755);
+    setenv("TS_GNUPLOT", lazy, 1);
+    assert_int_equal(run_plot(&out, &err, "--db", db, "compare", "-o", png, NULL), 3);
+    assert_non_null(strstr(err, "wrote nothing"));
+    free(out), free(err);
+    assert_false(file_exists(png));
+    /* a real gnuplot error (bad script) also reaches the user */
+    setenv("TS_GNUPLOT", "gnuplot", 1);
+    ts_buf msgs = {0};
+    ts_error e;
+    const char bad[] = "set terminal dumb\nset output '/dev/null'\nplot $nosuchblock using 1:2\n";
+    assert_int_equal(ts_gnuplot_run("gnuplot", bad, sizeof bad - 1, 30, &msgs, &e), TS_ESYSTEM);
+    assert_non_null(strstr(e.message, "gnuplot says"));
+    ts_buf_free(&msgs);
+    unsetenv("TS_GNUPLOT");
+    /* an existing chart is kept when a later plot fails */
+    const char *keep = tu_write("keep.png", "old chart");
+    setenv("TS_GNUPLOT", fake, 1);
+    assert_int_equal(run_plot(NULL, NULL, "--db", db, "ranking", "-o", keep, NULL), 3);
+    unsetenv("TS_GNUPLOT");
+    size_t n;
+    char *s = slurp(keep, &n);
+    assert_string_equal(s, "old chart");
+    free(s);
+}
+
+static void expect_fail(int code, const char *needle, ...) {
+    char *argv[32];
+    int argc = 0;
+    argv[argc++] = "plot";
+    va_list ap;
+    va_start(ap, needle);
+    char *a;
+    while ((a = va_arg(ap, char *)) && argc < 31) argv[argc++] = a;
+    va_end(ap);
+    argv[argc] = NULL;
+    size_t on, en;
+    char *o = NULL, *e = NULL;
+    FILE *fo = open_memstream(&o, &on), *fe = open_memstream(&e, &en);
+    int rc = ts_plot_command(argc, argv, fo, fe);
+    fclose(fo);
+    fclose(fe);
+    if (rc != code || !strstr(e, needle))
+        fail_msg("expected exit %d with '%s', got %d: %s", code, needle, rc, e);
+    free(o), free(e);
+}
+
+static void test_bad_input(void **state) {
+    (void)state;
+    char *db = (char *)fixture_db(), *png = (char *)tu_path("bad.png");
+    expect_fail(1, "unknown run id 99", "--db", db, "ranking", "--run", "99", "-o", png, NULL);
+    expect_fail(1, "did you mean 'Shock'", "--db", db, "ranking", "--run", "Shok", "-o", png, NULL);
+    expect_fail(1, "unknown node 'd4'", "--db", db, "ranking", "--node", "d4", "-o", png, NULL);
+    expect_fail(1, "did you mean 'U1'", "--db", db, "ranking", "--unit", "U11", "-o", png, NULL);
+    expect_fail(1, "is an indicator", "--db", db, "heatmap", "--node", "x1", "-o", png, NULL);
+    expect_fail(1, "no such database", "--db", (char *)tu_path("absent.db"), "ranking", "-o", png, NULL);
+    expect_fail(1, "not a SQLite database", "--db", (char *)tu_write("text.db", "just text, long enough to not be a database header at all"),
+                "ranking", "-o", png, NULL);
+    ts_store *st;
+    ts_error err;
+    char *empty = (char *)tu_path("empty.db");
+    remove(empty);
+    assert_int_equal(ts_store_open(empty, &st, &err), TS_OK);
+    ts_store_close(st);
+    expect_fail(1, "no runs", "--db", empty, "ranking", "-o", png, NULL);
+    expect_fail(2, "extension", "--db", db, "ranking", "-o", (char *)tu_path("chart.jpg"), NULL);
+    expect_fail(2, "did you mean 'ranking'", "--db", db, "rankng", "-o", png, NULL);
+    expect_fail(2, "at least two runs", "--db", db, "compare", "--run", "1", "-o", png, NULL);
+    expect_fail(2, "draws one run", "--db", db, "ranking", "--run", "1", "--run", "2", "-o", png, NULL);
+    expect_fail(2, "exactly one --unit", "--db", db, "radar", "--run", "1", "--run", "2", "-o", png, NULL);
+    expect_fail(2, "needs -o", "--db", db, "ranking", NULL);
+    expect_fail(2, "needs --db", "ranking", "-o", png, NULL);
+    expect_fail(2, "unknown option", "--db", db, "ranking", "--bogus", "-o", png, NULL);
+    assert_false(file_exists(png));
+}
+
+static void test_trend_and_uncertainty(void **state) {
+    (void)state;
+    char *db = (char *)fixture_db(), *png = (char *)tu_path("trend.png");
+    expect_fail(1, "trend needs runs scored per year (not stored in this database yet)", "--db", db, "trend", "-o",
+                png, NULL);
+    expect_fail(1, "no uncertainty results in DB: run `threatscore uncertainty ... --db` first", "--db", db,
+                "uncertainty", "-o", png, NULL);
+    expect_fail(1, "no sensitivity results in DB", "--db", db, "sensitivity", "-o", png, NULL);
+    assert_false(file_exists(png));
+    /* with years stored, trend draws them */
+    char *ydb = (char *)tu_path("years.db");
+    remove(ydb);
+    score_into(ydb, "base.cfg", BASE);
+    score_into(ydb, "shock.cfg", SHOCK);
+    score_into(ydb, "base.cfg", BASE);
+    sql_exec(ydb, "UPDATE runs SET scenario = 'Base';"
+                  "CREATE TABLE run_years(run_id INTEGER PRIMARY KEY, year INTEGER);"
+                  "INSERT INTO run_years VALUES (1, 2021), (2, 2023), (3, 2022);");
+    char *out, *err;
+    int rc = run_plot(&out, &err, "--db", ydb, "trend", "-o", png, NULL);
+    if (rc != 0) fail_msg("trend: %s", err);
+    free(out), free(err);
+    check_png(png);
+    assert_int_equal(run_plot(&out, &err, "--db", ydb, "trend", "--script", NULL), 0);
+    assert_non_null(strstr(out, "runs 1 (2021), 3 (2022), 2 (2023)"));
+    free(out), free(err);
+}
+
+static void test_unit_colours(void **state) {
+    (void)state;
+    const char *db = fixture_db();
+    ts_plot_request r1 = {TS_PLOT_RADAR, NULL, 0, NULL, NULL, 0};
+    ts_plot_request r2 = {TS_PLOT_COMPARE, NULL, 0, NULL, NULL, 0};
+    ts_plot_data *a, *b;
+    ts_error err;
+    assert_int_equal(ts_plot_data_load(db, &r1, &a, &err), TS_OK);
+    assert_int_equal(ts_plot_data_load(db, &r2, &b, &err), TS_OK);
+    const char *ids[] = {"U1", "U2", "U3", "U4"};
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(ts_plot_unit_colour(a, ids[i]), ts_plot_unit_colour(b, ids[i]));
+        for (int j = 0; j < i; j++) assert_int_not_equal(ts_plot_unit_colour(a, ids[i]), ts_plot_unit_colour(a, ids[j]));
+    }
+    ts_plot_data_free(a);
+    ts_plot_data_free(b);
+}
+
+static void test_thresholds_need_unchanged_taxonomy(void **state) {
+    (void)state;
+    const char *db = fixture_db();
+    char *out, *err;
+    assert_int_equal(run_plot(&out, &err, "--db", db, "ranking", "--script", NULL), 0);
+    assert_non_null(strstr(out, "set arrow from graph 0, first 6.5"));
+    free(out), free(err);
+    /* the taxonomy changes after the runs: lines skipped, with the reason */
+    size_t n;
+    char *tax = slurp(tu_path("tax.cfg"), &n);
+    tu_write("tax.cfg", "# edited\n");
+    assert_int_equal(run_plot(&out, &err, "--db", db, "ranking", "--script", NULL), 0);
+    assert_null(strstr(out, "set arrow"));
+    assert_non_null(strstr(out, "taxonomy file tax.cfg changed since run 2"));
+    assert_non_null(strstr(out, "title 'Very high'"));
+    free(out), free(err);
+    tu_write("tax.cfg", tax);
+    free(tax);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_quote),
+        cmocka_unit_test(test_golden_scripts),
+        cmocka_unit_test(test_render_every_kind),
+        cmocka_unit_test(test_script_option),
+        cmocka_unit_test(test_hostile_names),
+        cmocka_unit_test(test_gnuplot_missing_or_failing),
+        cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_trend_and_uncertainty),
+        cmocka_unit_test(test_unit_colours),
+        cmocka_unit_test(test_thresholds_need_unchanged_taxonomy),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -51,6 +51,11 @@ static const char USAGE_SCORE[] =
     "\n"
     "options:\n"
     "  --db FILE              also store the run in this SQLite file\n"
+    "  --set KEY=VALUE        override a method setting for every node, e.g.\n"
+    "                         normalise=zscore, normalise.range=1,100,\n"
+    "                         aggregate=geometric, treat=none|coinr,\n"
+    "                         impute=mean|median, data_threshold=0.5,\n"
+    "                         screen=0.66, weights=equal|SET (repeatable)\n"
     "  --format table|csv|json  output format (default table); csv is long\n"
     "                         format, one row per unit x node\n"
     "  -o FILE                write the output to FILE instead of stdout\n"
@@ -64,7 +69,7 @@ static const char USAGE_SCORE[] =
     "                         fields that are not UTF-8 are read as Latin-1)\n";
 
 static const char USAGE_BATCH[] =
-    "usage: threatscore batch SCENARIO_OR_DIR... --db FILE [--quiet]\n"
+    "usage: threatscore batch SCENARIO_OR_DIR... --db FILE [--set KEY=VALUE]... [--quiet]\n"
     "\n"
     "Scores every scenario (a directory stands for its *.cfg scenario files,\n"
     "in name order), stores each run in FILE in its own transaction and\n"
@@ -172,8 +177,42 @@ static int cmd_validate(cli *c, int argc, char **argv) {
 
 /* ---- score ------------------------------------------------------------- */
 
+/* Method overrides from --set KEY=VALUE, applied after loading. */
+typedef struct overrides {
+    const char *set[64];
+    int n;
+} overrides;
+
+/* Records one --set; returns 0, or an exit status after a usage error. */
+static int add_override(cli *c, overrides *ov, const char *kv, const char *usage) {
+    if (!strchr(kv, '=') || kv[0] == '=')
+        return usage_error(c, usage, "--set takes KEY=VALUE, not '%s'", kv);
+    if (ov->n == 64) return usage_error(c, usage, "too many --set options (at most 64)%s", "");
+    ov->set[ov->n++] = kv;
+    return 0;
+}
+
+/* Applies the overrides to s in order. Returns 0 or EXIT_USAGE with the
+ * error printed. */
+static int apply_overrides(cli *c, ts_scenario *s, const overrides *ov) {
+    for (int i = 0; i < ov->n; i++) {
+        const char *eq = strchr(ov->set[i], '=');
+        char key[128], where[300];
+        snprintf(key, sizeof key, "%.*s", (int)(eq - ov->set[i]), ov->set[i]);
+        snprintf(where, sizeof where, "--set %s", ov->set[i]);
+        ts_error err;
+        ts_error_clear(&err);
+        if (ts_scenario_set(s, key, eq + 1, where, &err)) {
+            err.code = TS_EUSAGE;
+            return print_error(c, &err);
+        }
+    }
+    return 0;
+}
+
 typedef struct score_opts {
     const char *scenario, *db, *out_path, *taxonomy, *data;
+    overrides ov;
     ts_format format;
     ts_csv_options csv;
     char *missing_buf;
@@ -227,6 +266,9 @@ static int parse_score_opts(cli *c, int argc, char **argv, score_opts *o) {
         } else if ((v = opt_value(argc, argv, &i, "--format", &missing))) {
             if (ts_format_parse(v, &o->format))
                 return usage_error(c, USAGE_SCORE, "unknown format '%s' (table, csv or json)", v);
+        } else if ((v = opt_value(argc, argv, &i, "--set", &missing))) {
+            int rc = add_override(c, &o->ov, v, USAGE_SCORE);
+            if (rc) return rc;
         } else if ((v = opt_value(argc, argv, &i, "--taxonomy", &missing))) {
             o->taxonomy = v;
         } else if ((v = opt_value(argc, argv, &i, "--data", &missing))) {
@@ -321,7 +363,8 @@ static int cmd_score(cli *c, int argc, char **argv) {
     ts_scenario *s = o.scenario ? ts_scenario_load(o.scenario, &err)
                                 : ts_scenario_from_csv(o.taxonomy, o.data, &o.csv, &err);
     if (!s) rc = print_error(c, &err);
-    else rc = score_and_store(c, s, o.db, o.format, o.out_path);
+    else rc = apply_overrides(c, s, &o.ov);
+    if (s && rc == EXIT_OK) rc = score_and_store(c, s, o.db, o.format, o.out_path);
     ts_scenario_free(s);
     score_opts_free(&o);
     return rc;
@@ -399,6 +442,7 @@ static int collect(cli *c, const char *arg, char ***list, int *n) {
 static int cmd_batch(cli *c, int argc, char **argv) {
     const char *db = NULL;
     int quiet = 0;
+    overrides ov = {{0}, 0};
     char **files = NULL;
     int n = 0, rc = EXIT_OK;
     for (int i = 1; i < argc && rc == EXIT_OK; i++) {
@@ -411,6 +455,8 @@ static int cmd_batch(cli *c, int argc, char **argv) {
             db = v;
         } else if (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0) {
             quiet = 1;
+        } else if ((v = opt_value(argc, argv, &i, "--set", &missing))) {
+            rc = add_override(c, &ov, v, USAGE_BATCH);
         } else if (missing) {
             rc = usage_error(c, USAGE_BATCH, "option %s needs a value", argv[i]);
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
@@ -429,7 +475,8 @@ static int cmd_batch(cli *c, int argc, char **argv) {
         int kind;
         if (ts_config_kind(files[i], &kind, &err) == TS_OK && kind != TS_FILE_SCENARIO) continue;
         ts_scenario *s = ts_scenario_load(files[i], &err);
-        int one = s ? score_and_store(c, s, db, TS_FORMAT_TABLE, quiet ? "/dev/null" : NULL) : print_error(c, &err);
+        int one = s ? apply_overrides(c, s, &ov) : print_error(c, &err);
+        if (s && one == EXIT_OK) one = score_and_store(c, s, db, TS_FORMAT_TABLE, quiet ? "/dev/null" : NULL);
         ts_scenario_free(s);
         if (one == EXIT_OK) stored++;
         else failed++;

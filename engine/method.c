@@ -290,11 +290,17 @@ int ts_treat_parse(const char *value, const char *file, ts_treat *out, ts_error 
 }
 
 int ts_impute_parse(const char *value, const char *file, ts_impute *out, ts_error *err) {
-    int i = lookup(IMPUTE_NAMES, "imputation", value, file, 0, err);
+    char name[64];
+    const char *colon = strchr(value, ':');
+    snprintf(name, sizeof name, "%.*s", colon ? (int)(colon - value) : (int)strlen(value), value);
+    int i = lookup(IMPUTE_NAMES, "imputation", name, file, 0, err);
     if (i < 0) return TS_EINPUT;
-    if (i == TS_IMPUTE_GROUP_MEAN || i == TS_IMPUTE_GROUP_MEDIAN)
-        return ts_fail(err, TS_EINPUT, file, 0, "%s needs a group: use %s:GROUP", value, value);
+    int grouped = i == TS_IMPUTE_GROUP_MEAN || i == TS_IMPUTE_GROUP_MEDIAN;
+    if (grouped && (!colon || !colon[1]))
+        return ts_fail(err, TS_EINPUT, file, 0, "%s needs a group: use %s:GROUP", name, name);
+    if (!grouped && colon) return ts_fail(err, TS_EINPUT, file, 0, "%s takes no group", name);
     *out = ts_impute_default();
     out->method = (ts_impute_method)i;
+    if (grouped) snprintf(out->group, sizeof out->group, "%s", colon + 1);
     return TS_OK;
 }

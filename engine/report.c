@@ -130,6 +130,22 @@ static int write_table(FILE *f, const ts_scenario *s, const ts_result *r, long l
         ts_buf_puts(&b, "\n");
     }
     free(order);
+    int first = 1;
+    for (int u = 0; u < n; u++)
+        if (r->screened[u]) {
+            ts_buf_printf(&b, "%s%s", first ? "screened out for too little data: " : ", ", d->unit_id[u]);
+            first = 0;
+        }
+    if (!first) ts_buf_puts(&b, "\n");
+    for (int i = 0; i < t->n_indicators; i++) {
+        const ts_treat_log *tl = &r->treatment[i];
+        if (!tl->treated) continue;
+        ts_buf_printf(&b, "treated %s: skew %.2f kurtosis %.2f -> ", t->nodes[t->indicator_node[i]].id, tl->skew,
+                      tl->kurtosis);
+        if (tl->fallback) ts_buf_puts(&b, "log transform");
+        else ts_buf_printf(&b, "winsorised %d high, %d low", tl->winsorised_high, tl->winsorised_low);
+        ts_buf_printf(&b, " (skew %.2f kurtosis %.2f)\n", tl->skew_after, tl->kurtosis_after);
+    }
     int rc = flush(f, &b, err);
     ts_buf_free(&b);
     return rc;
@@ -143,7 +159,7 @@ static int write_csv(FILE *f, const ts_scenario *s, const ts_result *r, ts_error
     ts_taxonomy_preorder(t, order);
     ts_buf b = {0};
     int rc = TS_OK;
-    ts_buf_puts(&b, "unit,unit_name,node,node_name,parent,depth,score,rank,class,coverage\n");
+    ts_buf_puts(&b, "unit,unit_name,node,node_name,parent,depth,score,rank,class,coverage,imputed\n");
     char num[40];
     for (int u = 0; u < d->n_units && rc == TS_OK; u++) {
         for (int j = 0; j < t->n_nodes; j++) {
@@ -164,7 +180,8 @@ static int write_csv(FILE *f, const ts_scenario *s, const ts_result *r, ts_error
             if (rank) ts_buf_printf(&b, ",%d,", rank);
             else ts_buf_puts(&b, ",,");
             ts_csv_field(&b, cls ? cls : "");
-            ts_buf_printf(&b, ",%s\n", ts_fmt_double(num, sizeof num, ts_result_coverage(r, k, u)));
+            ts_buf_printf(&b, ",%s", ts_fmt_double(num, sizeof num, ts_result_coverage(r, k, u)));
+            ts_buf_printf(&b, ",%s\n", ts_fmt_double(num, sizeof num, r->imputed_share[(size_t)k * (size_t)r->n_units + (size_t)u]));
         }
         if (b.len > 1 << 16) rc = flush(f, &b, err);
     }
@@ -230,11 +247,40 @@ static int write_json(FILE *f, const ts_scenario *s, const ts_result *r, long lo
             else ts_buf_puts(&b, "null");
             ts_buf_puts(&b, ",\"coverage\":");
             ts_buf_json_number(&b, ts_result_coverage(r, k, u));
+            ts_buf_puts(&b, ",\"imputed\":");
+            ts_buf_json_number(&b, r->imputed_share[(size_t)k * (size_t)r->n_units + (size_t)u]);
             ts_buf_puts(&b, "}");
         }
         if (b.len > 1 << 16) rc = flush(f, &b, err);
     }
-    ts_buf_puts(&b, "\n]}\n");
+    ts_buf_puts(&b, "\n],\"screened\":[");
+    int any = 0;
+    for (int u = 0; u < d->n_units; u++)
+        if (r->screened[u]) {
+            if (any++) ts_buf_puts(&b, ",");
+            ts_buf_json_string(&b, d->unit_id[u]);
+        }
+    ts_buf_puts(&b, "],\"treatment\":[");
+    any = 0;
+    for (int i = 0; i < t->n_indicators; i++) {
+        const ts_treat_log *tl = &r->treatment[i];
+        if (!tl->checked) continue;
+        ts_buf_puts(&b, any++ ? ",\n{\"indicator\":" : "\n{\"indicator\":");
+        ts_buf_json_string(&b, t->nodes[t->indicator_node[i]].id);
+        ts_buf_printf(&b, ",\"treated\":%s,\"winsorised_low\":%d,\"winsorised_high\":%d,\"log\":%s",
+                      tl->treated ? "true" : "false", tl->winsorised_low, tl->winsorised_high,
+                      tl->fallback ? "true" : "false");
+        ts_buf_puts(&b, ",\"skew\":");
+        ts_buf_json_number(&b, tl->skew);
+        ts_buf_puts(&b, ",\"kurtosis\":");
+        ts_buf_json_number(&b, tl->kurtosis);
+        ts_buf_puts(&b, ",\"skew_after\":");
+        ts_buf_json_number(&b, tl->skew_after);
+        ts_buf_puts(&b, ",\"kurtosis_after\":");
+        ts_buf_json_number(&b, tl->kurtosis_after);
+        ts_buf_puts(&b, "}");
+    }
+    ts_buf_puts(&b, "]}\n");
     if (rc == TS_OK) rc = flush(f, &b, err);
     ts_buf_free(&b);
     free(order);

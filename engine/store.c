@@ -27,7 +27,7 @@ static const char SCHEMA[] =
     " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')));"
     "CREATE TABLE units("
     " run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
-    " unit TEXT NOT NULL, name TEXT NOT NULL, position INTEGER NOT NULL,"
+    " unit TEXT NOT NULL, name TEXT NOT NULL, position INTEGER NOT NULL, screened INTEGER NOT NULL DEFAULT 0,"
     " PRIMARY KEY(run_id, unit)) WITHOUT ROWID;"
     "CREATE TABLE nodes("
     " run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
@@ -38,15 +38,21 @@ static const char SCHEMA[] =
     "CREATE TABLE scores("
     " run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
     " unit TEXT NOT NULL, node TEXT NOT NULL,"
-    " score REAL, rank INTEGER, class TEXT, coverage REAL NOT NULL,"
+    " score REAL, rank INTEGER, class TEXT, coverage REAL NOT NULL, imputed REAL NOT NULL DEFAULT 0,"
     " PRIMARY KEY(run_id, unit, node)) WITHOUT ROWID;"
     "CREATE TABLE inputs("
     " run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
     " unit TEXT NOT NULL, indicator TEXT NOT NULL,"
-    " raw REAL, transformed REAL, normalised REAL,"
+    " raw REAL, transformed REAL, normalised REAL, imputed INTEGER NOT NULL DEFAULT 0,"
     " source TEXT, year INTEGER, estimate INTEGER NOT NULL DEFAULT 0, note TEXT, shock TEXT,"
     " file TEXT, line INTEGER,"
-    " PRIMARY KEY(run_id, unit, indicator)) WITHOUT ROWID;";
+    " PRIMARY KEY(run_id, unit, indicator)) WITHOUT ROWID;"
+    "CREATE TABLE treatment("
+    " run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+    " indicator TEXT NOT NULL, treated INTEGER NOT NULL, winsorised_low INTEGER NOT NULL,"
+    " winsorised_high INTEGER NOT NULL, log INTEGER NOT NULL,"
+    " skew REAL, kurtosis REAL, skew_after REAL, kurtosis_after REAL,"
+    " PRIMARY KEY(run_id, indicator)) WITHOUT ROWID;";
 
 static int db_fail(ts_store *st, ts_error *err, const char *what) {
     return ts_fail(err, TS_ESYSTEM, st->path, 0, "%s: %s", what, sqlite3_errmsg(st->db));
@@ -228,10 +234,10 @@ static int insert_rows(ts_store *st, const ts_scenario *s, const ts_result *r, l
     const ts_dataset *d = s->data;
     sqlite3_stmt *qu = NULL, *qn = NULL, *qs = NULL, *qi = NULL;
     int rc = TS_OK;
-    if (sqlite3_prepare_v2(st->db, "INSERT INTO units VALUES(?,?,?,?)", -1, &qu, NULL) != SQLITE_OK ||
+    if (sqlite3_prepare_v2(st->db, "INSERT INTO units VALUES(?,?,?,?,?)", -1, &qu, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(st->db, "INSERT INTO nodes VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &qn, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(st->db, "INSERT INTO scores VALUES(?,?,?,?,?,?,?)", -1, &qs, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(st->db, "INSERT INTO inputs VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &qi, NULL) != SQLITE_OK) {
+        sqlite3_prepare_v2(st->db, "INSERT INTO scores VALUES(?,?,?,?,?,?,?,?)", -1, &qs, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(st->db, "INSERT INTO inputs VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &qi, NULL) != SQLITE_OK) {
         rc = db_fail(st, err, "cannot prepare inserts");
         goto done;
     }
@@ -240,6 +246,7 @@ static int insert_rows(ts_store *st, const ts_scenario *s, const ts_result *r, l
         bind_text(qu, 2, d->unit_id[u]);
         bind_text(qu, 3, d->unit_name[u]);
         sqlite3_bind_int(qu, 4, u);
+        sqlite3_bind_int(qu, 5, r->screened[u]);
         if (step_reset(qu)) rc = db_fail(st, err, "cannot insert unit");
     }
     int *order = malloc((size_t)t->n_nodes * sizeof *order);
@@ -278,6 +285,7 @@ static int insert_rows(ts_store *st, const ts_scenario *s, const ts_result *r, l
             if (rank) sqlite3_bind_int(qs, 5, rank);
             bind_text(qs, 6, ts_taxonomy_class(t, k, score));
             sqlite3_bind_double(qs, 7, ts_result_coverage(r, k, u));
+            sqlite3_bind_double(qs, 8, r->imputed_share[(size_t)k * (size_t)r->n_units + (size_t)u]);
             if (step_reset(qs)) rc = db_fail(st, err, "cannot insert score");
         }
         for (int i = 0; i < t->n_indicators && rc == TS_OK; i++) {
@@ -292,23 +300,43 @@ static int insert_rows(ts_store *st, const ts_scenario *s, const ts_result *r, l
             bind_double(qi, 4, d->values[c]);
             bind_double(qi, 5, r->transformed[c]);
             bind_double(qi, 6, r->normalised[c]);
+            sqlite3_bind_int(qi, 7, r->imputed[c]);
             if (d->prov) {
                 const ts_provenance *p = &d->prov[c];
-                bind_text(qi, 7, p->source);
-                if (p->year) sqlite3_bind_int(qi, 8, p->year);
-                sqlite3_bind_int(qi, 9, (p->flags & TS_VALUE_ESTIMATE) != 0);
-                bind_text(qi, 10, p->note);
-                bind_text(qi, 11, p->shock);
+                bind_text(qi, 8, p->source);
+                if (p->year) sqlite3_bind_int(qi, 9, p->year);
+                sqlite3_bind_int(qi, 10, (p->flags & TS_VALUE_ESTIMATE) != 0);
+                bind_text(qi, 11, p->note);
+                bind_text(qi, 12, p->shock);
             } else {
-                bind_text(qi, 7, nd->source);
-                sqlite3_bind_int(qi, 9, 0);
+                bind_text(qi, 8, nd->source);
+                sqlite3_bind_int(qi, 10, 0);
             }
-            bind_text(qi, 12, d->values[c] == d->values[c] ? file : NULL);
-            if (line && d->values[c] == d->values[c]) sqlite3_bind_int(qi, 13, line);
+            bind_text(qi, 13, d->values[c] == d->values[c] ? file : NULL);
+            if (line && d->values[c] == d->values[c]) sqlite3_bind_int(qi, 14, line);
             if (step_reset(qi)) rc = db_fail(st, err, "cannot insert input");
         }
     }
     free(order);
+    sqlite3_stmt *qt = NULL;
+    if (rc == TS_OK && sqlite3_prepare_v2(st->db, "INSERT INTO treatment VALUES(?,?,?,?,?,?,?,?,?,?)", -1, &qt, NULL) != SQLITE_OK)
+        rc = db_fail(st, err, "cannot prepare inserts");
+    for (int i = 0; i < t->n_indicators && rc == TS_OK; i++) {
+        const ts_treat_log *tl = &r->treatment[i];
+        if (!tl->checked) continue;
+        sqlite3_bind_int64(qt, 1, run_id);
+        bind_text(qt, 2, t->nodes[t->indicator_node[i]].id);
+        sqlite3_bind_int(qt, 3, tl->treated);
+        sqlite3_bind_int(qt, 4, tl->winsorised_low);
+        sqlite3_bind_int(qt, 5, tl->winsorised_high);
+        sqlite3_bind_int(qt, 6, tl->fallback);
+        bind_double(qt, 7, tl->skew);
+        bind_double(qt, 8, tl->kurtosis);
+        bind_double(qt, 9, tl->skew_after);
+        bind_double(qt, 10, tl->kurtosis_after);
+        if (step_reset(qt)) rc = db_fail(st, err, "cannot insert treatment");
+    }
+    sqlite3_finalize(qt);
 done:
     sqlite3_finalize(qu);
     sqlite3_finalize(qn);

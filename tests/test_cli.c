@@ -64,7 +64,7 @@ static void test_baseline_csv(void **state) {
     (void)state;
     char *out, *err;
     assert_int_equal(tu_run(&out, &err, "score", "scenarios/baseline.cfg", "--format", "csv", NULL), 0);
-    assert_true(strncmp(out, "unit,unit_name,node,node_name,parent,depth,score,rank,class,coverage\n", 69) == 0);
+    assert_true(strncmp(out, "unit,unit_name,node,node_name,parent,depth,score,rank,class,coverage,imputed\n", 77) == 0);
     ts_error e;
     ts_scenario *s = ts_scenario_load("scenarios/baseline.cfg", &e);
     ts_result *r = ts_score(s, &e);
@@ -194,7 +194,7 @@ static void test_csv_mode(void **state) {
                             "--unit-column", "id", "--name-column", "name", "--missing", "-,NA", "--format", "csv",
                             NULL),
                      0);
-    assert_non_null(strstr(out, "P,Pe,y1,y1,b,2,,,,0\n"));
+    assert_non_null(strstr(out, "P,Pe,y1,y1,b,2,,,,0,0\n"));
     free(out), free(err);
     assert_int_equal(tu_run(&out, &err, "score", "--taxonomy", tu_path("tax.cfg"), "--data", tu_path("data.csv"),
                             NULL),
@@ -202,6 +202,23 @@ static void test_csv_mode(void **state) {
     assert_non_null(strstr(err, "invalid unit id 'Pe'") == NULL ? strstr(err, "data.csv:2:") : err);
     free(out), free(err);
     assert_int_equal(tu_run(&out, &err, "score", tu_path("scen.cfg"), "--unit-column", "id", NULL), 2);
+    free(out), free(err);
+}
+
+static void test_set_overrides(void **state) {
+    (void)state;
+    setup_fixture();
+    char *out, *err;
+    assert_int_equal(tu_run(&out, &err, "score", tu_path("scen.cfg"), "--set", "aggregate=arithmetic", "--set=impute=mean",
+                            "--format", "csv", NULL),
+                     0);
+    assert_non_null(strstr(out, "\nR,R,y1,y1,b,2,7.5,"));
+    assert_non_null(strstr(out, ",1,1\n")); /* R's y1: coverage 1, imputed 1 */
+    free(out), free(err);
+    assert_int_equal(tu_run(&out, &err, "score", tu_path("scen.cfg"), "--set", "normalise=zscroe", NULL), 2);
+    assert_non_null(strstr(err, "--set normalise=zscroe: unknown normaliser 'zscroe' (did you mean 'zscore'?)"));
+    free(out), free(err);
+    assert_int_equal(tu_run(&out, &err, "score", tu_path("scen.cfg"), "--set", "noequals", NULL), 2);
     free(out), free(err);
 }
 
@@ -359,6 +376,7 @@ int main(void) {
         cmocka_unit_test(test_table_and_json), cmocka_unit_test(test_db_and_runs),
         cmocka_unit_test(test_bad_input_writes_nothing), cmocka_unit_test(test_output_file),
         cmocka_unit_test(test_csv_mode),       cmocka_unit_test(test_validate),
+        cmocka_unit_test(test_set_overrides),
         cmocka_unit_test(test_batch),          cmocka_unit_test(test_explain),
         cmocka_unit_test(test_explain_baseline),
     };

@@ -318,6 +318,92 @@ static void test_bad_chains_and_shocks(void **state) {
     }
 }
 
+/* Scores the fixture with extra scenario text; fails the test on error. */
+static ts_result *score_with(const char *extra, ts_scenario **out) {
+    ts_error err;
+    ts_scenario *s = load(extra, &err);
+    if (!s) fail_msg("%s:%d: %s", err.file, err.line, err.message);
+    ts_result *r = ts_score(s, &err);
+    if (!r) fail_msg("%s:%d: %s", err.file, err.line, err.message);
+    *out = s;
+    return r;
+}
+
+static void test_pipeline_options(void **state) {
+    (void)state;
+    ts_scenario *s;
+    /* mean imputation: R's y1 = mean(50, 100) = 75 -> 7.5, flagged up the tree */
+    ts_result *r = score_with("method = { impute = \"mean\"; };\n", &s);
+    int R = 2, root = ts_taxonomy_root(s->tax), y1 = ts_taxonomy_find(s->tax, "y1");
+    assert_float_equal(score_of(s, r, "y1", "R"), 7.5, EPS);
+    assert_true(r->imputed[(size_t)s->tax->nodes[y1].indicator * 3 + R]);
+    assert_float_equal(r->imputed_share[(size_t)root * 3 + R], 0.25, EPS);
+    assert_float_equal(r->imputed_share[(size_t)root * 3 + 0], 0, EPS);
+    ts_result_free(r);
+    ts_scenario_free(s);
+    /* a weight set chosen by name */
+    r = score_with("weight_sets = { heavy_a = { a = 3.0; }; };\nmethod = { weights = \"heavy_a\"; };\n", &s);
+    assert_float_equal(score_of(s, r, "t", "Q"), (3 * 6.5 + 3 * 10) / 6.0, EPS);
+    assert_string_equal(s->spec->weight_set, "heavy_a");
+    ts_result_free(r);
+    ts_scenario_free(s);
+    /* data threshold at b: R has 1 of 2 children, below 0.6 -> no b score */
+    r = score_with("node_methods = { b = { data_threshold = 0.6; }; };\n", &s);
+    assert_true(isnan(score_of(s, r, "b", "R")));
+    assert_float_equal(score_of(s, r, "t", "R"), 2.5, EPS);
+    ts_result_free(r);
+    ts_scenario_free(s);
+    /* screening: R has 3 of 4 indicators, below 0.8 -> left out */
+    r = score_with("method = { screen = 0.8; };\n", &s);
+    assert_true(r->screened[R]);
+    assert_true(isnan(score_of(s, r, "t", "R")));
+    assert_int_equal(rank_of(s, r, "t", "R"), 0);
+    ts_result_free(r);
+    ts_scenario_free(s);
+    /* normalise under a node only: y2 by rank, x-indicators untouched */
+    r = score_with("node_methods = { b = { normalise = { method = \"rank\"; range = [1.0, 10.0]; }; }; };\n", &s);
+    assert_float_equal(score_of(s, r, "y2", "P"), 1, EPS);
+    assert_float_equal(score_of(s, r, "y1", "Q"), 10, EPS);
+    assert_float_equal(score_of(s, r, "x1", "Q"), 8, EPS);
+    ts_result_free(r);
+    ts_scenario_free(s);
+    /* ts_scenario_set as the CLI's --set */
+    ts_error err;
+    s = load("", &err);
+    assert_int_equal(ts_scenario_set(s, "aggregate", "arithmetic", "--set", &err), TS_OK);
+    r = ts_score(s, &err);
+    assert_float_equal(score_of(s, r, "t", "P"), (6 + 3 * 2.5) / 4, EPS);
+    ts_result_free(r);
+    assert_int_equal(ts_scenario_set(s, "agregate", "x", "--set agregate=x", &err), TS_EINPUT);
+    assert_non_null(strstr(err.message, "did you mean 'aggregate'"));
+    assert_int_equal(ts_scenario_set(s, "weights", "nope", "--set weights=nope", &err), TS_EINPUT);
+    assert_int_equal(ts_scenario_set(s, "impute", "group_mean", "--set", &err), TS_EINPUT);
+    assert_int_equal(ts_scenario_set(s, "normalise.range", "5,1", "--set", &err), TS_EINPUT);
+    ts_scenario_free(s);
+}
+
+/* direction on an aggregate reflects its score within the scale */
+static void test_aggregate_direction(void **state) {
+    (void)state;
+    tu_write("tax.cfg",
+             "id = \"t\"; scale = { min = 0.0; max = 10.0; };\n"
+             "children = ( { id = \"cap\"; direction = \"protective\"; children = (\n"
+             "  { id = \"c1\"; direction = \"risk\"; goalposts = [0.0, 10.0]; } ); },\n"
+             "  { id = \"r1\"; direction = \"risk\"; goalposts = [0.0, 10.0]; } );\n");
+    ts_error err;
+    ts_scenario *s = ts_scenario_load(tu_write("dir.cfg", "name = \"D\"; taxonomy = \"tax.cfg\";\n"
+                                                          "units = ( { id = \"P\"; } );\n"
+                                                          "data = ( { indicator = \"c1\"; year = 2020; source = \"s\"; values = { P = 8; }; },\n"
+                                                          " { indicator = \"r1\"; year = 2020; source = \"s\"; values = { P = 4; }; } );\n"),
+                                      &err);
+    if (!s) fail_msg("%s", err.message);
+    ts_result *r = ts_score(s, &err);
+    assert_float_equal(score_of(s, r, "cap", "P"), 2, EPS);
+    assert_float_equal(score_of(s, r, "t", "P"), 3, EPS);
+    ts_result_free(r);
+    ts_scenario_free(s);
+}
+
 static void test_shipped_baseline(void **state) {
     (void)state;
     ts_error err;
@@ -346,6 +432,7 @@ int main(void) {
         cmocka_unit_test(test_latest_year_wins), cmocka_unit_test(test_bad_scenarios),
         cmocka_unit_test(test_scoring_errors),   cmocka_unit_test(test_shipped_baseline),
         cmocka_unit_test(test_extends_and_shocks), cmocka_unit_test(test_bad_chains_and_shocks),
+        cmocka_unit_test(test_pipeline_options), cmocka_unit_test(test_aggregate_direction),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -50,6 +50,7 @@ typedef struct gen {
     ts_buf *b;
     ts_buf foot[4]; /* footnote lines, plain text (quoted when written) */
     int n_foot;
+    int xtic_chars; /* longest rotated x tic label, in characters (0: none) */
 } gen;
 
 static double score_at(const ts_prun *r, int u, int k) {
@@ -96,8 +97,7 @@ static void begin(gen *g, const char *title, const char *xlabel, const char *yla
     set_text(g, "set title ", title);
     if (xlabel) set_text(g, "set xlabel ", xlabel);
     if (ylabel) set_text(g, "set ylabel ", ylabel);
-    ts_buf_puts(g->b, "set bmargin 9\nset rmargin 28\n"
-                      "set key outside right top vertical Left reverse noautotitle box\n");
+    ts_buf_puts(g->b, "set key outside right top vertical Left reverse noautotitle box\n");
 }
 
 /* The footnote: run and scenario, then any notes. */
@@ -106,7 +106,11 @@ static void footnote_run(gen *g, const ts_prun *r) {
     ts_buf_printf(f, "Scenario: %s · run %lld · threatscore", r->scenario, r->id);
 }
 
+/* Writes the footnotes and a bottom margin that leaves room for them and
+ * for rotated x tic labels. */
 static void finish_footnotes(gen *g) {
+    int lines = 4 + (3 * g->xtic_chars + 9) / 10 + (3 * g->n_foot + 1) / 2;
+    ts_buf_printf(g->b, "set bmargin %d\n", lines);
     for (int i = 0; i < g->n_foot; i++) {
         ts_buf_puts(g->b, "set label ");
         ts_gp_quote(g->b, g->foot[i].data ? g->foot[i].data : "", TS_GP_TEXT);
@@ -116,15 +120,49 @@ static void finish_footnotes(gen *g) {
 }
 
 /* Writes `set xtics (...)` (or ytics for axis 'y') for the labels. */
+/* Copies label into buf (size n >= 64), cut to about 36 characters at a
+ * UTF-8 boundary with an ellipsis; returns its length in characters. */
+static int short_label(const char *label, char *buf, size_t n) {
+    size_t len = 0;
+    int chars = 0;
+    for (const unsigned char *p = (const unsigned char *)label; *p && len + 8 < n; p++) {
+        if ((*p & 0xc0) != 0x80) {
+            if (chars == 36 && p[1]) {
+                memcpy(buf + len, "\xe2\x80\xa6", 3); /* ... */
+                len += 3;
+                chars++;
+                break;
+            }
+            chars++;
+        }
+        buf[len++] = (char)*p;
+    }
+    buf[len] = '\0';
+    return chars;
+}
+
+/* Writes `set xtics (...)` (or ytics for axis 'y') for the labels, cut to a
+ * readable length; x labels are rotated when they would not fit side by
+ * side. */
 static void tics(gen *g, char axis, const char *const *labels, const double *pos, int n, const char *opts) {
+    char label[256];
+    int total = 0, longest = 0;
+    for (int i = 0; i < n; i++) {
+        int chars = short_label(labels[i], label, sizeof label);
+        total += chars + 2;
+        if (chars > longest) longest = chars;
+    }
+    int rotate = axis == 'x' && total > 100;
+    if (rotate) g->xtic_chars = longest;
     ts_buf_printf(g->b, "set %ctics (", axis);
     for (int i = 0; i < n; i++) {
+        short_label(labels[i], label, sizeof label);
         if (i) ts_buf_puts(g->b, ", ");
-        ts_gp_quote(g->b, labels[i], TS_GP_FORMAT);
+        ts_gp_quote(g->b, label, TS_GP_FORMAT);
         ts_buf_puts(g->b, " ");
         num(g->b, pos[i]);
     }
-    ts_buf_printf(g->b, ") %s\n", opts);
+    ts_buf_printf(g->b, ")%s %s\n", rotate ? " rotate by 30 right" : "", opts);
 }
 
 static void rgb(ts_buf *b, unsigned c) {
@@ -182,7 +220,7 @@ static void xtics_units(gen *g, const ts_prun *r, const int *units, int n) {
             labels[i] = unit_label(r, units[i]);
             pos[i] = i;
         }
-        tics(g, 'x', labels, pos, n, n > 6 ? "rotate by 30 right nomirror" : "nomirror");
+        tics(g, 'x', labels, pos, n, "nomirror");
     }
     free(labels);
     free(pos);
@@ -307,7 +345,7 @@ static int kind_heatmap(gen *g, ts_error *err) {
         labels[c] = node_label(r, kids[c]);
         pos[c] = c;
     }
-    tics(g, 'x', labels, pos, nc, nc > 5 ? "rotate by 30 right" : "");
+    tics(g, 'x', labels, pos, nc, "");
     for (int i = 0; i < nu; i++) {
         labels[i] = unit_label(r, units[i]);
         pos[i] = nu - 1 - i;
@@ -371,7 +409,7 @@ static int kind_radar(gen *g, ts_error *err) {
     }
     begin(g, title, NULL, NULL);
     ts_buf_puts(g->b, "unset border\nunset xtics\nunset ytics\nset size ratio -1\n"
-                      "set xrange [-1.45:1.45]\nset yrange [-1.25:1.25]\n");
+                      "set xrange [-2.1:2.1]\nset yrange [-1.25:1.25]\n");
     /* grid: rings at 25% steps and spokes, labelled in scale units */
     ts_buf_puts(g->b, "$grid << EOD\n");
     for (int ring = 1; ring <= 4; ring++) {
@@ -393,8 +431,10 @@ static int kind_radar(gen *g, ts_error *err) {
     }
     for (int i = 0; i < nc; i++) {
         double a = M_PI / 2 - 2 * M_PI * i / nc, x = 1.1 * cos(a), y = 1.1 * sin(a);
+        char label[256];
+        short_label(node_label(r0, kids[i]), label, sizeof label);
         ts_buf_puts(g->b, "set label ");
-        ts_gp_quote(g->b, node_label(r0, kids[i]), TS_GP_TEXT);
+        ts_gp_quote(g->b, label, TS_GP_TEXT);
         ts_buf_printf(g->b, " at %.6f, %.6f %s\n", x, y, x > 0.05 ? "left" : x < -0.05 ? "right" : "center");
     }
     /* one series per unit, or per run */
@@ -580,15 +620,13 @@ static int kind_contributions(gen *g, ts_error *err) {
         if (!any) continue; /* gnuplot refuses an empty block */
         if (!first) ts_buf_puts(g->b, ", \\\n     ");
         first = 0;
-        ts_buf_printf(g->b, "$parts index %d using 1:2:4:5 with boxxyerror fc rgb ", c);
+        ts_buf_printf(g->b, "$parts index %d using 1:2:3:4 with boxxyerror fc rgb ", c);
         rgb(g->b, CATEGORY_PALETTE[c % 10]);
         ts_buf_puts(g->b, " title ");
         ts_gp_quote(g->b, node_label(r, kids[c]), TS_GP_TEXT);
     }
     if (!first) ts_buf_puts(g->b, ", \\\n     ");
     ts_buf_puts(g->b, "$totals using 1:3:(sprintf('%.2f', $2)) with labels offset 0,0.7 font ',9' notitle\n");
-    /* boxxyerror reads x:y:xlow:xhigh:ylow:yhigh with 6 columns, or
-     * x:y:xdelta:ydelta with 4: the block holds x, y, dx, dy */
     free(kids), free(units), free(part);
     return TS_OK;
 }
@@ -647,7 +685,7 @@ static int kind_compare(gen *g, ts_error *err) {
     ts_buf_puts(g->b, ":");
     num(g->b, r0->hi + 0.08 * (r0->hi - r0->lo));
     ts_buf_printf(g->b, "]\nset xrange [-0.6:%g]\nset grid ytics lc rgb '#dddddd'\nset boxwidth %.6f\n", n - 0.4, bw);
-    tics(g, 'x', labels, xpos, n, n > 6 ? "rotate by 30 right nomirror" : "nomirror");
+    tics(g, 'x', labels, xpos, n, "nomirror");
     ts_buf_puts(g->b, "$bars << EOD\n");
     for (int j = 0; j < m; j++) {
         const ts_prun *r = &d->runs[j];
@@ -781,7 +819,7 @@ static int kind_trend(gen *g, ts_error *err) {
 
 int ts_plot_script(const ts_plot_data *d, const ts_plot_request *req, ts_plot_term term, ts_buf *b,
                    ts_error *err) {
-    gen g = {d, req, term, b, {{0}}, 0};
+    gen g = {d, req, term, b, {{0}}, 0, 0};
     int rc;
     switch (req->kind) {
     case TS_PLOT_RANKING: rc = kind_ranking(&g, err); break;

@@ -12,10 +12,9 @@
 #include "sha256.h"
 #include "taxonomy.h"
 
-/* A fixed palette for units (colour-blind-aware hues first). */
-static const unsigned UNIT_PALETTE[] = {
-    0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd, 0x8c564b, 0xe377c2, 0x7f7f7f,
-    0xbcbd22, 0x17becf, 0x393b79, 0xad494a, 0x637939, 0x843c39, 0x7b4173, 0x3182bd};
+/* A fixed palette of 12 distinct colours for units. */
+static const unsigned UNIT_PALETTE[] = {0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd, 0x8c564b,
+                                       0xe377c2, 0x7f7f7f, 0xbcbd22, 0x17becf, 0x222222, 0xffbf00};
 #define N_UNIT_PALETTE ((int)(sizeof UNIT_PALETTE / sizeof *UNIT_PALETTE))
 
 typedef struct loader {

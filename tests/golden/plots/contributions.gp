@@ -4,8 +4,6 @@ set termoption noenhanced
 set title 'Fixture risk index: contribution of each part'
 set xlabel 'unit, from the highest risk (rank 1) down'
 set ylabel 'contribution to the score (scale 0-10)'
-set bmargin 9
-set rmargin 28
 set key outside right top vertical Left reverse noautotitle box
 set yrange [0:10.6]
 set xrange [-0.6:3.6]
@@ -41,9 +39,10 @@ $totals << EOD
 2 3.75 3.75
 3 3.125 3.125
 EOD
+set bmargin 7
 set label 'Scenario: Base · run 1 · threatscore' at screen 0.01, screen 0.045 left font ',8' textcolor rgb '#444444'
 set label 'Part = weight x score of the part, weights rescaled among the parts with data; the parts add up to the score.' at screen 0.01, screen 0.015 left font ',8' textcolor rgb '#444444'
-plot $parts index 0 using 1:2:4:5 with boxxyerror fc rgb '#4e79a7' title 'Dimension one', \
-     $parts index 1 using 1:2:4:5 with boxxyerror fc rgb '#f28e2b' title 'Dimension two', \
-     $parts index 2 using 1:2:4:5 with boxxyerror fc rgb '#59a14f' title 'Dimension three', \
+plot $parts index 0 using 1:2:3:4 with boxxyerror fc rgb '#4e79a7' title 'Dimension one', \
+     $parts index 1 using 1:2:3:4 with boxxyerror fc rgb '#f28e2b' title 'Dimension two', \
+     $parts index 2 using 1:2:3:4 with boxxyerror fc rgb '#59a14f' title 'Dimension three', \
      $totals using 1:3:(sprintf('%.2f', $2)) with labels offset 0,0.7 font ',9' notitle

@@ -4,8 +4,6 @@ set termoption noenhanced
 set title 'Fixture risk index: units x categories'
 set xlabel 'category (parts of Fixture risk index)'
 set ylabel 'unit (highest risk on top)'
-set bmargin 9
-set rmargin 28
 set key outside right top vertical Left reverse noautotitle box
 set cblabel 'score (scale 0-10)'
 set palette defined (0 '#1a9850', 0.5 '#fee08b', 1 '#d73027')
@@ -30,6 +28,7 @@ $cells << EOD
 1 0 4.5
 2 0 2
 EOD
+set bmargin 6
 set label 'Scenario: Base · run 1 · threatscore' at screen 0.01, screen 0.015 left font ',8' textcolor rgb '#444444'
 plot $cells using 1:2:(0.5):(0.5):3 with boxxyerror fc palette fs solid 1.0 noborder, \
      $cells using 1:2:(sprintf('%.2f', $3)) with labels font ',10'

@@ -2,14 +2,12 @@ reset
 set encoding utf8
 set termoption noenhanced
 set title 'Fixture risk index: profile of each unit'
-set bmargin 9
-set rmargin 28
 set key outside right top vertical Left reverse noautotitle box
 unset border
 unset xtics
 unset ytics
 set size ratio -1
-set xrange [-1.45:1.45]
+set xrange [-2.1:2.1]
 set yrange [-1.25:1.25]
 $grid << EOD
 0.000000 0.250000
@@ -80,10 +78,11 @@ $series << EOD
 
 
 EOD
+set bmargin 7
 set label 'Scenario: Base · run 1 · threatscore' at screen 0.01, screen 0.045 left font ',8' textcolor rgb '#444444'
 set label 'Radius: score from 0 (centre) to 10 (outer ring).' at screen 0.01, screen 0.015 left font ',8' textcolor rgb '#444444'
 plot $grid using 1:2 with lines lc rgb '#cccccc' lw 1 notitle, \
      $series index 0 using 1:2 with linespoints lw 2 pt 7 ps 0.8 dt 1 lc rgb '#d62728' title 'Unit one', \
-     $series index 1 using 1:2 with linespoints lw 2 pt 7 ps 0.8 dt 1 lc rgb '#e377c2' title 'Unit two', \
-     $series index 2 using 1:2 with linespoints lw 2 pt 7 ps 0.8 dt 1 lc rgb '#17becf' title 'Unit three', \
-     $series index 3 using 1:2 with linespoints lw 2 pt 7 ps 0.8 dt 1 lc rgb '#637939' title 'Unit four'
+     $series index 1 using 1:2 with linespoints lw 2 pt 7 ps 0.8 dt 1 lc rgb '#2ca02c' title 'Unit two', \
+     $series index 2 using 1:2 with linespoints lw 2 pt 7 ps 0.8 dt 1 lc rgb '#ff7f0e' title 'Unit three', \
+     $series index 3 using 1:2 with linespoints lw 2 pt 7 ps 0.8 dt 1 lc rgb '#1f77b4' title 'Unit four'

@@ -2,14 +2,12 @@ reset
 set encoding utf8
 set termoption noenhanced
 set title 'Fixture risk index: Unit two in 2 runs'
-set bmargin 9
-set rmargin 28
 set key outside right top vertical Left reverse noautotitle box
 unset border
 unset xtics
 unset ytics
 set size ratio -1
-set xrange [-1.45:1.45]
+set xrange [-2.1:2.1]
 set yrange [-1.25:1.25]
 $grid << EOD
 0.000000 0.250000
@@ -66,6 +64,7 @@ $series << EOD
 
 
 EOD
+set bmargin 7
 set label 'Runs: 1 Base; 2 Shock' at screen 0.01, screen 0.045 left font ',8' textcolor rgb '#444444'
 set label 'Radius: score from 0 (centre) to 10 (outer ring).' at screen 0.01, screen 0.015 left font ',8' textcolor rgb '#444444'
 plot $grid using 1:2 with lines lc rgb '#cccccc' lw 1 notitle, \

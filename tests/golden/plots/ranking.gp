@@ -4,8 +4,6 @@ set termoption noenhanced
 set title 'Ranking by Fixture risk index'
 set xlabel 'unit, from the highest risk (rank 1) down'
 set ylabel 'score (scale 0-10)'
-set bmargin 9
-set rmargin 28
 set key outside right top vertical Left reverse noautotitle box
 set yrange [0:10]
 set xrange [-0.6:3.6]
@@ -27,6 +25,7 @@ set arrow from graph 0, first 5 to graph 1, first 5 nohead front lw 1.5 dt 2 lc 
 set label 'High ≥ 5' at graph 1, first 5 left offset 0.5,0 front font ',8' textcolor rgb '#fc8d59'
 set arrow from graph 0, first 6.5 to graph 1, first 6.5 nohead front lw 1.5 dt 2 lc rgb '#d73027'
 set label 'Very high ≥ 6.5' at graph 1, first 6.5 left offset 0.5,0 front font ',8' textcolor rgb '#d73027'
+set bmargin 7
 set label 'Dashed lines: class thresholds from the run''s taxonomy file (unchanged since the run).' at screen 0.01, screen 0.045 left font ',8' textcolor rgb '#444444'
 set label 'Scenario: Base · run 1 · threatscore' at screen 0.01, screen 0.015 left font ',8' textcolor rgb '#444444'
 plot $bars using 1:2:3 with boxes lc rgb variable notitle, \

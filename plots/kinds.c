@@ -51,6 +51,7 @@ typedef struct gen {
     ts_buf foot[4]; /* footnote lines, plain text (quoted when written) */
     int n_foot;
     int xtic_chars; /* longest rotated x tic label, in characters (0: none) */
+    int ytic_chars; /* longest y tic label given by name */
 } gen;
 
 static double score_at(const ts_prun *r, int u, int k) {
@@ -111,6 +112,10 @@ static void footnote_run(gen *g, const ts_prun *r) {
 static void finish_footnotes(gen *g) {
     int lines = 4 + (3 * g->xtic_chars + 9) / 10 + (3 * g->n_foot + 1) / 2;
     ts_buf_printf(g->b, "set bmargin %d\n", lines);
+    if (g->xtic_chars) { /* rotated labels reach left of the first tic */
+        int left = 6 + g->xtic_chars / 2;
+        ts_buf_printf(g->b, "set lmargin %d\n", left > g->ytic_chars + 6 ? left : g->ytic_chars + 6);
+    }
     for (int i = 0; i < g->n_foot; i++) {
         ts_buf_puts(g->b, "set label ");
         ts_gp_quote(g->b, g->foot[i].data ? g->foot[i].data : "", TS_GP_TEXT);
@@ -153,6 +158,7 @@ static void tics(gen *g, char axis, const char *const *labels, const double *pos
         if (chars > longest) longest = chars;
     }
     int rotate = axis == 'x' && total > 100;
+    if (axis == 'y' && longest > g->ytic_chars) g->ytic_chars = longest;
     if (rotate) g->xtic_chars = longest;
     ts_buf_printf(g->b, "set %ctics (", axis);
     for (int i = 0; i < n; i++) {
@@ -819,7 +825,7 @@ static int kind_trend(gen *g, ts_error *err) {
 
 int ts_plot_script(const ts_plot_data *d, const ts_plot_request *req, ts_plot_term term, ts_buf *b,
                    ts_error *err) {
-    gen g = {d, req, term, b, {{0}}, 0, 0};
+    gen g = {d, req, term, b, {{0}}, 0, 0, 0};
     int rc;
     switch (req->kind) {
     case TS_PLOT_RANKING: rc = kind_ranking(&g, err); break;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "explain.h"
+#include "import.h"
 #include "pipeline.h"
 #include "report.h"
 #include "scenario.h"
@@ -32,6 +33,7 @@ static const char USAGE[] =
     "  batch SCENARIO_OR_DIR...  score many scenarios into a database\n"
     "  runs --db FILE            list the runs stored in a database\n"
     "  explain SCENARIO UNIT [NODE]  trace a score to its inputs\n"
+    "  import coinr IDATA IMETA  turn COINr's tables into taxonomy and scenario files\n"
     "\n"
     "Run 'threatscore COMMAND --help' for a command's options.\n";
 
@@ -86,6 +88,16 @@ static const char USAGE_EXPLAIN[] =
     "a child contributes weight x value (weights rescaled among the children\n"
     "with data); a geometric or harmonic node splits its score among its\n"
     "children in proportion to weight x value.\n";
+
+static const char USAGE_IMPORT[] =
+    "usage: threatscore import coinr IDATA.csv IMETA.csv --taxonomy-out T.cfg --scenario-out S.cfg\n"
+    "\n"
+    "Reads COINr's iData (one row per unit) and iMeta (one row per indicator,\n"
+    "aggregate, group or denominator) and writes a taxonomy file (the tree,\n"
+    "weights, directions, targets, denominators; minmax 0-100 and arithmetic\n"
+    "means as COINr's defaults) and a scenario file (units with their groups\n"
+    "and denominators, the values by year, COINr's default outlier treatment).\n"
+    "Score other COINr variants with --set, e.g. --set normalise=zscore.\n";
 
 static const char USAGE_RUNS[] =
     "usage: threatscore runs --db FILE [--format table|csv|json]\n"
@@ -556,6 +568,41 @@ static int cmd_explain(cli *c, int argc, char **argv) {
     return rc;
 }
 
+/* ---- import ------------------------------------------------------------ */
+
+static int cmd_import(cli *c, int argc, char **argv) {
+    const char *pos[3] = {NULL, NULL, NULL}, *tax = NULL, *scen = NULL;
+    int n_pos = 0;
+    for (int i = 1; i < argc; i++) {
+        int missing = 0;
+        const char *v;
+        if (is_help(argv[i])) {
+            fputs(USAGE_IMPORT, c->out);
+            return EXIT_OK;
+        } else if ((v = opt_value(argc, argv, &i, "--taxonomy-out", &missing))) {
+            tax = v;
+        } else if ((v = opt_value(argc, argv, &i, "--scenario-out", &missing))) {
+            scen = v;
+        } else if (missing) {
+            return usage_error(c, USAGE_IMPORT, "option %s needs a value", argv[i]);
+        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            return usage_error(c, USAGE_IMPORT, "unknown option '%s'", argv[i]);
+        } else if (n_pos < 3) {
+            pos[n_pos++] = argv[i];
+        } else {
+            return usage_error(c, USAGE_IMPORT, "unexpected argument '%s'", argv[i]);
+        }
+    }
+    if (n_pos != 3 || strcmp(pos[0], "coinr") != 0)
+        return usage_error(c, USAGE_IMPORT, "import takes: coinr IDATA IMETA%s", "");
+    if (!tax || !scen) return usage_error(c, USAGE_IMPORT, "import needs --taxonomy-out and --scenario-out%s", "");
+    ts_error err;
+    ts_error_clear(&err);
+    if (ts_import_coinr(pos[1], pos[2], tax, scen, &err)) return print_error(c, &err);
+    fprintf(c->out, "wrote %s and %s\n", tax, scen);
+    return EXIT_OK;
+}
+
 /* ---- runs -------------------------------------------------------------- */
 
 typedef struct runs_ctx {
@@ -675,7 +722,8 @@ int ts_cli_main(int argc, char **argv, FILE *out, FILE *errs) {
     if (strcmp(cmd, "batch") == 0) return cmd_batch(&c, argc - 1, argv + 1);
     if (strcmp(cmd, "runs") == 0) return cmd_runs(&c, argc - 1, argv + 1);
     if (strcmp(cmd, "explain") == 0) return cmd_explain(&c, argc - 1, argv + 1);
-    static const char *const commands[] = {"validate", "score", "batch", "runs", "explain", "help"};
+    if (strcmp(cmd, "import") == 0) return cmd_import(&c, argc - 1, argv + 1);
+    static const char *const commands[] = {"validate", "score", "batch", "runs", "explain", "import", "help"};
     const char *hint = ts_suggest(cmd, commands, sizeof commands / sizeof *commands);
     if (hint) fprintf(errs, "threatscore: unknown command '%s' (did you mean '%s'?)\n\n", cmd, hint);
     else fprintf(errs, "threatscore: unknown command '%s'\n\n", cmd);

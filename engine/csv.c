@@ -373,3 +373,82 @@ fail:
     ts_dataset_free(d);
     return NULL;
 }
+
+ts_csv_table *ts_csv_read_table(const char *path, int encoding, ts_error *err) {
+    ts_csv_table *t = calloc(1, sizeof *t);
+    reader *r = calloc(1, sizeof *r);
+    record rec = {0};
+    int cap = 0, rc;
+    if (!t || !r || !(t->arena = ts_arena_new())) {
+        ts_fail(err, TS_ESYSTEM, path, 0, "out of memory");
+        goto fail;
+    }
+    r->path = path;
+    r->line = 1;
+    if (!(r->f = fopen(path, "rb"))) {
+        ts_fail(err, TS_EINPUT, path, 0, "cannot open: %s", strerror(errno));
+        goto fail;
+    }
+    while ((rc = read_record(r, &rec, err)) == 1) {
+        if (blank_record(&rec)) continue;
+        if (t->n_rows == 0) {
+            t->n_cols = rec.n;
+            char *first = rec.text.data;
+            if ((unsigned char)first[0] == 0xEF && (unsigned char)first[1] == 0xBB && (unsigned char)first[2] == 0xBF)
+                memmove(first, first + 3, strlen(first + 3) + 1);
+        } else if (rec.n != t->n_cols) {
+            ts_fail(err, TS_EINPUT, path, rec.line, "%d fields where the header has %d", rec.n, t->n_cols);
+            goto fail;
+        }
+        if (t->n_rows == cap) {
+            cap = cap ? cap * 2 : 64;
+            const char **cells = realloc(t->cell, (size_t)cap * (size_t)t->n_cols * sizeof *cells);
+            int *lines = realloc(t->line, (size_t)cap * sizeof *lines);
+            if (cells) t->cell = cells;
+            if (lines) t->line = lines;
+            if (!cells || !lines) {
+                ts_fail(err, TS_ESYSTEM, path, 0, "out of memory");
+                goto fail;
+            }
+        }
+        t->line[t->n_rows] = rec.line;
+        for (int j = 0; j < rec.n; j++) {
+            char *v = rec.text.data + rec.offs[j];
+            trim(&v);
+            if (!(t->cell[(size_t)t->n_rows * t->n_cols + j] = decode(t->arena, v, encoding, path, rec.line, err)))
+                goto fail;
+        }
+        t->n_rows++;
+    }
+    if (rc < 0) goto fail;
+    if (t->n_rows == 0) {
+        ts_fail(err, TS_EINPUT, path, 0, "empty file");
+        goto fail;
+    }
+    fclose(r->f);
+    free(r);
+    ts_buf_free(&rec.text);
+    free(rec.offs);
+    return t;
+fail:
+    if (r && r->f) fclose(r->f);
+    free(r);
+    ts_buf_free(&rec.text);
+    free(rec.offs);
+    ts_csv_table_free(t);
+    return NULL;
+}
+
+int ts_csv_table_column(const ts_csv_table *t, const char *name) {
+    for (int j = 0; j < t->n_cols; j++)
+        if (strcmp(t->cell[j], name) == 0) return j;
+    return -1;
+}
+
+void ts_csv_table_free(ts_csv_table *t) {
+    if (!t) return;
+    ts_arena_free(t->arena);
+    free(t->cell);
+    free(t->line);
+    free(t);
+}

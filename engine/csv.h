@@ -15,4 +15,23 @@
 ts_dataset *ts_csv_read(const char *path, const ts_taxonomy *t, const ts_csv_options *opt,
                         char sha256_hex[65], ts_error *err);
 
+/* A whole small CSV file as strings (COINr's iData and iMeta). Row 0 is
+ * the header. */
+typedef struct ts_csv_table {
+    ts_arena *arena;
+    int n_rows, n_cols;
+    const char **cell;   /* cell[row * n_cols + col], UTF-8, trimmed */
+    int *line;           /* line of each row */
+} ts_csv_table;
+
+/* Reads path as a table; every row must have the header's field count.
+ * Returns NULL with err filled (file:line) on failure. */
+ts_csv_table *ts_csv_read_table(const char *path, int encoding, ts_error *err);
+
+/* Returns the column named name, or -1. */
+int ts_csv_table_column(const ts_csv_table *t, const char *name);
+
+/* Frees the table. NULL is allowed. */
+void ts_csv_table_free(ts_csv_table *t);
+
 #endif

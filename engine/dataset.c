@@ -37,6 +37,8 @@ void ts_dataset_free(ts_dataset *d) {
     free(d->unit_line);
     free(d->group_name);
     free(d->group);
+    free(d->denominator_name);
+    free(d->denominator);
     free(d);
 }
 
@@ -79,4 +81,25 @@ int ts_dataset_add_group(ts_dataset *d, const char *name) {
     for (size_t u = 0; u < n; u++) labels[(size_t)d->n_groups * n + u] = NULL;
     if (!(names[d->n_groups] = ts_arena_strdup(d->arena, name))) return -1;
     return d->n_groups++;
+}
+
+int ts_dataset_find_denominator(const ts_dataset *d, const char *name) {
+    for (int j = 0; j < d->n_denominators; j++)
+        if (strcmp(d->denominator_name[j], name) == 0) return j;
+    return -1;
+}
+
+int ts_dataset_add_denominator(ts_dataset *d, const char *name) {
+    int j = ts_dataset_find_denominator(d, name);
+    if (j >= 0) return j;
+    const char **names = realloc(d->denominator_name, (size_t)(d->n_denominators + 1) * sizeof *names);
+    if (!names) return -1;
+    d->denominator_name = names;
+    size_t n = (size_t)d->n_units;
+    double *vals = realloc(d->denominator, (size_t)(d->n_denominators + 1) * n * sizeof *vals);
+    if (!vals) return -1;
+    d->denominator = vals;
+    for (size_t u = 0; u < n; u++) vals[(size_t)d->n_denominators * n + u] = NAN;
+    if (!(names[d->n_denominators] = ts_arena_strdup(d->arena, name))) return -1;
+    return d->n_denominators++;
 }

@@ -41,7 +41,17 @@ typedef struct ts_dataset {
     int n_groups;            /* unit groupings (for group imputation) */
     const char **group_name; /* n_groups names */
     const char **group;      /* group[g * n_units + u]: unit u's label, or NULL */
+    int n_denominators;      /* unit-level variables indicators may be divided by */
+    const char **denominator_name;
+    double *denominator;     /* denominator[j * n_units + u], NaN = missing */
 } ts_dataset;
+
+/* Returns the index of denominator name, or -1. */
+int ts_dataset_find_denominator(const ts_dataset *d, const char *name);
+
+/* Adds a denominator called name (all values missing) and returns its
+ * index, or returns the existing index; -1 when out of memory. */
+int ts_dataset_add_denominator(ts_dataset *d, const char *name);
 
 /* Returns the index of grouping name, or -1. */
 int ts_dataset_find_group(const ts_dataset *d, const char *name);

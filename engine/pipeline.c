@@ -81,6 +81,14 @@ static int prepare_indicator(const ts_scenario *s, ts_result *r, int i, ts_error
     const ts_node *nd = &t->nodes[k];
     double *x = r->transformed + (size_t)i * (size_t)n;
     for (int u = 0; u < n; u++) x[u] = r->screened[u] ? NAN : ts_dataset_get(d, i, u);
+    if (sp->denominate && nd->denominator) {
+        int j = ts_dataset_find_denominator(d, nd->denominator);
+        if (j < 0)
+            return ts_fail(err, TS_EINPUT, nd->file, nd->line,
+                           "indicator '%s' is divided by '%s', but no unit has that denominator", nd->id, nd->denominator);
+        const double *den = d->denominator + (size_t)j * (size_t)n;
+        for (int u = 0; u < n; u++) x[u] = den[u] != 0 ? x[u] / den[u] : NAN;
+    }
 
     const ts_impute *im = &sp->impute[k];
     if (im->method != TS_IMPUTE_NONE) {

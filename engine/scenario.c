@@ -20,7 +20,7 @@ static const char *const BLOCK_KEYS[] = {"indicator", "year", "source", "note", 
 static const char *const VALUE_KEYS[] = {"value", "year", "source", "note", "estimate",
                                          "alternatives", NULL};
 static const char *const METHOD_KEYS[] = {"normalise", "aggregate", "treat", "impute", "data_threshold",
-                                          "screen", "weights", NULL};
+                                          "screen", "weights", "denominate", NULL};
 static const char *const NODE_METHOD_KEYS[] = {"normalise", "aggregate", "treat", "impute", "data_threshold",
                                                NULL};
 static const char *const SHOCK_KEYS[] = {"indicator", "countries", "years", "scale", "add", "set",
@@ -85,7 +85,37 @@ static int unknown_unit(loader *L, const char *id, int line) {
     return ts_fail(L->err, TS_EINPUT, L->file, line, "unknown country '%s' (not in units)", id);
 }
 
-/* Reads the units of every file in the chain (root first) into a new
+/* Reads a unit's groups = { NAME = "label"; } and denominators =
+ * { NAME = number; }. */
+static int parse_unit_extras(loader *L, const config_setting_t *g, int u) {
+    ts_dataset *d = L->s->data;
+    const config_setting_t *s;
+    if ((s = config_setting_get_member(g, "groups"))) {
+        if (ts_cfg_expect_group(s, L->file, "groups", L->err)) return TS_EINPUT;
+        for (int j = 0; j < config_setting_length(s); j++) {
+            const config_setting_t *e = config_setting_get_elem(s, (unsigned)j);
+            const char *label;
+            if (ts_cfg_string(e, L->file, "a group label", &label, L->err)) return TS_EINPUT;
+            int k = ts_dataset_add_group(d, config_setting_name(e));
+            if (k < 0 || !(d->group[(size_t)k * (size_t)d->n_units + (size_t)u] = ts_arena_strdup(d->arena, label)))
+                return oom(L);
+        }
+    }
+    if ((s = config_setting_get_member(g, "denominators"))) {
+        if (ts_cfg_expect_group(s, L->file, "denominators", L->err)) return TS_EINPUT;
+        for (int j = 0; j < config_setting_length(s); j++) {
+            const config_setting_t *e = config_setting_get_elem(s, (unsigned)j);
+            double x;
+            if (ts_cfg_number(e, L->file, "a denominator", &x, L->err)) return TS_EINPUT;
+            int k = ts_dataset_add_denominator(d, config_setting_name(e));
+            if (k < 0) return oom(L);
+            d->denominator[(size_t)k * (size_t)d->n_units + (size_t)u] = x;
+        }
+    }
+    return TS_OK;
+}
+
+/* Reads the units of every file in the chain, root first, into a new
  * dataset: a scenario adds units to those it extends. */
 static int parse_units(loader *L, chain_file *files, int n_files) {
     int total = 0;
@@ -108,7 +138,7 @@ static int parse_units(loader *L, chain_file *files, int n_files) {
         L->file = files[f].path;
         for (int j = 0; units && j < config_setting_length(units); j++, u++) {
             const config_setting_t *g = config_setting_get_elem(units, (unsigned)j);
-            static const char *const keys[] = {"id", "name", NULL};
+            static const char *const keys[] = {"id", "name", "groups", "denominators", NULL};
             const char *id, *name;
             if (ts_cfg_expect_group(g, L->file, "a unit", L->err) ||
                 ts_cfg_check_keys(g, keys, L->file, L->err) ||
@@ -124,6 +154,7 @@ static int parse_units(loader *L, chain_file *files, int n_files) {
             d->unit_id[u] = ts_arena_strdup(d->arena, id);
             d->unit_name[u] = ts_arena_strdup(d->arena, name ? name : id);
             if (!d->unit_id[u] || !d->unit_name[u]) return oom(L);
+            if (parse_unit_extras(L, g, u)) return TS_EINPUT;
         }
     }
     return TS_OK;
@@ -353,6 +384,11 @@ static int parse_method_group(loader *L, const config_setting_t *g, int k, chain
             return ts_fail(L->err, TS_EINPUT, L->file, ts_cfg_line(s), "screen must be between 0 and 1");
     }
     if ((s = config_setting_get_member(g, "weights")) && apply_weight_set(L, s, files, n_files)) return TS_EINPUT;
+    if ((s = config_setting_get_member(g, "denominate"))) {
+        if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+            return ts_fail(L->err, TS_EINPUT, L->file, ts_cfg_line(s), "denominate must be true or false");
+        sp->denominate = config_setting_get_bool(s);
+    }
     return TS_OK;
 }
 

@@ -130,6 +130,7 @@ void ts_spec_json(const ts_spec *s, const ts_taxonomy *t, const char *const *uni
     ts_buf_json_number(b, s->screen);
     ts_buf_puts(b, ",\"weight_set\":");
     ts_buf_json_string(b, s->weight_set);
+    ts_buf_printf(b, ",\"denominate\":%s", s->denominate ? "true" : "false");
     ts_buf_puts(b, ",\"nodes\":{");
     for (int k = 0; k < t->n_nodes; k++) {
         const ts_node *nd = &t->nodes[k];
@@ -223,9 +224,13 @@ int ts_spec_set(ts_spec *s, const ts_taxonomy *t, const char *key, const char *v
         if (key[0] == 's') s->screen = x;
         else
             for (int k = 0; k < n; k++) s->data_threshold[k] = x;
+    } else if (strcmp(key, "denominate") == 0) {
+        if (strcmp(value, "true") == 0 || strcmp(value, "yes") == 0) s->denominate = 1;
+        else if (strcmp(value, "false") == 0 || strcmp(value, "no") == 0) s->denominate = 0;
+        else return ts_fail(err, TS_EINPUT, where, 0, "denominate takes true or false, not '%s'", value);
     } else {
-        static const char *const keys[] = {"aggregate", "normalise", "normalise.range", "treat",
-                                           "impute", "data_threshold", "screen", "weights"};
+        static const char *const keys[] = {"aggregate", "normalise", "normalise.range", "treat", "impute",
+                                           "data_threshold", "screen", "weights", "denominate"};
         const char *hint = ts_suggest(key, keys, sizeof keys / sizeof *keys);
         if (hint) return ts_fail(err, TS_EINPUT, where, 0, "unknown method key '%s' (did you mean '%s'?)", key, hint);
         return ts_fail(err, TS_EINPUT, where, 0, "unknown method key '%s'", key);

@@ -21,6 +21,7 @@ typedef struct ts_spec {
     double screen;        /* units with a smaller share of indicators with
                              data are left out of the run; 0 = keep all */
     char weight_set[65];  /* name of the weight set in use, "" = the taxonomy's */
+    int denominate;       /* divide indicators by their denominator */
 } ts_spec;
 
 /* Returns the taxonomy's own settings for n_units units, or NULL when out
@@ -28,7 +29,8 @@ typedef struct ts_spec {
 ts_spec *ts_spec_from_taxonomy(const ts_taxonomy *t, int n_units);
 
 /* Applies a method override KEY=VALUE to every node (aggregate,
- * normalise, normalise.range=LO,HI, treat, impute, data_threshold, screen).
+ * normalise, normalise.range=LO,HI, treat, impute, data_threshold, screen,
+ * denominate=true|false).
  * where names the override in messages. Returns TS_OK, TS_EINPUT for an
  * unknown key or bad value. */
 int ts_spec_set(ts_spec *s, const ts_taxonomy *t, const char *key, const char *value, const char *where,

@@ -810,13 +810,13 @@ int ts_config_kind(const char *path, int *kind, ts_error *err) {
     int rc = ts_cfg_read(&cfg, path, err);
     if (rc == TS_OK) {
         const config_setting_t *root = config_root_setting(&cfg);
-        if (config_setting_get_member(root, "taxonomy"))
+        if (config_setting_get_member(root, "taxonomy") || config_setting_get_member(root, "extends"))
             *kind = TS_FILE_SCENARIO;
         else if (config_setting_get_member(root, "children"))
             *kind = TS_FILE_TAXONOMY;
         else
             rc = ts_fail(err, TS_EINPUT, path, 0,
-                         "neither a taxonomy (no 'children') nor a scenario (no 'taxonomy')");
+                         "neither a taxonomy (no 'children') nor a scenario (no 'taxonomy' or 'extends')");
     }
     config_destroy(&cfg);
     return rc;

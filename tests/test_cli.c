@@ -235,6 +235,10 @@ static void test_validate(void **state) {
     assert_non_null(strstr(out, "scen.cfg: ok"));
     assert_non_null(strstr(err, "bad3.cfg:10: unknown country 'ZZZ'"));
     free(out), free(err);
+    const char *child = tu_write("child_only.cfg", "name = \"C\"; extends = \"scen.cfg\";\n");
+    assert_int_equal(tu_run(&out, &err, "validate", child, NULL), 0);
+    assert_non_null(strstr(out, "child_only.cfg: ok (scenario 'C'"));
+    free(out), free(err);
     const char *neither = tu_write("neither.cfg", "a = 1;\n");
     assert_int_equal(tu_run(&out, &err, "validate", neither, NULL), 1);
     assert_non_null(strstr(err, "neither a taxonomy"));

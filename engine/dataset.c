@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "sha256.h"
@@ -19,7 +20,11 @@ ts_dataset *ts_dataset_new(int n_units, int n_indicators, int with_prov) {
     d->values = malloc((cells + 1) * sizeof *d->values);
     d->prov = with_prov ? calloc(cells + 1, sizeof *d->prov) : NULL;
     d->unit_line = with_prov ? NULL : calloc((size_t)n_units + 1, sizeof *d->unit_line);
-    if (!d->arena || !d->unit_id || !d->unit_name || !d->values || (with_prov ? !d->prov : !d->unit_line)) {
+    d->selected = calloc(cells + 1, 1);
+    if (with_prov && (d->cell_head = malloc((cells + 1) * sizeof *d->cell_head)))
+        for (size_t c = 0; c < cells; c++) d->cell_head[c] = -1;
+    if (!d->arena || !d->unit_id || !d->unit_name || !d->values || !d->selected ||
+        (with_prov ? !d->prov || !d->cell_head : !d->unit_line)) {
         ts_dataset_free(d);
         return NULL;
     }
@@ -37,6 +42,9 @@ void ts_dataset_free(ts_dataset *d) {
     free(d->unit_line);
     free(d->group_name);
     free(d->group);
+    free(d->obs);
+    free(d->cell_head);
+    free(d->selected);
     free(d->denominator_name);
     free(d->denominator);
     free(d);
@@ -102,4 +110,79 @@ int ts_dataset_add_denominator(ts_dataset *d, const char *name) {
     for (size_t u = 0; u < n; u++) vals[(size_t)d->n_denominators * n + u] = NAN;
     if (!(names[d->n_denominators] = ts_arena_strdup(d->arena, name))) return -1;
     return d->n_denominators++;
+}
+
+ts_obs *ts_dataset_add_obs(ts_dataset *d, size_t c, double value) {
+    if (d->n_obs == d->cap_obs) {
+        int cap = d->cap_obs ? d->cap_obs * 2 : 256;
+        ts_obs *o = realloc(d->obs, (size_t)cap * sizeof *o);
+        if (!o) return NULL;
+        d->obs = o;
+        d->cap_obs = cap;
+    }
+    ts_obs *o = &d->obs[d->n_obs];
+    memset(o, 0, sizeof *o);
+    o->cell = (int)c;
+    o->value = value;
+    o->next = d->cell_head[c];
+    d->cell_head[c] = d->n_obs++;
+    return o;
+}
+
+int ts_dataset_years(const ts_dataset *d, int *years, int max) {
+    int n = 0;
+    for (int j = 0; j < d->n_obs; j++) {
+        if (d->obs[j].removed) continue;
+        int y = d->obs[j].prov.year, k = 0;
+        while (k < n && years[k] < y) k++;
+        if (k < n && years[k] == y) continue;
+        if (n == max) continue;
+        memmove(years + k + 1, years + k, (size_t)(n - k) * sizeof *years);
+        years[k] = y;
+        n++;
+    }
+    return n;
+}
+
+void ts_dataset_select(ts_dataset *d, int ref, int max_age, int interpolate) {
+    if (!d->cell_head) return;
+    int explicit_ref = ref != 0;
+    if (!explicit_ref)
+        for (int j = 0; j < d->n_obs; j++)
+            if (!d->obs[j].removed && d->obs[j].prov.year > ref) ref = d->obs[j].prov.year;
+    size_t cells = (size_t)d->n_units * (size_t)d->n_indicators;
+    for (size_t c = 0; c < cells; c++) {
+        const ts_obs *exact = NULL, *before = NULL, *after = NULL;
+        for (int j = d->cell_head[c]; j >= 0; j = d->obs[j].next) {
+            const ts_obs *o = &d->obs[j];
+            int y = o->prov.year;
+            if (o->removed || (max_age >= 0 && abs(y - ref) > max_age)) continue;
+            if (y == ref) exact = o;
+            else if (y < ref && (!before || y > before->prov.year)) before = o;
+            else if (y > ref && (!after || y < after->prov.year)) after = o;
+        }
+        d->selected[c] = TS_SELECT_EXACT;
+        if (exact) {
+            d->values[c] = exact->value;
+            d->prov[c] = exact->prov;
+        } else if (interpolate && before && after) {
+            double t = (double)(ref - before->prov.year) / (after->prov.year - before->prov.year);
+            d->values[c] = before->value + t * (after->value - before->value);
+            d->prov[c] = before->prov;
+            char note[160];
+            snprintf(note, sizeof note, "interpolated for %d between %d (%.6g) and %d (%.6g)", ref, before->prov.year,
+                     before->value, after->prov.year, after->value);
+            const char *kept = ts_arena_strdup(d->arena, note);
+            if (kept) d->prov[c].note = kept;
+            d->prov[c].year = ref;
+            d->selected[c] = TS_SELECT_INTERPOLATED;
+        } else if (before) {
+            d->values[c] = before->value;
+            d->prov[c] = before->prov;
+            d->selected[c] = explicit_ref ? TS_SELECT_CARRIED : TS_SELECT_EXACT;
+        } else {
+            d->values[c] = NAN;
+            memset(&d->prov[c], 0, sizeof d->prov[c]);
+        }
+    }
 }

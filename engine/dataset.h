@@ -28,6 +28,20 @@ typedef struct ts_provenance {
     const ts_observation *alternatives;
 } ts_provenance;
 
+/* One sourced observation of a cell (an indicator for a unit) in one year.
+ * A scenario may hold several years per cell; ts_dataset.values holds the
+ * one selected for the reference year. */
+typedef struct ts_obs {
+    int cell;             /* i * n_units + u */
+    int next;             /* next observation of the same cell, -1 at the end */
+    int removed;          /* replaced by a scenario that extends this one */
+    double value;
+    ts_provenance prov;   /* prov.year is the observation's year */
+} ts_obs;
+
+/* How a selected value relates to the reference year. */
+enum { TS_SELECT_EXACT = 0, TS_SELECT_CARRIED = 1, TS_SELECT_INTERPOLATED = 2 };
+
 typedef struct ts_dataset {
     ts_arena *arena;
     int n_units, n_indicators;
@@ -41,10 +55,32 @@ typedef struct ts_dataset {
     int n_groups;            /* unit groupings (for group imputation) */
     const char **group_name; /* n_groups names */
     const char **group;      /* group[g * n_units + u]: unit u's label, or NULL */
+    int n_obs, cap_obs;      /* every observation of a scenario (none for CSV) */
+    ts_obs *obs;
+    int *cell_head;          /* first observation of each cell, -1 if none */
+    unsigned char *selected; /* per cell: TS_SELECT_* of the value in use */
     int n_denominators;      /* unit-level variables indicators may be divided by */
     const char **denominator_name;
     double *denominator;     /* denominator[j * n_units + u], NaN = missing */
 } ts_dataset;
+
+/* Adds an observation of cell c and returns a pointer to it (zeroed
+ * provenance), or NULL when out of memory. The pointer is valid until the
+ * next call. */
+ts_obs *ts_dataset_add_obs(ts_dataset *d, size_t c, double value);
+
+/* Fills values, prov and selected from the observations for reference year
+ * ref (0: the latest year of any observation): the observation of year ref
+ * if there is one; else, when interpolate, the linear interpolation of the
+ * nearest earlier and later observations; else the latest earlier one. With
+ * max_age >= 0 only observations at most max_age years from ref count.
+ * Values from another year than an explicit ref are flagged carried or
+ * interpolated. Cells without observations (CSV input) are left alone. */
+void ts_dataset_select(ts_dataset *d, int ref, int max_age, int interpolate);
+
+/* Stores the distinct years of the observations, ascending, in years (up to
+ * max) and returns their count. */
+int ts_dataset_years(const ts_dataset *d, int *years, int max);
 
 /* Returns the index of denominator name, or -1. */
 int ts_dataset_find_denominator(const ts_dataset *d, const char *name);

@@ -80,7 +80,12 @@ static int prepare_indicator(const ts_scenario *s, ts_result *r, int i, ts_error
     int n = d->n_units, k = t->indicator_node[i];
     const ts_node *nd = &t->nodes[k];
     double *x = r->transformed + (size_t)i * (size_t)n;
-    for (int u = 0; u < n; u++) x[u] = r->screened[u] ? NAN : ts_dataset_get(d, i, u);
+    for (int u = 0; u < n; u++) {
+        x[u] = r->screened[u] ? NAN : ts_dataset_get(d, i, u);
+        /* a value carried from another year or interpolated counts as imputed */
+        if (!isnan(x[u]) && d->selected[(size_t)i * (size_t)n + (size_t)u] != TS_SELECT_EXACT)
+            r->imputed[(size_t)i * (size_t)n + (size_t)u] = 1;
+    }
     if (sp->denominate && nd->denominator) {
         int j = ts_dataset_find_denominator(d, nd->denominator);
         if (j < 0)

@@ -20,7 +20,8 @@ static const char *const BLOCK_KEYS[] = {"indicator", "year", "source", "note", 
 static const char *const VALUE_KEYS[] = {"value", "year", "source", "note", "estimate",
                                          "alternatives", NULL};
 static const char *const METHOD_KEYS[] = {"normalise", "aggregate", "treat", "impute", "data_threshold",
-                                          "screen", "weights", "denominate", NULL};
+                                          "screen", "weights", "denominate", "year", "max_age",
+                                          "interpolate", NULL};
 static const char *const NODE_METHOD_KEYS[] = {"normalise", "aggregate", "treat", "impute", "data_threshold",
                                                NULL};
 static const char *const SHOCK_KEYS[] = {"indicator", "countries", "years", "scale", "add", "set",
@@ -241,17 +242,19 @@ static int store_value(loader *L, const config_setting_t *vs, int i, int u, cons
         return ts_fail(L->err, TS_EINPUT, L->file, line, "%s is an estimate without a note giving its reasoning",
                        what);
     size_t c = (size_t)i * (size_t)d->n_units + (size_t)u;
-    ts_provenance *p = &d->prov[c];
-    if (p->line) {
+    for (int j = d->cell_head[c]; j >= 0; j = d->obs[j].next) {
+        ts_obs *o = &d->obs[j];
+        if (o->removed || o->prov.year != sv.year) continue;
         /* the same year twice in one file is a mistake; a scenario that
            extends another overrides its parent's value instead */
-        if (p->year == sv.year && p->file == L->file)
-            return ts_fail(L->err, TS_EINPUT, L->file, line, "duplicate %s in %d (first on line %d)", what,
-                           sv.year, p->line);
-        if (p->year > sv.year) return TS_OK; /* a later year is already in use */
+        if (o->prov.file == L->file)
+            return ts_fail(L->err, TS_EINPUT, L->file, line, "duplicate %s in %d (first on line %d)", what, sv.year,
+                           o->prov.line);
+        o->removed = 1;
     }
-    memset(p, 0, sizeof *p);
-    d->values[c] = x;
+    ts_obs *o = ts_dataset_add_obs(d, c, x);
+    if (!o) return oom(L);
+    ts_provenance *p = &o->prov;
     p->source = ts_arena_strdup(d->arena, sv.source);
     p->note = ts_arena_strdup(d->arena, sv.note);
     p->file = L->file;
@@ -384,6 +387,20 @@ static int parse_method_group(loader *L, const config_setting_t *g, int k, chain
             return ts_fail(L->err, TS_EINPUT, L->file, ts_cfg_line(s), "screen must be between 0 and 1");
     }
     if ((s = config_setting_get_member(g, "weights")) && apply_weight_set(L, s, files, n_files)) return TS_EINPUT;
+    if ((s = config_setting_get_member(g, "year"))) {
+        if (ts_cfg_int(s, L->file, "year", &sp->year, L->err)) return TS_EINPUT;
+        if (sp->year < 1900 || sp->year > 2100)
+            return ts_fail(L->err, TS_EINPUT, L->file, ts_cfg_line(s), "year %d is out of range", sp->year);
+    }
+    if ((s = config_setting_get_member(g, "max_age"))) {
+        if (ts_cfg_int(s, L->file, "max_age", &sp->max_age, L->err)) return TS_EINPUT;
+        if (sp->max_age < 0) return ts_fail(L->err, TS_EINPUT, L->file, ts_cfg_line(s), "max_age must be >= 0");
+    }
+    if ((s = config_setting_get_member(g, "interpolate"))) {
+        if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+            return ts_fail(L->err, TS_EINPUT, L->file, ts_cfg_line(s), "interpolate must be true or false");
+        sp->interpolate = config_setting_get_bool(s);
+    }
     if ((s = config_setting_get_member(g, "denominate"))) {
         if (config_setting_type(s) != CONFIG_TYPE_BOOL)
             return ts_fail(L->err, TS_EINPUT, L->file, ts_cfg_line(s), "denominate must be true or false");
@@ -485,6 +502,8 @@ int ts_scenario_set(ts_scenario *s, const char *key, const char *value, const ch
                                          : ts_spec_set(s->spec, s->tax, key, value, where, err);
     if (rc == TS_OK && strcmp(key, "weights") == 0)
         rc = ts_spec_check_weights(s->spec, s->tax, s->data->unit_id, where, 0, err);
+    if (rc == TS_OK && (!strcmp(key, "year") || !strcmp(key, "max_age") || !strcmp(key, "interpolate")))
+        ts_dataset_select(s->data, s->spec->year, s->spec->max_age, s->spec->interpolate);
     return rc;
 }
 
@@ -599,27 +618,38 @@ static int parse_shock(loader *L, const config_setting_t *g, char *mask) {
     char text[600];
     const char *file = strrchr(L->file, '/');
     snprintf(text, sizeof text, "%s %.17g (%s:%d: %s)", ops[op], x, file ? file + 1 : L->file, line, note);
-    int i = t->nodes[k].indicator;
+    int i = t->nodes[k].indicator, latest = 0;
+    for (int j = 0; j < d->n_obs; j++)
+        if (!d->obs[j].removed && d->obs[j].prov.year > latest) latest = d->obs[j].prov.year;
     for (int u = 0; u < d->n_units; u++) {
         if (!mask[u]) continue;
         size_t c = (size_t)i * (size_t)d->n_units + (size_t)u;
-        ts_provenance *p = &d->prov[c];
-        int year_ok = !years;
-        for (int j = 0; years && j < config_setting_length(years) && !year_ok; j++)
-            year_ok = config_setting_get_int_elem(years, j) == p->year;
-        if (isnan(d->values[c])) {
-            if (op != 2) continue; /* scaling or adding to nothing leaves nothing */
-            p->year = first_year;
-            p->file = L->file;
-            p->line = line;
-            p->source = "scenario assumption (shock)";
-            year_ok = 1;
+        /* set creates the observations a shock names but the data lack:
+           each listed year, or the scenario's latest year */
+        int n_years = years ? config_setting_length(years) : 1;
+        for (int j = 0; op == 2 && j < n_years; j++) {
+            int y = years ? config_setting_get_int_elem(years, j) : latest, have = 0;
+            for (int q = d->cell_head[c]; q >= 0 && !have; q = d->obs[q].next)
+                have = !d->obs[q].removed && (!years || d->obs[q].prov.year == y);
+            if (have) continue;
+            ts_obs *o = ts_dataset_add_obs(d, c, x);
+            if (!o) return oom(L);
+            o->prov.year = y ? y : first_year;
+            o->prov.file = L->file;
+            o->prov.line = line;
+            o->prov.source = "scenario assumption (shock)";
         }
-        if (!year_ok) continue;
-        d->values[c] = op == 0 ? d->values[c] * x : op == 1 ? d->values[c] + x : x;
-        if (!isfinite(d->values[c]))
-            return ts_fail(L->err, TS_EINPUT, L->file, line, "shock makes '%s' for '%s' infinite", ind, d->unit_id[u]);
-        if (note_shock(L, p, text)) return TS_ESYSTEM;
+        for (int q = d->cell_head[c]; q >= 0; q = d->obs[q].next) {
+            ts_obs *o = &d->obs[q];
+            int year_ok = !years;
+            for (int j = 0; years && j < n_years && !year_ok; j++)
+                year_ok = config_setting_get_int_elem(years, j) == o->prov.year;
+            if (o->removed || !year_ok) continue;
+            o->value = op == 0 ? o->value * x : op == 1 ? o->value + x : x;
+            if (!isfinite(o->value))
+                return ts_fail(L->err, TS_EINPUT, L->file, line, "shock makes '%s' for '%s' infinite", ind, d->unit_id[u]);
+            if (note_shock(L, &o->prov, text)) return TS_ESYSTEM;
+        }
     }
     return TS_OK;
 }
@@ -768,6 +798,7 @@ ts_scenario *ts_scenario_load(const char *path, ts_error *err) {
         L.file = files[f].path;
         rc = parse_shocks(&L, config_setting_get_member(config_root_setting(&files[f].cfg), "shocks"));
     }
+    if (rc == TS_OK) ts_dataset_select(s->data, s->spec->year, s->spec->max_age, s->spec->interpolate);
     for (int f = 0; f < n; f++) {
         config_destroy(&files[f].cfg);
         free(files[f].real);

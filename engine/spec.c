@@ -11,6 +11,7 @@ ts_spec *ts_spec_from_taxonomy(const ts_taxonomy *t, int n_units) {
     if (!s) return NULL;
     s->n_nodes = t->n_nodes;
     s->n_units = n_units;
+    s->max_age = -1;
     s->agg = malloc((size_t)t->n_nodes * sizeof *s->agg);
     s->norm = malloc((size_t)t->n_nodes * sizeof *s->norm);
     s->weight = malloc((size_t)t->n_nodes * sizeof *s->weight);
@@ -130,7 +131,8 @@ void ts_spec_json(const ts_spec *s, const ts_taxonomy *t, const char *const *uni
     ts_buf_json_number(b, s->screen);
     ts_buf_puts(b, ",\"weight_set\":");
     ts_buf_json_string(b, s->weight_set);
-    ts_buf_printf(b, ",\"denominate\":%s", s->denominate ? "true" : "false");
+    ts_buf_printf(b, ",\"denominate\":%s,\"year\":%d,\"max_age\":%d,\"interpolate\":%s",
+                  s->denominate ? "true" : "false", s->year, s->max_age, s->interpolate ? "true" : "false");
     ts_buf_puts(b, ",\"nodes\":{");
     for (int k = 0; k < t->n_nodes; k++) {
         const ts_node *nd = &t->nodes[k];
@@ -224,13 +226,27 @@ int ts_spec_set(ts_spec *s, const ts_taxonomy *t, const char *key, const char *v
         if (key[0] == 's') s->screen = x;
         else
             for (int k = 0; k < n; k++) s->data_threshold[k] = x;
+    } else if (strcmp(key, "year") == 0 || strcmp(key, "max_age") == 0) {
+        char *end;
+        long x = strtol(value, &end, 10);
+        int is_year = key[0] == 'y';
+        if (end == value || *end || (is_year ? (x != 0 && (x < 1900 || x > 2100)) : (x < -1 || x > 1000)))
+            return ts_fail(err, TS_EINPUT, where, 0, "%s takes %s, not '%s'", key,
+                           is_year ? "a year (0 = the latest)" : "a number of years (-1 = any)", value);
+        if (is_year) s->year = (int)x;
+        else s->max_age = (int)x;
+    } else if (strcmp(key, "interpolate") == 0) {
+        if (strcmp(value, "true") == 0 || strcmp(value, "yes") == 0) s->interpolate = 1;
+        else if (strcmp(value, "false") == 0 || strcmp(value, "no") == 0) s->interpolate = 0;
+        else return ts_fail(err, TS_EINPUT, where, 0, "interpolate takes true or false, not '%s'", value);
     } else if (strcmp(key, "denominate") == 0) {
         if (strcmp(value, "true") == 0 || strcmp(value, "yes") == 0) s->denominate = 1;
         else if (strcmp(value, "false") == 0 || strcmp(value, "no") == 0) s->denominate = 0;
         else return ts_fail(err, TS_EINPUT, where, 0, "denominate takes true or false, not '%s'", value);
     } else {
         static const char *const keys[] = {"aggregate", "normalise", "normalise.range", "treat", "impute",
-                                           "data_threshold", "screen", "weights", "denominate"};
+                                           "data_threshold", "screen", "weights", "denominate", "year",
+                                           "max_age", "interpolate"};
         const char *hint = ts_suggest(key, keys, sizeof keys / sizeof *keys);
         if (hint) return ts_fail(err, TS_EINPUT, where, 0, "unknown method key '%s' (did you mean '%s'?)", key, hint);
         return ts_fail(err, TS_EINPUT, where, 0, "unknown method key '%s'", key);

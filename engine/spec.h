@@ -22,6 +22,10 @@ typedef struct ts_spec {
                              data are left out of the run; 0 = keep all */
     char weight_set[65];  /* name of the weight set in use, "" = the taxonomy's */
     int denominate;       /* divide indicators by their denominator */
+    int year;             /* reference year of the values, 0 = the latest */
+    int max_age;          /* only values at most this many years from the
+                             reference year; -1 = any */
+    int interpolate;      /* interpolate between years around the reference */
 } ts_spec;
 
 /* Returns the taxonomy's own settings for n_units units, or NULL when out
@@ -30,7 +34,8 @@ ts_spec *ts_spec_from_taxonomy(const ts_taxonomy *t, int n_units);
 
 /* Applies a method override KEY=VALUE to every node (aggregate,
  * normalise, normalise.range=LO,HI, treat, impute, data_threshold, screen,
- * denominate=true|false).
+ * denominate=true|false; year, max_age and interpolate change the
+ * selection, which the caller re-runs: see ts_scenario_set).
  * where names the override in messages. Returns TS_OK, TS_EINPUT for an
  * unknown key or bad value. */
 int ts_spec_set(ts_spec *s, const ts_taxonomy *t, const char *key, const char *value, const char *where,

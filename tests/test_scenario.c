@@ -382,6 +382,63 @@ static void test_pipeline_options(void **state) {
     ts_scenario_free(s);
 }
 
+/* Several years per value: the reference year picks, carries forward or
+ * interpolates, with a maximum age, and flags what it did. */
+static void test_year_selection(void **state) {
+    (void)state;
+    tu_write("tax.cfg", FIX_TAXONOMY);
+    const char *base = "name = \"Y\"; taxonomy = \"tax.cfg\";\n"
+                       "units = ( { id = \"P\"; }, { id = \"Q\"; } );\n"
+                       "data = (\n"
+                       " { indicator = \"x1\"; year = 2019; source = \"s\"; values = { P = 1; Q = 1; }; },\n"
+                       " { indicator = \"x1\"; year = 2021; source = \"s\"; values = { P = 3; }; },\n"
+                       " { indicator = \"x1\"; year = 2023; source = \"s\"; values = { P = 7; }; },\n"
+                       " { indicator = \"x2\"; year = 2023; source = \"s\"; values = { P = 1; Q = 2; }; }\n"
+                       ");\n";
+    char text[2048];
+    ts_error err;
+    struct {
+        const char *method;
+        double p, q;
+        int p_selected;
+    } cases[] = {
+        {"", 7, 1, TS_SELECT_EXACT},                                   /* latest of each cell */
+        {"method = { year = 2022; };\n", 3, 1, TS_SELECT_CARRIED},     /* carried from 2021 */
+        {"method = { year = 2022; interpolate = true; };\n", 5, 1, TS_SELECT_INTERPOLATED},
+        {"method = { year = 2022; max_age = 1; };\n", 3, NAN, TS_SELECT_CARRIED}, /* Q's 2019 too old */
+        {"method = { year = 2021; };\n", 3, 1, TS_SELECT_EXACT},
+        {"method = { year = 2018; };\n", NAN, NAN, TS_SELECT_EXACT},   /* nothing that early */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        snprintf(text, sizeof text, "%s%s", base, cases[i].method);
+        ts_scenario *s = ts_scenario_load(tu_write("years.cfg", text), &err);
+        if (!s) fail_msg("%s", err.message);
+        double p = ts_dataset_get(s->data, 0, 0), q = ts_dataset_get(s->data, 0, 1);
+        if (isnan(cases[i].p)) assert_true(isnan(p));
+        else assert_float_equal(p, cases[i].p, EPS);
+        if (isnan(cases[i].q)) assert_true(isnan(q));
+        else assert_float_equal(q, cases[i].q, EPS);
+        if (!isnan(cases[i].p)) assert_int_equal(s->data->selected[0], cases[i].p_selected);
+        ts_result *r = ts_score(s, &err);
+        if (r) {
+            /* carried or interpolated values count as imputed */
+            assert_int_equal(r->imputed[0], cases[i].p_selected != TS_SELECT_EXACT);
+            ts_result_free(r);
+        }
+        ts_scenario_free(s);
+    }
+    int years[8];
+    ts_scenario *s = ts_scenario_load(tu_write("years.cfg", base), &err);
+    assert_int_equal(ts_dataset_years(s->data, years, 8), 3);
+    assert_int_equal(years[0], 2019);
+    assert_int_equal(years[2], 2023);
+    /* --set year re-selects */
+    assert_int_equal(ts_scenario_set(s, "year", "2020", "--set", &err), TS_OK);
+    assert_float_equal(ts_dataset_get(s->data, 0, 0), 1, EPS);
+    assert_int_equal(ts_scenario_set(s, "year", "1200", "--set", &err), TS_EINPUT);
+    ts_scenario_free(s);
+}
+
 /* direction on an aggregate reflects its score within the scale */
 static void test_aggregate_direction(void **state) {
     (void)state;
@@ -433,6 +490,7 @@ int main(void) {
         cmocka_unit_test(test_scoring_errors),   cmocka_unit_test(test_shipped_baseline),
         cmocka_unit_test(test_extends_and_shocks), cmocka_unit_test(test_bad_chains_and_shocks),
         cmocka_unit_test(test_pipeline_options), cmocka_unit_test(test_aggregate_direction),
+        cmocka_unit_test(test_year_selection),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

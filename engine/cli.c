@@ -53,6 +53,8 @@ static const char USAGE_SCORE[] =
     "\n"
     "options:\n"
     "  --db FILE              also store the run in this SQLite file\n"
+    "  --perspective NAME     lay the taxonomy's weight profile NAME over the\n"
+    "                         scenario (the run is named \"SCENARIO (perspective NAME)\")\n"
     "  --set KEY=VALUE        override a method setting for every node, e.g.\n"
     "                         normalise=zscore, normalise.range=1,100,\n"
     "                         aggregate=geometric, treat=none|coinr,\n"
@@ -223,7 +225,7 @@ static int apply_overrides(cli *c, ts_scenario *s, const overrides *ov) {
 }
 
 typedef struct score_opts {
-    const char *scenario, *db, *out_path, *taxonomy, *data;
+    const char *scenario, *db, *out_path, *taxonomy, *data, *perspective;
     overrides ov;
     ts_format format;
     ts_csv_options csv;
@@ -281,6 +283,8 @@ static int parse_score_opts(cli *c, int argc, char **argv, score_opts *o) {
         } else if ((v = opt_value(argc, argv, &i, "--set", &missing))) {
             int rc = add_override(c, &o->ov, v, USAGE_SCORE);
             if (rc) return rc;
+        } else if ((v = opt_value(argc, argv, &i, "--perspective", &missing))) {
+            o->perspective = v;
         } else if ((v = opt_value(argc, argv, &i, "--taxonomy", &missing))) {
             o->taxonomy = v;
         } else if ((v = opt_value(argc, argv, &i, "--data", &missing))) {
@@ -375,6 +379,7 @@ static int cmd_score(cli *c, int argc, char **argv) {
     ts_scenario *s = o.scenario ? ts_scenario_load(o.scenario, &err)
                                 : ts_scenario_from_csv(o.taxonomy, o.data, &o.csv, &err);
     if (!s) rc = print_error(c, &err);
+    else if (o.perspective && ts_scenario_apply_perspective(s, o.perspective, &err)) rc = print_error(c, &err);
     else rc = apply_overrides(c, s, &o.ov);
     if (s && rc == EXIT_OK) rc = score_and_store(c, s, o.db, o.format, o.out_path);
     ts_scenario_free(s);

@@ -14,7 +14,7 @@
 
 static const char *const SCENARIO_KEYS[] = {"name", "description", "taxonomy", "extends", "units",
                                             "data", "weights", "country_weights", "weight_sets", "method",
-                                            "node_methods", "shocks", NULL};
+                                            "node_methods", "shocks", "perspective", NULL};
 static const char *const BLOCK_KEYS[] = {"indicator", "year", "source", "note", "estimate",
                                          "values", NULL};
 static const char *const VALUE_KEYS[] = {"value", "year", "source", "note", "estimate",
@@ -497,6 +497,40 @@ int ts_scenario_use_weights(ts_scenario *s, const char *name, const char *file, 
     return TS_OK;
 }
 
+/* Applies perspective name; rename appends it to the scenario's name. */
+static int apply_perspective(ts_scenario *s, const char *name, int rename, ts_error *err) {
+    const ts_taxonomy *t = s->tax;
+    const ts_perspective *ps = NULL;
+    for (int j = 0; j < t->n_perspectives && !ps; j++)
+        if (strcmp(t->perspectives[j].name, name) == 0) ps = &t->perspectives[j];
+    if (!ps) {
+        const char **names = malloc((size_t)(t->n_perspectives + 1) * sizeof *names);
+        const char *hint = NULL;
+        if (names) {
+            for (int j = 0; j < t->n_perspectives; j++) names[j] = t->perspectives[j].name;
+            hint = ts_suggest(name, names, (size_t)t->n_perspectives);
+        }
+        if (hint) ts_fail(err, TS_EINPUT, t->path, 0, "unknown perspective '%s' (did you mean '%s'?)", name, hint);
+        else ts_fail(err, TS_EINPUT, t->path, 0, "unknown perspective '%s' (the taxonomy defines %d)", name, t->n_perspectives);
+        free(names);
+        return TS_EINPUT;
+    }
+    for (int m = 0; m < ps->n; m++) s->spec->weight[ps->node[m]] = ps->weight[m];
+    if (ts_spec_check_weights(s->spec, t, s->data->unit_id, t->path, 0, err)) return TS_EINPUT;
+    s->perspective = ps->name;
+    if (!rename) return TS_OK;
+    size_t n = strlen(s->name) + strlen(name) + 20;
+    char *renamed = ts_arena_alloc(s->arena, n);
+    if (!renamed) return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    snprintf(renamed, n, "%s (perspective %s)", s->name, name);
+    s->name = renamed;
+    return TS_OK;
+}
+
+int ts_scenario_apply_perspective(ts_scenario *s, const char *name, ts_error *err) {
+    return apply_perspective(s, name, 1, err);
+}
+
 int ts_scenario_set(ts_scenario *s, const char *key, const char *value, const char *where, ts_error *err) {
     int rc = strcmp(key, "weights") == 0 ? ts_scenario_use_weights(s, value, where, 0, err)
                                          : ts_spec_set(s->spec, s->tax, key, value, where, err);
@@ -794,6 +828,18 @@ ts_scenario *ts_scenario_load(const char *path, ts_error *err) {
         if (rc == TS_OK) rc = parse_overrides(&L, root, files, n);
     }
     if (rc == TS_OK) rc = check_weights(&L, files, n);
+    for (int f = 0; f < n && rc == TS_OK; f++) {
+        const config_setting_t *ps = config_setting_get_member(config_root_setting(&files[f].cfg), "perspective");
+        const char *name;
+        if (!ps) continue;
+        if (ts_cfg_string(ps, files[f].path, "perspective", &name, err)) rc = TS_EINPUT;
+        else if ((rc = apply_perspective(s, name, 0, err)) == TS_EINPUT && !err->line) {
+            /* point at the line that names the perspective */
+            snprintf(err->file, sizeof err->file, "%s", files[f].path);
+            err->line = ts_cfg_line(ps);
+        }
+        break;
+    }
     for (int f = n - 1; f >= 0 && rc == TS_OK; f--) {
         L.file = files[f].path;
         rc = parse_shocks(&L, config_setting_get_member(config_root_setting(&files[f].cfg), "shocks"));

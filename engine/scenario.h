@@ -37,6 +37,7 @@ typedef struct ts_scenario {
     ts_spec *spec;
     int n_weight_sets;
     ts_weight_set *weight_sets;  /* arena-owned */
+    const char *perspective;     /* applied perspective, or NULL */
 } ts_scenario;
 
 /* How a wide CSV is read. */
@@ -66,6 +67,13 @@ ts_scenario *ts_scenario_from_csv(const char *taxonomy_path, const char *csv_pat
  * scenario's weight_sets) over the current weights. Returns TS_OK or
  * TS_EINPUT (unknown set, with a "did you mean"), naming file:line. */
 int ts_scenario_use_weights(ts_scenario *s, const char *name, const char *file, int line, ts_error *err);
+
+/* Applies the taxonomy's perspective name (a named weight profile) over the
+ * current weights and appends " (perspective NAME)" to the scenario's name,
+ * so runs of one scenario under several perspectives stay apart. Returns
+ * TS_OK or TS_EINPUT (unknown perspective, with a "did you mean"; or the
+ * weights leave a node without weight). */
+int ts_scenario_apply_perspective(ts_scenario *s, const char *name, ts_error *err);
 
 /* Applies a KEY=VALUE method override (see ts_spec_set; also weights=SET).
  * Returns TS_OK or TS_EINPUT naming where. */

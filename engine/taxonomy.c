@@ -32,7 +32,8 @@ typedef struct parser {
 
 static const char *const ROOT_KEYS[] = {"id", "name", "description", "source", "scale",
                                         "normalise", "aggregate", "treat", "impute",
-                                        "data_threshold", "direction", "classes", "children", NULL};
+                                        "data_threshold", "direction", "classes", "children",
+                                        "perspectives", NULL};
 static const char *const AGGREGATE_KEYS[] = {"id", "name", "description", "source", "weight",
                                              "normalise", "aggregate", "treat", "impute",
                                              "data_threshold", "direction", "classes", "children",
@@ -348,6 +349,46 @@ static void sort_ids(ts_taxonomy *t, int *tmp) {
     if (a != t->sorted) memcpy(t->sorted, a, (size_t)n * sizeof *a);
 }
 
+/* Reads perspectives = { NAME = { description = "..."; weights = { node = w; }; }; }
+ * once the node ids can be looked up. */
+static int parse_perspectives(parser *p, const config_setting_t *g) {
+    ts_taxonomy *t = p->t;
+    if (!g) return TS_OK;
+    if (ts_cfg_expect_group(g, p->file, "perspectives", p->err)) return TS_EINPUT;
+    int n = config_setting_length(g);
+    t->perspectives = ts_arena_alloc(t->arena, (size_t)(n + 1) * sizeof *t->perspectives);
+    if (!t->perspectives) return oom(p);
+    for (int j = 0; j < n; j++) {
+        const config_setting_t *e = config_setting_get_elem(g, (unsigned)j);
+        static const char *const keys[] = {"description", "weights", NULL};
+        ts_perspective *ps = &t->perspectives[t->n_perspectives++];
+        if (ts_cfg_expect_group(e, p->file, "a perspective", p->err) || ts_cfg_check_keys(e, keys, p->file, p->err) ||
+            arena_string(p, e, "description", &ps->description))
+            return TS_EINPUT;
+        if (!(ps->name = ts_arena_strdup(t->arena, config_setting_name(e)))) return oom(p);
+        const config_setting_t *w = config_setting_get_member(e, "weights");
+        if (!w) return ts_fail(p->err, TS_EINPUT, p->file, ts_cfg_line(e), "perspective '%s' has no weights", ps->name);
+        if (ts_cfg_expect_group(w, p->file, "weights", p->err)) return TS_EINPUT;
+        int m = config_setting_length(w);
+        ps->node = ts_arena_alloc(t->arena, (size_t)(m + 1) * sizeof *ps->node);
+        ps->weight = ts_arena_alloc(t->arena, (size_t)(m + 1) * sizeof *ps->weight);
+        if (!ps->node || !ps->weight) return oom(p);
+        for (int q = 0; q < m; q++) {
+            const config_setting_t *x = config_setting_get_elem(w, (unsigned)q);
+            int k = ts_taxonomy_find(t, config_setting_name(x));
+            if (k < 0) return ts_taxonomy_unknown(t, "node", config_setting_name(x), 0, p->file, ts_cfg_line(x), p->err);
+            if (k == ts_taxonomy_root(t))
+                return ts_fail(p->err, TS_EINPUT, p->file, ts_cfg_line(x), "the index has no weight to set");
+            if (ts_cfg_number(x, p->file, "a weight", &ps->weight[ps->n], p->err)) return TS_EINPUT;
+            if (ps->weight[ps->n] < 0)
+                return ts_fail(p->err, TS_EINPUT, p->file, ts_cfg_line(x), "weight of '%s' is negative",
+                               config_setting_name(x));
+            ps->node[ps->n++] = k;
+        }
+    }
+    return TS_OK;
+}
+
 ts_taxonomy *ts_taxonomy_load(const char *path, ts_error *err) {
     config_t cfg;
     config_init(&cfg);
@@ -419,6 +460,7 @@ ts_taxonomy *ts_taxonomy_load(const char *path, ts_error *err) {
                 goto fail;
             }
         }
+    if (parse_perspectives(&p, config_setting_get_member(root, "perspectives"))) goto fail;
     free(p.raw);
     config_destroy(&cfg);
     return t;

@@ -45,6 +45,15 @@ typedef struct ts_node {
     const char *unit, *column, *denominator;
 } ts_node;
 
+/* A named weight profile that applies to any scenario of the taxonomy
+ * (threatscore --perspective NAME). */
+typedef struct ts_perspective {
+    const char *name, *description;
+    int n;
+    int *node;
+    double *weight;
+} ts_perspective;
+
 typedef struct ts_taxonomy {
     ts_arena *arena;
     const char *path;
@@ -58,6 +67,8 @@ typedef struct ts_taxonomy {
     ts_class *classes;
     int n_class_total;
     int *sorted;          /* node indices sorted by id, for lookups */
+    int n_perspectives;
+    ts_perspective *perspectives; /* arena-owned */
 } ts_taxonomy;
 
 /* Reads and validates a taxonomy file. Returns a new taxonomy, or NULL with

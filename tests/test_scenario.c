@@ -439,6 +439,41 @@ static void test_year_selection(void **state) {
     ts_scenario_free(s);
 }
 
+/* Perspectives: named weight profiles of the taxonomy, laid over any
+ * scenario by name. */
+static void test_perspectives(void **state) {
+    (void)state;
+    char tax[4096];
+    snprintf(tax, sizeof tax, "%sperspectives = { heavy_a = { description = \"a first\"; weights = { a = 3.0; }; };\n"
+                              "  only_b = { weights = { a = 0.0; }; }; };\n", FIX_TAXONOMY);
+    tu_write("tax.cfg", tax);
+    ts_error err;
+    ts_scenario *s = ts_scenario_load(tu_write("scen.cfg", FIX_SCENARIO_HEAD), &err);
+    if (!s) fail_msg("%s:%d: %s", err.file, err.line, err.message);
+    assert_int_equal(s->tax->n_perspectives, 2);
+    assert_int_equal(ts_scenario_apply_perspective(s, "heavy_a", &err), TS_OK);
+    assert_string_equal(s->name, "Fixture (perspective heavy_a)");
+    ts_result *r = ts_score(s, &err);
+    assert_float_equal(score_of(s, r, "t", "Q"), (3 * 6.5 + 3 * 10) / 6.0, EPS);
+    ts_result_free(r);
+    assert_int_equal(ts_scenario_apply_perspective(s, "heavy_b", &err), TS_EINPUT);
+    assert_non_null(strstr(err.message, "did you mean 'heavy_a'"));
+    ts_scenario_free(s);
+    /* named in a scenario file: applied, the name kept */
+    s = ts_scenario_load(tu_write("p.cfg", "name = \"P\"; extends = \"scen.cfg\";\nperspective = \"only_b\";\n"), &err);
+    if (!s) fail_msg("%s", err.message);
+    assert_string_equal(s->name, "P");
+    assert_string_equal(s->perspective, "only_b");
+    r = ts_score(s, &err);
+    assert_float_equal(score_of(s, r, "t", "Q"), 10, EPS);
+    ts_result_free(r);
+    ts_scenario_free(s);
+    assert_null(ts_scenario_load(tu_write("p2.cfg", "name = \"P\"; extends = \"scen.cfg\";\nperspective = \"nope\";\n"), &err));
+    assert_non_null(strstr(err.file, "p2.cfg"));
+    assert_int_equal(err.line, 2);
+    tu_write("tax.cfg", FIX_TAXONOMY);
+}
+
 /* direction on an aggregate reflects its score within the scale */
 static void test_aggregate_direction(void **state) {
     (void)state;
@@ -490,7 +525,7 @@ int main(void) {
         cmocka_unit_test(test_scoring_errors),   cmocka_unit_test(test_shipped_baseline),
         cmocka_unit_test(test_extends_and_shocks), cmocka_unit_test(test_bad_chains_and_shocks),
         cmocka_unit_test(test_pipeline_options), cmocka_unit_test(test_aggregate_direction),
-        cmocka_unit_test(test_year_selection),
+        cmocka_unit_test(test_year_selection),   cmocka_unit_test(test_perspectives),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

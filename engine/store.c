@@ -2,16 +2,52 @@
  * and listing. */
 #include "store.h"
 
+#include <math.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sha256.h"
 #include "spec.h"
+
+/* Prepared statements kept for the life of the store, so that a batch of
+ * many runs prepares each insert once. */
+enum { Q_RUN, Q_UNIT, Q_NODE, Q_SCORE, Q_INPUT, Q_TREAT, Q_UWEIGHT, Q_KEY, Q_COUNT };
+
+static const char *const STATEMENTS[Q_COUNT] = {
+    "INSERT INTO runs(scenario, scenario_path, scenario_sha256, taxonomy_id,"
+    " taxonomy_path, taxonomy_sha256, data_path, data_sha256, values_sha256,"
+    " engine_version, method_json, inputs_json, n_units, n_indicators, options_json, run_key)"
+    " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    "INSERT INTO units VALUES(?,?,?,?,?)",
+    "INSERT INTO nodes VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    "INSERT INTO scores VALUES(?,?,?,?,?,?,?,?)",
+    "INSERT INTO inputs VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    "INSERT INTO treatment VALUES(?,?,?,?,?,?,?,?,?,?)",
+    "INSERT INTO unit_weights VALUES(?,?,?,?)",
+    "SELECT id FROM runs WHERE run_key = ? ORDER BY id DESC LIMIT 1",
+};
 
 struct ts_store {
     sqlite3 *db;
     char path[512];
+    sqlite3_stmt *q[Q_COUNT];
 };
+
+/* Tables and indexes that schema 2 added; created with the schema, or by
+ * the upgrade of a version 1 file after its runs columns are added. */
+#define SCHEMA_V2_COMMON                                                                       \
+    "CREATE TABLE unit_weights("                                                               \
+    " run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"                          \
+    " unit TEXT NOT NULL, node TEXT NOT NULL, weight REAL NOT NULL,"                           \
+    " PRIMARY KEY(run_id, unit, node)) WITHOUT ROWID;"                                         \
+    "CREATE INDEX runs_by_key ON runs(run_key);"                                               \
+    "CREATE INDEX runs_by_scenario ON runs(scenario, id);"
+
+static const char UPGRADE_V1[] =
+    "ALTER TABLE runs ADD COLUMN options_json TEXT;"
+    "ALTER TABLE runs ADD COLUMN run_key TEXT;" SCHEMA_V2_COMMON;
 
 static const char SCHEMA[] =
     "CREATE TABLE runs("
@@ -24,7 +60,8 @@ static const char SCHEMA[] =
     " method_json TEXT NOT NULL,"
     " inputs_json TEXT NOT NULL,"
     " n_units INTEGER NOT NULL, n_indicators INTEGER NOT NULL,"
-    " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')));"
+    " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),"
+    " options_json TEXT, run_key TEXT);"
     "CREATE TABLE units("
     " run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
     " unit TEXT NOT NULL, name TEXT NOT NULL, position INTEGER NOT NULL, screened INTEGER NOT NULL DEFAULT 0,"
@@ -52,7 +89,8 @@ static const char SCHEMA[] =
     " indicator TEXT NOT NULL, treated INTEGER NOT NULL, winsorised_low INTEGER NOT NULL,"
     " winsorised_high INTEGER NOT NULL, log INTEGER NOT NULL,"
     " skew REAL, kurtosis REAL, skew_after REAL, kurtosis_after REAL,"
-    " PRIMARY KEY(run_id, indicator)) WITHOUT ROWID;";
+    " PRIMARY KEY(run_id, indicator)) WITHOUT ROWID;"
+    SCHEMA_V2_COMMON;
 
 static int db_fail(ts_store *st, ts_error *err, const char *what) {
     return ts_fail(err, TS_ESYSTEM, st->path, 0, "%s: %s", what, sqlite3_errmsg(st->db));
@@ -60,6 +98,7 @@ static int db_fail(ts_store *st, ts_error *err, const char *what) {
 
 void ts_store_close(ts_store *st) {
     if (!st) return;
+    for (int i = 0; i < Q_COUNT; i++) sqlite3_finalize(st->q[i]);
     sqlite3_close(st->db);
     free(st);
 }
@@ -115,25 +154,31 @@ int ts_store_open(const char *path, ts_store **out, ts_error *err) {
         ts_store_close(st);
         return TS_ESYSTEM;
     }
-    if (version == 0) {
-        /* create under a write lock; another process may be creating too */
+    if (version < TS_STORE_SCHEMA_VERSION) {
+        /* create or upgrade under a write lock; another process may be
+           doing the same, so look again once the lock is held */
         if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
             int rc = db_fail(st, err, "cannot lock database");
             ts_store_close(st);
             return rc;
         }
         int rc = TS_OK;
-        if (user_version(st->db) == 0) {
-            if (table_count(st->db) != 0) {
-                rc = ts_fail(err, TS_EINPUT, path, 0, "not a threatscore store (it has other tables)");
-            } else {
-                char pragma[64];
-                snprintf(pragma, sizeof pragma, "PRAGMA user_version=%d", TS_STORE_SCHEMA_VERSION);
-                if (sqlite3_exec(st->db, SCHEMA, NULL, NULL, &msg) != SQLITE_OK ||
-                    sqlite3_exec(st->db, pragma, NULL, NULL, &msg) != SQLITE_OK) {
-                    rc = ts_fail(err, TS_ESYSTEM, path, 0, "cannot create schema: %s", msg ? msg : "?");
-                    sqlite3_free(msg);
-                }
+        version = user_version(st->db);
+        const char *ddl = NULL;
+        if (version == 0 && table_count(st->db) != 0)
+            rc = ts_fail(err, TS_EINPUT, path, 0, "not a threatscore store (it has other tables)");
+        else if (version == 0)
+            ddl = SCHEMA;
+        else if (version == 1)
+            ddl = UPGRADE_V1;
+        if (ddl) {
+            char pragma[64];
+            snprintf(pragma, sizeof pragma, "PRAGMA user_version=%d", TS_STORE_SCHEMA_VERSION);
+            if (sqlite3_exec(st->db, ddl, NULL, NULL, &msg) != SQLITE_OK ||
+                sqlite3_exec(st->db, pragma, NULL, NULL, &msg) != SQLITE_OK) {
+                rc = ts_fail(err, TS_ESYSTEM, path, 0, "cannot %s schema: %s", version ? "upgrade" : "create",
+                             msg ? msg : "?");
+                sqlite3_free(msg);
             }
         }
         sqlite3_exec(st->db, rc == TS_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
@@ -144,11 +189,6 @@ int ts_store_open(const char *path, ts_store **out, ts_error *err) {
     }
     *out = st;
     return TS_OK;
-}
-
-static void bind_text(sqlite3_stmt *q, int i, const char *s) {
-    if (s) sqlite3_bind_text(q, i, s, -1, SQLITE_TRANSIENT);
-    else sqlite3_bind_null(q, i);
 }
 
 static void bind_double(sqlite3_stmt *q, int i, double x) {
@@ -164,113 +204,202 @@ static int step_reset(sqlite3_stmt *q) {
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
-static int insert_run(ts_store *st, const ts_scenario *s, long long *run_id, ts_error *err) {
-    const ts_taxonomy *t = s->tax;
-    ts_buf method = {0};
-    ts_spec_json(s->spec, t, s->data->unit_id, &method);
-    if (method.oom) {
-        ts_buf_free(&method);
-        return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+/* ---- run records ------------------------------------------------------ */
+
+struct ts_run_record {
+    ts_buf method, inputs, options;
+    char values_sha256[65];
+    char key[65];
+};
+
+void ts_run_record_free(ts_run_record *rec) {
+    if (!rec) return;
+    ts_buf_free(&rec->method);
+    ts_buf_free(&rec->inputs);
+    ts_buf_free(&rec->options);
+    free(rec);
+}
+
+const char *ts_run_record_key(const ts_run_record *rec) { return rec->key; }
+const char *ts_run_record_method_json(const ts_run_record *rec) { return rec->method.data; }
+const char *ts_run_record_values_sha256(const ts_run_record *rec) { return rec->values_sha256; }
+
+static void json_string_list(ts_buf *b, int n, const char *const *items) {
+    ts_buf_puts(b, "[");
+    for (int i = 0; i < n; i++) {
+        if (i) ts_buf_puts(b, ",");
+        ts_buf_json_string(b, items[i]);
     }
-    char values_hash[65];
-    ts_dataset_hash(s->data, values_hash);
-    ts_buf inputs = {0};
-    ts_buf_puts(&inputs, "[");
+    ts_buf_puts(b, "]");
+}
+
+/* Appends options_json: {"set":[...],"perspectives":[...]} and, for CSV
+ * input, "csv":{unit_column, name_column, missing (null: the defaults),
+ * encoding}. */
+static void options_json(const ts_run_options *o, ts_buf *b) {
+    static const char *const ENC[] = {"auto", "utf-8", "latin1"};
+    ts_buf_puts(b, "{\"set\":");
+    json_string_list(b, o ? o->n_set : 0, o ? o->set : NULL);
+    ts_buf_puts(b, ",\"perspectives\":");
+    json_string_list(b, o ? o->n_perspectives : 0, o ? o->perspectives : NULL);
+    if (o && o->csv) {
+        const ts_csv_options *c = o->csv;
+        ts_buf_puts(b, ",\"csv\":{\"unit_column\":");
+        if (c->unit_column) ts_buf_json_string(b, c->unit_column);
+        else ts_buf_puts(b, "null");
+        ts_buf_puts(b, ",\"name_column\":");
+        if (c->name_column) ts_buf_json_string(b, c->name_column);
+        else ts_buf_puts(b, "null");
+        ts_buf_puts(b, ",\"missing\":");
+        if (c->missing) {
+            int n = 0;
+            while (c->missing[n]) n++;
+            json_string_list(b, n, c->missing);
+        } else {
+            ts_buf_puts(b, "null");
+        }
+        int e = c->encoding >= 0 && c->encoding <= 2 ? c->encoding : 0;
+        ts_buf_printf(b, ",\"encoding\":\"%s\"}", ENC[e]);
+    }
+    ts_buf_puts(b, "}");
+}
+
+static void inputs_json(const ts_scenario *s, ts_buf *b) {
+    ts_buf_puts(b, "[");
     for (int f = 0; f < s->n_files; f++) {
-        ts_buf_puts(&inputs, f == 0 ? "{\"role\":\"scenario\",\"path\":" : ",{\"role\":\"extends\",\"path\":");
-        ts_buf_json_string(&inputs, s->file_path[f]);
-        ts_buf_printf(&inputs, ",\"sha256\":\"%s\"}", s->file_sha256[f]);
+        ts_buf_puts(b, f == 0 ? "{\"role\":\"scenario\",\"path\":" : ",{\"role\":\"extends\",\"path\":");
+        ts_buf_json_string(b, s->file_path[f]);
+        ts_buf_printf(b, ",\"sha256\":\"%s\"}", s->file_sha256[f]);
     }
-    ts_buf_puts(&inputs, s->n_files ? ",{\"role\":\"taxonomy\",\"path\":" : "{\"role\":\"taxonomy\",\"path\":");
-    ts_buf_json_string(&inputs, s->taxonomy_path);
-    ts_buf_printf(&inputs, ",\"sha256\":\"%s\"}", s->taxonomy_sha256);
+    ts_buf_puts(b, s->n_files ? ",{\"role\":\"taxonomy\",\"path\":" : "{\"role\":\"taxonomy\",\"path\":");
+    ts_buf_json_string(b, s->taxonomy_path);
+    ts_buf_printf(b, ",\"sha256\":\"%s\"}", s->taxonomy_sha256);
     if (!s->path) {
-        ts_buf_puts(&inputs, ",{\"role\":\"data\",\"path\":");
-        ts_buf_json_string(&inputs, s->data_path);
-        ts_buf_printf(&inputs, ",\"sha256\":\"%s\"}", s->data_sha256);
+        ts_buf_puts(b, ",{\"role\":\"data\",\"path\":");
+        ts_buf_json_string(b, s->data_path);
+        ts_buf_printf(b, ",\"sha256\":\"%s\"}", s->data_sha256);
     }
-    ts_buf_puts(&inputs, "]");
-    if (inputs.oom) {
-        ts_buf_free(&inputs);
-        ts_buf_free(&method);
-        return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    ts_buf_puts(b, "]");
+}
+
+static void hash_field(ts_sha256 *h, const char *s) {
+    if (s) ts_sha256_update(h, s, strlen(s) + 1);
+    else ts_sha256_update(h, "\xff", 1);
+}
+
+ts_run_record *ts_run_record_new(const ts_scenario *s, const ts_run_options *opt, ts_error *err) {
+    ts_run_record *rec = calloc(1, sizeof *rec);
+    if (!rec) {
+        ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+        return NULL;
     }
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(st->db,
-                           "INSERT INTO runs(scenario, scenario_path, scenario_sha256, taxonomy_id,"
-                           " taxonomy_path, taxonomy_sha256, data_path, data_sha256, values_sha256,"
-                           " engine_version, method_json, inputs_json, n_units, n_indicators)"
-                           " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                           -1, &q, NULL) != SQLITE_OK) {
-        ts_buf_free(&method);
-        ts_buf_free(&inputs);
-        return db_fail(st, err, "cannot prepare run insert");
+    ts_spec_json(s->spec, s->tax, s->data->unit_id, &rec->method);
+    inputs_json(s, &rec->inputs);
+    options_json(opt, &rec->options);
+    if (rec->method.oom || rec->inputs.oom || rec->options.oom || !rec->method.data) {
+        ts_run_record_free(rec);
+        ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+        return NULL;
     }
-    bind_text(q, 1, s->name);
-    bind_text(q, 2, s->path);
-    bind_text(q, 3, s->path ? s->scenario_sha256 : NULL);
-    bind_text(q, 4, t->id);
-    bind_text(q, 5, s->taxonomy_path);
-    bind_text(q, 6, s->taxonomy_sha256);
-    bind_text(q, 7, s->data_path);
-    bind_text(q, 8, s->data_sha256);
-    bind_text(q, 9, values_hash);
-    bind_text(q, 10, TS_VERSION);
-    bind_text(q, 11, method.data);
-    bind_text(q, 12, inputs.data);
+    ts_dataset_hash(s->data, rec->values_sha256);
+    const char *file = s->path ? s->path : s->data_path;
+    char *real = file ? realpath(file, NULL) : NULL;
+    ts_sha256 h;
+    ts_sha256_init(&h);
+    hash_field(&h, "threatscore run key 1");
+    hash_field(&h, TS_VERSION);
+    hash_field(&h, real ? real : file);
+    hash_field(&h, s->name);
+    hash_field(&h, s->taxonomy_sha256);
+    hash_field(&h, s->data_sha256);
+    hash_field(&h, rec->values_sha256);
+    hash_field(&h, rec->method.data);
+    hash_field(&h, rec->options.data);
+    ts_sha256_final_hex(&h, rec->key);
+    free(real);
+    return rec;
+}
+
+/* ---- saving ------------------------------------------------------------ */
+
+/* Returns statement i, preparing it on first use; NULL with err filled. */
+static sqlite3_stmt *stmt(ts_store *st, int i, ts_error *err) {
+    if (!st->q[i] && sqlite3_prepare_v3(st->db, STATEMENTS[i], -1, SQLITE_PREPARE_PERSISTENT, &st->q[i], NULL) != SQLITE_OK) {
+        db_fail(st, err, "cannot prepare statement");
+        st->q[i] = NULL;
+    }
+    return st->q[i];
+}
+
+/* Strings bound here live in the scenario or record until the statement
+ * has been stepped, so none is copied. */
+static void bind_static(sqlite3_stmt *q, int i, const char *s) {
+    if (s) sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC);
+    else sqlite3_bind_null(q, i);
+}
+
+static int insert_run(ts_store *st, const ts_scenario *s, const ts_run_record *rec, long long *run_id,
+                      ts_error *err) {
+    const ts_taxonomy *t = s->tax;
+    sqlite3_stmt *q = stmt(st, Q_RUN, err);
+    if (!q) return TS_ESYSTEM;
+    bind_static(q, 1, s->name);
+    bind_static(q, 2, s->path);
+    bind_static(q, 3, s->path ? s->scenario_sha256 : NULL);
+    bind_static(q, 4, t->id);
+    bind_static(q, 5, s->taxonomy_path);
+    bind_static(q, 6, s->taxonomy_sha256);
+    bind_static(q, 7, s->data_path);
+    bind_static(q, 8, s->data_sha256);
+    bind_static(q, 9, rec->values_sha256);
+    bind_static(q, 10, TS_VERSION);
+    bind_static(q, 11, rec->method.data);
+    bind_static(q, 12, rec->inputs.data);
     sqlite3_bind_int(q, 13, s->data->n_units);
     sqlite3_bind_int(q, 14, t->n_indicators);
-    int rc = sqlite3_step(q) == SQLITE_DONE ? TS_OK : db_fail(st, err, "cannot insert run");
-    sqlite3_finalize(q);
-    ts_buf_free(&method);
-    ts_buf_free(&inputs);
+    bind_static(q, 15, rec->options.data);
+    bind_static(q, 16, rec->key);
+    if (step_reset(q)) return db_fail(st, err, "cannot insert run");
     *run_id = sqlite3_last_insert_rowid(st->db);
-    return rc;
+    return TS_OK;
 }
 
 static int insert_rows(ts_store *st, const ts_scenario *s, const ts_result *r, long long run_id,
                        ts_error *err) {
     const ts_taxonomy *t = s->tax;
     const ts_dataset *d = s->data;
-    sqlite3_stmt *qu = NULL, *qn = NULL, *qs = NULL, *qi = NULL;
+    sqlite3_stmt *qu = stmt(st, Q_UNIT, err), *qn = qu ? stmt(st, Q_NODE, err) : NULL;
+    sqlite3_stmt *qs = qn ? stmt(st, Q_SCORE, err) : NULL, *qi = qs ? stmt(st, Q_INPUT, err) : NULL;
+    sqlite3_stmt *qt = qi ? stmt(st, Q_TREAT, err) : NULL, *qw = qt ? stmt(st, Q_UWEIGHT, err) : NULL;
+    if (!qw) return TS_ESYSTEM;
     int rc = TS_OK;
-    if (sqlite3_prepare_v2(st->db, "INSERT INTO units VALUES(?,?,?,?,?)", -1, &qu, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(st->db, "INSERT INTO nodes VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &qn, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(st->db, "INSERT INTO scores VALUES(?,?,?,?,?,?,?,?)", -1, &qs, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(st->db, "INSERT INTO inputs VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &qi, NULL) != SQLITE_OK) {
-        rc = db_fail(st, err, "cannot prepare inserts");
-        goto done;
-    }
     for (int u = 0; u < d->n_units && rc == TS_OK; u++) {
         sqlite3_bind_int64(qu, 1, run_id);
-        bind_text(qu, 2, d->unit_id[u]);
-        bind_text(qu, 3, d->unit_name[u]);
+        bind_static(qu, 2, d->unit_id[u]);
+        bind_static(qu, 3, d->unit_name[u]);
         sqlite3_bind_int(qu, 4, u);
         sqlite3_bind_int(qu, 5, r->screened[u]);
         if (step_reset(qu)) rc = db_fail(st, err, "cannot insert unit");
     }
     int *order = malloc((size_t)t->n_nodes * sizeof *order);
-    if (!order) {
-        rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
-        goto done;
-    }
+    if (!order) return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
     ts_taxonomy_preorder(t, order);
     for (int j = 0; j < t->n_nodes && rc == TS_OK; j++) {
         int k = order[j];
         const ts_node *nd = &t->nodes[k];
         sqlite3_bind_int64(qn, 1, run_id);
-        bind_text(qn, 2, nd->id);
-        bind_text(qn, 3, nd->name);
-        bind_text(qn, 4, nd->parent >= 0 ? t->nodes[nd->parent].id : NULL);
+        bind_static(qn, 2, nd->id);
+        bind_static(qn, 3, nd->name);
+        bind_static(qn, 4, nd->parent >= 0 ? t->nodes[nd->parent].id : NULL);
         sqlite3_bind_int(qn, 5, nd->depth);
         sqlite3_bind_int(qn, 6, j);
         sqlite3_bind_int(qn, 7, nd->indicator >= 0);
         sqlite3_bind_double(qn, 8, s->spec->weight[k]);
-        bind_text(qn, 9, nd->indicator < 0 ? ts_agg_name(s->spec->agg[k].method) : NULL);
-        bind_text(qn, 10, nd->indicator >= 0 ? ts_norm_name(s->spec->norm[k].method) : NULL);
-        bind_text(qn, 11, nd->indicator >= 0 ? (nd->direction > 0 ? "risk" : "protective") : NULL);
-        bind_text(qn, 12, nd->unit);
-        bind_text(qn, 13, nd->source);
+        bind_static(qn, 9, nd->indicator < 0 ? ts_agg_name(s->spec->agg[k].method) : NULL);
+        bind_static(qn, 10, nd->indicator >= 0 ? ts_norm_name(s->spec->norm[k].method) : NULL);
+        bind_static(qn, 11, nd->indicator >= 0 ? (nd->direction > 0 ? "risk" : "protective") : NULL);
+        bind_static(qn, 12, nd->unit);
+        bind_static(qn, 13, nd->source);
         if (step_reset(qn)) rc = db_fail(st, err, "cannot insert node");
     }
     for (int u = 0; u < d->n_units && rc == TS_OK; u++) {
@@ -279,14 +408,22 @@ static int insert_rows(ts_store *st, const ts_scenario *s, const ts_result *r, l
             double score = ts_result_score(r, k, u);
             int rank = ts_result_rank(r, k, u);
             sqlite3_bind_int64(qs, 1, run_id);
-            bind_text(qs, 2, d->unit_id[u]);
-            bind_text(qs, 3, t->nodes[k].id);
+            bind_static(qs, 2, d->unit_id[u]);
+            bind_static(qs, 3, t->nodes[k].id);
             bind_double(qs, 4, score);
             if (rank) sqlite3_bind_int(qs, 5, rank);
-            bind_text(qs, 6, ts_taxonomy_class(t, k, score));
+            bind_static(qs, 6, ts_taxonomy_class(t, k, score));
             sqlite3_bind_double(qs, 7, ts_result_coverage(r, k, u));
             sqlite3_bind_double(qs, 8, r->imputed_share[(size_t)k * (size_t)r->n_units + (size_t)u]);
             if (step_reset(qs)) rc = db_fail(st, err, "cannot insert score");
+            double w = s->spec->unit_weight ? s->spec->unit_weight[(size_t)u * (size_t)s->spec->n_nodes + (size_t)k] : NAN;
+            if (rc == TS_OK && w == w) {
+                sqlite3_bind_int64(qw, 1, run_id);
+                bind_static(qw, 2, d->unit_id[u]);
+                bind_static(qw, 3, t->nodes[k].id);
+                sqlite3_bind_double(qw, 4, w);
+                if (step_reset(qw)) rc = db_fail(st, err, "cannot insert unit weight");
+            }
         }
         for (int i = 0; i < t->n_indicators && rc == TS_OK; i++) {
             size_t c = (size_t)i * (size_t)d->n_units + (size_t)u;
@@ -295,37 +432,34 @@ static int insert_rows(ts_store *st, const ts_scenario *s, const ts_result *r, l
             int line;
             ts_value_origin(s, i, u, &file, &line);
             sqlite3_bind_int64(qi, 1, run_id);
-            bind_text(qi, 2, d->unit_id[u]);
-            bind_text(qi, 3, nd->id);
+            bind_static(qi, 2, d->unit_id[u]);
+            bind_static(qi, 3, nd->id);
             bind_double(qi, 4, d->values[c]);
             bind_double(qi, 5, r->transformed[c]);
             bind_double(qi, 6, r->normalised[c]);
             sqlite3_bind_int(qi, 7, r->imputed[c]);
             if (d->prov) {
                 const ts_provenance *p = &d->prov[c];
-                bind_text(qi, 8, p->source);
+                bind_static(qi, 8, p->source);
                 if (p->year) sqlite3_bind_int(qi, 9, p->year);
                 sqlite3_bind_int(qi, 10, (p->flags & TS_VALUE_ESTIMATE) != 0);
-                bind_text(qi, 11, p->note);
-                bind_text(qi, 12, p->shock);
+                bind_static(qi, 11, p->note);
+                bind_static(qi, 12, p->shock);
             } else {
-                bind_text(qi, 8, nd->source);
+                bind_static(qi, 8, nd->source);
                 sqlite3_bind_int(qi, 10, 0);
             }
-            bind_text(qi, 13, d->values[c] == d->values[c] ? file : NULL);
+            bind_static(qi, 13, d->values[c] == d->values[c] ? file : NULL);
             if (line && d->values[c] == d->values[c]) sqlite3_bind_int(qi, 14, line);
             if (step_reset(qi)) rc = db_fail(st, err, "cannot insert input");
         }
     }
     free(order);
-    sqlite3_stmt *qt = NULL;
-    if (rc == TS_OK && sqlite3_prepare_v2(st->db, "INSERT INTO treatment VALUES(?,?,?,?,?,?,?,?,?,?)", -1, &qt, NULL) != SQLITE_OK)
-        rc = db_fail(st, err, "cannot prepare inserts");
     for (int i = 0; i < t->n_indicators && rc == TS_OK; i++) {
         const ts_treat_log *tl = &r->treatment[i];
         if (!tl->checked) continue;
         sqlite3_bind_int64(qt, 1, run_id);
-        bind_text(qt, 2, t->nodes[t->indicator_node[i]].id);
+        bind_static(qt, 2, t->nodes[t->indicator_node[i]].id);
         sqlite3_bind_int(qt, 3, tl->treated);
         sqlite3_bind_int(qt, 4, tl->winsorised_low);
         sqlite3_bind_int(qt, 5, tl->winsorised_high);
@@ -336,24 +470,49 @@ static int insert_rows(ts_store *st, const ts_scenario *s, const ts_result *r, l
         bind_double(qt, 10, tl->kurtosis_after);
         if (step_reset(qt)) rc = db_fail(st, err, "cannot insert treatment");
     }
-    sqlite3_finalize(qt);
-done:
-    sqlite3_finalize(qu);
-    sqlite3_finalize(qn);
-    sqlite3_finalize(qs);
-    sqlite3_finalize(qi);
+    return rc;
+}
+
+/* Looks up a run with key; stores its id or 0 in *id. */
+static int find_key(ts_store *st, const char *key, long long *id, ts_error *err) {
+    sqlite3_stmt *q = stmt(st, Q_KEY, err);
+    if (!q) return TS_ESYSTEM;
+    *id = 0;
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) *id = sqlite3_column_int64(q, 0);
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? TS_OK : db_fail(st, err, "cannot look up run");
+}
+
+int ts_store_save_record(ts_store *st, const ts_scenario *s, const ts_result *r, const ts_run_record *rec,
+                         int reuse, long long *run_id, int *reused, ts_error *err) {
+    if (reused) *reused = 0;
+    if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return db_fail(st, err, "cannot begin transaction");
+    long long found = 0;
+    int rc = reuse ? find_key(st, rec->key, &found, err) : TS_OK;
+    if (rc == TS_OK && found) {
+        *run_id = found;
+        if (reused) *reused = 1;
+        sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+        return TS_OK;
+    }
+    if (rc == TS_OK) rc = insert_run(st, s, rec, run_id, err);
+    if (rc == TS_OK) rc = insert_rows(st, s, r, *run_id, err);
+    if (rc == TS_OK && sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        rc = db_fail(st, err, "cannot commit");
+    if (rc != TS_OK) sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     return rc;
 }
 
 int ts_store_save(ts_store *st, const ts_scenario *s, const ts_result *r, long long *run_id,
                   ts_error *err) {
-    if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return db_fail(st, err, "cannot begin transaction");
-    int rc = insert_run(st, s, run_id, err);
-    if (rc == TS_OK) rc = insert_rows(st, s, r, *run_id, err);
-    if (rc == TS_OK && sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        rc = db_fail(st, err, "cannot commit");
-    if (rc != TS_OK) sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    ts_run_record *rec = ts_run_record_new(s, NULL, err);
+    if (!rec) return TS_ESYSTEM;
+    int rc = ts_store_save_record(st, s, r, rec, 0, run_id, NULL, err);
+    ts_run_record_free(rec);
     return rc;
 }
 
@@ -382,4 +541,369 @@ int ts_store_list_runs(ts_store *st, int (*cb)(const ts_run_info *run, void *ctx
     int ok = rc == SQLITE_ROW || rc == SQLITE_DONE;
     sqlite3_finalize(q);
     return ok ? TS_OK : db_fail(st, err, "cannot list runs");
+}
+
+/* ---- reading runs back ------------------------------------------------- */
+
+const char *ts_store_path(const ts_store *st) { return st->path; }
+
+static int all_digits(const char *s) {
+    if (!*s) return 0;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9') return 0;
+    return 1;
+}
+
+/* Fills err with "no run 'spec'" and a suggestion among scenario names. */
+static int unknown_run(ts_store *st, const char *spec, ts_error *err) {
+    sqlite3_stmt *q;
+    const char **names = NULL;
+    size_t n = 0, cap = 0;
+    ts_arena *a = ts_arena_new();
+    if (a && sqlite3_prepare_v2(st->db, "SELECT DISTINCT scenario FROM runs", -1, &q, NULL) == SQLITE_OK) {
+        while (sqlite3_step(q) == SQLITE_ROW) {
+            if (n == cap) {
+                cap = cap ? 2 * cap : 16;
+                const char **m = realloc(names, cap * sizeof *m);
+                if (!m) break;
+                names = m;
+            }
+            names[n] = ts_arena_strdup(a, (const char *)sqlite3_column_text(q, 0));
+            if (names[n]) n++;
+        }
+        sqlite3_finalize(q);
+    }
+    const char *hint = n ? ts_suggest(spec, names, n) : NULL;
+    int rc = ts_fail(err, TS_EINPUT, st->path, 0, "no run '%s' (give a run id or a scenario name)%s%s%s", spec,
+                     hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
+    free(names);
+    ts_arena_free(a);
+    return rc;
+}
+
+int ts_store_resolve_run(ts_store *st, const char *spec, long long *id, ts_error *err) {
+    sqlite3_stmt *q;
+    int numeric = all_digits(spec) && strlen(spec) < 18;
+    const char *sql = numeric ? "SELECT id FROM runs WHERE id = ?1 OR scenario = ?2 ORDER BY id = ?1 DESC, id DESC LIMIT 1"
+                              : "SELECT id FROM runs WHERE scenario = ?2 ORDER BY id DESC LIMIT 1";
+    if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK) return db_fail(st, err, "cannot look up run");
+    if (numeric) sqlite3_bind_int64(q, 1, atoll(spec));
+    sqlite3_bind_text(q, 2, spec, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) *id = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    if (rc == SQLITE_ROW) return TS_OK;
+    if (rc != SQLITE_DONE) return db_fail(st, err, "cannot look up run");
+    return unknown_run(st, spec, err);
+}
+
+void ts_stored_run_free(ts_stored_run *r) {
+    if (!r) return;
+    free(r->unit_id);
+    free(r->unit_name);
+    free(r->screened);
+    free(r->nodes);
+    free(r->score);
+    free(r->rank);
+    free(r->cls);
+    free(r->coverage);
+    free(r->imputed);
+    free(r->unit_weight);
+    ts_arena_free(r->arena);
+    free(r);
+}
+
+/* Arena copy of column i, or NULL for SQL NULL (or out of memory, which
+ * the caller cannot tell from NULL: strings here are optional). */
+static const char *col_dup(ts_arena *a, sqlite3_stmt *q, int i) {
+    const unsigned char *s = sqlite3_column_text(q, i);
+    return s ? ts_arena_strdup(a, (const char *)s) : NULL;
+}
+
+static const char *col_dup_nn(ts_arena *a, sqlite3_stmt *q, int i) {
+    const char *s = col_dup(a, q, i);
+    return s ? s : "";
+}
+
+static double col_double(sqlite3_stmt *q, int i) {
+    return sqlite3_column_type(q, i) == SQLITE_NULL ? NAN : sqlite3_column_double(q, i);
+}
+
+int ts_stored_run_node(const ts_stored_run *r, const char *id) {
+    for (int k = 0; k < r->n_nodes; k++)
+        if (strcmp(r->nodes[k].id, id) == 0) return k;
+    return -1;
+}
+
+int ts_stored_run_unit(const ts_stored_run *r, const char *id) {
+    for (int u = 0; u < r->n_units; u++)
+        if (strcmp(r->unit_id[u], id) == 0) return u;
+    return -1;
+}
+
+double ts_stored_run_weight(const ts_stored_run *r, int u, int k) {
+    if (r->unit_weight) {
+        double w = r->unit_weight[(size_t)u * (size_t)r->n_nodes + (size_t)k];
+        if (w == w) return w;
+    }
+    return r->nodes[k].weight;
+}
+
+static int load_header(ts_store *st, ts_stored_run *r, long long id, ts_error *err) {
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT id, scenario, created_at, taxonomy_id, engine_version, scenario_path,"
+                           " taxonomy_path, data_path, scenario_sha256, taxonomy_sha256, data_sha256,"
+                           " n_units, n_indicators, values_sha256, method_json, inputs_json, options_json,"
+                           " run_key FROM runs WHERE id = ?",
+                           -1, &q, NULL) != SQLITE_OK)
+        return db_fail(st, err, "cannot read run");
+    sqlite3_bind_int64(q, 1, id);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        ts_arena *a = r->arena;
+        ts_run_info *in = &r->info;
+        in->id = sqlite3_column_int64(q, 0);
+        in->scenario = col_dup_nn(a, q, 1);
+        in->created_at = col_dup_nn(a, q, 2);
+        in->taxonomy_id = col_dup_nn(a, q, 3);
+        in->engine_version = col_dup_nn(a, q, 4);
+        in->scenario_path = col_dup(a, q, 5);
+        in->taxonomy_path = col_dup_nn(a, q, 6);
+        in->data_path = col_dup_nn(a, q, 7);
+        in->scenario_sha256 = col_dup(a, q, 8);
+        in->taxonomy_sha256 = col_dup_nn(a, q, 9);
+        in->data_sha256 = col_dup_nn(a, q, 10);
+        in->n_units = sqlite3_column_int(q, 11);
+        in->n_indicators = sqlite3_column_int(q, 12);
+        r->values_sha256 = col_dup_nn(a, q, 13);
+        r->method_json = col_dup_nn(a, q, 14);
+        r->inputs_json = col_dup_nn(a, q, 15);
+        r->options_json = col_dup(a, q, 16);
+        r->run_key = col_dup(a, q, 17);
+    }
+    sqlite3_finalize(q);
+    if (rc == SQLITE_DONE) return ts_fail(err, TS_EINPUT, st->path, 0, "no run %lld", id);
+    return rc == SQLITE_ROW ? TS_OK : db_fail(st, err, "cannot read run");
+}
+
+/* Runs a query over run id and returns the prepared statement, or NULL. */
+static sqlite3_stmt *run_query(ts_store *st, const char *sql, long long id, ts_error *err) {
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK) {
+        db_fail(st, err, "cannot read run");
+        return NULL;
+    }
+    sqlite3_bind_int64(q, 1, id);
+    return q;
+}
+
+static int count_rows(ts_store *st, const char *sql, long long id, int *n, ts_error *err) {
+    sqlite3_stmt *q = run_query(st, sql, id, err);
+    if (!q) return TS_ESYSTEM;
+    int rc = sqlite3_step(q);
+    *n = rc == SQLITE_ROW ? sqlite3_column_int(q, 0) : 0;
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW ? TS_OK : db_fail(st, err, "cannot read run");
+}
+
+static int load_units_nodes(ts_store *st, ts_stored_run *r, long long id, ts_error *err) {
+    ts_arena *a = r->arena;
+    sqlite3_stmt *q = run_query(st, "SELECT unit, name, screened FROM units WHERE run_id = ? ORDER BY position", id, err);
+    if (!q) return TS_ESYSTEM;
+    int u = 0, rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW && u < r->n_units) {
+        r->unit_id[u] = col_dup_nn(a, q, 0);
+        r->unit_name[u] = col_dup_nn(a, q, 1);
+        r->screened[u] = (unsigned char)sqlite3_column_int(q, 2);
+        u++;
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return db_fail(st, err, "cannot read units");
+    q = run_query(st,
+                  "SELECT node, name, parent, depth, is_indicator, weight, aggregate, normalise, direction,"
+                  " unit_of_measure, source FROM nodes WHERE run_id = ? ORDER BY position",
+                  id, err);
+    if (!q) return TS_ESYSTEM;
+    int k = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW && k < r->n_nodes) {
+        ts_stored_node *nd = &r->nodes[k++];
+        nd->id = col_dup_nn(a, q, 0);
+        nd->name = col_dup_nn(a, q, 1);
+        nd->parent_id = col_dup(a, q, 2);
+        nd->depth = sqlite3_column_int(q, 3);
+        nd->is_indicator = sqlite3_column_int(q, 4);
+        nd->weight = sqlite3_column_double(q, 5);
+        nd->aggregate = col_dup(a, q, 6);
+        nd->normalise = col_dup(a, q, 7);
+        nd->direction = col_dup(a, q, 8);
+        nd->unit_of_measure = col_dup(a, q, 9);
+        nd->source = col_dup(a, q, 10);
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return db_fail(st, err, "cannot read nodes");
+    /* parents precede their children in pre-order */
+    for (k = 0; k < r->n_nodes; k++) {
+        r->nodes[k].parent = -1;
+        for (int j = k - 1; j >= 0 && r->nodes[k].parent_id; j--)
+            if (strcmp(r->nodes[j].id, r->nodes[k].parent_id) == 0) {
+                r->nodes[k].parent = j;
+                break;
+            }
+    }
+    return TS_OK;
+}
+
+/* An id with its index, for lookups by binary search. */
+typedef struct id_index {
+    const char *id;
+    int i;
+} id_index;
+
+static int cmp_id_index(const void *a, const void *b) {
+    return strcmp(((const id_index *)a)->id, ((const id_index *)b)->id);
+}
+
+/* Fills out[n] with ids and their indices, sorted by id. */
+static void sort_index(const char *const *ids, int n, id_index *out) {
+    for (int i = 0; i < n; i++) out[i] = (id_index){ids[i], i};
+    qsort(out, (size_t)n, sizeof *out, cmp_id_index);
+}
+
+/* Returns the index of id in sorted (n entries), or -1. */
+static int find_sorted(const id_index *sorted, int n, const char *id) {
+    if (!id) return -1;
+    id_index key = {id, -1};
+    const id_index *hit = bsearch(&key, sorted, (size_t)n, sizeof *sorted, cmp_id_index);
+    return hit ? hit->i : -1;
+}
+
+static int load_scores(ts_store *st, ts_stored_run *r, long long id, ts_error *err) {
+    size_t cells = (size_t)r->n_units * (size_t)r->n_nodes;
+    const char **node_ids = malloc(((size_t)r->n_nodes + 1) * sizeof *node_ids);
+    id_index *us = malloc(((size_t)r->n_units + 1) * sizeof *us), *ns = malloc(((size_t)r->n_nodes + 1) * sizeof *ns);
+    if (!node_ids || !us || !ns) {
+        free(node_ids), free(us), free(ns);
+        return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    }
+    for (int k = 0; k < r->n_nodes; k++) node_ids[k] = r->nodes[k].id;
+    sort_index(r->unit_id, r->n_units, us);
+    sort_index(node_ids, r->n_nodes, ns);
+    for (size_t c = 0; c < cells; c++) r->score[c] = r->coverage[c] = r->imputed[c] = NAN;
+    int rc = TS_OK, src;
+    sqlite3_stmt *q = run_query(st, "SELECT unit, node, score, rank, class, coverage, imputed FROM scores WHERE run_id = ?",
+                                id, err);
+    if (!q) rc = TS_ESYSTEM;
+    while (rc == TS_OK && (src = sqlite3_step(q)) == SQLITE_ROW) {
+        int u = find_sorted(us, r->n_units, (const char *)sqlite3_column_text(q, 0));
+        int k = find_sorted(ns, r->n_nodes, (const char *)sqlite3_column_text(q, 1));
+        if (u < 0 || k < 0) continue;
+        size_t c = (size_t)u * (size_t)r->n_nodes + (size_t)k;
+        r->score[c] = col_double(q, 2);
+        r->rank[c] = sqlite3_column_int(q, 3);
+        r->cls[c] = col_dup(r->arena, q, 4);
+        r->coverage[c] = col_double(q, 5);
+        r->imputed[c] = col_double(q, 6);
+        r->n_scores++;
+    }
+    if (rc == TS_OK && src != SQLITE_DONE) rc = db_fail(st, err, "cannot read scores");
+    sqlite3_finalize(q);
+    q = rc == TS_OK ? run_query(st, "SELECT unit, node, weight FROM unit_weights WHERE run_id = ?", id, err) : NULL;
+    if (rc == TS_OK && !q) rc = TS_ESYSTEM;
+    while (rc == TS_OK && (src = sqlite3_step(q)) == SQLITE_ROW) {
+        int u = find_sorted(us, r->n_units, (const char *)sqlite3_column_text(q, 0));
+        int k = find_sorted(ns, r->n_nodes, (const char *)sqlite3_column_text(q, 1));
+        if (u < 0 || k < 0) continue;
+        if (!r->unit_weight) {
+            if (!(r->unit_weight = malloc((cells + 1) * sizeof *r->unit_weight))) {
+                rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+                break;
+            }
+            for (size_t c = 0; c < cells; c++) r->unit_weight[c] = NAN;
+        }
+        r->unit_weight[(size_t)u * (size_t)r->n_nodes + (size_t)k] = sqlite3_column_double(q, 2);
+    }
+    if (rc == TS_OK && src != SQLITE_DONE) rc = db_fail(st, err, "cannot read unit weights");
+    sqlite3_finalize(q);
+    free(node_ids), free(us), free(ns);
+    return rc;
+}
+
+ts_stored_run *ts_store_load_run(ts_store *st, long long id, ts_error *err) {
+    ts_stored_run *r = calloc(1, sizeof *r);
+    if (!r || !(r->arena = ts_arena_new())) {
+        free(r);
+        ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+        return NULL;
+    }
+    int rc = load_header(st, r, id, err);
+    if (rc == TS_OK) rc = count_rows(st, "SELECT count(*) FROM units WHERE run_id = ?", id, &r->n_units, err);
+    if (rc == TS_OK) rc = count_rows(st, "SELECT count(*) FROM nodes WHERE run_id = ?", id, &r->n_nodes, err);
+    if (rc == TS_OK) {
+        size_t nu = (size_t)r->n_units + 1, nn = (size_t)r->n_nodes + 1, cells = nu * nn;
+        r->unit_id = calloc(nu, sizeof *r->unit_id);
+        r->unit_name = calloc(nu, sizeof *r->unit_name);
+        r->screened = calloc(nu, 1);
+        r->nodes = calloc(nn, sizeof *r->nodes);
+        r->score = malloc(cells * sizeof *r->score);
+        r->rank = calloc(cells, sizeof *r->rank);
+        r->cls = calloc(cells, sizeof *r->cls);
+        r->coverage = malloc(cells * sizeof *r->coverage);
+        r->imputed = malloc(cells * sizeof *r->imputed);
+        if (!r->unit_id || !r->unit_name || !r->screened || !r->nodes || !r->score || !r->rank || !r->cls ||
+            !r->coverage || !r->imputed)
+            rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    }
+    if (rc == TS_OK) rc = load_units_nodes(st, r, id, err);
+    if (rc == TS_OK) rc = load_scores(st, r, id, err);
+    if (rc != TS_OK) {
+        ts_stored_run_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+int ts_store_each_input(ts_store *st, long long id, int (*cb)(const ts_stored_input *in, void *ctx), void *ctx,
+                        ts_error *err) {
+    sqlite3_stmt *q = run_query(st,
+                                "SELECT i.unit, i.indicator, raw, transformed, normalised, imputed, source, year,"
+                                " estimate, note, shock, file, line FROM inputs i"
+                                " JOIN units u ON u.run_id = i.run_id AND u.unit = i.unit"
+                                " JOIN nodes n ON n.run_id = i.run_id AND n.node = i.indicator"
+                                " WHERE i.run_id = ?1 ORDER BY u.position, n.position",
+                                id, err);
+    if (!q) return TS_ESYSTEM;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        ts_stored_input in = {(const char *)sqlite3_column_text(q, 0), (const char *)sqlite3_column_text(q, 1),
+                              col_double(q, 2), col_double(q, 3), col_double(q, 4), sqlite3_column_int(q, 5),
+                              sqlite3_column_int(q, 7), sqlite3_column_int(q, 8), sqlite3_column_int(q, 12),
+                              (const char *)sqlite3_column_text(q, 6), (const char *)sqlite3_column_text(q, 9),
+                              (const char *)sqlite3_column_text(q, 10), (const char *)sqlite3_column_text(q, 11)};
+        if (cb(&in, ctx)) break;
+    }
+    int ok = rc == SQLITE_ROW || rc == SQLITE_DONE;
+    sqlite3_finalize(q);
+    return ok ? TS_OK : db_fail(st, err, "cannot read inputs");
+}
+
+int ts_store_each_treatment(ts_store *st, long long id,
+                            int (*cb)(const ts_stored_treatment *t, void *ctx), void *ctx, ts_error *err) {
+    sqlite3_stmt *q = run_query(st,
+                                "SELECT t.indicator, treated, winsorised_low, winsorised_high, log, skew, kurtosis,"
+                                " skew_after, kurtosis_after FROM treatment t"
+                                " JOIN nodes n ON n.run_id = t.run_id AND n.node = t.indicator"
+                                " WHERE t.run_id = ?1 ORDER BY n.position",
+                                id, err);
+    if (!q) return TS_ESYSTEM;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        ts_stored_treatment t = {(const char *)sqlite3_column_text(q, 0), sqlite3_column_int(q, 1),
+                                 sqlite3_column_int(q, 2), sqlite3_column_int(q, 3), sqlite3_column_int(q, 4),
+                                 col_double(q, 5), col_double(q, 6), col_double(q, 7), col_double(q, 8)};
+        if (cb(&t, ctx)) break;
+    }
+    int ok = rc == SQLITE_ROW || rc == SQLITE_DONE;
+    sqlite3_finalize(q);
+    return ok ? TS_OK : db_fail(st, err, "cannot read treatment");
 }

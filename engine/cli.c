@@ -34,6 +34,7 @@ static const char USAGE[] =
     "  runs --db FILE            list the runs stored in a database\n"
     "  explain SCENARIO UNIT [NODE]  trace a score to its inputs\n"
     "  import coinr IDATA IMETA  turn COINr's tables into taxonomy and scenario files\n"
+    "  trend SCENARIO            scores per year and each unit's trend\n"
     "\n"
     "Run 'threatscore COMMAND --help' for a command's options.\n";
 
@@ -728,7 +729,8 @@ int ts_cli_main(int argc, char **argv, FILE *out, FILE *errs) {
     if (strcmp(cmd, "runs") == 0) return cmd_runs(&c, argc - 1, argv + 1);
     if (strcmp(cmd, "explain") == 0) return cmd_explain(&c, argc - 1, argv + 1);
     if (strcmp(cmd, "import") == 0) return cmd_import(&c, argc - 1, argv + 1);
-    static const char *const commands[] = {"validate", "score", "batch", "runs", "explain", "import", "help"};
+    if (strcmp(cmd, "trend") == 0) return ts_cli_trend(argc - 1, argv + 1, out, errs);
+    static const char *const commands[] = {"validate", "score", "batch", "runs", "explain", "import", "trend", "help"};
     const char *hint = ts_suggest(cmd, commands, sizeof commands / sizeof *commands);
     if (hint) fprintf(errs, "threatscore: unknown command '%s' (did you mean '%s'?)\n\n", cmd, hint);
     else fprintf(errs, "threatscore: unknown command '%s'\n\n", cmd);

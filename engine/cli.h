@@ -10,4 +10,7 @@
  * Returns the process exit status. */
 int ts_cli_main(int argc, char **argv, FILE *out, FILE *errs);
 
+/* `threatscore trend`: scores per year and trends (cli_trend.c). */
+int ts_cli_trend(int argc, char **argv, FILE *out, FILE *errs);
+
 #endif

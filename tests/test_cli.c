@@ -222,6 +222,45 @@ static void test_set_overrides(void **state) {
     free(out), free(err);
 }
 
+static void test_trend(void **state) {
+    (void)state;
+    setup_fixture();
+    /* P and Q: x1 and y1 in 2020 and 2023. index = (a + 3 b) / 4 with
+       a = x1 (x2 missing) and b = y1 / 10 (y2 missing):
+       P 2020 (2 + 15) / 4 = 4.25, 2023 (8 + 15) / 4 = 5.75: increasing;
+       Q 2020 (5 + 15) / 4 = 5, 2023 (5.4 + 15) / 4 = 5.1: stable (0.1 <= 0.2) */
+    const char *scen = tu_write("trend.cfg", "name = \"T\"; taxonomy = \"tax.cfg\";\n"
+                                             "units = ( { id = \"P\"; }, { id = \"Q\"; } );\n"
+                                             "data = (\n"
+                                             " { indicator = \"x1\"; year = 2020; source = \"s\"; values = { P = 2; Q = 5; }; },\n"
+                                             " { indicator = \"x1\"; year = 2023; source = \"s\"; values = { P = 8; Q = 5.4; }; },\n"
+                                             " { indicator = \"y1\"; year = 2020; source = \"s\"; values = { P = 50; Q = 50; }; },\n"
+                                             " { indicator = \"y1\"; year = 2023; source = \"s\"; values = { P = 50; Q = 50; }; }\n"
+                                             ");\n");
+    char *out, *err;
+    assert_int_equal(tu_run(&out, &err, "trend", scen, "--format", "csv", NULL), 0);
+    const char *rows[][2] = {{"\nP,t,2020,", ""}, {"\nP,t,2023,", "increasing"}, {"\nQ,t,2023,", "stable"}};
+    double expect[] = {4.25, 5.75, 5.1};
+    int ranks[] = {2, 1, 2};
+    for (int i = 0; i < 3; i++) {
+        const char *row = strstr(out, rows[i][0]);
+        assert_non_null(row);
+        double x;
+        int rank;
+        char trend[32] = "";
+        assert_true(sscanf(row + strlen(rows[i][0]), "%lf,%d,%31[a-z]", &x, &rank, trend) >= 2);
+        assert_float_equal(x, expect[i], 1e-9);
+        assert_int_equal(rank, ranks[i]);
+        assert_string_equal(trend, rows[i][1]);
+    }
+    free(out), free(err);
+    assert_int_equal(tu_run(&out, &err, "trend", scen, "--threshold", "0.05", NULL), 0);
+    assert_non_null(strstr(out, "increasing"));
+    free(out), free(err);
+    assert_int_equal(tu_run(&out, &err, "trend", scen, "--years", "0", NULL), 2);
+    free(out), free(err);
+}
+
 static void test_validate(void **state) {
     (void)state;
     setup_fixture();
@@ -380,7 +419,7 @@ int main(void) {
         cmocka_unit_test(test_table_and_json), cmocka_unit_test(test_db_and_runs),
         cmocka_unit_test(test_bad_input_writes_nothing), cmocka_unit_test(test_output_file),
         cmocka_unit_test(test_csv_mode),       cmocka_unit_test(test_validate),
-        cmocka_unit_test(test_set_overrides),
+        cmocka_unit_test(test_set_overrides),  cmocka_unit_test(test_trend),
         cmocka_unit_test(test_batch),          cmocka_unit_test(test_explain),
         cmocka_unit_test(test_explain_baseline),
     };

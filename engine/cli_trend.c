@@ -1,0 +1,103 @@
+/* cli_trend.c -- `threatscore trend`: scores per year and trends. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "trend.h"
+
+static const char USAGE_TREND[] =
+    "usage: threatscore trend SCENARIO [--years N] [--threshold T] [--min-coverage C]\n"
+    "                         [--format table|csv] [-o FILE]\n"
+    "\n"
+    "Scores SCENARIO at every year its values cover (each year uses the latest\n"
+    "value at or before it, flagged as imputed when it is older) and classes\n"
+    "each unit's change over the last N years (default 3, as INFORM's trend)\n"
+    "as increasing, stable (|change| <= T, default 0.02 x the scale's span)\n"
+    "or decreasing. Years where some unit has less than C (default 0.8) times\n"
+    "the values it has in the last year are left out: they would measure\n"
+    "coverage, not risk.\n";
+
+int ts_cli_trend(int argc, char **argv, FILE *out, FILE *errs) {
+    const char *scenario = NULL, *out_path = NULL;
+    int span = 3;
+    double threshold = NAN, min_coverage = 0.8;
+    ts_format fmt = TS_FORMAT_TABLE;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(USAGE_TREND, out);
+            return 0;
+        }
+        int has_value = i + 1 < argc;
+        if (!strcmp(a, "--years") && has_value) {
+            char *end;
+            long v = strtol(argv[++i], &end, 10);
+            if (*end || v < 1 || v > 100) {
+                fprintf(errs, "threatscore: --years takes a number of years, not '%s'\n\n%s", argv[i], USAGE_TREND);
+                return 2;
+            }
+            span = (int)v;
+        } else if (!strcmp(a, "--threshold") && has_value) {
+            char *end;
+            threshold = strtod(argv[++i], &end);
+            if (*end || !(threshold >= 0)) {
+                fprintf(errs, "threatscore: --threshold takes a number >= 0, not '%s'\n\n%s", argv[i], USAGE_TREND);
+                return 2;
+            }
+        } else if (!strcmp(a, "--min-coverage") && has_value) {
+            char *end;
+            min_coverage = strtod(argv[++i], &end);
+            if (*end || !(min_coverage >= 0 && min_coverage <= 1)) {
+                fprintf(errs, "threatscore: --min-coverage takes a share between 0 and 1, not '%s'\n\n%s", argv[i],
+                        USAGE_TREND);
+                return 2;
+            }
+        } else if (!strcmp(a, "--format") && has_value) {
+            if (ts_format_parse(argv[++i], &fmt) || fmt == TS_FORMAT_JSON) {
+                fprintf(errs, "threatscore: unknown format '%s' (table or csv)\n\n%s", argv[i], USAGE_TREND);
+                return 2;
+            }
+        } else if (!strcmp(a, "-o") && has_value) {
+            out_path = argv[++i];
+        } else if (a[0] == '-' || scenario) {
+            fprintf(errs, "threatscore: unexpected argument '%s'\n\n%s", a, USAGE_TREND);
+            return 2;
+        } else {
+            scenario = a;
+        }
+    }
+    if (!scenario) {
+        fprintf(errs, "threatscore: trend needs a SCENARIO\n\n%s", USAGE_TREND);
+        return 2;
+    }
+    ts_error err;
+    ts_error_clear(&err);
+    char msg[2048];
+    ts_scenario *s = ts_scenario_load(scenario, &err);
+    ts_trend *t = NULL;
+    int rc = 0;
+    if (s) {
+        if (isnan(threshold)) threshold = 0.02 * (s->tax->scale_max - s->tax->scale_min);
+        t = ts_trend_compute(s, span, threshold, min_coverage, &err);
+    }
+    if (!s || !t) {
+        fprintf(errs, "threatscore: %s\n", ts_error_format(&err, msg, sizeof msg));
+        rc = err.code == TS_EINPUT ? 1 : 3;
+    } else {
+        FILE *f = out_path ? fopen(out_path, "w") : out;
+        if (!f) {
+            fprintf(errs, "threatscore: %s: cannot write\n", out_path);
+            rc = 3;
+        } else {
+            if (ts_trend_write(f, fmt, s, t, &err)) {
+                fprintf(errs, "threatscore: %s\n", ts_error_format(&err, msg, sizeof msg));
+                rc = 3;
+            }
+            if (out_path && fclose(f) != 0) rc = 3;
+        }
+    }
+    ts_trend_free(t);
+    ts_scenario_free(s);
+    return rc;
+}

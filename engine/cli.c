@@ -35,6 +35,7 @@ static const char USAGE[] =
     "  explain SCENARIO UNIT [NODE]  trace a score to its inputs\n"
     "  import coinr IDATA IMETA  turn COINr's tables into taxonomy and scenario files\n"
     "  trend SCENARIO            scores per year and each unit's trend\n"
+    "  weights SCENARIO          every indicator's effective weight at the index\n"
     "\n"
     "Run 'threatscore COMMAND --help' for a command's options.\n";
 
@@ -730,7 +731,8 @@ int ts_cli_main(int argc, char **argv, FILE *out, FILE *errs) {
     if (strcmp(cmd, "explain") == 0) return cmd_explain(&c, argc - 1, argv + 1);
     if (strcmp(cmd, "import") == 0) return cmd_import(&c, argc - 1, argv + 1);
     if (strcmp(cmd, "trend") == 0) return ts_cli_trend(argc - 1, argv + 1, out, errs);
-    static const char *const commands[] = {"validate", "score", "batch", "runs", "explain", "import", "trend", "help"};
+    if (strcmp(cmd, "weights") == 0) return ts_cli_weights(argc - 1, argv + 1, out, errs);
+    static const char *const commands[] = {"validate", "score", "batch", "runs", "explain", "import", "trend", "weights", "help"};
     const char *hint = ts_suggest(cmd, commands, sizeof commands / sizeof *commands);
     if (hint) fprintf(errs, "threatscore: unknown command '%s' (did you mean '%s'?)\n\n", cmd, hint);
     else fprintf(errs, "threatscore: unknown command '%s'\n\n", cmd);

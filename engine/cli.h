@@ -13,4 +13,7 @@ int ts_cli_main(int argc, char **argv, FILE *out, FILE *errs);
 /* `threatscore trend`: scores per year and trends (cli_trend.c). */
 int ts_cli_trend(int argc, char **argv, FILE *out, FILE *errs);
 
+/* `threatscore weights`: effective weights at the index (cli_weights.c). */
+int ts_cli_weights(int argc, char **argv, FILE *out, FILE *errs);
+
 #endif

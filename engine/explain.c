@@ -247,3 +247,20 @@ int ts_explain_write(FILE *f, ts_format fmt, const ts_scenario *s, const ts_resu
     if (fmt == TS_FORMAT_CSV) return write_csv(f, s, r, x, err);
     return write_table(f, s, r, x, err);
 }
+
+void ts_effective_weights(const ts_scenario *s, int u, double *out) {
+    const ts_taxonomy *t = s->tax;
+    for (int i = 0; i < t->n_indicators; i++) {
+        double w = 1;
+        for (int k = t->indicator_node[i]; t->nodes[k].parent >= 0; k = t->nodes[k].parent) {
+            const ts_node *up = &t->nodes[t->nodes[k].parent];
+            double sum = 0;
+            for (int c = 0; c < up->n_children; c++) {
+                int sib = t->children[up->first_child + c];
+                sum += u < 0 ? s->spec->weight[sib] : ts_spec_weight(s->spec, u, sib);
+            }
+            w *= (u < 0 ? s->spec->weight[k] : ts_spec_weight(s->spec, u, k)) / sum;
+        }
+        out[i] = w;
+    }
+}

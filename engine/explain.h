@@ -38,6 +38,13 @@ typedef struct ts_explain {
  * normalised value. Returns NULL with err filled when out of memory. */
 ts_explain *ts_explain_unit(const ts_scenario *s, const ts_result *r, int u, int k, ts_error *err);
 
+/* Stores in out[i] the nominal effective weight of indicator i at the
+ * index for unit u (u < 0: the scenario's global weights): the product,
+ * along the path to the root, of each node's weight divided by the sum of
+ * its siblings' weights, all children counted (explain shows the weights
+ * after missing values are skipped). */
+void ts_effective_weights(const ts_scenario *s, int u, double *out);
+
 /* Frees the explanation. NULL is allowed. */
 void ts_explain_free(ts_explain *x);
 

@@ -10,6 +10,7 @@
 
 #include "cfg.h"
 #include "csv.h"
+#include "pipeline.h"
 #include "sha256.h"
 
 static const char *const SCENARIO_KEYS[] = {"name", "description", "taxonomy", "extends", "units",
@@ -41,6 +42,7 @@ typedef struct loader {
     ts_scenario *s;
     const char *file;
     ts_error *err;
+    int pca_pending;   /* weights = "pca": computed once the values are in */
 } loader;
 
 static int oom(loader *L) {
@@ -414,6 +416,12 @@ static int apply_weight_set(loader *L, const config_setting_t *s, chain_file *fi
     (void)n_files;
     const char *name;
     if (ts_cfg_string(s, L->file, "weights", &name, L->err)) return TS_EINPUT;
+    L->pca_pending = 0;
+    if (strcmp(name, "pca") == 0) {
+        L->pca_pending = 1;
+        snprintf(L->s->spec->weight_set, sizeof L->s->spec->weight_set, "pca");
+        return TS_OK;
+    }
     return ts_scenario_use_weights(L->s, name, L->file, ts_cfg_line(s), L->err);
 }
 
@@ -439,8 +447,8 @@ static int parse_weight_sets(loader *L, chain_file *files, int n_files) {
         for (int j = 0; g && j < config_setting_length(g); j++) {
             const config_setting_t *set = config_setting_get_elem(g, (unsigned)j);
             const char *name = config_setting_name(set);
-            if (strcmp(name, "equal") == 0)
-                return ts_fail(L->err, TS_EINPUT, L->file, ts_cfg_line(set), "'equal' is a built-in weight set");
+            if (strcmp(name, "equal") == 0 || strcmp(name, "pca") == 0)
+                return ts_fail(L->err, TS_EINPUT, L->file, ts_cfg_line(set), "'%s' is a built-in weight set", name);
             if (ts_cfg_expect_group(set, L->file, "a weight set", L->err)) return TS_EINPUT;
             ts_weight_set *ws = NULL;
             for (int q = 0; q < s->n_weight_sets && !ws; q++)
@@ -470,24 +478,112 @@ static int parse_weight_sets(loader *L, chain_file *files, int n_files) {
     return TS_OK;
 }
 
+/* First principal component of the correlation matrix of the m columns
+ * (units with all m values only): its squared loadings, summing to 1, in w.
+ * Returns 0, or -1 when there are fewer than 3 complete units, a constant
+ * column, or out of memory. */
+static int pca_weights(const double *const *cols, int m, int n, double *w) {
+    double *z = malloc(((size_t)m * (size_t)n + 1) * sizeof *z), *r = malloc(((size_t)m * m + 1) * sizeof *r);
+    double *v = malloc(((size_t)m + 1) * sizeof *v), *nv = malloc(((size_t)m + 1) * sizeof *nv);
+    int rc = -1, rows = 0;
+    if (!z || !r || !v || !nv) goto done;
+    for (int u = 0; u < n; u++) {
+        int complete = 1;
+        for (int c = 0; c < m && complete; c++) complete = !isnan(cols[c][u]);
+        if (!complete) continue;
+        for (int c = 0; c < m; c++) z[(size_t)c * n + rows] = cols[c][u];
+        rows++;
+    }
+    if (rows < 3) goto done;
+    for (int c = 0; c < m; c++) { /* standardise */
+        double mean = 0, ss = 0, *col = z + (size_t)c * n;
+        for (int i = 0; i < rows; i++) mean += col[i];
+        mean /= rows;
+        for (int i = 0; i < rows; i++) ss += (col[i] - mean) * (col[i] - mean);
+        if (!(ss > 0)) goto done;
+        for (int i = 0; i < rows; i++) col[i] = (col[i] - mean) / sqrt(ss / (rows - 1));
+    }
+    for (int a = 0; a < m; a++)
+        for (int b = 0; b < m; b++) {
+            double acc = 0;
+            for (int i = 0; i < rows; i++) acc += z[(size_t)a * n + i] * z[(size_t)b * n + i];
+            r[(size_t)a * m + b] = acc / (rows - 1);
+        }
+    /* power iteration from a fixed start: deterministic */
+    for (int c = 0; c < m; c++) v[c] = 1.0 / sqrt(m);
+    for (int it = 0; it < 1000; it++) {
+        double norm = 0, diff = 0;
+        for (int a = 0; a < m; a++) {
+            nv[a] = 0;
+            for (int b = 0; b < m; b++) nv[a] += r[(size_t)a * m + b] * v[b];
+            norm += nv[a] * nv[a];
+        }
+        norm = sqrt(norm);
+        for (int a = 0; a < m; a++) {
+            nv[a] /= norm;
+            diff += fabs(nv[a] - v[a]);
+            v[a] = nv[a];
+        }
+        if (diff < 1e-14) break;
+    }
+    for (int c = 0; c < m; c++) w[c] = v[c] * v[c];
+    rc = 0;
+done:
+    free(z);
+    free(r);
+    free(v);
+    free(nv);
+    return rc;
+}
+
+/* Sets the weights of the indicators of every node whose children are all
+ * indicators to the squared first-component loadings of their normalised
+ * values. Nodes where PCA is undefined keep their weights. */
+static int use_pca_weights(ts_scenario *s, ts_error *err) {
+    const ts_taxonomy *t = s->tax;
+    ts_result *r = ts_score(s, err);
+    if (!r) return err->code ? err->code : TS_EINPUT;
+    int n = s->data->n_units, rc = TS_OK;
+    const double **cols = malloc(((size_t)t->n_nodes + 1) * sizeof *cols);
+    double *w = malloc(((size_t)t->n_nodes + 1) * sizeof *w);
+    if (!cols || !w) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    for (int k = 0; k < t->n_nodes && rc == TS_OK; k++) {
+        const ts_node *nd = &t->nodes[k];
+        int leaves = nd->n_children >= 2;
+        for (int c = 0; c < nd->n_children && leaves; c++) leaves = t->nodes[t->children[nd->first_child + c]].indicator >= 0;
+        if (!leaves) continue;
+        for (int c = 0; c < nd->n_children; c++)
+            cols[c] = r->normalised + (size_t)t->nodes[t->children[nd->first_child + c]].indicator * (size_t)n;
+        if (pca_weights(cols, nd->n_children, n, w) != 0) continue;
+        for (int c = 0; c < nd->n_children; c++) s->spec->weight[t->children[nd->first_child + c]] = w[c];
+    }
+    free(cols);
+    free(w);
+    ts_result_free(r);
+    return rc;
+}
+
 int ts_scenario_use_weights(ts_scenario *s, const char *name, const char *file, int line, ts_error *err) {
     ts_spec *sp = s->spec;
-    if (strcmp(name, "equal") == 0) {
+    if (strcmp(name, "pca") == 0) {
+        if (use_pca_weights(s, err)) return err->code;
+    } else if (strcmp(name, "equal") == 0) {
         for (int k = 0; k < sp->n_nodes; k++) sp->weight[k] = 1.0;
     } else {
         const ts_weight_set *ws = NULL;
         for (int q = 0; q < s->n_weight_sets && !ws; q++)
             if (strcmp(s->weight_sets[q].name, name) == 0) ws = &s->weight_sets[q];
         if (!ws) {
-            const char **names = malloc((size_t)(s->n_weight_sets + 1) * sizeof *names);
+            const char **names = malloc((size_t)(s->n_weight_sets + 2) * sizeof *names);
             const char *hint = NULL;
             if (names) {
                 names[0] = "equal";
-                for (int q = 0; q < s->n_weight_sets; q++) names[q + 1] = s->weight_sets[q].name;
-                hint = ts_suggest(name, names, (size_t)s->n_weight_sets + 1);
+                names[1] = "pca";
+                for (int q = 0; q < s->n_weight_sets; q++) names[q + 2] = s->weight_sets[q].name;
+                hint = ts_suggest(name, names, (size_t)s->n_weight_sets + 2);
             }
             if (hint) ts_fail(err, TS_EINPUT, file, line, "unknown weight set '%s' (did you mean '%s'?)", name, hint);
-            else ts_fail(err, TS_EINPUT, file, line, "unknown weight set '%s' (define it in weight_sets, or use 'equal')", name);
+            else ts_fail(err, TS_EINPUT, file, line, "unknown weight set '%s' (define it in weight_sets, or use 'equal' or 'pca')", name);
             free(names);
             return TS_EINPUT;
         }
@@ -804,7 +900,7 @@ ts_scenario *ts_scenario_load(const char *path, ts_error *err) {
     chain_file files[MAX_CHAIN];
     int n = 0;
     ts_scenario *s = scenario_new(err);
-    loader L = {s, path, err};
+    loader L = {s, path, err, 0};
     if (!s) return NULL;
     int rc = load_chain(&L, path, files, &n);
     if (rc == TS_OK) rc = scenario_header(&L, files, n);
@@ -845,6 +941,7 @@ ts_scenario *ts_scenario_load(const char *path, ts_error *err) {
         rc = parse_shocks(&L, config_setting_get_member(config_root_setting(&files[f].cfg), "shocks"));
     }
     if (rc == TS_OK) ts_dataset_select(s->data, s->spec->year, s->spec->max_age, s->spec->interpolate);
+    if (rc == TS_OK && L.pca_pending) rc = ts_scenario_use_weights(s, "pca", path, 0, err);
     for (int f = 0; f < n; f++) {
         config_destroy(&files[f].cfg);
         free(files[f].real);

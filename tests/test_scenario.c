@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "explain.h"
 #include "fixtures.h"
 #include "pipeline.h"
 #include "scenario.h"
@@ -474,6 +475,32 @@ static void test_perspectives(void **state) {
     tu_write("tax.cfg", FIX_TAXONOMY);
 }
 
+/* PCA weights: squared loadings of the first component. Two columns always
+ * split 0.5 / 0.5; a node with fewer than 3 complete units keeps its
+ * weights. Effective weights at the index add up to 1. */
+static void test_pca_and_effective_weights(void **state) {
+    (void)state;
+    ts_error err;
+    ts_scenario *s = load("", &err);
+    assert_int_equal(ts_scenario_set(s, "weights", "pca", "--set", &err), TS_OK);
+    const ts_spec *sp = s->spec;
+    assert_float_equal(sp->weight[ts_taxonomy_find(s->tax, "x1")], 0.5, 1e-12);
+    assert_float_equal(sp->weight[ts_taxonomy_find(s->tax, "x2")], 0.5, 1e-12);
+    assert_float_equal(sp->weight[ts_taxonomy_find(s->tax, "y1")], 1, 0); /* only P and Q have y1 */
+    assert_string_equal(sp->weight_set, "pca");
+    double w[4], sum = 0;
+    ts_effective_weights(s, -1, w);
+    for (int i = 0; i < 4; i++) sum += w[i];
+    assert_float_equal(sum, 1, 1e-12);
+    assert_float_equal(w[0], 0.125, 1e-12); /* a is 1/4 of the index, x1 half of a */
+    ts_scenario_free(s);
+    /* weights = "pca" in a scenario file is computed once the values are in */
+    s = load("method = { weights = \"pca\"; };\n", &err);
+    if (!s) fail_msg("%s", err.message);
+    assert_float_equal(s->spec->weight[ts_taxonomy_find(s->tax, "x1")], 0.5, 1e-12);
+    ts_scenario_free(s);
+}
+
 /* direction on an aggregate reflects its score within the scale */
 static void test_aggregate_direction(void **state) {
     (void)state;
@@ -526,6 +553,7 @@ int main(void) {
         cmocka_unit_test(test_extends_and_shocks), cmocka_unit_test(test_bad_chains_and_shocks),
         cmocka_unit_test(test_pipeline_options), cmocka_unit_test(test_aggregate_direction),
         cmocka_unit_test(test_year_selection),   cmocka_unit_test(test_perspectives),
+        cmocka_unit_test(test_pca_and_effective_weights),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -83,7 +83,7 @@ static const char USAGE_BATCH[] =
     "the others are still stored; exit status 1 when any failed.\n";
 
 static const char USAGE_EXPLAIN[] =
-    "usage: threatscore explain SCENARIO UNIT [NODE] [--format table|csv] [-o FILE]\n"
+    "usage: threatscore explain SCENARIO UNIT [NODE] [--set KEY=VALUE]... [--format table|csv] [-o FILE]\n"
     "\n"
     "Traces UNIT's score at NODE (default: the index) to its inputs: for every\n"
     "indicator under NODE its raw value, source and year, transformed and\n"
@@ -516,6 +516,7 @@ done:
 static int cmd_explain(cli *c, int argc, char **argv) {
     const char *pos[3] = {NULL, NULL, NULL}, *out_path = NULL;
     int n_pos = 0;
+    overrides ov = {{0}, 0};
     ts_format fmt = TS_FORMAT_TABLE;
     for (int i = 1; i < argc; i++) {
         int missing = 0;
@@ -528,6 +529,9 @@ static int cmd_explain(cli *c, int argc, char **argv) {
                 return usage_error(c, USAGE_EXPLAIN, "unknown format '%s' (table or csv)", v);
         } else if ((v = opt_value(argc, argv, &i, "-o", &missing))) {
             out_path = v;
+        } else if ((v = opt_value(argc, argv, &i, "--set", &missing))) {
+            int rc = add_override(c, &ov, v, USAGE_EXPLAIN);
+            if (rc) return rc;
         } else if (missing) {
             return usage_error(c, USAGE_EXPLAIN, "option %s needs a value", argv[i]);
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
@@ -543,7 +547,11 @@ static int cmd_explain(cli *c, int argc, char **argv) {
     ts_error_clear(&err);
     ts_scenario *s = ts_scenario_load(pos[0], &err);
     if (!s) return print_error(c, &err);
-    int rc = EXIT_OK;
+    int rc = apply_overrides(c, s, &ov);
+    if (rc != EXIT_OK) {
+        ts_scenario_free(s);
+        return rc;
+    }
     ts_result *r = ts_score(s, &err);
     ts_explain *x = NULL;
     int u = -1, k = -1;

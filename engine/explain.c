@@ -222,8 +222,11 @@ static int write_table(FILE *f, const ts_scenario *s, const ts_result *r, const 
         else ts_buf_printf(&b, " %5s", "");
         const char *src = isnan(raw) ? "" : source_of(s, row->node, x->unit);
         char flagged[300];
-        snprintf(flagged, sizeof flagged, "%s%s%s", p && (p->flags & TS_VALUE_ESTIMATE) ? "[estimate] " : "",
-                 p && (p->flags & TS_VALUE_SHOCKED) ? "[shocked] " : "", src);
+        unsigned char sel = d->selected ? d->selected[c] : TS_SELECT_EXACT;
+        snprintf(flagged, sizeof flagged, "%s%s%s%s", p && (p->flags & TS_VALUE_ESTIMATE) ? "[estimate] " : "",
+                 p && (p->flags & TS_VALUE_SHOCKED) ? "[shocked] " : "",
+                 isnan(raw) ? "" : sel == TS_SELECT_CARRIED ? "[carried] " : sel == TS_SELECT_INTERPOLATED ? "[interpolated] " : "",
+                 src);
         ts_buf_printf(&b, "  %-36s", cell(flagged, c2, sizeof c2, 36));
         if (nd->transform.method == TS_TRANSFORM_NONE) ts_buf_printf(&b, " %11s", "");
         else fmt_num(&b, r->transformed[c], 11, 4);

@@ -1,4 +1,6 @@
-/* cli.c -- subcommands validate, score, batch and runs. */
+/* cli.c -- subcommands validate, score, runs, explain and import; the
+ * dispatch of every command (batch, compare, export, rescore and watch are
+ * in cli_runs.c). */
 #include "cli.h"
 
 #include <dirent.h>
@@ -32,6 +34,10 @@ static const char USAGE[] =
     "  score SCENARIO            score one scenario (or --taxonomy T --data CSV)\n"
     "  batch SCENARIO_OR_DIR...  score many scenarios into a database\n"
     "  runs --db FILE            list the runs stored in a database\n"
+    "  compare --db FILE RUN...  compare stored runs (scores, ranks, classes)\n"
+    "  export --db FILE --run ID write a stored run with its traces (csv, json)\n"
+    "  rescore --db FILE --run ID  re-run a stored run and check it is identical\n"
+    "  watch SCENARIO            re-score on every save and show what changed\n"
     "  explain SCENARIO UNIT [NODE]  trace a score to its inputs\n"
     "  import coinr IDATA IMETA  turn COINr's tables into taxonomy and scenario files\n"
     "  trend SCENARIO            scores per year and each unit's trend\n"
@@ -73,14 +79,6 @@ static const char USAGE_SCORE[] =
     "                         (default: empty, NA, N/A, x; case-insensitive)\n"
     "  --encoding auto|utf-8|latin1  CSV encoding (default auto: UTF-8, and\n"
     "                         fields that are not UTF-8 are read as Latin-1)\n";
-
-static const char USAGE_BATCH[] =
-    "usage: threatscore batch SCENARIO_OR_DIR... --db FILE [--set KEY=VALUE]... [--quiet]\n"
-    "\n"
-    "Scores every scenario (a directory stands for its *.cfg scenario files,\n"
-    "in name order), stores each run in FILE in its own transaction and\n"
-    "prints each ranking (unless --quiet). A failing scenario is reported and\n"
-    "the others are still stored; exit status 1 when any failed.\n";
 
 static const char USAGE_EXPLAIN[] =
     "usage: threatscore explain SCENARIO UNIT [NODE] [--set KEY=VALUE]... [--format table|csv] [-o FILE]\n"
@@ -344,8 +342,10 @@ static int close_output(cli *c, FILE *f, const char *path, const char *tmp, int 
     return EXIT_SYSTEM;
 }
 
-/* Loads, scores, optionally stores and reports one scenario. */
-static int score_and_store(cli *c, ts_scenario *s, const char *db, ts_format fmt, const char *out_path) {
+/* Loads, scores, optionally stores (with the options that shaped the run,
+ * so that rescore can repeat it) and reports one scenario. */
+static int score_and_store(cli *c, ts_scenario *s, const char *db, ts_format fmt, const char *out_path,
+                           const ts_run_options *opt) {
     ts_error err;
     ts_error_clear(&err);
     ts_result *r = ts_score(s, &err);
@@ -360,7 +360,11 @@ static int score_and_store(cli *c, ts_scenario *s, const char *db, ts_format fmt
     int rc = EXIT_OK;
     if (db) {
         ts_store *st;
-        if (ts_store_open(db, &st, &err) || ts_store_save(st, s, r, &run_id, &err)) rc = print_error(c, &err);
+        ts_run_record *rec = NULL;
+        if (ts_store_open(db, &st, &err) || !(rec = ts_run_record_new(s, opt, &err)) ||
+            ts_store_save_record(st, s, r, rec, 0, &run_id, NULL, &err))
+            rc = print_error(c, &err);
+        ts_run_record_free(rec);
         ts_store_close(st);
     }
     if (rc == EXIT_OK && ts_report_write(f, fmt, s, r, run_id, &err)) rc = print_error(c, &err);
@@ -383,131 +387,11 @@ static int cmd_score(cli *c, int argc, char **argv) {
     if (!s) rc = print_error(c, &err);
     else if (o.perspective && ts_scenario_apply_perspective(s, o.perspective, &err)) rc = print_error(c, &err);
     else rc = apply_overrides(c, s, &o.ov);
-    if (s && rc == EXIT_OK) rc = score_and_store(c, s, o.db, o.format, o.out_path);
+    const char *persp[1] = {o.perspective};
+    ts_run_options ro = {o.ov.n, o.ov.set, o.perspective ? 1 : 0, persp, o.scenario ? NULL : &o.csv};
+    if (s && rc == EXIT_OK) rc = score_and_store(c, s, o.db, o.format, o.out_path, &ro);
     ts_scenario_free(s);
     score_opts_free(&o);
-    return rc;
-}
-
-/* ---- batch ------------------------------------------------------------- */
-
-static int has_cfg_suffix(const char *name) {
-    size_t n = strlen(name);
-    return n > 4 && strcmp(name + n - 4, ".cfg") == 0;
-}
-
-static int cmp_str(const void *a, const void *b) {
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Appends the scenario files named by arg (a file, or a directory's *.cfg
- * files that are scenarios) to *list. Returns 0 or an exit status. */
-static int collect(cli *c, const char *arg, char ***list, int *n) {
-    struct stat sb;
-    if (stat(arg, &sb) != 0) {
-        fprintf(c->errs, "%s: %s: %s\n", c->prog, arg, strerror(errno));
-        return EXIT_INPUT;
-    }
-    char **found = NULL;
-    int m = 0;
-    if (S_ISDIR(sb.st_mode)) {
-        DIR *dir = opendir(arg);
-        if (!dir) {
-            fprintf(c->errs, "%s: %s: %s\n", c->prog, arg, strerror(errno));
-            return EXIT_INPUT;
-        }
-        struct dirent *e;
-        while ((e = readdir(dir))) {
-            if (!has_cfg_suffix(e->d_name)) continue;
-            char **q = realloc(found, (size_t)(m + 1) * sizeof *q);
-            size_t len = strlen(arg) + strlen(e->d_name) + 2;
-            char *path = malloc(len);
-            if (!q || !path) {
-                free(path);
-                free(q ? q : found);
-                closedir(dir);
-                fprintf(c->errs, "%s: out of memory\n", c->prog);
-                return EXIT_SYSTEM;
-            }
-            found = q;
-            snprintf(path, len, "%s/%s", arg, e->d_name);
-            found[m++] = path;
-        }
-        closedir(dir);
-        qsort(found, (size_t)m, sizeof *found, cmp_str);
-    } else {
-        found = malloc(sizeof *found);
-        if (!found || !(found[0] = strdup(arg))) {
-            free(found);
-            fprintf(c->errs, "%s: out of memory\n", c->prog);
-            return EXIT_SYSTEM;
-        }
-        m = 1;
-    }
-    char **q = realloc(*list, (size_t)(*n + m + 1) * sizeof *q);
-    if (!q) {
-        for (int i = 0; i < m; i++) free(found[i]);
-        free(found);
-        fprintf(c->errs, "%s: out of memory\n", c->prog);
-        return EXIT_SYSTEM;
-    }
-    *list = q;
-    memcpy(*list + *n, found, (size_t)m * sizeof *found);
-    *n += m;
-    free(found);
-    return EXIT_OK;
-}
-
-static int cmd_batch(cli *c, int argc, char **argv) {
-    const char *db = NULL;
-    int quiet = 0;
-    overrides ov = {{0}, 0};
-    char **files = NULL;
-    int n = 0, rc = EXIT_OK;
-    for (int i = 1; i < argc && rc == EXIT_OK; i++) {
-        int missing = 0;
-        const char *v;
-        if (is_help(argv[i])) {
-            fputs(USAGE_BATCH, c->out);
-            goto done;
-        } else if ((v = opt_value(argc, argv, &i, "--db", &missing))) {
-            db = v;
-        } else if (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0) {
-            quiet = 1;
-        } else if ((v = opt_value(argc, argv, &i, "--set", &missing))) {
-            rc = add_override(c, &ov, v, USAGE_BATCH);
-        } else if (missing) {
-            rc = usage_error(c, USAGE_BATCH, "option %s needs a value", argv[i]);
-        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            rc = usage_error(c, USAGE_BATCH, "unknown option '%s'", argv[i]);
-        } else {
-            rc = collect(c, argv[i], &files, &n);
-        }
-    }
-    if (rc == EXIT_OK && !db) rc = usage_error(c, USAGE_BATCH, "batch needs --db %s", "FILE");
-    if (rc == EXIT_OK && n == 0) rc = usage_error(c, USAGE_BATCH, "batch needs at least one %s", "SCENARIO");
-    if (rc != EXIT_OK) goto done;
-    int failed = 0, stored = 0, worst = EXIT_OK;
-    for (int i = 0; i < n; i++) {
-        ts_error err;
-        ts_error_clear(&err);
-        int kind;
-        if (ts_config_kind(files[i], &kind, &err) == TS_OK && kind != TS_FILE_SCENARIO) continue;
-        ts_scenario *s = ts_scenario_load(files[i], &err);
-        int one = s ? apply_overrides(c, s, &ov) : print_error(c, &err);
-        if (s && one == EXIT_OK) one = score_and_store(c, s, db, TS_FORMAT_TABLE, quiet ? "/dev/null" : NULL);
-        ts_scenario_free(s);
-        if (one == EXIT_OK) stored++;
-        else failed++;
-        if (one > worst) worst = one;
-        if (!quiet && i + 1 < n) fputc('\n', c->out);
-    }
-    fprintf(c->errs, "%s: batch: %d run%s stored in %s, %d failed\n", c->prog, stored, stored == 1 ? "" : "s",
-            db, failed);
-    rc = worst;
-done:
-    for (int i = 0; i < n; i++) free(files[i]);
-    free(files);
     return rc;
 }
 
@@ -734,13 +618,18 @@ int ts_cli_main(int argc, char **argv, FILE *out, FILE *errs) {
     }
     if (strcmp(cmd, "validate") == 0) return cmd_validate(&c, argc - 1, argv + 1);
     if (strcmp(cmd, "score") == 0) return cmd_score(&c, argc - 1, argv + 1);
-    if (strcmp(cmd, "batch") == 0) return cmd_batch(&c, argc - 1, argv + 1);
+    if (strcmp(cmd, "batch") == 0) return ts_cli_batch(argc - 1, argv + 1, out, errs);
+    if (strcmp(cmd, "compare") == 0) return ts_cli_compare(argc - 1, argv + 1, out, errs);
+    if (strcmp(cmd, "export") == 0) return ts_cli_export(argc - 1, argv + 1, out, errs);
+    if (strcmp(cmd, "rescore") == 0) return ts_cli_rescore(argc - 1, argv + 1, out, errs);
+    if (strcmp(cmd, "watch") == 0) return ts_cli_watch(argc - 1, argv + 1, out, errs);
     if (strcmp(cmd, "runs") == 0) return cmd_runs(&c, argc - 1, argv + 1);
     if (strcmp(cmd, "explain") == 0) return cmd_explain(&c, argc - 1, argv + 1);
     if (strcmp(cmd, "import") == 0) return cmd_import(&c, argc - 1, argv + 1);
     if (strcmp(cmd, "trend") == 0) return ts_cli_trend(argc - 1, argv + 1, out, errs);
     if (strcmp(cmd, "weights") == 0) return ts_cli_weights(argc - 1, argv + 1, out, errs);
-    static const char *const commands[] = {"validate", "score", "batch", "runs", "explain", "import", "trend", "weights", "help"};
+    static const char *const commands[] = {"validate", "score", "batch", "runs", "explain", "import", "trend", "weights",
+                                           "compare", "export", "rescore", "watch", "help"};
     const char *hint = ts_suggest(cmd, commands, sizeof commands / sizeof *commands);
     if (hint) fprintf(errs, "threatscore: unknown command '%s' (did you mean '%s'?)\n\n", cmd, hint);
     else fprintf(errs, "threatscore: unknown command '%s'\n\n", cmd);

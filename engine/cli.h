@@ -16,4 +16,14 @@ int ts_cli_trend(int argc, char **argv, FILE *out, FILE *errs);
 /* `threatscore weights`: effective weights at the index (cli_weights.c). */
 int ts_cli_weights(int argc, char **argv, FILE *out, FILE *errs);
 
+/* Commands on many runs and the run store (cli_runs.c): `threatscore
+ * batch`, `compare`, `export`, `rescore` and `watch`. Each takes the
+ * command's arguments (argv[0] is the command name) and returns the exit
+ * status. */
+int ts_cli_batch(int argc, char **argv, FILE *out, FILE *errs);
+int ts_cli_compare(int argc, char **argv, FILE *out, FILE *errs);
+int ts_cli_export(int argc, char **argv, FILE *out, FILE *errs);
+int ts_cli_rescore(int argc, char **argv, FILE *out, FILE *errs);
+int ts_cli_watch(int argc, char **argv, FILE *out, FILE *errs);
+
 #endif

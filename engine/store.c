@@ -907,3 +907,237 @@ int ts_store_each_treatment(ts_store *st, long long id,
     sqlite3_finalize(q);
     return ok ? TS_OK : db_fail(st, err, "cannot read treatment");
 }
+
+/* ---- the JSON the store writes, read back ------------------------------ */
+
+/* A small reader for the JSON this module writes (inputs_json and
+ * options_json): strings, arrays, objects, null, numbers, true, false. */
+typedef struct jreader {
+    const char *p;
+    ts_arena *a;
+    int bad;
+} jreader;
+
+static void jws(jreader *j) {
+    while (*j->p == ' ' || *j->p == '\n' || *j->p == '\t' || *j->p == '\r') j->p++;
+}
+
+static int jeat(jreader *j, char c) {
+    jws(j);
+    if (*j->p != c) return 0;
+    j->p++;
+    return 1;
+}
+
+static void put_utf8(ts_buf *b, unsigned cp) {
+    char u[4];
+    if (cp < 0x80) {
+        u[0] = (char)cp;
+        ts_buf_append(b, u, 1);
+    } else if (cp < 0x800) {
+        u[0] = (char)(0xC0 | cp >> 6), u[1] = (char)(0x80 | (cp & 0x3F));
+        ts_buf_append(b, u, 2);
+    } else if (cp < 0x10000) {
+        u[0] = (char)(0xE0 | cp >> 12), u[1] = (char)(0x80 | ((cp >> 6) & 0x3F)), u[2] = (char)(0x80 | (cp & 0x3F));
+        ts_buf_append(b, u, 3);
+    } else {
+        u[0] = (char)(0xF0 | cp >> 18), u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F)), u[3] = (char)(0x80 | (cp & 0x3F));
+        ts_buf_append(b, u, 4);
+    }
+}
+
+static unsigned jhex4(jreader *j) {
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = *j->p;
+        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (d < 0) {
+            j->bad = 1;
+            return 0;
+        }
+        v = v * 16 + (unsigned)d;
+        j->p++;
+    }
+    return v;
+}
+
+/* Reads a string (arena copy) or null (NULL). Sets bad on anything else. */
+static const char *jstring(jreader *j) {
+    jws(j);
+    if (strncmp(j->p, "null", 4) == 0) {
+        j->p += 4;
+        return NULL;
+    }
+    if (*j->p != '"') {
+        j->bad = 1;
+        return NULL;
+    }
+    j->p++;
+    ts_buf b = {0};
+    while (*j->p && *j->p != '"' && !j->bad) {
+        if (*j->p != '\\') {
+            ts_buf_append(&b, j->p++, 1);
+            continue;
+        }
+        j->p++;
+        char c = *j->p++, out = 0;
+        switch (c) {
+        case '"': case '\\': case '/': out = c; break;
+        case 'b': out = '\b'; break;
+        case 'f': out = '\f'; break;
+        case 'n': out = '\n'; break;
+        case 'r': out = '\r'; break;
+        case 't': out = '\t'; break;
+        case 'u': {
+            unsigned cp = jhex4(j);
+            if (cp >= 0xD800 && cp < 0xDC00 && j->p[0] == '\\' && j->p[1] == 'u') {
+                j->p += 2;
+                unsigned lo = jhex4(j);
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            }
+            put_utf8(&b, cp);
+            continue;
+        }
+        default: j->bad = 1;
+        }
+        ts_buf_append(&b, &out, 1);
+    }
+    if (*j->p != '"') j->bad = 1;
+    else j->p++;
+    const char *s = j->bad || b.oom ? NULL : ts_arena_strdup(j->a, b.data ? b.data : "");
+    if (!j->bad && !s) j->bad = 1;
+    ts_buf_free(&b);
+    return s;
+}
+
+static void jskip(jreader *j) {
+    jws(j);
+    char c = *j->p;
+    if (c == '"' || c == 'n') {
+        (void)jstring(j);
+    } else if (c == '[' || c == '{') {
+        char close = c == '[' ? ']' : '}';
+        j->p++;
+        if (jeat(j, close)) return;
+        do {
+            if (close == '}') {
+                (void)jstring(j);
+                if (!jeat(j, ':')) j->bad = 1;
+            }
+            jskip(j);
+        } while (!j->bad && jeat(j, ','));
+        if (!jeat(j, close)) j->bad = 1;
+    } else if (c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f') {
+        while (*j->p && strchr("+-.0123456789eEtruefals", *j->p)) j->p++;
+    } else {
+        j->bad = 1;
+    }
+}
+
+/* Reads an array of strings into an arena array; *n gets its length. */
+static const char **jstrings(jreader *j, int *n) {
+    *n = 0;
+    jws(j);
+    if (strncmp(j->p, "null", 4) == 0) {
+        j->p += 4;
+        return NULL;
+    }
+    if (!jeat(j, '[')) {
+        j->bad = 1;
+        return NULL;
+    }
+    const char *start = j->p;
+    int count = 0;
+    if (!jeat(j, ']')) {
+        do {
+            jskip(j);
+            count++;
+        } while (!j->bad && jeat(j, ','));
+        if (!jeat(j, ']')) j->bad = 1;
+    }
+    const char **out = ts_arena_alloc(j->a, ((size_t)count + 1) * sizeof *out);
+    if (!out || j->bad) {
+        j->bad = 1;
+        return NULL;
+    }
+    j->p = start;
+    for (int i = 0; i < count; i++) {
+        out[i] = jstring(j);
+        jeat(j, ',');
+    }
+    jeat(j, ']');
+    *n = count;
+    return out;
+}
+
+int ts_stored_run_files(ts_stored_run *r, const ts_stored_file **files) {
+    jreader j = {r->inputs_json, r->arena, 0};
+    int cap = 1;
+    for (const char *p = r->inputs_json; *p; p++) cap += *p == '{';
+    ts_stored_file *f = ts_arena_alloc(r->arena, (size_t)cap * sizeof *f);
+    if (!f || !jeat(&j, '[')) return -1;
+    int n = 0;
+    if (!jeat(&j, ']')) {
+        do {
+            if (!jeat(&j, '{') || n == cap) return -1;
+            ts_stored_file *e = &f[n++];
+            if (!jeat(&j, '}')) {
+                do {
+                    const char *key = jstring(&j);
+                    if (!key || !jeat(&j, ':')) return -1;
+                    if (strcmp(key, "role") == 0) e->role = jstring(&j);
+                    else if (strcmp(key, "path") == 0) e->path = jstring(&j);
+                    else if (strcmp(key, "sha256") == 0) e->sha256 = jstring(&j);
+                    else jskip(&j);
+                } while (!j.bad && jeat(&j, ','));
+                if (!jeat(&j, '}')) return -1;
+            }
+            if (!e->role || !e->path || !e->sha256) return -1;
+        } while (!j.bad && jeat(&j, ','));
+        if (!jeat(&j, ']')) return -1;
+    }
+    *files = f;
+    return j.bad ? -1 : n;
+}
+
+int ts_stored_run_options(ts_stored_run *r, ts_stored_options *o) {
+    memset(o, 0, sizeof *o);
+    if (!r->options_json) return 0;
+    jreader j = {r->options_json, r->arena, 0};
+    if (!jeat(&j, '{')) return -1;
+    if (jeat(&j, '}')) return 0;
+    do {
+        const char *key = jstring(&j);
+        if (!key || !jeat(&j, ':')) return -1;
+        if (strcmp(key, "set") == 0) {
+            o->set = jstrings(&j, &o->n_set);
+        } else if (strcmp(key, "perspectives") == 0) {
+            o->perspectives = jstrings(&j, &o->n_perspectives);
+        } else if (strcmp(key, "csv") == 0) {
+            o->has_csv = 1;
+            if (!jeat(&j, '{')) return -1;
+            if (!jeat(&j, '}')) {
+                do {
+                    const char *k = jstring(&j);
+                    if (!k || !jeat(&j, ':')) return -1;
+                    if (strcmp(k, "unit_column") == 0) o->csv.unit_column = jstring(&j);
+                    else if (strcmp(k, "name_column") == 0) o->csv.name_column = jstring(&j);
+                    else if (strcmp(k, "missing") == 0) {
+                        int n;
+                        o->csv.missing = jstrings(&j, &n);
+                    } else if (strcmp(k, "encoding") == 0) {
+                        const char *e = jstring(&j);
+                        o->csv.encoding = e && strcmp(e, "utf-8") == 0 ? TS_ENC_UTF8
+                                          : e && strcmp(e, "latin1") == 0 ? TS_ENC_LATIN1 : TS_ENC_AUTO;
+                    } else jskip(&j);
+                } while (!j.bad && jeat(&j, ','));
+                if (!jeat(&j, '}')) return -1;
+            }
+        } else {
+            jskip(&j);
+        }
+    } while (!j.bad && jeat(&j, ','));
+    if (!jeat(&j, '}')) return -1;
+    return j.bad ? -1 : 0;
+}

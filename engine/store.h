@@ -162,6 +162,31 @@ typedef struct ts_stored_treatment {
 int ts_store_each_treatment(ts_store *st, long long id,
                             int (*cb)(const ts_stored_treatment *t, void *ctx), void *ctx, ts_error *err);
 
+/* One input file of a stored run (from runs.inputs_json). */
+typedef struct ts_stored_file {
+    const char *role;     /* scenario, extends, taxonomy or data */
+    const char *path, *sha256;
+} ts_stored_file;
+
+/* Parses the run's inputs_json. Stores an arena-owned array in *files and
+ * returns its length, or -1 when the JSON is malformed or out of memory. */
+int ts_stored_run_files(ts_stored_run *r, const ts_stored_file **files);
+
+/* The run's options_json read back; arena-owned. For runs stored before
+ * schema 2, no options. */
+typedef struct ts_stored_options {
+    int n_set;
+    const char **set;
+    int n_perspectives;
+    const char **perspectives;
+    int has_csv;
+    ts_csv_options csv;   /* when has_csv; csv.missing NULL-terminated */
+} ts_stored_options;
+
+/* Parses the run's options_json into *o. Returns 0, or -1 when malformed
+ * or out of memory. */
+int ts_stored_run_options(ts_stored_run *r, ts_stored_options *o);
+
 /* Returns the store's SQLite file name. */
 const char *ts_store_path(const ts_store *st);
 

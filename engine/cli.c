@@ -40,6 +40,7 @@ static const char USAGE[] =
     "  watch SCENARIO            re-score on every save and show what changed\n"
     "  explain SCENARIO UNIT [NODE]  trace a score to its inputs\n"
     "  import coinr IDATA IMETA  turn COINr's tables into taxonomy and scenario files\n"
+    "  uncertainty SCENARIO      uncertainty and sensitivity analysis (-N, --sobol)\n"
     "  trend SCENARIO            scores per year and each unit's trend\n"
     "  weights SCENARIO          every indicator's effective weight at the index\n"
     "\n"
@@ -626,6 +627,7 @@ int ts_cli_main(int argc, char **argv, FILE *out, FILE *errs) {
     if (strcmp(cmd, "runs") == 0) return cmd_runs(&c, argc - 1, argv + 1);
     if (strcmp(cmd, "explain") == 0) return cmd_explain(&c, argc - 1, argv + 1);
     if (strcmp(cmd, "import") == 0) return cmd_import(&c, argc - 1, argv + 1);
+    if (strcmp(cmd, "uncertainty") == 0) return ts_cli_uncertainty(argc - 1, argv + 1, out, errs);
     if (strcmp(cmd, "trend") == 0) return ts_cli_trend(argc - 1, argv + 1, out, errs);
     if (strcmp(cmd, "weights") == 0) return ts_cli_weights(argc - 1, argv + 1, out, errs);
     static const char *const commands[] = {"validate", "score", "batch", "runs", "explain", "import", "trend", "weights",

@@ -10,6 +10,10 @@
  * Returns the process exit status. */
 int ts_cli_main(int argc, char **argv, FILE *out, FILE *errs);
 
+/* The uncertainty subcommand (argv[0] = "uncertainty"); in cli_uncertainty.c.
+ * Returns the process exit status. */
+int ts_cli_uncertainty(int argc, char **argv, FILE *out, FILE *errs);
+
 /* `threatscore trend`: scores per year and trends (cli_trend.c). */
 int ts_cli_trend(int argc, char **argv, FILE *out, FILE *errs);
 

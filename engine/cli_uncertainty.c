@@ -1,0 +1,564 @@
+/* cli_uncertainty.c -- the `uncertainty` subcommand: options, progress
+ * bar, and the table, CSV and JSON reports of an analysis. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "report.h"
+#include "store.h"
+#include "uncertainty.h"
+
+enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_SYSTEM = 3 };
+
+static const char USAGE_UA[] =
+    "usage: threatscore uncertainty SCENARIO [options]\n"
+    "\n"
+    "Re-scores SCENARIO N times under what its `uncertainty` group (or --vary)\n"
+    "declares uncertain, and reports per unit and node: nominal score and rank,\n"
+    "mean and median score, 5th/50th/95th percentile rank and the probability\n"
+    "of each risk class. With --sobol, first- and total-order Sobol' indices of\n"
+    "each uncertain factor with bootstrap confidence intervals.\n"
+    "\n"
+    "options:\n"
+    "  -N COUNT               replications (default 1000; with --sobol: base\n"
+    "                         samples, each costing factors + 2 evaluations)\n"
+    "  --seed S               random seed (default 1); same seed, same results\n"
+    "                         for any -j\n"
+    "  -j N                   threads (default 1)\n"
+    "  --vary KEY=VALUE       declare or replace an uncertain factor:\n"
+    "                         weights=0.25[:all|indicators|aggregates],\n"
+    "                         weights=dirichlet:C[:SEL],\n"
+    "                         normalise=minmax:1:100,rank:1:100,\n"
+    "                         aggregate=arithmetic,geometric, treat=none,coinr,\n"
+    "                         impute=none,mean,median, exclude=one|random:P,\n"
+    "                         data=alternatives|F|alternatives:F (repeatable)\n"
+    "  --set KEY=VALUE        override the nominal method (as for score)\n"
+    "  --sobol                sensitivity analysis (Saltelli design, Sobol' sequence)\n"
+    "  --bootstrap B          bootstrap replicates for Sobol' CIs (default 100)\n"
+    "  --nodes all|aggregates|root|ID,...  nodes to report (default all)\n"
+    "  --bins S               histogram bins for the median score (default 128)\n"
+    "  --db FILE              store the analysis in this SQLite file\n"
+    "  --store-samples        with --db, also store every replication's parameters\n"
+    "  --format table|csv|json  output format (default table)\n"
+    "  -o FILE                write the output to FILE\n"
+    "  --quiet                no progress bar\n";
+
+typedef struct ua_cli {
+    FILE *out, *errs;
+    const char *prog;
+} ua_cli;
+
+static int print_err(ua_cli *c, const ts_error *err) {
+    char msg[2048];
+    fprintf(c->errs, "%s: %s\n", c->prog, ts_error_format(err, msg, sizeof msg));
+    switch (err->code) {
+    case TS_EINPUT: return EXIT_INPUT;
+    case TS_EUSAGE: return EXIT_USAGE;
+    default: return EXIT_SYSTEM;
+    }
+}
+
+static int usage(ua_cli *c, const char *fmt, const char *arg) {
+    fprintf(c->errs, "%s: ", c->prog);
+    fprintf(c->errs, fmt, arg);
+    fprintf(c->errs, "\n\n%s", USAGE_UA);
+    return EXIT_USAGE;
+}
+
+/* Returns the value of option name at argv[*i] ("--x V" or "--x=V"),
+ * advancing *i; NULL when argv[*i] is another option. */
+static const char *opt_val(int argc, char **argv, int *i, const char *name, int *missing) {
+    size_t n = strlen(name);
+    if (strncmp(argv[*i], name, n) != 0) return NULL;
+    if (argv[*i][n] == '=') return argv[*i] + n + 1;
+    if (argv[*i][n] != '\0') return NULL;
+    if (*i + 1 >= argc) {
+        *missing = 1;
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+static int parse_long(const char *s, long *out) {
+    char *end;
+    errno = 0;
+    long x = strtol(s, &end, 10);
+    if (end == s || *end || errno) return -1;
+    *out = x;
+    return 0;
+}
+
+/* ---- progress ------------------------------------------------------------ */
+
+typedef struct progress {
+    FILE *f;
+    int last;
+} progress;
+
+static void show_progress(void *ctx, long done, long total) {
+    progress *p = ctx;
+    int pct = total > 0 ? (int)(100.0 * (double)done / (double)total) : 100;
+    if (pct == p->last) return;
+    p->last = pct;
+    int bar = pct * 40 / 100;
+    fprintf(p->f, "\r[%.*s%*s] %3d%% %ld/%ld", bar, "========================================", 40 - bar, "", pct, done,
+            total);
+    if (done >= total) fputs("\n", p->f);
+    fflush(p->f);
+}
+
+/* ---- reports ------------------------------------------------------------- */
+
+static double at(const double *a, int k, int n, int u) {
+    return a[(size_t)k * (size_t)n + (size_t)u];
+}
+
+static void fmt_num(char *buf, size_t n, double x) {
+    if (isnan(x)) snprintf(buf, n, "-");
+    else snprintf(buf, n, "%.2f", x);
+}
+
+/* Class names used by tracked nodes, in order of first appearance. */
+static int class_names(const ts_scenario *s, const ts_ua_result *r, const char **names, int max) {
+    const ts_taxonomy *t = s->tax;
+    int m = 0;
+    for (int k = 0; k < t->n_nodes; k++) {
+        if (!r->tracked[k]) continue;
+        for (int c = 0; c < t->nodes[k].n_classes; c++) {
+            const char *nm = t->classes[t->nodes[k].first_class + c].name;
+            int seen = 0;
+            for (int j = 0; j < m && !seen; j++) seen = strcmp(names[j], nm) == 0;
+            if (!seen && m < max) names[m++] = nm;
+        }
+    }
+    return m;
+}
+
+/* Probability of class name at node k for unit u, NaN when the node has no
+ * such class. */
+static double class_p(const ts_scenario *s, const ts_ua_result *r, int k, int u, const char *name) {
+    const ts_node *nd = &s->tax->nodes[k];
+    for (int c = 0; c < nd->n_classes; c++)
+        if (strcmp(s->tax->classes[nd->first_class + c].name, name) == 0)
+            return r->class_prob[((size_t)k * (size_t)r->n_units + (size_t)u) * (size_t)(r->max_classes + 1) + (size_t)c];
+    return NAN;
+}
+
+static size_t sidx(const ts_ua_result *r, int k, int u, int out, int f) {
+    return (((size_t)k * (size_t)r->n_units + (size_t)u) * 2 + (size_t)out) * (size_t)r->n_factors + (size_t)f;
+}
+
+static void write_table(FILE *f, const ts_scenario *s, const ts_ua_result *r, const ts_ua_options *opt,
+                        long long id) {
+    const ts_taxonomy *t = s->tax;
+    int n = r->n_units, root = ts_taxonomy_root(t);
+    fprintf(f, "%s: uncertainty analysis, %ld %s, seed %llu, %d unit%s; factors:", s->name, r->n,
+            opt->sobol ? "Sobol' design points" : "replications", (unsigned long long)opt->seed, n, n == 1 ? "" : "s");
+    for (int i = 0; i < r->n_factors; i++) fprintf(f, " %s", r->factor_name[i]);
+    fprintf(f, "\n%ld evaluations in %.3f s (%.0f per second)%s\n", r->evaluations, r->seconds,
+            r->seconds > 0 ? (double)r->evaluations / r->seconds : 0.0, id > 0 ? "" : "");
+    if (id > 0) fprintf(f, "stored as uncertainty run %lld\n", id);
+    if (!r->tracked[root]) {
+        fprintf(f, "(the index is not among the reported nodes; use --format csv)\n");
+        return;
+    }
+    const char *names[16];
+    int nc = class_names(s, r, names, 16);
+    fprintf(f, "node %s; ranks: 5th/50th/95th percentile\n", t->nodes[root].id);
+    fprintf(f, "%-4s %-8s %-20s %8s %4s %8s %8s %5s %5s %5s", "rank", "unit", "name", "nominal", "", "mean", "median",
+            "p05", "p50", "p95");
+    for (int c = 0; c < t->nodes[root].n_classes; c++) fprintf(f, " %9.9s", t->classes[t->nodes[root].first_class + c].name);
+    fputc('\n', f);
+    (void)names;
+    (void)nc;
+    /* units in nominal rank order */
+    for (int rank = 1; rank <= n; rank++)
+        for (int u = 0; u < n; u++) {
+            if (r->nominal_rank[(size_t)root * (size_t)n + (size_t)u] != rank) continue;
+            char a[32], b[32], d[32];
+            fmt_num(a, sizeof a, at(r->nominal_score, root, n, u));
+            fmt_num(b, sizeof b, at(r->mean_score, root, n, u));
+            fmt_num(d, sizeof d, at(r->median_score, root, n, u));
+            fprintf(f, "%4d %-8.8s %-20.20s %8s %4d %8s %8s %5.4g %5.4g %5.4g", rank, s->data->unit_id[u],
+                    s->data->unit_name[u] ? s->data->unit_name[u] : "", a, rank, b, d, at(r->rank_p05, root, n, u),
+                    at(r->rank_p50, root, n, u), at(r->rank_p95, root, n, u));
+            for (int c = 0; c < t->nodes[root].n_classes; c++) {
+                double p = r->class_prob[((size_t)root * (size_t)n + (size_t)u) * (size_t)(r->max_classes + 1) + (size_t)c];
+                fprintf(f, " %8.1f%%", 100 * p);
+            }
+            fputc('\n', f);
+        }
+    for (int u = 0; u < n; u++)
+        if (r->nominal_rank[(size_t)root * (size_t)n + (size_t)u] == 0)
+            fprintf(f, "   - %-8.8s (no score)\n", s->data->unit_id[u]);
+    fprintf(f, "median score: histogram of %d bins per unit and node (widest bin %.3g); ranks %s\n",
+            opt->score_bins, r->median_resolution, r->rank_bin_width == 1 ? "exact" : "binned");
+    if (r->clamped) fprintf(f, "note: %ld scores fell outside their histogram's range (edge bins)\n", r->clamped);
+    if (!opt->sobol) return;
+    fprintf(f, "\nSobol' indices of the score at %s: first order S1 / total order ST (95%% bootstrap CI)\n",
+            t->nodes[root].id);
+    fprintf(f, "%-8s", "unit");
+    for (int i = 0; i < r->n_factors; i++) fprintf(f, " %-28.28s", r->factor_name[i]);
+    fputc('\n', f);
+    for (int u = 0; u < n; u++) {
+        fprintf(f, "%-8.8s", s->data->unit_id[u]);
+        for (int i = 0; i < r->n_factors; i++) {
+            size_t x = sidx(r, root, u, 0, i);
+            char cell[64];
+            if (isnan(r->s1[x])) snprintf(cell, sizeof cell, "-");
+            else snprintf(cell, sizeof cell, "%.2f/%.2f (%.2f-%.2f)", r->s1[x], r->st[x], r->st_lo[x], r->st_hi[x]);
+            fprintf(f, " %-28s", cell);
+        }
+        fputc('\n', f);
+    }
+}
+
+static void csv_num(ts_buf *b, double x) {
+    char buf[64];
+    ts_buf_puts(b, ",");
+    ts_buf_puts(b, ts_fmt_double(buf, sizeof buf, x));
+}
+
+static void write_csv(ts_buf *b, const ts_scenario *s, const ts_ua_result *r, const ts_ua_options *opt) {
+    const ts_taxonomy *t = s->tax;
+    int n = r->n_units;
+    const char *names[64];
+    int nc = class_names(s, r, names, 64);
+    static const char *const outs[] = {"score", "rank"};
+    ts_buf_puts(b, "unit,unit_name,node,node_name,depth,nominal_score,nominal_rank,mean_score,median_score,"
+                   "rank_p05,rank_p50,rank_p95,scored");
+    for (int c = 0; c < nc; c++) {
+        char h[200];
+        snprintf(h, sizeof h, "p_%s", names[c]);
+        ts_buf_puts(b, ",");
+        ts_csv_field(b, h);
+    }
+    if (opt->sobol)
+        for (int o = 0; o < 2; o++)
+            for (int i = 0; i < r->n_factors; i++)
+                ts_buf_printf(b, ",s1_%s_%s,s1_%s_%s_lo,s1_%s_%s_hi,st_%s_%s,st_%s_%s_lo,st_%s_%s_hi", outs[o],
+                              r->factor_name[i], outs[o], r->factor_name[i], outs[o], r->factor_name[i], outs[o],
+                              r->factor_name[i], outs[o], r->factor_name[i], outs[o], r->factor_name[i]);
+    ts_buf_puts(b, "\n");
+    int *order = malloc((size_t)t->n_nodes * sizeof *order);
+    if (!order) {
+        b->oom = 1;
+        return;
+    }
+    ts_taxonomy_preorder(t, order);
+    for (int u = 0; u < n; u++)
+        for (int j = 0; j < t->n_nodes; j++) {
+            int k = order[j];
+            if (!r->tracked[k]) continue;
+            const ts_node *nd = &t->nodes[k];
+            ts_csv_field(b, s->data->unit_id[u]);
+            ts_buf_puts(b, ",");
+            ts_csv_field(b, s->data->unit_name[u] ? s->data->unit_name[u] : "");
+            ts_buf_puts(b, ",");
+            ts_csv_field(b, nd->id);
+            ts_buf_puts(b, ",");
+            ts_csv_field(b, nd->name ? nd->name : "");
+            ts_buf_printf(b, ",%d", nd->depth);
+            csv_num(b, at(r->nominal_score, k, n, u));
+            int rk = r->nominal_rank[(size_t)k * (size_t)n + (size_t)u];
+            if (rk > 0) ts_buf_printf(b, ",%d", rk);
+            else ts_buf_puts(b, ",");
+            csv_num(b, at(r->mean_score, k, n, u));
+            csv_num(b, at(r->median_score, k, n, u));
+            csv_num(b, at(r->rank_p05, k, n, u));
+            csv_num(b, at(r->rank_p50, k, n, u));
+            csv_num(b, at(r->rank_p95, k, n, u));
+            csv_num(b, at(r->scored, k, n, u));
+            for (int c = 0; c < nc; c++) csv_num(b, class_p(s, r, k, u, names[c]));
+            if (opt->sobol)
+                for (int o = 0; o < 2; o++)
+                    for (int i = 0; i < r->n_factors; i++) {
+                        size_t x = sidx(r, k, u, o, i);
+                        csv_num(b, r->s1[x]);
+                        csv_num(b, r->s1_lo[x]);
+                        csv_num(b, r->s1_hi[x]);
+                        csv_num(b, r->st[x]);
+                        csv_num(b, r->st_lo[x]);
+                        csv_num(b, r->st_hi[x]);
+                    }
+            ts_buf_puts(b, "\n");
+        }
+    free(order);
+}
+
+static void json_kv(ts_buf *b, const char *key, double x) {
+    ts_buf_printf(b, ",\"%s\":", key);
+    ts_buf_json_number(b, x);
+}
+
+static void write_json(ts_buf *b, const ts_scenario *s, const ts_ua_spec *spec, const ts_ua_result *r,
+                       const ts_ua_options *opt, long long id) {
+    const ts_taxonomy *t = s->tax;
+    int n = r->n_units;
+    ts_buf_puts(b, "{\"scenario\":");
+    ts_buf_json_string(b, s->name);
+    ts_buf_printf(b, ",\"run_id\":%lld,\"seed\":%llu,\"n\":%ld,\"evaluations\":%ld,\"sobol\":%s", id,
+                  (unsigned long long)opt->seed, r->n, r->evaluations, opt->sobol ? "true" : "false");
+    json_kv(b, "seconds", r->seconds);
+    ts_buf_puts(b, ",\"percentiles\":\"type 7 (linear interpolation between order statistics, numpy's default)\"");
+    json_kv(b, "median_resolution", r->median_resolution);
+    ts_buf_printf(b, ",\"rank_bin_width\":%d,\"clamped\":%ld,\"spec\":", r->rank_bin_width, r->clamped);
+    ts_ua_spec_json(spec, s, b);
+    ts_buf_puts(b, ",\"factors\":[");
+    for (int i = 0; i < r->n_factors; i++) {
+        if (i) ts_buf_puts(b, ",");
+        ts_buf_json_string(b, r->factor_name[i]);
+    }
+    ts_buf_puts(b, "],\"results\":[");
+    int first = 1;
+    for (int u = 0; u < n; u++)
+        for (int k = 0; k < t->n_nodes; k++) {
+            if (!r->tracked[k]) continue;
+            const ts_node *nd = &t->nodes[k];
+            ts_buf_puts(b, first ? "\n{\"unit\":" : ",\n{\"unit\":");
+            first = 0;
+            ts_buf_json_string(b, s->data->unit_id[u]);
+            ts_buf_puts(b, ",\"node\":");
+            ts_buf_json_string(b, nd->id);
+            json_kv(b, "nominal_score", at(r->nominal_score, k, n, u));
+            int rk = r->nominal_rank[(size_t)k * (size_t)n + (size_t)u];
+            if (rk > 0) ts_buf_printf(b, ",\"nominal_rank\":%d", rk);
+            else ts_buf_puts(b, ",\"nominal_rank\":null");
+            json_kv(b, "mean_score", at(r->mean_score, k, n, u));
+            json_kv(b, "median_score", at(r->median_score, k, n, u));
+            json_kv(b, "rank_p05", at(r->rank_p05, k, n, u));
+            json_kv(b, "rank_p50", at(r->rank_p50, k, n, u));
+            json_kv(b, "rank_p95", at(r->rank_p95, k, n, u));
+            json_kv(b, "scored", at(r->scored, k, n, u));
+            ts_buf_puts(b, ",\"classes\":{");
+            for (int c = 0; c < nd->n_classes; c++) {
+                if (c) ts_buf_puts(b, ",");
+                ts_buf_json_string(b, t->classes[nd->first_class + c].name);
+                ts_buf_puts(b, ":");
+                ts_buf_json_number(b, r->class_prob[((size_t)k * (size_t)n + (size_t)u) * (size_t)(r->max_classes + 1) + (size_t)c]);
+            }
+            ts_buf_puts(b, "}");
+            int has = 0;
+            for (int o = 0; o < 2 && opt->sobol && r->s1; o++)
+                for (int i = 0; i < r->n_factors; i++) has |= !isnan(r->st[sidx(r, k, u, o, i)]) || !isnan(r->s1[sidx(r, k, u, o, i)]);
+            if (has) {
+                ts_buf_puts(b, ",\"sobol\":{");
+                static const char *const outs[] = {"score", "rank"};
+                for (int o = 0; o < 2; o++) {
+                    ts_buf_printf(b, "%s\"%s\":{", o ? "," : "", outs[o]);
+                    for (int i = 0; i < r->n_factors; i++) {
+                        size_t x = sidx(r, k, u, o, i);
+                        if (i) ts_buf_puts(b, ",");
+                        ts_buf_json_string(b, r->factor_name[i]);
+                        ts_buf_puts(b, ":{\"s1\":");
+                        ts_buf_json_number(b, r->s1[x]);
+                        ts_buf_puts(b, ",\"s1_ci\":[");
+                        ts_buf_json_number(b, r->s1_lo[x]);
+                        ts_buf_puts(b, ",");
+                        ts_buf_json_number(b, r->s1_hi[x]);
+                        ts_buf_puts(b, "],\"st\":");
+                        ts_buf_json_number(b, r->st[x]);
+                        ts_buf_puts(b, ",\"st_ci\":[");
+                        ts_buf_json_number(b, r->st_lo[x]);
+                        ts_buf_puts(b, ",");
+                        ts_buf_json_number(b, r->st_hi[x]);
+                        ts_buf_puts(b, "]}");
+                    }
+                    ts_buf_puts(b, "}");
+                }
+                ts_buf_puts(b, "}");
+            }
+            ts_buf_puts(b, "}");
+        }
+    ts_buf_puts(b, "\n]}\n");
+}
+
+/* Parses --nodes into a per-node mask (NULL for all). */
+static int parse_nodes(ua_cli *c, const ts_scenario *s, const char *v, unsigned char **out) {
+    const ts_taxonomy *t = s->tax;
+    *out = NULL;
+    if (!v || strcmp(v, "all") == 0) return 0;
+    unsigned char *m = calloc((size_t)t->n_nodes + 1, 1);
+    if (!m) return EXIT_SYSTEM;
+    if (strcmp(v, "aggregates") == 0) {
+        for (int k = 0; k < t->n_nodes; k++) m[k] = t->nodes[k].n_children > 0;
+    } else if (strcmp(v, "root") == 0) {
+        m[ts_taxonomy_root(t)] = 1;
+    } else {
+        char *buf = strdup(v);
+        if (!buf) {
+            free(m);
+            return EXIT_SYSTEM;
+        }
+        for (char *p = strtok(buf, ","); p; p = strtok(NULL, ",")) {
+            int k = ts_taxonomy_find(t, p);
+            if (k < 0) {
+                fprintf(c->errs, "%s: --nodes: unknown node '%s'\n", c->prog, p);
+                free(buf);
+                free(m);
+                return EXIT_USAGE;
+            }
+            m[k] = 1;
+        }
+        free(buf);
+    }
+    *out = m;
+    return 0;
+}
+
+int ts_cli_uncertainty(int argc, char **argv, FILE *out, FILE *errs) {
+    ua_cli c = {out, errs, "threatscore"};
+    ts_ua_options opt;
+    ts_ua_options_default(&opt);
+    const char *scenario = NULL, *db = NULL, *out_path = NULL, *nodes = NULL;
+    const char *sets[64], *varies[64];
+    int n_sets = 0, n_varies = 0, quiet = 0, store_samples = 0;
+    ts_format fmt = TS_FORMAT_TABLE;
+    for (int i = 1; i < argc; i++) {
+        int missing = 0;
+        const char *v;
+        long x;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(USAGE_UA, out);
+            return EXIT_OK;
+        } else if ((v = opt_val(argc, argv, &i, "-N", &missing))) {
+            if (parse_long(v, &x) || x < 1) return usage(&c, "-N takes a count >= 1, not '%s'", v);
+            opt.n = x;
+        } else if ((v = opt_val(argc, argv, &i, "--seed", &missing))) {
+            char *end;
+            errno = 0;
+            unsigned long long sd = strtoull(v, &end, 10);
+            if (end == v || *end || errno || v[0] == '-') return usage(&c, "--seed takes a non-negative integer, not '%s'", v);
+            opt.seed = sd;
+        } else if ((v = opt_val(argc, argv, &i, "-j", &missing))) {
+            if (parse_long(v, &x) || x < 1 || x > 256) return usage(&c, "-j takes 1 to 256 threads, not '%s'", v);
+            opt.threads = (int)x;
+        } else if ((v = opt_val(argc, argv, &i, "--bootstrap", &missing))) {
+            if (parse_long(v, &x) || x < 0 || x > 10000) return usage(&c, "--bootstrap takes 0 to 10000, not '%s'", v);
+            opt.bootstrap = (int)x;
+        } else if ((v = opt_val(argc, argv, &i, "--bins", &missing))) {
+            if (parse_long(v, &x) || x < 2 || x > 100000) return usage(&c, "--bins takes 2 to 100000, not '%s'", v);
+            opt.score_bins = (int)x;
+        } else if ((v = opt_val(argc, argv, &i, "--db", &missing))) {
+            db = v;
+        } else if ((v = opt_val(argc, argv, &i, "--nodes", &missing))) {
+            nodes = v;
+        } else if ((v = opt_val(argc, argv, &i, "-o", &missing)) || (v = opt_val(argc, argv, &i, "--output", &missing))) {
+            out_path = v;
+        } else if ((v = opt_val(argc, argv, &i, "--format", &missing))) {
+            if (ts_format_parse(v, &fmt)) return usage(&c, "unknown format '%s' (table, csv or json)", v);
+        } else if ((v = opt_val(argc, argv, &i, "--set", &missing))) {
+            if (!strchr(v, '=') || v[0] == '=' || n_sets == 64) return usage(&c, "--set takes KEY=VALUE, not '%s'", v);
+            sets[n_sets++] = v;
+        } else if ((v = opt_val(argc, argv, &i, "--vary", &missing))) {
+            if (!strchr(v, '=') || v[0] == '=' || n_varies == 64) return usage(&c, "--vary takes KEY=VALUE, not '%s'", v);
+            varies[n_varies++] = v;
+        } else if (strcmp(argv[i], "--sobol") == 0) {
+            opt.sobol = 1;
+        } else if (strcmp(argv[i], "--store-samples") == 0) {
+            store_samples = 1;
+        } else if (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0) {
+            quiet = 1;
+        } else if (missing) {
+            return usage(&c, "option %s needs a value", argv[i]);
+        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            return usage(&c, "unknown option '%s'", argv[i]);
+        } else if (!scenario) {
+            scenario = argv[i];
+        } else {
+            return usage(&c, "unexpected argument '%s'", argv[i]);
+        }
+    }
+    if (!scenario) return usage(&c, "uncertainty needs a %s", "SCENARIO");
+    if (store_samples && !db) return usage(&c, "--store-samples needs --db%s", "");
+
+    ts_error err;
+    ts_error_clear(&err);
+    ts_scenario *s = ts_scenario_load(scenario, &err);
+    if (!s) return print_err(&c, &err);
+    int rc = EXIT_OK;
+    for (int i = 0; i < n_sets && rc == EXIT_OK; i++) {
+        const char *eq = strchr(sets[i], '=');
+        char key[128], where[300];
+        snprintf(key, sizeof key, "%.*s", (int)(eq - sets[i]), sets[i]);
+        snprintf(where, sizeof where, "--set %s", sets[i]);
+        if (ts_scenario_set(s, key, eq + 1, where, &err)) {
+            err.code = TS_EUSAGE;
+            rc = print_err(&c, &err);
+        }
+    }
+    ts_ua_spec *spec = NULL;
+    if (rc == EXIT_OK && ts_ua_spec_load(s, &spec, &err)) rc = print_err(&c, &err);
+    for (int i = 0; i < n_varies && rc == EXIT_OK; i++) {
+        const char *eq = strchr(varies[i], '=');
+        char key[128], where[300];
+        snprintf(key, sizeof key, "%.*s", (int)(eq - varies[i]), varies[i]);
+        snprintf(where, sizeof where, "--vary %s", varies[i]);
+        if (ts_ua_spec_vary(spec, s, key, eq + 1, where, &err)) {
+            err.code = TS_EUSAGE;
+            rc = print_err(&c, &err);
+        }
+    }
+    unsigned char *track = NULL;
+    if (rc == EXIT_OK) rc = parse_nodes(&c, s, nodes, &track);
+    opt.track = track;
+    progress pg = {errs, -1};
+    if (!quiet && isatty(fileno(errs))) {
+        opt.progress = show_progress;
+        opt.progress_ctx = &pg;
+    }
+    ts_ua_result *r = NULL;
+    if (rc == EXIT_OK && ts_ua_run(s, spec, &opt, &r, &err)) rc = print_err(&c, &err);
+    long long id = 0;
+    if (rc == EXIT_OK && db) {
+        ts_store *st = NULL;
+        if (ts_store_open(db, &st, &err) || ts_ua_save(st, s, spec, &opt, r, store_samples, &id, &err))
+            rc = print_err(&c, &err);
+        ts_store_close(st);
+    }
+    if (rc == EXIT_OK) {
+        char tmp[1100];
+        FILE *f = out;
+        if (out_path) {
+            snprintf(tmp, sizeof tmp, "%s.tmp.%ld", out_path, (long)getpid());
+            f = fopen(tmp, "w");
+            if (!f) {
+                fprintf(errs, "%s: %s: cannot write: %s\n", c.prog, out_path, strerror(errno));
+                rc = EXIT_SYSTEM;
+            }
+        }
+        if (f) {
+            ts_buf b = {0};
+            if (fmt == TS_FORMAT_TABLE) write_table(f, s, r, &opt, id);
+            else if (fmt == TS_FORMAT_CSV) write_csv(&b, s, r, &opt);
+            else write_json(&b, s, spec, r, &opt, id);
+            if (b.oom) {
+                fprintf(errs, "%s: out of memory\n", c.prog);
+                rc = EXIT_SYSTEM;
+            } else if (b.len) {
+                fwrite(b.data, 1, b.len, f);
+            }
+            ts_buf_free(&b);
+            int bad = ferror(f) != 0;
+            if (out_path) {
+                bad |= fclose(f) != 0;
+                if (!bad && rc == EXIT_OK && rename(tmp, out_path) != 0) bad = 1;
+                if (bad || rc != EXIT_OK) remove(tmp);
+            } else {
+                bad |= fflush(f) != 0;
+            }
+            if (bad && rc == EXIT_OK) {
+                fprintf(errs, "%s: cannot write the output\n", c.prog);
+                rc = EXIT_SYSTEM;
+            }
+        }
+    }
+    ts_ua_result_free(r);
+    free(track);
+    ts_ua_spec_free(spec);
+    ts_scenario_free(s);
+    return rc;
+}

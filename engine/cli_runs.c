@@ -164,6 +164,7 @@ static const char USAGE_BATCH[] =
     "  --set KEY=VALUE      override a method for every node (see score --help)\n"
     "  --force              store a new run even when an unchanged one exists\n"
     "  -q, --quiet          print no rankings, only errors and the summary\n"
+    "  --timing             also report the writer's time saving and waiting\n"
     "  --progress, --no-progress  show or hide the progress bar (default: shown\n"
     "                       when stderr is a terminal)\n";
 
@@ -353,7 +354,7 @@ static void progress_draw(progress *p, int done, int stored, int reused, int fai
 int ts_cli_batch(int argc, char **argv, FILE *out, FILE *errs) {
     cli cc = {out, errs, "threatscore"}, *c = &cc;
     const char *db = NULL;
-    int quiet = 0, force = 0, progress_mode = -1, rc = EXIT_OK;
+    int quiet = 0, force = 0, timing = 0, progress_mode = -1, rc = EXIT_OK;
     long jobs_n = 0;
     strlist files = {0}, dir_flags = {0};
     const char **set = calloc((size_t)argc + 1, sizeof *set), **persp = calloc((size_t)argc + 1, sizeof *persp);
@@ -381,6 +382,8 @@ int ts_cli_batch(int argc, char **argv, FILE *out, FILE *errs) {
             quiet = 1;
         } else if (strcmp(argv[i], "--force") == 0) {
             force = 1;
+        } else if (strcmp(argv[i], "--timing") == 0) {
+            timing = 1;
         } else if (strcmp(argv[i], "--progress") == 0) {
             progress_mode = 1;
         } else if (strcmp(argv[i], "--no-progress") == 0) {
@@ -446,6 +449,7 @@ int ts_cli_batch(int argc, char **argv, FILE *out, FILE *errs) {
     }
     progress pr = {errs, progress_mode < 0 ? isatty(fileno(errs)) : progress_mode, 0, n, now_seconds(), 0};
     int stored = 0, reused = 0, failed = 0, worst = EXIT_OK, printed = 0;
+    double t_wait = 0, t_save = 0; /* the writer's time waiting for scores and saving runs */
     if (started == 0) {
         fprintf(errs, "%s: cannot start threads\n", c->prog);
         worst = EXIT_SYSTEM;
@@ -453,9 +457,12 @@ int ts_cli_batch(int argc, char **argv, FILE *out, FILE *errs) {
     }
     for (int i = 0; i < n && started > 0; i++) {
         job *j = &b.jobs[i];
+        double t0 = now_seconds();
         pthread_mutex_lock(&b.mu);
         while (!j->done) pthread_cond_wait(&b.done_cv, &b.mu);
         pthread_mutex_unlock(&b.mu);
+        double t1 = now_seconds();
+        t_wait += t1 - t0;
         if (j->skipped) {
             /* not a scenario: a taxonomy beside the scenarios */
         } else if (!j->rec) {
@@ -466,7 +473,9 @@ int ts_cli_batch(int argc, char **argv, FILE *out, FILE *errs) {
         } else {
             long long run_id = 0;
             int was_reused = 0;
-            if (ts_store_save_record(st, j->s, j->r, j->rec, !force, &run_id, &was_reused, &err)) {
+            int saved = ts_store_save_record(st, j->s, j->r, j->rec, !force, &run_id, &was_reused, &err);
+            t_save += now_seconds() - t1;
+            if (saved) {
                 progress_clear(&pr);
                 int one = print_error(c, &err);
                 if (one > worst) worst = one;
@@ -511,6 +520,9 @@ int ts_cli_batch(int argc, char **argv, FILE *out, FILE *errs) {
     fprintf(errs, "%s: batch: %d run%s stored in %s, %d unchanged (reused), %d failed; %.2f s, %.0f runs/s, %d thread%s\n",
             c->prog, stored, stored == 1 ? "" : "s", db, reused, failed, el, el > 0 ? (stored + reused) / el : 0.0,
             started, started == 1 ? "" : "s");
+    if (timing)
+        fprintf(errs, "%s: batch: writer %.3f s saving (%.3f ms a run), %.3f s waiting for scoring threads\n", c->prog,
+                t_save, stored + reused ? 1e3 * t_save / (stored + reused) : 0.0, t_wait);
     rc = worst;
 done:
     strlist_free(&files);

@@ -128,7 +128,7 @@ int ts_store_open(const char *path, ts_store **out, ts_error *err) {
     ts_store *st = calloc(1, sizeof *st);
     if (!st) return ts_fail(err, TS_ESYSTEM, path, 0, "out of memory");
     snprintf(st->path, sizeof st->path, "%s", path);
-    if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
         int rc = db_fail(st, err, "cannot open database");
         ts_store_close(st);
         return rc;
@@ -866,8 +866,8 @@ ts_stored_run *ts_store_load_run(ts_store *st, long long id, ts_error *err) {
 int ts_store_each_input(ts_store *st, long long id, int (*cb)(const ts_stored_input *in, void *ctx), void *ctx,
                         ts_error *err) {
     sqlite3_stmt *q = run_query(st,
-                                "SELECT i.unit, i.indicator, raw, transformed, normalised, imputed, source, year,"
-                                " estimate, note, shock, file, line FROM inputs i"
+                                "SELECT i.unit, i.indicator, i.raw, i.transformed, i.normalised, i.imputed, i.source,"
+                                " i.year, i.estimate, i.note, i.shock, i.file, i.line FROM inputs i"
                                 " JOIN units u ON u.run_id = i.run_id AND u.unit = i.unit"
                                 " JOIN nodes n ON n.run_id = i.run_id AND n.node = i.indicator"
                                 " WHERE i.run_id = ?1 ORDER BY u.position, n.position",
@@ -890,8 +890,8 @@ int ts_store_each_input(ts_store *st, long long id, int (*cb)(const ts_stored_in
 int ts_store_each_treatment(ts_store *st, long long id,
                             int (*cb)(const ts_stored_treatment *t, void *ctx), void *ctx, ts_error *err) {
     sqlite3_stmt *q = run_query(st,
-                                "SELECT t.indicator, treated, winsorised_low, winsorised_high, log, skew, kurtosis,"
-                                " skew_after, kurtosis_after FROM treatment t"
+                                "SELECT t.indicator, t.treated, t.winsorised_low, t.winsorised_high, t.log, t.skew,"
+                                " t.kurtosis, t.skew_after, t.kurtosis_after FROM treatment t"
                                 " JOIN nodes n ON n.run_id = t.run_id AND n.node = t.indicator"
                                 " WHERE t.run_id = ?1 ORDER BY n.position",
                                 id, err);

@@ -11,6 +11,8 @@
  * unit_weights table; a version 1 file is upgraded when opened. */
 #define TS_STORE_SCHEMA_VERSION 2
 
+/* A store handle is used by one thread at a time (its connection is
+ * opened without SQLite's own mutex); batch writes from one thread. */
 typedef struct ts_store ts_store;
 
 /* Opens (creating when absent) the store at path: WAL mode, a busy timeout,

@@ -147,8 +147,18 @@ int ts_store_open(const char *path, ts_store **out, ts_error *err) {
         return TS_EINPUT;
     }
     char *msg = NULL;
-    if (sqlite3_exec(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
-                     NULL, NULL, &msg) != SQLITE_OK) {
+    /* switching a new file to WAL can fail with SQLITE_BUSY without calling
+       the busy handler while another process sets it up: retry for 10 s */
+    int src;
+    for (int tries = 0;; tries++) {
+        src = sqlite3_exec(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+                           NULL, NULL, &msg);
+        if ((src != SQLITE_BUSY && src != SQLITE_LOCKED) || tries == 1000) break;
+        sqlite3_free(msg);
+        msg = NULL;
+        sqlite3_sleep(10);
+    }
+    if (src != SQLITE_OK) {
         ts_fail(err, TS_ESYSTEM, path, 0, "cannot set up database: %s", msg ? msg : "?");
         sqlite3_free(msg);
         ts_store_close(st);

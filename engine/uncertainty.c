@@ -547,7 +547,9 @@ typedef struct ua_variant {
     ts_impute *impute;
     ts_agg *agg;              /* all arithmetic: only the indicator stages matter */
     double *x;                /* normalised [i * n + u], NaN = missing */
-    double *lx;               /* log x (-inf for 0, NaN for missing or < 0), or NULL */
+    double *x0;               /* x with missing as 0 */
+    double *mask;             /* 1 where x has a value, else 0 */
+    double *lx;               /* log x (-inf for 0, 0 for missing), or NULL */
     unsigned char *complete;  /* per indicator: no unit missing */
     int *neg;                 /* per indicator: first unit with a negative value, -1 */
 } ua_variant;
@@ -582,8 +584,10 @@ typedef struct ua_model {
     int n_cell;               /* n_slots * n */
     int *cls_first, *cls_n, max_classes;
     int rank_w, rank_bins, S;
+    int n_combo;              /* method combinations with a sort order of their own */
     double *lo, *inv;         /* per cell: histogram origin and 1 / bin width */
     int track_leaves;         /* leaves reported from variant counts */
+    int exact;                /* compute every score as the pipeline does (no log-domain shortcut) */
     const unsigned char *track;
 } ua_model;
 
@@ -594,6 +598,8 @@ static void variant_free(ua_variant *v) {
     free(v->agg);
     free(v->x);
     free(v->lx);
+    free(v->x0);
+    free(v->mask);
     free(v->complete);
     free(v->neg);
 }
@@ -624,9 +630,11 @@ static int variant_alloc(ua_variant *v, int n_nodes, int n_ind, int n, int need_
     v->agg = malloc((size_t)n_nodes * sizeof *v->agg);
     v->x = malloc(cells * sizeof *v->x);
     v->lx = need_log ? malloc(cells * sizeof *v->lx) : NULL;
+    v->x0 = malloc(cells * sizeof *v->x0);
+    v->mask = malloc(cells * sizeof *v->mask);
     v->complete = malloc((size_t)n_ind + 1);
     v->neg = malloc(((size_t)n_ind + 1) * sizeof *v->neg);
-    return v->norm && v->treat && v->impute && v->agg && v->x && (!need_log || v->lx) && v->complete && v->neg ? 0 : -1;
+    return v->norm && v->treat && v->impute && v->agg && v->x && (!need_log || v->lx) && v->x0 && v->mask && v->complete && v->neg ? 0 : -1;
 }
 
 /* Fills v's matrices from the normalised values x. */
@@ -636,12 +644,15 @@ static void variant_fill(ua_variant *v, const double *x, int n_ind, int n) {
     for (int i = 0; i < n_ind; i++) {
         const double *c = v->x + (size_t)i * (size_t)n;
         double *l = v->lx ? v->lx + (size_t)i * (size_t)n : NULL;
+        double *z = v->x0 + (size_t)i * (size_t)n, *mk = v->mask + (size_t)i * (size_t)n;
         int complete = 1, neg = -1;
         for (int u = 0; u < n; u++) {
             double y = c[u];
             if (isnan(y)) complete = 0;
             else if (y < 0 && neg < 0) neg = u;
-            if (l) l[u] = isnan(y) || y < 0 ? NAN : y == 0 ? -INFINITY : log(y);
+            z[u] = isnan(y) ? 0 : y;
+            mk[u] = isnan(y) ? 0 : 1;
+            if (l) l[u] = isnan(y) || y < 0 ? 0 : y == 0 ? -INFINITY : log(y);
         }
         v->complete[i] = (unsigned char)complete;
         v->neg[i] = neg;
@@ -813,6 +824,8 @@ static int model_build(ua_model *m, const ts_scenario *s, const ts_ua_spec *u, c
         if (tracked && leaf && !m->data_mode) m->track_leaves = 1;
     }
     m->n_cell = m->n_slots * m->n;
+    m->n_combo = m->n_var * (u->n_agg + 1);
+    if (m->n_combo > 64 || (double)m->n_combo * m->n_cell > 4e6) m->n_combo = 1;
     m->rank_w = m->n <= 1000 ? 1 : (m->n + 999) / 1000;
     m->rank_bins = (m->n + m->rank_w - 1) / m->rank_w;
     m->S = opt && opt->score_bins > 1 ? opt->score_bins : 128;
@@ -824,11 +837,24 @@ static int model_build(ua_model *m, const ts_scenario *s, const ts_ua_spec *u, c
 
 /* ---- one replication ----------------------------------------------------- */
 
+/* One child of the node being aggregated. */
+typedef struct ua_child {
+    const double *x;          /* its values (logs under a geometric mean) */
+    const double *mask;       /* 0/1 where values are missing (as 0), or NULL */
+    double w;
+    int nan;                  /* missing values are NaN */
+} ua_child;
+
+#define UB 8
+
 typedef struct ua_ws {
     double *score;            /* [k * n + u], aggregates (and leaves in data mode: unused) */
+    double *lscore;           /* log of a geometric node's score, kept for a geometric parent */
+    unsigned char *haslog;    /* per node: lscore holds this replication's values */
     double *acc, *wsum;
     int *cnt;
     double *v, *w, *block;
+    ua_child *kid;
     double *f, *wt;           /* per node: weight factor, weight */
     double *uni;              /* uniforms of one replication (3 D under Sobol') */
     double *dval;             /* sampled data values */
@@ -836,6 +862,7 @@ typedef struct ua_ws {
     int variant, agg;
     int *order, *rank;        /* per slot: sort order carried over, ranks */
     struct keyed { double v; int i; } *keyed;
+    double *key;
     /* data mode */
     double *values;
     ts_dataset data;
@@ -854,12 +881,15 @@ typedef struct ua_ws {
 static void ws_free(ua_ws *w) {
     if (!w) return;
     free(w->score);
+    free(w->lscore);
+    free(w->haslog);
     free(w->acc);
     free(w->wsum);
     free(w->cnt);
     free(w->v);
     free(w->w);
     free(w->block);
+    free(w->kid);
     free(w->f);
     free(w->wt);
     free(w->uni);
@@ -868,9 +898,12 @@ static void ws_free(ua_ws *w) {
     free(w->order);
     free(w->rank);
     free(w->keyed);
+    free(w->key);
     free(w->values);
     free(w->dvar.x);
     free(w->dvar.lx);
+    free(w->dvar.x0);
+    free(w->dvar.mask);
     free(w->dvar.complete);
     free(w->dvar.neg);
     free(w->rhist);
@@ -891,25 +924,29 @@ static int ws_init(ua_ws *w, const ua_model *m, int accumulate, int sobol, int n
     memset(w, 0, sizeof *w);
     size_t n = (size_t)m->n, nn = (size_t)m->n_nodes, mc = (size_t)m->max_children;
     w->score = malloc((nn * n + 1) * sizeof *w->score);
+    w->lscore = malloc((nn * n + 1) * sizeof *w->lscore);
+    w->haslog = calloc(nn + 1, 1);
     w->acc = malloc((n + 1) * sizeof *w->acc);
     w->wsum = malloc((n + 1) * sizeof *w->wsum);
     w->cnt = malloc((n + 1) * sizeof *w->cnt);
     w->v = malloc((mc + 1) * sizeof *w->v);
     w->w = malloc((mc + 1) * sizeof *w->w);
     w->block = malloc((mc * n + 1) * sizeof *w->block);
+    w->kid = malloc((mc + 1) * sizeof *w->kid);
     w->f = malloc((nn + 1) * sizeof *w->f);
     w->wt = malloc((nn + 1) * sizeof *w->wt);
     w->uni = malloc(((size_t)m->D * 3 + 1) * sizeof *w->uni);
     w->dval = malloc(((size_t)m->n_cells + 1) * sizeof *w->dval);
     w->gam = malloc(((size_t)m->n_wsel + 1) * sizeof *w->gam);
-    w->order = malloc(((size_t)m->n_cell + 1) * sizeof *w->order);
+    w->order = malloc(((size_t)m->n_cell * (size_t)(m->n_combo > 0 ? m->n_combo : 1) + 1) * sizeof *w->order);
+    w->key = malloc((n + 1) * sizeof *w->key);
     w->rank = malloc(((size_t)m->n_cell + 1) * sizeof *w->rank);
     w->keyed = malloc((n + 1) * sizeof *w->keyed);
-    if (!w->score || !w->acc || !w->wsum || !w->cnt || !w->v || !w->w || !w->block || !w->f || !w->wt || !w->uni ||
-        !w->dval || !w->gam || !w->order || !w->rank || !w->keyed)
+    if (!w->score || !w->lscore || !w->haslog || !w->acc || !w->wsum || !w->cnt || !w->v || !w->w || !w->block || !w->kid || !w->f || !w->wt || !w->uni ||
+        !w->dval || !w->gam || !w->order || !w->rank || !w->keyed || !w->key)
         return -1;
-    for (int s = 0; s < m->n_slots; s++)
-        for (int u = 0; u < m->n; u++) w->order[(size_t)s * n + (size_t)u] = u;
+    for (size_t c = 0; c < (size_t)m->n_cell * (size_t)(m->n_combo > 0 ? m->n_combo : 1); c++)
+        w->order[c] = (int)(c % n);
     if (m->data_mode) {
         size_t cells = (size_t)m->n_ind * n;
         w->values = malloc((cells + 1) * sizeof *w->values);
@@ -1057,48 +1094,78 @@ static int evaluate(const ua_model *m, ua_ws *w, ts_error *err) {
         double *out = w->score + (size_t)k * (size_t)n;
         int geo = agg->method == TS_AGG_GEOMETRIC;
         if ((agg->method == TS_AGG_ARITHMETIC || geo) && !unit_w) {
-            double *acc = w->acc, *ws = w->wsum;
-            for (int u = 0; u < n; u++) acc[u] = ws[u] = 0;
+            /* describe the children: values, weight and how missing values
+               show (complete, a 0/1 mask, or NaN) */
+            int nc = 0;
             for (int c = 0; c < nd->n_children; c++) {
                 int kc = kids[c];
                 double wc = w->wt[kc];
                 if (!(wc > 0)) continue;
                 int i = t->nodes[kc].indicator;
+                ua_child *ch = &w->kid[nc++];
+                ch->w = wc;
                 if (i >= 0) {
-                    const double *x = (geo ? V->lx : V->x) + (size_t)i * (size_t)n;
                     if (geo && V->neg[i] >= 0) {
                         int u = V->neg[i];
                         return domain_error(m, k, kc, V->x[(size_t)i * (size_t)n + (size_t)u], u, err);
                     }
-                    if (V->complete[i]) {
+                    ch->x = (geo ? V->lx : V->x0) + (size_t)i * (size_t)n;
+                    ch->mask = V->complete[i] ? NULL : V->mask + (size_t)i * (size_t)n;
+                    ch->nan = 0;
+                } else {
+                    if (geo && !w->haslog[kc]) {
+                        const double *x = w->score + (size_t)kc * (size_t)n;
+                        double *l = w->lscore + (size_t)kc * (size_t)n;
                         for (int u = 0; u < n; u++) {
+                            if (x[u] < 0) return domain_error(m, k, kc, x[u], u, err);
+                            l[u] = isnan(x[u]) ? NAN : x[u] == 0 ? -INFINITY : log(x[u]);
+                        }
+                        w->haslog[kc] = 1;
+                    }
+                    ch->x = (geo ? w->lscore : w->score) + (size_t)kc * (size_t)n;
+                    ch->mask = NULL;
+                    ch->nan = 1;
+                }
+            }
+            double *acc = w->acc, *ws = w->wsum;
+            /* one pass over the units per child (vectorised); per unit the
+               terms are added in child order, as the pipeline does */
+            for (int u = 0; u < n; u++) acc[u] = ws[u] = 0;
+            for (int c = 0; c < nc; c++) {
+                const ua_child *ch = &w->kid[c];
+                const double *x = ch->x, wc = ch->w;
+                if (ch->nan) {
+                    for (int u = 0; u < n; u++)
+                        if (!isnan(x[u])) {
                             acc[u] += wc * x[u];
                             ws[u] += wc;
                         }
-                    } else {
-                        for (int u = 0; u < n; u++)
-                            if (!isnan(x[u])) {
-                                acc[u] += wc * x[u];
-                                ws[u] += wc;
-                            }
+                } else if (ch->mask) {
+                    const double *mk = ch->mask;
+                    for (int u = 0; u < n; u++) {
+                        acc[u] += wc * x[u];
+                        ws[u] += wc * mk[u];
                     }
                 } else {
-                    const double *x = w->score + (size_t)kc * (size_t)n;
                     for (int u = 0; u < n; u++) {
-                        double y = x[u];
-                        if (isnan(y)) continue;
-                        if (geo) {
-                            if (y < 0) return domain_error(m, k, kc, y, u, err);
-                            y = y == 0 ? -INFINITY : log(y);
-                        }
-                        acc[u] += wc * y;
+                        acc[u] += wc * x[u];
                         ws[u] += wc;
                     }
                 }
             }
-            if (geo)
-                for (int u = 0; u < n; u++) out[u] = ws[u] > 0 ? exp(acc[u] / ws[u]) : NAN;
-            else
+            if (geo) {
+                /* the linear score is needed unless only a geometric parent reads it */
+                int p = nd->parent, need_lin = m->exact || m->slot[k] >= 0 || p < 0 || nd->direction < 0;
+                if (!need_lin) {
+                    const ts_agg *pa = w->agg >= 0 ? &m->u->agg[w->agg] : &sp->agg[p];
+                    need_lin = pa->method != TS_AGG_GEOMETRIC || sp->data_threshold[p] > 0;
+                }
+                double *ls = w->lscore + (size_t)k * (size_t)n;
+                for (int u = 0; u < n; u++) ls[u] = ws[u] > 0 ? acc[u] / ws[u] : NAN;
+                w->haslog[k] = 1;
+                if (need_lin)
+                    for (int u = 0; u < n; u++) out[u] = exp(ls[u]);
+            } else
                 for (int u = 0; u < n; u++) out[u] = ws[u] > 0 ? acc[u] / ws[u] : NAN;
         } else if (agg->method == TS_AGG_COPELAND) {
             for (int c = 0; c < nd->n_children; c++) {
@@ -1126,6 +1193,7 @@ static int evaluate(const ua_model *m, ua_ws *w, ts_error *err) {
                 }
             }
         }
+        if (!geo || unit_w || agg->method != TS_AGG_GEOMETRIC) w->haslog[k] = 0;
         double thr = sp->data_threshold[k];
         if (thr > 0) {
             int active = 0;
@@ -1138,8 +1206,9 @@ static int evaluate(const ua_model *m, ua_ws *w, ts_error *err) {
                 for (int u = 0; u < n; u++) w->cnt[u] += !isnan(x[u]);
             }
             for (int u = 0; u < n; u++)
-                if (active == 0 || (double)w->cnt[u] / active < thr) out[u] = NAN;
+                if (active == 0 || (double)w->cnt[u] / active < thr) out[u] = w->lscore[(size_t)k * (size_t)n + (size_t)u] = NAN;
         }
+        if (nd->direction < 0) w->haslog[k] = 0;
         if (nd->direction < 0)
             for (int u = 0; u < n; u++)
                 if (!isnan(out[u])) out[u] = t->scale_min + t->scale_max - out[u];
@@ -1186,19 +1255,21 @@ static int cmp_keyed(const void *a, const void *b) {
 }
 
 /* Ranks x (1 = highest; ties share the lowest rank; 0 = no score),
- * starting the sort from the previous replication's order. */
-static void rank_values(const double *x, int n, int *order, int *rank, struct keyed *kb) {
+ * starting an insertion sort from the order of the previous replication
+ * with the same methods (few inversions: only the weights moved); falls
+ * back to qsort when the order changed a lot. */
+static void rank_values(const double *x, int n, int *order, int *rank, struct keyed *kb, double *key) {
+    for (int u = 0; u < n; u++) key[u] = isnan(x[u]) ? -INFINITY : x[u];
     long moves = 0, limit = 8L * n + 64;
     int ok = 1;
     for (int a = 1; a < n && ok; a++) {
         int id = order[a];
-        double key = x[id];
+        double kv = key[id];
         int b = a - 1;
         while (b >= 0) {
             int o = order[b];
-            double kv = x[o];
-            int before = !isnan(key) && (isnan(kv) || key > kv || (key == kv && id < o));
-            if (!before) break;
+            double ko = key[o];
+            if (!(kv > ko || (kv == ko && id < o))) break;
             order[b + 1] = o;
             b--;
             if (++moves > limit) {
@@ -1214,13 +1285,16 @@ static void rank_values(const double *x, int n, int *order, int *rank, struct ke
         for (int u = 0; u < n; u++) order[u] = kb[u].i;
     }
     int first = 0;
+    double prev = NAN;
     for (int p = 0; p < n; p++) {
         int id = order[p];
-        if (isnan(x[id])) {
+        double y = x[id];
+        if (isnan(y)) {
             rank[id] = 0;
             continue;
         }
-        if (p > 0 && x[id] != x[order[p - 1]]) first = p;
+        if (p > 0 && y != prev) first = p;
+        prev = y;
         rank[id] = first + 1;
     }
 }
@@ -1228,9 +1302,11 @@ static void rank_values(const double *x, int n, int *order, int *rank, struct ke
 /* Ranks every slot's values into w->rank. */
 static void rank_slots(const ua_model *m, ua_ws *w) {
     size_t n = (size_t)m->n;
+    size_t combo = m->n_combo > 1 ? (size_t)w->variant * (size_t)(m->u->n_agg + 1) + (size_t)(w->agg + 1) : 0;
+    int *order = w->order + combo * (size_t)m->n_cell;
     for (int s = 0; s < m->n_slots; s++)
-        rank_values(node_values(m, w, m->slot_node[s]), m->n, w->order + (size_t)s * n, w->rank + (size_t)s * n,
-                    w->keyed);
+        rank_values(node_values(m, w, m->slot_node[s]), m->n, order + (size_t)s * n, w->rank + (size_t)s * n,
+                    w->keyed, w->key);
 }
 
 /* Returns the index of the class of x among node k's classes, or cls_n
@@ -1267,7 +1343,7 @@ static void accumulate(const ua_model *m, ua_ws *w) {
                 w->clamped++;
             }
             w->shist[c * (size_t)S + (size_t)bin]++;
-            w->rhist[c * (size_t)RB + (size_t)((rk[u] - 1) / m->rank_w)]++;
+            w->rhist[c * (size_t)RB + (size_t)(m->rank_w == 1 ? rk[u] - 1 : (rk[u] - 1) / m->rank_w)]++;
             if (m->cls_n[k]) w->cls[c * (size_t)MC + (size_t)class_of(m, k, y)]++;
         }
     }
@@ -1296,6 +1372,7 @@ int ts_ua_nominal_scores(const ts_scenario *s, double *score, ts_error *err) {
     int rc = model_build(&m, s, u, NULL, 1, err);
     if (rc == TS_OK && ws_init(&w, &m, 0, 0, 0, 0, NULL)) rc = oom(err);
     if (rc == TS_OK) {
+        m.exact = 1;
         for (int k = 0; k < m.n_nodes; k++) w.f[k] = 1, w.wt[k] = m.spec->weight[k];
         w.agg = -1;
         w.variant = 0;

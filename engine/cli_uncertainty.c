@@ -15,6 +15,7 @@ enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_SYSTEM = 3 };
 
 static const char USAGE_UA[] =
     "usage: threatscore uncertainty SCENARIO [options]\n"
+    "       threatscore uncertainty --taxonomy T.cfg --data D.csv --vary ... [options]\n"
     "\n"
     "Re-scores SCENARIO N times under what its `uncertainty` group (or --vary)\n"
     "declares uncertain, and reports per unit and node: nominal score and rank,\n"
@@ -44,6 +45,8 @@ static const char USAGE_UA[] =
     "  --store-samples        with --db, also store every replication's parameters\n"
     "  --format table|csv|json  output format (default table)\n"
     "  -o FILE                write the output to FILE\n"
+    "  --taxonomy FILE, --data FILE  analyse a wide CSV against a taxonomy\n"
+    "                         (first column: unit ids); declare factors with --vary\n"
     "  --quiet                no progress bar\n";
 
 typedef struct ua_cli {
@@ -413,7 +416,7 @@ int ts_cli_uncertainty(int argc, char **argv, FILE *out, FILE *errs) {
     ua_cli c = {out, errs, "threatscore"};
     ts_ua_options opt;
     ts_ua_options_default(&opt);
-    const char *scenario = NULL, *db = NULL, *out_path = NULL, *nodes = NULL;
+    const char *scenario = NULL, *db = NULL, *out_path = NULL, *nodes = NULL, *taxonomy = NULL, *data = NULL;
     const char *sets[64], *varies[64];
     int n_sets = 0, n_varies = 0, quiet = 0, store_samples = 0;
     ts_format fmt = TS_FORMAT_TABLE;
@@ -444,6 +447,10 @@ int ts_cli_uncertainty(int argc, char **argv, FILE *out, FILE *errs) {
             opt.score_bins = (int)x;
         } else if ((v = opt_val(argc, argv, &i, "--db", &missing))) {
             db = v;
+        } else if ((v = opt_val(argc, argv, &i, "--taxonomy", &missing))) {
+            taxonomy = v;
+        } else if ((v = opt_val(argc, argv, &i, "--data", &missing))) {
+            data = v;
         } else if ((v = opt_val(argc, argv, &i, "--nodes", &missing))) {
             nodes = v;
         } else if ((v = opt_val(argc, argv, &i, "-o", &missing)) || (v = opt_val(argc, argv, &i, "--output", &missing))) {
@@ -472,12 +479,14 @@ int ts_cli_uncertainty(int argc, char **argv, FILE *out, FILE *errs) {
             return usage(&c, "unexpected argument '%s'", argv[i]);
         }
     }
-    if (!scenario) return usage(&c, "uncertainty needs a %s", "SCENARIO");
+    if (scenario && (taxonomy || data)) return usage(&c, "give a SCENARIO or --taxonomy with --data, not both%s", "");
+    if (!scenario && !(taxonomy && data)) return usage(&c, "uncertainty needs a %s, or --taxonomy and --data", "SCENARIO");
     if (store_samples && !db) return usage(&c, "--store-samples needs --db%s", "");
 
     ts_error err;
     ts_error_clear(&err);
-    ts_scenario *s = ts_scenario_load(scenario, &err);
+    ts_csv_options csv = {NULL, NULL, NULL, TS_ENC_AUTO};
+    ts_scenario *s = scenario ? ts_scenario_load(scenario, &err) : ts_scenario_from_csv(taxonomy, data, &csv, &err);
     if (!s) return print_err(&c, &err);
     int rc = EXIT_OK;
     for (int i = 0; i < n_sets && rc == EXIT_OK; i++) {

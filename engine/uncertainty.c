@@ -571,6 +571,7 @@ typedef struct ua_model {
     int n_norm, n_treat, n_impute, n_var;
     ua_variant *var;
     int n_aggn, *aggn;        /* aggregate nodes in post-order */
+    int *apos;                /* per node: its row among the aggregates' scores, -1 for leaves */
     int max_children;
     int need_log;
     int n_f, fkind[F_COUNT], fdim[F_COUNT], foff[F_COUNT], D;
@@ -609,6 +610,7 @@ static void model_free(ua_model *m) {
     for (int v = 0; v < m->n_var; v++) variant_free(&m->var[v]);
     free(m->var);
     free(m->aggn);
+    free(m->apos);
     free(m->wsel);
     free(m->excl);
     free(m->cells);
@@ -711,10 +713,13 @@ static int model_build(ua_model *m, const ts_scenario *s, const ts_ua_spec *u, c
     const ts_taxonomy *t = m->t;
     m->track = opt ? opt->track : NULL;
     m->aggn = malloc(((size_t)m->n_nodes + 1) * sizeof *m->aggn);
-    if (!m->aggn) return oom(err);
+    m->apos = malloc(((size_t)m->n_nodes + 1) * sizeof *m->apos);
+    if (!m->aggn || !m->apos) return oom(err);
     m->max_children = 1;
     for (int k = 0; k < m->n_nodes; k++) {
+        m->apos[k] = -1;
         if (t->nodes[k].n_children == 0) continue;
+        m->apos[k] = m->n_aggn;
         m->aggn[m->n_aggn++] = k;
         if (t->nodes[k].n_children > m->max_children) m->max_children = t->nodes[k].n_children;
         if (s->spec->agg[k].method == TS_AGG_GEOMETRIC) m->need_log = 1;
@@ -923,8 +928,8 @@ static int ws_init(ua_ws *w, const ua_model *m, int accumulate, int sobol, int n
                    const double *centre) {
     memset(w, 0, sizeof *w);
     size_t n = (size_t)m->n, nn = (size_t)m->n_nodes, mc = (size_t)m->max_children;
-    w->score = malloc((nn * n + 1) * sizeof *w->score);
-    w->lscore = malloc((nn * n + 1) * sizeof *w->lscore);
+    w->score = malloc(((size_t)m->n_aggn * n + 1) * sizeof *w->score);
+    w->lscore = malloc(((size_t)m->n_aggn * n + 1) * sizeof *w->lscore);
     w->haslog = calloc(nn + 1, 1);
     w->acc = malloc((n + 1) * sizeof *w->acc);
     w->wsum = malloc((n + 1) * sizeof *w->wsum);
@@ -1091,7 +1096,7 @@ static int evaluate(const ua_model *m, ua_ws *w, ts_error *err) {
         const ts_node *nd = &t->nodes[k];
         const int *kids = t->children + nd->first_child;
         const ts_agg *agg = w->agg >= 0 ? &m->u->agg[w->agg] : &sp->agg[k];
-        double *out = w->score + (size_t)k * (size_t)n;
+        double *out = w->score + (size_t)m->apos[k] * (size_t)n;
         int geo = agg->method == TS_AGG_GEOMETRIC;
         if ((agg->method == TS_AGG_ARITHMETIC || geo) && !unit_w) {
             /* describe the children: values, weight and how missing values
@@ -1114,15 +1119,15 @@ static int evaluate(const ua_model *m, ua_ws *w, ts_error *err) {
                     ch->nan = 0;
                 } else {
                     if (geo && !w->haslog[kc]) {
-                        const double *x = w->score + (size_t)kc * (size_t)n;
-                        double *l = w->lscore + (size_t)kc * (size_t)n;
+                        const double *x = w->score + (size_t)m->apos[kc] * (size_t)n;
+                        double *l = w->lscore + (size_t)m->apos[kc] * (size_t)n;
                         for (int u = 0; u < n; u++) {
                             if (x[u] < 0) return domain_error(m, k, kc, x[u], u, err);
                             l[u] = isnan(x[u]) ? NAN : x[u] == 0 ? -INFINITY : log(x[u]);
                         }
                         w->haslog[kc] = 1;
                     }
-                    ch->x = (geo ? w->lscore : w->score) + (size_t)kc * (size_t)n;
+                    ch->x = (geo ? w->lscore : w->score) + (size_t)m->apos[kc] * (size_t)n;
                     ch->mask = NULL;
                     ch->nan = 1;
                 }
@@ -1160,7 +1165,7 @@ static int evaluate(const ua_model *m, ua_ws *w, ts_error *err) {
                     const ts_agg *pa = w->agg >= 0 ? &m->u->agg[w->agg] : &sp->agg[p];
                     need_lin = pa->method != TS_AGG_GEOMETRIC || sp->data_threshold[p] > 0;
                 }
-                double *ls = w->lscore + (size_t)k * (size_t)n;
+                double *ls = w->lscore + (size_t)m->apos[k] * (size_t)n;
                 for (int u = 0; u < n; u++) ls[u] = ws[u] > 0 ? acc[u] / ws[u] : NAN;
                 w->haslog[k] = 1;
                 if (need_lin)
@@ -1170,7 +1175,7 @@ static int evaluate(const ua_model *m, ua_ws *w, ts_error *err) {
         } else if (agg->method == TS_AGG_COPELAND) {
             for (int c = 0; c < nd->n_children; c++) {
                 int kc = kids[c], i = t->nodes[kc].indicator;
-                const double *x = i >= 0 ? V->x + (size_t)i * (size_t)n : w->score + (size_t)kc * (size_t)n;
+                const double *x = i >= 0 ? V->x + (size_t)i * (size_t)n : w->score + (size_t)m->apos[kc] * (size_t)n;
                 memcpy(w->block + (size_t)c * (size_t)n, x, (size_t)n * sizeof *x);
                 w->w[c] = w->wt[kc];
             }
@@ -1179,7 +1184,7 @@ static int evaluate(const ua_model *m, ua_ws *w, ts_error *err) {
             for (int u = 0; u < n; u++) {
                 for (int c = 0; c < nd->n_children; c++) {
                     int kc = kids[c], i = t->nodes[kc].indicator;
-                    w->v[c] = i >= 0 ? V->x[(size_t)i * (size_t)n + (size_t)u] : w->score[(size_t)kc * (size_t)n + (size_t)u];
+                    w->v[c] = i >= 0 ? V->x[(size_t)i * (size_t)n + (size_t)u] : w->score[(size_t)m->apos[kc] * (size_t)n + (size_t)u];
                     w->w[c] = unit_w ? ts_spec_weight(sp, u, kc) * w->f[kc] : w->wt[kc];
                 }
                 int bad;
@@ -1202,11 +1207,11 @@ static int evaluate(const ua_model *m, ua_ws *w, ts_error *err) {
                 int kc = kids[c], i = t->nodes[kc].indicator;
                 if (w->f[kc] == 0) continue; /* left out */
                 active++;
-                const double *x = i >= 0 ? V->x + (size_t)i * (size_t)n : w->score + (size_t)kc * (size_t)n;
+                const double *x = i >= 0 ? V->x + (size_t)i * (size_t)n : w->score + (size_t)m->apos[kc] * (size_t)n;
                 for (int u = 0; u < n; u++) w->cnt[u] += !isnan(x[u]);
             }
             for (int u = 0; u < n; u++)
-                if (active == 0 || (double)w->cnt[u] / active < thr) out[u] = w->lscore[(size_t)k * (size_t)n + (size_t)u] = NAN;
+                if (active == 0 || (double)w->cnt[u] / active < thr) out[u] = w->lscore[(size_t)m->apos[k] * (size_t)n + (size_t)u] = NAN;
         }
         if (nd->direction < 0) w->haslog[k] = 0;
         if (nd->direction < 0)
@@ -1243,7 +1248,7 @@ static int replicate(const ua_model *m, ua_ws *w, const double *uni, ts_error *e
 /* The values of node k in this replication. */
 static const double *node_values(const ua_model *m, const ua_ws *w, int k) {
     int i = m->t->nodes[k].indicator;
-    return i >= 0 ? w->cur->x + (size_t)i * (size_t)m->n : w->score + (size_t)k * (size_t)m->n;
+    return i >= 0 ? w->cur->x + (size_t)i * (size_t)m->n : w->score + (size_t)m->apos[k] * (size_t)m->n;
 }
 
 static int cmp_keyed(const void *a, const void *b) {
@@ -1754,8 +1759,27 @@ int ts_ua_run(const ts_scenario *s, const ts_ua_spec *u, const ts_ua_options *op
         return ts_fail(err, TS_EUSAGE, NULL, 0, "-N and -j must be at least 1");
     if (opt->sobol && opt->n >= 0x7fffffffL)
         return ts_fail(err, TS_EUSAGE, NULL, 0, "-N is too large for the Sobol' sequence");
-    ts_result *nominal = ts_score(s, err);
-    if (!nominal) return err->code;
+    ts_result *full = ts_score(s, err);
+    if (!full) return err->code;
+    /* keep only the nominal scores and ranks: the stages' matrices go */
+    ts_result slim;
+    memset(&slim, 0, sizeof slim);
+    size_t ncell = (size_t)full->n_nodes * (size_t)full->n_units;
+    slim.n_units = full->n_units;
+    slim.n_nodes = full->n_nodes;
+    slim.score = malloc((ncell + 1) * sizeof *slim.score);
+    slim.rank = malloc((ncell + 1) * sizeof *slim.rank);
+    if (slim.score && slim.rank) {
+        memcpy(slim.score, full->score, ncell * sizeof *slim.score);
+        memcpy(slim.rank, full->rank, ncell * sizeof *slim.rank);
+    }
+    ts_result_free(full);
+    if (!slim.score || !slim.rank) {
+        free(slim.score);
+        free(slim.rank);
+        return oom(err);
+    }
+    const ts_result *nominal = &slim;
     ua_model m;
     int rc = model_build(&m, s, u, opt, 0, err);
     /* memory of the accumulators, per thread */
@@ -1915,7 +1939,8 @@ int ts_ua_run(const ts_scenario *s, const ts_ua_spec *u, const ts_ua_options *op
     ts_sobol_acc_free(R.gsob);
     ts_sobol_seq_free(seq);
     model_free(&m);
-    ts_result_free(nominal);
+    free(slim.score);
+    free(slim.rank);
     if (rc != TS_OK) {
         ts_ua_result_free(r);
         return rc;

@@ -72,6 +72,8 @@ static const char USAGE_SCORE[] =
     "  --format table|csv|json  output format (default table); csv is long\n"
     "                         format, one row per unit x node\n"
     "  -o FILE                write the output to FILE instead of stdout\n"
+    "  --lean                 keep only what --format csv needs (for big CSV\n"
+    "                         inputs: about 1.7x the value matrix in memory)\n"
     "  --taxonomy FILE        score a wide CSV against this taxonomy ...\n"
     "  --data FILE            ... read from this CSV (one row per unit)\n"
     "  --unit-column COL      CSV column holding unit ids (default: first)\n"
@@ -227,6 +229,7 @@ static int apply_overrides(cli *c, ts_scenario *s, const overrides *ov) {
 
 typedef struct score_opts {
     const char *scenario, *db, *out_path, *taxonomy, *data, *perspective;
+    int lean;
     overrides ov;
     ts_format format;
     ts_csv_options csv;
@@ -286,6 +289,8 @@ static int parse_score_opts(cli *c, int argc, char **argv, score_opts *o) {
             if (rc) return rc;
         } else if ((v = opt_value(argc, argv, &i, "--perspective", &missing))) {
             o->perspective = v;
+        } else if (strcmp(argv[i], "--lean") == 0) {
+            o->lean = 1;
         } else if ((v = opt_value(argc, argv, &i, "--taxonomy", &missing))) {
             o->taxonomy = v;
         } else if ((v = opt_value(argc, argv, &i, "--data", &missing))) {
@@ -315,6 +320,8 @@ static int parse_score_opts(cli *c, int argc, char **argv, score_opts *o) {
             return usage_error(c, USAGE_SCORE, "unexpected argument '%s'", argv[i]);
         }
     }
+    if (o->lean && (o->format != TS_FORMAT_CSV || o->db))
+        return usage_error(c, USAGE_SCORE, "--lean writes --format csv only, without --db%s", "");
     if (o->scenario && (o->taxonomy || o->data))
         return usage_error(c, USAGE_SCORE, "give a scenario or --taxonomy with --data, not both%s", "");
     if (!o->scenario && !(o->taxonomy && o->data))
@@ -390,7 +397,8 @@ static int cmd_score(cli *c, int argc, char **argv) {
     else rc = apply_overrides(c, s, &o.ov);
     const char *persp[1] = {o.perspective};
     ts_run_options ro = {o.ov.n, o.ov.set, o.perspective ? 1 : 0, persp, o.scenario ? NULL : &o.csv};
-    if (s && rc == EXIT_OK) rc = score_and_store(c, s, o.db, o.format, o.out_path, &ro);
+    if (s && rc == EXIT_OK && o.lean) rc = ts_cli_score_lean(s, o.out_path, c->out, c->errs);
+    else if (s && rc == EXIT_OK) rc = score_and_store(c, s, o.db, o.format, o.out_path, &ro);
     ts_scenario_free(s);
     score_opts_free(&o);
     return rc;

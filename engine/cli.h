@@ -30,4 +30,10 @@ int ts_cli_export(int argc, char **argv, FILE *out, FILE *errs);
 int ts_cli_rescore(int argc, char **argv, FILE *out, FILE *errs);
 int ts_cli_watch(int argc, char **argv, FILE *out, FILE *errs);
 
+/* `score --lean --format csv`: scores s keeping only what the long CSV
+ * needs (its values are consumed) and writes the CSV to out_path (NULL:
+ * out). Returns the exit status (cli_runs.c). */
+struct ts_scenario;
+int ts_cli_score_lean(struct ts_scenario *s, const char *out_path, FILE *out, FILE *errs);
+
 #endif

@@ -1876,3 +1876,72 @@ int ts_cli_watch(int argc, char **argv, FILE *out, FILE *errs) {
     free(set), free(persp);
     return rc;
 }
+
+/* ---- score --lean -------------------------------------------------------- */
+
+/* Writes the long CSV of a lean result, byte for byte what `score --format
+ * csv` writes (report.c's write_csv) for the same scenario. */
+static int write_lean_csv(FILE *f, const ts_scenario *s, const ts_lean_result *r) {
+    const ts_taxonomy *t = s->tax;
+    const ts_dataset *d = s->data;
+    int *order = malloc(((size_t)t->n_nodes + 1) * sizeof *order);
+    if (!order) return -1;
+    ts_taxonomy_preorder(t, order);
+    ts_buf b = {0};
+    int rc = 0;
+    char num[40];
+    ts_buf_puts(&b, "unit,unit_name,node,node_name,parent,depth,score,rank,class,coverage,imputed\n");
+    for (int u = 0; u < d->n_units && rc == 0; u++) {
+        for (int j = 0; j < t->n_nodes; j++) {
+            int k = order[j];
+            const ts_node *nd = &t->nodes[k];
+            double score = ts_lean_score(r, s, k, u);
+            const char *cls = ts_taxonomy_class(t, k, score);
+            ts_csv_field(&b, d->unit_id[u]);
+            ts_buf_puts(&b, ",");
+            ts_csv_field(&b, d->unit_name[u]);
+            ts_buf_puts(&b, ",");
+            ts_csv_field(&b, nd->id);
+            ts_buf_puts(&b, ",");
+            ts_csv_field(&b, nd->name);
+            ts_buf_printf(&b, ",%s,%d,", nd->parent >= 0 ? t->nodes[nd->parent].id : "", nd->depth);
+            ts_buf_puts(&b, ts_fmt_double(num, sizeof num, score));
+            int rank = r->rank[(size_t)k * (size_t)r->n_units + (size_t)u];
+            if (rank) ts_buf_printf(&b, ",%d,", rank);
+            else ts_buf_puts(&b, ",,");
+            ts_csv_field(&b, cls ? cls : "");
+            ts_buf_printf(&b, ",%s", ts_fmt_double(num, sizeof num, ts_lean_coverage(r, s, k, u)));
+            ts_buf_printf(&b, ",%s\n", ts_fmt_double(num, sizeof num, ts_lean_imputed_share(r, s, k, u)));
+        }
+        if (b.oom) rc = -1;
+        else if (b.len > 1 << 16) {
+            if (fwrite(b.data, 1, b.len, f) != b.len) rc = -1;
+            b.len = 0;
+        }
+    }
+    if (rc == 0 && (b.oom || (b.len && fwrite(b.data, 1, b.len, f) != b.len))) rc = -1;
+    ts_buf_free(&b);
+    free(order);
+    return rc;
+}
+
+int ts_cli_score_lean(ts_scenario *s, const char *out_path, FILE *out, FILE *errs) {
+    cli cc = {out, errs, "threatscore"}, *c = &cc;
+    ts_error err;
+    ts_error_clear(&err);
+    ts_lean_result *r = ts_score_lean(s, &err);
+    if (!r) return print_error(c, &err);
+    char tmp[1100];
+    FILE *f = open_output(c, out_path, tmp, sizeof tmp);
+    int rc = f ? EXIT_OK : EXIT_SYSTEM;
+    if (f && write_lean_csv(f, s, r)) {
+        fprintf(errs, "%s: cannot write the scores\n", c->prog);
+        rc = EXIT_SYSTEM;
+    }
+    if (f) {
+        int crc = close_output(c, f, out_path, tmp, rc == EXIT_OK);
+        if (rc == EXIT_OK) rc = crc;
+    }
+    ts_lean_result_free(r);
+    return rc;
+}

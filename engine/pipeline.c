@@ -279,3 +279,179 @@ ts_result *ts_score(const ts_scenario *s, ts_error *err) {
     }
     return r;
 }
+
+/* ---- lean scoring (score --lean) ---------------------------------------- */
+
+void ts_lean_result_free(ts_lean_result *r) {
+    if (!r) return;
+    free(r->screened);
+    free(r->imputed);
+    free(r->treatment);
+    free(r->agg_row);
+    free(r->agg_score);
+    free(r->agg_coverage);
+    free(r->agg_imputed);
+    free(r->rank);
+    free(r);
+}
+
+/* Prepares indicator i of s into out (n values) through prepare_indicator,
+ * on a view of s in which indicator i is indicator 0: every pointer then
+ * stays inside its array, and the pipeline's own code does the work. */
+static int lean_prepare(ts_scenario *s, ts_lean_result *lr, int i, double *scratch, double *out, ts_error *err) {
+    size_t n = (size_t)s->data->n_units;
+    ts_taxonomy tax = *s->tax;
+    tax.indicator_node = s->tax->indicator_node + i;
+    ts_dataset data = *s->data;
+    data.values = s->data->values + (size_t)i * n;
+    if (data.prov) data.prov = s->data->prov + (size_t)i * n;
+    ts_scenario view = *s;
+    view.tax = &tax;
+    view.data = &data;
+    ts_result r = {0};
+    r.n_units = (int)n;
+    r.screened = lr->screened;
+    r.imputed = lr->imputed + (size_t)i * n;
+    r.transformed = scratch;
+    r.normalised = out;
+    r.treatment = lr->treatment + i;
+    return prepare_indicator(&view, &r, 0, err);
+}
+
+/* Score, coverage and imputed share of node k for unit u. */
+double ts_lean_score(const ts_lean_result *r, const ts_scenario *s, int k, int u) {
+    const ts_node *nd = &s->tax->nodes[k];
+    if (nd->indicator >= 0) return s->data->values[(size_t)nd->indicator * (size_t)r->n_units + (size_t)u];
+    return r->agg_score[(size_t)r->agg_row[k] * (size_t)r->n_units + (size_t)u];
+}
+
+double ts_lean_coverage(const ts_lean_result *r, const ts_scenario *s, int k, int u) {
+    const ts_node *nd = &s->tax->nodes[k];
+    if (nd->indicator >= 0) return isnan(ts_lean_score(r, s, k, u)) ? 0.0 : 1.0;
+    return r->agg_coverage[(size_t)r->agg_row[k] * (size_t)r->n_units + (size_t)u];
+}
+
+double ts_lean_imputed_share(const ts_lean_result *r, const ts_scenario *s, int k, int u) {
+    const ts_node *nd = &s->tax->nodes[k];
+    if (nd->indicator >= 0) return r->imputed[(size_t)nd->indicator * (size_t)r->n_units + (size_t)u] ? 1.0 : 0.0;
+    return r->agg_imputed[(size_t)r->agg_row[k] * (size_t)r->n_units + (size_t)u];
+}
+
+/* aggregate_all over the lean layout: the same arithmetic in the same
+ * order, reading children from the normalised values or the aggregate
+ * rows. */
+static int lean_aggregate(const ts_scenario *s, ts_lean_result *r, ts_error *err) {
+    const ts_taxonomy *t = s->tax;
+    const ts_spec *sp = s->spec;
+    int n = r->n_units, max_children = 1;
+    for (int k = 0; k < t->n_nodes; k++)
+        if (t->nodes[k].n_children > max_children) max_children = t->nodes[k].n_children;
+    double *v = malloc((size_t)max_children * sizeof *v), *w = malloc((size_t)max_children * sizeof *w);
+    double *block = malloc(((size_t)max_children * (size_t)n + 1) * sizeof *block);
+    if (!v || !w || !block) {
+        free(v), free(w), free(block);
+        return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    }
+    int rc = TS_OK;
+    for (int k = 0; k < t->n_nodes && rc == TS_OK; k++) {
+        const ts_node *nd = &t->nodes[k];
+        if (nd->indicator >= 0) continue;
+        size_t base = (size_t)r->agg_row[k] * (size_t)n;
+        double *score = r->agg_score + base, *cov = r->agg_coverage + base, *imp = r->agg_imputed + base;
+        const int *kids = t->children + nd->first_child;
+        const ts_agg *agg = &sp->agg[k];
+        if (agg->method == TS_AGG_COPELAND) {
+            for (int c = 0; c < nd->n_children; c++) {
+                for (int u = 0; u < n; u++) block[(size_t)c * (size_t)n + (size_t)u] = ts_lean_score(r, s, kids[c], u);
+                w[c] = sp->weight[kids[c]];
+            }
+            ts_aggregate_copeland(block, w, nd->n_children, n, score);
+        }
+        for (int u = 0; u < n && rc == TS_OK; u++) {
+            double present = 0, imputed = 0;
+            int with_data = 0;
+            for (int c = 0; c < nd->n_children; c++) {
+                int child = kids[c];
+                v[c] = ts_lean_score(r, s, child, u);
+                w[c] = ts_spec_weight(sp, u, child);
+                present += ts_lean_coverage(r, s, child, u) * t->nodes[child].n_leaves;
+                imputed += ts_lean_imputed_share(r, s, child, u) * t->nodes[child].n_leaves;
+                with_data += !isnan(v[c]);
+            }
+            cov[u] = present / nd->n_leaves;
+            imp[u] = imputed / nd->n_leaves;
+            if (agg->method != TS_AGG_COPELAND) {
+                int bad;
+                score[u] = ts_aggregate(agg, v, w, nd->n_children, &bad);
+                if (bad >= 0) {
+                    rc = ts_fail(err, TS_EINPUT, nd->file, nd->line,
+                                 "node '%s' takes the %s mean, but '%s' scores %g (outside its domain) for '%s'; "
+                                 "use a normaliser whose range fits",
+                                 nd->id, ts_agg_name(agg->method), t->nodes[kids[bad]].id, v[bad], s->data->unit_id[u]);
+                    break;
+                }
+            }
+            if ((double)with_data / nd->n_children < sp->data_threshold[k]) score[u] = NAN;
+            if (nd->direction < 0 && !isnan(score[u])) score[u] = t->scale_min + t->scale_max - score[u];
+        }
+    }
+    free(v), free(w), free(block);
+    return rc;
+}
+
+ts_lean_result *ts_score_lean(ts_scenario *s, ts_error *err) {
+    const ts_taxonomy *t = s->tax;
+    int n = s->data->n_units, n_agg = 0;
+    size_t icells = (size_t)n * (size_t)t->n_indicators + 1;
+    ts_lean_result *r = calloc(1, sizeof *r);
+    double *scratch = malloc(((size_t)n + 1) * sizeof *scratch), *out = malloc(((size_t)n + 1) * sizeof *out);
+    double *tmp = malloc(((size_t)n + 1) * sizeof *tmp);
+    if (r) {
+        r->n_units = n;
+        r->n_nodes = t->n_nodes;
+        r->n_indicators = t->n_indicators;
+        r->screened = calloc((size_t)n + 1, 1);
+        r->imputed = calloc(icells, 1);
+        r->treatment = calloc((size_t)t->n_indicators + 1, sizeof *r->treatment);
+        r->agg_row = malloc(((size_t)t->n_nodes + 1) * sizeof *r->agg_row);
+        r->rank = calloc((size_t)n * (size_t)t->n_nodes + 1, sizeof *r->rank);
+    }
+    if (r && r->agg_row) {
+        for (int k = 0; k < t->n_nodes; k++) r->agg_row[k] = t->nodes[k].indicator >= 0 ? -1 : n_agg++;
+        size_t acells = (size_t)n_agg * (size_t)n + 1;
+        r->agg_score = malloc(acells * sizeof *r->agg_score);
+        r->agg_coverage = malloc(acells * sizeof *r->agg_coverage);
+        r->agg_imputed = malloc(acells * sizeof *r->agg_imputed);
+    }
+    int rc = TS_OK;
+    if (!r || !scratch || !out || !tmp || !r->screened || !r->imputed || !r->treatment || !r->agg_row || !r->rank ||
+        !r->agg_score || !r->agg_coverage || !r->agg_imputed)
+        rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    if (rc == TS_OK) {
+        ts_result screen = {0};
+        screen.screened = r->screened;
+        screen_units(s, &screen);
+    }
+    /* indicator i is fully prepared from its raw column before that column
+       is overwritten by its normalised values */
+    for (int i = 0; i < t->n_indicators && rc == TS_OK; i++) {
+        rc = lean_prepare(s, r, i, scratch, out, err);
+        if (rc == TS_OK) memcpy(s->data->values + (size_t)i * (size_t)n, out, (size_t)n * sizeof *out);
+    }
+    if (rc == TS_OK) rc = lean_aggregate(s, r, err);
+    for (int k = 0; k < t->n_nodes && rc == TS_OK; k++) {
+        for (int u = 0; u < n; u++) out[u] = ts_lean_score(r, s, k, u);
+        if (ts_rank_values(out, n, 1, tmp) != 0) {
+            rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+            break;
+        }
+        int *rank = r->rank + (size_t)k * (size_t)n;
+        for (int u = 0; u < n; u++) rank[u] = isnan(tmp[u]) ? 0 : (int)tmp[u];
+    }
+    free(scratch), free(out), free(tmp);
+    if (rc != TS_OK) {
+        ts_lean_result_free(r);
+        return NULL;
+    }
+    return r;
+}

@@ -47,4 +47,32 @@ static inline double ts_result_coverage(const ts_result *r, int k, int u) {
  * messages: its file and line in *file / *line. */
 void ts_value_origin(const ts_scenario *s, int i, int u, const char **file, int *line);
 
+/* Lean scoring, for big CSV inputs (score --lean): only what the long
+ * output needs is kept. Each indicator's normalised values overwrite its
+ * raw values in s->data->values (the scenario's values are consumed: do
+ * not score s again); aggregates keep their scores, coverage and imputed
+ * shares in rows of their own; ranks are kept for every node. Scores are
+ * bit-identical to ts_score's. */
+typedef struct ts_lean_result {
+    int n_units, n_nodes, n_indicators;
+    unsigned char *screened;   /* per unit */
+    unsigned char *imputed;    /* per indicator cell */
+    ts_treat_log *treatment;   /* per indicator */
+    int *agg_row;              /* per node: its row in the agg_* matrices, -1 for indicators */
+    double *agg_score, *agg_coverage, *agg_imputed; /* [agg_row * n_units + u] */
+    int *rank;                 /* [k * n_units + u], 0 = none */
+} ts_lean_result;
+
+/* Scores s leanly. Returns the result, or NULL with err filled as
+ * ts_score. */
+ts_lean_result *ts_score_lean(ts_scenario *s, ts_error *err);
+
+/* Score, coverage and imputed share of node k for unit u. */
+double ts_lean_score(const ts_lean_result *r, const ts_scenario *s, int k, int u);
+double ts_lean_coverage(const ts_lean_result *r, const ts_scenario *s, int k, int u);
+double ts_lean_imputed_share(const ts_lean_result *r, const ts_scenario *s, int k, int u);
+
+/* Frees the result. NULL is allowed. */
+void ts_lean_result_free(ts_lean_result *r);
+
 #endif

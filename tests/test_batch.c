@@ -619,6 +619,42 @@ static void test_two_writers(void **state) {
     assert_int_equal(check_complete(db2), 60);
 }
 
+/* ---- score --lean -------------------------------------------------------- */
+
+static void test_score_lean(void **state) {
+    (void)state;
+    const char *tax = tu_write("lean_tax.cfg", FIX_TAXONOMY);
+    const char *csv = tu_write("lean.csv", FIX_CSV);
+    const char *cases[][8] = {
+        {"score", "--taxonomy", tax, "--data", csv, "--format", "csv", NULL},
+        {"score", "scenarios/baseline.cfg", "--format", "csv", NULL},
+        {"score", "scenarios/afghan_spillover.cfg", "--format", "csv", "--set", "impute=mean", NULL},
+        {"score", "scenarios/baseline.cfg", "--format", "csv", "--set", "aggregate=copeland", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *argv_n[12] = {0}, *argv_l[12] = {0};
+        int n = 0;
+        for (; cases[i][n]; n++) argv_n[n] = argv_l[n] = (char *)cases[i][n];
+        argv_l[n] = "--lean";
+        char *out_n, *err_n, *out_l, *err_l;
+        int rn = tu_run(&out_n, &err_n, argv_n[0], argv_n[1], argv_n[2], argv_n[3], argv_n[4], argv_n[5], argv_n[6],
+                        argv_n[7], argv_n[8]);
+        int rl = tu_run(&out_l, &err_l, argv_l[0], argv_l[1], argv_l[2], argv_l[3], argv_l[4], argv_l[5], argv_l[6],
+                        argv_l[7], argv_l[8]);
+        assert_int_equal(rn, 0);
+        assert_int_equal(rl, 0);
+        assert_string_equal(out_l, out_n); /* byte for byte */
+        free(out_n), free(err_n), free(out_l), free(err_l);
+    }
+    char *out, *err;
+    assert_int_equal(tu_run(&out, &err, "score", "scenarios/baseline.cfg", "--lean", NULL), 2);
+    free(out), free(err);
+    assert_int_equal(tu_run(&out, &err, "score", "scenarios/baseline.cfg", "--lean", "--format", "csv", "--db",
+                            tu_path("lean.db"), NULL),
+                     2);
+    free(out), free(err);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_batch_parallel_ordered),
@@ -633,6 +669,7 @@ int main(void) {
         cmocka_unit_test(test_watch),
         cmocka_unit_test(test_sigkill_leaves_consistent_store),
         cmocka_unit_test(test_two_writers),
+        cmocka_unit_test(test_score_lean),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -53,5 +53,6 @@ if echo "$part" | grep -q b; then
     timev "read the CSV (baseline)" "$work/csvread" "$d/wide.cfg" "$d/wide.csv"
     timev "score, table output" "$bin" score --taxonomy "$d/wide.cfg" --data "$d/wide.csv" -o /dev/null
     timev "score, long CSV output" "$bin" score --taxonomy "$d/wide.cfg" --data "$d/wide.csv" --format csv -o /dev/null
+    timev "score --lean, long CSV output" "$bin" score --taxonomy "$d/wide.cfg" --data "$d/wide.csv" --format csv --lean -o /dev/null
   done
 fi

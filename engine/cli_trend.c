@@ -4,11 +4,12 @@
 #include <string.h>
 
 #include "cli.h"
+#include "store.h"
 #include "trend.h"
 
 static const char USAGE_TREND[] =
     "usage: threatscore trend SCENARIO [--years N] [--threshold T] [--min-coverage C]\n"
-    "                         [--format table|csv] [-o FILE]\n"
+    "                         [--db FILE] [--format table|csv] [-o FILE]\n"
     "\n"
     "Scores SCENARIO at every year its values cover (each year uses the latest\n"
     "value at or before it, flagged as imputed when it is older) and classes\n"
@@ -16,10 +17,40 @@ static const char USAGE_TREND[] =
     "as increasing, stable (|change| <= T, default 0.02 x the scale's span)\n"
     "or decreasing. Years where some unit has less than C (default 0.8) times\n"
     "the values it has in the last year are left out: they would measure\n"
-    "coverage, not risk.\n";
+    "coverage, not risk. --db stores one run per kept year, each with its year\n"
+    "(the run_years table), for `plot trend`.\n";
+
+/* Stores one run of s for each year of t, each in its own transaction.
+ * Returns 0 or an exit status after printing the error. */
+static int store_years(ts_scenario *s, const ts_trend *t, const char *db, FILE *errs) {
+    ts_error err;
+    ts_error_clear(&err);
+    char msg[2048];
+    ts_store *st;
+    if (ts_store_open(db, &st, &err)) {
+        fprintf(errs, "threatscore: %s\n", ts_error_format(&err, msg, sizeof msg));
+        return err.code == TS_EINPUT ? 1 : 3;
+    }
+    int saved = s->spec->year, rc = 0;
+    for (int y = 0; y < t->n_years && rc == 0; y++) {
+        s->spec->year = t->years[y];
+        ts_dataset_select(s->data, t->years[y], s->spec->max_age, s->spec->interpolate);
+        ts_result *r = ts_score(s, &err);
+        long long id;
+        if (!r || ts_store_save(st, s, r, &id, &err)) {
+            fprintf(errs, "threatscore: %s\n", ts_error_format(&err, msg, sizeof msg));
+            rc = err.code == TS_EINPUT ? 1 : 3;
+        }
+        ts_result_free(r);
+    }
+    s->spec->year = saved;
+    ts_dataset_select(s->data, saved, s->spec->max_age, s->spec->interpolate);
+    ts_store_close(st);
+    return rc;
+}
 
 int ts_cli_trend(int argc, char **argv, FILE *out, FILE *errs) {
-    const char *scenario = NULL, *out_path = NULL;
+    const char *scenario = NULL, *out_path = NULL, *db = NULL;
     int span = 3;
     double threshold = NAN, min_coverage = 0.8;
     ts_format fmt = TS_FORMAT_TABLE;
@@ -58,6 +89,8 @@ int ts_cli_trend(int argc, char **argv, FILE *out, FILE *errs) {
                 fprintf(errs, "threatscore: unknown format '%s' (table or csv)\n\n%s", argv[i], USAGE_TREND);
                 return 2;
             }
+        } else if (!strcmp(a, "--db") && has_value) {
+            db = argv[++i];
         } else if (!strcmp(a, "-o") && has_value) {
             out_path = argv[++i];
         } else if (a[0] == '-' || scenario) {
@@ -84,6 +117,8 @@ int ts_cli_trend(int argc, char **argv, FILE *out, FILE *errs) {
     if (!s || !t) {
         fprintf(errs, "threatscore: %s\n", ts_error_format(&err, msg, sizeof msg));
         rc = err.code == TS_EINPUT ? 1 : 3;
+    } else if (db && (rc = store_years(s, t, db, errs)) != 0) {
+        /* reported */
     } else {
         FILE *f = out_path ? fopen(out_path, "w") : out;
         if (!f) {

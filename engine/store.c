@@ -43,7 +43,15 @@ struct ts_store {
     " unit TEXT NOT NULL, node TEXT NOT NULL, weight REAL NOT NULL,"                           \
     " PRIMARY KEY(run_id, unit, node)) WITHOUT ROWID;"                                         \
     "CREATE INDEX runs_by_key ON runs(run_key);"                                               \
-    "CREATE INDEX runs_by_scenario ON runs(scenario, id);"
+    "CREATE INDEX runs_by_scenario ON runs(scenario, id);"                                     \
+    RUN_YEARS
+
+/* The reference year of a run scored for one year (`trend --db`, or
+ * --set year=Y); created on open too, for stores made before it existed. */
+#define RUN_YEARS                                                                              \
+    "CREATE TABLE IF NOT EXISTS run_years("                                                    \
+    " run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,"                       \
+    " year INTEGER NOT NULL);"
 
 static const char UPGRADE_V1[] =
     "ALTER TABLE runs ADD COLUMN options_json TEXT;"
@@ -196,6 +204,12 @@ int ts_store_open(const char *path, ts_store **out, ts_error *err) {
             ts_store_close(st);
             return rc;
         }
+    }
+    if (sqlite3_exec(st->db, RUN_YEARS, NULL, NULL, &msg) != SQLITE_OK) {
+        ts_fail(err, TS_ESYSTEM, path, 0, "cannot create run_years: %s", msg ? msg : "?");
+        sqlite3_free(msg);
+        ts_store_close(st);
+        return TS_ESYSTEM;
     }
     *out = st;
     return TS_OK;
@@ -511,6 +525,11 @@ int ts_store_save_record(ts_store *st, const ts_scenario *s, const ts_result *r,
     }
     if (rc == TS_OK) rc = insert_run(st, s, rec, run_id, err);
     if (rc == TS_OK) rc = insert_rows(st, s, r, *run_id, err);
+    if (rc == TS_OK && s->spec->year > 0) {
+        char sql[96];
+        snprintf(sql, sizeof sql, "INSERT INTO run_years VALUES(%lld, %d)", *run_id, s->spec->year);
+        if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK) rc = db_fail(st, err, "cannot insert run year");
+    }
     if (rc == TS_OK && sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         rc = db_fail(st, err, "cannot commit");
     if (rc != TS_OK) sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);

@@ -259,6 +259,14 @@ static void test_trend(void **state) {
     free(out), free(err);
     assert_int_equal(tu_run(&out, &err, "trend", scen, "--years", "0", NULL), 2);
     free(out), free(err);
+    /* --db: one run per year, each with its year */
+    const char *db = tu_path("trend.db");
+    remove(db);
+    assert_int_equal(tu_run(&out, &err, "trend", scen, "--db", db, NULL), 0);
+    free(out), free(err);
+    assert_int_equal(tu_query_int(db, "SELECT count(*) FROM runs"), 2);
+    assert_int_equal(tu_query_int(db, "SELECT year FROM run_years WHERE run_id = 2"), 2023);
+    assert_int_equal(tu_query_int(db, "SELECT count(*) FROM scores WHERE run_id = 1"), 2 * 7);
 }
 
 static void test_validate(void **state) {

@@ -441,7 +441,7 @@ static void test_bad_input(void **state) {
 static void test_trend_and_uncertainty(void **state) {
     (void)state;
     char *db = (char *)fixture_db(), *png = (char *)tu_path("trend.png");
-    expect_fail(1, "trend needs runs scored per year (not stored in this database yet)", "--db", db, "trend", "-o",
+    expect_fail(1, "trend: no runs with a year in this database", "--db", db, "trend", "-o",
                 png, NULL);
     expect_fail(1, "no uncertainty results in DB: run `threatscore uncertainty ... --db` first", "--db", db,
                 "uncertainty", "-o", png, NULL);
@@ -454,7 +454,7 @@ static void test_trend_and_uncertainty(void **state) {
     score_into(ydb, "shock.cfg", SHOCK);
     score_into(ydb, "base.cfg", BASE);
     sql_exec(ydb, "UPDATE runs SET scenario = 'Base';"
-                  "CREATE TABLE run_years(run_id INTEGER PRIMARY KEY, year INTEGER);"
+                  "CREATE TABLE IF NOT EXISTS run_years(run_id INTEGER PRIMARY KEY, year INTEGER);"
                   "INSERT INTO run_years VALUES (1, 2021), (2, 2023), (3, 2022);");
     char *out, *err;
     int rc = run_plot(&out, &err, "--db", ydb, "trend", "-o", png, NULL);

@@ -823,6 +823,257 @@ static int kind_trend(gen *g, ts_error *err) {
     return oom ? ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory") : TS_OK;
 }
 
+/* ---- uncertainty and sensitivity ------------------------------------- */
+
+/* "Scenario: S · uncertainty run N · threatscore". */
+static void footnote_ua(gen *g, const ts_pua *a) {
+    ts_buf_printf(foot_line(g), "Scenario: %s · uncertainty run %lld · threatscore", a->scenario, a->id);
+}
+
+/* Appends ", " or starts line f with prefix; returns the line. */
+static ts_buf *list_item(gen *g, ts_buf *f, const char *prefix) {
+    if (!f) {
+        f = foot_line(g);
+        ts_buf_puts(f, prefix);
+    } else {
+        ts_buf_puts(f, ", ");
+    }
+    return f;
+}
+
+static int kind_uncertainty(gen *g, ts_error *err) {
+    const ts_plot_data *d = g->d;
+    const ts_pua *a = d->ua;
+    int *units = malloc((size_t)(a->n_units + 1) * sizeof *units);
+    const char **labels = calloc((size_t)a->n_units + 1, sizeof *labels);
+    double *pos = calloc((size_t)a->n_units + 1, sizeof *pos);
+    if (!units || !labels || !pos) {
+        free(units), free(labels), free(pos);
+        return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    }
+    /* units by median rank, then nominal rank (none last), then id */
+    int n = 0;
+    for (int u = 0; u < a->n_units; u++)
+        if (ts_plot_unit_selected(g->req, a->unit_id[u]) && !isnan(a->rank_p50[u])) units[n++] = u;
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0; j--) {
+            int x = units[j], y = units[j - 1];
+            int rx = a->nominal_rank[x] > 0 ? a->nominal_rank[x] : 1 << 30;
+            int ry = a->nominal_rank[y] > 0 ? a->nominal_rank[y] : 1 << 30;
+            if (a->rank_p50[x] > a->rank_p50[y] || (a->rank_p50[x] == a->rank_p50[y] && rx >= ry)) break;
+            units[j] = y;
+            units[j - 1] = x;
+        }
+    if (n == 0) {
+        free(units), free(labels), free(pos);
+        return ts_fail(err, TS_EINPUT, NULL, 0, "no unit has a rank at node '%s' in uncertainty run %lld", d->node,
+                       a->id);
+    }
+    double top = 1;
+    for (int u = 0; u < a->n_units; u++) {
+        if (a->rank_p95[u] > top) top = a->rank_p95[u];
+        if (a->nominal_rank[u] > top) top = a->nominal_rank[u];
+    }
+    char title[1200];
+    snprintf(title, sizeof title, "Rank uncertainty at %s", a->node_name);
+    begin(g, title, "unit, by median rank (1 = highest risk)", "rank (1 = highest risk)");
+    ts_buf_printf(g->b, "set yrange [%g:0.5]\nset xrange [-0.6:%g]\nset grid ytics lc rgb '#dddddd'\n",
+                  floor(top) + 0.5, n - 0.4);
+    ts_buf_puts(g->b, top <= 25 ? "set ytics 1 nomirror\n" : "set ytics nomirror\nset format y '%.0f'\n");
+    for (int i = 0; i < n; i++) {
+        labels[i] = a->unit_name[units[i]];
+        pos[i] = i;
+    }
+    tics(g, 'x', labels, pos, n, "nomirror");
+    /* x, median rank, 5th and 95th percentile, colour, nominal rank (0: none) */
+    ts_buf_puts(g->b, "$ranks << EOD\n");
+    for (int i = 0; i < n; i++) {
+        int u = units[i];
+        ts_buf_printf(g->b, "%d ", i);
+        num(g->b, a->rank_p50[u]);
+        ts_buf_puts(g->b, " ");
+        num(g->b, isnan(a->rank_p05[u]) ? a->rank_p50[u] : a->rank_p05[u]);
+        ts_buf_puts(g->b, " ");
+        num(g->b, isnan(a->rank_p95[u]) ? a->rank_p50[u] : a->rank_p95[u]);
+        ts_buf_printf(g->b, " %u %d\n", ts_plot_unit_colour(d, a->unit_id[u]), a->nominal_rank[u]);
+    }
+    ts_buf_puts(g->b, "EOD\n");
+    footnote_ua(g, a);
+    ts_buf *f = foot_line(g);
+    ts_buf_printf(f, "Dot: median rank; whiskers: 5th to 95th percentile rank over %ld replications (seed %s); "
+                     "diamond: nominal rank.",
+                  a->sobol ? 2 * a->n : a->n, a->seed);
+    if (a->rank_bin_width > 1) ts_buf_printf(f, " Ranks pooled in bins of %d.", a->rank_bin_width);
+    ts_buf *part = NULL, *none = NULL;
+    for (int u = 0; u < a->n_units; u++) {
+        if (!ts_plot_unit_selected(g->req, a->unit_id[u])) continue;
+        if (isnan(a->rank_p50[u])) {
+            none = list_item(g, none, "No rank, not shown: ");
+            ts_buf_puts(none, a->unit_name[u]);
+        } else if (a->scored[u] < 1) {
+            part = list_item(g, part, "Ranked only when scored: ");
+            ts_buf_printf(part, "%s (%.0f %% of replications)", a->unit_name[u], 100 * a->scored[u]);
+        }
+    }
+    if (!a->names_run) ts_buf_printf(foot_line(g), "Unit ids shown: no scored run of this scenario in the database.");
+    finish_footnotes(g);
+    ts_buf_puts(g->b, "plot $ranks using 1:3:(0):($4 - $3):5 with vectors heads size screen 0.008,90 lw 2 "
+                      "lc rgb variable notitle, \\\n"
+                      "     $ranks using 1:2:5 with points pt 7 ps 1.3 lc rgb variable notitle, \\\n"
+                      "     $ranks using 1:($6 > 0 ? $6 : NaN) with points pt 12 ps 1.8 lw 1.5 lc rgb '#000000' "
+                      "notitle, \\\n     keyentry with points pt 7 ps 1.3 lc rgb '#555555' title ");
+    ts_gp_quote(g->b, "median rank", TS_GP_TEXT);
+    ts_buf_puts(g->b, ", \\\n     keyentry with vectors heads size screen 0.008,90 lw 2 lc rgb '#555555' title ");
+    ts_gp_quote(g->b, "5th to 95th percentile rank", TS_GP_TEXT);
+    ts_buf_puts(g->b, ", \\\n     keyentry with points pt 12 ps 1.8 lw 1.5 lc rgb '#000000' title ");
+    ts_gp_quote(g->b, "nominal rank", TS_GP_TEXT);
+    ts_buf_puts(g->b, "\n");
+    free(units), free(labels), free(pos);
+    return TS_OK;
+}
+
+/* Returns 1 when unit u has an index of any factor. */
+static int ua_has_indices(const ts_pua *a, int u) {
+    for (int f = 0; f < a->n_factors; f++) {
+        size_t at = (size_t)u * (size_t)a->n_factors + (size_t)f;
+        if (!isnan(a->s1[at]) || !isnan(a->st[at])) return 1;
+    }
+    return 0;
+}
+
+/* The bars of one factor: value, whisker low and high; NaN when no unit has it. */
+typedef struct sbar {
+    double v[2], lo[2], hi[2]; /* [0] first order, [1] total order */
+} sbar;
+
+static int kind_sensitivity(gen *g, ts_error *err) {
+    const ts_plot_data *d = g->d;
+    const ts_pua *a = d->ua;
+    int nf = a->n_factors;
+    sbar *bar = calloc((size_t)nf + 1, sizeof *bar);
+    const char **labels = calloc((size_t)nf + 1, sizeof *labels);
+    double *pos = calloc((size_t)nf + 1, sizeof *pos);
+    if (!bar || !labels || !pos) {
+        free(bar), free(labels), free(pos);
+        return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    }
+    /* one unit: its indices and bootstrap intervals; else the mean over the
+       selected units, whiskers from the lowest to the highest unit */
+    int one = -1, n_with = 0;
+    for (int u = 0; u < a->n_units; u++)
+        if (ts_plot_unit_selected(g->req, a->unit_id[u])) one = u;
+    int single = g->req->n_units == 1;
+    for (int f = 0; f < nf; f++)
+        for (int o = 0; o < 2; o++) {
+            bar[f].v[o] = bar[f].lo[o] = bar[f].hi[o] = NAN;
+            if (single) {
+                size_t at = (size_t)one * (size_t)nf + (size_t)f;
+                const double *v = o ? a->st : a->s1, *lo = o ? a->st_lo : a->s1_lo, *hi = o ? a->st_hi : a->s1_hi;
+                bar[f].v[o] = v[at];
+                bar[f].lo[o] = isnan(lo[at]) ? v[at] : lo[at];
+                bar[f].hi[o] = isnan(hi[at]) ? v[at] : hi[at];
+                continue;
+            }
+            double sum = 0;
+            int cnt = 0;
+            for (int u = 0; u < a->n_units; u++) {
+                double x = (o ? a->st : a->s1)[(size_t)u * (size_t)nf + (size_t)f];
+                if (!ts_plot_unit_selected(g->req, a->unit_id[u]) || isnan(x)) continue;
+                sum += x;
+                cnt++;
+                if (!(x >= bar[f].lo[o])) bar[f].lo[o] = x;
+                if (!(x <= bar[f].hi[o])) bar[f].hi[o] = x;
+            }
+            if (cnt) bar[f].v[o] = sum / cnt;
+        }
+    for (int u = 0; u < a->n_units; u++)
+        if (ts_plot_unit_selected(g->req, a->unit_id[u]) && ua_has_indices(a, u)) n_with++;
+    if (n_with == 0) {
+        free(bar), free(labels), free(pos);
+        return ts_fail(err, TS_EINPUT, NULL, 0, "no Sobol' indices of the score at node '%s' for %s in uncertainty run %lld",
+                       d->node, single ? g->req->units[0] : "the chosen units", a->id);
+    }
+    double ymin = 0, ymax = 1;
+    for (int f = 0; f < nf; f++)
+        for (int o = 0; o < 2; o++) {
+            if (bar[f].lo[o] < ymin) ymin = bar[f].lo[o];
+            if (bar[f].hi[o] > ymax) ymax = bar[f].hi[o];
+        }
+    char title[1200], who[1100];
+    if (single) snprintf(who, sizeof who, "%s", a->unit_name[one]);
+    else snprintf(who, sizeof who, "mean over %d units", n_with);
+    snprintf(title, sizeof title, "Sensitivity of the score at %s: %s", a->node_name, who);
+    begin(g, title, "uncertain factor", "Sobol' index (share of the score's variance)");
+    ts_buf_puts(g->b, "set yrange [");
+    num(g->b, ymin - 0.02);
+    ts_buf_puts(g->b, ":");
+    num(g->b, ymax + 0.08 * (ymax - ymin));
+    ts_buf_printf(g->b, "]\nset xrange [-0.6:%g]\nset grid ytics lc rgb '#dddddd'\nset boxwidth 0.34\n", nf - 0.4);
+    ts_buf_puts(g->b, "set xzeroaxis lt -1\n");
+    for (int f = 0; f < nf; f++) {
+        labels[f] = a->factor[f];
+        pos[f] = f;
+    }
+    tics(g, 'x', labels, pos, nf, "nomirror");
+    /* block 0 first order, block 1 total order: x, index, whisker low, high */
+    ts_buf_puts(g->b, "$indices << EOD\n");
+    for (int o = 0; o < 2; o++) {
+        ts_buf_printf(g->b, "# %s\n", o ? "total order" : "first order");
+        for (int f = 0; f < nf; f++) {
+            if (isnan(bar[f].v[o])) continue;
+            ts_buf_printf(g->b, "%.2f ", f + (o ? 0.18 : -0.18));
+            num(g->b, bar[f].v[o]);
+            ts_buf_puts(g->b, " ");
+            num(g->b, bar[f].lo[o]);
+            ts_buf_puts(g->b, " ");
+            num(g->b, bar[f].hi[o]);
+            ts_buf_puts(g->b, "\n");
+        }
+        ts_buf_puts(g->b, "\n\n");
+    }
+    ts_buf_puts(g->b, "EOD\n");
+    footnote_ua(g, a);
+    ts_buf_printf(foot_line(g), "S1: share of the variance due to the factor alone; ST: with its interactions. "
+                                "%ld base samples, seed %s.",
+                  a->n, a->seed);
+    if (single)
+        ts_buf_printf(foot_line(g), "Whiskers: 95 %% bootstrap interval (%d replicates).", a->bootstrap);
+    else
+        ts_buf_printf(foot_line(g), "Bars: mean over the %d %sunits with indices; whiskers: lowest and highest unit. "
+                                    "Give --unit for one unit's bootstrap intervals.",
+                      n_with, g->req->n_units ? "chosen " : "");
+    ts_buf *flat = NULL;
+    for (int u = 0; u < a->n_units; u++)
+        if (ts_plot_unit_selected(g->req, a->unit_id[u]) && !ua_has_indices(a, u)) {
+            flat = list_item(g, flat, "No indices (score constant), not in the bars: ");
+            ts_buf_puts(flat, a->unit_name[u]);
+        }
+    finish_footnotes(g);
+    unsigned col = single ? ts_plot_unit_colour(d, a->unit_id[one]) : 0x555555;
+    int have[2] = {0, 0};
+    for (int f = 0; f < nf; f++)
+        for (int o = 0; o < 2; o++) have[o] |= !isnan(bar[f].v[o]);
+    ts_buf_puts(g->b, "plot ");
+    int first = 1;
+    for (int o = 0; o < 2; o++) {
+        if (!have[o]) continue; /* gnuplot refuses an empty block */
+        ts_buf_printf(g->b, "%s$indices index %d using 1:2 with boxes fc rgb ", first ? "" : ", \\\n     ", o);
+        rgb(g->b, col);
+        ts_buf_printf(g->b, " fs solid %.2f border lc rgb '#333333' title ", o ? 0.35 : 1.0);
+        ts_gp_quote(g->b, o ? "ST: total order" : "S1: first order", TS_GP_TEXT);
+        ts_buf_printf(g->b, ", \\\n     $indices index %d using 1:3:(0):($4 - $3) with vectors heads size screen "
+                            "0.006,90 lw 1.5 lc rgb '#000000' notitle, \\\n     $indices index %d using "
+                            "1:($4 > $2 ? $4 : $2):(sprintf('%%.2f', $2)) with labels offset 0,0.6 font ',8' notitle",
+                      o, o);
+        first = 0;
+    }
+    ts_buf_puts(g->b, ", \\\n     keyentry with vectors heads size screen 0.006,90 lw 1.5 lc rgb '#000000' title ");
+    ts_gp_quote(g->b, single ? "95 % bootstrap interval" : "lowest to highest unit", TS_GP_TEXT);
+    ts_buf_puts(g->b, "\n");
+    free(bar), free(labels), free(pos);
+    return TS_OK;
+}
+
 int ts_plot_script(const ts_plot_data *d, const ts_plot_request *req, ts_plot_term term, ts_buf *b,
                    ts_error *err) {
     gen g = {d, req, term, b, {{0}}, 0, 0, 0};
@@ -834,6 +1085,16 @@ int ts_plot_script(const ts_plot_data *d, const ts_plot_request *req, ts_plot_te
     case TS_PLOT_CONTRIBUTIONS: rc = kind_contributions(&g, err); break;
     case TS_PLOT_COMPARE: rc = kind_compare(&g, err); break;
     case TS_PLOT_TREND: rc = kind_trend(&g, err); break;
+    case TS_PLOT_UNCERTAINTY:
+    case TS_PLOT_SENSITIVITY:
+        if (!d->ua)
+            rc = ts_fail(err, TS_EINPUT, NULL, 0, "%s charts need an uncertainty analysis (none loaded)",
+                         ts_plot_kind_name(req->kind));
+        else if (req->kind == TS_PLOT_UNCERTAINTY)
+            rc = kind_uncertainty(&g, err);
+        else
+            rc = kind_sensitivity(&g, err);
+        break;
     default:
         rc = ts_fail(err, TS_EINPUT, NULL, 0, "%s charts need stored results this database lacks",
                      ts_plot_kind_name(req->kind));

@@ -70,12 +70,16 @@ typedef struct ts_plot_data ts_plot_data;
 /* Opens the store at db read-only and loads what req needs: the chosen
  * runs (ids or scenario names; default the latest run, or for compare the
  * latest run of each scenario), their units, tree, weights and scores.
+ * For uncertainty and sensitivity it loads one uncertainty analysis
+ * instead (ua_runs: --run is its id or scenario name; default the latest,
+ * for sensitivity the latest run with --sobol) at the node.
  * Returns TS_OK and the data in *out; TS_EINPUT for an absent or foreign
  * file, an empty store, or an unknown run, node or unit (with a "did you
  * mean" where one fits); TS_EINPUT with a clear message for kinds whose
- * results the store does not hold (trend, uncertainty, sensitivity);
- * TS_EUSAGE for a run count the kind cannot take; TS_ESYSTEM for SQLite
- * errors or out of memory. */
+ * results the store does not hold (trend without years, no uncertainty
+ * analysis, sensitivity of an analysis without --sobol); TS_EUSAGE for a
+ * run count the kind cannot take; TS_ESYSTEM for SQLite errors or out of
+ * memory. */
 int ts_plot_data_load(const char *db, const ts_plot_request *req, ts_plot_data **out,
                       ts_error *err);
 

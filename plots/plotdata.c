@@ -99,14 +99,15 @@ static int all_digits(const char *s) {
     return 1;
 }
 
-/* Fills err for an unknown run name, suggesting a stored scenario name. */
-static int unknown_run(loader *L, const char *spec) {
+/* Fills err for an unknown run name, suggesting a scenario name stored in
+ * table (runs or ua_runs). */
+static int unknown_run(loader *L, const char *spec, const char *table) {
     sqlite3_stmt *q;
     const char *names[64];
     size_t n = 0;
-    char buf[64][128];
-    if (sqlite3_prepare_v2(L->db, "SELECT DISTINCT scenario FROM runs ORDER BY scenario", -1, &q, NULL) ==
-        SQLITE_OK) {
+    char buf[64][128], sql[128];
+    snprintf(sql, sizeof sql, "SELECT DISTINCT scenario FROM %s ORDER BY scenario", table);
+    if (sqlite3_prepare_v2(L->db, sql, -1, &q, NULL) == SQLITE_OK) {
         while (n < 64 && sqlite3_step(q) == SQLITE_ROW) {
             snprintf(buf[n], sizeof buf[n], "%s", (const char *)sqlite3_column_text(q, 0));
             names[n] = buf[n];
@@ -114,9 +115,16 @@ static int unknown_run(loader *L, const char *spec) {
         }
         sqlite3_finalize(q);
     }
+    int ua = strcmp(table, "ua_runs") == 0;
     const char *hint = ts_suggest(spec, names, n);
     if (hint)
-        return ts_fail(L->err, TS_EINPUT, L->path, 0, "unknown run '%s' (did you mean '%s'?)", spec, hint);
+        return ts_fail(L->err, TS_EINPUT, L->path, 0, "unknown %srun '%s' (did you mean '%s'?)",
+                       ua ? "uncertainty " : "", spec, hint);
+    if (ua)
+        return ts_fail(L->err, TS_EINPUT, L->path, 0,
+                       "unknown uncertainty run '%s': give an uncertainty run id (`threatscore uncertainty"
+                       " --db` prints it) or a scenario name",
+                       spec);
     return ts_fail(L->err, TS_EINPUT, L->path, 0,
                    "unknown run '%s': give a run id or a scenario name (`threatscore runs --db` lists them)",
                    spec);
@@ -136,7 +144,7 @@ static int resolve_run(loader *L, const char *spec, long long *id) {
     if (rc == SQLITE_ROW) return TS_OK;
     if (rc != SQLITE_DONE) return db_fail(L, "cannot look up run");
     if (all_digits(spec)) return ts_fail(L->err, TS_EINPUT, L->path, 0, "unknown run id %s", spec);
-    return unknown_run(L, spec);
+    return unknown_run(L, spec, "runs");
 }
 
 /* Appends the ids of one query's first column to ids (capacity cap). */
@@ -317,15 +325,18 @@ static unsigned fnv1a(const char *s) {
 static int load_colours(loader *L) {
     ts_plot_data *d = L->d;
     sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(L->db, "SELECT count(DISTINCT unit) FROM units", -1, &q, NULL) != SQLITE_OK)
-        return db_fail(L, "cannot read units");
+    /* units of scored runs and of uncertainty analyses share one palette */
+    const char *all = has_table(L, "ua_results") ? "SELECT unit FROM units UNION SELECT unit FROM ua_results"
+                                                 : "SELECT DISTINCT unit FROM units";
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM (%s)", all);
+    if (sqlite3_prepare_v2(L->db, sql, -1, &q, NULL) != SQLITE_OK) return db_fail(L, "cannot read units");
     int n = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : 0;
     sqlite3_finalize(q);
     d->all_units = ts_arena_alloc(d->arena, (size_t)(n + 1) * sizeof *d->all_units);
     d->all_colour = ts_arena_alloc(d->arena, (size_t)(n + 1) * sizeof *d->all_colour);
     if (!d->all_units || !d->all_colour) return oom(L);
-    if (sqlite3_prepare_v2(L->db, "SELECT DISTINCT unit FROM units", -1, &q, NULL) != SQLITE_OK)
-        return db_fail(L, "cannot read units");
+    if (sqlite3_prepare_v2(L->db, all, -1, &q, NULL) != SQLITE_OK) return db_fail(L, "cannot read units");
     int bad = 0;
     while (d->n_all < n && sqlite3_step(q) == SQLITE_ROW) d->all_units[d->n_all++] = col_dup(L, q, 0, &bad);
     sqlite3_finalize(q);
@@ -558,6 +569,392 @@ static int check_names(loader *L, const ts_plot_request *req) {
     return TS_OK;
 }
 
+/* ---- uncertainty analyses: ua_runs, ua_results, ua_sobol ----------------- */
+
+/* The engine's factors, in its order; a factor not listed sorts after. */
+static const char *const UA_FACTORS[] = {"weights", "normalise", "aggregate", "treat", "impute", "exclude", "data"};
+#define N_UA_FACTORS ((int)(sizeof UA_FACTORS / sizeof *UA_FACTORS))
+
+static int no_ua_results(loader *L, const ts_plot_request *req) {
+    if (req->kind == TS_PLOT_SENSITIVITY)
+        return ts_fail(L->err, TS_EINPUT, L->path, 0,
+                       "no sensitivity results in DB: run `threatscore uncertainty ... --sobol --db` first");
+    return ts_fail(L->err, TS_EINPUT, L->path, 0,
+                   "no uncertainty results in DB: run `threatscore uncertainty ... --db` first");
+}
+
+/* Runs sql with text t (or, when t is NULL, the integer x) bound to every
+ * parameter; returns 1 with the first column in *v for a non-NULL first
+ * row, 0 for none, -1 on a database error. */
+static int query_ll(loader *L, const char *sql, const char *t, long long x, long long *v) {
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(L->db, sql, -1, &q, NULL) != SQLITE_OK) return -1;
+    for (int i = 1; i <= sqlite3_bind_parameter_count(q); i++) {
+        if (t) sqlite3_bind_text(q, i, t, -1, SQLITE_STATIC);
+        else sqlite3_bind_int64(q, i, x);
+    }
+    int rc = sqlite3_step(q), found = 0;
+    if (rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL) {
+        *v = sqlite3_column_int64(q, 0);
+        found = 1;
+    }
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? found : -1;
+}
+
+/* Chooses the analysis: --run as a ua_runs id or scenario name (its latest
+ * analysis), default the latest; sensitivity prefers the latest analysis
+ * run with --sobol (of that name). */
+static int choose_ua(loader *L, const ts_plot_request *req, long long *id) {
+    int sens = req->kind == TS_PLOT_SENSITIVITY;
+    if (req->n_runs > 1)
+        return ts_fail(L->err, TS_EUSAGE, NULL, 0, "%s draws one uncertainty analysis: give --run once",
+                       ts_plot_kind_name(req->kind));
+    long long latest = 0, s = 0;
+    int f = query_ll(L, "SELECT max(id) FROM ua_runs", NULL, 0, &latest);
+    if (f < 0) return db_fail(L, "cannot list uncertainty runs");
+    if (f == 0) return no_ua_results(L, req);
+    const char *spec = req->n_runs ? req->runs[0] : NULL;
+    if (spec && all_digits(spec)) {
+        f = query_ll(L, "SELECT id FROM ua_runs WHERE id = ?", NULL, strtoll(spec, NULL, 10), id);
+        if (f < 0) return db_fail(L, "cannot look up uncertainty run");
+        if (f == 0)
+            return ts_fail(L->err, TS_EINPUT, L->path, 0,
+                           "unknown uncertainty run id %s (uncertainty runs have their own ids; the latest is %lld)",
+                           spec, latest);
+        return TS_OK;
+    }
+    if (spec) {
+        f = query_ll(L, "SELECT max(id) FROM ua_runs WHERE scenario = ?", spec, 0, id);
+        if (f < 0) return db_fail(L, "cannot look up uncertainty run");
+        if (f == 0) return unknown_run(L, spec, "ua_runs");
+        f = sens ? query_ll(L, "SELECT max(id) FROM ua_runs WHERE scenario = ? AND sobol", spec, 0, &s) : 0;
+    } else {
+        *id = latest;
+        f = sens ? query_ll(L, "SELECT max(id) FROM ua_runs WHERE sobol", NULL, 0, &s) : 0;
+    }
+    if (f < 0) return db_fail(L, "cannot look up uncertainty run");
+    if (f == 1) *id = s;
+    return TS_OK;
+}
+
+/* Reads the ua_runs row. */
+static int load_ua_run(loader *L, ts_pua *a, const char **tax_path, const char **tax_sha) {
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(L->db,
+                           "SELECT scenario, seed, n, sobol, bootstrap, rank_bin_width, taxonomy_path, taxonomy_sha256"
+                           " FROM ua_runs WHERE id = ?",
+                           -1, &q, NULL) != SQLITE_OK)
+        return db_fail(L, "cannot read uncertainty run");
+    sqlite3_bind_int64(q, 1, a->id);
+    int bad = 0, rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        a->scenario = col_dup(L, q, 0, &bad);
+        a->seed = col_dup(L, q, 1, &bad);
+        a->n = (long)sqlite3_column_int64(q, 2);
+        a->sobol = sqlite3_column_int(q, 3);
+        a->bootstrap = sqlite3_column_int(q, 4);
+        a->rank_bin_width = sqlite3_column_int(q, 5);
+        *tax_path = col_dup(L, q, 6, &bad);
+        *tax_sha = col_dup(L, q, 7, &bad);
+    }
+    sqlite3_finalize(q);
+    if (bad) return oom(L);
+    if (rc != SQLITE_ROW) return db_fail(L, "cannot read uncertainty run");
+    if (!a->scenario) a->scenario = "";
+    if (!a->seed) a->seed = "?";
+    return TS_OK;
+}
+
+/* Reads the column of strings one query gives (bound to the analysis id)
+ * into *out; returns their count, or -1 (err filled). */
+static int ua_strings(loader *L, const char *sql, long long id, const char ***out) {
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(L->db, sql, -1, &q, NULL) != SQLITE_OK) return db_fail(L, "cannot read nodes"), -1;
+    sqlite3_bind_int64(q, 1, id);
+    int n = 0, cap = 0, bad = 0, rc;
+    const char **v = NULL;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (n == cap) {
+            int ncap = cap ? 2 * cap : 32;
+            const char **nv = ts_arena_alloc(L->d->arena, (size_t)ncap * sizeof *nv);
+            if (!nv) {
+                bad = 1;
+                break;
+            }
+            if (cap) memcpy(nv, v, (size_t)cap * sizeof *nv);
+            v = nv;
+            cap = ncap;
+        }
+        const char *sv = col_dup(L, q, 0, &bad);
+        if (sv) v[n++] = sv;
+    }
+    sqlite3_finalize(q);
+    if (bad) return oom(L), -1;
+    if (rc != SQLITE_DONE) return db_fail(L, "cannot read nodes"), -1;
+    *out = v;
+    return n;
+}
+
+static int in_list(const char *s, const char *const *v, int n) {
+    for (int i = 0; i < n; i++)
+        if (strcmp(v[i], s) == 0) return 1;
+    return 0;
+}
+
+/* Picks the node: --node, or the index (the last node of method_json, the
+ * taxonomy's post-order root); it must be among the reported nodes. */
+static int choose_ua_node(loader *L, const ts_plot_request *req, const ts_pua *a) {
+    const char **all = NULL, **rep = NULL;
+    int n_all = ua_strings(L,
+                           "SELECT j.key FROM ua_runs r, json_each(r.method_json, '$.nodes') j WHERE r.id = ?"
+                           " ORDER BY j.id",
+                           a->id, &all);
+    if (n_all < 0) return L->err->code;
+    int n_rep = ua_strings(L, "SELECT DISTINCT node FROM ua_results WHERE ua_id = ? ORDER BY node", a->id, &rep);
+    if (n_rep < 0) return L->err->code;
+    if (n_rep == 0)
+        return ts_fail(L->err, TS_EINPUT, L->path, 0, "uncertainty run %lld has no results", a->id);
+    const char *node = req->node ? req->node : n_all ? all[n_all - 1] : NULL;
+    if (node && in_list(node, rep, n_rep)) {
+        L->d->node = node;
+        return TS_OK;
+    }
+    char list[600] = "";
+    size_t len = 0;
+    for (int i = 0; i < n_rep && len + 80 < sizeof list; i++)
+        len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", rep[i]);
+    if (n_rep > 0 && len + 80 >= sizeof list) snprintf(list + len, sizeof list - len, ", ...");
+    if (!req->node)
+        return ts_fail(L->err, TS_EINPUT, L->path, 0,
+                       "the index was not reported in uncertainty run %lld: give --node (reported: %s)", a->id, list);
+    if (in_list(node, all, n_all))
+        return ts_fail(L->err, TS_EINPUT, L->path, 0,
+                       "node '%s' was not reported in uncertainty run %lld (see its --nodes; reported: %s)", node,
+                       a->id, list);
+    const char *hint = ts_suggest(node, n_all ? all : rep, (size_t)(n_all ? n_all : n_rep));
+    if (hint)
+        return ts_fail(L->err, TS_EINPUT, L->path, 0, "unknown node '%s' in uncertainty run %lld (did you mean '%s'?)",
+                       node, a->id, hint);
+    return ts_fail(L->err, TS_EINPUT, L->path, 0, "unknown node '%s' in uncertainty run %lld", node, a->id);
+}
+
+/* Reads the results at the node, with unit names from the latest scored run
+ * of the same scenario (names_run), or the ids. */
+static int load_ua_results(loader *L, ts_pua *a) {
+    long long nr = 0;
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(L->db, "SELECT max(id) FROM runs WHERE scenario = ?", -1, &q, NULL) != SQLITE_OK)
+        return db_fail(L, "cannot read runs");
+    sqlite3_bind_text(q, 1, a->scenario, -1, SQLITE_STATIC);
+    if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL) nr = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    a->names_run = nr;
+    long long count = 0;
+    if (sqlite3_prepare_v2(L->db, "SELECT count(*) FROM ua_results WHERE ua_id = ? AND node = ?", -1, &q, NULL) !=
+        SQLITE_OK)
+        return db_fail(L, "cannot read uncertainty results");
+    sqlite3_bind_int64(q, 1, a->id);
+    sqlite3_bind_text(q, 2, L->d->node, -1, SQLITE_STATIC);
+    if (sqlite3_step(q) == SQLITE_ROW) count = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    size_t n = (size_t)count + 1;
+    ts_arena *ar = L->d->arena;
+    a->unit_id = ts_arena_alloc(ar, n * sizeof *a->unit_id);
+    a->unit_name = ts_arena_alloc(ar, n * sizeof *a->unit_name);
+    a->nominal_score = ts_arena_alloc(ar, n * sizeof *a->nominal_score);
+    a->median_score = ts_arena_alloc(ar, n * sizeof *a->median_score);
+    a->rank_p05 = ts_arena_alloc(ar, n * sizeof *a->rank_p05);
+    a->rank_p50 = ts_arena_alloc(ar, n * sizeof *a->rank_p50);
+    a->rank_p95 = ts_arena_alloc(ar, n * sizeof *a->rank_p95);
+    a->scored = ts_arena_alloc(ar, n * sizeof *a->scored);
+    a->nominal_rank = ts_arena_alloc(ar, n * sizeof *a->nominal_rank);
+    if (!a->unit_id || !a->unit_name || !a->nominal_score || !a->median_score || !a->rank_p05 || !a->rank_p50 ||
+        !a->rank_p95 || !a->scored || !a->nominal_rank)
+        return oom(L);
+    if (sqlite3_prepare_v2(L->db,
+                           "SELECT r.unit, u.name, r.nominal_score, r.nominal_rank, r.median_score, r.rank_p05,"
+                           " r.rank_p50, r.rank_p95, r.scored FROM ua_results r"
+                           " LEFT JOIN units u ON u.run_id = ?3 AND u.unit = r.unit"
+                           " WHERE r.ua_id = ?1 AND r.node = ?2 ORDER BY r.unit",
+                           -1, &q, NULL) != SQLITE_OK)
+        return db_fail(L, "cannot read uncertainty results");
+    sqlite3_bind_int64(q, 1, a->id);
+    sqlite3_bind_text(q, 2, L->d->node, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 3, nr);
+    int bad = 0, rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW && a->n_units < count) {
+        int u = a->n_units;
+        a->unit_id[u] = col_dup(L, q, 0, &bad);
+        a->unit_name[u] = col_dup(L, q, 1, &bad);
+        if (!a->unit_id[u]) continue;
+        if (!a->unit_name[u] || !*a->unit_name[u]) a->unit_name[u] = a->unit_id[u];
+        a->nominal_score[u] = col_double(q, 2);
+        a->nominal_rank[u] = sqlite3_column_int(q, 3);
+        a->median_score[u] = col_double(q, 4);
+        a->rank_p05[u] = col_double(q, 5);
+        a->rank_p50[u] = col_double(q, 6);
+        a->rank_p95[u] = col_double(q, 7);
+        a->scored[u] = col_double(q, 8);
+        a->n_units++;
+    }
+    sqlite3_finalize(q);
+    if (bad) return oom(L);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return db_fail(L, "cannot read uncertainty results");
+    return TS_OK;
+}
+
+/* The drawn node's name: from a stored run of the same taxonomy (the names
+ * run first), else from the taxonomy file when unchanged, else its id. */
+static int ua_node_name(loader *L, ts_pua *a, const char *tax_path, const char *tax_sha) {
+    ts_plot_data *d = L->d;
+    sqlite3_stmt *q;
+    a->node_name = d->node;
+    if (tax_sha &&
+        sqlite3_prepare_v2(L->db,
+                           "SELECT n.name FROM nodes n JOIN runs r ON r.id = n.run_id"
+                           " WHERE r.taxonomy_sha256 = ?1 AND n.node = ?2 AND n.name IS NOT NULL AND n.name <> ''"
+                           " ORDER BY r.id = ?3 DESC, r.id DESC LIMIT 1",
+                           -1, &q, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(q, 1, tax_sha, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, d->node, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 3, a->names_run);
+        int bad = 0;
+        const char *name = sqlite3_step(q) == SQLITE_ROW ? col_dup(L, q, 0, &bad) : NULL;
+        sqlite3_finalize(q);
+        if (bad) return oom(L);
+        if (name) {
+            a->node_name = name;
+            return TS_OK;
+        }
+    }
+    char hex[65];
+    if (!tax_path || !tax_sha || file_sha256(tax_path, hex) != 0 || strcmp(hex, tax_sha) != 0) return TS_OK;
+    ts_error terr;
+    ts_taxonomy *t = ts_taxonomy_load(tax_path, &terr);
+    int k = t ? ts_taxonomy_find(t, d->node) : -1;
+    if (k >= 0 && t->nodes[k].name && *t->nodes[k].name) {
+        const char *name = ts_arena_strdup(d->arena, t->nodes[k].name);
+        if (!name) {
+            ts_taxonomy_free(t);
+            return oom(L);
+        }
+        a->node_name = name;
+    }
+    ts_taxonomy_free(t);
+    return TS_OK;
+}
+
+static int factor_order(const char *f) {
+    for (int i = 0; i < N_UA_FACTORS; i++)
+        if (strcmp(UA_FACTORS[i], f) == 0) return i;
+    return N_UA_FACTORS;
+}
+
+static int cmp_factor(const void *x, const void *y) {
+    const char *a = *(const char *const *)x, *b = *(const char *const *)y;
+    int oa = factor_order(a), ob = factor_order(b);
+    return oa != ob ? (oa < ob ? -1 : 1) : strcmp(a, b);
+}
+
+
+/* Reads the Sobol' indices of the score at the node. */
+static int load_ua_sobol(loader *L, ts_pua *a) {
+    ts_plot_data *d = L->d;
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(L->db,
+                           "SELECT DISTINCT factor FROM ua_sobol WHERE ua_id = ? AND node = ? AND output = 'score'",
+                           -1, &q, NULL) != SQLITE_OK)
+        return db_fail(L, "cannot read Sobol' indices");
+    sqlite3_bind_int64(q, 1, a->id);
+    sqlite3_bind_text(q, 2, d->node, -1, SQLITE_STATIC);
+    const char *names[64];
+    int bad = 0, rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW && a->n_factors < 64) {
+        const char *f = col_dup(L, q, 0, &bad);
+        if (f) names[a->n_factors++] = f;
+    }
+    sqlite3_finalize(q);
+    if (bad) return oom(L);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return db_fail(L, "cannot read Sobol' indices");
+    if (a->n_factors == 0)
+        return ts_fail(L->err, TS_EINPUT, L->path, 0,
+                       "no Sobol' indices of the score at node '%s' in uncertainty run %lld (stored for aggregate"
+                       " nodes whose score varies)",
+                       d->node, a->id);
+    qsort(names, (size_t)a->n_factors, sizeof *names, cmp_factor);
+    size_t n = (size_t)a->n_units * (size_t)a->n_factors + 1;
+    a->factor = ts_arena_alloc(d->arena, (size_t)a->n_factors * sizeof *a->factor);
+    double **cols[6] = {&a->s1, &a->s1_lo, &a->s1_hi, &a->st, &a->st_lo, &a->st_hi};
+    if (!a->factor) return oom(L);
+    memcpy(a->factor, names, (size_t)a->n_factors * sizeof *names);
+    for (int c = 0; c < 6; c++) {
+        if (!(*cols[c] = ts_arena_alloc(d->arena, n * sizeof **cols[c]))) return oom(L);
+        for (size_t i = 0; i < n; i++) (*cols[c])[i] = NAN;
+    }
+    if (sqlite3_prepare_v2(L->db,
+                           "SELECT unit, factor, s1, s1_lo, s1_hi, st, st_lo, st_hi FROM ua_sobol"
+                           " WHERE ua_id = ? AND node = ? AND output = 'score'",
+                           -1, &q, NULL) != SQLITE_OK)
+        return db_fail(L, "cannot read Sobol' indices");
+    sqlite3_bind_int64(q, 1, a->id);
+    sqlite3_bind_text(q, 2, d->node, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *unit = (const char *)sqlite3_column_text(q, 0), *f = (const char *)sqlite3_column_text(q, 1);
+        if (!unit || !f) continue;
+        const char **hit = bsearch(&unit, a->unit_id, (size_t)a->n_units, sizeof *a->unit_id, cmp_str);
+        int j = 0;
+        while (j < a->n_factors && strcmp(a->factor[j], f) != 0) j++;
+        if (!hit || j == a->n_factors) continue;
+        size_t at = (size_t)(hit - a->unit_id) * (size_t)a->n_factors + (size_t)j;
+        for (int c = 0; c < 6; c++) (*cols[c])[at] = col_double(q, 2 + c);
+    }
+    sqlite3_finalize(q);
+    return rc == SQLITE_DONE ? TS_OK : db_fail(L, "cannot read Sobol' indices");
+}
+
+/* Loads the analysis req names, at its node, for uncertainty and
+ * sensitivity. */
+static int load_ua(loader *L, const ts_plot_request *req) {
+    ts_plot_data *d = L->d;
+    if (!has_table(L, "ua_runs")) return no_ua_results(L, req);
+    if (!has_table(L, "ua_results") || !has_table(L, "ua_sobol") || !has_column(L, "ua_runs", "sobol") ||
+        !has_column(L, "ua_results", "rank_p95"))
+        return ts_fail(L->err, TS_EINPUT, L->path, 0,
+                       "the %s results in this database have a layout this threatscore cannot draw",
+                       ts_plot_kind_name(req->kind));
+    ts_pua *a = ts_arena_alloc(d->arena, sizeof *a);
+    if (!a) return oom(L);
+    memset(a, 0, sizeof *a);
+    d->ua = a;
+    const char *tax_path = NULL, *tax_sha = NULL;
+    int rc = choose_ua(L, req, &a->id);
+    if (rc == TS_OK) rc = load_ua_run(L, a, &tax_path, &tax_sha);
+    if (rc == TS_OK && req->kind == TS_PLOT_SENSITIVITY && !a->sobol)
+        rc = ts_fail(L->err, TS_EINPUT, L->path, 0,
+                     "no sensitivity results in uncertainty run %lld: it was run without --sobol"
+                     " (run `threatscore uncertainty SCENARIO --sobol --db FILE`)",
+                     a->id);
+    if (rc == TS_OK) rc = choose_ua_node(L, req, a);
+    if (rc == TS_OK) rc = load_ua_results(L, a);
+    if (rc == TS_OK && a->n_units == 0)
+        rc = ts_fail(L->err, TS_EINPUT, L->path, 0, "uncertainty run %lld has no results at node '%s'", a->id,
+                     d->node);
+    for (int i = 0; i < req->n_units && rc == TS_OK; i++) {
+        if (in_list(req->units[i], a->unit_id, a->n_units)) continue;
+        const char *hint = ts_suggest(req->units[i], a->unit_id, (size_t)a->n_units);
+        if (hint)
+            rc = ts_fail(L->err, TS_EINPUT, L->path, 0, "unknown unit '%s' (did you mean '%s'?)", req->units[i],
+                         hint);
+        else
+            rc = ts_fail(L->err, TS_EINPUT, L->path, 0, "unknown unit '%s' in uncertainty run %lld", req->units[i],
+                         a->id);
+    }
+    if (rc == TS_OK) rc = ua_node_name(L, a, tax_path, tax_sha);
+    if (rc == TS_OK && req->kind == TS_PLOT_SENSITIVITY) rc = load_ua_sobol(L, a);
+    return rc;
+}
+
 #define MAX_RUNS 64
 
 int ts_plot_data_load(const char *db, const ts_plot_request *req, ts_plot_data **out, ts_error *err) {
@@ -571,14 +968,15 @@ int ts_plot_data_load(const char *db, const ts_plot_request *req, ts_plot_data *
     L.d = d;
     int rc = open_store(&L);
     if (rc == TS_OK && (req->kind == TS_PLOT_UNCERTAINTY || req->kind == TS_PLOT_SENSITIVITY)) {
-        const char *what = req->kind == TS_PLOT_UNCERTAINTY ? "uncertainty" : "sensitivity";
-        if (!has_table(&L, "uncertainty%") && !has_table(&L, "sensitivity%"))
-            rc = ts_fail(err, TS_EINPUT, db, 0,
-                         "no %s results in DB: run `threatscore uncertainty ... --db` first", what);
-        else
-            rc = ts_fail(err, TS_EINPUT, db, 0,
-                         "the %s results in this database have a layout this threatscore cannot draw yet",
-                         what);
+        rc = load_ua(&L, req);
+        if (rc == TS_OK) rc = load_colours(&L);
+        sqlite3_close(L.db);
+        if (rc != TS_OK) {
+            ts_plot_data_free(d);
+            return rc;
+        }
+        *out = d;
+        return TS_OK;
     }
     if (rc == TS_OK && req->kind == TS_PLOT_TREND && !has_table(&L, "run_years") &&
         !has_column(&L, "runs", "year"))

@@ -37,8 +37,29 @@ typedef struct ts_pclasses {
     const char *note;     /* why thresholds are not drawn, or NULL */
 } ts_pclasses;
 
+/* One uncertainty analysis (a row of ua_runs) at the drawn node, for the
+ * uncertainty and sensitivity kinds. Per-unit arrays are indexed [u] (units
+ * with results at the node, in id order); Sobol' arrays [u * n_factors + f];
+ * NaN (rank 0) where nothing is stored. */
+typedef struct ts_pua {
+    long long id;
+    const char *scenario, *seed;
+    long n;               /* replications (under --sobol: base samples) */
+    int sobol, bootstrap, rank_bin_width;
+    const char *node_name; /* label of the drawn node */
+    long long names_run;  /* run whose unit and node names are used, 0: none */
+    int n_units;
+    const char **unit_id, **unit_name; /* unit_name falls back to the id */
+    double *nominal_score, *median_score, *rank_p05, *rank_p50, *rank_p95, *scored;
+    int *nominal_rank;
+    int n_factors;        /* sensitivity only: factors with an index here */
+    const char **factor;  /* in the engine's order (weights, normalise, ...) */
+    double *s1, *s1_lo, *s1_hi, *st, *st_lo, *st_hi; /* output "score" */
+} ts_pua;
+
 struct ts_plot_data {
     ts_arena *arena;
+    ts_pua *ua;           /* uncertainty and sensitivity (n_runs is then 0) */
     int n_runs;
     ts_prun *runs;        /* runs[0] is the primary run */
     const char *node;     /* the node drawn (id) */

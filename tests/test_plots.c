@@ -15,6 +15,7 @@
 #include "plotdata.h"
 #include "scenario.h"
 #include "store.h"
+#include "uncertainty.h"
 
 /* Three dimensions (arithmetic, arithmetic, geometric) of two indicators,
  * INFORM's five classes, four units; Shock changes the values so that
@@ -77,6 +78,69 @@ static const char *fixture_db(void) {
         remove(path);
         score_into(path, "base.cfg", BASE);
         score_into(path, "shock.cfg", SHOCK);
+    }
+    return path;
+}
+
+/* What the uncertainty fixture varies: four factors. */
+#define UA_SPEC                                                                                                 \
+    "uncertainty = {\n"                                                                                          \
+    "  weights = { vary = 0.25; };\n"                                                                            \
+    "  normalise = ( { method = \"minmax\"; range = [1.0, 10.0]; }, { method = \"rank\"; range = [1.0, 10.0]; } );\n" \
+    "  aggregate = [ \"arithmetic\", \"geometric\" ];\n"                                                         \
+    "  exclude = { mode = \"one\"; };\n"                                                                         \
+    "};\n"
+
+/* Runs the uncertainty analysis of the Base scenario with UA_SPEC through
+ * the engine's API (one thread, seed 7: deterministic) and stores it in
+ * db; root_only reports the index alone. Returns the analysis id. */
+static long long ua_into(const char *db, int sobol, long n, int root_only) {
+    char text[8192];
+    snprintf(text, sizeof text, "%s%s", BASE, UA_SPEC);
+    ts_error err;
+    ts_scenario *s = ts_scenario_load(tu_write("base-ua.cfg", text), &err);
+    if (!s) fail_msg("%s", err.message);
+    ts_ua_spec *u;
+    if (ts_ua_spec_load(s, &u, &err) != TS_OK) fail_msg("%s:%d: %s", err.file, err.line, err.message);
+    ts_ua_options opt;
+    ts_ua_options_default(&opt);
+    opt.n = n;
+    opt.seed = 7;
+    opt.threads = 1;
+    opt.sobol = sobol;
+    opt.bootstrap = 20;
+    unsigned char *track = NULL;
+    if (root_only) {
+        track = calloc((size_t)s->tax->n_nodes, 1);
+        assert_non_null(track);
+        track[ts_taxonomy_root(s->tax)] = 1;
+        opt.track = track;
+    }
+    ts_ua_result *r;
+    if (ts_ua_run(s, u, &opt, &r, &err) != TS_OK) fail_msg("%s:%d: %s", err.file, err.line, err.message);
+    ts_store *st;
+    assert_int_equal(ts_store_open(db, &st, &err), TS_OK);
+    long long id;
+    if (ts_ua_save(st, s, u, &opt, r, 0, &id, &err) != TS_OK) fail_msg("%s", err.message);
+    ts_store_close(st);
+    ts_ua_result_free(r);
+    ts_ua_spec_free(u);
+    ts_scenario_free(s);
+    free(track);
+    return id;
+}
+
+/* The uncertainty fixture: run 1 Base (unit and node names), uncertainty
+ * run 1 with --sobol (N = 64), uncertainty run 2 without (N = 400). */
+static const char *ua_fixture_db(void) {
+    static char path[512];
+    if (!path[0]) {
+        fixture_db(); /* writes tax.cfg */
+        snprintf(path, sizeof path, "%s", tu_path("ua-plots.db"));
+        remove(path);
+        score_into(path, "base.cfg", BASE);
+        assert_int_equal(ua_into(path, 1, 64, 0), 1);
+        assert_int_equal(ua_into(path, 0, 400, 0), 2);
     }
     return path;
 }
@@ -171,38 +235,50 @@ static const golden_case GOLDEN[] = {
 };
 #define N_GOLDEN ((int)(sizeof GOLDEN / sizeof *GOLDEN))
 
+/* Uncertainty and sensitivity, from the uncertainty fixture: the default
+ * (uncertainty: the latest analysis; sensitivity: the latest with --sobol,
+ * mean over units), by scenario name, one unit, a node below the root. */
+static const golden_case GOLDEN_UA[] = {
+    {"uncertainty.gp", TS_PLOT_UNCERTAINTY, {0}, 0, NULL, NULL},
+    {"uncertainty_d3.gp", TS_PLOT_UNCERTAINTY, {"1"}, 1, "d3", NULL},
+    {"sensitivity.gp", TS_PLOT_SENSITIVITY, {0}, 0, NULL, NULL},
+    {"sensitivity_unit.gp", TS_PLOT_SENSITIVITY, {"Base"}, 1, "d1", "U2"},
+};
+#define N_GOLDEN_UA ((int)(sizeof GOLDEN_UA / sizeof *GOLDEN_UA))
+
+static void check_golden(const char *db, const golden_case *c, int update) {
+    const char *units[1] = {c->unit};
+    ts_plot_request req = {c->kind, c->runs, c->n_runs, c->node, units, c->unit ? 1 : 0};
+    ts_plot_data *d;
+    ts_error err;
+    if (ts_plot_data_load(db, &req, &d, &err) != TS_OK) fail_msg("%s: %s", c->file, err.message);
+    ts_buf b = {0};
+    if (ts_plot_script(d, &req, TS_TERM_PNG, &b, &err) != TS_OK) fail_msg("%s: %s", c->file, err.message);
+    ts_plot_data_free(d);
+    char path[256];
+    snprintf(path, sizeof path, "tests/golden/plots/%s", c->file);
+    if (update) {
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        fwrite(b.data, 1, b.len, f);
+        fclose(f);
+    }
+    size_t n;
+    char *want = ts_read_file(path, &n);
+    if (!want) fail_msg("missing golden file %s (run with TS_UPDATE_GOLDEN=1)", path);
+    if (n != b.len || memcmp(want, b.data, n) != 0) {
+        fprintf(stderr, "--- %s differs; got:\n%s\n", path, b.data);
+        fail_msg("%s differs from the generated script", path);
+    }
+    free(want);
+    ts_buf_free(&b);
+}
+
 static void test_golden_scripts(void **state) {
     (void)state;
-    const char *db = fixture_db();
     int update = getenv("TS_UPDATE_GOLDEN") != NULL;
-    for (int i = 0; i < N_GOLDEN; i++) {
-        const golden_case *c = &GOLDEN[i];
-        const char *units[1] = {c->unit};
-        ts_plot_request req = {c->kind, c->runs, c->n_runs, c->node, units, c->unit ? 1 : 0};
-        ts_plot_data *d;
-        ts_error err;
-        if (ts_plot_data_load(db, &req, &d, &err) != TS_OK) fail_msg("%s: %s", c->file, err.message);
-        ts_buf b = {0};
-        if (ts_plot_script(d, &req, TS_TERM_PNG, &b, &err) != TS_OK) fail_msg("%s: %s", c->file, err.message);
-        ts_plot_data_free(d);
-        char path[256];
-        snprintf(path, sizeof path, "tests/golden/plots/%s", c->file);
-        if (update) {
-            FILE *f = fopen(path, "w");
-            assert_non_null(f);
-            fwrite(b.data, 1, b.len, f);
-            fclose(f);
-        }
-        size_t n;
-        char *want = ts_read_file(path, &n);
-        if (!want) fail_msg("missing golden file %s (run with TS_UPDATE_GOLDEN=1)", path);
-        if (n != b.len || memcmp(want, b.data, n) != 0) {
-            fprintf(stderr, "--- %s differs; got:\n%s\n", path, b.data);
-            fail_msg("%s differs from the generated script", path);
-        }
-        free(want);
-        ts_buf_free(&b);
-    }
+    for (int i = 0; i < N_GOLDEN; i++) check_golden(fixture_db(), &GOLDEN[i], update);
+    for (int i = 0; i < N_GOLDEN_UA; i++) check_golden(ua_fixture_db(), &GOLDEN_UA[i], update);
 }
 
 /* ---- rendering --------------------------------------------------------- */
@@ -241,6 +317,32 @@ static void test_render_every_kind(void **state) {
     assert_int_equal(run_plot(NULL, NULL, "--db", db, "radar", "--run", "1", "--run", "2", "--unit", "U3", "-o",
                               radar, NULL), 0);
     check_png(radar);
+    /* uncertainty and sensitivity, from the uncertainty fixture */
+    const char *ua = ua_fixture_db();
+    static const char *const ua_kinds[] = {"uncertainty", "sensitivity"};
+    for (int i = 0; i < 2; i++) {
+        char png[512], svg[512];
+        snprintf(png, sizeof png, "%s/%s.png", tu_dir(), ua_kinds[i]);
+        snprintf(svg, sizeof svg, "%s/%s.svg", tu_dir(), ua_kinds[i]);
+        char *out, *err;
+        int rc = run_plot(&out, &err, "--db", ua, ua_kinds[i], "-o", png, NULL);
+        if (rc != 0) fail_msg("%s png: %s", ua_kinds[i], err);
+        free(out), free(err);
+        check_png(png);
+        rc = run_plot(&out, &err, "--db", ua, ua_kinds[i], "-o", svg, NULL);
+        if (rc != 0) fail_msg("%s svg: %s", ua_kinds[i], err);
+        free(out), free(err);
+        check_svg(svg);
+    }
+    const char *sens = tu_path("sens-u3.png"), *uatxt = tu_path("uncertainty.txt");
+    assert_int_equal(run_plot(NULL, NULL, "--db", ua, "sensitivity", "--unit", "U3", "--node", "d2", "-o", sens,
+                              NULL), 0);
+    check_png(sens);
+    assert_int_equal(run_plot(NULL, NULL, "--db", ua, "uncertainty", "--run", "Base", "-o", uatxt, NULL), 0);
+    s = slurp(uatxt, &n);
+    assert_non_null(strstr(s, "Rank uncertainty at Fixture risk index"));
+    assert_non_null(strstr(s, "uncertainty run 2"));
+    free(s);
     const char *heat = tu_path("heat-d1.svg");
     assert_int_equal(run_plot(NULL, NULL, "--db", db, "heatmap", "--node", "d1", "--unit", "U1", "--unit", "U4",
                               "-o", heat, NULL), 0);
@@ -282,9 +384,10 @@ static void test_hostile_names(void **state) {
     remove(db);
     score_into(db, "base.cfg", BASE);
     score_into(db, "shock.cfg", SHOCK);
+    ua_into(db, 1, 32, 0);
     const char *marker = tu_path("pwned");
     remove(marker);
-    char evil[1024], sql[8192];
+    char evil[1024], sql[16384];
     /* every trick at once: backquotes, a system() call, quotes, a macro, a
      * newline that would start a new command, a datablock terminator */
     snprintf(evil, sizeof evil,
@@ -293,11 +396,17 @@ static void test_hostile_names(void **state) {
              "UPDATE units SET name = '%s' || name;"
              "UPDATE nodes SET name = '%s' || name;"
              "UPDATE runs SET scenario = '%s' || scenario;"
-             "UPDATE scores SET class = '%s' || class WHERE class IS NOT NULL;",
-             evil, evil, evil, evil);
+             "UPDATE scores SET class = '%s' || class WHERE class IS NOT NULL;"
+             /* the analysis: its scenario, factors, and one unit id with no stored name */
+             "UPDATE ua_runs SET scenario = '%s' || scenario;"
+             "UPDATE ua_sobol SET factor = '%s' || factor;"
+             "UPDATE ua_results SET unit = '%s' || unit WHERE unit = 'U3';"
+             "UPDATE ua_sobol SET unit = '%s' || unit WHERE unit = 'U3';",
+             evil, evil, evil, evil, evil, evil, evil, evil);
     sql_exec(db, sql);
-    static const char *const kinds[] = {"ranking", "heatmap", "radar", "contributions", "compare"};
-    for (int i = 0; i < 5; i++) {
+    static const char *const kinds[] = {"ranking",  "heatmap",     "radar",      "contributions",
+                                        "compare", "uncertainty", "sensitivity"};
+    for (int i = 0; i < 7; i++) {
         char svg[512], txt[512];
         snprintf(svg, sizeof svg, "%s/evil-%s.svg", tu_dir(), kinds[i]);
         snprintf(txt, sizeof txt, "%s/evil-%s.txt", tu_dir(), kinds[i]);
@@ -326,6 +435,26 @@ static void test_hostile_names(void **state) {
         }
         free(out), free(err);
     }
+    /* the hostile unit id (no stored name) reaches the chart as a quoted
+       label, in the legend-free x tics of uncertainty and in sensitivity's
+       per-unit title */
+    char *out, *err;
+    assert_int_equal(run_plot(&out, &err, "--db", db, "uncertainty", "--script", NULL), 0);
+    assert_non_null(strstr(out, "'Evil `touch"));
+    assert_non_null(strstr(out, "it''s"));
+    free(out), free(err);
+    char *evil_u3 = malloc(strlen(evil) + 3);
+    assert_non_null(evil_u3);
+    sprintf(evil_u3, "%sU3", evil);
+    /* the SQL above stored it'' as it' */
+    for (char *p = strstr(evil_u3, "''"); p; p = strstr(p + 1, "''")) memmove(p, p + 1, strlen(p));
+    assert_int_equal(run_plot(&out, &err, "--db", db, "sensitivity", "--unit", evil_u3, "--script", NULL), 0);
+    assert_non_null(strstr(out, "set title 'Sensitivity of the score at Evil"));
+    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+        assert_true(strncmp(line, "system(", 7) != 0);
+        assert_true(strncmp(line, "print", 5) != 0);
+    }
+    free(out), free(err), free(evil_u3);
     assert_false(file_exists(marker));
 }
 
@@ -466,6 +595,57 @@ static void test_trend_and_uncertainty(void **state) {
     free(out), free(err);
 }
 
+static void test_uncertainty_errors(void **state) {
+    (void)state;
+    char *ua = (char *)ua_fixture_db(), *png = (char *)tu_path("ua-bad.png");
+    /* run selection: ua_runs ids and scenario names, one analysis */
+    expect_fail(1, "unknown uncertainty run id 9 (uncertainty runs have their own ids; the latest is 2)", "--db", ua,
+                "uncertainty", "--run", "9", "-o", png, NULL);
+    expect_fail(1, "unknown uncertainty run 'Bse' (did you mean 'Base'?)", "--db", ua, "uncertainty", "--run", "Bse",
+                "-o", png, NULL);
+    expect_fail(2, "uncertainty draws one uncertainty analysis", "--db", ua, "uncertainty", "--run", "1", "--run", "2",
+                "-o", png, NULL);
+    /* analysis 2 was run without --sobol */
+    expect_fail(1, "no sensitivity results in uncertainty run 2: it was run without --sobol", "--db", ua, "sensitivity",
+                "--run", "2", "-o", png, NULL);
+    /* nodes and units */
+    expect_fail(1, "unknown node 'd9' in uncertainty run 2 (did you mean 'd1'?)", "--db", ua, "uncertainty", "--node",
+                "d9", "-o", png, NULL);
+    expect_fail(1, "did you mean 'U1'", "--db", ua, "sensitivity", "--unit", "U11", "-o", png, NULL);
+    expect_fail(1, "no Sobol' indices of the score at node 'x1'", "--db", ua, "sensitivity", "--node", "x1", "-o", png,
+                NULL);
+    /* the defaults pick the latest analysis (2) and the latest with --sobol (1) */
+    char *out, *err;
+    assert_int_equal(run_plot(&out, &err, "--db", ua, "uncertainty", "--script", NULL), 0);
+    assert_non_null(strstr(out, "uncertainty run 2 · threatscore"));
+    free(out), free(err);
+    assert_int_equal(run_plot(&out, &err, "--db", ua, "sensitivity", "--script", NULL), 0);
+    assert_non_null(strstr(out, "uncertainty run 1 · threatscore"));
+    assert_non_null(strstr(out, "Bars: mean over the 4 units with indices"));
+    free(out), free(err);
+    /* an analysis without --sobol only, reporting the index alone; no
+       scored run of the scenario: unit ids are shown */
+    fixture_db();
+    char *only = (char *)tu_path("ua-only.db");
+    remove(only);
+    assert_int_equal(ua_into(only, 0, 50, 1), 1);
+    expect_fail(1, "no sensitivity results in uncertainty run 1: it was run without --sobol", "--db", only,
+                "sensitivity", "-o", png, NULL);
+    expect_fail(1, "node 'd1' was not reported in uncertainty run 1", "--db", only, "uncertainty", "--node", "d1", "-o",
+                png, NULL);
+    assert_int_equal(run_plot(&out, &err, "--db", only, "uncertainty", "--script", NULL), 0);
+    assert_non_null(strstr(out, "Unit ids shown"));
+    assert_non_null(strstr(out, "'U1' "));
+    free(out), free(err);
+    /* the tables exist but hold no analysis */
+    sql_exec(only, "DELETE FROM ua_results; DELETE FROM ua_classes; DELETE FROM ua_sobol; DELETE FROM ua_runs;");
+    expect_fail(1, "no uncertainty results in DB: run `threatscore uncertainty ... --db` first", "--db", only,
+                "uncertainty", "-o", png, NULL);
+    expect_fail(1, "no sensitivity results in DB: run `threatscore uncertainty ... --sobol --db` first", "--db", only,
+                "sensitivity", "-o", png, NULL);
+    assert_false(file_exists(png));
+}
+
 static void test_unit_colours(void **state) {
     (void)state;
     const char *db = fixture_db();
@@ -480,6 +660,14 @@ static void test_unit_colours(void **state) {
         assert_int_equal(ts_plot_unit_colour(a, ids[i]), ts_plot_unit_colour(b, ids[i]));
         for (int j = 0; j < i; j++) assert_int_not_equal(ts_plot_unit_colour(a, ids[i]), ts_plot_unit_colour(a, ids[j]));
     }
+    ts_plot_data_free(a);
+    ts_plot_data_free(b);
+    /* the uncertainty charts use the same colours as the run charts */
+    const char *ua = ua_fixture_db();
+    ts_plot_request r3 = {TS_PLOT_UNCERTAINTY, NULL, 0, NULL, NULL, 0};
+    assert_int_equal(ts_plot_data_load(ua, &r1, &a, &err), TS_OK);
+    assert_int_equal(ts_plot_data_load(ua, &r3, &b, &err), TS_OK);
+    for (int i = 0; i < 4; i++) assert_int_equal(ts_plot_unit_colour(a, ids[i]), ts_plot_unit_colour(b, ids[i]));
     ts_plot_data_free(a);
     ts_plot_data_free(b);
 }
@@ -514,6 +702,7 @@ int main(void) {
         cmocka_unit_test(test_gnuplot_missing_or_failing),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_trend_and_uncertainty),
+        cmocka_unit_test(test_uncertainty_errors),
         cmocka_unit_test(test_unit_colours),
         cmocka_unit_test(test_thresholds_need_unchanged_taxonomy),
     };

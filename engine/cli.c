@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cliopt.h"
 #include "explain.h"
 #include "import.h"
 #include "pipeline.h"
@@ -110,41 +111,13 @@ static const char USAGE_RUNS[] =
     "Lists the runs stored in FILE with their provenance.\n";
 
 static int print_error(cli *c, const ts_error *err) {
-    char msg[2048];
-    fprintf(c->errs, "%s: %s\n", c->prog, ts_error_format(err, msg, sizeof msg));
-    switch (err->code) {
-    case TS_EINPUT: return EXIT_INPUT;
-    case TS_EUSAGE: return EXIT_USAGE;
-    default: return EXIT_SYSTEM;
-    }
+    return ts_print_error(c->errs, c->prog, err);
 }
 
 static int usage_error(cli *c, const char *usage, const char *fmt, const char *arg) {
-    fprintf(c->errs, "%s: ", c->prog);
-    fprintf(c->errs, fmt, arg);
-    fprintf(c->errs, "\n\n%s", usage);
-    return EXIT_USAGE;
+    return ts_usage_error(c->errs, c->prog, usage, fmt, arg);
 }
 
-static int is_help(const char *a) {
-    return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0;
-}
-
-/* Option parsing: "--name value" or "--name=value". Returns the value and
- * advances *i, or NULL when arg is not this option. Sets *missing when the
- * option has no value. */
-static const char *opt_value(int argc, char **argv, int *i, const char *name, int *missing) {
-    const char *a = argv[*i];
-    size_t n = strlen(name);
-    if (strncmp(a, name, n) != 0) return NULL;
-    if (a[n] == '=') return a + n + 1;
-    if (a[n] != '\0') return NULL;
-    if (*i + 1 >= argc) {
-        *missing = 1;
-        return NULL;
-    }
-    return argv[++*i];
-}
 
 /* ---- validate ---------------------------------------------------------- */
 
@@ -180,7 +153,7 @@ static int validate_one(cli *c, const char *path) {
 static int cmd_validate(cli *c, int argc, char **argv) {
     if (argc < 2) return usage_error(c, USAGE_VALIDATE, "validate needs at least one %s", "FILE");
     for (int i = 1; i < argc; i++)
-        if (is_help(argv[i])) {
+        if (ts_is_help(argv[i])) {
             fputs(USAGE_VALIDATE, c->out);
             return EXIT_OK;
         }
@@ -273,38 +246,38 @@ static int parse_score_opts(cli *c, int argc, char **argv, score_opts *o) {
     for (int i = 1; i < argc; i++) {
         int missing = 0;
         const char *v;
-        if (is_help(argv[i])) {
+        if (ts_is_help(argv[i])) {
             fputs(USAGE_SCORE, c->out);
             return -1;
-        } else if ((v = opt_value(argc, argv, &i, "--db", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--db", &missing))) {
             o->db = v;
-        } else if ((v = opt_value(argc, argv, &i, "-o", &missing)) ||
-                   (v = opt_value(argc, argv, &i, "--output", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "-o", &missing)) ||
+                   (v = ts_opt_value(argc, argv, &i, "--output", &missing))) {
             o->out_path = v;
-        } else if ((v = opt_value(argc, argv, &i, "--format", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--format", &missing))) {
             if (ts_format_parse(v, &o->format))
                 return usage_error(c, USAGE_SCORE, "unknown format '%s' (table, csv or json)", v);
-        } else if ((v = opt_value(argc, argv, &i, "--set", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--set", &missing))) {
             int rc = add_override(c, &o->ov, v, USAGE_SCORE);
             if (rc) return rc;
-        } else if ((v = opt_value(argc, argv, &i, "--perspective", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--perspective", &missing))) {
             o->perspective = v;
         } else if (strcmp(argv[i], "--lean") == 0) {
             o->lean = 1;
-        } else if ((v = opt_value(argc, argv, &i, "--taxonomy", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--taxonomy", &missing))) {
             o->taxonomy = v;
-        } else if ((v = opt_value(argc, argv, &i, "--data", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--data", &missing))) {
             o->data = v;
-        } else if ((v = opt_value(argc, argv, &i, "--unit-column", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--unit-column", &missing))) {
             o->csv.unit_column = v;
-        } else if ((v = opt_value(argc, argv, &i, "--name-column", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--name-column", &missing))) {
             o->csv.name_column = v;
-        } else if ((v = opt_value(argc, argv, &i, "--missing", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--missing", &missing))) {
             if (parse_missing(o, v)) {
                 fprintf(c->errs, "%s: out of memory\n", c->prog);
                 return EXIT_SYSTEM;
             }
-        } else if ((v = opt_value(argc, argv, &i, "--encoding", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--encoding", &missing))) {
             if (strcmp(v, "auto") == 0) o->csv.encoding = TS_ENC_AUTO;
             else if (strcmp(v, "utf-8") == 0 || strcmp(v, "utf8") == 0) o->csv.encoding = TS_ENC_UTF8;
             else if (strcmp(v, "latin1") == 0 || strcmp(v, "latin-1") == 0 || strcmp(v, "iso-8859-1") == 0)
@@ -414,15 +387,15 @@ static int cmd_explain(cli *c, int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         int missing = 0;
         const char *v;
-        if (is_help(argv[i])) {
+        if (ts_is_help(argv[i])) {
             fputs(USAGE_EXPLAIN, c->out);
             return EXIT_OK;
-        } else if ((v = opt_value(argc, argv, &i, "--format", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--format", &missing))) {
             if (ts_format_parse(v, &fmt) || fmt == TS_FORMAT_JSON)
                 return usage_error(c, USAGE_EXPLAIN, "unknown format '%s' (table or csv)", v);
-        } else if ((v = opt_value(argc, argv, &i, "-o", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "-o", &missing))) {
             out_path = v;
-        } else if ((v = opt_value(argc, argv, &i, "--set", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--set", &missing))) {
             int rc = add_override(c, &ov, v, USAGE_EXPLAIN);
             if (rc) return rc;
         } else if (missing) {
@@ -484,12 +457,12 @@ static int cmd_import(cli *c, int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         int missing = 0;
         const char *v;
-        if (is_help(argv[i])) {
+        if (ts_is_help(argv[i])) {
             fputs(USAGE_IMPORT, c->out);
             return EXIT_OK;
-        } else if ((v = opt_value(argc, argv, &i, "--taxonomy-out", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--taxonomy-out", &missing))) {
             tax = v;
-        } else if ((v = opt_value(argc, argv, &i, "--scenario-out", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--scenario-out", &missing))) {
             scen = v;
         } else if (missing) {
             return usage_error(c, USAGE_IMPORT, "option %s needs a value", argv[i]);
@@ -565,12 +538,12 @@ static int cmd_runs(cli *c, int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         int missing = 0;
         const char *v;
-        if (is_help(argv[i])) {
+        if (ts_is_help(argv[i])) {
             fputs(USAGE_RUNS, c->out);
             return EXIT_OK;
-        } else if ((v = opt_value(argc, argv, &i, "--db", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--db", &missing))) {
             db = v;
-        } else if ((v = opt_value(argc, argv, &i, "--format", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--format", &missing))) {
             if (ts_format_parse(v, &x.fmt))
                 return usage_error(c, USAGE_RUNS, "unknown format '%s' (table, csv or json)", v);
         } else if (missing) {
@@ -612,7 +585,7 @@ int ts_cli_main(int argc, char **argv, FILE *out, FILE *errs) {
         return EXIT_USAGE;
     }
     const char *cmd = argv[1];
-    if (is_help(cmd) || strcmp(cmd, "help") == 0) {
+    if (ts_is_help(cmd) || strcmp(cmd, "help") == 0) {
         if (argc > 2 && strcmp(cmd, "help") == 0) {
             char help[] = "--help";
             char *help_argv[] = {argv[0], argv[2], help, NULL};

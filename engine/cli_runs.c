@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cliopt.h"
 #include "pipeline.h"
 #include "report.h"
 #include "scenario.h"
@@ -29,45 +30,13 @@ typedef struct cli {
 
 /* ---- shared helpers ------------------------------------------------------ */
 
-static int exit_of(int code) {
-    switch (code) {
-    case TS_OK: return EXIT_OK;
-    case TS_EINPUT: return EXIT_INPUT;
-    case TS_EUSAGE: return EXIT_USAGE;
-    default: return EXIT_SYSTEM;
-    }
-}
 
 static int print_error(cli *c, const ts_error *err) {
-    char msg[2048];
-    fprintf(c->errs, "%s: %s\n", c->prog, ts_error_format(err, msg, sizeof msg));
-    return exit_of(err->code);
+    return ts_print_error(c->errs, c->prog, err);
 }
 
 static int usage_error(cli *c, const char *usage, const char *fmt, const char *arg) {
-    fprintf(c->errs, "%s: ", c->prog);
-    fprintf(c->errs, fmt, arg);
-    fprintf(c->errs, "\n\n%s", usage);
-    return EXIT_USAGE;
-}
-
-static int is_help(const char *a) {
-    return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0;
-}
-
-/* "--name value" or "--name=value": returns the value and advances *i, or
- * NULL when arg is not this option; sets *missing when it has no value. */
-static const char *opt_value(int argc, char **argv, int *i, const char *name, int *missing) {
-    const char *a = argv[*i];
-    size_t n = strlen(name);
-    if (strncmp(a, name, n) != 0) return NULL;
-    if (a[n] == '=') return a + n + 1;
-    if (a[n] != '\0') return NULL;
-    if (*i + 1 >= argc) {
-        *missing = 1;
-        return NULL;
-    }
-    return argv[++*i];
+    return ts_usage_error(c->errs, c->prog, usage, fmt, arg);
 }
 
 /* Parses a positive integer option value; returns it, or -1. */
@@ -367,13 +336,13 @@ int ts_cli_batch(int argc, char **argv, FILE *out, FILE *errs) {
     for (int i = 1; i < argc && rc == EXIT_OK; i++) {
         int missing = 0;
         const char *v;
-        if (is_help(argv[i])) {
+        if (ts_is_help(argv[i])) {
             fputs(USAGE_BATCH, out);
             goto done;
-        } else if ((v = opt_value(argc, argv, &i, "--db", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--db", &missing))) {
             db = v;
-        } else if ((v = opt_value(argc, argv, &i, "-j", &missing)) ||
-                   (v = opt_value(argc, argv, &i, "--jobs", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "-j", &missing)) ||
+                   (v = ts_opt_value(argc, argv, &i, "--jobs", &missing))) {
             if ((jobs_n = parse_count(v)) < 0) rc = usage_error(c, USAGE_BATCH, "-j takes a positive count, not '%s'", v);
         } else if (strncmp(argv[i], "-j", 2) == 0 && argv[i][2] >= '0' && argv[i][2] <= '9') {
             if ((jobs_n = parse_count(argv[i] + 2)) < 0)
@@ -388,10 +357,10 @@ int ts_cli_batch(int argc, char **argv, FILE *out, FILE *errs) {
             progress_mode = 1;
         } else if (strcmp(argv[i], "--no-progress") == 0) {
             progress_mode = 0;
-        } else if ((v = opt_value(argc, argv, &i, "--set", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--set", &missing))) {
             if (!strchr(v, '=') || v[0] == '=') rc = usage_error(c, USAGE_BATCH, "--set takes KEY=VALUE, not '%s'", v);
             else set[n_set++] = v;
-        } else if ((v = opt_value(argc, argv, &i, "--perspective", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--perspective", &missing))) {
             persp[n_persp++] = v;
         } else if (missing) {
             rc = usage_error(c, USAGE_BATCH, "option %s needs a value", argv[i]);
@@ -865,17 +834,17 @@ int ts_cli_compare(int argc, char **argv, FILE *out, FILE *errs) {
     for (int i = 1; i < argc && rc == EXIT_OK; i++) {
         int missing = 0;
         const char *v;
-        if (is_help(argv[i])) {
+        if (ts_is_help(argv[i])) {
             fputs(USAGE_COMPARE, out);
             free(specs);
             return EXIT_OK;
-        } else if ((v = opt_value(argc, argv, &i, "--db", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--db", &missing))) {
             db = v;
-        } else if ((v = opt_value(argc, argv, &i, "--node", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--node", &missing))) {
             node = v;
-        } else if ((v = opt_value(argc, argv, &i, "-o", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "-o", &missing))) {
             out_path = v;
-        } else if ((v = opt_value(argc, argv, &i, "--format", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--format", &missing))) {
             if (ts_format_parse(v, &fmt)) rc = usage_error(c, USAGE_COMPARE, "unknown format '%s' (table, csv or json)", v);
         } else if (missing) {
             rc = usage_error(c, USAGE_COMPARE, "option %s needs a value", argv[i]);
@@ -1239,22 +1208,22 @@ int ts_cli_export(int argc, char **argv, FILE *out, FILE *errs) {
     for (int i = 1; i < argc; i++) {
         int missing = 0;
         const char *v;
-        if (is_help(argv[i])) {
+        if (ts_is_help(argv[i])) {
             fputs(USAGE_EXPORT, out);
             return EXIT_OK;
-        } else if ((v = opt_value(argc, argv, &i, "--db", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--db", &missing))) {
             db = v;
-        } else if ((v = opt_value(argc, argv, &i, "--run", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--run", &missing))) {
             run = v;
-        } else if ((v = opt_value(argc, argv, &i, "--table", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--table", &missing))) {
             if (strcmp(v, "scores") && strcmp(v, "inputs") && strcmp(v, "nodes") && strcmp(v, "treatment"))
                 return usage_error(c, USAGE_EXPORT, "unknown table '%s' (scores, inputs, nodes or treatment)", v);
             table = v;
-        } else if ((v = opt_value(argc, argv, &i, "--node", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--node", &missing))) {
             node = v;
-        } else if ((v = opt_value(argc, argv, &i, "-o", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "-o", &missing))) {
             out_path = v;
-        } else if ((v = opt_value(argc, argv, &i, "--format", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--format", &missing))) {
             if (ts_format_parse(v, &fmt) || fmt == TS_FORMAT_TABLE)
                 return usage_error(c, USAGE_EXPORT, "unknown format '%s' (csv or json)", v);
         } else if (missing) {
@@ -1417,12 +1386,12 @@ int ts_cli_rescore(int argc, char **argv, FILE *out, FILE *errs) {
     for (int i = 1; i < argc; i++) {
         int missing = 0;
         const char *v;
-        if (is_help(argv[i])) {
+        if (ts_is_help(argv[i])) {
             fputs(USAGE_RESCORE, out);
             return EXIT_OK;
-        } else if ((v = opt_value(argc, argv, &i, "--db", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--db", &missing))) {
             db = v;
-        } else if ((v = opt_value(argc, argv, &i, "--run", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--run", &missing))) {
             run = v;
         } else if (missing) {
             return usage_error(c, USAGE_RESCORE, "option %s needs a value", argv[i]);
@@ -1783,17 +1752,17 @@ int ts_cli_watch(int argc, char **argv, FILE *out, FILE *errs) {
     for (int i = 1; i < argc && rc == EXIT_OK; i++) {
         int missing = 0;
         const char *v;
-        if (is_help(argv[i])) {
+        if (ts_is_help(argv[i])) {
             fputs(USAGE_WATCH, out);
             free(set), free(persp);
             return EXIT_OK;
-        } else if ((v = opt_value(argc, argv, &i, "--max-events", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--max-events", &missing))) {
             if ((max_events = parse_count(v)) < 0)
                 rc = usage_error(c, USAGE_WATCH, "--max-events takes a positive count, not '%s'", v);
-        } else if ((v = opt_value(argc, argv, &i, "--set", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--set", &missing))) {
             if (!strchr(v, '=') || v[0] == '=') rc = usage_error(c, USAGE_WATCH, "--set takes KEY=VALUE, not '%s'", v);
             else set[n_set++] = v;
-        } else if ((v = opt_value(argc, argv, &i, "--perspective", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--perspective", &missing))) {
             persp[n_persp++] = v;
         } else if (missing) {
             rc = usage_error(c, USAGE_WATCH, "option %s needs a value", argv[i]);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cliopt.h"
 #include "store.h"
 #include "trend.h"
 
@@ -25,11 +26,9 @@ static const char USAGE_TREND[] =
 static int store_years(ts_scenario *s, const ts_trend *t, const char *db, FILE *errs) {
     ts_error err;
     ts_error_clear(&err);
-    char msg[2048];
     ts_store *st;
     if (ts_store_open(db, &st, &err)) {
-        fprintf(errs, "threatscore: %s\n", ts_error_format(&err, msg, sizeof msg));
-        return err.code == TS_EINPUT ? 1 : 3;
+        return ts_print_error(errs, "threatscore", &err);
     }
     int saved = s->spec->year, rc = 0;
     for (int y = 0; y < t->n_years && rc == 0; y++) {
@@ -38,8 +37,7 @@ static int store_years(ts_scenario *s, const ts_trend *t, const char *db, FILE *
         ts_result *r = ts_score(s, &err);
         long long id;
         if (!r || ts_store_save(st, s, r, &id, &err)) {
-            fprintf(errs, "threatscore: %s\n", ts_error_format(&err, msg, sizeof msg));
-            rc = err.code == TS_EINPUT ? 1 : 3;
+            rc = ts_print_error(errs, "threatscore", &err);
         }
         ts_result_free(r);
     }
@@ -56,7 +54,7 @@ int ts_cli_trend(int argc, char **argv, FILE *out, FILE *errs) {
     ts_format fmt = TS_FORMAT_TABLE;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+        if (ts_is_help(a)) {
             fputs(USAGE_TREND, out);
             return 0;
         }
@@ -115,8 +113,7 @@ int ts_cli_trend(int argc, char **argv, FILE *out, FILE *errs) {
         t = ts_trend_compute(s, span, threshold, min_coverage, &err);
     }
     if (!s || !t) {
-        fprintf(errs, "threatscore: %s\n", ts_error_format(&err, msg, sizeof msg));
-        rc = err.code == TS_EINPUT ? 1 : 3;
+        rc = ts_print_error(errs, "threatscore", &err);
     } else if (db && (rc = store_years(s, t, db, errs)) != 0) {
         /* reported */
     } else {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cliopt.h"
 #include "explain.h"
 
 static const char USAGE_WEIGHTS[] =
@@ -21,7 +22,7 @@ int ts_cli_weights(int argc, char **argv, FILE *out, FILE *errs) {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int has_value = i + 1 < argc;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+        if (ts_is_help(a)) {
             fputs(USAGE_WEIGHTS, out);
             return 0;
         } else if (!strcmp(a, "--unit") && has_value) {
@@ -64,8 +65,7 @@ int ts_cli_weights(int argc, char **argv, FILE *out, FILE *errs) {
         }
     }
     if (!s) {
-        fprintf(errs, "threatscore: %s\n", ts_error_format(&err, msg, sizeof msg));
-        return err.code == TS_EINPUT ? 1 : 3;
+        return ts_print_error(errs, "threatscore", &err);
     }
     if (rc == 0 && unit && (u = ts_dataset_find_unit(s->data, unit)) < 0) {
         fprintf(errs, "threatscore: %s: unknown unit '%s'\n", scenario, unit);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cliopt.h"
 #include "plotdata.h"
 
 enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_SYSTEM = 3 };
@@ -45,36 +46,13 @@ static const char USAGE_PLOT[] =
     "Exit status: 0 ok, 1 bad input, 2 usage, 3 gnuplot or system error.\n";
 
 static int usage_error(FILE *errs, const char *fmt, const char *arg) {
-    fputs("threatscore plot: ", errs);
-    fprintf(errs, fmt, arg);
-    fprintf(errs, "\n\n%s", USAGE_PLOT);
-    return EXIT_USAGE;
+    return ts_usage_error(errs, "threatscore plot", USAGE_PLOT, fmt, arg);
 }
 
 static int print_error(FILE *errs, const ts_error *err) {
-    char msg[2048];
-    fprintf(errs, "threatscore plot: %s\n", ts_error_format(err, msg, sizeof msg));
-    switch (err->code) {
-    case TS_EINPUT: return EXIT_INPUT;
-    case TS_EUSAGE: return EXIT_USAGE;
-    default: return EXIT_SYSTEM;
-    }
+    return ts_print_error(errs, "threatscore plot", err);
 }
 
-/* "--name value" or "--name=value": returns the value and advances *i, or
- * NULL when argv[*i] is not this option; *missing when it lacks a value. */
-static const char *opt_value(int argc, char **argv, int *i, const char *name, int *missing) {
-    const char *a = argv[*i];
-    size_t n = strlen(name);
-    if (strncmp(a, name, n) != 0) return NULL;
-    if (a[n] == '=') return a + n + 1;
-    if (a[n] != '\0') return NULL;
-    if (*i + 1 >= argc) {
-        *missing = 1;
-        return NULL;
-    }
-    return argv[++*i];
-}
 
 /* Prints the script for req (no terminal lines) to out. */
 static int print_script(const char *db, const ts_plot_request *req, FILE *out, FILE *errs) {
@@ -108,16 +86,16 @@ int ts_plot_command(int argc, char **argv, FILE *out, FILE *errs) {
             fputs(USAGE_PLOT, out);
             free(runs), free(units);
             return EXIT_OK;
-        } else if ((v = opt_value(argc, argv, &i, "--db", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--db", &missing))) {
             db = v;
-        } else if ((v = opt_value(argc, argv, &i, "--run", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--run", &missing))) {
             runs[n_runs++] = v;
-        } else if ((v = opt_value(argc, argv, &i, "--node", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--node", &missing))) {
             node = v;
-        } else if ((v = opt_value(argc, argv, &i, "--unit", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--unit", &missing))) {
             units[n_units++] = v;
-        } else if ((v = opt_value(argc, argv, &i, "-o", &missing)) ||
-                   (v = opt_value(argc, argv, &i, "--output", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "-o", &missing)) ||
+                   (v = ts_opt_value(argc, argv, &i, "--output", &missing))) {
             output = v;
         } else if (strcmp(argv[i], "--script") == 0) {
             script_only = 1;

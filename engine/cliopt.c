@@ -1,0 +1,43 @@
+/* cliopt.c -- shared argument-parsing helpers of the commands. */
+#include "cliopt.h"
+
+#include <string.h>
+
+int ts_exit_code(int ts_code) {
+    switch (ts_code) {
+    case TS_OK: return 0;
+    case TS_EINPUT: return 1;
+    case TS_EUSAGE: return 2;
+    default: return 3;
+    }
+}
+
+int ts_print_error(FILE *errs, const char *prog, const ts_error *err) {
+    char msg[2048];
+    fprintf(errs, "%s: %s\n", prog, ts_error_format(err, msg, sizeof msg));
+    return ts_exit_code(err->code ? err->code : TS_ESYSTEM);
+}
+
+int ts_usage_error(FILE *errs, const char *prog, const char *usage, const char *fmt, const char *arg) {
+    fprintf(errs, "%s: ", prog);
+    fprintf(errs, fmt, arg);
+    fprintf(errs, "\n\n%s", usage);
+    return 2;
+}
+
+int ts_is_help(const char *arg) {
+    return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
+}
+
+const char *ts_opt_value(int argc, char **argv, int *i, const char *name, int *missing) {
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(a, name, n) != 0) return NULL;
+    if (a[n] == '=') return a + n + 1;
+    if (a[n] != '\0') return NULL;
+    if (*i + 1 >= argc) {
+        *missing = 1;
+        return NULL;
+    }
+    return argv[++*i];
+}

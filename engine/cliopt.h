@@ -1,0 +1,31 @@
+/* cliopt.h -- what every command's argument parser shares: exit codes,
+ * option values, help flags and error printing (cli*.c and plots/). */
+#ifndef TS_CLIOPT_H
+#define TS_CLIOPT_H
+
+#include <stdio.h>
+
+#include "error.h"
+
+/* Returns the exit status of a TS_* status: 0 ok, 1 bad input, 2 usage,
+ * 3 system. */
+int ts_exit_code(int ts_code);
+
+/* Prints "prog: file:line: message" to errs and returns the exit status of
+ * err's code. */
+int ts_print_error(FILE *errs, const char *prog, const ts_error *err);
+
+/* Prints "prog: " + fmt (with one %s taking arg), then the usage text, and
+ * returns the usage exit status (2). */
+int ts_usage_error(FILE *errs, const char *prog, const char *usage, const char *fmt, const char *arg);
+
+/* Returns 1 for --help or -h. */
+int ts_is_help(const char *arg);
+
+/* Matches argv[*i] against option name, as "--name value" or
+ * "--name=value". Returns the value (advancing *i past a separate value),
+ * or NULL when argv[*i] is another argument; sets *missing when the option
+ * has no value. */
+const char *ts_opt_value(int argc, char **argv, int *i, const char *name, int *missing);
+
+#endif

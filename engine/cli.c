@@ -304,22 +304,22 @@ static int parse_score_opts(cli *c, int argc, char **argv, score_opts *o) {
     return 0;
 }
 
-/* Opens the output: stdout, or a temporary file beside path that is renamed
- * over it on success, so a failed run never leaves a partial file. */
-static FILE *open_output(cli *c, const char *path, char *tmp, size_t n) {
+/* Opens the output: stdout, or path written whole or not at all (see
+ * ts_outfile), so a failed run never leaves a partial file. */
+static FILE *open_output(cli *c, const char *path, ts_outfile *o) {
     if (!path) return c->out;
-    snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) fprintf(c->errs, "%s: %s: cannot write: %s\n", c->prog, path, strerror(errno));
-    return f;
+    if (ts_outfile_open(o, path) != 0) {
+        fprintf(c->errs, "%s: %s: cannot write: %s\n", c->prog, path, strerror(errno));
+        return NULL;
+    }
+    return o->f;
 }
 
-static int close_output(cli *c, FILE *f, const char *path, const char *tmp, int ok) {
+/* Finishes the output: keeps it when ok. Returns an exit status. */
+static int close_output(cli *c, FILE *f, const char *path, ts_outfile *o, int ok) {
     if (!path) return fflush(f) == 0 || !ok ? EXIT_OK : EXIT_SYSTEM;
-    int failed = fclose(f) != 0;
-    if (ok && !failed && rename(tmp, path) == 0) return EXIT_OK;
-    if (ok) fprintf(c->errs, "%s: %s: cannot write: %s\n", c->prog, path, strerror(errno));
-    remove(tmp);
+    if (ts_outfile_close(o, ok) == 0) return EXIT_OK;
+    fprintf(c->errs, "%s: %s: cannot write: %s\n", c->prog, path, strerror(errno));
     return EXIT_SYSTEM;
 }
 
@@ -331,8 +331,8 @@ static int score_and_store(cli *c, ts_scenario *s, const char *db, ts_format fmt
     ts_error_clear(&err);
     ts_result *r = ts_score(s, &err);
     if (!r) return print_error(c, &err);
-    char tmp[1100];
-    FILE *f = open_output(c, out_path, tmp, sizeof tmp);
+    ts_outfile tmp;
+    FILE *f = open_output(c, out_path, &tmp);
     if (!f) {
         ts_result_free(r);
         return EXIT_SYSTEM;
@@ -349,7 +349,7 @@ static int score_and_store(cli *c, ts_scenario *s, const char *db, ts_format fmt
         ts_store_close(st);
     }
     if (rc == EXIT_OK && ts_report_write(f, fmt, s, r, run_id, &err)) rc = print_error(c, &err);
-    int crc = close_output(c, f, out_path, tmp, rc == EXIT_OK);
+    int crc = close_output(c, f, out_path, &tmp, rc == EXIT_OK);
     ts_result_free(r);
     return rc != EXIT_OK ? rc : crc;
 }
@@ -434,12 +434,12 @@ static int cmd_explain(cli *c, int argc, char **argv) {
     }
     if (rc == EXIT_OK && !(x = ts_explain_unit(s, r, u, k, &err))) rc = print_error(c, &err);
     if (rc == EXIT_OK) {
-        char tmp[1100];
-        FILE *f = open_output(c, out_path, tmp, sizeof tmp);
+        ts_outfile tmp;
+        FILE *f = open_output(c, out_path, &tmp);
         if (!f) rc = EXIT_SYSTEM;
         else {
             if (ts_explain_write(f, fmt, s, r, x, &err)) rc = print_error(c, &err);
-            int crc = close_output(c, f, out_path, tmp, rc == EXIT_OK);
+            int crc = close_output(c, f, out_path, &tmp, rc == EXIT_OK);
             if (rc == EXIT_OK) rc = crc;
         }
     }

@@ -61,22 +61,23 @@ static int open_existing(cli *c, const char *db, ts_store **st) {
     return EXIT_OK;
 }
 
-/* Output to stdout, or to a temporary file renamed over path on success. */
-static FILE *open_output(cli *c, const char *path, char *tmp, size_t n) {
+/* Opens the output: stdout, or path written whole or not at all (see
+ * ts_outfile), so a failed run never leaves a partial file. */
+static FILE *open_output(cli *c, const char *path, ts_outfile *o) {
     if (!path) return c->out;
-    snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) fprintf(c->errs, "%s: %s: cannot write: %s\n", c->prog, path, strerror(errno));
-    return f;
+    if (ts_outfile_open(o, path) != 0) {
+        fprintf(c->errs, "%s: %s: cannot write: %s\n", c->prog, path, strerror(errno));
+        return NULL;
+    }
+    return o->f;
 }
 
-static int close_output(cli *c, FILE *f, const char *path, const char *tmp, int ok) {
+/* Finishes the output: keeps it when ok. Returns an exit status. */
+static int close_output(cli *c, FILE *f, const char *path, ts_outfile *o, int ok) {
     if (!path) return fflush(f) == 0 || !ok ? EXIT_OK : EXIT_SYSTEM;
-    int failed = fclose(f) != 0;
-    if (ok && !failed && rename(tmp, path) == 0) return EXIT_OK;
-    if (ok) fprintf(c->errs, "%s: %s: cannot write: %s\n", c->prog, path, strerror(errno));
-    remove(tmp);
-    return ok ? EXIT_SYSTEM : EXIT_OK;
+    if (ts_outfile_close(o, ok) == 0) return EXIT_OK;
+    fprintf(c->errs, "%s: %s: cannot write: %s\n", c->prog, path, strerror(errno));
+    return EXIT_SYSTEM;
 }
 
 static double now_seconds(void) {
@@ -868,12 +869,12 @@ int ts_cli_compare(int argc, char **argv, FILE *out, FILE *errs) {
             rc = print_error(c, &err);
     }
     if (rc == EXIT_OK) {
-        char tmp[1100];
-        FILE *f = open_output(c, out_path, tmp, sizeof tmp);
+        ts_outfile tmp;
+        FILE *f = open_output(c, out_path, &tmp);
         if (!f) rc = EXIT_SYSTEM;
         else {
             rc = n == 2 ? compare_two(c, f, fmt, &runs[0], &runs[1], node) : compare_matrix(c, f, fmt, runs, n, node);
-            int crc = close_output(c, f, out_path, tmp, rc == EXIT_OK);
+            int crc = close_output(c, f, out_path, &tmp, rc == EXIT_OK);
             if (rc == EXIT_OK) rc = crc;
         }
     }
@@ -1260,8 +1261,8 @@ int ts_cli_export(int argc, char **argv, FILE *out, FILE *errs) {
         ts_store_close(st);
         return EXIT_SYSTEM;
     }
-    char tmp[1100];
-    FILE *f = open_output(c, out_path, tmp, sizeof tmp);
+    ts_outfile tmp;
+    FILE *f = open_output(c, out_path, &tmp);
     if (!f) rc = EXIT_SYSTEM;
     export_ctx x = {f, {0}, fmt, r, &t, top, 0, 0};
     ts_buf *b = &x.b;
@@ -1334,7 +1335,7 @@ int ts_cli_export(int argc, char **argv, FILE *out, FILE *errs) {
             fprintf(c->errs, "%s: write failed\n", c->prog);
             rc = EXIT_SYSTEM;
         }
-        int crc = close_output(c, f, out_path, tmp, rc == EXIT_OK);
+        int crc = close_output(c, f, out_path, &tmp, rc == EXIT_OK);
         if (rc == EXIT_OK) rc = crc;
     }
     ts_buf_free(b);
@@ -1900,15 +1901,15 @@ int ts_cli_score_lean(ts_scenario *s, const char *out_path, FILE *out, FILE *err
     ts_error_clear(&err);
     ts_lean_result *r = ts_score_lean(s, &err);
     if (!r) return print_error(c, &err);
-    char tmp[1100];
-    FILE *f = open_output(c, out_path, tmp, sizeof tmp);
+    ts_outfile tmp;
+    FILE *f = open_output(c, out_path, &tmp);
     int rc = f ? EXIT_OK : EXIT_SYSTEM;
     if (f && write_lean_csv(f, s, r)) {
         fprintf(errs, "%s: cannot write the scores\n", c->prog);
         rc = EXIT_SYSTEM;
     }
     if (f) {
-        int crc = close_output(c, f, out_path, tmp, rc == EXIT_OK);
+        int crc = close_output(c, f, out_path, &tmp, rc == EXIT_OK);
         if (rc == EXIT_OK) rc = crc;
     }
     ts_lean_result_free(r);

@@ -529,11 +529,10 @@ int ts_cli_uncertainty(int argc, char **argv, FILE *out, FILE *errs) {
         ts_store_close(st);
     }
     if (rc == EXIT_OK) {
-        char tmp[1100];
+        ts_outfile tmp;
         FILE *f = out;
         if (out_path) {
-            snprintf(tmp, sizeof tmp, "%s.tmp.%ld", out_path, (long)getpid());
-            f = fopen(tmp, "w");
+            f = ts_outfile_open(&tmp, out_path) == 0 ? tmp.f : NULL;
             if (!f) {
                 fprintf(errs, "%s: %s: cannot write: %s\n", c.prog, out_path, strerror(errno));
                 rc = EXIT_SYSTEM;
@@ -553,9 +552,7 @@ int ts_cli_uncertainty(int argc, char **argv, FILE *out, FILE *errs) {
             ts_buf_free(&b);
             int bad = ferror(f) != 0;
             if (out_path) {
-                bad |= fclose(f) != 0;
-                if (!bad && rc == EXIT_OK && rename(tmp, out_path) != 0) bad = 1;
-                if (bad || rc != EXIT_OK) remove(tmp);
+                bad |= ts_outfile_close(&tmp, !bad && rc == EXIT_OK) != 0;
             } else {
                 bad |= fflush(f) != 0;
             }

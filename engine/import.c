@@ -103,19 +103,13 @@ static int write_node(const meta *m, int row, int depth, ts_buf *b, const char *
     return TS_OK;
 }
 
-/* Writes text to path through a temporary file. Returns 0 or -1 (errno). */
+/* Writes text to path whole or not at all (ts_outfile). Returns 0 or -1
+ * (errno). */
 static int write_whole(const char *path, const ts_buf *b) {
-    char tmp[1100];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) return -1;
-    int ok = fwrite(b->data, 1, b->len, f) == b->len;
-    ok = (fclose(f) == 0) && ok;
-    if (ok && rename(tmp, path) == 0) return 0;
-    int saved = errno;
-    remove(tmp);
-    errno = saved;
-    return -1;
+    ts_outfile o;
+    if (ts_outfile_open(&o, path) != 0) return -1;
+    int ok = fwrite(b->data, 1, b->len, o.f) == b->len;
+    return ts_outfile_close(&o, ok) == 0 && ok ? 0 : -1;
 }
 
 /* Stores in out the path of target relative to the directory of from

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 struct ts_arena_block {
     struct ts_arena_block *next;
@@ -300,4 +302,30 @@ int ts_valid_id(const char *s) {
         if (!alpha && !(i > 0 && (digit || c == '_' || c == '-'))) return 0;
     }
     return 1;
+}
+
+int ts_outfile_open(ts_outfile *o, const char *path) {
+    struct stat sb;
+    memset(o, 0, sizeof *o);
+    snprintf(o->path, sizeof o->path, "%s", path);
+    o->direct = stat(path, &sb) == 0 && !S_ISREG(sb.st_mode);
+    if (o->direct) {
+        o->f = fopen(path, "w");
+    } else {
+        snprintf(o->tmp, sizeof o->tmp, "%s.tmp.%ld", path, (long)getpid());
+        o->f = fopen(o->tmp, "w");
+    }
+    return o->f ? 0 : -1;
+}
+
+int ts_outfile_close(ts_outfile *o, int keep) {
+    int failed = ferror(o->f) != 0;
+    failed |= fclose(o->f) != 0;
+    o->f = NULL;
+    if (o->direct) return keep && failed ? -1 : 0;
+    if (keep && !failed && rename(o->tmp, o->path) == 0) return 0;
+    int saved = errno;
+    remove(o->tmp);
+    errno = saved;
+    return keep ? -1 : 0;
 }

@@ -69,6 +69,25 @@ char *ts_dirname(const char *path);
  * out of memory. */
 char *ts_path_join(const char *dir, const char *path);
 
+/* An output file written whole or not at all: the text goes to a
+ * temporary file beside the path, renamed over it on success. A path that
+ * exists and is not a regular file (/dev/null, a pipe, a terminal) is
+ * written directly: renaming over it would replace the device. */
+typedef struct ts_outfile {
+    FILE *f;
+    char path[1024];
+    char tmp[1100];
+    int direct;
+} ts_outfile;
+
+/* Opens path for writing as above. Returns 0, or -1 with errno set. */
+int ts_outfile_open(ts_outfile *o, const char *path);
+
+/* Closes o: with keep, the text replaces the file (returns 0, or -1 with
+ * errno set when writing failed, leaving the old file); without keep, the
+ * temporary file is removed and 0 returned. */
+int ts_outfile_close(ts_outfile *o, int keep);
+
 /* Returns 1 when s is a valid identifier for nodes, units and indicators:
  * a letter, then up to 63 of [A-Za-z0-9_-]. That is libconfig's setting
  * name grammar, so every id can be used as a key in scenario files. */

@@ -254,6 +254,13 @@ int ts_plot_render(const char *db, const ts_plot_request *req, const char *out,
         ts_buf_free(&body);
         return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
     }
+    struct stat target;
+    if (stat(out, &target) == 0 && !S_ISREG(target.st_mode)) {
+        free(dir);
+        free(tmp);
+        ts_buf_free(&body);
+        return ts_fail(err, TS_EUSAGE, out, 0, "not a regular file: a chart goes to a file");
+    }
     snprintf(tmp, n, "%s/.%s.XXXXXX", dir, base);
     free(dir);
     int fd = mkstemp(tmp);

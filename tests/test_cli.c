@@ -183,6 +183,12 @@ static void test_output_file(void **state) {
     free(out), free(err);
     assert_int_equal(tu_run(&out, &err, "score", tu_path("scen.cfg"), "-o", "/nonexistent-dir/x.csv", NULL), 3);
     free(out), free(err);
+    /* a device is written directly, never replaced by a renamed file */
+    assert_int_equal(tu_run(&out, &err, "score", tu_path("scen.cfg"), "--format", "csv", "-o", "/dev/null", NULL), 0);
+    free(out), free(err);
+    struct stat sb;
+    assert_int_equal(stat("/dev/null", &sb), 0);
+    assert_true(S_ISCHR(sb.st_mode));
 }
 
 static void test_csv_mode(void **state) {

@@ -171,11 +171,24 @@ static int prepare_indicator(const ts_scenario *s, ts_result *r, int i, ts_error
     }
 }
 
-/* Aggregates the tree bottom-up for every unit. */
-static int aggregate_all(const ts_scenario *s, ts_result *r, ts_error *err) {
+/* How aggregation reads the values of a node and where it writes an
+ * aggregate's rows, so that the full result and the lean one (score
+ * --lean) share one implementation. */
+typedef struct tree_access {
+    void *ctx;
+    double (*score)(const void *ctx, int k, int u);
+    double (*coverage)(const void *ctx, int k, int u);
+    double (*imputed)(const void *ctx, int k, int u);
+    void (*rows)(void *ctx, int k, double **score, double **cov, double **imp);
+} tree_access;
+
+/* Aggregates every aggregate node bottom-up (post-order: children first)
+ * for the n units, through a. Returns TS_OK, TS_EINPUT for a child value
+ * outside its parent's aggregator's domain, TS_ESYSTEM when out of memory. */
+static int aggregate_tree(const ts_scenario *s, int n, const tree_access *a, ts_error *err) {
     const ts_taxonomy *t = s->tax;
     const ts_spec *sp = s->spec;
-    int n = r->n_units, max_children = 1;
+    int max_children = 1;
     for (int k = 0; k < t->n_nodes; k++)
         if (t->nodes[k].n_children > max_children) max_children = t->nodes[k].n_children;
     double *v = malloc((size_t)max_children * sizeof *v), *w = malloc((size_t)max_children * sizeof *w);
@@ -187,25 +200,16 @@ static int aggregate_all(const ts_scenario *s, ts_result *r, ts_error *err) {
         return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
     }
     int rc = TS_OK;
-    for (int k = 0; k < t->n_nodes && rc == TS_OK; k++) { /* post-order: children first */
+    for (int k = 0; k < t->n_nodes && rc == TS_OK; k++) {
         const ts_node *nd = &t->nodes[k];
-        size_t base = (size_t)k * (size_t)n;
-        double *score = r->score + base, *cov = r->coverage + base, *imp = r->imputed_share + base;
-        if (nd->indicator >= 0) {
-            const double *x = r->normalised + (size_t)nd->indicator * (size_t)n;
-            const unsigned char *flags = r->imputed + (size_t)nd->indicator * (size_t)n;
-            for (int u = 0; u < n; u++) {
-                score[u] = x[u];
-                cov[u] = isnan(x[u]) ? 0.0 : 1.0;
-                imp[u] = flags[u] ? 1.0 : 0.0;
-            }
-            continue;
-        }
+        if (nd->indicator >= 0) continue;
+        double *score, *cov, *imp;
+        a->rows(a->ctx, k, &score, &cov, &imp);
         const int *kids = t->children + nd->first_child;
         const ts_agg *agg = &sp->agg[k];
         if (agg->method == TS_AGG_COPELAND) {
             for (int c = 0; c < nd->n_children; c++) {
-                memcpy(block + (size_t)c * (size_t)n, r->score + (size_t)kids[c] * (size_t)n, (size_t)n * sizeof *block);
+                for (int u = 0; u < n; u++) block[(size_t)c * (size_t)n + (size_t)u] = a->score(a->ctx, kids[c], u);
                 w[c] = sp->weight[kids[c]];
             }
             ts_aggregate_copeland(block, w, nd->n_children, n, score);
@@ -215,11 +219,10 @@ static int aggregate_all(const ts_scenario *s, ts_result *r, ts_error *err) {
             int with_data = 0;
             for (int c = 0; c < nd->n_children; c++) {
                 int child = kids[c];
-                size_t cu = (size_t)child * (size_t)n + (size_t)u;
-                v[c] = r->score[cu];
+                v[c] = a->score(a->ctx, child, u);
                 w[c] = ts_spec_weight(sp, u, child);
-                present += r->coverage[cu] * t->nodes[child].n_leaves;
-                imputed += r->imputed_share[cu] * t->nodes[child].n_leaves;
+                present += a->coverage(a->ctx, child, u) * t->nodes[child].n_leaves;
+                imputed += a->imputed(a->ctx, child, u) * t->nodes[child].n_leaves;
                 with_data += !isnan(v[c]);
             }
             cov[u] = present / nd->n_leaves;
@@ -243,6 +246,49 @@ static int aggregate_all(const ts_scenario *s, ts_result *r, ts_error *err) {
     free(w);
     free(block);
     return rc;
+}
+
+static double full_score(const void *ctx, int k, int u) {
+    const ts_result *r = ctx;
+    return r->score[(size_t)k * (size_t)r->n_units + (size_t)u];
+}
+
+static double full_coverage(const void *ctx, int k, int u) {
+    const ts_result *r = ctx;
+    return r->coverage[(size_t)k * (size_t)r->n_units + (size_t)u];
+}
+
+static double full_imputed(const void *ctx, int k, int u) {
+    const ts_result *r = ctx;
+    return r->imputed_share[(size_t)k * (size_t)r->n_units + (size_t)u];
+}
+
+static void full_rows(void *ctx, int k, double **score, double **cov, double **imp) {
+    ts_result *r = ctx;
+    size_t base = (size_t)k * (size_t)r->n_units;
+    *score = r->score + base;
+    *cov = r->coverage + base;
+    *imp = r->imputed_share + base;
+}
+
+/* Copies the indicators into their node rows, then aggregates the tree. */
+static int aggregate_all(const ts_scenario *s, ts_result *r, ts_error *err) {
+    const ts_taxonomy *t = s->tax;
+    int n = r->n_units;
+    for (int k = 0; k < t->n_nodes; k++) {
+        const ts_node *nd = &t->nodes[k];
+        if (nd->indicator < 0) continue;
+        size_t base = (size_t)k * (size_t)n;
+        const double *x = r->normalised + (size_t)nd->indicator * (size_t)n;
+        const unsigned char *flags = r->imputed + (size_t)nd->indicator * (size_t)n;
+        for (int u = 0; u < n; u++) {
+            r->score[base + u] = x[u];
+            r->coverage[base + u] = isnan(x[u]) ? 0.0 : 1.0;
+            r->imputed_share[base + u] = flags[u] ? 1.0 : 0.0;
+        }
+    }
+    tree_access a = {r, full_score, full_coverage, full_imputed, full_rows};
+    return aggregate_tree(s, n, &a, err);
 }
 
 /* Ranks units at every node: 1 = highest score. */
@@ -337,66 +383,41 @@ double ts_lean_imputed_share(const ts_lean_result *r, const ts_scenario *s, int 
     return r->agg_imputed[(size_t)r->agg_row[k] * (size_t)r->n_units + (size_t)u];
 }
 
-/* aggregate_all over the lean layout: the same arithmetic in the same
- * order, reading children from the normalised values or the aggregate
- * rows. */
+/* The lean layout seen through tree_access. */
+typedef struct lean_view {
+    ts_lean_result *r;
+    const ts_scenario *s;
+} lean_view;
+
+static double lean_score(const void *ctx, int k, int u) {
+    const lean_view *l = ctx;
+    return ts_lean_score(l->r, l->s, k, u);
+}
+
+static double lean_coverage(const void *ctx, int k, int u) {
+    const lean_view *l = ctx;
+    return ts_lean_coverage(l->r, l->s, k, u);
+}
+
+static double lean_imputed(const void *ctx, int k, int u) {
+    const lean_view *l = ctx;
+    return ts_lean_imputed_share(l->r, l->s, k, u);
+}
+
+static void lean_rows(void *ctx, int k, double **score, double **cov, double **imp) {
+    lean_view *l = ctx;
+    size_t base = (size_t)l->r->agg_row[k] * (size_t)l->r->n_units;
+    *score = l->r->agg_score + base;
+    *cov = l->r->agg_coverage + base;
+    *imp = l->r->agg_imputed + base;
+}
+
+/* aggregate_tree over the lean layout: children come from the normalised
+ * values (indicators) or the aggregate rows. */
 static int lean_aggregate(const ts_scenario *s, ts_lean_result *r, ts_error *err) {
-    const ts_taxonomy *t = s->tax;
-    const ts_spec *sp = s->spec;
-    int n = r->n_units, max_children = 1;
-    for (int k = 0; k < t->n_nodes; k++)
-        if (t->nodes[k].n_children > max_children) max_children = t->nodes[k].n_children;
-    double *v = malloc((size_t)max_children * sizeof *v), *w = malloc((size_t)max_children * sizeof *w);
-    double *block = malloc(((size_t)max_children * (size_t)n + 1) * sizeof *block);
-    if (!v || !w || !block) {
-        free(v), free(w), free(block);
-        return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
-    }
-    int rc = TS_OK;
-    for (int k = 0; k < t->n_nodes && rc == TS_OK; k++) {
-        const ts_node *nd = &t->nodes[k];
-        if (nd->indicator >= 0) continue;
-        size_t base = (size_t)r->agg_row[k] * (size_t)n;
-        double *score = r->agg_score + base, *cov = r->agg_coverage + base, *imp = r->agg_imputed + base;
-        const int *kids = t->children + nd->first_child;
-        const ts_agg *agg = &sp->agg[k];
-        if (agg->method == TS_AGG_COPELAND) {
-            for (int c = 0; c < nd->n_children; c++) {
-                for (int u = 0; u < n; u++) block[(size_t)c * (size_t)n + (size_t)u] = ts_lean_score(r, s, kids[c], u);
-                w[c] = sp->weight[kids[c]];
-            }
-            ts_aggregate_copeland(block, w, nd->n_children, n, score);
-        }
-        for (int u = 0; u < n && rc == TS_OK; u++) {
-            double present = 0, imputed = 0;
-            int with_data = 0;
-            for (int c = 0; c < nd->n_children; c++) {
-                int child = kids[c];
-                v[c] = ts_lean_score(r, s, child, u);
-                w[c] = ts_spec_weight(sp, u, child);
-                present += ts_lean_coverage(r, s, child, u) * t->nodes[child].n_leaves;
-                imputed += ts_lean_imputed_share(r, s, child, u) * t->nodes[child].n_leaves;
-                with_data += !isnan(v[c]);
-            }
-            cov[u] = present / nd->n_leaves;
-            imp[u] = imputed / nd->n_leaves;
-            if (agg->method != TS_AGG_COPELAND) {
-                int bad;
-                score[u] = ts_aggregate(agg, v, w, nd->n_children, &bad);
-                if (bad >= 0) {
-                    rc = ts_fail(err, TS_EINPUT, nd->file, nd->line,
-                                 "node '%s' takes the %s mean, but '%s' scores %g (outside its domain) for '%s'; "
-                                 "use a normaliser whose range fits",
-                                 nd->id, ts_agg_name(agg->method), t->nodes[kids[bad]].id, v[bad], s->data->unit_id[u]);
-                    break;
-                }
-            }
-            if ((double)with_data / nd->n_children < sp->data_threshold[k]) score[u] = NAN;
-            if (nd->direction < 0 && !isnan(score[u])) score[u] = t->scale_min + t->scale_max - score[u];
-        }
-    }
-    free(v), free(w), free(block);
-    return rc;
+    lean_view l = {r, s};
+    tree_access a = {&l, lean_score, lean_coverage, lean_imputed, lean_rows};
+    return aggregate_tree(s, r->n_units, &a, err);
 }
 
 ts_lean_result *ts_score_lean(ts_scenario *s, ts_error *err) {

@@ -1119,23 +1119,10 @@ static void export_scores(export_ctx *x) {
             size_t c = (size_t)u * (size_t)r->n_nodes + (size_t)k;
             const ts_stored_node *nd = &r->nodes[k];
             if (x->fmt == TS_FORMAT_CSV) {
-                ts_csv_field(b, r->unit_id[u]);
-                ts_buf_puts(b, ",");
-                ts_csv_field(b, r->unit_name[u]);
-                ts_buf_puts(b, ",");
-                ts_csv_field(b, nd->id);
-                ts_buf_puts(b, ",");
-                ts_csv_field(b, nd->name);
-                ts_buf_printf(b, ",%s,%d,", nd->parent_id ? nd->parent_id : "", nd->depth);
-                fmt_num(b, r->score[c]);
-                if (r->rank[c]) ts_buf_printf(b, ",%d,", r->rank[c]);
-                else ts_buf_puts(b, ",,");
-                ts_csv_field(b, r->cls[c] ? r->cls[c] : "");
-                ts_buf_puts(b, ",");
-                fmt_num(b, r->coverage[c]);
-                ts_buf_puts(b, ",");
-                fmt_num(b, r->imputed[c]);
-                ts_buf_puts(b, "\n");
+                ts_score_row row = {r->unit_id[u], r->unit_name[u], nd->id, nd->name,
+                                    nd->parent_id ? nd->parent_id : "", nd->depth, r->rank[c], r->score[c],
+                                    r->coverage[c], r->imputed[c], r->cls[c]};
+                ts_csv_score_row(b, &row);
             } else {
                 ts_buf_puts(b, x->count ? ",\n{\"unit\":" : "\n{\"unit\":");
                 ts_buf_json_string(b, r->unit_id[u]);
@@ -1268,7 +1255,7 @@ int ts_cli_export(int argc, char **argv, FILE *out, FILE *errs) {
     ts_buf *b = &x.b;
     if (f && fmt == TS_FORMAT_CSV) {
         if (strcmp(table, "scores") == 0) {
-            ts_buf_puts(b, "unit,unit_name,node,node_name,parent,depth,score,rank,class,coverage,imputed\n");
+            ts_buf_puts(b, TS_SCORES_CSV_HEADER);
             export_scores(&x);
         } else if (strcmp(table, "nodes") == 0) {
             ts_buf_puts(b, "node,name,parent,depth,indicator,weight,aggregate,normalise,direction,unit,source\n");
@@ -1859,29 +1846,18 @@ static int write_lean_csv(FILE *f, const ts_scenario *s, const ts_lean_result *r
     ts_taxonomy_preorder(t, order);
     ts_buf b = {0};
     int rc = 0;
-    char num[40];
-    ts_buf_puts(&b, "unit,unit_name,node,node_name,parent,depth,score,rank,class,coverage,imputed\n");
+    ts_buf_puts(&b, TS_SCORES_CSV_HEADER);
     for (int u = 0; u < d->n_units && rc == 0; u++) {
         for (int j = 0; j < t->n_nodes; j++) {
             int k = order[j];
             const ts_node *nd = &t->nodes[k];
             double score = ts_lean_score(r, s, k, u);
-            const char *cls = ts_taxonomy_class(t, k, score);
-            ts_csv_field(&b, d->unit_id[u]);
-            ts_buf_puts(&b, ",");
-            ts_csv_field(&b, d->unit_name[u]);
-            ts_buf_puts(&b, ",");
-            ts_csv_field(&b, nd->id);
-            ts_buf_puts(&b, ",");
-            ts_csv_field(&b, nd->name);
-            ts_buf_printf(&b, ",%s,%d,", nd->parent >= 0 ? t->nodes[nd->parent].id : "", nd->depth);
-            ts_buf_puts(&b, ts_fmt_double(num, sizeof num, score));
-            int rank = r->rank[(size_t)k * (size_t)r->n_units + (size_t)u];
-            if (rank) ts_buf_printf(&b, ",%d,", rank);
-            else ts_buf_puts(&b, ",,");
-            ts_csv_field(&b, cls ? cls : "");
-            ts_buf_printf(&b, ",%s", ts_fmt_double(num, sizeof num, ts_lean_coverage(r, s, k, u)));
-            ts_buf_printf(&b, ",%s\n", ts_fmt_double(num, sizeof num, ts_lean_imputed_share(r, s, k, u)));
+            ts_score_row row = {d->unit_id[u], d->unit_name[u], nd->id, nd->name,
+                                nd->parent >= 0 ? t->nodes[nd->parent].id : "", nd->depth,
+                                r->rank[(size_t)k * (size_t)r->n_units + (size_t)u], score,
+                                ts_lean_coverage(r, s, k, u), ts_lean_imputed_share(r, s, k, u),
+                                ts_taxonomy_class(t, k, score)};
+            ts_csv_score_row(&b, &row);
         }
         if (b.oom) rc = -1;
         else if (b.len > 1 << 16) {

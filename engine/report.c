@@ -30,6 +30,26 @@ void ts_csv_field(ts_buf *b, const char *s) {
     ts_buf_append(b, "\"", 1);
 }
 
+const char TS_SCORES_CSV_HEADER[] = "unit,unit_name,node,node_name,parent,depth,score,rank,class,coverage,imputed\n";
+
+void ts_csv_score_row(ts_buf *b, const ts_score_row *row) {
+    char num[40];
+    ts_csv_field(b, row->unit);
+    ts_buf_puts(b, ",");
+    ts_csv_field(b, row->unit_name);
+    ts_buf_puts(b, ",");
+    ts_csv_field(b, row->node);
+    ts_buf_puts(b, ",");
+    ts_csv_field(b, row->node_name);
+    ts_buf_printf(b, ",%s,%d,", row->parent, row->depth);
+    ts_buf_puts(b, ts_fmt_double(num, sizeof num, row->score));
+    if (row->rank) ts_buf_printf(b, ",%d,", row->rank);
+    else ts_buf_puts(b, ",,");
+    ts_csv_field(b, row->cls ? row->cls : "");
+    ts_buf_printf(b, ",%s", ts_fmt_double(num, sizeof num, row->coverage));
+    ts_buf_printf(b, ",%s\n", ts_fmt_double(num, sizeof num, row->imputed));
+}
+
 /* Writes and clears b; returns TS_OK or TS_ESYSTEM. */
 static int flush(FILE *f, ts_buf *b, ts_error *err) {
     if (b->oom) return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
@@ -159,29 +179,18 @@ static int write_csv(FILE *f, const ts_scenario *s, const ts_result *r, ts_error
     ts_taxonomy_preorder(t, order);
     ts_buf b = {0};
     int rc = TS_OK;
-    ts_buf_puts(&b, "unit,unit_name,node,node_name,parent,depth,score,rank,class,coverage,imputed\n");
-    char num[40];
+    ts_buf_puts(&b, TS_SCORES_CSV_HEADER);
     for (int u = 0; u < d->n_units && rc == TS_OK; u++) {
         for (int j = 0; j < t->n_nodes; j++) {
             int k = order[j];
             const ts_node *nd = &t->nodes[k];
             double score = ts_result_score(r, k, u);
-            const char *cls = ts_taxonomy_class(t, k, score);
-            ts_csv_field(&b, d->unit_id[u]);
-            ts_buf_puts(&b, ",");
-            ts_csv_field(&b, d->unit_name[u]);
-            ts_buf_puts(&b, ",");
-            ts_csv_field(&b, nd->id);
-            ts_buf_puts(&b, ",");
-            ts_csv_field(&b, nd->name);
-            ts_buf_printf(&b, ",%s,%d,", nd->parent >= 0 ? t->nodes[nd->parent].id : "", nd->depth);
-            ts_buf_puts(&b, ts_fmt_double(num, sizeof num, score));
-            int rank = ts_result_rank(r, k, u);
-            if (rank) ts_buf_printf(&b, ",%d,", rank);
-            else ts_buf_puts(&b, ",,");
-            ts_csv_field(&b, cls ? cls : "");
-            ts_buf_printf(&b, ",%s", ts_fmt_double(num, sizeof num, ts_result_coverage(r, k, u)));
-            ts_buf_printf(&b, ",%s\n", ts_fmt_double(num, sizeof num, r->imputed_share[(size_t)k * (size_t)r->n_units + (size_t)u]));
+            ts_score_row row = {d->unit_id[u], d->unit_name[u], nd->id, nd->name,
+                                nd->parent >= 0 ? t->nodes[nd->parent].id : "", nd->depth,
+                                ts_result_rank(r, k, u), score, ts_result_coverage(r, k, u),
+                                r->imputed_share[(size_t)k * (size_t)r->n_units + (size_t)u],
+                                ts_taxonomy_class(t, k, score)};
+            ts_csv_score_row(&b, &row);
         }
         if (b.len > 1 << 16) rc = flush(f, &b, err);
     }

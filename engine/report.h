@@ -18,6 +18,22 @@ int ts_format_parse(const char *name, ts_format *out);
 int ts_report_write(FILE *f, ts_format fmt, const ts_scenario *s, const ts_result *r,
                     long long run_id, ts_error *err);
 
+/* One row of the long scores CSV. Every writer of that format (score,
+ * score --lean, export) goes through ts_csv_score_row, so their bytes
+ * agree. parent is "" for the root; NaN scores are empty; rank 0 is empty. */
+typedef struct ts_score_row {
+    const char *unit, *unit_name, *node, *node_name, *parent;
+    int depth, rank;
+    double score, coverage, imputed;
+    const char *cls;  /* NULL: none */
+} ts_score_row;
+
+/* The header line of the long scores CSV, newline included. */
+extern const char TS_SCORES_CSV_HEADER[];
+
+/* Appends row as one line of the long scores CSV. */
+void ts_csv_score_row(ts_buf *b, const ts_score_row *row);
+
 /* Appends field s to b as a CSV field, quoted when it holds a comma, a
  * quote, a newline or leading/trailing space. */
 void ts_csv_field(ts_buf *b, const char *s);

@@ -304,23 +304,13 @@ static int parse_score_opts(cli *c, int argc, char **argv, score_opts *o) {
     return 0;
 }
 
-/* Opens the output: stdout, or path written whole or not at all (see
- * ts_outfile), so a failed run never leaves a partial file. */
+/* The command's output: stdout, or -o FILE written whole or not at all. */
 static FILE *open_output(cli *c, const char *path, ts_outfile *o) {
-    if (!path) return c->out;
-    if (ts_outfile_open(o, path) != 0) {
-        fprintf(c->errs, "%s: %s: cannot write: %s\n", c->prog, path, strerror(errno));
-        return NULL;
-    }
-    return o->f;
+    return ts_open_output(c->out, c->errs, c->prog, path, o);
 }
 
-/* Finishes the output: keeps it when ok. Returns an exit status. */
 static int close_output(cli *c, FILE *f, const char *path, ts_outfile *o, int ok) {
-    if (!path) return fflush(f) == 0 || !ok ? EXIT_OK : EXIT_SYSTEM;
-    if (ts_outfile_close(o, ok) == 0) return EXIT_OK;
-    fprintf(c->errs, "%s: %s: cannot write: %s\n", c->prog, path, strerror(errno));
-    return EXIT_SYSTEM;
+    return ts_close_output(c->errs, c->prog, f, path, o, ok);
 }
 
 /* Loads, scores, optionally stores (with the options that shaped the run,

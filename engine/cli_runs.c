@@ -61,23 +61,32 @@ static int open_existing(cli *c, const char *db, ts_store **st) {
     return EXIT_OK;
 }
 
-/* Opens the output: stdout, or path written whole or not at all (see
- * ts_outfile), so a failed run never leaves a partial file. */
-static FILE *open_output(cli *c, const char *path, ts_outfile *o) {
-    if (!path) return c->out;
-    if (ts_outfile_open(o, path) != 0) {
-        fprintf(c->errs, "%s: %s: cannot write: %s\n", c->prog, path, strerror(errno));
-        return NULL;
+/* Opens the store db and reads the run named by spec (an id or a scenario
+ * name) into *r, with its id in *id; the store stays open in *st. Returns
+ * EXIT_OK, or an exit status after printing the error (nothing left open). */
+static int load_run(cli *c, const char *db, const char *spec, ts_store **st, long long *id, ts_stored_run **r) {
+    *r = NULL;
+    int rc = open_existing(c, db, st);
+    if (rc) return rc;
+    ts_error err;
+    ts_error_clear(&err);
+    if (ts_store_resolve_run(*st, spec, id, &err) || !(*r = ts_store_load_run(*st, *id, &err))) {
+        rc = print_error(c, &err);
+        ts_stored_run_free(*r);
+        *r = NULL;
+        ts_store_close(*st);
+        *st = NULL;
     }
-    return o->f;
+    return rc;
 }
 
-/* Finishes the output: keeps it when ok. Returns an exit status. */
+/* The command's output: stdout, or -o FILE written whole or not at all. */
+static FILE *open_output(cli *c, const char *path, ts_outfile *o) {
+    return ts_open_output(c->out, c->errs, c->prog, path, o);
+}
+
 static int close_output(cli *c, FILE *f, const char *path, ts_outfile *o, int ok) {
-    if (!path) return fflush(f) == 0 || !ok ? EXIT_OK : EXIT_SYSTEM;
-    if (ts_outfile_close(o, ok) == 0) return EXIT_OK;
-    fprintf(c->errs, "%s: %s: cannot write: %s\n", c->prog, path, strerror(errno));
-    return EXIT_SYSTEM;
+    return ts_close_output(c->errs, c->prog, f, path, o, ok);
 }
 
 static double now_seconds(void) {
@@ -1223,17 +1232,12 @@ int ts_cli_export(int argc, char **argv, FILE *out, FILE *errs) {
     if (!db) return usage_error(c, USAGE_EXPORT, "export needs --db %s", "FILE");
     if (!run) return usage_error(c, USAGE_EXPORT, "export needs --run %s", "RUN");
     ts_store *st;
-    int rc = open_existing(c, db, &st);
+    long long id;
+    ts_stored_run *r;
+    int rc = load_run(c, db, run, &st, &id, &r);
     if (rc) return rc;
     ts_error err;
     ts_error_clear(&err);
-    long long id;
-    ts_stored_run *r = NULL;
-    if (ts_store_resolve_run(st, run, &id, &err) || !(r = ts_store_load_run(st, id, &err))) {
-        rc = print_error(c, &err);
-        ts_store_close(st);
-        return rc;
-    }
     int top = node ? ts_stored_run_node(r, node) : 0;
     if (top < 0 || r->n_nodes == 0) {
         fprintf(c->errs, "%s: run %lld has no node '%s'\n", c->prog, id, node ? node : "");
@@ -1392,19 +1396,13 @@ int ts_cli_rescore(int argc, char **argv, FILE *out, FILE *errs) {
     if (!db) return usage_error(c, USAGE_RESCORE, "rescore needs --db %s", "FILE");
     if (!run) return usage_error(c, USAGE_RESCORE, "rescore needs --run %s", "RUN");
     ts_store *st;
-    int rc = open_existing(c, db, &st);
+    long long id;
+    ts_stored_run *r;
+    int rc = load_run(c, db, run, &st, &id, &r);
     if (rc) return rc;
+    ts_store_close(st);
     ts_error err;
     ts_error_clear(&err);
-    long long id;
-    ts_stored_run *r = NULL;
-    if (ts_store_resolve_run(st, run, &id, &err) || !(r = ts_store_load_run(st, id, &err))) {
-        rc = print_error(c, &err);
-        ts_stored_run_free(r);
-        ts_store_close(st);
-        return rc;
-    }
-    ts_store_close(st);
     const ts_stored_file *files;
     int n_files = ts_stored_run_files(r, &files);
     ts_stored_options opt;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cliopt.h"
 #include "report.h"
 #include "store.h"
 #include "uncertainty.h"
@@ -530,14 +531,8 @@ int ts_cli_uncertainty(int argc, char **argv, FILE *out, FILE *errs) {
     }
     if (rc == EXIT_OK) {
         ts_outfile tmp;
-        FILE *f = out;
-        if (out_path) {
-            f = ts_outfile_open(&tmp, out_path) == 0 ? tmp.f : NULL;
-            if (!f) {
-                fprintf(errs, "%s: %s: cannot write: %s\n", c.prog, out_path, strerror(errno));
-                rc = EXIT_SYSTEM;
-            }
-        }
+        FILE *f = ts_open_output(out, errs, c.prog, out_path, &tmp);
+        if (!f) rc = EXIT_SYSTEM;
         if (f) {
             ts_buf b = {0};
             if (fmt == TS_FORMAT_TABLE) write_table(f, s, r, &opt, id);
@@ -550,16 +545,8 @@ int ts_cli_uncertainty(int argc, char **argv, FILE *out, FILE *errs) {
                 fwrite(b.data, 1, b.len, f);
             }
             ts_buf_free(&b);
-            int bad = ferror(f) != 0;
-            if (out_path) {
-                bad |= ts_outfile_close(&tmp, !bad && rc == EXIT_OK) != 0;
-            } else {
-                bad |= fflush(f) != 0;
-            }
-            if (bad && rc == EXIT_OK) {
-                fprintf(errs, "%s: cannot write the output\n", c.prog);
-                rc = EXIT_SYSTEM;
-            }
+            int crc = ts_close_output(errs, c.prog, f, out_path, &tmp, rc == EXIT_OK);
+            if (rc == EXIT_OK) rc = crc;
         }
     }
     ts_ua_result_free(r);

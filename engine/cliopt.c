@@ -1,6 +1,7 @@
 /* cliopt.c -- shared argument-parsing helpers of the commands. */
 #include "cliopt.h"
 
+#include <errno.h>
 #include <string.h>
 
 int ts_exit_code(int ts_code) {
@@ -40,4 +41,20 @@ const char *ts_opt_value(int argc, char **argv, int *i, const char *name, int *m
         return NULL;
     }
     return argv[++*i];
+}
+
+FILE *ts_open_output(FILE *out, FILE *errs, const char *prog, const char *path, ts_outfile *o) {
+    if (!path) return out;
+    if (ts_outfile_open(o, path) != 0) {
+        fprintf(errs, "%s: %s: cannot write: %s\n", prog, path, strerror(errno));
+        return NULL;
+    }
+    return o->f;
+}
+
+int ts_close_output(FILE *errs, const char *prog, FILE *f, const char *path, ts_outfile *o, int ok) {
+    if (!path) return fflush(f) == 0 || !ok ? 0 : 3;
+    if (ts_outfile_close(o, ok) == 0) return 0;
+    fprintf(errs, "%s: %s: cannot write: %s\n", prog, path, strerror(errno));
+    return 3;
 }

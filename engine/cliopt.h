@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "error.h"
+#include "util.h"
 
 /* Returns the exit status of a TS_* status: 0 ok, 1 bad input, 2 usage,
  * 3 system. */
@@ -27,5 +28,14 @@ int ts_is_help(const char *arg);
  * or NULL when argv[*i] is another argument; sets *missing when the option
  * has no value. */
 const char *ts_opt_value(int argc, char **argv, int *i, const char *name, int *missing);
+
+/* Opens a command's output: out when path is NULL, else path written whole
+ * or not at all (ts_outfile). Returns the stream, or NULL after printing
+ * "prog: path: cannot write". */
+FILE *ts_open_output(FILE *out, FILE *errs, const char *prog, const char *path, ts_outfile *o);
+
+/* Finishes the output of ts_open_output, keeping it when ok. Returns the
+ * exit status: 0, or 3 after printing when writing failed. */
+int ts_close_output(FILE *errs, const char *prog, FILE *f, const char *path, ts_outfile *o, int ok);
 
 #endif

@@ -155,25 +155,10 @@ static void sql_exec(const char *db, const char *sql) {
 
 /* Runs `threatscore plot ARGS...` in-process; out/err malloc'd (caller frees). */
 static int run_plot(char **out, char **err, ...) {
-    char *argv[64];
-    int argc = 0;
-    argv[argc++] = "plot";
     va_list ap;
     va_start(ap, err);
-    char *a;
-    while ((a = va_arg(ap, char *)) && argc < 63) argv[argc++] = a;
+    int rc = tu_vrun(ts_plot_command, "plot", out, err, ap);
     va_end(ap);
-    argv[argc] = NULL;
-    size_t on, en;
-    char *o = NULL, *e = NULL;
-    FILE *fo = open_memstream(&o, &on), *fe = open_memstream(&e, &en);
-    int rc = ts_plot_command(argc, argv, fo, fe);
-    fclose(fo);
-    fclose(fe);
-    if (out) *out = o;
-    else free(o);
-    if (err) *err = e;
-    else free(e);
     return rc;
 }
 

@@ -50,28 +50,33 @@ const char *tu_write(const char *name, const char *content) {
     return tu_write_bytes(name, content, strlen(content));
 }
 
-int tu_run(char **out, char **err, ...) {
+int tu_vrun(int (*main_fn)(int, char **, FILE *, FILE *), const char *argv0, char **out, char **err, va_list ap) {
     char *argv[64];
     int argc = 0;
-    argv[argc++] = "threatscore";
-    va_list ap;
-    va_start(ap, err);
+    argv[argc++] = (char *)argv0;
     char *a;
     while ((a = va_arg(ap, char *)) && argc < 63) argv[argc++] = a;
-    va_end(ap);
     argv[argc] = NULL;
     size_t out_n, err_n;
     char *o = NULL, *e = NULL;
     FILE *fo = open_memstream(&o, &out_n), *fe = open_memstream(&e, &err_n);
     assert_non_null(fo);
     assert_non_null(fe);
-    int rc = ts_cli_main(argc, argv, fo, fe);
+    int rc = main_fn(argc, argv, fo, fe);
     fclose(fo);
     fclose(fe);
     if (out) *out = o;
     else free(o);
     if (err) *err = e;
     else free(e);
+    return rc;
+}
+
+int tu_run(char **out, char **err, ...) {
+    va_list ap;
+    va_start(ap, err);
+    int rc = tu_vrun(ts_cli_main, "threatscore", out, err, ap);
+    va_end(ap);
     return rc;
 }
 

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <cmocka.h>
 
 /* Returns the path of a fresh scratch directory (created once per process,
@@ -27,6 +28,11 @@ const char *tu_path(const char *name);
  * "threatscore"; captures stdout and stderr into malloc'd strings (caller
  * frees). Returns the exit status. */
 int tu_run(char **out, char **err, ...);
+
+/* As tu_run for any command entry point main (ts_cli_main, or plot's
+ * ts_plot_command), with argv0 as argv[0] and the NULL-terminated
+ * arguments in ap. */
+int tu_vrun(int (*main_fn)(int, char **, FILE *, FILE *), const char *argv0, char **out, char **err, va_list ap);
 
 /* Counts rows of a SQL query's first column (an integer) in db; -1 when the
  * database cannot be opened. */

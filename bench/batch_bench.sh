@@ -17,7 +17,7 @@ if [ -z "${TS_BINARY:-}" ]; then
   TS_BINARY=build-bench/threatscore
 fi
 bin=$TS_BINARY
-lib=$(dirname "$bin")/engine/libtsengine.a
+lib=$(dirname "$bin")/engine/libthreatscore.a
 mkdir -p "$work"
 timev() { # timev LABEL CMD...: wall seconds, user, peak RSS (MB)
   label=$1; shift

@@ -112,12 +112,4 @@ int ts_plot_script(const ts_plot_data *d, const ts_plot_request *req, ts_plot_te
 int ts_plot_render(const char *db, const ts_plot_request *req, const char *out,
                    const char *gnuplot, ts_error *err);
 
-/* ---- plot_cli.c -------------------------------------------------------- */
-
-/* The `threatscore plot` command: argv[0] is "plot". Prints errors to errs
- * and returns the exit status (0 ok, 1 bad input, 2 usage, 3 system). The
- * gnuplot program is taken from the TS_GNUPLOT environment variable,
- * default "gnuplot". */
-int ts_plot_command(int argc, char **argv, FILE *out, FILE *errs);
-
 #endif

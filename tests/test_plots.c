@@ -2,6 +2,7 @@
  * rendered PNG/SVG/PDF/text files, hostile names that must not reach a
  * shell, a missing or failing gnuplot, and clear failures for bad input. */
 #include "testutil.h"
+#include "cli.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -157,7 +158,7 @@ static void sql_exec(const char *db, const char *sql) {
 static int run_plot(char **out, char **err, ...) {
     va_list ap;
     va_start(ap, err);
-    int rc = tu_vrun(ts_plot_command, "plot", out, err, ap);
+    int rc = tu_vrun(ts_cli_plot, "plot", out, err, ap);
     va_end(ap);
     return rc;
 }
@@ -515,7 +516,7 @@ static void expect_fail(int code, const char *needle, ...) {
     size_t on, en;
     char *o = NULL, *e = NULL;
     FILE *fo = open_memstream(&o, &on), *fe = open_memstream(&e, &en);
-    int rc = ts_plot_command(argc, argv, fo, fe);
+    int rc = ts_cli_plot(argc, argv, fo, fe);
     fclose(fo);
     fclose(fe);
     if (rc != code || !strstr(e, needle))

@@ -30,7 +30,7 @@ const char *tu_path(const char *name);
 int tu_run(char **out, char **err, ...);
 
 /* As tu_run for any command entry point main (ts_cli_main, or plot's
- * ts_plot_command), with argv0 as argv[0] and the NULL-terminated
+ * ts_cli_plot), with argv0 as argv[0] and the NULL-terminated
  * arguments in ap. */
 int tu_vrun(int (*main_fn)(int, char **, FILE *, FILE *), const char *argv0, char **out, char **err, va_list ap);
 

@@ -17,6 +17,11 @@ int ts_cli_uncertainty(int argc, char **argv, FILE *out, FILE *errs);
 /* `threatscore trend`: scores per year and trends (cli_trend.c). */
 int ts_cli_trend(int argc, char **argv, FILE *out, FILE *errs);
 
+/* `threatscore plot` (cli_plot.c): argv[0] is "plot". The gnuplot
+ * program is taken from the TS_GNUPLOT environment variable, default
+ * "gnuplot". Returns the exit status. */
+int ts_cli_plot(int argc, char **argv, FILE *out, FILE *errs);
+
 /* `threatscore weights`: effective weights at the index (cli_weights.c). */
 int ts_cli_weights(int argc, char **argv, FILE *out, FILE *errs);
 

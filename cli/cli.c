@@ -44,6 +44,7 @@ static const char USAGE[] =
     "  uncertainty SCENARIO      uncertainty and sensitivity analysis (-N, --sobol)\n"
     "  trend SCENARIO            scores per year and each unit's trend\n"
     "  weights SCENARIO          every indicator's effective weight at the index\n"
+    "  plot --db FILE KIND       draw a chart of stored runs with gnuplot\n"
     "\n"
     "Run 'threatscore COMMAND --help' for a command's options.\n";
 
@@ -588,24 +589,34 @@ int ts_cli_main(int argc, char **argv, FILE *out, FILE *errs) {
         fprintf(out, "threatscore %s\n", TS_VERSION);
         return EXIT_OK;
     }
-    if (strcmp(cmd, "validate") == 0) return cmd_validate(&c, argc - 1, argv + 1);
-    if (strcmp(cmd, "score") == 0) return cmd_score(&c, argc - 1, argv + 1);
-    if (strcmp(cmd, "batch") == 0) return ts_cli_batch(argc - 1, argv + 1, out, errs);
-    if (strcmp(cmd, "compare") == 0) return ts_cli_compare(argc - 1, argv + 1, out, errs);
-    if (strcmp(cmd, "export") == 0) return ts_cli_export(argc - 1, argv + 1, out, errs);
-    if (strcmp(cmd, "rescore") == 0) return ts_cli_rescore(argc - 1, argv + 1, out, errs);
-    if (strcmp(cmd, "watch") == 0) return ts_cli_watch(argc - 1, argv + 1, out, errs);
-    if (strcmp(cmd, "runs") == 0) return cmd_runs(&c, argc - 1, argv + 1);
-    if (strcmp(cmd, "explain") == 0) return cmd_explain(&c, argc - 1, argv + 1);
-    if (strcmp(cmd, "import") == 0) return cmd_import(&c, argc - 1, argv + 1);
-    if (strcmp(cmd, "uncertainty") == 0) return ts_cli_uncertainty(argc - 1, argv + 1, out, errs);
-    if (strcmp(cmd, "trend") == 0) return ts_cli_trend(argc - 1, argv + 1, out, errs);
-    if (strcmp(cmd, "weights") == 0) return ts_cli_weights(argc - 1, argv + 1, out, errs);
-    static const char *const commands[] = {"validate", "score", "batch", "runs", "explain", "import", "trend", "weights",
-                                           "compare", "export", "rescore", "watch", "help"};
-    const char *hint = ts_suggest(cmd, commands, sizeof commands / sizeof *commands);
-    if (hint) fprintf(errs, "threatscore: unknown command '%s' (did you mean '%s'?)\n\n", cmd, hint);
-    else fprintf(errs, "threatscore: unknown command '%s'\n\n", cmd);
-    fputs(USAGE, errs);
+    /* Commands that take cli's context, and the families in other files
+     * that take the streams; one table, so --help, dispatch and the "did
+     * you mean" of a misspelt command cannot disagree. */
+    static const struct {
+        const char *name;
+        int (*in_cli)(cli *c, int argc, char **argv);
+        int (*family)(int argc, char **argv, FILE *out, FILE *errs);
+    } commands[] = {
+        {"validate", cmd_validate, NULL},    {"score", cmd_score, NULL},
+        {"batch", NULL, ts_cli_batch},       {"runs", cmd_runs, NULL},
+        {"compare", NULL, ts_cli_compare},   {"export", NULL, ts_cli_export},
+        {"rescore", NULL, ts_cli_rescore},   {"watch", NULL, ts_cli_watch},
+        {"explain", cmd_explain, NULL},      {"import", cmd_import, NULL},
+        {"uncertainty", NULL, ts_cli_uncertainty}, {"trend", NULL, ts_cli_trend},
+        {"weights", NULL, ts_cli_weights},   {"plot", NULL, ts_cli_plot},
+    };
+    enum { N_COMMANDS = sizeof commands / sizeof *commands };
+    const char *names[N_COMMANDS + 1];
+    for (int k = 0; k < N_COMMANDS; k++) {
+        names[k] = commands[k].name;
+        if (strcmp(cmd, commands[k].name) != 0) continue;
+        if (commands[k].in_cli) return commands[k].in_cli(&c, argc - 1, argv + 1);
+        return commands[k].family(argc - 1, argv + 1, out, errs);
+    }
+    names[N_COMMANDS] = "help";
+    const char *hint = ts_suggest(cmd, names, N_COMMANDS + 1);
+    if (hint) fprintf(errs, "threatscore: unknown command '%s' (did you mean '%s'?)\n", cmd, hint);
+    else fprintf(errs, "threatscore: unknown command '%s'\n", cmd);
+    fputs("Run 'threatscore --help' for the list of commands.\n", errs);
     return EXIT_USAGE;
 }

@@ -1,8 +1,9 @@
-/* plot_cli.c -- the `threatscore plot` command: argument parsing, and the
+/* cli_plot.c -- the `threatscore plot` command: argument parsing, and the
  * only file of plots/ that prints. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "cliopt.h"
 #include "plotdata.h"
 
@@ -68,7 +69,7 @@ static int print_script(const char *db, const ts_plot_request *req, FILE *out, F
     return rc == TS_OK ? EXIT_OK : print_error(errs, &err);
 }
 
-int ts_plot_command(int argc, char **argv, FILE *out, FILE *errs) {
+int ts_cli_plot(int argc, char **argv, FILE *out, FILE *errs) {
     const char *db = NULL, *kind_name = NULL, *output = NULL, *node = NULL;
     int script_only = 0, rc = EXIT_OK;
     const char **runs = calloc((size_t)argc + 1, sizeof *runs);

@@ -1951,7 +1951,8 @@ int ts_ua_run(const ts_scenario *s, const ts_ua_spec *u, const ts_ua_options *op
 
 /* ---- store ---------------------------------------------------------------- */
 
-sqlite3 *ts_store_db(ts_store *st);
+#include "store_internal.h"
+#define ts_store_db ts_store_sqlite  /* until the ua tables move into engine/store/ */
 
 static const char UA_SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS ua_runs("

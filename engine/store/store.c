@@ -10,6 +10,7 @@
 
 #include "sha256.h"
 #include "spec.h"
+#include "store_internal.h"
 
 /* Prepared statements kept for the life of the store, so that a batch of
  * many runs prepares each insert once. */
@@ -34,6 +35,8 @@ struct ts_store {
     char path[512];
     sqlite3_stmt *q[Q_COUNT];
 };
+
+sqlite3 *ts_store_sqlite(ts_store *st) { return st->db; }
 
 /* Tables and indexes that schema 2 added; created with the schema, or by
  * the upgrade of a version 1 file after its runs columns are added. */
@@ -1173,7 +1176,3 @@ int ts_stored_run_options(ts_stored_run *r, ts_stored_options *o) {
 
 /* Returns the store's SQLite handle, for modules that keep tables of their
  * own (the uncertainty analysis). */
-sqlite3 *ts_store_db(ts_store *st);
-sqlite3 *ts_store_db(ts_store *st) {
-    return st->db;
-}

@@ -1173,6 +1173,3 @@ int ts_stored_run_options(ts_stored_run *r, ts_stored_options *o) {
     if (!jeat(&j, '}')) return -1;
     return j.bad ? -1 : 0;
 }
-
-/* Returns the store's SQLite handle, for modules that keep tables of their
- * own (the uncertainty analysis). */

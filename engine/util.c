@@ -37,6 +37,8 @@ void ts_arena_free(ts_arena *a) {
 
 void *ts_arena_alloc(ts_arena *a, size_t n) {
     const size_t align = sizeof(max_align_t);
+    /* a size within one alignment of SIZE_MAX would wrap to a tiny block */
+    if (n > SIZE_MAX - sizeof(struct ts_arena_block) - align) return NULL;
     n = (n + align - 1) / align * align;
     if (n == 0) n = align;
     struct ts_arena_block *b = a->head;

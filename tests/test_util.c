@@ -104,6 +104,10 @@ static void test_arena(void **state) {
     assert_non_null(big);
     assert_int_equal(big[99999], 0);
     assert_null(ts_arena_strdup(a, NULL));
+    /* sizes that would wrap when rounded up to the alignment fail cleanly
+       instead of handing out a tiny block */
+    assert_null(ts_arena_alloc(a, SIZE_MAX));
+    assert_null(ts_arena_alloc(a, SIZE_MAX - 3));
     ts_arena_free(a);
 }
 

@@ -1,5 +1,5 @@
-/* ua_eval.c -- one replication of an uncertainty analysis: draw the
- * parameters, aggregate the tree, rank and accumulate, in a caller's workspace. */
+/* ua_eval.c -- one replication of an uncertainty analysis in a caller's
+ * workspace: draw the parameters, aggregate the tree, rank, accumulate. */
 #include "ua_internal.h"
 
 #include <gsl/gsl_cdf.h>
@@ -23,6 +23,7 @@ struct ua_keyed {
     int i;
 };
 
+/* Frees what w holds and zeroes it. NULL is allowed. */
 void ua_ws_free(ua_ws *w) {
     if (!w) return;
     free(w->score);
@@ -64,6 +65,9 @@ void ua_ws_free(ua_ws *w) {
     memset(w, 0, sizeof *w);
 }
 
+/* Allocates w's buffers for m (statistics with accumulate, the Saltelli
+ * accumulator with sobol). Returns 0, or -1 when out of memory; w must be
+ * freed with ua_ws_free either way. */
 int ua_ws_init(ua_ws *w, const ua_model *m, int accumulate, int sobol, int n_boot, uint64_t seed,
                    const double *centre) {
     memset(w, 0, sizeof *w);
@@ -130,18 +134,20 @@ int ua_ws_init(ua_ws *w, const ua_model *m, int accumulate, int sobol, int n_boo
     return 0;
 }
 
-/* Uniforms of MC replication r: a stream derived from (seed, r). */
+/* Fills u with the uniforms of MC replication r: a stream derived from
+ * (seed, r) alone, so no thread sees another's draws. Cannot fail. */
 void ua_mc_uniforms(uint64_t seed, long r, int D, double *u) {
     uint64_t base = ts_mix64(seed ^ ts_mix64((uint64_t)r * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL));
     for (int d = 0; d < D; d++) u[d] = (double)(ts_mix64(base + (uint64_t)d * 0xd1b54a32d192ed03ULL) >> 11) * 0x1.0p-53;
 }
 
+/* Returns alternative floor(u * n) of n, clamped to 0..n-1. */
 static int pick(double u, int n) {
     int i = (int)(u * n);
     return i < 0 ? 0 : i >= n ? n - 1 : i;
 }
 
-/* Turns uniforms into this replication's parameters in w. */
+/* Turns uniforms into this replication's parameters in w. Cannot fail. */
 void ua_draw(const ua_model *m, ua_ws *w, const double *uni) {
     const ts_ua_spec *u = m->u;
     const ts_taxonomy *t = m->t;
@@ -215,6 +221,8 @@ void ua_draw(const ua_model *m, ua_ws *w, const double *uni) {
     for (int k = 0; k < m->n_nodes; k++) w->wt[k] = m->spec->weight[k] * w->f[k];
 }
 
+/* Reports child's value v for unit u outside the geometric mean of node k.
+ * Returns TS_EINPUT with the node's file:line. */
 static int domain_error(const ua_model *m, int k, int child, double v, int u, ts_error *err) {
     const ts_node *nd = &m->t->nodes[k];
     return ts_fail(err, TS_EINPUT, nd->file, nd->line,
@@ -362,7 +370,7 @@ static int evaluate(const ua_model *m, ua_ws *w, ts_error *err) {
 }
 
 /* In data mode: applies the sampled values and re-runs the indicator
- * stages of the drawn variant. */
+ * stages of the drawn variant. Returns TS_OK or the pipeline's error. */
 static int prepare_data(const ua_model *m, ua_ws *w, ts_error *err) {
     size_t n = (size_t)m->n;
     for (int c = 0; c < m->n_cells; c++) w->values[(size_t)m->cells[c].i * n + (size_t)m->cells[c].u] = w->dval[c];
@@ -373,7 +381,9 @@ static int prepare_data(const ua_model *m, ua_ws *w, ts_error *err) {
     return rc;
 }
 
-/* Draws and evaluates one replication from uniforms uni. */
+/* Draws and evaluates one replication from uniforms uni. Returns TS_OK,
+ * TS_EINPUT for a value outside an aggregator's domain, or (data mode)
+ * the pipeline's error. */
 int ua_replicate(const ua_model *m, ua_ws *w, const double *uni, ts_error *err) {
     ua_draw(m, w, uni);
     if (m->data_mode) {
@@ -385,12 +395,14 @@ int ua_replicate(const ua_model *m, ua_ws *w, const double *uni, ts_error *err) 
     return evaluate(m, w, err);
 }
 
-/* The values of node k in this replication. */
+/* Returns the values of node k in w's last replication (a leaf's from
+ * the replication's variant). */
 const double *ua_node_values(const ua_model *m, const ua_ws *w, int k) {
     int i = m->t->nodes[k].indicator;
     return i >= 0 ? w->cur->x + (size_t)i * (size_t)m->n : w->score + (size_t)m->apos[k] * (size_t)m->n;
 }
 
+/* Orders keyed values for ranking: highest first, NaN last, ties by unit. */
 static int cmp_keyed(const void *a, const void *b) {
     const struct ua_keyed *x = a, *y = b;
     int nx = isnan(x->v), ny = isnan(y->v);
@@ -444,7 +456,8 @@ static void rank_values(const double *x, int n, int *order, int *rank, struct ua
     }
 }
 
-/* Ranks every slot's values into w->rank. */
+/* Ranks every slot's values into w->rank, keeping each method
+ * combination's sort order for the next replication. Cannot fail. */
 void ua_rank_slots(const ua_model *m, ua_ws *w) {
     size_t n = (size_t)m->n;
     size_t combo = m->n_combo > 1 ? (size_t)w->variant * (size_t)(m->u->n_agg + 1) + (size_t)(w->agg + 1) : 0;
@@ -463,7 +476,9 @@ int ua_class_of(const ua_model *m, int k, double x) {
     return m->cls_n[k];
 }
 
-/* Adds this replication's scores and ranks to w's accumulators. */
+/* Adds this replication's scores and ranks to w's accumulators (a score
+ * outside its histogram goes to the end bin and counts as clamped).
+ * Cannot fail. */
 void ua_accumulate(const ua_model *m, ua_ws *w) {
     size_t n = (size_t)m->n;
     int S = m->S, RB = m->rank_bins, MC = m->max_classes + 1;
@@ -494,7 +509,8 @@ void ua_accumulate(const ua_model *m, ua_ws *w) {
     }
 }
 
-/* Copies the outputs (score, rank per slot cell) into f[2 * n_cell]. */
+/* Copies the outputs (score, rank per slot cell) into f[2 * n_cell], NaN
+ * for no score. Cannot fail. */
 void ua_outputs(const ua_model *m, const ua_ws *w, double *f) {
     size_t n = (size_t)m->n;
     for (int s = 0; s < m->n_slots; s++) {
@@ -508,6 +524,9 @@ void ua_outputs(const ua_model *m, const ua_ws *w, double *f) {
     }
 }
 
+/* Returns TS_OK with the nominal scores of every node in score, computed
+ * exactly as the pipeline does; TS_ESYSTEM when out of memory, or the
+ * pipeline's error. */
 int ts_ua_nominal_scores(const ts_scenario *s, double *score, ts_error *err) {
     ts_ua_spec *u = ua_spec_new(s->tax->n_nodes);
     if (!u) return ua_oom(err);

@@ -1,5 +1,5 @@
-/* ua_internal.h -- shared by the uncertainty files only (ua_spec.c, ua_model.c,
- * ua_eval.c, ua_stats.c, uncertainty.c) and by tests: the spec, model and workspace. */
+/* ua_internal.h -- the spec, prepared model and workspace shared by the
+ * uncertainty files (ua_*.c, uncertainty.c); tests may include it too. */
 #ifndef TS_UA_INTERNAL_H
 #define TS_UA_INTERNAL_H
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Frees the arrays of v (not v itself). */
 static void variant_free(ua_variant *v) {
     free(v->norm);
     free(v->treat);
@@ -19,6 +20,7 @@ static void variant_free(ua_variant *v) {
     free(v->neg);
 }
 
+/* Frees what m holds and zeroes it. NULL is allowed. */
 void ua_model_free(ua_model *m) {
     if (!m) return;
     for (int v = 0; v < m->n_var; v++) variant_free(&m->var[v]);
@@ -37,7 +39,8 @@ void ua_model_free(ua_model *m) {
     memset(m, 0, sizeof *m);
 }
 
-/* Allocates v's arrays for n_ind x n values. */
+/* Allocates v's arrays for n_ind x n values. Returns 0, or -1 when out of
+ * memory (what was allocated stays in v for variant_free). */
 int ua_variant_alloc(ua_variant *v, int n_nodes, int n_ind, int n, int need_log) {
     size_t cells = (size_t)n_ind * (size_t)n + 1;
     v->norm = malloc((size_t)n_nodes * sizeof *v->norm);
@@ -53,7 +56,7 @@ int ua_variant_alloc(ua_variant *v, int n_nodes, int n_ind, int n, int need_log)
     return v->norm && v->treat && v->impute && v->agg && v->x && (!need_log || v->lx) && v->x0 && v->mask && v->complete && v->neg ? 0 : -1;
 }
 
-/* Fills v's matrices from the normalised values x. */
+/* Fills v's matrices from the normalised values x. Cannot fail. */
 static void variant_fill(ua_variant *v, const double *x, int n_ind, int n) {
     size_t cells = (size_t)n_ind * (size_t)n;
     if (x != v->x) memcpy(v->x, x, cells * sizeof *x);
@@ -77,7 +80,7 @@ static void variant_fill(ua_variant *v, const double *x, int n_ind, int n) {
 
 /* Runs the indicator stages of s under variant v's spec (aggregating
  * arithmetically, which cannot fail) and fills v. data replaces s's
- * dataset when not NULL. */
+ * dataset when not NULL. Returns TS_OK or the pipeline's error code. */
 int ua_variant_score(const ua_model *m, ua_variant *v, const ts_dataset *data, ts_error *err) {
     ts_scenario sc = *m->s;
     sc.spec = &v->spec;
@@ -109,8 +112,9 @@ static void variant_spec(const ua_model *m, ua_variant *v, int na, int nt, int n
 }
 
 
-/* Builds the factor table, the variant matrices and the output layout.
- * with_variants = 0 builds only the nominal variant (for tests). */
+/* Builds the factor table, the variant matrices and the output layout;
+ * nominal_only builds only the nominal variant. Returns TS_OK, TS_ESYSTEM
+ * when out of memory, or the pipeline's error (m must be freed either way). */
 int ua_model_build(ua_model *m, const ts_scenario *s, const ts_ua_spec *u, const ts_ua_options *opt,
                        int nominal_only, ts_error *err) {
     memset(m, 0, sizeof *m);

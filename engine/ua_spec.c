@@ -13,14 +13,18 @@
 static const char *const FACTOR_NAMES[F_COUNT] = {"weights", "normalise", "aggregate", "treat",
                                                   "impute", "exclude", "data"};
 
+/* Returns the name of factor kind f (F_*); f must be below F_COUNT. */
 const char *ua_factor_name(int f) {
     return FACTOR_NAMES[f];
 }
 
+/* Records "out of memory" in err. Returns TS_ESYSTEM. */
 int ua_oom(ts_error *err) {
     return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
 }
 
+/* Returns an empty spec (nothing varies) with room for a node selection
+ * over n_nodes, or NULL when out of memory. */
 ts_ua_spec *ua_spec_new(int n_nodes) {
     ts_ua_spec *u = calloc(1, sizeof *u);
     if (!u) return NULL;
@@ -32,6 +36,7 @@ ts_ua_spec *ua_spec_new(int n_nodes) {
     return u;
 }
 
+/* Frees u and what it owns. NULL is allowed. */
 void ts_ua_spec_free(ts_ua_spec *u) {
     if (!u) return;
     free(u->weight_nodes);
@@ -40,6 +45,7 @@ void ts_ua_spec_free(ts_ua_spec *u) {
     free(u);
 }
 
+/* Returns how many factors u varies (0 to F_COUNT). Cannot fail. */
 int ts_ua_spec_factors(const ts_ua_spec *u) {
     int n = 0;
     n += u->weights != W_NONE;
@@ -88,6 +94,7 @@ static int parse_selection(ts_ua_spec *u, const ts_scenario *s, const config_set
     return TS_OK;
 }
 
+/* Reads the weights group g. Returns TS_OK or TS_EINPUT with file:line. */
 static int parse_weights(ts_ua_spec *u, const ts_scenario *s, const config_setting_t *g, const char *file,
                          ts_error *err) {
     if (ts_cfg_expect_group(g, file, "uncertainty.weights", err) || ts_cfg_check_keys(g, W_KEYS, file, err))
@@ -139,6 +146,8 @@ static int rd_agg(const config_setting_t *x, const char *f, void *o, ts_error *e
 static int rd_treat(const config_setting_t *x, const char *f, void *o, ts_error *e) { return ts_treat_from_setting(x, f, o, e); }
 static int rd_impute(const config_setting_t *x, const char *f, void *o, ts_error *e) { return ts_impute_from_setting(x, f, o, e); }
 
+/* Returns TS_EINPUT when copeland is mixed with other aggregators (its
+ * scores are not on the others' scale), else TS_OK. */
 static int check_aggs(const ts_ua_spec *u, const char *file, int line, ts_error *err) {
     for (int a = 0; a < u->n_agg; a++)
         if (u->agg[a].method == TS_AGG_COPELAND && u->n_agg > 1)
@@ -146,6 +155,8 @@ static int check_aggs(const ts_ua_spec *u, const char *file, int line, ts_error 
     return TS_OK;
 }
 
+/* Reads the exclude group g. Returns TS_OK, TS_EINPUT with file:line, or
+ * TS_ESYSTEM when out of memory. */
 static int parse_exclude(ts_ua_spec *u, const ts_scenario *s, const config_setting_t *g, const char *file,
                          ts_error *err) {
     if (ts_cfg_expect_group(g, file, "uncertainty.exclude", err) || ts_cfg_check_keys(g, X_KEYS, file, err))
@@ -183,6 +194,8 @@ static int parse_exclude(ts_ua_spec *u, const ts_scenario *s, const config_setti
     return TS_OK;
 }
 
+/* Reads the data group g (alternatives, vary, ranges). Returns TS_OK,
+ * TS_EINPUT with file:line, or TS_ESYSTEM when out of memory. */
 static int parse_data(ts_ua_spec *u, const ts_scenario *s, const config_setting_t *g, const char *file,
                       ts_error *err) {
     if (ts_cfg_expect_group(g, file, "uncertainty.data", err) || ts_cfg_check_keys(g, D_KEYS, file, err))
@@ -253,6 +266,9 @@ static int parse_group(ts_ua_spec *u, const ts_scenario *s, const config_setting
     return TS_OK;
 }
 
+/* Returns TS_OK with the spec of the first of s's files that has an
+ * `uncertainty` group (empty when none has), or TS_EINPUT with file:line
+ * (TS_ESYSTEM when out of memory); *out stays NULL on failure. */
 int ts_ua_spec_load(const ts_scenario *s, ts_ua_spec **out, ts_error *err) {
     *out = NULL;
     ts_ua_spec *u = ua_spec_new(s->tax->n_nodes);
@@ -291,6 +307,8 @@ static int split(const char *value, char sep, char *buf, size_t size, char **fie
     return n;
 }
 
+/* Reads a share "F" or "F%" strictly between 0 and 1 into *out. Returns 0,
+ * or -1 (*out unchanged) for anything else. */
 static int parse_fraction(const char *v, double *out) {
     char *end;
     double x = strtod(v, &end);
@@ -304,6 +322,8 @@ static int parse_fraction(const char *v, double *out) {
     return 0;
 }
 
+/* Returns TS_OK with entry key of u replaced, or TS_EINPUT naming where
+ * (u may then be partly changed). */
 int ts_ua_spec_vary(ts_ua_spec *u, const ts_scenario *s, const char *key, const char *value, const char *where,
                     ts_error *err) {
     char buf[1024], *f[UA_MAX_ALT + 1];
@@ -399,6 +419,7 @@ int ts_ua_spec_vary(ts_ua_spec *u, const ts_scenario *s, const char *key, const 
                    key, hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
 }
 
+/* Appends ,"key":[names] for n method settings of size bytes each. */
 static void json_names(ts_buf *b, const char *key, int n, const char *(*name)(const void *), const void *arr,
                        size_t size) {
     ts_buf_printf(b, ",\"%s\":[", key);
@@ -414,6 +435,7 @@ static const char *a_name(const void *x) { return ts_agg_name(((const ts_agg *)x
 static const char *t_name(const void *x) { return ts_treat_name(((const ts_treat *)x)->method); }
 static const char *i_name(const void *x) { return ts_impute_name(((const ts_impute *)x)->method); }
 
+/* Appends u as a JSON object to b; a failed append sets b->oom. */
 void ts_ua_spec_json(const ts_ua_spec *u, const ts_scenario *s, ts_buf *b) {
     static const char *const sel[] = {"all", "indicators", "aggregates", "list"};
     ts_buf_puts(b, "{\"file\":");

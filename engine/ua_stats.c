@@ -1,5 +1,5 @@
-/* ua_stats.c -- the statistics of an uncertainty analysis: histogram ranges,
- * quantiles of counts and histograms, and the result built from the accumulators. */
+/* ua_stats.c -- the statistics of an uncertainty analysis: histogram
+ * ranges, quantiles, and the result built from the accumulators. */
 #include "ua_internal.h"
 
 #include <math.h>
@@ -8,6 +8,8 @@
 
 #include "normalise.h"
 
+/* Returns the type 7 p-quantile of the counted sample, NaN when it is
+ * empty. Cannot fail. */
 double ts_ua_count_quantile(const uint32_t *counts, int n, double lo, double p) {
     uint64_t total = 0;
     for (int i = 0; i < n; i++) total += counts[i];
@@ -57,6 +59,7 @@ typedef struct vc {
     uint64_t c;
 } vc;
 
+/* Orders point masses by value. */
 static int cmp_vc(const void *a, const void *b) {
     double x = ((const vc *)a)->v, y = ((const vc *)b)->v;
     return (x > y) - (x < y);
@@ -85,7 +88,8 @@ static double pairs_quantile(const vc *p, int m, double q) {
 
 /* Sets each cell's histogram range from a pilot of the first replications
  * and the nominal scores: the observed range widened by a quarter on each
- * side, and at least 5 % of the node's range over all units. */
+ * side, and at least 5 % of the node's range over all units. Returns TS_OK,
+ * TS_ESYSTEM when out of memory, or the evaluator's error. */
 int ua_set_bins(ua_model *m, const ts_ua_options *opt, const ts_result *nominal, const ts_sobol_seq *seq,
                 ts_error *err) {
     ua_ws w;
@@ -144,6 +148,7 @@ int ua_set_bins(ua_model *m, const ts_ua_options *opt, const ts_result *nominal,
     return rc;
 }
 
+/* Frees r and its arrays. NULL is allowed. */
 void ts_ua_result_free(ts_ua_result *r) {
     if (!r) return;
     free(r->tracked);
@@ -166,6 +171,8 @@ void ts_ua_result_free(ts_ua_result *r) {
     free(r);
 }
 
+/* Returns a result for m with every statistic NaN (with Sobol' arrays
+ * when sobol), or NULL when out of memory. */
 ts_ua_result *ua_result_new(const ua_model *m, int sobol) {
     ts_ua_result *r = calloc(1, sizeof *r);
     if (!r) return NULL;
@@ -211,7 +218,8 @@ ts_ua_result *ua_result_new(const ua_model *m, int sobol) {
     return r;
 }
 
-/* Fills the statistics of leaves (fixed data) from the variant counts. */
+/* Fills the statistics of leaves (fixed data) from the variant counts.
+ * Returns TS_OK or TS_ESYSTEM when out of memory. */
 static int leaf_stats(const ua_model *m, const uint64_t *varcnt, ts_ua_result *r, ts_error *err) {
     int n = m->n, nv = m->n_var;
     vc *pv = malloc(((size_t)nv + 1) * sizeof *pv), *pr = malloc(((size_t)nv + 1) * sizeof *pr);
@@ -268,6 +276,8 @@ static int leaf_stats(const ua_model *m, const uint64_t *varcnt, ts_ua_result *r
     return rc;
 }
 
+/* Fills r from the workspaces' accumulators. Returns TS_OK, or TS_ESYSTEM
+ * when out of memory (r is then partly filled). */
 int ua_result_fill(const ua_model *m, ua_ws *ws, int nt, const double *gsum, const ts_sobol_acc *gsob,
                    const ts_result *nominal, long N, ts_ua_result *r, ts_error *err) {
     /* sum the integer accumulators of every thread into the first */

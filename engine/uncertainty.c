@@ -1,5 +1,5 @@
-/* uncertainty.c -- the deterministic parallel driver of the uncertainty
- * analysis (chunks of replications on threads, merged in order) and the replay of its samples. */
+/* uncertainty.c -- the analysis's driver: replications in chunks on
+ * threads, merged in chunk order, and the replay of their sampled parameters. */
 #include "ua_internal.h"
 
 #include <pthread.h>
@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+/* Fills opt with the defaults. Cannot fail. */
 void ts_ua_options_default(ts_ua_options *opt) {
     memset(opt, 0, sizeof *opt);
     opt->n = 1000;
@@ -17,6 +18,7 @@ void ts_ua_options_default(ts_ua_options *opt) {
     opt->score_bins = 128;
 }
 
+/* One analysis in progress, shared by its threads (under lock). */
 typedef struct ua_run {
     const ua_model *m;
     const ts_ua_options *opt;
@@ -33,13 +35,14 @@ typedef struct ua_run {
     ua_ws *ws;                /* one per thread */
 } ua_run;
 
+/* What one thread runs on. */
 typedef struct ua_thread {
     ua_run *run;
     ua_ws *w;
 } ua_thread;
 
 /* Runs unit of work j (a replication, or a Sobol' base sample with its
- * k + 2 evaluations) on w. */
+ * k + 2 evaluations) on w. Returns TS_OK or the evaluator's error. */
 static int work_item(ua_run *R, ua_ws *w, long j, ts_error *err) {
     const ua_model *m = R->m;
     int D = m->D, rc;
@@ -72,6 +75,9 @@ static int work_item(ua_run *R, ua_ws *w, long j, ts_error *err) {
     return TS_OK;
 }
 
+/* Takes chunks of work in turn until none is left or one failed, and
+ * merges each chunk's sums in chunk order (so the floating-point sums do
+ * not depend on the thread count). Returns NULL; failures go to R->err. */
 static void *thread_main(void *arg) {
     ua_thread *th = arg;
     ua_run *R = th->run;
@@ -109,6 +115,8 @@ static void *thread_main(void *arg) {
     return NULL;
 }
 
+/* Returns TS_OK with the result in *out, or an error with *out NULL (see
+ * uncertainty.h). */
 int ts_ua_run(const ts_scenario *s, const ts_ua_spec *u, const ts_ua_options *opt, ts_ua_result **out,
               ts_error *err) {
     *out = NULL;
@@ -249,7 +257,9 @@ int ts_ua_run(const ts_scenario *s, const ts_ua_spec *u, const ts_ua_options *op
     return TS_OK;
 }
 
-/* Appends replication parameters drawn into w as JSON. */
+/* Appends the parameters drawn into w for replication r as JSON. It reads
+ * the draw's encoding (variant index, weight factors, data values), so it
+ * sits with the engine; the store receives only the text. */
 static void sample_json(const ua_model *m, const ua_ws *w, long r, ts_buf *b) {
     const ts_taxonomy *t = m->t;
     ts_buf_printf(b, "{\"replication\":%ld", r);
@@ -313,6 +323,9 @@ static void sample_json(const ua_model *m, const ua_ws *w, long r, ts_buf *b) {
     ts_buf_puts(b, "}");
 }
 
+/* Returns TS_OK once every replication was passed to emit, emit's code
+ * when it stops the replay, TS_ESYSTEM when out of memory, or the error
+ * of building the model. */
 int ts_ua_samples(const ts_scenario *s, const ts_ua_spec *u, const ts_ua_options *opt, ts_ua_sample_fn *emit,
                   void *ctx, ts_error *err) {
     ua_model m;

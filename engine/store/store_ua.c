@@ -87,6 +87,9 @@ static int save_samples(sqlite3 *db, const ts_scenario *s, const ts_ua_spec *u, 
     return rc;
 }
 
+/* Inserts the ua_runs row (its id into *id) and the rows of ua_results,
+ * ua_classes and ua_sobol. Returns TS_OK or TS_ESYSTEM with SQLite's
+ * message. */
 static int save_rows(sqlite3 *db, const ts_scenario *s, const ts_ua_spec *u, const ts_ua_options *opt,
                      const ts_ua_result *r, long long *id, ts_error *err) {
     const ts_taxonomy *t = s->tax;
@@ -199,6 +202,8 @@ static int save_rows(sqlite3 *db, const ts_scenario *s, const ts_ua_spec *u, con
     return rc;
 }
 
+/* Returns TS_OK with the analysis stored under *id, or an error with
+ * nothing stored and *id 0. */
 int ts_ua_save(ts_store *st, const ts_scenario *s, const ts_ua_spec *u, const ts_ua_options *opt,
                const ts_ua_result *r, int store_samples, long long *id, ts_error *err) {
     sqlite3 *db = ts_store_sqlite(st);

@@ -225,7 +225,8 @@ int ts_ua_nominal_scores(const ts_scenario *s, double *score, ts_error *err);
  * first replications (Sobol' points from seq when opt->sobol) and the
  * nominal scores. Returns TS_OK, TS_ESYSTEM when out of memory, or the
  * evaluator's error. */
-int ua_set_bins(ua_model *m, const ts_ua_options *opt, const ts_result *nominal, const ts_sobol_seq *seq, ts_error *err);
+int ua_set_bins(ua_model *m, const ts_ua_options *opt, const ts_result *nominal, const ts_sobol_seq *seq,
+                ts_error *err);
 
 /* Returns a result for m with every statistic NaN (and room for Sobol'
  * indices when sobol), or NULL when out of memory. */

@@ -10,6 +10,7 @@
 #include "cliopt.h"
 #include "report.h"
 #include "store.h"
+#include "store_ua.h"
 #include "uncertainty.h"
 
 enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_SYSTEM = 3 };

@@ -5,12 +5,12 @@
 #ifndef TS_UNCERTAINTY_H
 #define TS_UNCERTAINTY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "error.h"
 #include "pipeline.h"
 #include "scenario.h"
-#include "store.h"
 #include "util.h"
 
 /* What is uncertain: the scenario's `uncertainty` group, amended by
@@ -100,23 +100,22 @@ int ts_ua_run(const ts_scenario *s, const ts_ua_spec *u, const ts_ua_options *op
 /* Frees the result. NULL is allowed. */
 void ts_ua_result_free(ts_ua_result *r);
 
-/* Saves the analysis in the store st in one transaction (tables ua_runs,
- * ua_results, ua_classes, ua_sobol and, with store_samples, ua_samples:
- * every replication's sampled parameters as JSON, regenerated from the
- * seed; under Sobol' the A points as replications 0..n-1 and the B points
- * as n..2n-1). Either all of it is stored or none. Stores the analysis id
- * in *id. Returns TS_OK or TS_ESYSTEM. */
-int ts_ua_save(ts_store *st, const ts_scenario *s, const ts_ua_spec *u, const ts_ua_options *opt,
-               const ts_ua_result *r, int store_samples, long long *id, ts_error *err);
+/* Receives replication r's sampled parameters as a JSON object of len
+ * bytes (valid until it returns). Returns TS_OK to go on; any other code
+ * (with err filled) stops the replay. */
+typedef int ts_ua_sample_fn(void *ctx, long r, const char *json, size_t len, ts_error *err);
+
+/* Regenerates every replication's sampled parameters from opt's seed,
+ * exactly as ts_ua_run draws them, and passes each to emit in order:
+ * replications 0..n-1, or under Sobol' the A points as 0..n-1 and the B
+ * points as n..2n-1. Returns TS_OK, emit's code, TS_ESYSTEM when out of
+ * memory, or the error of preparing the model. */
+int ts_ua_samples(const ts_scenario *s, const ts_ua_spec *u, const ts_ua_options *opt, ts_ua_sample_fn *emit,
+                  void *ctx, ts_error *err);
 
 /* The p-quantile (numpy's default "linear", Hyndman-Fan type 7) of a
  * sample given as counts[i] observations of value lo + i (i < n). Returns
  * NaN for an empty sample. */
 double ts_ua_count_quantile(const uint32_t *counts, int n, double lo, double p);
-
-/* Evaluates the prepared model of s at the nominal settings and stores
- * the scores in score[k * n_units + u] (for tests: they must equal
- * ts_score's). Returns TS_OK or an error. */
-int ts_ua_nominal_scores(const ts_scenario *s, double *score, ts_error *err);
 
 #endif

@@ -16,6 +16,7 @@
 #include "plotdata.h"
 #include "scenario.h"
 #include "store.h"
+#include "store_ua.h"
 #include "uncertainty.h"
 
 /* Three dimensions (arithmetic, arithmetic, geometric) of two indicators,

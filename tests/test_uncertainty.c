@@ -15,6 +15,7 @@
 #include "import.h"
 #include "pipeline.h"
 #include "sobol.h"
+#include "ua_internal.h" /* ts_ua_nominal_scores */
 #include "uncertainty.h"
 
 /* Runs the Saltelli design of model f (k inputs in [0,1)) with n base

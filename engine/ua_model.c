@@ -1,0 +1,256 @@
+/* ua_model.c -- the prepared model of an uncertainty analysis: the factor
+ * table, each method variant's normalised matrices and the output layout. */
+#include "ua_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Frees the arrays of v (not v itself). */
+static void variant_free(ua_variant *v) {
+    free(v->norm);
+    free(v->treat);
+    free(v->impute);
+    free(v->agg);
+    free(v->x);
+    free(v->lx);
+    free(v->x0);
+    free(v->mask);
+    free(v->complete);
+    free(v->neg);
+}
+
+/* Frees what m holds and zeroes it. NULL is allowed. */
+void ua_model_free(ua_model *m) {
+    if (!m) return;
+    for (int v = 0; v < m->n_var; v++) variant_free(&m->var[v]);
+    free(m->var);
+    free(m->aggn);
+    free(m->apos);
+    free(m->wsel);
+    free(m->excl);
+    free(m->cells);
+    free(m->slot_node);
+    free(m->slot);
+    free(m->cls_first);
+    free(m->cls_n);
+    free(m->lo);
+    free(m->inv);
+    memset(m, 0, sizeof *m);
+}
+
+/* Allocates v's arrays for n_ind x n values. Returns 0, or -1 when out of
+ * memory (what was allocated stays in v for variant_free). */
+int ua_variant_alloc(ua_variant *v, int n_nodes, int n_ind, int n, int need_log) {
+    size_t cells = (size_t)n_ind * (size_t)n + 1;
+    v->norm = malloc((size_t)n_nodes * sizeof *v->norm);
+    v->treat = malloc((size_t)n_nodes * sizeof *v->treat);
+    v->impute = malloc((size_t)n_nodes * sizeof *v->impute);
+    v->agg = malloc((size_t)n_nodes * sizeof *v->agg);
+    v->x = malloc(cells * sizeof *v->x);
+    v->lx = need_log ? malloc(cells * sizeof *v->lx) : NULL;
+    v->x0 = malloc(cells * sizeof *v->x0);
+    v->mask = malloc(cells * sizeof *v->mask);
+    v->complete = malloc((size_t)n_ind + 1);
+    v->neg = malloc(((size_t)n_ind + 1) * sizeof *v->neg);
+    return v->norm && v->treat && v->impute && v->agg && v->x && (!need_log || v->lx) && v->x0 && v->mask && v->complete && v->neg ? 0 : -1;
+}
+
+/* Fills v's matrices from the normalised values x. Cannot fail. */
+static void variant_fill(ua_variant *v, const double *x, int n_ind, int n) {
+    size_t cells = (size_t)n_ind * (size_t)n;
+    if (x != v->x) memcpy(v->x, x, cells * sizeof *x);
+    for (int i = 0; i < n_ind; i++) {
+        const double *c = v->x + (size_t)i * (size_t)n;
+        double *l = v->lx ? v->lx + (size_t)i * (size_t)n : NULL;
+        double *z = v->x0 + (size_t)i * (size_t)n, *mk = v->mask + (size_t)i * (size_t)n;
+        int complete = 1, neg = -1;
+        for (int u = 0; u < n; u++) {
+            double y = c[u];
+            if (isnan(y)) complete = 0;
+            else if (y < 0 && neg < 0) neg = u;
+            z[u] = isnan(y) ? 0 : y;
+            mk[u] = isnan(y) ? 0 : 1;
+            if (l) l[u] = isnan(y) || y < 0 ? 0 : y == 0 ? -INFINITY : log(y);
+        }
+        v->complete[i] = (unsigned char)complete;
+        v->neg[i] = neg;
+    }
+}
+
+/* Runs the indicator stages of s under variant v's spec (aggregating
+ * arithmetically, which cannot fail) and fills v. data replaces s's
+ * dataset when not NULL. Returns TS_OK or the pipeline's error code. */
+int ua_variant_score(const ua_model *m, ua_variant *v, const ts_dataset *data, ts_error *err) {
+    ts_scenario sc = *m->s;
+    sc.spec = &v->spec;
+    if (data) sc.data = (ts_dataset *)data;
+    ts_result *r = ts_score(&sc, err);
+    if (!r) return err->code ? err->code : TS_ESYSTEM;
+    variant_fill(v, r->normalised, m->n_ind, m->n);
+    ts_result_free(r);
+    return TS_OK;
+}
+
+/* Sets up variant v's spec from the scenario's with alternative indices
+ * (-1 = the scenario's own). */
+static void variant_spec(const ua_model *m, ua_variant *v, int na, int nt, int ni) {
+    const ts_spec *sp = m->spec;
+    int nn = m->n_nodes;
+    v->spec = *sp;
+    for (int k = 0; k < nn; k++) {
+        v->norm[k] = na >= 0 ? m->u->norm[na] : sp->norm[k];
+        v->treat[k] = nt >= 0 ? m->u->treat[nt] : sp->treat[k];
+        v->impute[k] = ni >= 0 ? m->u->impute[ni] : sp->impute[k];
+        v->agg[k] = ts_agg_default();
+        v->agg[k].method = TS_AGG_ARITHMETIC;
+    }
+    v->spec.norm = v->norm;
+    v->spec.treat = v->treat;
+    v->spec.impute = v->impute;
+    v->spec.agg = v->agg;
+}
+
+
+/* Builds the factor table, the variant matrices and the output layout;
+ * nominal_only builds only the nominal variant. Returns TS_OK, TS_ESYSTEM
+ * when out of memory, or the pipeline's error (m must be freed either way). */
+int ua_model_build(ua_model *m, const ts_scenario *s, const ts_ua_spec *u, const ts_ua_options *opt,
+                       int nominal_only, ts_error *err) {
+    memset(m, 0, sizeof *m);
+    m->s = s;
+    m->u = u;
+    m->t = s->tax;
+    m->spec = s->spec;
+    m->n = s->data->n_units;
+    m->n_nodes = s->tax->n_nodes;
+    m->n_ind = s->tax->n_indicators;
+    const ts_taxonomy *t = m->t;
+    m->track = opt ? opt->track : NULL;
+    m->aggn = malloc(((size_t)m->n_nodes + 1) * sizeof *m->aggn);
+    m->apos = malloc(((size_t)m->n_nodes + 1) * sizeof *m->apos);
+    if (!m->aggn || !m->apos) return ua_oom(err);
+    m->max_children = 1;
+    for (int k = 0; k < m->n_nodes; k++) {
+        m->apos[k] = -1;
+        if (t->nodes[k].n_children == 0) continue;
+        m->apos[k] = m->n_aggn;
+        m->aggn[m->n_aggn++] = k;
+        if (t->nodes[k].n_children > m->max_children) m->max_children = t->nodes[k].n_children;
+        if (s->spec->agg[k].method == TS_AGG_GEOMETRIC) m->need_log = 1;
+    }
+    for (int a = 0; a < u->n_agg; a++)
+        if (u->agg[a].method == TS_AGG_GEOMETRIC) m->need_log = 1;
+
+    /* factors, in a fixed order */
+    int dims[F_COUNT] = {0};
+    if (u->weights != W_NONE) {
+        m->wsel = malloc(((size_t)m->n_nodes + 1) * sizeof *m->wsel);
+        if (!m->wsel) return ua_oom(err);
+        int root = ts_taxonomy_root(t);
+        for (int k = 0; k < m->n_nodes; k++) {
+            if (k == root) continue;
+            int leaf = t->nodes[k].n_children == 0;
+            int on = u->weight_sel == SEL_ALL || (u->weight_sel == SEL_INDICATORS && leaf) ||
+                     (u->weight_sel == SEL_AGGREGATES && !leaf) || (u->weight_sel == SEL_LIST && u->weight_nodes[k]);
+            if (on) m->wsel[m->n_wsel++] = k;
+        }
+        dims[F_WEIGHTS] = m->n_wsel;
+    }
+    dims[F_NORMALISE] = u->n_norm > 0;
+    dims[F_AGGREGATE] = u->n_agg > 0;
+    dims[F_TREAT] = u->n_treat > 0;
+    dims[F_IMPUTE] = u->n_impute > 0;
+    if (u->exclude != X_NONE) {
+        int n = u->excl ? u->n_excl : m->n_ind;
+        m->excl = malloc(((size_t)n + 1) * sizeof *m->excl);
+        if (!m->excl) return ua_oom(err);
+        for (int e = 0; e < n; e++) m->excl[e] = t->indicator_node[u->excl ? u->excl[e] : e];
+        m->n_excl = n;
+        dims[F_EXCLUDE] = u->exclude == X_ONE ? 1 : n;
+    }
+    if (u->data_alternatives || u->data_f > 0 || u->n_ranges) {
+        const ts_dataset *d = s->data;
+        size_t total = (size_t)m->n_ind * (size_t)m->n;
+        m->cells = malloc((total + (size_t)u->n_ranges + 1) * sizeof *m->cells);
+        if (!m->cells) return ua_oom(err);
+        for (int e = 0; e < u->n_ranges; e++) {
+            const ua_range *r = &u->ranges[e];
+            m->cells[m->n_cells++] = (ua_cell){r->i, r->u, ts_dataset_get(d, r->i, r->u), r->lo, r->hi, 0, NULL};
+        }
+        if (u->data_alternatives || u->data_f > 0)
+            for (int i = 0; i < m->n_ind; i++)
+                for (int uu = 0; uu < m->n; uu++) {
+                    double v = ts_dataset_get(d, i, uu);
+                    if (isnan(v)) continue;
+                    int dup = 0;
+                    for (int e = 0; e < u->n_ranges && !dup; e++) dup = u->ranges[e].i == i && u->ranges[e].u == uu;
+                    if (dup) continue;
+                    const ts_provenance *p = d->prov ? &d->prov[(size_t)i * (size_t)m->n + (size_t)uu] : NULL;
+                    int na = u->data_alternatives && p ? p->n_alternatives : 0;
+                    if (na == 0 && !(u->data_f > 0)) continue;
+                    m->cells[m->n_cells++] = (ua_cell){i, uu, v, 1, 0, na, na ? p->alternatives : NULL};
+                }
+        dims[F_DATA] = m->n_cells;
+        m->data_mode = m->n_cells > 0;
+    }
+    for (int f = 0; f < F_COUNT; f++) {
+        if (dims[f] == 0) continue;
+        m->fkind[m->n_f] = f;
+        m->fdim[m->n_f] = dims[f];
+        m->foff[m->n_f] = m->D;
+        m->D += dims[f];
+        m->n_f++;
+    }
+
+    /* variants: every combination of indicator-stage alternatives */
+    m->n_norm = u->n_norm ? u->n_norm : 1;
+    m->n_treat = u->n_treat ? u->n_treat : 1;
+    m->n_impute = u->n_impute ? u->n_impute : 1;
+    int nv = nominal_only ? 1 : m->n_norm * m->n_treat * m->n_impute;
+    m->var = calloc((size_t)nv + 1, sizeof *m->var);
+    if (!m->var) return ua_oom(err);
+    for (int v = 0; v < nv; v++) {
+        ua_variant *V = &m->var[v];
+        m->n_var = v + 1;
+        if (ua_variant_alloc(V, m->n_nodes, m->n_ind, m->n, m->need_log)) return ua_oom(err);
+        int na = nominal_only || !u->n_norm ? -1 : v / (m->n_treat * m->n_impute);
+        int nt = nominal_only || !u->n_treat ? -1 : (v / m->n_impute) % m->n_treat;
+        int ni = nominal_only || !u->n_impute ? -1 : v % m->n_impute;
+        variant_spec(m, V, na, nt, ni);
+        if (!(m->data_mode && !nominal_only)) {
+            int rc = ua_variant_score(m, V, NULL, err);
+            if (rc) return rc;
+        }
+    }
+
+    /* outputs: classes per node */
+    m->cls_first = malloc(((size_t)m->n_nodes + 1) * sizeof *m->cls_first);
+    m->cls_n = malloc(((size_t)m->n_nodes + 1) * sizeof *m->cls_n);
+    m->slot = malloc(((size_t)m->n_nodes + 1) * sizeof *m->slot);
+    m->slot_node = malloc(((size_t)m->n_nodes + 1) * sizeof *m->slot_node);
+    if (!m->cls_first || !m->cls_n || !m->slot || !m->slot_node) return ua_oom(err);
+    for (int k = 0; k < m->n_nodes; k++) {
+        m->cls_first[k] = t->nodes[k].first_class;
+        m->cls_n[k] = t->nodes[k].n_classes;
+        if (m->cls_n[k] > m->max_classes) m->max_classes = m->cls_n[k];
+        int tracked = !m->track || m->track[k];
+        int leaf = t->nodes[k].n_children == 0;
+        m->slot[k] = -1;
+        if (tracked && (!leaf || m->data_mode)) {
+            m->slot[k] = m->n_slots;
+            m->slot_node[m->n_slots++] = k;
+        }
+        if (tracked && leaf && !m->data_mode) m->track_leaves = 1;
+    }
+    m->n_cell = m->n_slots * m->n;
+    m->n_combo = m->n_var * (u->n_agg + 1);
+    if (m->n_combo > 64 || (double)m->n_combo * m->n_cell > 4e6) m->n_combo = 1;
+    m->rank_w = m->n <= 1000 ? 1 : (m->n + 999) / 1000;
+    m->rank_bins = (m->n + m->rank_w - 1) / m->rank_w;
+    m->S = opt && opt->score_bins > 1 ? opt->score_bins : 128;
+    m->lo = malloc(((size_t)m->n_cell + 1) * sizeof *m->lo);
+    m->inv = malloc(((size_t)m->n_cell + 1) * sizeof *m->inv);
+    if (!m->lo || !m->inv) return ua_oom(err);
+    return TS_OK;
+}

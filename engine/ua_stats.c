@@ -1,0 +1,346 @@
+/* ua_stats.c -- the statistics of an uncertainty analysis: histogram
+ * ranges, quantiles, and the result built from the accumulators. */
+#include "ua_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "normalise.h"
+
+/* Returns the type 7 p-quantile of the counted sample, NaN when it is
+ * empty. Cannot fail. */
+double ts_ua_count_quantile(const uint32_t *counts, int n, double lo, double p) {
+    uint64_t total = 0;
+    for (int i = 0; i < n; i++) total += counts[i];
+    if (total == 0) return NAN;
+    double h = (double)(total - 1) * p;
+    uint64_t j = (uint64_t)floor(h);
+    double frac = h - (double)j;
+    /* values of order statistics j and j + 1 (0-based) */
+    double xj = NAN, xk = NAN;
+    uint64_t cum = 0;
+    for (int i = 0; i < n; i++) {
+        uint64_t next = cum + counts[i];
+        if (isnan(xj) && j < next) xj = lo + i;
+        if (j + 1 < next || (j + 1 >= total && !isnan(xj))) {
+            xk = j + 1 < total ? lo + i : xj;
+            if (!isnan(xj)) break;
+        }
+        cum = next;
+    }
+    return xj + frac * (xk - xj);
+}
+
+/* The p-quantile (type 7) of a histogram of S bins starting at lo with
+ * width 1/inv; observations are taken as spread evenly inside their bin. */
+static double hist_quantile(const uint32_t *h, int S, double lo, double inv, double p) {
+    uint64_t total = 0;
+    for (int i = 0; i < S; i++) total += h[i];
+    if (total == 0) return NAN;
+    double pos = (double)(total - 1) * p;
+    uint64_t j = (uint64_t)floor(pos);
+    double frac = pos - (double)j, x[2];
+    for (int t = 0; t < 2; t++) {
+        uint64_t want = j + (uint64_t)t < total ? j + (uint64_t)t : total - 1, cum = 0;
+        for (int i = 0; i < S; i++) {
+            if (want < cum + h[i]) {
+                x[t] = lo + (i + ((double)(want - cum) + 0.5) / h[i]) / inv;
+                break;
+            }
+            cum += h[i];
+        }
+    }
+    return x[0] + frac * (x[1] - x[0]);
+}
+
+typedef struct vc {
+    double v;
+    uint64_t c;
+} vc;
+
+/* Orders point masses by value. */
+static int cmp_vc(const void *a, const void *b) {
+    double x = ((const vc *)a)->v, y = ((const vc *)b)->v;
+    return (x > y) - (x < y);
+}
+
+/* The p-quantile (type 7) of a sample of point masses (sorted). */
+static double pairs_quantile(const vc *p, int m, double q) {
+    uint64_t total = 0;
+    for (int i = 0; i < m; i++) total += p[i].c;
+    if (total == 0) return NAN;
+    double pos = (double)(total - 1) * q;
+    uint64_t j = (uint64_t)floor(pos);
+    double frac = pos - (double)j, x[2] = {NAN, NAN};
+    for (int t = 0; t < 2; t++) {
+        uint64_t want = j + (uint64_t)t < total ? j + (uint64_t)t : total - 1, cum = 0;
+        for (int i = 0; i < m; i++) {
+            if (want < cum + p[i].c) {
+                x[t] = p[i].v;
+                break;
+            }
+            cum += p[i].c;
+        }
+    }
+    return x[0] + frac * (x[1] - x[0]);
+}
+
+/* Sets each cell's histogram range from a pilot of the first replications
+ * and the nominal scores: the observed range widened by a quarter on each
+ * side, and at least 5 % of the node's range over all units. Returns TS_OK,
+ * TS_ESYSTEM when out of memory, or the evaluator's error. */
+int ua_set_bins(ua_model *m, const ts_ua_options *opt, const ts_result *nominal, const ts_sobol_seq *seq,
+                ts_error *err) {
+    ua_ws w;
+    size_t n = (size_t)m->n;
+    double *hi = malloc(((size_t)m->n_cell + 1) * sizeof *hi);
+    if (!hi || ua_ws_init(&w, m, 0, 0, 0, 0, NULL)) {
+        free(hi);
+        ua_ws_free(&w);
+        return ua_oom(err);
+    }
+    for (int s = 0; s < m->n_slots; s++)
+        for (size_t u = 0; u < n; u++) {
+            double y = ts_result_score(nominal, m->slot_node[s], (int)u);
+            m->lo[(size_t)s * n + u] = isnan(y) ? INFINITY : y;
+            hi[(size_t)s * n + u] = isnan(y) ? -INFINITY : y;
+        }
+    long pilot = opt->n < 200 ? opt->n : 200;
+    int rc = TS_OK;
+    for (long r = 0; r < pilot && rc == TS_OK; r++) {
+        if (opt->sobol) ts_sobol_seq_point(seq, (uint32_t)(r + 1), w.uni);
+        else ua_mc_uniforms(opt->seed, r, m->D, w.uni);
+        for (int half = 0; half < (opt->sobol ? 2 : 1) && rc == TS_OK; half++) {
+            rc = ua_replicate(m, &w, w.uni + half * m->D, err);
+            for (int s = 0; s < m->n_slots && rc == TS_OK; s++) {
+                const double *x = ua_node_values(m, &w, m->slot_node[s]);
+                for (size_t u = 0; u < n; u++) {
+                    size_t c = (size_t)s * n + u;
+                    if (isnan(x[u])) continue;
+                    if (x[u] < m->lo[c]) m->lo[c] = x[u];
+                    if (x[u] > hi[c]) hi[c] = x[u];
+                }
+            }
+        }
+    }
+    for (int s = 0; s < m->n_slots && rc == TS_OK; s++) {
+        double nlo = INFINITY, nhi = -INFINITY;
+        for (size_t u = 0; u < n; u++) {
+            size_t c = (size_t)s * n + u;
+            if (m->lo[c] < nlo) nlo = m->lo[c];
+            if (hi[c] > nhi) nhi = hi[c];
+        }
+        double nspan = nhi > nlo ? nhi - nlo : 1.0;
+        for (size_t u = 0; u < n; u++) {
+            size_t c = (size_t)s * n + u;
+            if (!(m->lo[c] <= hi[c])) m->lo[c] = hi[c] = 0;
+            double span = hi[c] - m->lo[c], min_span = 0.05 * nspan;
+            if (min_span < 1e-9 * (1 + fabs(m->lo[c]))) min_span = 1e-9 * (1 + fabs(m->lo[c]));
+            double mid = (hi[c] + m->lo[c]) / 2;
+            span = span * 1.5 > min_span ? span * 1.5 : min_span;
+            m->lo[c] = mid - span / 2;
+            m->inv[c] = m->S / span;
+        }
+    }
+    free(hi);
+    ua_ws_free(&w);
+    return rc;
+}
+
+/* Frees r and its arrays. NULL is allowed. */
+void ts_ua_result_free(ts_ua_result *r) {
+    if (!r) return;
+    free(r->tracked);
+    free(r->nominal_score);
+    free(r->nominal_rank);
+    free(r->mean_score);
+    free(r->median_score);
+    free(r->rank_p05);
+    free(r->rank_p50);
+    free(r->rank_p95);
+    free(r->scored);
+    free(r->class_prob);
+    free(r->factor_name);
+    free(r->s1);
+    free(r->st);
+    free(r->s1_lo);
+    free(r->s1_hi);
+    free(r->st_lo);
+    free(r->st_hi);
+    free(r);
+}
+
+/* Returns a result for m with every statistic NaN (with Sobol' arrays
+ * when sobol), or NULL when out of memory. */
+ts_ua_result *ua_result_new(const ua_model *m, int sobol) {
+    ts_ua_result *r = calloc(1, sizeof *r);
+    if (!r) return NULL;
+    size_t cells = (size_t)m->n * (size_t)m->n_nodes + 1;
+    r->n_units = m->n;
+    r->n_nodes = m->n_nodes;
+    r->max_classes = m->max_classes;
+    r->tracked = calloc((size_t)m->n_nodes + 1, 1);
+    r->nominal_score = malloc(cells * sizeof(double));
+    r->nominal_rank = calloc(cells, sizeof(int));
+    r->mean_score = malloc(cells * sizeof(double));
+    r->median_score = malloc(cells * sizeof(double));
+    r->rank_p05 = malloc(cells * sizeof(double));
+    r->rank_p50 = malloc(cells * sizeof(double));
+    r->rank_p95 = malloc(cells * sizeof(double));
+    r->scored = malloc(cells * sizeof(double));
+    r->class_prob = malloc((cells * (size_t)(m->max_classes + 1) + 1) * sizeof(double));
+    r->n_factors = m->n_f;
+    r->factor_name = calloc((size_t)m->n_f + 1, sizeof *r->factor_name);
+    if (!r->tracked || !r->nominal_score || !r->nominal_rank || !r->mean_score || !r->median_score || !r->rank_p05 ||
+        !r->rank_p50 || !r->rank_p95 || !r->scored || !r->class_prob || !r->factor_name) {
+        ts_ua_result_free(r);
+        return NULL;
+    }
+    for (int f = 0; f < m->n_f; f++) r->factor_name[f] = ua_factor_name(m->fkind[f]);
+    for (size_t c = 0; c < cells; c++)
+        r->mean_score[c] = r->median_score[c] = r->rank_p05[c] = r->rank_p50[c] = r->rank_p95[c] = r->scored[c] = NAN;
+    for (size_t c = 0; c < cells * (size_t)(m->max_classes + 1); c++) r->class_prob[c] = NAN;
+    if (sobol) {
+        size_t ns = cells * 2 * (size_t)m->n_f + 1;
+        r->s1 = malloc(ns * sizeof(double));
+        r->st = malloc(ns * sizeof(double));
+        r->s1_lo = malloc(ns * sizeof(double));
+        r->s1_hi = malloc(ns * sizeof(double));
+        r->st_lo = malloc(ns * sizeof(double));
+        r->st_hi = malloc(ns * sizeof(double));
+        if (!r->s1 || !r->st || !r->s1_lo || !r->s1_hi || !r->st_lo || !r->st_hi) {
+            ts_ua_result_free(r);
+            return NULL;
+        }
+        for (size_t c = 0; c < ns; c++) r->s1[c] = r->st[c] = r->s1_lo[c] = r->s1_hi[c] = r->st_lo[c] = r->st_hi[c] = NAN;
+    }
+    return r;
+}
+
+/* Fills the statistics of leaves (fixed data) from the variant counts.
+ * Returns TS_OK or TS_ESYSTEM when out of memory. */
+static int leaf_stats(const ua_model *m, const uint64_t *varcnt, ts_ua_result *r, ts_error *err) {
+    int n = m->n, nv = m->n_var;
+    vc *pv = malloc(((size_t)nv + 1) * sizeof *pv), *pr = malloc(((size_t)nv + 1) * sizeof *pr);
+    double *rk = malloc(((size_t)nv * (size_t)n + 1) * sizeof *rk);
+    if (!pv || !pr || !rk) {
+        free(pv);
+        free(pr);
+        free(rk);
+        return ua_oom(err);
+    }
+    uint64_t total = 0;
+    for (int v = 0; v < nv; v++) total += varcnt[v];
+    int rc = TS_OK;
+    for (int i = 0; i < m->n_ind && rc == TS_OK; i++) {
+        int k = m->t->indicator_node[i];
+        if (m->track && !m->track[k]) continue;
+        r->tracked[k] = 1;
+        for (int v = 0; v < nv; v++)
+            if (ts_rank_values(m->var[v].x + (size_t)i * (size_t)n, n, 1, rk + (size_t)v * (size_t)n)) rc = ua_oom(err);
+        for (int u = 0; u < n && rc == TS_OK; u++) {
+            size_t c = (size_t)k * (size_t)n + (size_t)u;
+            double sum = 0;
+            uint64_t sc = 0;
+            int mm = 0;
+            for (int v = 0; v < nv; v++) {
+                double y = m->var[v].x[(size_t)i * (size_t)n + (size_t)u];
+                if (isnan(y) || varcnt[v] == 0) continue;
+                sum += (double)varcnt[v] * y;
+                sc += varcnt[v];
+                pv[mm] = (vc){y, varcnt[v]};
+                pr[mm] = (vc){rk[(size_t)v * (size_t)n + (size_t)u], varcnt[v]};
+                mm++;
+            }
+            r->scored[c] = total ? (double)sc / (double)total : NAN;
+            if (sc == 0) continue;
+            r->mean_score[c] = sum / (double)sc;
+            qsort(pv, (size_t)mm, sizeof *pv, cmp_vc);
+            qsort(pr, (size_t)mm, sizeof *pr, cmp_vc);
+            r->median_score[c] = pairs_quantile(pv, mm, 0.5);
+            r->rank_p05[c] = pairs_quantile(pr, mm, 0.05);
+            r->rank_p50[c] = pairs_quantile(pr, mm, 0.5);
+            r->rank_p95[c] = pairs_quantile(pr, mm, 0.95);
+            int nc = m->cls_n[k], MC = m->max_classes + 1;
+            if (nc) {
+                for (int q = 0; q <= nc; q++) r->class_prob[c * (size_t)MC + (size_t)q] = 0;
+                for (int e = 0; e < mm; e++)
+                    r->class_prob[c * (size_t)MC + (size_t)ua_class_of(m, k, pv[e].v)] += (double)pv[e].c / (double)sc;
+            }
+        }
+    }
+    free(pv);
+    free(pr);
+    free(rk);
+    return rc;
+}
+
+/* Fills r from the workspaces' accumulators. Returns TS_OK, or TS_ESYSTEM
+ * when out of memory (r is then partly filled). */
+int ua_result_fill(const ua_model *m, ua_ws *ws, int nt, const double *gsum, const ts_sobol_acc *gsob,
+                   const ts_result *nominal, long N, ts_ua_result *r, ts_error *err) {
+    /* sum the integer accumulators of every thread into the first */
+    ua_ws *w0 = &ws[0];
+    size_t c = (size_t)m->n_cell;
+    for (int i = 1; i < nt; i++) {
+        ua_ws *w = &ws[i];
+        for (size_t x = 0; x < c * (size_t)m->rank_bins; x++) w0->rhist[x] += w->rhist[x];
+        for (size_t x = 0; x < c * (size_t)m->S; x++) w0->shist[x] += w->shist[x];
+        for (size_t x = 0; x < c * (size_t)(m->max_classes + 1); x++) w0->cls[x] += w->cls[x];
+        for (size_t x = 0; x < c; x++) w0->nscored[x] += w->nscored[x];
+        for (int v = 0; v < m->n_var; v++) w0->varcnt[v] += w->varcnt[v];
+        w0->clamped += w->clamped;
+    }
+    r->clamped = w0->clamped;
+    r->rank_bin_width = m->rank_w;
+    size_t n = (size_t)m->n;
+    for (int k = 0; k < m->n_nodes; k++)
+        for (size_t uu = 0; uu < n; uu++) {
+            r->nominal_score[(size_t)k * n + uu] = ts_result_score(nominal, k, (int)uu);
+            r->nominal_rank[(size_t)k * n + uu] = ts_result_rank(nominal, k, (int)uu);
+        }
+    int MC = m->max_classes + 1;
+    for (int sl = 0; sl < m->n_slots; sl++) {
+        int k = m->slot_node[sl];
+        r->tracked[k] = 1;
+        for (size_t uu = 0; uu < n; uu++) {
+            size_t cc = (size_t)sl * n + uu, o = (size_t)k * n + uu;
+            uint32_t ns = w0->nscored[cc];
+            r->scored[o] = (double)ns / (double)N;
+            if (ns == 0) continue;
+            r->mean_score[o] = gsum[cc] / ns;
+            r->median_score[o] = hist_quantile(w0->shist + cc * (size_t)m->S, m->S, m->lo[cc], m->inv[cc], 0.5);
+            if (1 / m->inv[cc] > r->median_resolution) r->median_resolution = 1 / m->inv[cc];
+            const uint32_t *rh = w0->rhist + cc * (size_t)m->rank_bins;
+            double lo = 1, sc = m->rank_w;
+            /* binned ranks: the bin's first rank plus half its width */
+            if (m->rank_w > 1) lo = 1 + (m->rank_w - 1) / 2.0;
+            r->rank_p05[o] = lo + (ts_ua_count_quantile(rh, m->rank_bins, 0, 0.05)) * sc;
+            r->rank_p50[o] = lo + (ts_ua_count_quantile(rh, m->rank_bins, 0, 0.50)) * sc;
+            r->rank_p95[o] = lo + (ts_ua_count_quantile(rh, m->rank_bins, 0, 0.95)) * sc;
+            if (m->cls_n[k])
+                for (int q = 0; q <= m->cls_n[k]; q++)
+                    r->class_prob[o * (size_t)MC + (size_t)q] = (double)w0->cls[cc * (size_t)MC + (size_t)q] / ns;
+        }
+    }
+    int rc = TS_OK;
+    if (m->track_leaves) rc = leaf_stats(m, w0->varcnt, r, err);
+    if (rc == TS_OK && gsob) {
+        int F = m->n_f;
+        for (int sl = 0; sl < m->n_slots; sl++)
+            for (size_t uu = 0; uu < n; uu++)
+                for (int outk = 0; outk < 2; outk++)
+                    for (int f = 0; f < F; f++) {
+                        size_t cc = (size_t)sl * n + uu, o = (size_t)m->slot_node[sl] * n + uu;
+                        size_t idx = (o * 2 + (size_t)outk) * (size_t)F + (size_t)f;
+                        double ci[4];
+                        ts_sobol_acc_indices(gsob, (int)(cc * 2 + (size_t)outk), f, &r->s1[idx], &r->st[idx], ci);
+                        r->s1_lo[idx] = ci[0];
+                        r->s1_hi[idx] = ci[1];
+                        r->st_lo[idx] = ci[2];
+                        r->st_hi[idx] = ci[3];
+                    }
+    }
+    return rc;
+}

@@ -18,8 +18,6 @@
 #include "scenario.h"
 #include "store.h"
 
-enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_SYSTEM = 3 };
-
 typedef struct cli {
     FILE *out, *errs;
     const char *prog;

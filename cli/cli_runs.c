@@ -21,8 +21,6 @@
 #include "sha256.h"
 #include "store.h"
 
-enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_SYSTEM = 3 };
-
 typedef struct cli {
     FILE *out, *errs;
     const char *prog;

@@ -6,10 +6,10 @@
 
 int ts_exit_code(int ts_code) {
     switch (ts_code) {
-    case TS_OK: return 0;
-    case TS_EINPUT: return 1;
-    case TS_EUSAGE: return 2;
-    default: return 3;
+    case TS_OK: return EXIT_OK;
+    case TS_EINPUT: return EXIT_INPUT;
+    case TS_EUSAGE: return EXIT_USAGE;
+    default: return EXIT_SYSTEM;
     }
 }
 
@@ -23,7 +23,7 @@ int ts_usage_error(FILE *errs, const char *prog, const char *usage, const char *
     fprintf(errs, "%s: ", prog);
     fprintf(errs, fmt, arg);
     fprintf(errs, "\n\n%s", usage);
-    return 2;
+    return EXIT_USAGE;
 }
 
 int ts_is_help(const char *arg) {
@@ -53,8 +53,8 @@ FILE *ts_open_output(FILE *out, FILE *errs, const char *prog, const char *path, 
 }
 
 int ts_close_output(FILE *errs, const char *prog, FILE *f, const char *path, ts_outfile *o, int ok) {
-    if (!path) return fflush(f) == 0 || !ok ? 0 : 3;
-    if (ts_outfile_close(o, ok) == 0) return 0;
+    if (!path) return fflush(f) == 0 || !ok ? EXIT_OK : EXIT_SYSTEM;
+    if (ts_outfile_close(o, ok) == 0) return EXIT_OK;
     fprintf(errs, "%s: %s: cannot write: %s\n", prog, path, strerror(errno));
-    return 3;
+    return EXIT_SYSTEM;
 }

@@ -8,8 +8,11 @@
 #include "error.h"
 #include "util.h"
 
-/* Returns the exit status of a TS_* status: 0 ok, 1 bad input, 2 usage,
- * 3 system. */
+/* The exit statuses of every command (the CLI contract). */
+enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_SYSTEM = 3 };
+
+/* Returns the exit status of a TS_* status: EXIT_OK, EXIT_INPUT for bad
+ * input, EXIT_USAGE, EXIT_SYSTEM for anything else. */
 int ts_exit_code(int ts_code);
 
 /* Prints "prog: file:line: message" to errs and returns the exit status of

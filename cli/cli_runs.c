@@ -1351,16 +1351,6 @@ static const char USAGE_RESCORE[] =
     "Exit status: 0 identical; 1 an input changed or the scores differ;\n"
     "2 usage; 3 the database cannot be read.\n";
 
-/* Hashes a file into hex; returns 0, or -1 with errno set. */
-static int hash_path(const char *path, char hex[65]) {
-    size_t len;
-    char *bytes = ts_read_file(path, &len);
-    if (!bytes) return -1;
-    ts_sha256_hex(bytes, len, hex);
-    free(bytes);
-    return 0;
-}
-
 static int same_double(double a, double b) {
     if (isnan(a) || isnan(b)) return isnan(a) && isnan(b);
     return memcmp(&a, &b, sizeof a) == 0;
@@ -1415,7 +1405,7 @@ int ts_cli_rescore(int argc, char **argv, FILE *out, FILE *errs) {
     for (int i = 0; i < n_files; i++) {
         char now[65];
         if (strcmp(files[i].role, "data") == 0) data_file = files[i].path;
-        if (hash_path(files[i].path, now)) {
+        if (ts_sha256_file(files[i].path, now)) {
             fprintf(out, "changed: %s (%s) cannot be read: %s\n", files[i].path, files[i].role, strerror(errno));
             changed++;
         } else if (strcmp(now, files[i].sha256) != 0) {

@@ -51,11 +51,7 @@ static int oom(loader *L) {
 
 /* Hashes a whole file into hex. Returns TS_OK or TS_EINPUT (unreadable). */
 static int hash_file(const char *path, char hex[65], ts_error *err) {
-    size_t len;
-    char *bytes = ts_read_file(path, &len);
-    if (!bytes) return ts_fail(err, TS_EINPUT, path, 0, "cannot read: %s", strerror(errno));
-    ts_sha256_hex(bytes, len, hex);
-    free(bytes);
+    if (ts_sha256_file(path, hex)) return ts_fail(err, TS_EINPUT, path, 0, "cannot read: %s", strerror(errno));
     return TS_OK;
 }
 
@@ -846,13 +842,9 @@ static int load_chain(loader *L, const char *path, chain_file *files, int *n) {
 static int hash_chain(loader *L, chain_file *files, int n, char hex[65]) {
     ts_sha256 h;
     ts_sha256_init(&h);
-    for (int f = n - 1; f >= 0; f--) {
-        size_t len;
-        char *bytes = ts_read_file(files[f].path, &len);
-        if (!bytes) return ts_fail(L->err, TS_EINPUT, files[f].path, 0, "cannot read: %s", strerror(errno));
-        ts_sha256_update(&h, bytes, len);
-        free(bytes);
-    }
+    for (int f = n - 1; f >= 0; f--)
+        if (ts_sha256_update_file(&h, files[f].path))
+            return ts_fail(L->err, TS_EINPUT, files[f].path, 0, "cannot read: %s", strerror(errno));
     ts_sha256_final_hex(&h, hex);
     return TS_OK;
 }

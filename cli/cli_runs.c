@@ -20,6 +20,7 @@
 #include "scenario.h"
 #include "sha256.h"
 #include "store.h"
+#include "trace.h"
 
 typedef struct cli {
     FILE *out, *errs;
@@ -912,89 +913,51 @@ static const char USAGE_EXPORT[] =
     "  nodes      the tree with weights and methods\n"
     "  treatment  the outlier treatment of each indicator\n";
 
-/* Contribution traces over a stored run, as explain.c computes them: an
- * arithmetic node gives each child w~ x (w~ rescaled among the children
- * with data); any other node splits its score in proportion to w~ x. */
-typedef struct trace {
-    const ts_stored_run *r;
-    int *first, *next;   /* child lists: first[k], next[child] */
-    double *weight, *eff, *contrib; /* per unit and node */
-} trace;
+/* The contribution traces of every unit of a stored run to one node, as
+ * explain computes them (ts_trace_unit). Cells [u * n_nodes + k]; NaN
+ * outside the node's subtree. */
+typedef struct run_traces {
+    double *weight, *eff, *contrib;
+} run_traces;
 
-static void trace_missing(trace *t, int u, int k) {
-    size_t c = (size_t)u * (size_t)t->r->n_nodes + (size_t)k;
-    t->weight[c] = ts_stored_run_weight(t->r, u, k);
-    t->eff[c] = 0;
-    t->contrib[c] = NAN;
-    for (int ch = t->first[k]; ch >= 0; ch = t->next[ch]) trace_missing(t, u, ch);
+static void run_traces_free(run_traces *t) {
+    free(t->weight), free(t->eff), free(t->contrib);
 }
 
-static void trace_visit(trace *t, int u, int k, double lambda, double eff) {
-    const ts_stored_run *r = t->r;
-    size_t base = (size_t)u * (size_t)r->n_nodes;
-    t->weight[base + (size_t)k] = ts_stored_run_weight(r, u, k);
-    t->eff[base + (size_t)k] = eff;
-    t->contrib[base + (size_t)k] = lambda * r->score[base + (size_t)k];
-    if (r->nodes[k].is_indicator) return;
-    double wsum = 0, linear = 0;
-    for (int ch = t->first[k]; ch >= 0; ch = t->next[ch]) {
-        double wc = ts_stored_run_weight(r, u, ch), xc = r->score[base + (size_t)ch];
-        if (isnan(xc) || !(wc > 0)) continue;
-        wsum += wc;
-        linear += wc * xc;
-    }
-    int arithmetic = !r->nodes[k].aggregate || strcmp(r->nodes[k].aggregate, "arithmetic") == 0;
-    for (int ch = t->first[k]; ch >= 0; ch = t->next[ch]) {
-        double wc = ts_stored_run_weight(r, u, ch), xc = r->score[base + (size_t)ch];
-        if (isnan(xc) || !(wc > 0) || !(wsum > 0)) {
-            trace_missing(t, u, ch);
-            continue;
-        }
-        double share = wc / wsum;
-        double child_lambda = arithmetic ? lambda * share
-                                         : linear != 0 ? lambda * r->score[base + (size_t)k] * wc / linear : 0;
-        trace_visit(t, u, ch, child_lambda, eff * share);
-    }
-}
-
-static void trace_free(trace *t) {
-    free(t->first), free(t->next), free(t->weight), free(t->eff), free(t->contrib);
-}
-
-/* Traces every unit to node top. Returns 0 or -1 when out of memory. */
-static int trace_build(trace *t, const ts_stored_run *r, int top) {
-    memset(t, 0, sizeof *t);
-    t->r = r;
+/* Traces every unit of r to node top. Returns 0, or -1 when out of memory. */
+static int run_traces_build(run_traces *t, const ts_stored_run *r, int top) {
     size_t nn = (size_t)r->n_nodes + 1, cells = ((size_t)r->n_units + 1) * nn;
-    t->first = malloc(nn * sizeof *t->first);
-    t->next = malloc(nn * sizeof *t->next);
+    int *parent = malloc(nn * sizeof *parent);
+    unsigned char *arithmetic = malloc(nn);
+    double *weight = malloc(nn * sizeof *weight);
     t->weight = malloc(cells * sizeof *t->weight);
     t->eff = malloc(cells * sizeof *t->eff);
     t->contrib = malloc(cells * sizeof *t->contrib);
-    if (!t->first || !t->next || !t->weight || !t->eff || !t->contrib) {
-        trace_free(t);
-        return -1;
+    ts_trace *tr = NULL;
+    if (parent && arithmetic && weight && t->weight && t->eff && t->contrib) {
+        for (int k = 0; k < r->n_nodes; k++) {
+            parent[k] = r->nodes[k].parent;
+            arithmetic[k] = !r->nodes[k].aggregate || strcmp(r->nodes[k].aggregate, "arithmetic") == 0;
+        }
+        tr = ts_trace_new(r->n_nodes, parent, arithmetic);
     }
-    for (size_t c = 0; c < cells; c++) t->weight[c] = t->eff[c] = t->contrib[c] = NAN;
-    for (int k = 0; k < r->n_nodes; k++) t->first[k] = t->next[k] = -1;
-    for (int k = r->n_nodes - 1; k >= 0; k--) { /* keep pre-order among siblings */
-        int p = r->nodes[k].parent;
-        if (p < 0) continue;
-        t->next[k] = t->first[p];
-        t->first[p] = k;
+    for (size_t c = 0; tr && c < cells; c++) t->weight[c] = t->eff[c] = t->contrib[c] = NAN;
+    for (int u = 0; tr && u < r->n_units; u++) {
+        size_t base = (size_t)u * (size_t)r->n_nodes;
+        for (int k = 0; k < r->n_nodes; k++) weight[k] = ts_stored_run_weight(r, u, k);
+        ts_trace_unit(tr, top, weight, r->score + base);
+        for (int i = 0; i < tr->n_subtree; i++) {
+            int k = tr->subtree[i];
+            t->weight[base + (size_t)k] = weight[k];
+            t->eff[base + (size_t)k] = tr->effective_weight[k];
+            t->contrib[base + (size_t)k] = tr->contribution[k];
+        }
     }
-    for (int u = 0; u < r->n_units; u++) {
-        if (isnan(r->score[(size_t)u * (size_t)r->n_nodes + (size_t)top])) trace_missing(t, u, top);
-        else trace_visit(t, u, top, 1.0, 1.0);
-    }
-    return 0;
-}
-
-/* Whether node k lies in the subtree of top. */
-static int under(const ts_stored_run *r, int k, int top) {
-    for (; k >= 0; k = r->nodes[k].parent)
-        if (k == top) return 1;
-    return 0;
+    int rc = tr ? 0 : -1;
+    ts_trace_free(tr);
+    free(parent), free(arithmetic), free(weight);
+    if (rc) run_traces_free(t);
+    return rc;
 }
 
 typedef struct export_ctx {
@@ -1002,8 +965,8 @@ typedef struct export_ctx {
     ts_buf b;
     ts_format fmt;
     const ts_stored_run *r;
-    const trace *t;
-    int top, count, failed;
+    const run_traces *t;
+    int count, failed;
 } export_ctx;
 
 static void export_flush(export_ctx *x, int force) {
@@ -1019,8 +982,8 @@ static int export_input(const ts_stored_input *in, void *vctx) {
     const ts_stored_run *r = x->r;
     int u = ts_stored_run_unit(r, in->unit), k = ts_stored_run_node(r, in->indicator);
     size_t c = u >= 0 && k >= 0 ? (size_t)u * (size_t)r->n_nodes + (size_t)k : (size_t)-1;
-    int traced = c != (size_t)-1 && under(r, k, x->top);
-    double w = traced ? x->t->weight[c] : NAN, eff = traced ? x->t->eff[c] : NAN, con = traced ? x->t->contrib[c] : NAN;
+    double w = c != (size_t)-1 ? x->t->weight[c] : NAN, eff = c != (size_t)-1 ? x->t->eff[c] : NAN,
+           con = c != (size_t)-1 ? x->t->contrib[c] : NAN;
     if (x->fmt == TS_FORMAT_CSV) {
         ts_csv_field(b, in->unit);
         ts_buf_puts(b, ",");
@@ -1243,8 +1206,8 @@ int ts_cli_export(int argc, char **argv, FILE *out, FILE *errs) {
         ts_store_close(st);
         return EXIT_INPUT;
     }
-    trace t;
-    if (trace_build(&t, r, top)) {
+    run_traces t;
+    if (run_traces_build(&t, r, top)) {
         fprintf(c->errs, "%s: out of memory\n", c->prog);
         ts_stored_run_free(r);
         ts_store_close(st);
@@ -1253,7 +1216,7 @@ int ts_cli_export(int argc, char **argv, FILE *out, FILE *errs) {
     ts_outfile tmp;
     FILE *f = open_output(c, out_path, &tmp);
     if (!f) rc = EXIT_SYSTEM;
-    export_ctx x = {f, {0}, fmt, r, &t, top, 0, 0};
+    export_ctx x = {f, {0}, fmt, r, &t, 0, 0};
     ts_buf *b = &x.b;
     if (f && fmt == TS_FORMAT_CSV) {
         if (strcmp(table, "scores") == 0) {
@@ -1328,7 +1291,7 @@ int ts_cli_export(int argc, char **argv, FILE *out, FILE *errs) {
         if (rc == EXIT_OK) rc = crc;
     }
     ts_buf_free(b);
-    trace_free(&t);
+    run_traces_free(&t);
     ts_stored_run_free(r);
     ts_store_close(st);
     return rc;

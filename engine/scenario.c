@@ -319,15 +319,6 @@ static int parse_weight_group(loader *L, const config_setting_t *g, int u) {
     return TS_OK;
 }
 
-/* Reads a { normalise = ...; aggregate = ...; } group into node k, or into
- * every node when k < 0. */
-/* Returns 1 when node j is k or lies below it. */
-static int in_subtree(const ts_taxonomy *t, int j, int k) {
-    for (; j >= 0; j = t->nodes[j].parent)
-        if (j == k) return 1;
-    return 0;
-}
-
 /* Applies a weight set by name: "equal" (every weight 1) or one of the
  * weight_sets groups of the chain (nearest file first). */
 static int apply_weight_set(loader *L, const config_setting_t *s, chain_file *files, int n_files);
@@ -359,19 +350,19 @@ static int parse_method_group(loader *L, const config_setting_t *g, int k, chain
         ts_norm n;
         if (ts_norm_from_setting(s, L->file, &n, L->err)) return TS_EINPUT;
         for (int j = 0; j < sp->n_nodes; j++)
-            if (k < 0 || in_subtree(t, j, k)) sp->norm[j] = n;
+            if (k < 0 || ts_taxonomy_in_subtree(t, j, k)) sp->norm[j] = n;
     }
     if ((s = config_setting_get_member(g, "treat"))) {
         ts_treat tr;
         if (ts_treat_from_setting(s, L->file, &tr, L->err)) return TS_EINPUT;
         for (int j = 0; j < sp->n_nodes; j++)
-            if (k < 0 || in_subtree(t, j, k)) sp->treat[j] = tr;
+            if (k < 0 || ts_taxonomy_in_subtree(t, j, k)) sp->treat[j] = tr;
     }
     if ((s = config_setting_get_member(g, "impute"))) {
         ts_impute im;
         if (ts_impute_from_setting(s, L->file, &im, L->err)) return TS_EINPUT;
         for (int j = 0; j < sp->n_nodes; j++)
-            if (k < 0 || in_subtree(t, j, k)) sp->impute[j] = im;
+            if (k < 0 || ts_taxonomy_in_subtree(t, j, k)) sp->impute[j] = im;
     }
     if ((s = config_setting_get_member(g, "screen"))) {
         if (ts_cfg_number(s, L->file, "screen", &sp->screen, L->err)) return TS_EINPUT;

@@ -533,6 +533,33 @@ int ts_scenario_set(ts_scenario *s, const char *key, const char *value, const ch
     return rc;
 }
 
+int ts_scenario_apply_options(ts_scenario *s, const char *const *persp, int n_persp, const char *const *set,
+                              int n_set, ts_error *err) {
+    for (int i = 0; i < n_persp; i++) {
+        int rc = ts_scenario_apply_perspective(s, persp[i], err);
+        if (rc) return rc;
+    }
+    for (int i = 0; i < n_set; i++) {
+        const char *eq = strchr(set[i], '=');
+        if (!eq) return ts_fail(err, TS_EUSAGE, NULL, 0, "--set takes KEY=VALUE, not '%s'", set[i]);
+        char key[128], where[300];
+        snprintf(key, sizeof key, "%.*s", (int)(eq - set[i]), set[i]);
+        snprintf(where, sizeof where, "--set %s", set[i]);
+        if (ts_scenario_set(s, key, eq + 1, where, err)) return err->code = TS_EUSAGE;
+    }
+    return TS_OK;
+}
+
+ts_scenario *ts_scenario_load_with(const char *path, const char *const *persp, int n_persp, const char *const *set,
+                                   int n_set, ts_error *err) {
+    ts_scenario *s = ts_scenario_load(path, err);
+    if (s && ts_scenario_apply_options(s, persp, n_persp, set, n_set, err)) {
+        ts_scenario_free(s);
+        s = NULL;
+    }
+    return s;
+}
+
 static int parse_overrides(loader *L, const config_setting_t *root, chain_file *files, int n_files) {
     const config_setting_t *s;
     const ts_taxonomy *t = L->s->tax;

@@ -207,7 +207,8 @@ static void on_job(void *ctx, const ts_batch_job *j) {
         if (p->printed++) fputc('\n', c->out);
         ts_error err;
         ts_error_clear(&err);
-        if (ts_report_write(c->out, TS_FORMAT_TABLE, j->s, j->r, j->run_id, &err)) note_status(p, ts_cmd_error(c, &err));
+        if (ts_report_write(c->out, TS_FORMAT_TABLE, j->s, j->r, j->run_id, &err))
+            note_status(p, ts_cmd_error(c, &err));
         fflush(c->out);
     }
 }
@@ -240,7 +241,8 @@ int ts_cli_batch(int argc, char **argv, FILE *out, FILE *errs) {
             db = v;
         } else if ((v = ts_opt_value(argc, argv, &i, "-j", &missing)) ||
                    (v = ts_opt_value(argc, argv, &i, "--jobs", &missing))) {
-            if ((jobs_n = ts_parse_count(v)) < 0) rc = ts_cmd_usage(c, USAGE_BATCH, "-j takes a positive count, not '%s'", v);
+            if ((jobs_n = ts_parse_count(v)) < 0)
+                rc = ts_cmd_usage(c, USAGE_BATCH, "-j takes a positive count, not '%s'", v);
         } else if (strncmp(argv[i], "-j", 2) == 0 && argv[i][2] >= '0' && argv[i][2] <= '9') {
             if ((jobs_n = ts_parse_count(argv[i] + 2)) < 0)
                 rc = ts_cmd_usage(c, USAGE_BATCH, "-j takes a positive count, not '%s'", argv[i] + 2);
@@ -294,7 +296,8 @@ int ts_cli_batch(int argc, char **argv, FILE *out, FILE *errs) {
     if (stats.total == 0) goto done; /* out of memory: nothing was scored */
     double el = now_seconds() - p.pr.start;
     int kept = stats.stored + stats.reused;
-    fprintf(errs, "%s: batch: %d run%s stored in %s, %d unchanged (reused), %d failed; %.2f s, %.0f runs/s, %d thread%s\n",
+    fprintf(errs,
+            "%s: batch: %d run%s stored in %s, %d unchanged (reused), %d failed; %.2f s, %.0f runs/s, %d thread%s\n",
             c->prog, stats.stored, stats.stored == 1 ? "" : "s", db, stats.reused, stats.failed, el,
             el > 0 ? kept / el : 0.0, stats.threads, stats.threads == 1 ? "" : "s");
     if (timing)

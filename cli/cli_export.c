@@ -539,8 +539,8 @@ int ts_cli_rescore(int argc, char **argv, FILE *out, FILE *errs) {
             }
         }
     } else {
-        s = ts_scenario_load_with(r->info.scenario_path ? r->info.scenario_path : "", opt.perspectives, opt.n_perspectives,
-                          opt.set, opt.n_set, &err);
+        s = ts_scenario_load_with(r->info.scenario_path ? r->info.scenario_path : "", opt.perspectives,
+                                  opt.n_perspectives, opt.set, opt.n_set, &err);
     }
     ts_result *res = s ? ts_score(s, &err) : NULL;
     ts_run_options ro = {opt.n_set, opt.set, opt.n_perspectives, opt.perspectives, opt.has_csv ? &opt.csv : NULL};

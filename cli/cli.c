@@ -3,12 +3,8 @@
  * command family). */
 #include "cli.h"
 
-#include <dirent.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cliopt.h"
 #include "explain.h"

@@ -1,14 +1,10 @@
 /* cli.c -- subcommands validate, score, runs, explain and import; the
- * dispatch of every command (batch, compare, export, rescore and watch are
- * in cli_runs.c). */
+ * dispatch of every command (the others are in cli_*.c, one file per
+ * command family). */
 #include "cli.h"
 
-#include <dirent.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cliopt.h"
 #include "explain.h"
@@ -17,13 +13,6 @@
 #include "report.h"
 #include "scenario.h"
 #include "store.h"
-
-enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_SYSTEM = 3 };
-
-typedef struct cli {
-    FILE *out, *errs;
-    const char *prog;
-} cli;
 
 static const char USAGE[] =
     "usage: threatscore COMMAND [ARGS]\n"
@@ -111,36 +100,28 @@ static const char USAGE_RUNS[] =
     "\n"
     "Lists the runs stored in FILE with their provenance.\n";
 
-static int print_error(cli *c, const ts_error *err) {
-    return ts_print_error(c->errs, c->prog, err);
-}
-
-static int usage_error(cli *c, const char *usage, const char *fmt, const char *arg) {
-    return ts_usage_error(c->errs, c->prog, usage, fmt, arg);
-}
-
 
 /* ---- validate ---------------------------------------------------------- */
 
-static int validate_one(cli *c, const char *path) {
+static int validate_one(ts_cmd *c, const char *path) {
     ts_error err;
     ts_error_clear(&err);
     int kind;
-    if (ts_config_kind(path, &kind, &err)) return print_error(c, &err);
+    if (ts_config_kind(path, &kind, &err)) return ts_cmd_error(c, &err);
     if (kind == TS_FILE_TAXONOMY) {
         ts_taxonomy *t = ts_taxonomy_load(path, &err);
-        if (!t) return print_error(c, &err);
+        if (!t) return ts_cmd_error(c, &err);
         fprintf(c->out, "%s: ok (taxonomy '%s': %d nodes, %d indicators)\n", path, t->id, t->n_nodes,
                 t->n_indicators);
         ts_taxonomy_free(t);
         return EXIT_OK;
     }
     ts_scenario *s = ts_scenario_load(path, &err);
-    if (!s) return print_error(c, &err);
+    if (!s) return ts_cmd_error(c, &err);
     ts_result *r = ts_score(s, &err);
     if (!r) {
         ts_scenario_free(s);
-        return print_error(c, &err);
+        return ts_cmd_error(c, &err);
     }
     size_t cells = (size_t)s->data->n_units * (size_t)s->tax->n_indicators, present = 0;
     for (size_t k = 0; k < cells; k++) present += s->data->values[k] == s->data->values[k];
@@ -151,8 +132,8 @@ static int validate_one(cli *c, const char *path) {
     return EXIT_OK;
 }
 
-static int cmd_validate(cli *c, int argc, char **argv) {
-    if (argc < 2) return usage_error(c, USAGE_VALIDATE, "validate needs at least one %s", "FILE");
+static int cmd_validate(ts_cmd *c, int argc, char **argv) {
+    if (argc < 2) return ts_cmd_usage(c, USAGE_VALIDATE, "validate needs at least one %s", "FILE");
     for (int i = 1; i < argc; i++)
         if (ts_is_help(argv[i])) {
             fputs(USAGE_VALIDATE, c->out);
@@ -175,29 +156,20 @@ typedef struct overrides {
 } overrides;
 
 /* Records one --set; returns 0, or an exit status after a usage error. */
-static int add_override(cli *c, overrides *ov, const char *kv, const char *usage) {
+static int add_override(ts_cmd *c, overrides *ov, const char *kv, const char *usage) {
     if (!strchr(kv, '=') || kv[0] == '=')
-        return usage_error(c, usage, "--set takes KEY=VALUE, not '%s'", kv);
-    if (ov->n == 64) return usage_error(c, usage, "too many --set options (at most 64)%s", "");
+        return ts_cmd_usage(c, usage, "--set takes KEY=VALUE, not '%s'", kv);
+    if (ov->n == 64) return ts_cmd_usage(c, usage, "too many --set options (at most 64)%s", "");
     ov->set[ov->n++] = kv;
     return 0;
 }
 
 /* Applies the overrides to s in order. Returns 0 or EXIT_USAGE with the
  * error printed. */
-static int apply_overrides(cli *c, ts_scenario *s, const overrides *ov) {
-    for (int i = 0; i < ov->n; i++) {
-        const char *eq = strchr(ov->set[i], '=');
-        char key[128], where[300];
-        snprintf(key, sizeof key, "%.*s", (int)(eq - ov->set[i]), ov->set[i]);
-        snprintf(where, sizeof where, "--set %s", ov->set[i]);
-        ts_error err;
-        ts_error_clear(&err);
-        if (ts_scenario_set(s, key, eq + 1, where, &err)) {
-            err.code = TS_EUSAGE;
-            return print_error(c, &err);
-        }
-    }
+static int apply_overrides(ts_cmd *c, ts_scenario *s, const overrides *ov) {
+    ts_error err;
+    ts_error_clear(&err);
+    if (ts_scenario_apply_options(s, NULL, 0, ov->set, ov->n, &err)) return ts_cmd_error(c, &err);
     return 0;
 }
 
@@ -240,7 +212,7 @@ static int parse_missing(score_opts *o, const char *list) {
     return 0;
 }
 
-static int parse_score_opts(cli *c, int argc, char **argv, score_opts *o) {
+static int parse_score_opts(ts_cmd *c, int argc, char **argv, score_opts *o) {
     memset(o, 0, sizeof *o);
     o->format = TS_FORMAT_TABLE;
     o->csv.encoding = TS_ENC_AUTO;
@@ -257,7 +229,7 @@ static int parse_score_opts(cli *c, int argc, char **argv, score_opts *o) {
             o->out_path = v;
         } else if ((v = ts_opt_value(argc, argv, &i, "--format", &missing))) {
             if (ts_format_parse(v, &o->format))
-                return usage_error(c, USAGE_SCORE, "unknown format '%s' (table, csv or json)", v);
+                return ts_cmd_usage(c, USAGE_SCORE, "unknown format '%s' (table, csv or json)", v);
         } else if ((v = ts_opt_value(argc, argv, &i, "--set", &missing))) {
             int rc = add_override(c, &o->ov, v, USAGE_SCORE);
             if (rc) return rc;
@@ -283,47 +255,38 @@ static int parse_score_opts(cli *c, int argc, char **argv, score_opts *o) {
             else if (strcmp(v, "utf-8") == 0 || strcmp(v, "utf8") == 0) o->csv.encoding = TS_ENC_UTF8;
             else if (strcmp(v, "latin1") == 0 || strcmp(v, "latin-1") == 0 || strcmp(v, "iso-8859-1") == 0)
                 o->csv.encoding = TS_ENC_LATIN1;
-            else return usage_error(c, USAGE_SCORE, "unknown encoding '%s' (auto, utf-8 or latin1)", v);
+            else return ts_cmd_usage(c, USAGE_SCORE, "unknown encoding '%s' (auto, utf-8 or latin1)", v);
         } else if (missing) {
-            return usage_error(c, USAGE_SCORE, "option %s needs a value", argv[i]);
+            return ts_cmd_usage(c, USAGE_SCORE, "option %s needs a value", argv[i]);
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            return usage_error(c, USAGE_SCORE, "unknown option '%s'", argv[i]);
+            return ts_cmd_usage(c, USAGE_SCORE, "unknown option '%s'", argv[i]);
         } else if (!o->scenario) {
             o->scenario = argv[i];
         } else {
-            return usage_error(c, USAGE_SCORE, "unexpected argument '%s'", argv[i]);
+            return ts_cmd_usage(c, USAGE_SCORE, "unexpected argument '%s'", argv[i]);
         }
     }
     if (o->lean && (o->format != TS_FORMAT_CSV || o->db))
-        return usage_error(c, USAGE_SCORE, "--lean writes --format csv only, without --db%s", "");
+        return ts_cmd_usage(c, USAGE_SCORE, "--lean writes --format csv only, without --db%s", "");
     if (o->scenario && (o->taxonomy || o->data))
-        return usage_error(c, USAGE_SCORE, "give a scenario or --taxonomy with --data, not both%s", "");
+        return ts_cmd_usage(c, USAGE_SCORE, "give a scenario or --taxonomy with --data, not both%s", "");
     if (!o->scenario && !(o->taxonomy && o->data))
-        return usage_error(c, USAGE_SCORE, "score needs a SCENARIO, or --taxonomy and --data%s", "");
+        return ts_cmd_usage(c, USAGE_SCORE, "score needs a SCENARIO, or --taxonomy and --data%s", "");
     if (o->scenario && (o->csv.unit_column || o->csv.name_column || o->csv.missing))
-        return usage_error(c, USAGE_SCORE, "CSV options need --taxonomy and --data%s", "");
+        return ts_cmd_usage(c, USAGE_SCORE, "CSV options need --taxonomy and --data%s", "");
     return 0;
-}
-
-/* The command's output: stdout, or -o FILE written whole or not at all. */
-static FILE *open_output(cli *c, const char *path, ts_outfile *o) {
-    return ts_open_output(c->out, c->errs, c->prog, path, o);
-}
-
-static int close_output(cli *c, FILE *f, const char *path, ts_outfile *o, int ok) {
-    return ts_close_output(c->errs, c->prog, f, path, o, ok);
 }
 
 /* Loads, scores, optionally stores (with the options that shaped the run,
  * so that rescore can repeat it) and reports one scenario. */
-static int score_and_store(cli *c, ts_scenario *s, const char *db, ts_format fmt, const char *out_path,
+static int score_and_store(ts_cmd *c, ts_scenario *s, const char *db, ts_format fmt, const char *out_path,
                            const ts_run_options *opt) {
     ts_error err;
     ts_error_clear(&err);
     ts_result *r = ts_score(s, &err);
-    if (!r) return print_error(c, &err);
+    if (!r) return ts_cmd_error(c, &err);
     ts_outfile tmp;
-    FILE *f = open_output(c, out_path, &tmp);
+    FILE *f = ts_cmd_open_output(c, out_path, &tmp);
     if (!f) {
         ts_result_free(r);
         return EXIT_SYSTEM;
@@ -335,17 +298,39 @@ static int score_and_store(cli *c, ts_scenario *s, const char *db, ts_format fmt
         ts_run_record *rec = NULL;
         if (ts_store_open(db, &st, &err) || !(rec = ts_run_record_new(s, opt, &err)) ||
             ts_store_save_record(st, s, r, rec, 0, &run_id, NULL, &err))
-            rc = print_error(c, &err);
+            rc = ts_cmd_error(c, &err);
         ts_run_record_free(rec);
         ts_store_close(st);
     }
-    if (rc == EXIT_OK && ts_report_write(f, fmt, s, r, run_id, &err)) rc = print_error(c, &err);
-    int crc = close_output(c, f, out_path, &tmp, rc == EXIT_OK);
+    if (rc == EXIT_OK && ts_report_write(f, fmt, s, r, run_id, &err)) rc = ts_cmd_error(c, &err);
+    int crc = ts_cmd_close_output(c, f, out_path, &tmp, rc == EXIT_OK);
     ts_result_free(r);
     return rc != EXIT_OK ? rc : crc;
 }
 
-static int cmd_score(cli *c, int argc, char **argv) {
+/* score --lean --format csv: scores s keeping only what the long CSV needs
+ * (its values are consumed) and writes the CSV. */
+static int score_lean(ts_cmd *c, ts_scenario *s, const char *out_path) {
+    ts_error err;
+    ts_error_clear(&err);
+    ts_lean_result *r = ts_score_lean(s, &err);
+    if (!r) return ts_cmd_error(c, &err);
+    ts_outfile tmp;
+    FILE *f = ts_cmd_open_output(c, out_path, &tmp);
+    int rc = f ? EXIT_OK : EXIT_SYSTEM;
+    if (f && ts_report_write_lean_csv(f, s, r, &err)) {
+        fprintf(c->errs, "%s: cannot write the scores\n", c->prog);
+        rc = EXIT_SYSTEM;
+    }
+    if (f) {
+        int crc = ts_cmd_close_output(c, f, out_path, &tmp, rc == EXIT_OK);
+        if (rc == EXIT_OK) rc = crc;
+    }
+    ts_lean_result_free(r);
+    return rc;
+}
+
+static int cmd_score(ts_cmd *c, int argc, char **argv) {
     score_opts o;
     int rc = parse_score_opts(c, argc, argv, &o);
     if (rc != 0) {
@@ -356,12 +341,12 @@ static int cmd_score(cli *c, int argc, char **argv) {
     ts_error_clear(&err);
     ts_scenario *s = o.scenario ? ts_scenario_load(o.scenario, &err)
                                 : ts_scenario_from_csv(o.taxonomy, o.data, &o.csv, &err);
-    if (!s) rc = print_error(c, &err);
-    else if (o.perspective && ts_scenario_apply_perspective(s, o.perspective, &err)) rc = print_error(c, &err);
+    if (!s) rc = ts_cmd_error(c, &err);
+    else if (o.perspective && ts_scenario_apply_perspective(s, o.perspective, &err)) rc = ts_cmd_error(c, &err);
     else rc = apply_overrides(c, s, &o.ov);
     const char *persp[1] = {o.perspective};
     ts_run_options ro = {o.ov.n, o.ov.set, o.perspective ? 1 : 0, persp, o.scenario ? NULL : &o.csv};
-    if (s && rc == EXIT_OK && o.lean) rc = ts_cli_score_lean(s, o.out_path, c->out, c->errs);
+    if (s && rc == EXIT_OK && o.lean) rc = score_lean(c, s, o.out_path);
     else if (s && rc == EXIT_OK) rc = score_and_store(c, s, o.db, o.format, o.out_path, &ro);
     ts_scenario_free(s);
     score_opts_free(&o);
@@ -370,7 +355,7 @@ static int cmd_score(cli *c, int argc, char **argv) {
 
 /* ---- explain ----------------------------------------------------------- */
 
-static int cmd_explain(cli *c, int argc, char **argv) {
+static int cmd_explain(ts_cmd *c, int argc, char **argv) {
     const char *pos[3] = {NULL, NULL, NULL}, *out_path = NULL;
     int n_pos = 0;
     overrides ov = {{0}, 0};
@@ -383,27 +368,27 @@ static int cmd_explain(cli *c, int argc, char **argv) {
             return EXIT_OK;
         } else if ((v = ts_opt_value(argc, argv, &i, "--format", &missing))) {
             if (ts_format_parse(v, &fmt) || fmt == TS_FORMAT_JSON)
-                return usage_error(c, USAGE_EXPLAIN, "unknown format '%s' (table or csv)", v);
+                return ts_cmd_usage(c, USAGE_EXPLAIN, "unknown format '%s' (table or csv)", v);
         } else if ((v = ts_opt_value(argc, argv, &i, "-o", &missing))) {
             out_path = v;
         } else if ((v = ts_opt_value(argc, argv, &i, "--set", &missing))) {
             int rc = add_override(c, &ov, v, USAGE_EXPLAIN);
             if (rc) return rc;
         } else if (missing) {
-            return usage_error(c, USAGE_EXPLAIN, "option %s needs a value", argv[i]);
+            return ts_cmd_usage(c, USAGE_EXPLAIN, "option %s needs a value", argv[i]);
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            return usage_error(c, USAGE_EXPLAIN, "unknown option '%s'", argv[i]);
+            return ts_cmd_usage(c, USAGE_EXPLAIN, "unknown option '%s'", argv[i]);
         } else if (n_pos < 3) {
             pos[n_pos++] = argv[i];
         } else {
-            return usage_error(c, USAGE_EXPLAIN, "unexpected argument '%s'", argv[i]);
+            return ts_cmd_usage(c, USAGE_EXPLAIN, "unexpected argument '%s'", argv[i]);
         }
     }
-    if (n_pos < 2) return usage_error(c, USAGE_EXPLAIN, "explain needs a SCENARIO and a %s", "UNIT");
+    if (n_pos < 2) return ts_cmd_usage(c, USAGE_EXPLAIN, "explain needs a SCENARIO and a %s", "UNIT");
     ts_error err;
     ts_error_clear(&err);
     ts_scenario *s = ts_scenario_load(pos[0], &err);
-    if (!s) return print_error(c, &err);
+    if (!s) return ts_cmd_error(c, &err);
     int rc = apply_overrides(c, s, &ov);
     if (rc != EXIT_OK) {
         ts_scenario_free(s);
@@ -412,7 +397,7 @@ static int cmd_explain(cli *c, int argc, char **argv) {
     ts_result *r = ts_score(s, &err);
     ts_explain *x = NULL;
     int u = -1, k = -1;
-    if (!r) rc = print_error(c, &err);
+    if (!r) rc = ts_cmd_error(c, &err);
     if (rc == EXIT_OK && (u = ts_dataset_find_unit(s->data, pos[1])) < 0) {
         const char *hint = ts_suggest(pos[1], s->data->unit_id, (size_t)s->data->n_units);
         fprintf(c->errs, "%s: %s: unknown unit '%s'%s%s%s\n", c->prog, pos[0], pos[1], hint ? " (did you mean '" : "",
@@ -421,16 +406,16 @@ static int cmd_explain(cli *c, int argc, char **argv) {
     }
     if (rc == EXIT_OK) {
         k = pos[2] ? ts_taxonomy_find(s->tax, pos[2]) : ts_taxonomy_root(s->tax);
-        if (k < 0) rc = print_error(c, (ts_taxonomy_unknown(s->tax, "node", pos[2], 0, s->taxonomy_path, 0, &err), &err));
+        if (k < 0) rc = ts_cmd_error(c, (ts_taxonomy_unknown(s->tax, "node", pos[2], 0, s->taxonomy_path, 0, &err), &err));
     }
-    if (rc == EXIT_OK && !(x = ts_explain_unit(s, r, u, k, &err))) rc = print_error(c, &err);
+    if (rc == EXIT_OK && !(x = ts_explain_unit(s, r, u, k, &err))) rc = ts_cmd_error(c, &err);
     if (rc == EXIT_OK) {
         ts_outfile tmp;
-        FILE *f = open_output(c, out_path, &tmp);
+        FILE *f = ts_cmd_open_output(c, out_path, &tmp);
         if (!f) rc = EXIT_SYSTEM;
         else {
-            if (ts_explain_write(f, fmt, s, r, x, &err)) rc = print_error(c, &err);
-            int crc = close_output(c, f, out_path, &tmp, rc == EXIT_OK);
+            if (ts_explain_write(f, fmt, s, r, x, &err)) rc = ts_cmd_error(c, &err);
+            int crc = ts_cmd_close_output(c, f, out_path, &tmp, rc == EXIT_OK);
             if (rc == EXIT_OK) rc = crc;
         }
     }
@@ -442,7 +427,7 @@ static int cmd_explain(cli *c, int argc, char **argv) {
 
 /* ---- import ------------------------------------------------------------ */
 
-static int cmd_import(cli *c, int argc, char **argv) {
+static int cmd_import(ts_cmd *c, int argc, char **argv) {
     const char *pos[3] = {NULL, NULL, NULL}, *tax = NULL, *scen = NULL;
     int n_pos = 0;
     for (int i = 1; i < argc; i++) {
@@ -456,21 +441,21 @@ static int cmd_import(cli *c, int argc, char **argv) {
         } else if ((v = ts_opt_value(argc, argv, &i, "--scenario-out", &missing))) {
             scen = v;
         } else if (missing) {
-            return usage_error(c, USAGE_IMPORT, "option %s needs a value", argv[i]);
+            return ts_cmd_usage(c, USAGE_IMPORT, "option %s needs a value", argv[i]);
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            return usage_error(c, USAGE_IMPORT, "unknown option '%s'", argv[i]);
+            return ts_cmd_usage(c, USAGE_IMPORT, "unknown option '%s'", argv[i]);
         } else if (n_pos < 3) {
             pos[n_pos++] = argv[i];
         } else {
-            return usage_error(c, USAGE_IMPORT, "unexpected argument '%s'", argv[i]);
+            return ts_cmd_usage(c, USAGE_IMPORT, "unexpected argument '%s'", argv[i]);
         }
     }
     if (n_pos != 3 || strcmp(pos[0], "coinr") != 0)
-        return usage_error(c, USAGE_IMPORT, "import takes: coinr IDATA IMETA%s", "");
-    if (!tax || !scen) return usage_error(c, USAGE_IMPORT, "import needs --taxonomy-out and --scenario-out%s", "");
+        return ts_cmd_usage(c, USAGE_IMPORT, "import takes: coinr IDATA IMETA%s", "");
+    if (!tax || !scen) return ts_cmd_usage(c, USAGE_IMPORT, "import needs --taxonomy-out and --scenario-out%s", "");
     ts_error err;
     ts_error_clear(&err);
-    if (ts_import_coinr(pos[1], pos[2], tax, scen, &err)) return print_error(c, &err);
+    if (ts_import_coinr(pos[1], pos[2], tax, scen, &err)) return ts_cmd_error(c, &err);
     fprintf(c->out, "wrote %s and %s\n", tax, scen);
     return EXIT_OK;
 }
@@ -523,7 +508,7 @@ static int print_run(const ts_run_info *run, void *vctx) {
     return 0;
 }
 
-static int cmd_runs(cli *c, int argc, char **argv) {
+static int cmd_runs(ts_cmd *c, int argc, char **argv) {
     const char *db = NULL;
     runs_ctx x = {c->out, TS_FORMAT_TABLE, 0, {0}};
     for (int i = 1; i < argc; i++) {
@@ -536,22 +521,19 @@ static int cmd_runs(cli *c, int argc, char **argv) {
             db = v;
         } else if ((v = ts_opt_value(argc, argv, &i, "--format", &missing))) {
             if (ts_format_parse(v, &x.fmt))
-                return usage_error(c, USAGE_RUNS, "unknown format '%s' (table, csv or json)", v);
+                return ts_cmd_usage(c, USAGE_RUNS, "unknown format '%s' (table, csv or json)", v);
         } else if (missing) {
-            return usage_error(c, USAGE_RUNS, "option %s needs a value", argv[i]);
+            return ts_cmd_usage(c, USAGE_RUNS, "option %s needs a value", argv[i]);
         } else {
-            return usage_error(c, USAGE_RUNS, "unexpected argument '%s'", argv[i]);
+            return ts_cmd_usage(c, USAGE_RUNS, "unexpected argument '%s'", argv[i]);
         }
     }
-    if (!db) return usage_error(c, USAGE_RUNS, "runs needs --db %s", "FILE");
-    if (access(db, F_OK) != 0) {
-        fprintf(c->errs, "%s: %s: %s\n", c->prog, db, strerror(errno));
-        return EXIT_INPUT;
-    }
+    if (!db) return ts_cmd_usage(c, USAGE_RUNS, "runs needs --db %s", "FILE");
+    ts_store *st;
+    int rc = ts_cmd_open_store(c, db, &st);
+    if (rc) return rc;
     ts_error err;
     ts_error_clear(&err);
-    ts_store *st;
-    if (ts_store_open(db, &st, &err)) return print_error(c, &err);
     if (x.fmt == TS_FORMAT_TABLE)
         ts_buf_printf(&x.b, "%5s  %-24s  %-27s  %-14s  %5s %5s  %-12s  %-12s  %-12s  %s\n", "id", "scenario",
                       "created_at", "taxonomy", "units", "inds", "taxonomy_sha", "scenario_sha", "data_sha",
@@ -561,7 +543,7 @@ static int cmd_runs(cli *c, int argc, char **argv) {
                           "scenario_sha256,taxonomy_sha256,data_sha256,engine_version,n_units,n_indicators\n");
     else
         ts_buf_puts(&x.b, "[");
-    int rc = ts_store_list_runs(st, print_run, &x, &err) ? print_error(c, &err) : EXIT_OK;
+    rc = ts_store_list_runs(st, print_run, &x, &err) ? ts_cmd_error(c, &err) : EXIT_OK;
     if (x.fmt == TS_FORMAT_JSON) ts_buf_puts(&x.b, "\n]\n");
     if (rc == EXIT_OK && x.b.len) fwrite(x.b.data, 1, x.b.len, c->out);
     ts_buf_free(&x.b);
@@ -570,7 +552,7 @@ static int cmd_runs(cli *c, int argc, char **argv) {
 }
 
 int ts_cli_main(int argc, char **argv, FILE *out, FILE *errs) {
-    cli c = {out, errs, "threatscore"};
+    ts_cmd c = {out, errs, "threatscore"};
     if (argc < 2) {
         fputs(USAGE, errs);
         return EXIT_USAGE;
@@ -594,7 +576,7 @@ int ts_cli_main(int argc, char **argv, FILE *out, FILE *errs) {
      * you mean" of a misspelt command cannot disagree. */
     static const struct {
         const char *name;
-        int (*in_cli)(cli *c, int argc, char **argv);
+        int (*in_cli)(ts_cmd *c, int argc, char **argv);
         int (*family)(int argc, char **argv, FILE *out, FILE *errs);
     } commands[] = {
         {"validate", cmd_validate, NULL},    {"score", cmd_score, NULL},

@@ -25,8 +25,9 @@ int ts_cli_plot(int argc, char **argv, FILE *out, FILE *errs);
 /* `threatscore weights`: effective weights at the index (cli_weights.c). */
 int ts_cli_weights(int argc, char **argv, FILE *out, FILE *errs);
 
-/* Commands on many runs and the run store (cli_runs.c): `threatscore
- * batch`, `compare`, `export`, `rescore` and `watch`. Each takes the
+/* The commands on many scenarios and on stored runs, one file each: batch
+ * (cli_batch.c), compare (cli_compare.c), export and rescore, which read one
+ * stored run back (cli_export.c), and watch (cli_watch.c). Each takes the
  * command's arguments (argv[0] is the command name) and returns the exit
  * status. */
 int ts_cli_batch(int argc, char **argv, FILE *out, FILE *errs);
@@ -34,11 +35,5 @@ int ts_cli_compare(int argc, char **argv, FILE *out, FILE *errs);
 int ts_cli_export(int argc, char **argv, FILE *out, FILE *errs);
 int ts_cli_rescore(int argc, char **argv, FILE *out, FILE *errs);
 int ts_cli_watch(int argc, char **argv, FILE *out, FILE *errs);
-
-/* `score --lean --format csv`: scores s keeping only what the long CSV
- * needs (its values are consumed) and writes the CSV to out_path (NULL:
- * out). Returns the exit status (cli_runs.c). */
-struct ts_scenario;
-int ts_cli_score_lean(struct ts_scenario *s, const char *out_path, FILE *out, FILE *errs);
 
 #endif

@@ -7,8 +7,6 @@
 #include "cliopt.h"
 #include "plotdata.h"
 
-enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_SYSTEM = 3 };
-
 static const char USAGE_PLOT[] =
     "usage: threatscore plot --db FILE KIND [--run ID]... [--node NODE] [--unit UNIT]... -o OUT\n"
     "       threatscore plot --db FILE KIND [options] --script    (print the gnuplot script)\n"

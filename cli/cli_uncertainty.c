@@ -13,8 +13,6 @@
 #include "store_ua.h"
 #include "uncertainty.h"
 
-enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_SYSTEM = 3 };
-
 static const char USAGE_UA[] =
     "usage: threatscore uncertainty SCENARIO [options]\n"
     "       threatscore uncertainty --taxonomy T.cfg --data D.csv --vary ... [options]\n"
@@ -71,20 +69,6 @@ static int usage(ua_cli *c, const char *fmt, const char *arg) {
     fprintf(c->errs, fmt, arg);
     fprintf(c->errs, "\n\n%s", USAGE_UA);
     return EXIT_USAGE;
-}
-
-/* Returns the value of option name at argv[*i] ("--x V" or "--x=V"),
- * advancing *i; NULL when argv[*i] is another option. */
-static const char *opt_val(int argc, char **argv, int *i, const char *name, int *missing) {
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0) return NULL;
-    if (argv[*i][n] == '=') return argv[*i] + n + 1;
-    if (argv[*i][n] != '\0') return NULL;
-    if (*i + 1 >= argc) {
-        *missing = 1;
-        return NULL;
-    }
-    return argv[++*i];
 }
 
 static int parse_long(const char *s, long *out) {
@@ -429,40 +413,40 @@ int ts_cli_uncertainty(int argc, char **argv, FILE *out, FILE *errs) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(USAGE_UA, out);
             return EXIT_OK;
-        } else if ((v = opt_val(argc, argv, &i, "-N", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "-N", &missing))) {
             if (parse_long(v, &x) || x < 1) return usage(&c, "-N takes a count >= 1, not '%s'", v);
             opt.n = x;
-        } else if ((v = opt_val(argc, argv, &i, "--seed", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--seed", &missing))) {
             char *end;
             errno = 0;
             unsigned long long sd = strtoull(v, &end, 10);
             if (end == v || *end || errno || v[0] == '-') return usage(&c, "--seed takes a non-negative integer, not '%s'", v);
             opt.seed = sd;
-        } else if ((v = opt_val(argc, argv, &i, "-j", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "-j", &missing))) {
             if (parse_long(v, &x) || x < 1 || x > 256) return usage(&c, "-j takes 1 to 256 threads, not '%s'", v);
             opt.threads = (int)x;
-        } else if ((v = opt_val(argc, argv, &i, "--bootstrap", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--bootstrap", &missing))) {
             if (parse_long(v, &x) || x < 0 || x > 10000) return usage(&c, "--bootstrap takes 0 to 10000, not '%s'", v);
             opt.bootstrap = (int)x;
-        } else if ((v = opt_val(argc, argv, &i, "--bins", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--bins", &missing))) {
             if (parse_long(v, &x) || x < 2 || x > 100000) return usage(&c, "--bins takes 2 to 100000, not '%s'", v);
             opt.score_bins = (int)x;
-        } else if ((v = opt_val(argc, argv, &i, "--db", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--db", &missing))) {
             db = v;
-        } else if ((v = opt_val(argc, argv, &i, "--taxonomy", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--taxonomy", &missing))) {
             taxonomy = v;
-        } else if ((v = opt_val(argc, argv, &i, "--data", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--data", &missing))) {
             data = v;
-        } else if ((v = opt_val(argc, argv, &i, "--nodes", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--nodes", &missing))) {
             nodes = v;
-        } else if ((v = opt_val(argc, argv, &i, "-o", &missing)) || (v = opt_val(argc, argv, &i, "--output", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "-o", &missing)) || (v = ts_opt_value(argc, argv, &i, "--output", &missing))) {
             out_path = v;
-        } else if ((v = opt_val(argc, argv, &i, "--format", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--format", &missing))) {
             if (ts_format_parse(v, &fmt)) return usage(&c, "unknown format '%s' (table, csv or json)", v);
-        } else if ((v = opt_val(argc, argv, &i, "--set", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--set", &missing))) {
             if (!strchr(v, '=') || v[0] == '=' || n_sets == 64) return usage(&c, "--set takes KEY=VALUE, not '%s'", v);
             sets[n_sets++] = v;
-        } else if ((v = opt_val(argc, argv, &i, "--vary", &missing))) {
+        } else if ((v = ts_opt_value(argc, argv, &i, "--vary", &missing))) {
             if (!strchr(v, '=') || v[0] == '=' || n_varies == 64) return usage(&c, "--vary takes KEY=VALUE, not '%s'", v);
             varies[n_varies++] = v;
         } else if (strcmp(argv[i], "--sobol") == 0) {

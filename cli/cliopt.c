@@ -1,15 +1,19 @@
-/* cliopt.c -- shared argument-parsing helpers of the commands. */
+/* cliopt.c -- what the commands share: exit codes, option parsing, error
+ * printing, output files, opening a store and number output. */
 #include "cliopt.h"
 
 #include <errno.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int ts_exit_code(int ts_code) {
     switch (ts_code) {
-    case TS_OK: return 0;
-    case TS_EINPUT: return 1;
-    case TS_EUSAGE: return 2;
-    default: return 3;
+    case TS_OK: return EXIT_OK;
+    case TS_EINPUT: return EXIT_INPUT;
+    case TS_EUSAGE: return EXIT_USAGE;
+    default: return EXIT_SYSTEM;
     }
 }
 
@@ -23,7 +27,7 @@ int ts_usage_error(FILE *errs, const char *prog, const char *usage, const char *
     fprintf(errs, "%s: ", prog);
     fprintf(errs, fmt, arg);
     fprintf(errs, "\n\n%s", usage);
-    return 2;
+    return EXIT_USAGE;
 }
 
 int ts_is_help(const char *arg) {
@@ -53,8 +57,64 @@ FILE *ts_open_output(FILE *out, FILE *errs, const char *prog, const char *path, 
 }
 
 int ts_close_output(FILE *errs, const char *prog, FILE *f, const char *path, ts_outfile *o, int ok) {
-    if (!path) return fflush(f) == 0 || !ok ? 0 : 3;
-    if (ts_outfile_close(o, ok) == 0) return 0;
+    if (!path) return fflush(f) == 0 || !ok ? EXIT_OK : EXIT_SYSTEM;
+    if (ts_outfile_close(o, ok) == 0) return EXIT_OK;
     fprintf(errs, "%s: %s: cannot write: %s\n", prog, path, strerror(errno));
-    return 3;
+    return EXIT_SYSTEM;
+}
+
+long ts_parse_count(const char *v) {
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || end == v || *end || n < 1 || n > 1000000000L) return -1;
+    return n;
+}
+
+int ts_cmd_error(const ts_cmd *c, const ts_error *err) {
+    return ts_print_error(c->errs, c->prog, err);
+}
+
+int ts_cmd_usage(const ts_cmd *c, const char *usage, const char *fmt, const char *arg) {
+    return ts_usage_error(c->errs, c->prog, usage, fmt, arg);
+}
+
+FILE *ts_cmd_open_output(const ts_cmd *c, const char *path, ts_outfile *o) {
+    return ts_open_output(c->out, c->errs, c->prog, path, o);
+}
+
+int ts_cmd_close_output(const ts_cmd *c, FILE *f, const char *path, ts_outfile *o, int ok) {
+    return ts_close_output(c->errs, c->prog, f, path, o, ok);
+}
+
+int ts_cmd_open_store(const ts_cmd *c, const char *db, ts_store **st) {
+    *st = NULL;
+    if (access(db, F_OK) != 0) {
+        fprintf(c->errs, "%s: %s: %s\n", c->prog, db, strerror(errno));
+        return EXIT_INPUT;
+    }
+    ts_error err;
+    ts_error_clear(&err);
+    if (ts_store_open(db, st, &err)) return ts_cmd_error(c, &err);
+    return EXIT_OK;
+}
+
+int ts_same_double(double a, double b) {
+    if (isnan(a) || isnan(b)) return isnan(a) && isnan(b);
+    return memcmp(&a, &b, sizeof a) == 0;
+}
+
+void ts_out_number(ts_buf *b, double x) {
+    char num[40];
+    ts_buf_puts(b, ts_fmt_double(num, sizeof num, x));
+}
+
+void ts_out_json_string(ts_buf *b, const char *s) {
+    if (s) ts_buf_json_string(b, s);
+    else ts_buf_puts(b, "null");
+}
+
+void ts_out_json_int(ts_buf *b, int x) {
+    if (x) ts_buf_printf(b, "%d", x);
+    else ts_buf_puts(b, "null");
 }

@@ -1,15 +1,19 @@
-/* cliopt.h -- what every command's argument parser shares: exit codes,
- * option values, help flags and error printing (cli*.c and plots/). */
+/* cliopt.h -- what the commands share: exit codes, option values, help
+ * flags, error printing, output files, opening a store and number output. */
 #ifndef TS_CLIOPT_H
 #define TS_CLIOPT_H
 
 #include <stdio.h>
 
 #include "error.h"
+#include "store.h"
 #include "util.h"
 
-/* Returns the exit status of a TS_* status: 0 ok, 1 bad input, 2 usage,
- * 3 system. */
+/* The exit statuses of every command (the CLI contract). */
+enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_SYSTEM = 3 };
+
+/* Returns the exit status of a TS_* status: EXIT_OK, EXIT_INPUT for bad
+ * input, EXIT_USAGE, EXIT_SYSTEM for anything else. */
 int ts_exit_code(int ts_code);
 
 /* Prints "prog: file:line: message" to errs and returns the exit status of
@@ -37,5 +41,38 @@ FILE *ts_open_output(FILE *out, FILE *errs, const char *prog, const char *path, 
 /* Finishes the output of ts_open_output, keeping it when ok. Returns the
  * exit status: 0, or 3 after printing when writing failed. */
 int ts_close_output(FILE *errs, const char *prog, FILE *f, const char *path, ts_outfile *o, int ok);
+
+/* Parses a positive count (1 to 10^9) given to an option. Returns it, or -1
+ * when v is not one. */
+long ts_parse_count(const char *v);
+
+/* A command's streams and the name its messages start with, for the
+ * commands that keep them together (ts_cmd_*). */
+typedef struct ts_cmd {
+    FILE *out, *errs;
+    const char *prog;
+} ts_cmd;
+
+/* ts_print_error, ts_usage_error, ts_open_output and ts_close_output on
+ * c's streams; they return as those do. */
+int ts_cmd_error(const ts_cmd *c, const ts_error *err);
+int ts_cmd_usage(const ts_cmd *c, const char *usage, const char *fmt, const char *arg);
+FILE *ts_cmd_open_output(const ts_cmd *c, const char *path, ts_outfile *o);
+int ts_cmd_close_output(const ts_cmd *c, FILE *f, const char *path, ts_outfile *o, int ok);
+
+/* Opens the existing store db into *st: a missing file is bad input, not a
+ * new store. Returns EXIT_OK, or an exit status after printing why (*st is
+ * then NULL). */
+int ts_cmd_open_store(const ts_cmd *c, const char *db, ts_store **st);
+
+/* Returns 1 when a and b are the same double bit for bit, or both NaN. */
+int ts_same_double(double a, double b);
+
+/* Appends x as a CSV number (%.17g; nothing for NaN). */
+void ts_out_number(ts_buf *b, double x);
+/* Appends s as a JSON string, or null when s is NULL. */
+void ts_out_json_string(ts_buf *b, const char *s);
+/* Appends x as a JSON number, or null when x is 0 (no rank, year or line). */
+void ts_out_json_int(ts_buf *b, int x);
 
 #endif

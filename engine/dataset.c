@@ -56,6 +56,12 @@ int ts_dataset_find_unit(const ts_dataset *d, const char *id) {
     return -1;
 }
 
+int ts_dataset_unknown_unit(const ts_dataset *d, const char *id, const char *file, int line, ts_error *err) {
+    const char *hint = ts_suggest(id, d->unit_id, (size_t)d->n_units);
+    if (hint) return ts_fail(err, TS_EINPUT, file, line, "unknown country '%s' (did you mean '%s'?)", id, hint);
+    return ts_fail(err, TS_EINPUT, file, line, "unknown country '%s' (not in units)", id);
+}
+
 void ts_dataset_hash(const ts_dataset *d, char hex[65]) {
     ts_sha256 h;
     ts_sha256_init(&h);

@@ -108,6 +108,10 @@ void ts_dataset_free(ts_dataset *d);
  * this is called per lookup (config files); CSV import keeps its own map. */
 int ts_dataset_find_unit(const ts_dataset *d, const char *id);
 
+/* Fills err with "unknown country 'id'" at file:line, with a "did you mean"
+ * drawn from d's unit ids when one is close. Returns TS_EINPUT. */
+int ts_dataset_unknown_unit(const ts_dataset *d, const char *id, const char *file, int line, ts_error *err);
+
 /* Returns the value of indicator i for unit u (NaN when missing). */
 static inline double ts_dataset_get(const ts_dataset *d, int i, int u) {
     return d->values[(size_t)i * (size_t)d->n_units + (size_t)u];

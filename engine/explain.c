@@ -1,94 +1,62 @@
-/* explain.c -- contribution traces: how each indicator's value reaches a
- * node's score. */
+/* explain.c -- why a unit scores what it does at a node: the contribution
+ * trace (trace.c) of a live result, with each indicator's provenance. */
 #include "explain.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct walker {
-    const ts_scenario *s;
-    const ts_result *r;
-    ts_explain *x;
-    int u;
-} walker;
+#include "trace.h"
 
-static double score_at(const walker *w, int k) {
-    return ts_result_score(w->r, k, w->u);
-}
-
-/* Records the indicators under k as missing (no weight, no contribution). */
-static void missing_subtree(walker *w, int k) {
-    const ts_taxonomy *t = w->s->tax;
-    const ts_node *nd = &t->nodes[k];
-    if (nd->indicator >= 0) {
-        ts_explain_row *row = &w->x->rows[w->x->n_rows++];
-        row->node = k;
-        row->weight = ts_spec_weight(w->s->spec, w->u, k);
-        row->effective_weight = 0;
-        row->contribution = NAN;
-        return;
-    }
-    for (int c = 0; c < nd->n_children; c++) missing_subtree(w, t->children[nd->first_child + c]);
-}
-
-/* Visits node k, whose score counts towards the explained node with factor
- * lambda (contribution of k = lambda * score of k) and whose path weight is
- * eff. */
-static void visit(walker *w, int k, double lambda, double eff) {
-    const ts_taxonomy *t = w->s->tax;
-    const ts_node *nd = &t->nodes[k];
-    if (nd->indicator >= 0) {
-        ts_explain_row *row = &w->x->rows[w->x->n_rows++];
-        row->node = k;
-        row->weight = ts_spec_weight(w->s->spec, w->u, k);
-        row->effective_weight = eff;
-        row->contribution = lambda * score_at(w, k);
-        return;
-    }
-    const int *kids = t->children + nd->first_child;
-    double wsum = 0, linear = 0;
-    for (int c = 0; c < nd->n_children; c++) {
-        double wc = ts_spec_weight(w->s->spec, w->u, kids[c]), xc = score_at(w, kids[c]);
-        if (isnan(xc) || !(wc > 0)) continue;
-        wsum += wc;
-        linear += wc * xc;
-    }
-    ts_agg_method agg = w->s->spec->agg[k].method;
-    if (agg != TS_AGG_ARITHMETIC) w->x->split[w->x->n_split++] = k;
-    for (int c = 0; c < nd->n_children; c++) {
-        int child = kids[c];
-        double wc = ts_spec_weight(w->s->spec, w->u, child), xc = score_at(w, child);
-        if (isnan(xc) || !(wc > 0) || !(wsum > 0)) {
-            missing_subtree(w, child);
-            continue;
+/* Traces unit u of r to node k into x (rows and split sized by the caller).
+ * Returns 0, or -1 when out of memory. */
+static int trace_into(const ts_scenario *s, const ts_result *r, int u, int k, ts_explain *x) {
+    const ts_taxonomy *t = s->tax;
+    size_t n = (size_t)t->n_nodes + 1;
+    int *parent = malloc(n * sizeof *parent);
+    unsigned char *arithmetic = malloc(n);
+    double *weight = malloc(n * sizeof *weight), *score = malloc(n * sizeof *score);
+    ts_trace *tr = NULL;
+    int rc = -1;
+    if (parent && arithmetic && weight && score) {
+        /* a taxonomy's children are in index order (post-order), as the trace visits them */
+        for (int j = 0; j < t->n_nodes; j++) {
+            parent[j] = t->nodes[j].parent;
+            arithmetic[j] = s->spec->agg[j].method == TS_AGG_ARITHMETIC;
+            weight[j] = ts_spec_weight(s->spec, u, j);
+            score[j] = ts_result_score(r, j, u);
         }
-        double share = wc / wsum, child_lambda;
-        if (agg == TS_AGG_ARITHMETIC)
-            child_lambda = lambda * share;  /* part = share * x */
-        else                                /* part = score * (wc * x) / sum(w * x) */
-            child_lambda = linear != 0 ? lambda * score_at(w, k) * wc / linear : 0;
-        visit(w, child, child_lambda, eff * share);
+        tr = ts_trace_new(t->n_nodes, parent, arithmetic);
     }
+    if (tr) {
+        ts_trace_unit(tr, k, weight, score);
+        for (int i = 0; i < tr->n_subtree; i++) {
+            int j = tr->subtree[i];
+            if (t->nodes[j].indicator < 0) continue;
+            x->rows[x->n_rows++] = (ts_explain_row){j, weight[j], tr->effective_weight[j], tr->contribution[j]};
+        }
+        for (int i = 0; i < tr->n_split; i++) x->split[x->n_split++] = tr->split[i];
+        rc = 0;
+    }
+    ts_trace_free(tr);
+    free(parent), free(arithmetic), free(weight), free(score);
+    return rc;
 }
 
 ts_explain *ts_explain_unit(const ts_scenario *s, const ts_result *r, int u, int k, ts_error *err) {
     ts_explain *x = calloc(1, sizeof *x);
     int n = s->tax->nodes[k].n_leaves;
     if (x) {
+        x->unit = u;
+        x->node = k;
         x->rows = calloc((size_t)n, sizeof *x->rows);
         x->split = calloc((size_t)s->tax->n_nodes, sizeof *x->split);
     }
-    if (!x || !x->rows || !x->split) {
+    if (!x || !x->rows || !x->split || trace_into(s, r, u, k, x)) {
         ts_explain_free(x);
         ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
         return NULL;
     }
-    x->unit = u;
-    x->node = k;
-    walker w = {s, r, x, u};
-    if (isnan(ts_result_score(r, k, u))) missing_subtree(&w, k);
-    else visit(&w, k, 1.0, 1.0);
     return x;
 }
 

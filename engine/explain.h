@@ -28,14 +28,11 @@ typedef struct ts_explain {
     int *split;               /* their node indices */
 } ts_explain;
 
-/* Explains unit u's score at node k. Contributions are defined top-down:
- * an arithmetic node gives each child w~ * x (w~ its weight rescaled among
- * the children with data), so the parts add up to the score exactly; a
- * geometric or harmonic node splits its score among its children in
- * proportion to w~ * x. A part is then split the same way inside the child.
- * The contributions of the indicators therefore always add up to the node's
- * score, and on an all-arithmetic path each equals effective weight x
- * normalised value. Returns NULL with err filled when out of memory. */
+/* Explains unit u's score at node k: its contribution trace (ts_trace_unit,
+ * trace.h) with one row per indicator under k. The contributions of the
+ * indicators add up to the node's score, and on an all-arithmetic path each
+ * equals effective weight x normalised value. Returns NULL with err filled
+ * when out of memory. */
 ts_explain *ts_explain_unit(const ts_scenario *s, const ts_result *r, int u, int k, ts_error *err);
 
 /* Stores in out[i] the nominal effective weight of indicator i at the

@@ -171,10 +171,13 @@ static int write_table(FILE *f, const ts_scenario *s, const ts_result *r, long l
     return rc;
 }
 
-static int write_csv(FILE *f, const ts_scenario *s, const ts_result *r, ts_error *err) {
+/* Writes the long CSV of r, or of the lean result lean when r is NULL: one
+ * writer, so that score --lean writes the same bytes as score. */
+static int write_csv(FILE *f, const ts_scenario *s, const ts_result *r, const ts_lean_result *lean,
+                     ts_error *err) {
     const ts_taxonomy *t = s->tax;
     const ts_dataset *d = s->data;
-    int *order = malloc((size_t)t->n_nodes * sizeof *order);
+    int *order = malloc(((size_t)t->n_nodes + 1) * sizeof *order);
     if (!order) return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
     ts_taxonomy_preorder(t, order);
     ts_buf b = {0};
@@ -184,11 +187,13 @@ static int write_csv(FILE *f, const ts_scenario *s, const ts_result *r, ts_error
         for (int j = 0; j < t->n_nodes; j++) {
             int k = order[j];
             const ts_node *nd = &t->nodes[k];
-            double score = ts_result_score(r, k, u);
+            size_t cell = (size_t)k * (size_t)(r ? r->n_units : lean->n_units) + (size_t)u;
+            double score = r ? ts_result_score(r, k, u) : ts_lean_score(lean, s, k, u);
             ts_score_row row = {d->unit_id[u], d->unit_name[u], nd->id, nd->name,
                                 nd->parent >= 0 ? t->nodes[nd->parent].id : "", nd->depth,
-                                ts_result_rank(r, k, u), score, ts_result_coverage(r, k, u),
-                                r->imputed_share[(size_t)k * (size_t)r->n_units + (size_t)u],
+                                r ? ts_result_rank(r, k, u) : lean->rank[cell], score,
+                                r ? ts_result_coverage(r, k, u) : ts_lean_coverage(lean, s, k, u),
+                                r ? r->imputed_share[cell] : ts_lean_imputed_share(lean, s, k, u),
                                 ts_taxonomy_class(t, k, score)};
             ts_csv_score_row(&b, &row);
         }
@@ -198,6 +203,10 @@ static int write_csv(FILE *f, const ts_scenario *s, const ts_result *r, ts_error
     ts_buf_free(&b);
     free(order);
     return rc;
+}
+
+int ts_report_write_lean_csv(FILE *f, const ts_scenario *s, const ts_lean_result *r, ts_error *err) {
+    return write_csv(f, s, NULL, r, err);
 }
 
 static int write_json(FILE *f, const ts_scenario *s, const ts_result *r, long long run_id,
@@ -300,7 +309,7 @@ int ts_report_write(FILE *f, ts_format fmt, const ts_scenario *s, const ts_resul
                     long long run_id, ts_error *err) {
     switch (fmt) {
     case TS_FORMAT_TABLE: return write_table(f, s, r, run_id, err);
-    case TS_FORMAT_CSV: return write_csv(f, s, r, err);
+    case TS_FORMAT_CSV: return write_csv(f, s, r, NULL, err);
     case TS_FORMAT_JSON: return write_json(f, s, r, run_id, err);
     }
     return TS_OK;

@@ -18,6 +18,12 @@ int ts_format_parse(const char *name, ts_format *out);
 int ts_report_write(FILE *f, ts_format fmt, const ts_scenario *s, const ts_result *r,
                     long long run_id, ts_error *err);
 
+/* Writes the long CSV of a lean result (score --lean): byte for byte what
+ * ts_report_write writes as TS_FORMAT_CSV for the same scenario. Returns
+ * TS_OK, or TS_ESYSTEM with err filled when writing fails or memory runs
+ * out. */
+int ts_report_write_lean_csv(FILE *f, const ts_scenario *s, const ts_lean_result *r, ts_error *err);
+
 /* One row of the long scores CSV. Every writer of that format (score,
  * score --lean, export) goes through ts_csv_score_row, so their bytes
  * agree. parent is "" for the root; NaN scores are empty; rank 0 is empty. */

@@ -1,17 +1,18 @@
-/* scenario.c -- reading scenario files: units, sourced values, weight and
- * method overrides; and building a scenario from a taxonomy plus a CSV. */
+/* scenario.c -- reading scenario files: the extends chain, units, sourced
+ * values, weight and method overrides (shocks: shock.c, PCA weights: pca.c);
+ * and building a scenario from a taxonomy plus a CSV. */
 #include "scenario.h"
 
 #include <errno.h>
 #include <libconfig.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cfg.h"
 #include "csv.h"
-#include "pipeline.h"
+#include "pca.h"
 #include "sha256.h"
+#include "shock.h"
 
 static const char *const SCENARIO_KEYS[] = {"name", "description", "taxonomy", "extends", "units",
                                             "data", "weights", "country_weights", "weight_sets", "method",
@@ -25,8 +26,6 @@ static const char *const METHOD_KEYS[] = {"normalise", "aggregate", "treat", "im
                                           "interpolate", NULL};
 static const char *const NODE_METHOD_KEYS[] = {"normalise", "aggregate", "treat", "impute", "data_threshold",
                                                NULL};
-static const char *const SHOCK_KEYS[] = {"indicator", "countries", "years", "scale", "add", "set",
-                                         "note", NULL};
 
 #define MAX_CHAIN 16
 
@@ -51,11 +50,7 @@ static int oom(loader *L) {
 
 /* Hashes a whole file into hex. Returns TS_OK or TS_EINPUT (unreadable). */
 static int hash_file(const char *path, char hex[65], ts_error *err) {
-    size_t len;
-    char *bytes = ts_read_file(path, &len);
-    if (!bytes) return ts_fail(err, TS_EINPUT, path, 0, "cannot read: %s", strerror(errno));
-    ts_sha256_hex(bytes, len, hex);
-    free(bytes);
+    if (ts_sha256_file(path, hex)) return ts_fail(err, TS_EINPUT, path, 0, "cannot read: %s", strerror(errno));
     return TS_OK;
 }
 
@@ -80,12 +75,7 @@ void ts_scenario_free(ts_scenario *s) {
 
 /* Reports an unknown unit id with a suggestion from the scenario's units. */
 static int unknown_unit(loader *L, const char *id, int line) {
-    const ts_dataset *d = L->s->data;
-    const char *hint = ts_suggest(id, d->unit_id, (size_t)d->n_units);
-    if (hint)
-        return ts_fail(L->err, TS_EINPUT, L->file, line, "unknown country '%s' (did you mean '%s'?)",
-                       id, hint);
-    return ts_fail(L->err, TS_EINPUT, L->file, line, "unknown country '%s' (not in units)", id);
+    return ts_dataset_unknown_unit(L->s->data, id, L->file, line, L->err);
 }
 
 /* Reads a unit's groups = { NAME = "label"; } and denominators =
@@ -329,15 +319,6 @@ static int parse_weight_group(loader *L, const config_setting_t *g, int u) {
     return TS_OK;
 }
 
-/* Reads a { normalise = ...; aggregate = ...; } group into node k, or into
- * every node when k < 0. */
-/* Returns 1 when node j is k or lies below it. */
-static int in_subtree(const ts_taxonomy *t, int j, int k) {
-    for (; j >= 0; j = t->nodes[j].parent)
-        if (j == k) return 1;
-    return 0;
-}
-
 /* Applies a weight set by name: "equal" (every weight 1) or one of the
  * weight_sets groups of the chain (nearest file first). */
 static int apply_weight_set(loader *L, const config_setting_t *s, chain_file *files, int n_files);
@@ -369,19 +350,19 @@ static int parse_method_group(loader *L, const config_setting_t *g, int k, chain
         ts_norm n;
         if (ts_norm_from_setting(s, L->file, &n, L->err)) return TS_EINPUT;
         for (int j = 0; j < sp->n_nodes; j++)
-            if (k < 0 || in_subtree(t, j, k)) sp->norm[j] = n;
+            if (k < 0 || ts_taxonomy_in_subtree(t, j, k)) sp->norm[j] = n;
     }
     if ((s = config_setting_get_member(g, "treat"))) {
         ts_treat tr;
         if (ts_treat_from_setting(s, L->file, &tr, L->err)) return TS_EINPUT;
         for (int j = 0; j < sp->n_nodes; j++)
-            if (k < 0 || in_subtree(t, j, k)) sp->treat[j] = tr;
+            if (k < 0 || ts_taxonomy_in_subtree(t, j, k)) sp->treat[j] = tr;
     }
     if ((s = config_setting_get_member(g, "impute"))) {
         ts_impute im;
         if (ts_impute_from_setting(s, L->file, &im, L->err)) return TS_EINPUT;
         for (int j = 0; j < sp->n_nodes; j++)
-            if (k < 0 || in_subtree(t, j, k)) sp->impute[j] = im;
+            if (k < 0 || ts_taxonomy_in_subtree(t, j, k)) sp->impute[j] = im;
     }
     if ((s = config_setting_get_member(g, "screen"))) {
         if (ts_cfg_number(s, L->file, "screen", &sp->screen, L->err)) return TS_EINPUT;
@@ -478,95 +459,10 @@ static int parse_weight_sets(loader *L, chain_file *files, int n_files) {
     return TS_OK;
 }
 
-/* First principal component of the correlation matrix of the m columns
- * (units with all m values only): its squared loadings, summing to 1, in w.
- * Returns 0, or -1 when there are fewer than 3 complete units, a constant
- * column, or out of memory. */
-static int pca_weights(const double *const *cols, int m, int n, double *w) {
-    double *z = malloc(((size_t)m * (size_t)n + 1) * sizeof *z), *r = malloc(((size_t)m * m + 1) * sizeof *r);
-    double *v = malloc(((size_t)m + 1) * sizeof *v), *nv = malloc(((size_t)m + 1) * sizeof *nv);
-    int rc = -1, rows = 0;
-    if (!z || !r || !v || !nv) goto done;
-    for (int u = 0; u < n; u++) {
-        int complete = 1;
-        for (int c = 0; c < m && complete; c++) complete = !isnan(cols[c][u]);
-        if (!complete) continue;
-        for (int c = 0; c < m; c++) z[(size_t)c * n + rows] = cols[c][u];
-        rows++;
-    }
-    if (rows < 3) goto done;
-    for (int c = 0; c < m; c++) { /* standardise */
-        double mean = 0, ss = 0, *col = z + (size_t)c * n;
-        for (int i = 0; i < rows; i++) mean += col[i];
-        mean /= rows;
-        for (int i = 0; i < rows; i++) ss += (col[i] - mean) * (col[i] - mean);
-        if (!(ss > 0)) goto done;
-        for (int i = 0; i < rows; i++) col[i] = (col[i] - mean) / sqrt(ss / (rows - 1));
-    }
-    for (int a = 0; a < m; a++)
-        for (int b = 0; b < m; b++) {
-            double acc = 0;
-            for (int i = 0; i < rows; i++) acc += z[(size_t)a * n + i] * z[(size_t)b * n + i];
-            r[(size_t)a * m + b] = acc / (rows - 1);
-        }
-    /* power iteration from a fixed start: deterministic */
-    for (int c = 0; c < m; c++) v[c] = 1.0 / sqrt(m);
-    for (int it = 0; it < 1000; it++) {
-        double norm = 0, diff = 0;
-        for (int a = 0; a < m; a++) {
-            nv[a] = 0;
-            for (int b = 0; b < m; b++) nv[a] += r[(size_t)a * m + b] * v[b];
-            norm += nv[a] * nv[a];
-        }
-        norm = sqrt(norm);
-        for (int a = 0; a < m; a++) {
-            nv[a] /= norm;
-            diff += fabs(nv[a] - v[a]);
-            v[a] = nv[a];
-        }
-        if (diff < 1e-14) break;
-    }
-    for (int c = 0; c < m; c++) w[c] = v[c] * v[c];
-    rc = 0;
-done:
-    free(z);
-    free(r);
-    free(v);
-    free(nv);
-    return rc;
-}
-
-/* Sets the weights of the indicators of every node whose children are all
- * indicators to the squared first-component loadings of their normalised
- * values. Nodes where PCA is undefined keep their weights. */
-static int use_pca_weights(ts_scenario *s, ts_error *err) {
-    const ts_taxonomy *t = s->tax;
-    ts_result *r = ts_score(s, err);
-    if (!r) return err->code ? err->code : TS_EINPUT;
-    int n = s->data->n_units, rc = TS_OK;
-    const double **cols = malloc(((size_t)t->n_nodes + 1) * sizeof *cols);
-    double *w = malloc(((size_t)t->n_nodes + 1) * sizeof *w);
-    if (!cols || !w) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
-    for (int k = 0; k < t->n_nodes && rc == TS_OK; k++) {
-        const ts_node *nd = &t->nodes[k];
-        int leaves = nd->n_children >= 2;
-        for (int c = 0; c < nd->n_children && leaves; c++) leaves = t->nodes[t->children[nd->first_child + c]].indicator >= 0;
-        if (!leaves) continue;
-        for (int c = 0; c < nd->n_children; c++)
-            cols[c] = r->normalised + (size_t)t->nodes[t->children[nd->first_child + c]].indicator * (size_t)n;
-        if (pca_weights(cols, nd->n_children, n, w) != 0) continue;
-        for (int c = 0; c < nd->n_children; c++) s->spec->weight[t->children[nd->first_child + c]] = w[c];
-    }
-    free(cols);
-    free(w);
-    ts_result_free(r);
-    return rc;
-}
-
 int ts_scenario_use_weights(ts_scenario *s, const char *name, const char *file, int line, ts_error *err) {
     ts_spec *sp = s->spec;
     if (strcmp(name, "pca") == 0) {
-        if (use_pca_weights(s, err)) return err->code;
+        if (ts_pca_set_weights(s, err)) return err->code;
     } else if (strcmp(name, "equal") == 0) {
         for (int k = 0; k < sp->n_nodes; k++) sp->weight[k] = 1.0;
     } else {
@@ -637,6 +533,33 @@ int ts_scenario_set(ts_scenario *s, const char *key, const char *value, const ch
     return rc;
 }
 
+int ts_scenario_apply_options(ts_scenario *s, const char *const *persp, int n_persp, const char *const *set,
+                              int n_set, ts_error *err) {
+    for (int i = 0; i < n_persp; i++) {
+        int rc = ts_scenario_apply_perspective(s, persp[i], err);
+        if (rc) return rc;
+    }
+    for (int i = 0; i < n_set; i++) {
+        const char *eq = strchr(set[i], '=');
+        if (!eq) return ts_fail(err, TS_EUSAGE, NULL, 0, "--set takes KEY=VALUE, not '%s'", set[i]);
+        char key[128], where[300];
+        snprintf(key, sizeof key, "%.*s", (int)(eq - set[i]), set[i]);
+        snprintf(where, sizeof where, "--set %s", set[i]);
+        if (ts_scenario_set(s, key, eq + 1, where, err)) return err->code = TS_EUSAGE;
+    }
+    return TS_OK;
+}
+
+ts_scenario *ts_scenario_load_with(const char *path, const char *const *persp, int n_persp, const char *const *set,
+                                   int n_set, ts_error *err) {
+    ts_scenario *s = ts_scenario_load(path, err);
+    if (s && ts_scenario_apply_options(s, persp, n_persp, set, n_set, err)) {
+        ts_scenario_free(s);
+        s = NULL;
+    }
+    return s;
+}
+
 static int parse_overrides(loader *L, const config_setting_t *root, chain_file *files, int n_files) {
     const config_setting_t *s;
     const ts_taxonomy *t = L->s->tax;
@@ -677,123 +600,6 @@ static int check_weights(loader *L, chain_file *files, int n_files) {
         if (line) file = files[f].path;
     }
     return ts_spec_check_weights(L->s->spec, L->s->tax, L->s->data->unit_id, file, line, L->err);
-}
-
-/* Appends text to the shock record of a value. */
-static int note_shock(loader *L, ts_provenance *p, const char *text) {
-    ts_dataset *d = L->s->data;
-    size_t n = strlen(text) + (p->shock ? strlen(p->shock) + 2 : 0) + 1;
-    char *joined = ts_arena_alloc(d->arena, n);
-    if (!joined) return oom(L);
-    snprintf(joined, n, "%s%s%s", p->shock ? p->shock : "", p->shock ? "; " : "", text);
-    p->shock = joined;
-    p->flags |= TS_VALUE_SHOCKED;
-    return TS_OK;
-}
-
-/* Reads the `countries` (default: all) or `years` (default: any) list of a
- * shock into a 0/1 mask or a list. */
-static int shock_countries(loader *L, const config_setting_t *g, char *mask) {
-    const ts_dataset *d = L->s->data;
-    const config_setting_t *c = config_setting_get_member(g, "countries");
-    memset(mask, c ? 0 : 1, (size_t)d->n_units);
-    if (!c) return TS_OK;
-    if (ts_cfg_expect_list(c, L->file, "countries", L->err)) return TS_EINPUT;
-    for (int j = 0; j < config_setting_length(c); j++) {
-        const char *id;
-        const config_setting_t *e = config_setting_get_elem(c, (unsigned)j);
-        if (ts_cfg_string(e, L->file, "a country", &id, L->err)) return TS_EINPUT;
-        int u = ts_dataset_find_unit(d, id);
-        if (u < 0) return unknown_unit(L, id, ts_cfg_line(c));
-        mask[u] = 1;
-    }
-    return TS_OK;
-}
-
-static int parse_shock(loader *L, const config_setting_t *g, char *mask) {
-    const ts_taxonomy *t = L->s->tax;
-    ts_dataset *d = L->s->data;
-    const char *ind, *note;
-    if (ts_cfg_expect_group(g, L->file, "a shock", L->err) || ts_cfg_check_keys(g, SHOCK_KEYS, L->file, L->err) ||
-        ts_cfg_opt_string(g, "indicator", L->file, &ind, L->err) ||
-        ts_cfg_opt_string(g, "note", L->file, &note, L->err))
-        return TS_EINPUT;
-    int line = ts_cfg_line(g);
-    if (!ind) return ts_fail(L->err, TS_EINPUT, L->file, line, "a shock needs an indicator");
-    int k = ts_taxonomy_find(t, ind);
-    if (k < 0 || t->nodes[k].indicator < 0)
-        return ts_taxonomy_unknown(t, "indicator", ind, 1, L->file, line, L->err);
-    if (!note || !note[0])
-        return ts_fail(L->err, TS_EINPUT, L->file, line, "a shock needs a note saying what it assumes and why");
-    const char *ops[] = {"scale", "add", "set"};
-    int op = -1;
-    double x = 0;
-    for (int i = 0; i < 3; i++) {
-        const config_setting_t *v = config_setting_get_member(g, ops[i]);
-        if (!v) continue;
-        if (op >= 0) return ts_fail(L->err, TS_EINPUT, L->file, line, "a shock takes one of scale, add or set, not two");
-        if (ts_cfg_number(v, L->file, ops[i], &x, L->err)) return TS_EINPUT;
-        op = i;
-    }
-    if (op < 0) return ts_fail(L->err, TS_EINPUT, L->file, line, "a shock needs one of scale, add or set");
-    if (shock_countries(L, g, mask)) return TS_EINPUT;
-    const config_setting_t *years = config_setting_get_member(g, "years");
-    if (years && ts_cfg_expect_list(years, L->file, "years", L->err)) return TS_EINPUT;
-    int first_year = 0;
-    for (int j = 0; years && j < config_setting_length(years); j++) {
-        int y;
-        if (ts_cfg_int(config_setting_get_elem(years, (unsigned)j), L->file, "a year", &y, L->err)) return TS_EINPUT;
-        if (j == 0) first_year = y;
-    }
-    char text[600];
-    const char *file = strrchr(L->file, '/');
-    snprintf(text, sizeof text, "%s %.17g (%s:%d: %s)", ops[op], x, file ? file + 1 : L->file, line, note);
-    int i = t->nodes[k].indicator, latest = 0;
-    for (int j = 0; j < d->n_obs; j++)
-        if (!d->obs[j].removed && d->obs[j].prov.year > latest) latest = d->obs[j].prov.year;
-    for (int u = 0; u < d->n_units; u++) {
-        if (!mask[u]) continue;
-        size_t c = (size_t)i * (size_t)d->n_units + (size_t)u;
-        /* set creates the observations a shock names but the data lack:
-           each listed year, or the scenario's latest year */
-        int n_years = years ? config_setting_length(years) : 1;
-        for (int j = 0; op == 2 && j < n_years; j++) {
-            int y = years ? config_setting_get_int_elem(years, j) : latest, have = 0;
-            for (int q = d->cell_head[c]; q >= 0 && !have; q = d->obs[q].next)
-                have = !d->obs[q].removed && (!years || d->obs[q].prov.year == y);
-            if (have) continue;
-            ts_obs *o = ts_dataset_add_obs(d, c, x);
-            if (!o) return oom(L);
-            o->prov.year = y ? y : first_year;
-            o->prov.file = L->file;
-            o->prov.line = line;
-            o->prov.source = "scenario assumption (shock)";
-        }
-        for (int q = d->cell_head[c]; q >= 0; q = d->obs[q].next) {
-            ts_obs *o = &d->obs[q];
-            int year_ok = !years;
-            for (int j = 0; years && j < n_years && !year_ok; j++)
-                year_ok = config_setting_get_int_elem(years, j) == o->prov.year;
-            if (o->removed || !year_ok) continue;
-            o->value = op == 0 ? o->value * x : op == 1 ? o->value + x : x;
-            if (!isfinite(o->value))
-                return ts_fail(L->err, TS_EINPUT, L->file, line, "shock makes '%s' for '%s' infinite", ind, d->unit_id[u]);
-            if (note_shock(L, &o->prov, text)) return TS_ESYSTEM;
-        }
-    }
-    return TS_OK;
-}
-
-static int parse_shocks(loader *L, const config_setting_t *shocks) {
-    if (!shocks) return TS_OK;
-    if (ts_cfg_expect_list(shocks, L->file, "shocks", L->err)) return TS_EINPUT;
-    char *mask = malloc((size_t)L->s->data->n_units + 1);
-    if (!mask) return oom(L);
-    int rc = TS_OK;
-    for (int j = 0; j < config_setting_length(shocks) && rc == TS_OK; j++)
-        rc = parse_shock(L, config_setting_get_elem(shocks, (unsigned)j), mask);
-    free(mask);
-    return rc;
 }
 
 /* Reads path and the files it extends into files[], nearest first.
@@ -846,13 +652,9 @@ static int load_chain(loader *L, const char *path, chain_file *files, int *n) {
 static int hash_chain(loader *L, chain_file *files, int n, char hex[65]) {
     ts_sha256 h;
     ts_sha256_init(&h);
-    for (int f = n - 1; f >= 0; f--) {
-        size_t len;
-        char *bytes = ts_read_file(files[f].path, &len);
-        if (!bytes) return ts_fail(L->err, TS_EINPUT, files[f].path, 0, "cannot read: %s", strerror(errno));
-        ts_sha256_update(&h, bytes, len);
-        free(bytes);
-    }
+    for (int f = n - 1; f >= 0; f--)
+        if (ts_sha256_update_file(&h, files[f].path))
+            return ts_fail(L->err, TS_EINPUT, files[f].path, 0, "cannot read: %s", strerror(errno));
     ts_sha256_final_hex(&h, hex);
     return TS_OK;
 }
@@ -938,7 +740,7 @@ ts_scenario *ts_scenario_load(const char *path, ts_error *err) {
     }
     for (int f = n - 1; f >= 0 && rc == TS_OK; f--) {
         L.file = files[f].path;
-        rc = parse_shocks(&L, config_setting_get_member(config_root_setting(&files[f].cfg), "shocks"));
+        rc = ts_shocks_apply(s, config_setting_get_member(config_root_setting(&files[f].cfg), "shocks"), files[f].path, err);
     }
     if (rc == TS_OK) ts_dataset_select(s->data, s->spec->year, s->spec->max_age, s->spec->interpolate);
     if (rc == TS_OK && L.pca_pending) rc = ts_scenario_use_weights(s, "pca", path, 0, err);

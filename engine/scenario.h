@@ -79,6 +79,20 @@ int ts_scenario_apply_perspective(ts_scenario *s, const char *name, ts_error *er
  * Returns TS_OK or TS_EINPUT naming where. */
 int ts_scenario_set(ts_scenario *s, const char *key, const char *value, const char *where, ts_error *err);
 
+/* Applies the perspectives persp[0..n_persp) in order, then the method
+ * overrides set[0..n_set), each "KEY=VALUE" as given to --set (see
+ * ts_scenario_set; an error names it as "--set KEY=VALUE"): what score,
+ * batch and watch do after loading. Returns TS_OK, the perspective's error
+ * (TS_EINPUT for an unknown one), or TS_EUSAGE for a bad override. */
+int ts_scenario_apply_options(ts_scenario *s, const char *const *persp, int n_persp, const char *const *set,
+                              int n_set, ts_error *err);
+
+/* Loads the scenario file path (ts_scenario_load) and applies the options
+ * as ts_scenario_apply_options does. Returns the scenario, or NULL with err
+ * filled. */
+ts_scenario *ts_scenario_load_with(const char *path, const char *const *persp, int n_persp, const char *const *set,
+                                   int n_set, ts_error *err);
+
 /* Frees the scenario. NULL is allowed. */
 void ts_scenario_free(ts_scenario *s);
 

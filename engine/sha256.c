@@ -1,6 +1,7 @@
 /* sha256.c -- straightforward SHA-256 following FIPS 180-4. */
 #include "sha256.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -78,4 +79,27 @@ void ts_sha256_hex(const void *data, size_t n, char hex[65]) {
     ts_sha256_init(&h);
     ts_sha256_update(&h, data, n);
     ts_sha256_final_hex(&h, hex);
+}
+
+int ts_sha256_update_file(ts_sha256 *h, const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return -1;
+    unsigned char chunk[65536];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) ts_sha256_update(h, chunk, got);
+    int failed = ferror(f), saved = errno;
+    fclose(f);
+    if (failed) {
+        errno = saved ? saved : EIO;
+        return -1;
+    }
+    return 0;
+}
+
+int ts_sha256_file(const char *path, char hex[65]) {
+    ts_sha256 h;
+    ts_sha256_init(&h);
+    if (ts_sha256_update_file(&h, path)) return -1;
+    ts_sha256_final_hex(&h, hex);
+    return 0;
 }

@@ -516,6 +516,12 @@ int ts_taxonomy_unknown(const ts_taxonomy *t, const char *what, const char *id,
     return TS_EINPUT;
 }
 
+int ts_taxonomy_in_subtree(const ts_taxonomy *t, int j, int k) {
+    for (; j >= 0; j = t->nodes[j].parent)
+        if (j == k) return 1;
+    return 0;
+}
+
 const char *ts_taxonomy_class(const ts_taxonomy *t, int k, double x) {
     const ts_node *nd = &t->nodes[k];
     if (isnan(x) || nd->n_classes == 0) return NULL;

@@ -95,6 +95,9 @@ int ts_taxonomy_unknown(const ts_taxonomy *t, const char *what, const char *id,
  * order) into order[n_nodes]. */
 void ts_taxonomy_preorder(const ts_taxonomy *t, int *order);
 
+/* Returns 1 when node j is node k or lies below it, else 0. */
+int ts_taxonomy_in_subtree(const ts_taxonomy *t, int j, int k);
+
 /* Returns the class name for score x at node k, or NULL (no classes, or x
  * below every threshold, or x missing). */
 const char *ts_taxonomy_class(const ts_taxonomy *t, int k, double x);

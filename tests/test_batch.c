@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "batch.h"
 #include "fixtures.h"
 #include "store.h"
 
@@ -655,12 +656,83 @@ static void test_score_lean(void **state) {
     free(out), free(err);
 }
 
+/* ---- the engine's batch API --------------------------------------------- */
+
+/* What the callbacks of ts_batch_run saw. */
+typedef struct seen {
+    int n_jobs, n_progress, in_order, progress_in_step;
+    ts_batch_outcome outcome[64];
+    long long run_id[64];
+    int bad_line;
+} seen;
+
+static void seen_job(void *ctx, const ts_batch_job *j) {
+    seen *x = ctx;
+    if (j->index != x->n_jobs) x->in_order = 0;
+    x->outcome[x->n_jobs] = j->outcome;
+    x->run_id[x->n_jobs] = j->run_id;
+    if (j->outcome == TS_BATCH_FAILED) x->bad_line = j->err->line;
+    if ((j->outcome == TS_BATCH_STORED || j->outcome == TS_BATCH_REUSED) && (!j->s || !j->r)) x->in_order = 0;
+    x->n_jobs++;
+}
+
+static void seen_progress(void *ctx, const ts_batch_stats *so_far) {
+    seen *x = ctx;
+    x->n_progress++;
+    if (so_far->done != x->n_jobs || so_far->total != 14) x->progress_in_step = 0;
+}
+
+/* ts_batch_run reports every job in input order from the calling thread,
+ * then the progress; a taxonomy listed from a directory is skipped, a bad
+ * scenario fails alone; a second run with reuse stores nothing new. */
+static void test_batch_api(void **state) {
+    (void)state;
+    const char *dir = make_dir("api", 12);
+    char paths[14][700];
+    ts_batch_input in[14];
+    snprintf(paths[0], sizeof paths[0], "%s/tax.cfg", dir);
+    for (int i = 0; i < 12; i++) snprintf(paths[i + 1], sizeof paths[i + 1], "%s/s_%03d.cfg", dir, i);
+    snprintf(paths[13], sizeof paths[13], "%s/bad.cfg", dir);
+    write_file(paths[13], FIX_SCENARIO_HEAD "weights = { nope = 1; };\n");
+    for (int i = 0; i < 14; i++) in[i] = (ts_batch_input){paths[i], 1};
+    ts_error err;
+    ts_error_clear(&err);
+    ts_store *st;
+    assert_int_equal(ts_store_open(tu_path("api.db"), &st, &err), TS_OK);
+    ts_batch_options opt = {4, 0, NULL, 0, NULL, 1};
+    for (int pass = 0; pass < 2; pass++) {
+        seen x = {0, 0, 1, 1, {0}, {0}, 0};
+        ts_batch_callbacks cb = {seen_job, seen_progress, &x};
+        ts_batch_stats stats;
+        assert_int_equal(ts_batch_run(st, in, 14, &opt, &cb, &stats, &err), TS_OK);
+        assert_int_equal(x.n_jobs, 14);
+        assert_int_equal(x.n_progress, 14);
+        assert_true(x.in_order && x.progress_in_step);
+        assert_int_equal(x.outcome[0], TS_BATCH_SKIPPED);
+        assert_int_equal(x.outcome[13], TS_BATCH_FAILED);
+        assert_int_equal(x.bad_line, 10);
+        for (int i = 1; i <= 12; i++) {
+            assert_int_equal(x.outcome[i], pass == 0 ? TS_BATCH_STORED : TS_BATCH_REUSED);
+            assert_int_equal(x.run_id[i], i); /* ids follow the inputs, and are reused */
+        }
+        assert_int_equal(stats.total, 14);
+        assert_int_equal(stats.done, 14);
+        assert_int_equal(stats.stored, pass == 0 ? 12 : 0);
+        assert_int_equal(stats.reused, pass == 0 ? 0 : 12);
+        assert_int_equal(stats.failed, 1);
+        assert_int_equal(stats.skipped, 1);
+        assert_int_equal(stats.threads, 4);
+    }
+    ts_store_close(st);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_batch_parallel_ordered),
         cmocka_unit_test(test_batch_reuse),
         cmocka_unit_test(test_batch_perspectives),
         cmocka_unit_test(test_batch_usage),
+        cmocka_unit_test(test_batch_api),
         cmocka_unit_test(test_compare),
         cmocka_unit_test(test_compare_classes),
         cmocka_unit_test(test_export),

@@ -19,6 +19,7 @@
 #include "fixtures.h"
 #include "pipeline.h"
 #include "scenario.h"
+#include "trace.h"
 
 #define EPS 1e-12
 
@@ -501,6 +502,56 @@ static void test_pca_and_effective_weights(void **state) {
     ts_scenario_free(s);
 }
 
+/* ts_trace_unit on plain arrays, worked by hand. Pre-order tree: 0 root
+ * (geometric) over 1 a (arithmetic over 2 x and 3 y), 4 z and 5 w (no
+ * score). Weights a 1, x 1, y 3, z 2, w 1; scores x 4, y 8, so a = 7, z 2.
+ * At the root sum(w x) over a and z is 1*7 + 2*2 = 11, so a carries 7/11
+ * of the root's score S and z 4/11; inside a, x carries 1/4*4 = 4 of a's 7
+ * (S/11) and y 6 of 7 (6S/11). Effective weights: a 1/3, x 1/12, y 1/4,
+ * z 2/3, w 0 (no part). */
+static void test_trace_by_hand(void **state) {
+    (void)state;
+    const int parent[] = {-1, 0, 1, 1, 0, 0};
+    const unsigned char arithmetic[] = {0, 1, 1, 1, 1, 1};
+    const double weight[] = {1, 1, 1, 3, 2, 1};
+    double S = pow(7, 1.0 / 3) * pow(2, 2.0 / 3);
+    double score[] = {S, 7, 4, 8, 2, NAN};
+    ts_trace *t = ts_trace_new(6, parent, arithmetic);
+    assert_non_null(t);
+    ts_trace_unit(t, 0, weight, score);
+    assert_int_equal(t->n_subtree, 6);
+    for (int k = 0; k < 6; k++) assert_int_equal(t->subtree[k], k);
+    assert_int_equal(t->n_split, 1);
+    assert_int_equal(t->split[0], 0);
+    const double part[] = {S, 7 * S / 11, S / 11, 6 * S / 11, 4 * S / 11};
+    const double eff[] = {1, 1.0 / 3, 1.0 / 12, 1.0 / 4, 2.0 / 3, 0};
+    for (int k = 0; k < 5; k++) assert_float_equal(t->contribution[k], part[k], EPS);
+    for (int k = 0; k < 6; k++) assert_float_equal(t->effective_weight[k], eff[k], EPS);
+    assert_true(isnan(t->contribution[5]));
+    assert_float_equal(t->contribution[2] + t->contribution[3] + t->contribution[4], S, EPS);
+    /* traced to a: the rest of the tree is left as it was */
+    for (int k = 0; k < 6; k++) t->contribution[k] = t->effective_weight[k] = -1;
+    ts_trace_unit(t, 1, weight, score);
+    assert_int_equal(t->n_subtree, 3);
+    assert_int_equal(t->n_split, 0);
+    assert_float_equal(t->contribution[2], 1, EPS);
+    assert_float_equal(t->contribution[3], 6, EPS);
+    assert_float_equal(t->effective_weight[3], 0.75, EPS);
+    assert_true(t->contribution[0] == -1 && t->contribution[4] == -1 && t->effective_weight[5] == -1);
+    /* a zero weight or a missing score takes a child's part away, and
+       everything under it; a top without a score has no parts at all */
+    const double zero_a[] = {1, 0, 1, 3, 2, 1};
+    ts_trace_unit(t, 0, zero_a, score);
+    assert_true(isnan(t->contribution[1]) && isnan(t->contribution[2]) && isnan(t->contribution[3]));
+    assert_float_equal(t->effective_weight[4], 1, EPS);
+    assert_float_equal(t->contribution[4], S, EPS); /* z alone: S * 2*2 / 4 */
+    score[0] = NAN;
+    ts_trace_unit(t, 0, weight, score);
+    assert_int_equal(t->n_subtree, 6);
+    for (int k = 0; k < 6; k++) assert_true(isnan(t->contribution[k]) && t->effective_weight[k] == 0);
+    ts_trace_free(t);
+}
+
 /* direction on an aggregate reflects its score within the scale */
 static void test_aggregate_direction(void **state) {
     (void)state;
@@ -553,7 +604,7 @@ int main(void) {
         cmocka_unit_test(test_extends_and_shocks), cmocka_unit_test(test_bad_chains_and_shocks),
         cmocka_unit_test(test_pipeline_options), cmocka_unit_test(test_aggregate_direction),
         cmocka_unit_test(test_year_selection),   cmocka_unit_test(test_perspectives),
-        cmocka_unit_test(test_pca_and_effective_weights),
+        cmocka_unit_test(test_pca_and_effective_weights), cmocka_unit_test(test_trace_by_hand),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

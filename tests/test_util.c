@@ -2,7 +2,9 @@
  * strings, round-trip number formatting and identifiers. */
 #include "testutil.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +34,40 @@ static void test_sha256_vectors(void **state) {
     }
     ts_sha256_final_hex(&h, hex);
     assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+/* ts_sha256_file hashes what ts_read_file reads, over more than one read
+ * chunk; an unreadable path fails with errno set and hex untouched. */
+static void test_sha256_file(void **state) {
+    (void)state;
+    const char *path = "scenarios/baseline.cfg";
+    size_t len;
+    char *bytes = ts_read_file(path, &len);
+    assert_non_null(bytes);
+    char want[65], got[65];
+    ts_sha256_hex(bytes, len, want);
+    free(bytes);
+    assert_int_equal(ts_sha256_file(path, got), 0);
+    assert_string_equal(got, want);
+    char big[1024];
+    snprintf(big, sizeof big, "%s/big.txt", tu_dir());
+    FILE *f = fopen(big, "wb");
+    assert_non_null(f);
+    for (int i = 0; i < 200000; i++) fputc('a' + i % 26, f);
+    fclose(f);
+    bytes = ts_read_file(big, &len);
+    assert_non_null(bytes);
+    ts_sha256_hex(bytes, len, want);
+    free(bytes);
+    assert_int_equal(ts_sha256_file(big, got), 0);
+    assert_string_equal(got, want);
+    memcpy(got, "unchanged", 10);
+    errno = 0;
+    assert_int_equal(ts_sha256_file("tests/no-such-file.cfg", got), -1);
+    assert_int_equal(errno, ENOENT);
+    assert_string_equal(got, "unchanged");
+    assert_int_equal(ts_sha256_file("tests", got), -1); /* a directory */
+    assert_int_equal(errno, EISDIR);
 }
 
 static void test_suggest(void **state) {
@@ -113,7 +149,7 @@ static void test_arena(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sha256_vectors), cmocka_unit_test(test_suggest),
+        cmocka_unit_test(test_sha256_vectors), cmocka_unit_test(test_sha256_file), cmocka_unit_test(test_suggest),
         cmocka_unit_test(test_utf8_and_latin1), cmocka_unit_test(test_json_string),
         cmocka_unit_test(test_fmt_double_round_trip), cmocka_unit_test(test_valid_id),
         cmocka_unit_test(test_arena),

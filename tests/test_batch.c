@@ -490,7 +490,7 @@ static void test_upgrade_v1(void **state) {
     const char *dir = make_dir("upg", 1);
     assert_int_equal(tu_run(&out, &err, "batch", dir, "--db", db, "-q", NULL), 0);
     free(out), free(err);
-    assert_int_equal(tu_query_int(db, "PRAGMA user_version"), 2);
+    assert_int_equal(tu_query_int(db, "PRAGMA user_version"), TS_STORE_SCHEMA_VERSION);
     assert_int_equal(tu_query_int(db, "SELECT count(*) FROM runs WHERE run_key IS NOT NULL"), 1);
     assert_int_equal(tu_query_int(db, "SELECT count(*) FROM runs WHERE options_json IS NULL"), 1);
     assert_int_equal(tu_query_int(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'unit_weights'"), 1);

@@ -85,13 +85,16 @@ const char *ts_json_string(ts_json *j) {
         case 't': out = '\t'; break;
         case 'u': {
             unsigned cp = hex4(j);
+            /* a character past U+FFFF is a surrogate pair; a lone half is
+               not text (it has no UTF-8 form) */
             if (cp >= 0xD800 && cp < 0xDC00 && j->p[0] == '\\' && j->p[1] == 'u') {
                 j->p += 2;
                 unsigned lo = hex4(j);
                 if (lo < 0xDC00 || lo > 0xDFFF) j->bad = 1;
                 else cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
             }
-            put_utf8(&b, cp);
+            if (cp >= 0xD800 && cp <= 0xDFFF) j->bad = 1;
+            else put_utf8(&b, cp);
             continue;
         }
         default: j->bad = 1;

@@ -572,6 +572,12 @@ static void test_sigkill_leaves_consistent_store(void **state) {
     for (int round = 0; round < 6; round++) {
         char *args[] = {"batch", (char *)dir, "--db", (char *)db, "-q", "--force", "-j", "2", NULL};
         pid_t pid = spawn(log, args);
+        /* every other round, wait until runs are being written: a slow
+           build (sanitizers, a loaded machine) may not store its first run
+           within the random delay alone */
+        if (round % 2)
+            for (int waited = 0; waited < 20000 && query_rw(db, "SELECT count(*) FROM runs") <= before; waited += 2)
+                sleep_ms(2);
         sleep_ms(5 + rand() % 80);
         kill(pid, SIGKILL);
         int st = wait_exit(pid);

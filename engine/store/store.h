@@ -1,5 +1,7 @@
 /* store.h -- the run store: one SQLite file holding every run with its
- * provenance (input hashes, engine version, methods), scores and inputs. */
+ * provenance (input hashes, engine version, methods), scores and inputs.
+ * Opening and the schema are in store_schema.c, saving in store_write.c,
+ * finding and reading runs in store_read.c; analyses: store_ua_read.h. */
 #ifndef TS_STORE_H
 #define TS_STORE_H
 
@@ -32,9 +34,6 @@ int ts_store_open(const char *path, ts_store **out, ts_error *err);
  * and the store in *out, or TS_EINPUT (no such file, not a SQLite
  * database, not a threatscore store, newer schema) or TS_ESYSTEM. */
 int ts_store_open_readonly(const char *path, ts_store **out, ts_error *err);
-
-/* Returns 1 when st was opened with ts_store_open_readonly. */
-int ts_store_read_only(const ts_store *st);
 
 /* Closes the store. NULL is allowed. */
 void ts_store_close(ts_store *st);
@@ -175,7 +174,9 @@ typedef struct ts_stored_run {
     const char **cls;     /* NULL: no class */
     double *coverage, *imputed;
     int n_scores;         /* score rows found: n_units * n_nodes for a whole run */
-    double *unit_weight;  /* per-unit weight overrides, NaN = none; NULL when none */
+    double *unit_weight;  /* per-unit weight overrides (unit_weights; for runs
+                             stored before schema 2, their method_json), NaN =
+                             none; NULL when none */
     double scale_min, scale_max; /* the taxonomy's scale (method_json); NaN when absent */
     int year;             /* the reference year (run_years); 0 when none */
 } ts_stored_run;

@@ -196,6 +196,8 @@ int ts_store_latest_runs(ts_store *st, long long *ids, int cap, int *n, ts_error
     return query_ids(st, "SELECT max(id) FROM runs GROUP BY scenario ORDER BY max(id)", ids, cap, n, err);
 }
 
+int ts_store_holds_years(const ts_store *st) { return st->has_run_years; }
+
 int ts_store_year_runs(ts_store *st, long long *ids, int cap, int *n, ts_error *err) {
     *n = 0;
     if (!st->has_run_years) return TS_OK;

@@ -366,7 +366,3 @@ int ts_store_open_readonly(const char *path, ts_store **out, ts_error *err) {
     *out = st;
     return TS_OK;
 }
-
-int ts_store_read_only(const ts_store *st) { return st->read_only; }
-
-int ts_store_holds_years(const ts_store *st) { return st->has_run_years; }

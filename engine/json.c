@@ -10,6 +10,7 @@ void ts_json_init(ts_json *j, const char *text, ts_arena *a) {
     j->bad = 0;
 }
 
+/* Skips JSON white space. */
 static void skip_space(ts_json *j) {
     while (*j->p == ' ' || *j->p == '\n' || *j->p == '\t' || *j->p == '\r') j->p++;
 }

@@ -23,6 +23,7 @@ typedef struct loader {
     ts_error *err;
 } loader;
 
+/* Fills err for an allocation failure; returns TS_ESYSTEM. */
 static int oom(loader *L) {
     return ts_fail(L->err, TS_ESYSTEM, NULL, 0, "out of memory");
 }
@@ -78,6 +79,7 @@ static int cmp_str(const void *a, const void *b) {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* Returns the FNV-1a hash of s: stable across runs and platforms. */
 static unsigned fnv1a(const char *s) {
     unsigned h = 2166136261u;
     for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
@@ -153,6 +155,7 @@ static int file_sha256(const char *path, char hex[65]) {
     return 0;
 }
 
+/* Returns the file name part of path p. */
 static const char *base_name(const char *p) {
     const char *s = strrchr(p, '/');
     return s ? s + 1 : p;
@@ -313,6 +316,7 @@ static int check_names(loader *L, const ts_plot_request *req) {
 
 /* ---- uncertainty analyses -------------------------------------------------- */
 
+/* Fills err for a store without analyses; returns TS_EINPUT. */
 static int no_ua_results(loader *L, const ts_plot_request *req) {
     if (req->kind == TS_PLOT_SENSITIVITY)
         return ts_fail(L->err, TS_EINPUT, L->path, 0,
@@ -336,6 +340,7 @@ static int choose_ua(loader *L, const ts_plot_request *req, long long *id) {
     return req->n_runs ? ts_store_resolve_ua(L->st, req->runs[0], sens, id, L->err) : TS_OK;
 }
 
+/* Returns 1 when s is one of v[0..n). */
 static int in_list(const char *s, const char *const *v, int n) {
     for (int i = 0; i < n; i++)
         if (strcmp(v[i], s) == 0) return 1;

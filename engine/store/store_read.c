@@ -8,6 +8,7 @@
 #include "json.h"
 #include "store_internal.h"
 
+/* Column i as text, "" for SQL NULL; valid until the next step. */
 static const char *col_text(sqlite3_stmt *q, int i) {
     const unsigned char *s = sqlite3_column_text(q, i);
     return s ? (const char *)s : "";
@@ -340,6 +341,7 @@ static int load_header(ts_store *st, ts_stored_run *r, long long id, ts_error *e
     return rc == SQLITE_ROW ? TS_OK : ts_store_fail(st, err, "cannot read run");
 }
 
+/* Stores the count sql gives for run id in *n. Returns TS_OK or TS_ESYSTEM. */
 static int count_rows(ts_store *st, const char *sql, long long id, int *n, ts_error *err) {
     sqlite3_stmt *q = run_query(st, sql, id, err);
     if (!q) return TS_ESYSTEM;
@@ -349,6 +351,8 @@ static int count_rows(ts_store *st, const char *sql, long long id, int *n, ts_er
     return rc == SQLITE_ROW ? TS_OK : ts_store_fail(st, err, "cannot read run");
 }
 
+/* Reads run id's units (stored order) and nodes (pre-order, with parent
+ * indices) into r, whose arrays are sized. Returns TS_OK or TS_ESYSTEM. */
 static int load_units_nodes(ts_store *st, ts_stored_run *r, long long id, ts_error *err) {
     ts_arena *a = r->arena;
     sqlite3_stmt *q = run_query(st, "SELECT unit, name, screened FROM units WHERE run_id = ? ORDER BY position", id, err);
@@ -455,6 +459,8 @@ static int load_unit_weights(ts_store *st, ts_stored_run *r, long long id, const
     return rc;
 }
 
+/* Reads run id's scores, ranks, classes and unit weights into r's cells
+ * (NaN, 0 and NULL where no row is stored). Returns TS_OK or TS_ESYSTEM. */
 static int load_scores(ts_store *st, ts_stored_run *r, long long id, ts_error *err) {
     size_t cells = (size_t)r->n_units * (size_t)r->n_nodes;
     const char **node_ids = malloc(((size_t)r->n_nodes + 1) * sizeof *node_ids);

@@ -149,6 +149,7 @@ int ts_store_load_ua_results(ts_store *st, const ts_stored_ua *ua, const char *n
 static const char *const FACTORS[] = {"weights", "normalise", "aggregate", "treat", "impute", "exclude", "data"};
 #define N_FACTORS ((int)(sizeof FACTORS / sizeof *FACTORS))
 
+/* Returns f's position among the engine's factors, N_FACTORS for others. */
 static int factor_order(const char *f) {
     for (int i = 0; i < N_FACTORS; i++)
         if (strcmp(FACTORS[i], f) == 0) return i;

@@ -25,6 +25,7 @@ static const char *const STATEMENTS[TS_Q_COUNT] = {
     "SELECT id FROM runs WHERE run_key = ? ORDER BY id DESC LIMIT 1",
 };
 
+/* Binds x, or SQL NULL for NaN (missing). */
 static void bind_double(sqlite3_stmt *q, int i, double x) {
     if (x == x) sqlite3_bind_double(q, i, x);
     else sqlite3_bind_null(q, i);
@@ -58,6 +59,7 @@ const char *ts_run_record_key(const ts_run_record *rec) { return rec->key; }
 const char *ts_run_record_method_json(const ts_run_record *rec) { return rec->method.data; }
 const char *ts_run_record_values_sha256(const ts_run_record *rec) { return rec->values_sha256; }
 
+/* Appends items as a JSON array of strings. */
 static void json_string_list(ts_buf *b, int n, const char *const *items) {
     ts_buf_puts(b, "[");
     for (int i = 0; i < n; i++) {
@@ -98,6 +100,8 @@ static void options_json(const ts_run_options *o, ts_buf *b) {
     ts_buf_puts(b, "}");
 }
 
+/* Appends inputs_json: each input file with its role (scenario, extends,
+ * taxonomy, data for CSV input), path and SHA-256. */
 static void inputs_json(const ts_scenario *s, ts_buf *b) {
     ts_buf_puts(b, "[");
     for (int f = 0; f < s->n_files; f++) {
@@ -116,6 +120,8 @@ static void inputs_json(const ts_scenario *s, ts_buf *b) {
     ts_buf_puts(b, "]");
 }
 
+/* Feeds s with its terminating NUL (so fields cannot run together), or a
+ * 0xff byte for NULL, to the run key's hash. */
 static void hash_field(ts_sha256 *h, const char *s) {
     if (s) ts_sha256_update(h, s, strlen(s) + 1);
     else ts_sha256_update(h, "\xff", 1);

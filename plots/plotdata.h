@@ -1,5 +1,5 @@
-/* plotdata.h -- internal to plots/: the runs read from the store, laid out
- * for the script generators in kinds.c. */
+/* plotdata.h -- internal to plots/: the runs read through the store's API,
+ * laid out for the script generators in kinds.c. */
 #ifndef TS_PLOTDATA_H
 #define TS_PLOTDATA_H
 
@@ -59,6 +59,8 @@ typedef struct ts_pua {
 
 struct ts_plot_data {
     ts_arena *arena;
+    struct ts_stored_run **stored; /* the runs as the store read them (owned) */
+    int n_stored;
     ts_pua *ua;           /* uncertainty and sensitivity (n_runs is then 0) */
     int n_runs;
     ts_prun *runs;        /* runs[0] is the primary run */

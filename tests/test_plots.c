@@ -554,6 +554,36 @@ static void test_bad_input(void **state) {
     assert_false(file_exists(png));
 }
 
+/* Regression: a scenario may be called like a run id. Every command names
+ * runs through the store's one resolver, so plot finds "2024" by name as
+ * export does (plot used to say "unknown run id 2024"), and an id that
+ * exists still wins. */
+static void test_scenario_named_like_an_id(void **state) {
+    (void)state;
+    fixture_db(); /* writes tax.cfg */
+    char *db = (char *)tu_path("digits.db");
+    remove(db);
+    score_into(db, "base.cfg", BASE);
+    static const char Y2024[] = SCENARIO("2024", "{ U1 = 2; U2 = 9; U3 = 5; U4 = 7; }", "{ U1 = 3; U2 = 7; U3 = 9; U4 = 3; }");
+    score_into(db, "y2024.cfg", Y2024);
+    char *out, *err;
+    assert_int_equal(tu_run(&out, &err, "export", "--db", db, "--run", "2024", NULL), 0);
+    assert_non_null(strstr(out, "{\"run\":{\"id\":2,\"scenario\":\"2024\""));
+    free(out), free(err);
+    assert_int_equal(run_plot(&out, &err, "--db", db, "ranking", "--run", "2024", "--script", NULL), 0);
+    assert_non_null(strstr(out, "Scenario: 2024 · run 2 ·"));
+    free(out), free(err);
+    assert_int_equal(run_plot(&out, &err, "--db", db, "compare", "--run", "1", "--run", "2024", "--script", NULL), 0);
+    assert_non_null(strstr(out, "run 1: Base"));
+    assert_non_null(strstr(out, "run 2: 2024"));
+    free(out), free(err);
+    /* an id that exists is the run with that id */
+    assert_int_equal(run_plot(&out, &err, "--db", db, "ranking", "--run", "1", "--script", NULL), 0);
+    assert_non_null(strstr(out, "Scenario: Base · run 1 ·"));
+    free(out), free(err);
+    expect_fail(1, "unknown run id 2025", "--db", db, "ranking", "--run", "2025", "-o", (char *)tu_path("x.png"), NULL);
+}
+
 static void test_trend_and_uncertainty(void **state) {
     (void)state;
     char *db = (char *)fixture_db(), *png = (char *)tu_path("trend.png");
@@ -688,6 +718,7 @@ int main(void) {
         cmocka_unit_test(test_hostile_names),
         cmocka_unit_test(test_gnuplot_missing_or_failing),
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_scenario_named_like_an_id),
         cmocka_unit_test(test_trend_and_uncertainty),
         cmocka_unit_test(test_uncertainty_errors),
         cmocka_unit_test(test_unit_colours),

@@ -1,11 +1,18 @@
 /* test_store.c -- the SQLite run store: schema, one transaction per run,
- * listing, and files it must refuse. */
+ * listing, files it must refuse, upgrades from every earlier schema
+ * version, and reading only (older files, read-only directories). */
 #include "testutil.h"
 
+#include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "cli.h"
 #include "fixtures.h"
 #include "pipeline.h"
 #include "store.h"
@@ -112,11 +119,321 @@ static void test_refuses_foreign_files(void **state) {
     assert_non_null(strstr(err.message, "newer"));
 }
 
+/* ---- schema versions ---------------------------------------------------- */
+
+/* The schema as threatscore wrote it at version 1, with one run ("Old",
+ * units P and Q, root t over indicator x) whose per-unit weight of Q at x
+ * is only in method_json, as version 1 kept it. */
+static const char SCHEMA_V1[] =
+    "CREATE TABLE runs(id INTEGER PRIMARY KEY, scenario TEXT NOT NULL, scenario_path TEXT, scenario_sha256 TEXT,"
+    " taxonomy_id TEXT NOT NULL, taxonomy_path TEXT NOT NULL, taxonomy_sha256 TEXT NOT NULL,"
+    " data_path TEXT NOT NULL, data_sha256 TEXT NOT NULL, values_sha256 TEXT NOT NULL,"
+    " engine_version TEXT NOT NULL, method_json TEXT NOT NULL, inputs_json TEXT NOT NULL,"
+    " n_units INTEGER NOT NULL, n_indicators INTEGER NOT NULL,"
+    " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')));"
+    "CREATE TABLE units(run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, unit TEXT NOT NULL,"
+    " name TEXT NOT NULL, position INTEGER NOT NULL, screened INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY(run_id, unit)) WITHOUT ROWID;"
+    "CREATE TABLE nodes(run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, node TEXT NOT NULL,"
+    " name TEXT NOT NULL, parent TEXT, depth INTEGER NOT NULL, position INTEGER NOT NULL,"
+    " is_indicator INTEGER NOT NULL, weight REAL NOT NULL, aggregate TEXT, normalise TEXT, direction TEXT,"
+    " unit_of_measure TEXT, source TEXT, PRIMARY KEY(run_id, node)) WITHOUT ROWID;"
+    "CREATE TABLE scores(run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, unit TEXT NOT NULL,"
+    " node TEXT NOT NULL, score REAL, rank INTEGER, class TEXT, coverage REAL NOT NULL,"
+    " imputed REAL NOT NULL DEFAULT 0, PRIMARY KEY(run_id, unit, node)) WITHOUT ROWID;"
+    "CREATE TABLE inputs(run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, unit TEXT NOT NULL,"
+    " indicator TEXT NOT NULL, raw REAL, transformed REAL, normalised REAL, imputed INTEGER NOT NULL DEFAULT 0,"
+    " source TEXT, year INTEGER, estimate INTEGER NOT NULL DEFAULT 0, note TEXT, shock TEXT, file TEXT,"
+    " line INTEGER, PRIMARY KEY(run_id, unit, indicator)) WITHOUT ROWID;"
+    "CREATE TABLE treatment(run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+    " indicator TEXT NOT NULL, treated INTEGER NOT NULL, winsorised_low INTEGER NOT NULL,"
+    " winsorised_high INTEGER NOT NULL, log INTEGER NOT NULL, skew REAL, kurtosis REAL, skew_after REAL,"
+    " kurtosis_after REAL, PRIMARY KEY(run_id, indicator)) WITHOUT ROWID;";
+
+#define OLD_RUN(METHOD_JSON)                                                                              \
+    "INSERT INTO runs(scenario, taxonomy_id, taxonomy_path, taxonomy_sha256, data_path, data_sha256,"     \
+    " values_sha256, engine_version, method_json, inputs_json, n_units, n_indicators)"                    \
+    " VALUES('Old', 't', 'absent-tax.cfg', 'x', 'd', 'x', 'x', '0.0.1', '" METHOD_JSON "',"               \
+    " '[{\"role\":\"taxonomy\",\"path\":\"absent-tax.cfg\",\"sha256\":\"x\"}]', 2, 1);"                   \
+    "INSERT INTO units VALUES(1, 'P', 'Pe', 0, 0), (1, 'Q', 'Qu', 1, 0);"                                 \
+    "INSERT INTO nodes VALUES(1, 't', 'Total', NULL, 0, 0, 0, 1.0, 'arithmetic', NULL, NULL, NULL, NULL),"  \
+    " (1, 'x', 'Ex', 't', 1, 1, 1, 1.0, NULL, 'minmax', 'risk', NULL, 'src');"                            \
+    "INSERT INTO scores VALUES(1, 'P', 't', 2.5, 2, 'Low', 1, 0), (1, 'Q', 't', 7.25, 1, 'High', 1, 0),"   \
+    " (1, 'P', 'x', 2.5, 2, NULL, 1, 0), (1, 'Q', 'x', 7.25, 1, NULL, 1, 0);"                             \
+    "INSERT INTO inputs(run_id, unit, indicator, raw, source) VALUES(1, 'P', 'x', 25, 'src'), (1, 'Q', 'x', 72.5, 'src');"
+
+static const char RUN_V1[] =
+    OLD_RUN("{\"scale\":[0,10],\"nodes\":{\"x\":{\"weight\":1,\"unit_weights\":{\"Q\":2.5}},\"t\":{\"weight\":1}}}")
+    "PRAGMA user_version=1;";
+
+/* What version 2 added, and its run: options, key and unit_weights. */
+static const char SCHEMA_V2[] =
+    "ALTER TABLE runs ADD COLUMN options_json TEXT;"
+    "ALTER TABLE runs ADD COLUMN run_key TEXT;"
+    "CREATE TABLE unit_weights(run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+    " unit TEXT NOT NULL, node TEXT NOT NULL, weight REAL NOT NULL, PRIMARY KEY(run_id, unit, node)) WITHOUT ROWID;"
+    "CREATE INDEX runs_by_key ON runs(run_key);"
+    "CREATE INDEX runs_by_scenario ON runs(scenario, id);";
+
+static const char RUN_V2[] =
+    OLD_RUN("{\"scale\":[0,10],\"nodes\":{\"x\":{\"weight\":1,\"unit_weights\":{\"Q\":2.5}},\"t\":{\"weight\":1}}}")
+    "UPDATE runs SET options_json = '{\"set\":[\"year=2022\"],\"perspectives\":[]}', run_key = 'k';"
+    "INSERT INTO unit_weights VALUES(1, 'Q', 'x', 2.5);"
+    "PRAGMA user_version=2;";
+
+/* Version 2 files written by threatscore 0.1 after `trend --db` existed:
+ * it created run_years outside the migrations, on every open. */
+static const char RUN_YEARS_V2[] =
+    "CREATE TABLE IF NOT EXISTS run_years(run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,"
+    " year INTEGER NOT NULL);"
+    "INSERT INTO run_years VALUES(1, 2022);";
+
+/* Writes a file named name from the SQL parts (NULL-terminated). */
+static const char *old_store(const char *name, ...) {
+    const char *path = tu_path(name);
+    remove(path);
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+    va_list ap;
+    va_start(ap, name);
+    const char *sql;
+    while ((sql = va_arg(ap, const char *))) {
+        char *msg = NULL;
+        if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK) fail_msg("%s: %s", name, msg ? msg : "?");
+    }
+    va_end(ap);
+    sqlite3_close(h);
+    return path;
+}
+
+/* Checks the old run ("Old") read back through st: version 1 and 2 files
+ * hold the same run; year is what run_years says (0: none). */
+static void check_old_run(ts_store *st, int year, int has_options) {
+    ts_error err;
+    long long id;
+    assert_int_equal(ts_store_resolve_run(st, "Old", &id, &err), TS_OK);
+    assert_int_equal(id, 1);
+    ts_stored_run *r = ts_store_load_run(st, id, &err);
+    if (!r) fail_msg("%s", err.message);
+    assert_string_equal(r->info.scenario, "Old");
+    assert_int_equal(r->n_units, 2);
+    assert_int_equal(r->n_nodes, 2);
+    assert_int_equal(r->n_scores, 4);
+    assert_string_equal(r->unit_name[1], "Qu");
+    assert_string_equal(r->nodes[1].id, "x");
+    assert_int_equal(r->nodes[1].parent, 0);
+    int q = ts_stored_run_unit(r, "Q"), t = ts_stored_run_node(r, "t"), x = ts_stored_run_node(r, "x");
+    assert_true(r->score[q * r->n_nodes + t] == 7.25);
+    assert_int_equal(r->rank[q * r->n_nodes + t], 1);
+    assert_string_equal(r->cls[q * r->n_nodes + t], "High");
+    /* the per-unit weight: in unit_weights from version 2, in method_json before */
+    assert_true(ts_stored_run_weight(r, q, x) == 2.5);
+    assert_true(ts_stored_run_weight(r, ts_stored_run_unit(r, "P"), x) == 1.0);
+    assert_true(r->scale_min == 0 && r->scale_max == 10);
+    assert_int_equal(r->year, year);
+    ts_stored_options o;
+    assert_int_equal(ts_stored_run_options(r, &o), 0);
+    assert_int_equal(o.n_set, has_options ? 1 : 0);
+    const ts_stored_file *files;
+    assert_int_equal(ts_stored_run_files(r, &files), 1);
+    assert_string_equal(files[0].role, "taxonomy");
+    ts_stored_run_free(r);
+}
+
+static void test_upgrade_every_version(void **state) {
+    (void)state;
+    static const struct {
+        const char *name;
+        int from, year, has_options;
+    } cases[] = {{"v1.db", 1, 0, 0}, {"v2.db", 2, 0, 1}, {"v2-years.db", 2, 2022, 1}};
+    ts_scenario *s = fixture();
+    ts_error err;
+    ts_result *r = ts_score(s, &err);
+    assert_non_null(r);
+    for (int i = 0; i < 3; i++) {
+        const char *db = cases[i].from == 1 ? old_store(cases[i].name, SCHEMA_V1, RUN_V1, NULL)
+                         : cases[i].year    ? old_store(cases[i].name, SCHEMA_V1, SCHEMA_V2, RUN_V2, RUN_YEARS_V2, NULL)
+                                            : old_store(cases[i].name, SCHEMA_V1, SCHEMA_V2, RUN_V2, NULL);
+        assert_int_equal(tu_query_int(db, "PRAGMA user_version"), cases[i].from);
+        /* reading only leaves the file as it is */
+        ts_store *st;
+        if (ts_store_open_readonly(db, &st, &err) != TS_OK) fail_msg("%s: %s", cases[i].name, err.message);
+        check_old_run(st, cases[i].year, cases[i].has_options);
+        long long id;
+        assert_int_equal(ts_store_save(st, s, r, &id, &err), TS_ESYSTEM);
+        assert_non_null(strstr(err.message, "read-only"));
+        ts_store_close(st);
+        assert_int_equal(tu_query_int(db, "PRAGMA user_version"), cases[i].from);
+        char *out, *e;
+        assert_int_equal(tu_run(&out, &e, "plot", "--db", db, "ranking", "--run", "Old", "--script", NULL), 0);
+        assert_non_null(strstr(out, "Scenario: Old"));
+        free(out), free(e);
+        /* opening for writing upgrades it, one step per version, data intact */
+        if (ts_store_open(db, &st, &err) != TS_OK) fail_msg("%s: %s", cases[i].name, err.message);
+        assert_int_equal(tu_query_int(db, "PRAGMA user_version"), TS_STORE_SCHEMA_VERSION);
+        check_old_run(st, cases[i].year, cases[i].has_options);
+        assert_int_equal(ts_store_save(st, s, r, &id, &err), TS_OK);
+        assert_int_equal(id, 2);
+        ts_store_close(st);
+        assert_int_equal(tu_query_int(db, "SELECT count(*) FROM sqlite_schema WHERE name IN"
+                                          " ('unit_weights', 'run_years', 'runs_by_key', 'runs_by_scenario')"),
+                         4);
+        assert_int_equal(tu_query_int(db, "SELECT count(*) FROM runs WHERE run_key IS NOT NULL"),
+                         cases[i].from == 1 ? 1 : 2);
+        assert_int_equal(tu_query_int(db, "SELECT count(*) FROM scores"), 4 + 3 * 7);
+        assert_int_equal(tu_query_int(db, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check <> 'ok'"), 0);
+        /* a second open finds nothing to do */
+        assert_int_equal(ts_store_open(db, &st, &err), TS_OK);
+        check_old_run(st, cases[i].year, cases[i].has_options);
+        ts_store_close(st);
+    }
+    /* a new file is made by the same steps */
+    const char *fresh = tu_path("fresh.db");
+    remove(fresh);
+    ts_store *st;
+    assert_int_equal(ts_store_open(fresh, &st, &err), TS_OK);
+    ts_store_close(st);
+    assert_int_equal(tu_query_int(fresh, "PRAGMA user_version"), TS_STORE_SCHEMA_VERSION);
+    assert_int_equal(tu_query_int(fresh, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 8);
+    ts_result_free(r);
+    ts_scenario_free(s);
+}
+
+/* Runs `threatscore ARGS...` and checks that it fails with status 1 and a
+ * message containing want, never calling the file "not a SQLite database". */
+static void expect_refused(const char *want, ...) {
+    va_list ap;
+    va_start(ap, want);
+    char *out, *err;
+    int rc = tu_vrun(ts_cli_main, "threatscore", &out, &err, ap);
+    va_end(ap);
+    if (rc != 1 || !strstr(err, want) || strstr(err, "not a SQLite database"))
+        fail_msg("expected exit 1 with '%s', got %d: %s", want, rc, err);
+    free(out), free(err);
+}
+
+/* Every command that opens a store refuses a file of a newer schema, and
+ * one whose user_version no threatscore writes, without writing to it. */
+static void test_every_command_refuses_unknown_versions(void **state) {
+    (void)state;
+    ts_scenario *s = fixture();
+    ts_error err;
+    ts_result *r = ts_score(s, &err);
+    const char *db = tu_path("future.db");
+    remove(db);
+    ts_store *st;
+    long long id;
+    assert_int_equal(ts_store_open(db, &st, &err), TS_OK);
+    assert_int_equal(ts_store_save(st, s, r, &id, &err), TS_OK);
+    ts_store_close(st);
+    static const struct {
+        int version;
+        const char *want;
+    } cases[] = {{99, "schema version 99 is newer than this threatscore's"},
+                 {-1, "not a threatscore store: its schema version (PRAGMA user_version) is -1"}};
+    char *d = (char *)db;
+    for (int i = 0; i < 2; i++) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", cases[i].version);
+        sqlite3 *h;
+        assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(h);
+        const char *w = cases[i].want;
+        expect_refused(w, "runs", "--db", d, NULL);
+        expect_refused(w, "export", "--db", d, "--run", "1", NULL);
+        expect_refused(w, "compare", "--db", d, "1", "1", NULL);
+        expect_refused(w, "rescore", "--db", d, "--run", "1", NULL);
+        expect_refused(w, "batch", "scenarios/baseline.cfg", "--db", d, "-q", NULL);
+        expect_refused(w, "score", "scenarios/baseline.cfg", "--db", d, NULL);
+        expect_refused(w, "trend", "scenarios/baseline.cfg", "--db", d, NULL);
+        expect_refused(w, "uncertainty", "scenarios/baseline.cfg", "-N", "16", "--db", d, NULL);
+        expect_refused(w, "plot", "--db", d, "ranking", "--script", NULL);
+        expect_refused(w, "plot", "--db", d, "uncertainty", "--script", NULL);
+        assert_int_equal(tu_query_int(db, "PRAGMA user_version"), cases[i].version);
+        assert_int_equal(tu_query_int(db, "SELECT count(*) FROM runs"), 1);
+    }
+    ts_result_free(r);
+    ts_scenario_free(s);
+}
+
+/* Reading a store in a directory this process cannot write: SQLite cannot
+ * create the -shm file a WAL-mode file needs. The check runs in a child
+ * that, when the tests run as root (who may write anywhere), drops to
+ * nobody. Exit codes of the child name the failed step. */
+static int read_only_child(const char *db) {
+    if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0)) return 10;
+    if (access(db, R_OK) != 0) return 11;
+    char probe[700];
+    snprintf(probe, sizeof probe, "%s-probe", db);
+    FILE *f = fopen(probe, "w");
+    if (f) return fclose(f), 12; /* the directory is writable after all */
+    ts_error err;
+    ts_store *st;
+    if (ts_store_open_readonly(db, &st, &err) != TS_OK) return fprintf(stderr, "%s\n", err.message), 13;
+    long long id;
+    ts_stored_run *r = NULL;
+    int rc = ts_store_resolve_run(st, "Fixture", &id, &err) == TS_OK && (r = ts_store_load_run(st, id, &err)) &&
+                     r->n_units == 3 ? 0 : 14;
+    ts_stored_run_free(r);
+    ts_store_close(st);
+    if (rc) return fprintf(stderr, "%s\n", err.message), rc;
+    /* opening for writing fails, and says why */
+    if (ts_store_open(db, &st, &err) == TS_OK) return 15;
+    fprintf(stderr, "read-write: %s\n", err.message);
+    if (strstr(err.message, "not a SQLite database") || !strstr(err.message, "not writable")) return 16;
+    char *out, *e;
+    rc = tu_run(&out, &e, "plot", "--db", db, "ranking", "--script", NULL);
+    if (rc != 0 || !strstr(out, "Scenario: Fixture")) fprintf(stderr, "plot: %d %s\n", rc, e);
+    rc = rc != 0 || !strstr(out, "Scenario: Fixture") ? 17 : 0;
+    free(out), free(e);
+    return rc;
+}
+
+static void test_read_only_directory(void **state) {
+    (void)state;
+    char dir[] = "/tmp/threatscore-ro-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(chmod(dir, 0755), 0);
+    char db[600];
+    snprintf(db, sizeof db, "%s/store.db", dir);
+    ts_scenario *s = fixture();
+    ts_error err;
+    ts_result *r = ts_score(s, &err);
+    ts_store *st;
+    long long id;
+    assert_int_equal(ts_store_open(db, &st, &err), TS_OK);
+    assert_int_equal(ts_store_save(st, s, r, &id, &err), TS_OK);
+    ts_store_close(st);
+    ts_result_free(r);
+    ts_scenario_free(s);
+    /* closing the last connection checkpointed the log and removed it */
+    char wal[620];
+    snprintf(wal, sizeof wal, "%s-wal", db);
+    assert_int_not_equal(access(wal, F_OK), 0);
+    assert_int_equal(chmod(db, 0644), 0);
+    assert_int_equal(chmod(dir, 0555), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) _exit(read_only_child(db));
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    chmod(dir, 0755);
+    remove(db);
+    rmdir(dir);
+    assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status)) fail_msg("read-only directory: step %d failed", WEXITSTATUS(status));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_save_and_list),
         cmocka_unit_test(test_failed_save_leaves_nothing),
         cmocka_unit_test(test_refuses_foreign_files),
+        cmocka_unit_test(test_upgrade_every_version),
+        cmocka_unit_test(test_every_command_refuses_unknown_versions),
+        cmocka_unit_test(test_read_only_directory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,5 @@
 /* test_util.c -- SHA-256 vectors, suggestions, UTF-8 and Latin-1, JSON
- * strings, round-trip number formatting and identifiers. */
+ * strings written and read back, round-trip number formatting, identifiers. */
 #include "testutil.h"
 
 #include <errno.h>
@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "sha256.h"
 #include "util.h"
 
@@ -106,6 +107,62 @@ static void test_json_string(void **state) {
     ts_buf_free(&b);
 }
 
+/* The reader gets back what the writer wrote, skips what it does not want
+ * and flags malformed text instead of reading past it. */
+static void test_json_read_back(void **state) {
+    (void)state;
+    ts_arena *a = ts_arena_new();
+    assert_non_null(a);
+    ts_buf b = {0};
+    const char *hostile = "tab\there \"q\" \xc3\xa9 \x01 end";
+    ts_buf_puts(&b, "{\"name\":");
+    ts_buf_json_string(&b, hostile);
+    ts_buf_puts(&b, ",\"skip\":{\"n\":[1,-2.5e3,true,false,null,{}]},\"list\":[\"a\",null,\"\\ud83d\\ude00\"],"
+                    "\"none\":null}");
+    ts_json j;
+    ts_json_init(&j, b.data, a);
+    assert_true(ts_json_eat(&j, '{'));
+    assert_string_equal(ts_json_string(&j), "name");
+    assert_true(ts_json_eat(&j, ':'));
+    assert_string_equal(ts_json_string(&j), hostile);
+    assert_true(ts_json_eat(&j, ','));
+    assert_string_equal(ts_json_string(&j), "skip");
+    assert_true(ts_json_eat(&j, ':'));
+    ts_json_skip(&j);
+    assert_true(ts_json_eat(&j, ','));
+    (void)ts_json_string(&j);
+    assert_true(ts_json_eat(&j, ':'));
+    int n;
+    const char **list = ts_json_strings(&j, &n);
+    assert_int_equal(n, 3);
+    assert_string_equal(list[0], "a");
+    assert_null(list[1]);
+    assert_string_equal(list[2], "\xf0\x9f\x98\x80");
+    assert_null(list[3]);
+    assert_true(ts_json_eat(&j, ','));
+    (void)ts_json_string(&j);
+    assert_true(ts_json_eat(&j, ':'));
+    assert_null(ts_json_strings(&j, &n));
+    assert_int_equal(n, 0);
+    assert_true(ts_json_eat(&j, '}'));
+    assert_false(j.bad);
+    /* malformed: an escape at the very end, a bad \u, a number for a string */
+    static const char *const bad[] = {"\"abc\\", "\"\\u12x4\"", "\"\\ud83dx\\u0041\"", "12", "\"open"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        ts_json_init(&j, bad[i], a);
+        assert_null(ts_json_string(&j));
+        assert_true(j.bad);
+    }
+    ts_json_init(&j, "[\"a\",", a);
+    assert_null(ts_json_strings(&j, &n));
+    assert_true(j.bad);
+    ts_json_init(&j, "{\"a\":[1,2}", a);
+    ts_json_skip(&j);
+    assert_true(j.bad);
+    ts_buf_free(&b);
+    ts_arena_free(a);
+}
+
 static void test_fmt_double_round_trip(void **state) {
     (void)state;
     double xs[] = {0.1, 1.0 / 3.0, 5.0879629629629628, 1e-300, -2.5e17};
@@ -151,6 +208,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sha256_vectors), cmocka_unit_test(test_sha256_file), cmocka_unit_test(test_suggest),
         cmocka_unit_test(test_utf8_and_latin1), cmocka_unit_test(test_json_string),
+        cmocka_unit_test(test_json_read_back),
         cmocka_unit_test(test_fmt_double_round_trip), cmocka_unit_test(test_valid_id),
         cmocka_unit_test(test_arena),
     };

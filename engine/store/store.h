@@ -1,5 +1,7 @@
 /* store.h -- the run store: one SQLite file holding every run with its
- * provenance (input hashes, engine version, methods), scores and inputs. */
+ * provenance (input hashes, engine version, methods), scores and inputs.
+ * Opening and the schema are in store_schema.c, saving in store_write.c,
+ * finding and reading runs in store_read.c; analyses: store_ua_read.h. */
 #ifndef TS_STORE_H
 #define TS_STORE_H
 
@@ -7,19 +9,31 @@
 #include "pipeline.h"
 #include "scenario.h"
 
-/* Version 2 adds runs.options_json and runs.run_key (with indexes) and the
- * unit_weights table; a version 1 file is upgraded when opened. */
-#define TS_STORE_SCHEMA_VERSION 2
+/* The schema version a store is upgraded to when opened for writing (its
+ * PRAGMA user_version). 1: runs, units, nodes, scores, inputs, treatment;
+ * 2: runs.options_json and runs.run_key (indexed), unit_weights; 3:
+ * run_years. The steps are listed in store_schema.c. */
+#define TS_STORE_SCHEMA_VERSION 3
 
 /* A store handle is used by one thread at a time (its connection is
  * opened without SQLite's own mutex); batch writes from one thread. */
 typedef struct ts_store ts_store;
 
-/* Opens (creating when absent) the store at path: WAL mode, a busy timeout,
- * schema created or checked. Returns TS_OK and the store in *out, or an
- * error (TS_EINPUT for a file that is not a threatscore store or has a
- * newer schema, TS_ESYSTEM otherwise). */
+/* Opens (creating when absent) the store at path for reading and writing:
+ * WAL mode, a busy timeout, the schema created or upgraded to
+ * TS_STORE_SCHEMA_VERSION, one migration step per transaction. Returns
+ * TS_OK and the store in *out, or an error: TS_EINPUT for a file that is
+ * not a SQLite database, not a threatscore store or has a newer schema;
+ * TS_ESYSTEM when it cannot be opened, written or upgraded. */
 int ts_store_open(const char *path, ts_store **out, ts_error *err);
+
+/* Opens the existing store at path for reading only (charts): nothing is
+ * written, so a file of an older schema is read as it is, not upgraded,
+ * and a store in a directory this process cannot write can still be read
+ * (when no write is in progress, i.e. there is no -wal file). Returns TS_OK
+ * and the store in *out, or TS_EINPUT (no such file, not a SQLite
+ * database, not a threatscore store, newer schema) or TS_ESYSTEM. */
+int ts_store_open_readonly(const char *path, ts_store **out, ts_error *err);
 
 /* Closes the store. NULL is allowed. */
 void ts_store_close(ts_store *st);
@@ -86,13 +100,53 @@ void ts_run_record_free(ts_run_record *rec);
 int ts_store_save_record(ts_store *st, const ts_scenario *s, const ts_result *r, const ts_run_record *rec,
                          int reuse, long long *run_id, int *reused, ts_error *err);
 
-/* ---- reading runs back (compare, export, rescore) --------------------- */
+/* ---- finding runs (every command that names a run) ------------------- */
 
-/* Finds the run named by spec: a run id ("12"), or a scenario name, which
- * stands for the latest run of that scenario. Returns TS_OK with the id in
- * *id, or TS_EINPUT when no run matches (with a "did you mean" among the
- * stored scenario names). */
+/* Finds the run named by spec, for every command that takes a RUN: a run
+ * id ("12"), or a scenario name, which stands for the latest run of that
+ * scenario. A spec of digits is an id when a run has it, else a scenario
+ * name (a scenario may be called "2024"). spec NULL means the latest run.
+ * Returns TS_OK with the id in *id (0 for spec NULL in an empty store), or
+ * TS_EINPUT when no run matches (with a "did you mean" among the stored
+ * scenario names), TS_ESYSTEM on a database error. */
 int ts_store_resolve_run(ts_store *st, const char *spec, long long *id, ts_error *err);
+
+/* Finds the uncertainty analysis (a row of ua_runs, which has its own ids)
+ * named by spec, as ts_store_resolve_run finds runs: an analysis id, or a
+ * scenario name for its latest analysis; spec NULL means the latest. With
+ * prefer_sobol, a name or NULL stands for the latest analysis run with
+ * --sobol when there is one. Returns TS_OK with the id in *id, which is 0
+ * when the store holds no analysis at all; TS_EINPUT for an unknown spec
+ * or ua_* tables of a layout this threatscore cannot read; TS_ESYSTEM on a
+ * database error. */
+int ts_store_resolve_ua(ts_store *st, const char *spec, int prefer_sobol, long long *id, ts_error *err);
+
+/* Stores in ids (room for cap) the latest run of each scenario, in id
+ * order, and their count in *n (at most cap). Returns TS_OK or TS_ESYSTEM. */
+int ts_store_latest_runs(ts_store *st, long long *ids, int cap, int *n, ts_error *err);
+
+/* Returns 1 when the store records run years (run_years: every store of
+ * schema 3, and older files that have the table). */
+int ts_store_holds_years(const ts_store *st);
+
+/* Stores in ids (room for cap) the runs with a reference year of the
+ * latest run's scenario, by year then id, and their count in *n (0 when
+ * the store records no years). Returns TS_OK or TS_ESYSTEM. */
+int ts_store_year_runs(ts_store *st, long long *ids, int cap, int *n, ts_error *err);
+
+/* Stores in *ids an arena array of every distinct unit id in the store
+ * (of its runs and of its uncertainty analyses), unsorted, and their count
+ * in *n. Returns TS_OK or TS_ESYSTEM (also when out of memory). */
+int ts_store_unit_ids(ts_store *st, ts_arena *a, const char ***ids, int *n, ts_error *err);
+
+/* Stores in *name (an arena copy) the name of node in the runs scored with
+ * the taxonomy whose SHA-256 is taxonomy_sha256: run prefer's when it has
+ * it, else the latest run's; NULL when no run names it. Returns TS_OK or
+ * TS_ESYSTEM. */
+int ts_store_node_name(ts_store *st, const char *taxonomy_sha256, const char *node, long long prefer, ts_arena *a,
+                       const char **name, ts_error *err);
+
+/* ---- reading runs back (compare, export, rescore, plot) --------------- */
 
 /* One node of a stored run. */
 typedef struct ts_stored_node {
@@ -120,7 +174,11 @@ typedef struct ts_stored_run {
     const char **cls;     /* NULL: no class */
     double *coverage, *imputed;
     int n_scores;         /* score rows found: n_units * n_nodes for a whole run */
-    double *unit_weight;  /* per-unit weight overrides, NaN = none; NULL when none */
+    double *unit_weight;  /* per-unit weight overrides (unit_weights; for runs
+                             stored before schema 2, their method_json), NaN =
+                             none; NULL when none */
+    double scale_min, scale_max; /* the taxonomy's scale (method_json); NaN when absent */
+    int year;             /* the reference year (run_years); 0 when none */
 } ts_stored_run;
 
 /* Reads run id. Returns the run, or NULL with err filled (TS_EINPUT when

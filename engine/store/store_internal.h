@@ -1,5 +1,5 @@
-/* store_internal.h -- shared by the files of engine/store/ only: the one
- * place outside store.c that may reach the SQLite connection. */
+/* store_internal.h -- shared by the files of engine/store/ only: the store
+ * handle, its SQLite connection and the helpers every file of the store uses. */
 #ifndef TS_STORE_INTERNAL_H
 #define TS_STORE_INTERNAL_H
 
@@ -7,8 +7,38 @@
 
 #include "store.h"
 
+/* Statements that saving prepares once per store and reuses (store_write.c). */
+enum { TS_Q_RUN, TS_Q_UNIT, TS_Q_NODE, TS_Q_SCORE, TS_Q_INPUT, TS_Q_TREAT, TS_Q_UWEIGHT, TS_Q_KEY, TS_Q_COUNT };
+
+struct ts_store {
+    sqlite3 *db;
+    char path[512];
+    int version;       /* the file's schema version: TS_STORE_SCHEMA_VERSION, or
+                          older in a read-only store (which is never upgraded) */
+    int read_only;
+    int has_run_years; /* run_years exists (always from schema 3 on) */
+    sqlite3_stmt *q[TS_Q_COUNT];
+};
+
 /* Returns the store's SQLite connection (owned by the store). Only code in
  * engine/store/ calls sqlite3_*. */
 sqlite3 *ts_store_sqlite(ts_store *st);
+
+/* Fills err with "what: <SQLite's message>" for the store's file and
+ * returns TS_ESYSTEM. */
+int ts_store_fail(ts_store *st, ts_error *err, const char *what);
+
+/* Returns 1 when the store has a table named name, 0 when not or on error. */
+int ts_store_has_table(ts_store *st, const char *name);
+
+/* Returns 1 when table has a column named col, 0 when not or on error. */
+int ts_store_has_column(ts_store *st, const char *table, const char *col);
+
+/* Column i as a double, NaN for SQL NULL. */
+double ts_store_col_double(sqlite3_stmt *q, int i);
+
+/* Arena copy of column i, or NULL for SQL NULL; *oom is set when the copy
+ * fails (so that NULL stays "absent"). oom may be NULL. */
+const char *ts_store_col_dup(ts_arena *a, sqlite3_stmt *q, int i, int *oom);
 
 #endif

@@ -1,0 +1,36 @@
+/* json.h -- a small reader for the JSON the engine writes (util.h's
+ * ts_buf_json_* writers): strings, arrays, objects, null, numbers, booleans. */
+#ifndef TS_JSON_H
+#define TS_JSON_H
+
+#include "util.h"
+
+/* A cursor over NUL-terminated JSON text. Strings read are copied into the
+ * arena. bad is set on the first malformed token or allocation failure and
+ * stays set (like ts_buf.oom): check it once at the end. */
+typedef struct ts_json {
+    const char *p;
+    ts_arena *arena;
+    int bad;
+} ts_json;
+
+/* Starts reading text, copying strings into a. */
+void ts_json_init(ts_json *j, const char *text, ts_arena *a);
+
+/* Skips white space; when the next character is c, consumes it and returns
+ * 1, else returns 0 (bad is not set: the caller decides). */
+int ts_json_eat(ts_json *j, char c);
+
+/* Reads a string (escapes decoded, \u as UTF-8) and returns its arena copy,
+ * or reads null and returns NULL. Anything else sets bad and returns NULL. */
+const char *ts_json_string(ts_json *j);
+
+/* Reads an array of strings into an arena array (NULL-terminated, so it
+ * can serve as a string list) and stores its length in *n; null gives NULL
+ * with *n = 0. Sets bad on anything else. */
+const char **ts_json_strings(ts_json *j, int *n);
+
+/* Skips one value of any kind. Sets bad when it is malformed. */
+void ts_json_skip(ts_json *j);
+
+#endif

@@ -1,0 +1,651 @@
+/* store_read.c -- reading runs back: the one resolver of run names (runs
+ * and uncertainty analyses alike), listing, loading a run whole, its inputs. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "store_internal.h"
+
+/* Column i as text, "" for SQL NULL; valid until the next step. */
+static const char *col_text(sqlite3_stmt *q, int i) {
+    const unsigned char *s = sqlite3_column_text(q, i);
+    return s ? (const char *)s : "";
+}
+
+/* Arena copy of column i, "" for SQL NULL (or out of memory, which the
+ * caller cannot tell from "": strings here are for display). */
+static const char *col_dup_nn(ts_arena *a, sqlite3_stmt *q, int i) {
+    const char *s = ts_store_col_dup(a, q, i, NULL);
+    return s ? s : "";
+}
+
+/* Prepares sql with the integer id bound to ?1. Returns the statement, or
+ * NULL with err filled. */
+static sqlite3_stmt *run_query(ts_store *st, const char *sql, long long id, ts_error *err) {
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK) {
+        ts_store_fail(st, err, "cannot read run");
+        return NULL;
+    }
+    sqlite3_bind_int64(q, 1, id);
+    return q;
+}
+
+int ts_store_list_runs(ts_store *st, int (*cb)(const ts_run_info *run, void *ctx), void *ctx,
+                       ts_error *err) {
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT id, scenario, created_at, taxonomy_id, engine_version,"
+                           " scenario_path, taxonomy_path, data_path, scenario_sha256,"
+                           " taxonomy_sha256, data_sha256, n_units, n_indicators FROM runs ORDER BY id",
+                           -1, &q, NULL) != SQLITE_OK)
+        return ts_store_fail(st, err, "cannot list runs");
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        ts_run_info run = {
+            sqlite3_column_int64(q, 0), col_text(q, 1), col_text(q, 2), col_text(q, 3),
+            col_text(q, 4), col_text(q, 5), col_text(q, 6), col_text(q, 7), col_text(q, 8),
+            col_text(q, 9), col_text(q, 10), sqlite3_column_int(q, 11), sqlite3_column_int(q, 12)};
+        if (cb(&run, ctx)) break;
+    }
+    int ok = rc == SQLITE_ROW || rc == SQLITE_DONE;
+    sqlite3_finalize(q);
+    return ok ? TS_OK : ts_store_fail(st, err, "cannot list runs");
+}
+
+/* ---- the resolver: runs and uncertainty analyses by id or name --------- */
+
+/* A table whose rows commands name by id or by scenario name. */
+typedef struct named_table {
+    const char *table;  /* runs or ua_runs: constants, safe to put in SQL */
+    const char *noun;   /* for messages */
+    int own_ids;        /* its ids are not run ids: say so, with the latest */
+    const char *help;   /* how to find a name that exists */
+} named_table;
+
+static const named_table RUNS = {"runs", "run", 0,
+                                 "give a run id or a scenario name (`threatscore runs --db` lists them)"};
+static const named_table ANALYSES = {
+    "ua_runs", "uncertainty run", 1,
+    "give an uncertainty run id (`threatscore uncertainty --db` prints it) or a scenario name"};
+
+/* Returns 1 when s is a run id as typed: digits, few enough for an int64. */
+static int is_id(const char *s) {
+    if (!*s || strlen(s) > 18) return 0;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9') return 0;
+    return 1;
+}
+
+/* Looks in t, among rows matching filter (SQL: "" or " AND ..."), for the
+ * row spec names: the row with id spec when spec is an id and one has it,
+ * else the latest row of scenario spec; spec NULL: the latest row. Returns
+ * 1 with its id in *id, 0 when none matches, -1 with err filled. */
+static int find_named(ts_store *st, const named_table *t, const char *filter, const char *spec, long long *id,
+                      ts_error *err) {
+    char sql[256];
+    if (!spec)
+        snprintf(sql, sizeof sql, "SELECT id FROM %s WHERE 1%s ORDER BY id DESC LIMIT 1", t->table, filter);
+    else if (is_id(spec))
+        snprintf(sql, sizeof sql,
+                 "SELECT id FROM %s WHERE (id = ?1 OR scenario = ?2)%s ORDER BY id = ?1 DESC, id DESC LIMIT 1",
+                 t->table, filter);
+    else
+        snprintf(sql, sizeof sql, "SELECT id FROM %s WHERE scenario = ?2%s ORDER BY id DESC LIMIT 1", t->table,
+                 filter);
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK) {
+        ts_store_fail(st, err, "cannot look up run");
+        return -1;
+    }
+    if (spec && is_id(spec)) sqlite3_bind_int64(q, 1, atoll(spec));
+    if (spec) sqlite3_bind_text(q, 2, spec, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) *id = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    if (rc == SQLITE_ROW) return 1;
+    if (rc == SQLITE_DONE) return 0;
+    ts_store_fail(st, err, "cannot look up run");
+    return -1;
+}
+
+/* Fills err for a spec that names no row of t, with a suggestion among
+ * its scenario names. Returns TS_EINPUT (TS_ESYSTEM when out of memory). */
+static int unknown_named(ts_store *st, const named_table *t, const char *spec, ts_error *err) {
+    if (is_id(spec)) {
+        long long latest = 0;
+        if (t->own_ids && find_named(st, t, "", NULL, &latest, err) < 0) return TS_ESYSTEM;
+        if (t->own_ids)
+            return ts_fail(err, TS_EINPUT, st->path, 0, "unknown %s id %s (%ss have their own ids; the latest is %lld)",
+                           t->noun, spec, t->noun, latest);
+        return ts_fail(err, TS_EINPUT, st->path, 0, "unknown %s id %s", t->noun, spec);
+    }
+    char sql[96];
+    snprintf(sql, sizeof sql, "SELECT DISTINCT scenario FROM %s ORDER BY scenario", t->table);
+    sqlite3_stmt *q;
+    const char **names = NULL;
+    size_t n = 0, cap = 0;
+    ts_arena *a = ts_arena_new();
+    if (a && sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) == SQLITE_OK) {
+        while (sqlite3_step(q) == SQLITE_ROW) {
+            if (n == cap) {
+                cap = cap ? 2 * cap : 16;
+                const char **m = realloc(names, cap * sizeof *m);
+                if (!m) break;
+                names = m;
+            }
+            names[n] = ts_store_col_dup(a, q, 0, NULL);
+            if (names[n]) n++;
+        }
+        sqlite3_finalize(q);
+    }
+    const char *hint = n ? ts_suggest(spec, names, n) : NULL;
+    int rc = hint ? ts_fail(err, TS_EINPUT, st->path, 0, "unknown %s '%s' (did you mean '%s'?)", t->noun, spec, hint)
+                  : ts_fail(err, TS_EINPUT, st->path, 0, "unknown %s '%s': %s", t->noun, spec, t->help);
+    free(names);
+    ts_arena_free(a);
+    return rc;
+}
+
+int ts_store_resolve_run(ts_store *st, const char *spec, long long *id, ts_error *err) {
+    *id = 0;
+    int found = find_named(st, &RUNS, "", spec, id, err);
+    if (found < 0) return TS_ESYSTEM;
+    if (found || !spec) return TS_OK;
+    return unknown_named(st, &RUNS, spec, err);
+}
+
+int ts_store_resolve_ua(ts_store *st, const char *spec, int prefer_sobol, long long *id, ts_error *err) {
+    *id = 0;
+    if (!ts_store_has_table(st, "ua_runs")) return TS_OK;
+    if (!ts_store_has_table(st, "ua_results") || !ts_store_has_table(st, "ua_sobol") ||
+        !ts_store_has_column(st, "ua_runs", "sobol") || !ts_store_has_column(st, "ua_results", "rank_p95"))
+        return ts_fail(err, TS_EINPUT, st->path, 0,
+                       "the %s results in this database have a layout this threatscore cannot draw",
+                       prefer_sobol ? "sensitivity" : "uncertainty");
+    long long latest = 0;
+    int found = find_named(st, &ANALYSES, "", NULL, &latest, err);
+    if (found <= 0) return found < 0 ? TS_ESYSTEM : TS_OK; /* no analysis stored */
+    found = find_named(st, &ANALYSES, "", spec, id, err);
+    if (found < 0) return TS_ESYSTEM;
+    if (!found) return unknown_named(st, &ANALYSES, spec, err);
+    /* an id names one analysis; a name or the default may prefer --sobol */
+    if (prefer_sobol && !(spec && is_id(spec) && *id == atoll(spec))) {
+        long long with_sobol;
+        found = find_named(st, &ANALYSES, " AND sobol", spec, &with_sobol, err);
+        if (found < 0) return TS_ESYSTEM;
+        if (found) *id = with_sobol;
+    }
+    return TS_OK;
+}
+
+/* Stores the first column of sql's rows (at most cap) in ids. */
+static int query_ids(ts_store *st, const char *sql, long long *ids, int cap, int *n, ts_error *err) {
+    sqlite3_stmt *q;
+    *n = 0;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK) return ts_store_fail(st, err, "cannot list runs");
+    int rc;
+    while (*n < cap && (rc = sqlite3_step(q)) == SQLITE_ROW) ids[(*n)++] = sqlite3_column_int64(q, 0);
+    if (*n == cap) rc = SQLITE_DONE;
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? TS_OK : ts_store_fail(st, err, "cannot list runs");
+}
+
+int ts_store_latest_runs(ts_store *st, long long *ids, int cap, int *n, ts_error *err) {
+    return query_ids(st, "SELECT max(id) FROM runs GROUP BY scenario ORDER BY max(id)", ids, cap, n, err);
+}
+
+int ts_store_holds_years(const ts_store *st) { return st->has_run_years; }
+
+int ts_store_year_runs(ts_store *st, long long *ids, int cap, int *n, ts_error *err) {
+    *n = 0;
+    if (!st->has_run_years) return TS_OK;
+    return query_ids(st,
+                     "SELECT r.id FROM runs r JOIN run_years y ON y.run_id = r.id"
+                     " WHERE r.scenario = (SELECT scenario FROM runs ORDER BY id DESC LIMIT 1)"
+                     " AND y.year IS NOT NULL ORDER BY y.year, r.id",
+                     ids, cap, n, err);
+}
+
+int ts_store_unit_ids(ts_store *st, ts_arena *a, const char ***ids, int *n, ts_error *err) {
+    *ids = NULL;
+    *n = 0;
+    /* units of scored runs and of uncertainty analyses share one palette */
+    const char *all = ts_store_has_table(st, "ua_results") ? "SELECT unit FROM units UNION SELECT unit FROM ua_results"
+                                                           : "SELECT DISTINCT unit FROM units";
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM (%s)", all);
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK) return ts_store_fail(st, err, "cannot read units");
+    int count = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : 0;
+    sqlite3_finalize(q);
+    const char **v = ts_arena_alloc(a, ((size_t)count + 1) * sizeof *v);
+    if (!v) return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    if (sqlite3_prepare_v2(st->db, all, -1, &q, NULL) != SQLITE_OK) return ts_store_fail(st, err, "cannot read units");
+    int oom = 0, rc = SQLITE_DONE;
+    while (*n < count && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *id = ts_store_col_dup(a, q, 0, &oom);
+        if (id) v[(*n)++] = id;
+    }
+    sqlite3_finalize(q);
+    if (oom) return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return ts_store_fail(st, err, "cannot read units");
+    *ids = v;
+    return TS_OK;
+}
+
+int ts_store_node_name(ts_store *st, const char *taxonomy_sha256, const char *node, long long prefer, ts_arena *a,
+                       const char **name, ts_error *err) {
+    *name = NULL;
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT n.name FROM nodes n JOIN runs r ON r.id = n.run_id"
+                           " WHERE r.taxonomy_sha256 = ?1 AND n.node = ?2 AND n.name IS NOT NULL AND n.name <> ''"
+                           " ORDER BY r.id = ?3 DESC, r.id DESC LIMIT 1",
+                           -1, &q, NULL) != SQLITE_OK)
+        return ts_store_fail(st, err, "cannot read nodes");
+    sqlite3_bind_text(q, 1, taxonomy_sha256, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, node, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 3, prefer);
+    int oom = 0, rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) *name = ts_store_col_dup(a, q, 0, &oom);
+    sqlite3_finalize(q);
+    if (oom) return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? TS_OK : ts_store_fail(st, err, "cannot read nodes");
+}
+
+/* ---- loading a run -------------------------------------------------------- */
+
+void ts_stored_run_free(ts_stored_run *r) {
+    if (!r) return;
+    free(r->unit_id);
+    free(r->unit_name);
+    free(r->screened);
+    free(r->nodes);
+    free(r->score);
+    free(r->rank);
+    free(r->cls);
+    free(r->coverage);
+    free(r->imputed);
+    free(r->unit_weight);
+    ts_arena_free(r->arena);
+    free(r);
+}
+
+int ts_stored_run_node(const ts_stored_run *r, const char *id) {
+    for (int k = 0; k < r->n_nodes; k++)
+        if (strcmp(r->nodes[k].id, id) == 0) return k;
+    return -1;
+}
+
+int ts_stored_run_unit(const ts_stored_run *r, const char *id) {
+    for (int u = 0; u < r->n_units; u++)
+        if (strcmp(r->unit_id[u], id) == 0) return u;
+    return -1;
+}
+
+double ts_stored_run_weight(const ts_stored_run *r, int u, int k) {
+    if (r->unit_weight) {
+        double w = r->unit_weight[(size_t)u * (size_t)r->n_nodes + (size_t)k];
+        if (w == w) return w;
+    }
+    return r->nodes[k].weight;
+}
+
+/* Reads run id's row of runs (and its year) into r. Columns a file of an
+ * older schema lacks (read-only stores are not upgraded) read as NULL. */
+static int load_header(ts_store *st, ts_stored_run *r, long long id, ts_error *err) {
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "SELECT id, scenario, created_at, taxonomy_id, engine_version, scenario_path,"
+             " taxonomy_path, data_path, scenario_sha256, taxonomy_sha256, data_sha256,"
+             " n_units, n_indicators, values_sha256, method_json, inputs_json, %s, %s,"
+             " CASE WHEN json_valid(method_json) THEN json_extract(method_json, '$.scale[0]') END,"
+             " CASE WHEN json_valid(method_json) THEN json_extract(method_json, '$.scale[1]') END,"
+             " %s FROM runs WHERE id = ?",
+             st->version >= 2 ? "options_json" : "NULL", st->version >= 2 ? "run_key" : "NULL",
+             st->has_run_years ? "(SELECT year FROM run_years WHERE run_id = runs.id)" : "NULL");
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK) return ts_store_fail(st, err, "cannot read run");
+    sqlite3_bind_int64(q, 1, id);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        ts_arena *a = r->arena;
+        ts_run_info *in = &r->info;
+        in->id = sqlite3_column_int64(q, 0);
+        in->scenario = col_dup_nn(a, q, 1);
+        in->created_at = col_dup_nn(a, q, 2);
+        in->taxonomy_id = col_dup_nn(a, q, 3);
+        in->engine_version = col_dup_nn(a, q, 4);
+        in->scenario_path = ts_store_col_dup(a, q, 5, NULL);
+        in->taxonomy_path = col_dup_nn(a, q, 6);
+        in->data_path = col_dup_nn(a, q, 7);
+        in->scenario_sha256 = ts_store_col_dup(a, q, 8, NULL);
+        in->taxonomy_sha256 = col_dup_nn(a, q, 9);
+        in->data_sha256 = col_dup_nn(a, q, 10);
+        in->n_units = sqlite3_column_int(q, 11);
+        in->n_indicators = sqlite3_column_int(q, 12);
+        r->values_sha256 = col_dup_nn(a, q, 13);
+        r->method_json = col_dup_nn(a, q, 14);
+        r->inputs_json = col_dup_nn(a, q, 15);
+        r->options_json = ts_store_col_dup(a, q, 16, NULL);
+        r->run_key = ts_store_col_dup(a, q, 17, NULL);
+        r->scale_min = ts_store_col_double(q, 18);
+        r->scale_max = ts_store_col_double(q, 19);
+        r->year = sqlite3_column_type(q, 20) == SQLITE_NULL ? 0 : sqlite3_column_int(q, 20);
+    }
+    sqlite3_finalize(q);
+    if (rc == SQLITE_DONE) return ts_fail(err, TS_EINPUT, st->path, 0, "no run %lld", id);
+    return rc == SQLITE_ROW ? TS_OK : ts_store_fail(st, err, "cannot read run");
+}
+
+/* Stores the count sql gives for run id in *n. Returns TS_OK or TS_ESYSTEM. */
+static int count_rows(ts_store *st, const char *sql, long long id, int *n, ts_error *err) {
+    sqlite3_stmt *q = run_query(st, sql, id, err);
+    if (!q) return TS_ESYSTEM;
+    int rc = sqlite3_step(q);
+    *n = rc == SQLITE_ROW ? sqlite3_column_int(q, 0) : 0;
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW ? TS_OK : ts_store_fail(st, err, "cannot read run");
+}
+
+/* Reads run id's units (stored order) and nodes (pre-order, with parent
+ * indices) into r, whose arrays are sized. Returns TS_OK or TS_ESYSTEM. */
+static int load_units_nodes(ts_store *st, ts_stored_run *r, long long id, ts_error *err) {
+    ts_arena *a = r->arena;
+    sqlite3_stmt *q = run_query(st, "SELECT unit, name, screened FROM units WHERE run_id = ? ORDER BY position", id, err);
+    if (!q) return TS_ESYSTEM;
+    int u = 0, rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW && u < r->n_units) {
+        r->unit_id[u] = col_dup_nn(a, q, 0);
+        r->unit_name[u] = col_dup_nn(a, q, 1);
+        r->screened[u] = (unsigned char)sqlite3_column_int(q, 2);
+        u++;
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return ts_store_fail(st, err, "cannot read units");
+    q = run_query(st,
+                  "SELECT node, name, parent, depth, is_indicator, weight, aggregate, normalise, direction,"
+                  " unit_of_measure, source FROM nodes WHERE run_id = ? ORDER BY position",
+                  id, err);
+    if (!q) return TS_ESYSTEM;
+    int k = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW && k < r->n_nodes) {
+        ts_stored_node *nd = &r->nodes[k++];
+        nd->id = col_dup_nn(a, q, 0);
+        nd->name = col_dup_nn(a, q, 1);
+        nd->parent_id = ts_store_col_dup(a, q, 2, NULL);
+        nd->depth = sqlite3_column_int(q, 3);
+        nd->is_indicator = sqlite3_column_int(q, 4);
+        nd->weight = sqlite3_column_double(q, 5);
+        nd->aggregate = ts_store_col_dup(a, q, 6, NULL);
+        nd->normalise = ts_store_col_dup(a, q, 7, NULL);
+        nd->direction = ts_store_col_dup(a, q, 8, NULL);
+        nd->unit_of_measure = ts_store_col_dup(a, q, 9, NULL);
+        nd->source = ts_store_col_dup(a, q, 10, NULL);
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return ts_store_fail(st, err, "cannot read nodes");
+    /* parents precede their children in pre-order */
+    for (k = 0; k < r->n_nodes; k++) {
+        r->nodes[k].parent = -1;
+        for (int j = k - 1; j >= 0 && r->nodes[k].parent_id; j--)
+            if (strcmp(r->nodes[j].id, r->nodes[k].parent_id) == 0) {
+                r->nodes[k].parent = j;
+                break;
+            }
+    }
+    return TS_OK;
+}
+
+/* An id with its index, for lookups by binary search. */
+typedef struct id_index {
+    const char *id;
+    int i;
+} id_index;
+
+static int cmp_id_index(const void *a, const void *b) {
+    return strcmp(((const id_index *)a)->id, ((const id_index *)b)->id);
+}
+
+/* Fills out[n] with ids and their indices, sorted by id. */
+static void sort_index(const char *const *ids, int n, id_index *out) {
+    for (int i = 0; i < n; i++) out[i] = (id_index){ids[i], i};
+    qsort(out, (size_t)n, sizeof *out, cmp_id_index);
+}
+
+/* Returns the index of id in sorted (n entries), or -1. */
+static int find_sorted(const id_index *sorted, int n, const char *id) {
+    if (!id) return -1;
+    id_index key = {id, -1};
+    const id_index *hit = bsearch(&key, sorted, (size_t)n, sizeof *sorted, cmp_id_index);
+    return hit ? hit->i : -1;
+}
+
+/* Per-unit weight overrides, in the unit_weights table; runs stored before
+ * schema 2 (no run key) kept them only in method_json. */
+static const char UNIT_WEIGHTS[] = "SELECT unit, node, weight FROM unit_weights WHERE run_id = ?";
+static const char UNIT_WEIGHTS_V1[] =
+    "SELECT w.key, n.key, w.value FROM runs r,"
+    " json_each(CASE WHEN json_valid(r.method_json) THEN r.method_json ELSE '{}' END, '$.nodes') n,"
+    " json_each(CASE WHEN n.type = 'object' THEN n.value ELSE '{}' END, '$.unit_weights') w WHERE r.id = ?";
+
+/* Reads run id's per-unit weights into r->unit_weight (left NULL when it
+ * has none); us and ns index its units and nodes. Returns TS_OK or
+ * TS_ESYSTEM. */
+static int load_unit_weights(ts_store *st, ts_stored_run *r, long long id, const id_index *us, const id_index *ns,
+                             ts_error *err) {
+    size_t cells = (size_t)r->n_units * (size_t)r->n_nodes;
+    sqlite3_stmt *q = run_query(st, r->run_key ? UNIT_WEIGHTS : UNIT_WEIGHTS_V1, id, err);
+    if (!q) return TS_ESYSTEM;
+    int rc = TS_OK, src;
+    while ((src = sqlite3_step(q)) == SQLITE_ROW) {
+        int u = find_sorted(us, r->n_units, (const char *)sqlite3_column_text(q, 0));
+        int k = find_sorted(ns, r->n_nodes, (const char *)sqlite3_column_text(q, 1));
+        if (u < 0 || k < 0) continue;
+        if (!r->unit_weight) {
+            if (!(r->unit_weight = malloc((cells + 1) * sizeof *r->unit_weight))) {
+                rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+                break;
+            }
+            for (size_t c = 0; c < cells; c++) r->unit_weight[c] = NAN;
+        }
+        r->unit_weight[(size_t)u * (size_t)r->n_nodes + (size_t)k] = sqlite3_column_double(q, 2);
+    }
+    if (rc == TS_OK && src != SQLITE_DONE) rc = ts_store_fail(st, err, "cannot read unit weights");
+    sqlite3_finalize(q);
+    return rc;
+}
+
+/* Reads run id's scores, ranks, classes and unit weights into r's cells
+ * (NaN, 0 and NULL where no row is stored). Returns TS_OK or TS_ESYSTEM. */
+static int load_scores(ts_store *st, ts_stored_run *r, long long id, ts_error *err) {
+    size_t cells = (size_t)r->n_units * (size_t)r->n_nodes;
+    const char **node_ids = malloc(((size_t)r->n_nodes + 1) * sizeof *node_ids);
+    id_index *us = malloc(((size_t)r->n_units + 1) * sizeof *us), *ns = malloc(((size_t)r->n_nodes + 1) * sizeof *ns);
+    if (!node_ids || !us || !ns) {
+        free(node_ids), free(us), free(ns);
+        return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    }
+    for (int k = 0; k < r->n_nodes; k++) node_ids[k] = r->nodes[k].id;
+    sort_index(r->unit_id, r->n_units, us);
+    sort_index(node_ids, r->n_nodes, ns);
+    for (size_t c = 0; c < cells; c++) r->score[c] = r->coverage[c] = r->imputed[c] = NAN;
+    int rc = TS_OK, src;
+    sqlite3_stmt *q = run_query(st, "SELECT unit, node, score, rank, class, coverage, imputed FROM scores WHERE run_id = ?",
+                                id, err);
+    if (!q) rc = TS_ESYSTEM;
+    while (rc == TS_OK && (src = sqlite3_step(q)) == SQLITE_ROW) {
+        int u = find_sorted(us, r->n_units, (const char *)sqlite3_column_text(q, 0));
+        int k = find_sorted(ns, r->n_nodes, (const char *)sqlite3_column_text(q, 1));
+        if (u < 0 || k < 0) continue;
+        size_t c = (size_t)u * (size_t)r->n_nodes + (size_t)k;
+        r->score[c] = ts_store_col_double(q, 2);
+        r->rank[c] = sqlite3_column_int(q, 3);
+        r->cls[c] = ts_store_col_dup(r->arena, q, 4, NULL);
+        r->coverage[c] = ts_store_col_double(q, 5);
+        r->imputed[c] = ts_store_col_double(q, 6);
+        r->n_scores++;
+    }
+    if (rc == TS_OK && src != SQLITE_DONE) rc = ts_store_fail(st, err, "cannot read scores");
+    sqlite3_finalize(q);
+    if (rc == TS_OK) rc = load_unit_weights(st, r, id, us, ns, err);
+    free(node_ids), free(us), free(ns);
+    return rc;
+}
+
+ts_stored_run *ts_store_load_run(ts_store *st, long long id, ts_error *err) {
+    ts_stored_run *r = calloc(1, sizeof *r);
+    if (!r || !(r->arena = ts_arena_new())) {
+        free(r);
+        ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+        return NULL;
+    }
+    int rc = load_header(st, r, id, err);
+    if (rc == TS_OK) rc = count_rows(st, "SELECT count(*) FROM units WHERE run_id = ?", id, &r->n_units, err);
+    if (rc == TS_OK) rc = count_rows(st, "SELECT count(*) FROM nodes WHERE run_id = ?", id, &r->n_nodes, err);
+    if (rc == TS_OK) {
+        size_t nu = (size_t)r->n_units + 1, nn = (size_t)r->n_nodes + 1, cells = nu * nn;
+        r->unit_id = calloc(nu, sizeof *r->unit_id);
+        r->unit_name = calloc(nu, sizeof *r->unit_name);
+        r->screened = calloc(nu, 1);
+        r->nodes = calloc(nn, sizeof *r->nodes);
+        r->score = malloc(cells * sizeof *r->score);
+        r->rank = calloc(cells, sizeof *r->rank);
+        r->cls = calloc(cells, sizeof *r->cls);
+        r->coverage = malloc(cells * sizeof *r->coverage);
+        r->imputed = malloc(cells * sizeof *r->imputed);
+        if (!r->unit_id || !r->unit_name || !r->screened || !r->nodes || !r->score || !r->rank || !r->cls ||
+            !r->coverage || !r->imputed)
+            rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    }
+    if (rc == TS_OK) rc = load_units_nodes(st, r, id, err);
+    if (rc == TS_OK) rc = load_scores(st, r, id, err);
+    if (rc != TS_OK) {
+        ts_stored_run_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+int ts_store_each_input(ts_store *st, long long id, int (*cb)(const ts_stored_input *in, void *ctx), void *ctx,
+                        ts_error *err) {
+    sqlite3_stmt *q = run_query(st,
+                                "SELECT i.unit, i.indicator, i.raw, i.transformed, i.normalised, i.imputed, i.source,"
+                                " i.year, i.estimate, i.note, i.shock, i.file, i.line FROM inputs i"
+                                " JOIN units u ON u.run_id = i.run_id AND u.unit = i.unit"
+                                " JOIN nodes n ON n.run_id = i.run_id AND n.node = i.indicator"
+                                " WHERE i.run_id = ?1 ORDER BY u.position, n.position",
+                                id, err);
+    if (!q) return TS_ESYSTEM;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        ts_stored_input in = {(const char *)sqlite3_column_text(q, 0), (const char *)sqlite3_column_text(q, 1),
+                              ts_store_col_double(q, 2), ts_store_col_double(q, 3), ts_store_col_double(q, 4), sqlite3_column_int(q, 5),
+                              sqlite3_column_int(q, 7), sqlite3_column_int(q, 8), sqlite3_column_int(q, 12),
+                              (const char *)sqlite3_column_text(q, 6), (const char *)sqlite3_column_text(q, 9),
+                              (const char *)sqlite3_column_text(q, 10), (const char *)sqlite3_column_text(q, 11)};
+        if (cb(&in, ctx)) break;
+    }
+    int ok = rc == SQLITE_ROW || rc == SQLITE_DONE;
+    sqlite3_finalize(q);
+    return ok ? TS_OK : ts_store_fail(st, err, "cannot read inputs");
+}
+
+int ts_store_each_treatment(ts_store *st, long long id,
+                            int (*cb)(const ts_stored_treatment *t, void *ctx), void *ctx, ts_error *err) {
+    sqlite3_stmt *q = run_query(st,
+                                "SELECT t.indicator, t.treated, t.winsorised_low, t.winsorised_high, t.log, t.skew,"
+                                " t.kurtosis, t.skew_after, t.kurtosis_after FROM treatment t"
+                                " JOIN nodes n ON n.run_id = t.run_id AND n.node = t.indicator"
+                                " WHERE t.run_id = ?1 ORDER BY n.position",
+                                id, err);
+    if (!q) return TS_ESYSTEM;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        ts_stored_treatment t = {(const char *)sqlite3_column_text(q, 0), sqlite3_column_int(q, 1),
+                                 sqlite3_column_int(q, 2), sqlite3_column_int(q, 3), sqlite3_column_int(q, 4),
+                                 ts_store_col_double(q, 5), ts_store_col_double(q, 6), ts_store_col_double(q, 7), ts_store_col_double(q, 8)};
+        if (cb(&t, ctx)) break;
+    }
+    int ok = rc == SQLITE_ROW || rc == SQLITE_DONE;
+    sqlite3_finalize(q);
+    return ok ? TS_OK : ts_store_fail(st, err, "cannot read treatment");
+}
+
+/* ---- the JSON the store writes, read back (json.h) ---------------------- */
+
+int ts_stored_run_files(ts_stored_run *r, const ts_stored_file **files) {
+    ts_json j;
+    ts_json_init(&j, r->inputs_json, r->arena);
+    int cap = 1;
+    for (const char *p = r->inputs_json; *p; p++) cap += *p == '{';
+    ts_stored_file *f = ts_arena_alloc(r->arena, (size_t)cap * sizeof *f);
+    if (!f || !ts_json_eat(&j, '[')) return -1;
+    int n = 0;
+    if (!ts_json_eat(&j, ']')) {
+        do {
+            if (!ts_json_eat(&j, '{') || n == cap) return -1;
+            ts_stored_file *e = &f[n++];
+            if (!ts_json_eat(&j, '}')) {
+                do {
+                    const char *key = ts_json_string(&j);
+                    if (!key || !ts_json_eat(&j, ':')) return -1;
+                    if (strcmp(key, "role") == 0) e->role = ts_json_string(&j);
+                    else if (strcmp(key, "path") == 0) e->path = ts_json_string(&j);
+                    else if (strcmp(key, "sha256") == 0) e->sha256 = ts_json_string(&j);
+                    else ts_json_skip(&j);
+                } while (!j.bad && ts_json_eat(&j, ','));
+                if (!ts_json_eat(&j, '}')) return -1;
+            }
+            if (!e->role || !e->path || !e->sha256) return -1;
+        } while (!j.bad && ts_json_eat(&j, ','));
+        if (!ts_json_eat(&j, ']')) return -1;
+    }
+    *files = f;
+    return j.bad ? -1 : n;
+}
+
+int ts_stored_run_options(ts_stored_run *r, ts_stored_options *o) {
+    memset(o, 0, sizeof *o);
+    if (!r->options_json) return 0;
+    ts_json j;
+    ts_json_init(&j, r->options_json, r->arena);
+    if (!ts_json_eat(&j, '{')) return -1;
+    if (ts_json_eat(&j, '}')) return 0;
+    do {
+        const char *key = ts_json_string(&j);
+        if (!key || !ts_json_eat(&j, ':')) return -1;
+        if (strcmp(key, "set") == 0) {
+            o->set = ts_json_strings(&j, &o->n_set);
+        } else if (strcmp(key, "perspectives") == 0) {
+            o->perspectives = ts_json_strings(&j, &o->n_perspectives);
+        } else if (strcmp(key, "csv") == 0) {
+            o->has_csv = 1;
+            if (!ts_json_eat(&j, '{')) return -1;
+            if (!ts_json_eat(&j, '}')) {
+                do {
+                    const char *k = ts_json_string(&j);
+                    if (!k || !ts_json_eat(&j, ':')) return -1;
+                    if (strcmp(k, "unit_column") == 0) o->csv.unit_column = ts_json_string(&j);
+                    else if (strcmp(k, "name_column") == 0) o->csv.name_column = ts_json_string(&j);
+                    else if (strcmp(k, "missing") == 0) {
+                        int n;
+                        o->csv.missing = ts_json_strings(&j, &n);
+                    } else if (strcmp(k, "encoding") == 0) {
+                        const char *e = ts_json_string(&j);
+                        o->csv.encoding = e && strcmp(e, "utf-8") == 0 ? TS_ENC_UTF8
+                                          : e && strcmp(e, "latin1") == 0 ? TS_ENC_LATIN1 : TS_ENC_AUTO;
+                    } else ts_json_skip(&j);
+                } while (!j.bad && ts_json_eat(&j, ','));
+                if (!ts_json_eat(&j, '}')) return -1;
+            }
+        } else {
+            ts_json_skip(&j);
+        }
+    } while (!j.bad && ts_json_eat(&j, ','));
+    if (!ts_json_eat(&j, '}')) return -1;
+    return j.bad ? -1 : 0;
+}

@@ -1,0 +1,363 @@
+/* store_write.c -- recording runs: the run record (method, inputs and
+ * options JSON, the reuse key) and saving a run in one transaction. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sha256.h"
+#include "spec.h"
+#include "store_internal.h"
+
+/* Prepared statements kept for the life of the store, so that a batch of
+ * many runs prepares each insert once (indexed by TS_Q_*). */
+static const char *const STATEMENTS[TS_Q_COUNT] = {
+    "INSERT INTO runs(scenario, scenario_path, scenario_sha256, taxonomy_id,"
+    " taxonomy_path, taxonomy_sha256, data_path, data_sha256, values_sha256,"
+    " engine_version, method_json, inputs_json, n_units, n_indicators, options_json, run_key)"
+    " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    "INSERT INTO units VALUES(?,?,?,?,?)",
+    "INSERT INTO nodes VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    "INSERT INTO scores VALUES(?,?,?,?,?,?,?,?)",
+    "INSERT INTO inputs VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    "INSERT INTO treatment VALUES(?,?,?,?,?,?,?,?,?,?)",
+    "INSERT INTO unit_weights VALUES(?,?,?,?)",
+    "SELECT id FROM runs WHERE run_key = ? ORDER BY id DESC LIMIT 1",
+};
+
+/* Binds x, or SQL NULL for NaN (missing). */
+static void bind_double(sqlite3_stmt *q, int i, double x) {
+    if (x == x) sqlite3_bind_double(q, i, x);
+    else sqlite3_bind_null(q, i);
+}
+
+/* Steps a prepared insert and resets it. Returns 0 or -1. */
+static int step_reset(sqlite3_stmt *q) {
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* ---- run records ------------------------------------------------------ */
+
+struct ts_run_record {
+    ts_buf method, inputs, options;
+    char values_sha256[65];
+    char key[65];
+};
+
+void ts_run_record_free(ts_run_record *rec) {
+    if (!rec) return;
+    ts_buf_free(&rec->method);
+    ts_buf_free(&rec->inputs);
+    ts_buf_free(&rec->options);
+    free(rec);
+}
+
+const char *ts_run_record_key(const ts_run_record *rec) { return rec->key; }
+const char *ts_run_record_method_json(const ts_run_record *rec) { return rec->method.data; }
+const char *ts_run_record_values_sha256(const ts_run_record *rec) { return rec->values_sha256; }
+
+/* Appends items as a JSON array of strings. */
+static void json_string_list(ts_buf *b, int n, const char *const *items) {
+    ts_buf_puts(b, "[");
+    for (int i = 0; i < n; i++) {
+        if (i) ts_buf_puts(b, ",");
+        ts_buf_json_string(b, items[i]);
+    }
+    ts_buf_puts(b, "]");
+}
+
+/* Appends options_json: {"set":[...],"perspectives":[...]} and, for CSV
+ * input, "csv":{unit_column, name_column, missing (null: the defaults),
+ * encoding}. */
+static void options_json(const ts_run_options *o, ts_buf *b) {
+    static const char *const ENC[] = {"auto", "utf-8", "latin1"};
+    ts_buf_puts(b, "{\"set\":");
+    json_string_list(b, o ? o->n_set : 0, o ? o->set : NULL);
+    ts_buf_puts(b, ",\"perspectives\":");
+    json_string_list(b, o ? o->n_perspectives : 0, o ? o->perspectives : NULL);
+    if (o && o->csv) {
+        const ts_csv_options *c = o->csv;
+        ts_buf_puts(b, ",\"csv\":{\"unit_column\":");
+        if (c->unit_column) ts_buf_json_string(b, c->unit_column);
+        else ts_buf_puts(b, "null");
+        ts_buf_puts(b, ",\"name_column\":");
+        if (c->name_column) ts_buf_json_string(b, c->name_column);
+        else ts_buf_puts(b, "null");
+        ts_buf_puts(b, ",\"missing\":");
+        if (c->missing) {
+            int n = 0;
+            while (c->missing[n]) n++;
+            json_string_list(b, n, c->missing);
+        } else {
+            ts_buf_puts(b, "null");
+        }
+        int e = c->encoding >= 0 && c->encoding <= 2 ? c->encoding : 0;
+        ts_buf_printf(b, ",\"encoding\":\"%s\"}", ENC[e]);
+    }
+    ts_buf_puts(b, "}");
+}
+
+/* Appends inputs_json: each input file with its role (scenario, extends,
+ * taxonomy, data for CSV input), path and SHA-256. */
+static void inputs_json(const ts_scenario *s, ts_buf *b) {
+    ts_buf_puts(b, "[");
+    for (int f = 0; f < s->n_files; f++) {
+        ts_buf_puts(b, f == 0 ? "{\"role\":\"scenario\",\"path\":" : ",{\"role\":\"extends\",\"path\":");
+        ts_buf_json_string(b, s->file_path[f]);
+        ts_buf_printf(b, ",\"sha256\":\"%s\"}", s->file_sha256[f]);
+    }
+    ts_buf_puts(b, s->n_files ? ",{\"role\":\"taxonomy\",\"path\":" : "{\"role\":\"taxonomy\",\"path\":");
+    ts_buf_json_string(b, s->taxonomy_path);
+    ts_buf_printf(b, ",\"sha256\":\"%s\"}", s->taxonomy_sha256);
+    if (!s->path) {
+        ts_buf_puts(b, ",{\"role\":\"data\",\"path\":");
+        ts_buf_json_string(b, s->data_path);
+        ts_buf_printf(b, ",\"sha256\":\"%s\"}", s->data_sha256);
+    }
+    ts_buf_puts(b, "]");
+}
+
+/* Feeds s with its terminating NUL (so fields cannot run together), or a
+ * 0xff byte for NULL, to the run key's hash. */
+static void hash_field(ts_sha256 *h, const char *s) {
+    if (s) ts_sha256_update(h, s, strlen(s) + 1);
+    else ts_sha256_update(h, "\xff", 1);
+}
+
+ts_run_record *ts_run_record_new(const ts_scenario *s, const ts_run_options *opt, ts_error *err) {
+    ts_run_record *rec = calloc(1, sizeof *rec);
+    if (!rec) {
+        ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+        return NULL;
+    }
+    ts_spec_json(s->spec, s->tax, s->data->unit_id, &rec->method);
+    inputs_json(s, &rec->inputs);
+    options_json(opt, &rec->options);
+    if (rec->method.oom || rec->inputs.oom || rec->options.oom || !rec->method.data) {
+        ts_run_record_free(rec);
+        ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+        return NULL;
+    }
+    ts_dataset_hash(s->data, rec->values_sha256);
+    const char *file = s->path ? s->path : s->data_path;
+    char *real = file ? realpath(file, NULL) : NULL;
+    ts_sha256 h;
+    ts_sha256_init(&h);
+    hash_field(&h, "threatscore run key 1");
+    hash_field(&h, TS_VERSION);
+    hash_field(&h, real ? real : file);
+    hash_field(&h, s->name);
+    hash_field(&h, s->taxonomy_sha256);
+    hash_field(&h, s->data_sha256);
+    hash_field(&h, rec->values_sha256);
+    hash_field(&h, rec->method.data);
+    hash_field(&h, rec->options.data);
+    ts_sha256_final_hex(&h, rec->key);
+    free(real);
+    return rec;
+}
+
+/* ---- saving ------------------------------------------------------------ */
+
+/* Returns statement i, preparing it on first use; NULL with err filled. */
+static sqlite3_stmt *stmt(ts_store *st, int i, ts_error *err) {
+    if (!st->q[i] && sqlite3_prepare_v3(st->db, STATEMENTS[i], -1, SQLITE_PREPARE_PERSISTENT, &st->q[i], NULL) != SQLITE_OK) {
+        ts_store_fail(st, err, "cannot prepare statement");
+        st->q[i] = NULL;
+    }
+    return st->q[i];
+}
+
+/* Strings bound here live in the scenario or record until the statement
+ * has been stepped, so none is copied. */
+static void bind_static(sqlite3_stmt *q, int i, const char *s) {
+    if (s) sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC);
+    else sqlite3_bind_null(q, i);
+}
+
+static int insert_run(ts_store *st, const ts_scenario *s, const ts_run_record *rec, long long *run_id,
+                      ts_error *err) {
+    const ts_taxonomy *t = s->tax;
+    sqlite3_stmt *q = stmt(st, TS_Q_RUN, err);
+    if (!q) return TS_ESYSTEM;
+    bind_static(q, 1, s->name);
+    bind_static(q, 2, s->path);
+    bind_static(q, 3, s->path ? s->scenario_sha256 : NULL);
+    bind_static(q, 4, t->id);
+    bind_static(q, 5, s->taxonomy_path);
+    bind_static(q, 6, s->taxonomy_sha256);
+    bind_static(q, 7, s->data_path);
+    bind_static(q, 8, s->data_sha256);
+    bind_static(q, 9, rec->values_sha256);
+    bind_static(q, 10, TS_VERSION);
+    bind_static(q, 11, rec->method.data);
+    bind_static(q, 12, rec->inputs.data);
+    sqlite3_bind_int(q, 13, s->data->n_units);
+    sqlite3_bind_int(q, 14, t->n_indicators);
+    bind_static(q, 15, rec->options.data);
+    bind_static(q, 16, rec->key);
+    if (step_reset(q)) return ts_store_fail(st, err, "cannot insert run");
+    *run_id = sqlite3_last_insert_rowid(st->db);
+    return TS_OK;
+}
+
+static int insert_rows(ts_store *st, const ts_scenario *s, const ts_result *r, long long run_id,
+                       ts_error *err) {
+    const ts_taxonomy *t = s->tax;
+    const ts_dataset *d = s->data;
+    sqlite3_stmt *qu = stmt(st, TS_Q_UNIT, err), *qn = qu ? stmt(st, TS_Q_NODE, err) : NULL;
+    sqlite3_stmt *qs = qn ? stmt(st, TS_Q_SCORE, err) : NULL, *qi = qs ? stmt(st, TS_Q_INPUT, err) : NULL;
+    sqlite3_stmt *qt = qi ? stmt(st, TS_Q_TREAT, err) : NULL, *qw = qt ? stmt(st, TS_Q_UWEIGHT, err) : NULL;
+    if (!qw) return TS_ESYSTEM;
+    int rc = TS_OK;
+    for (int u = 0; u < d->n_units && rc == TS_OK; u++) {
+        sqlite3_bind_int64(qu, 1, run_id);
+        bind_static(qu, 2, d->unit_id[u]);
+        bind_static(qu, 3, d->unit_name[u]);
+        sqlite3_bind_int(qu, 4, u);
+        sqlite3_bind_int(qu, 5, r->screened[u]);
+        if (step_reset(qu)) rc = ts_store_fail(st, err, "cannot insert unit");
+    }
+    int *order = malloc((size_t)t->n_nodes * sizeof *order);
+    if (!order) return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    ts_taxonomy_preorder(t, order);
+    for (int j = 0; j < t->n_nodes && rc == TS_OK; j++) {
+        int k = order[j];
+        const ts_node *nd = &t->nodes[k];
+        sqlite3_bind_int64(qn, 1, run_id);
+        bind_static(qn, 2, nd->id);
+        bind_static(qn, 3, nd->name);
+        bind_static(qn, 4, nd->parent >= 0 ? t->nodes[nd->parent].id : NULL);
+        sqlite3_bind_int(qn, 5, nd->depth);
+        sqlite3_bind_int(qn, 6, j);
+        sqlite3_bind_int(qn, 7, nd->indicator >= 0);
+        sqlite3_bind_double(qn, 8, s->spec->weight[k]);
+        bind_static(qn, 9, nd->indicator < 0 ? ts_agg_name(s->spec->agg[k].method) : NULL);
+        bind_static(qn, 10, nd->indicator >= 0 ? ts_norm_name(s->spec->norm[k].method) : NULL);
+        bind_static(qn, 11, nd->indicator >= 0 ? (nd->direction > 0 ? "risk" : "protective") : NULL);
+        bind_static(qn, 12, nd->unit);
+        bind_static(qn, 13, nd->source);
+        if (step_reset(qn)) rc = ts_store_fail(st, err, "cannot insert node");
+    }
+    for (int u = 0; u < d->n_units && rc == TS_OK; u++) {
+        for (int j = 0; j < t->n_nodes && rc == TS_OK; j++) {
+            int k = order[j];
+            double score = ts_result_score(r, k, u);
+            int rank = ts_result_rank(r, k, u);
+            sqlite3_bind_int64(qs, 1, run_id);
+            bind_static(qs, 2, d->unit_id[u]);
+            bind_static(qs, 3, t->nodes[k].id);
+            bind_double(qs, 4, score);
+            if (rank) sqlite3_bind_int(qs, 5, rank);
+            bind_static(qs, 6, ts_taxonomy_class(t, k, score));
+            sqlite3_bind_double(qs, 7, ts_result_coverage(r, k, u));
+            sqlite3_bind_double(qs, 8, r->imputed_share[(size_t)k * (size_t)r->n_units + (size_t)u]);
+            if (step_reset(qs)) rc = ts_store_fail(st, err, "cannot insert score");
+            double w = s->spec->unit_weight ? s->spec->unit_weight[(size_t)u * (size_t)s->spec->n_nodes + (size_t)k] : NAN;
+            if (rc == TS_OK && w == w) {
+                sqlite3_bind_int64(qw, 1, run_id);
+                bind_static(qw, 2, d->unit_id[u]);
+                bind_static(qw, 3, t->nodes[k].id);
+                sqlite3_bind_double(qw, 4, w);
+                if (step_reset(qw)) rc = ts_store_fail(st, err, "cannot insert unit weight");
+            }
+        }
+        for (int i = 0; i < t->n_indicators && rc == TS_OK; i++) {
+            size_t c = (size_t)i * (size_t)d->n_units + (size_t)u;
+            const ts_node *nd = &t->nodes[t->indicator_node[i]];
+            const char *file;
+            int line;
+            ts_value_origin(s, i, u, &file, &line);
+            sqlite3_bind_int64(qi, 1, run_id);
+            bind_static(qi, 2, d->unit_id[u]);
+            bind_static(qi, 3, nd->id);
+            bind_double(qi, 4, d->values[c]);
+            bind_double(qi, 5, r->transformed[c]);
+            bind_double(qi, 6, r->normalised[c]);
+            sqlite3_bind_int(qi, 7, r->imputed[c]);
+            if (d->prov) {
+                const ts_provenance *p = &d->prov[c];
+                bind_static(qi, 8, p->source);
+                if (p->year) sqlite3_bind_int(qi, 9, p->year);
+                sqlite3_bind_int(qi, 10, (p->flags & TS_VALUE_ESTIMATE) != 0);
+                bind_static(qi, 11, p->note);
+                bind_static(qi, 12, p->shock);
+            } else {
+                bind_static(qi, 8, nd->source);
+                sqlite3_bind_int(qi, 10, 0);
+            }
+            bind_static(qi, 13, d->values[c] == d->values[c] ? file : NULL);
+            if (line && d->values[c] == d->values[c]) sqlite3_bind_int(qi, 14, line);
+            if (step_reset(qi)) rc = ts_store_fail(st, err, "cannot insert input");
+        }
+    }
+    free(order);
+    for (int i = 0; i < t->n_indicators && rc == TS_OK; i++) {
+        const ts_treat_log *tl = &r->treatment[i];
+        if (!tl->checked) continue;
+        sqlite3_bind_int64(qt, 1, run_id);
+        bind_static(qt, 2, t->nodes[t->indicator_node[i]].id);
+        sqlite3_bind_int(qt, 3, tl->treated);
+        sqlite3_bind_int(qt, 4, tl->winsorised_low);
+        sqlite3_bind_int(qt, 5, tl->winsorised_high);
+        sqlite3_bind_int(qt, 6, tl->fallback);
+        bind_double(qt, 7, tl->skew);
+        bind_double(qt, 8, tl->kurtosis);
+        bind_double(qt, 9, tl->skew_after);
+        bind_double(qt, 10, tl->kurtosis_after);
+        if (step_reset(qt)) rc = ts_store_fail(st, err, "cannot insert treatment");
+    }
+    return rc;
+}
+
+/* Looks up a run with key; stores its id or 0 in *id. */
+static int find_key(ts_store *st, const char *key, long long *id, ts_error *err) {
+    sqlite3_stmt *q = stmt(st, TS_Q_KEY, err);
+    if (!q) return TS_ESYSTEM;
+    *id = 0;
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) *id = sqlite3_column_int64(q, 0);
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? TS_OK : ts_store_fail(st, err, "cannot look up run");
+}
+
+int ts_store_save_record(ts_store *st, const ts_scenario *s, const ts_result *r, const ts_run_record *rec,
+                         int reuse, long long *run_id, int *reused, ts_error *err) {
+    if (reused) *reused = 0;
+    if (st->read_only) return ts_fail(err, TS_ESYSTEM, st->path, 0, "cannot save a run: the store is open read-only");
+    if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return ts_store_fail(st, err, "cannot begin transaction");
+    long long found = 0;
+    int rc = reuse ? find_key(st, rec->key, &found, err) : TS_OK;
+    if (rc == TS_OK && found) {
+        *run_id = found;
+        if (reused) *reused = 1;
+        if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) return TS_OK;
+        rc = ts_store_fail(st, err, "cannot commit");
+    }
+    if (rc == TS_OK && !found) rc = insert_run(st, s, rec, run_id, err);
+    if (rc == TS_OK) rc = insert_rows(st, s, r, *run_id, err);
+    if (rc == TS_OK && s->spec->year > 0) {
+        char sql[96];
+        snprintf(sql, sizeof sql, "INSERT INTO run_years VALUES(%lld, %d)", *run_id, s->spec->year);
+        if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK) rc = ts_store_fail(st, err, "cannot insert run year");
+    }
+    if (rc == TS_OK && sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        rc = ts_store_fail(st, err, "cannot commit");
+    if (rc != TS_OK) sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+int ts_store_save(ts_store *st, const ts_scenario *s, const ts_result *r, long long *run_id,
+                  ts_error *err) {
+    ts_run_record *rec = ts_run_record_new(s, NULL, err);
+    if (!rec) return TS_ESYSTEM;
+    int rc = ts_store_save_record(st, s, r, rec, 0, run_id, NULL, err);
+    ts_run_record_free(rec);
+    return rc;
+}

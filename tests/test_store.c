@@ -188,6 +188,27 @@ static const char RUN_YEARS_V2[] =
     " year INTEGER NOT NULL);"
     "INSERT INTO run_years VALUES(1, 2022);";
 
+/* Version 2 files written by threatscore 0.1 after an uncertainty analysis
+ * with --db: ts_ua_save created the ua_* tables outside the migrations
+ * (two of them here, with a row, as 0.1 wrote them). */
+static const char UA_V2[] =
+    "CREATE TABLE IF NOT EXISTS ua_runs(id INTEGER PRIMARY KEY, scenario TEXT NOT NULL, scenario_path TEXT,"
+    " scenario_sha256 TEXT, taxonomy_path TEXT NOT NULL, taxonomy_sha256 TEXT NOT NULL, data_path TEXT,"
+    " data_sha256 TEXT NOT NULL, values_sha256 TEXT NOT NULL, engine_version TEXT NOT NULL, seed TEXT NOT NULL,"
+    " n INTEGER NOT NULL, evaluations INTEGER NOT NULL, sobol INTEGER NOT NULL, bootstrap INTEGER NOT NULL,"
+    " threads INTEGER NOT NULL, seconds REAL, spec_json TEXT NOT NULL, method_json TEXT NOT NULL,"
+    " percentile_method TEXT NOT NULL, median_bins INTEGER NOT NULL, median_resolution REAL,"
+    " rank_bin_width INTEGER NOT NULL,"
+    " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')));"
+    "CREATE TABLE IF NOT EXISTS ua_results(ua_id INTEGER NOT NULL REFERENCES ua_runs(id) ON DELETE CASCADE,"
+    " unit TEXT NOT NULL, node TEXT NOT NULL, nominal_score REAL, nominal_rank INTEGER, mean_score REAL,"
+    " median_score REAL, rank_p05 REAL, rank_p50 REAL, rank_p95 REAL, scored REAL,"
+    " PRIMARY KEY(ua_id, unit, node)) WITHOUT ROWID;"
+    "INSERT INTO ua_runs(scenario, taxonomy_path, taxonomy_sha256, data_sha256, values_sha256, engine_version,"
+    " seed, n, evaluations, sobol, bootstrap, threads, spec_json, method_json, percentile_method, median_bins,"
+    " rank_bin_width) VALUES('Old', 't', 'x', 'x', 'x', '0.1.0', '1', 10, 10, 0, 0, 1, '{}', '{}', 'linear', 128, 1);"
+    "INSERT INTO ua_results VALUES(1, 'Q', 't', 7.25, 1, 7.0, 7.1, 1, 1, 2, 1);";
+
 /* Writes a file named name from the SQL parts (NULL-terminated). */
 static const char *old_store(const char *name, ...) {
     const char *path = tu_path(name);
@@ -245,13 +266,16 @@ static void test_upgrade_every_version(void **state) {
     static const struct {
         const char *name;
         int from, year, has_options;
-    } cases[] = {{"v1.db", 1, 0, 0}, {"v2.db", 2, 0, 1}, {"v2-years.db", 2, 2022, 1}};
+        int ua;
+    } cases[] = {{"v1.db", 1, 0, 0, 0}, {"v2.db", 2, 0, 1, 0}, {"v2-years.db", 2, 2022, 1, 0},
+                 {"v2-years-ua.db", 2, 2022, 1, 1}};
     ts_scenario *s = fixture();
     ts_error err;
     ts_result *r = ts_score(s, &err);
     assert_non_null(r);
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         const char *db = cases[i].from == 1 ? old_store(cases[i].name, SCHEMA_V1, RUN_V1, NULL)
+                         : cases[i].ua      ? old_store(cases[i].name, SCHEMA_V1, SCHEMA_V2, RUN_V2, RUN_YEARS_V2, UA_V2, NULL)
                          : cases[i].year    ? old_store(cases[i].name, SCHEMA_V1, SCHEMA_V2, RUN_V2, RUN_YEARS_V2, NULL)
                                             : old_store(cases[i].name, SCHEMA_V1, SCHEMA_V2, RUN_V2, NULL);
         assert_int_equal(tu_query_int(db, "PRAGMA user_version"), cases[i].from);
@@ -282,6 +306,11 @@ static void test_upgrade_every_version(void **state) {
                          cases[i].from == 1 ? 1 : 2);
         assert_int_equal(tu_query_int(db, "SELECT count(*) FROM scores"), 4 + 3 * 7);
         assert_int_equal(tu_query_int(db, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check <> 'ok'"), 0);
+        /* every uncertainty table exists; an analysis stored by 0.1 is kept */
+        assert_int_equal(tu_query_int(db, "SELECT count(*) FROM sqlite_schema WHERE name IN ('ua_runs', 'ua_results',"
+                                          " 'ua_classes', 'ua_sobol', 'ua_samples')"),
+                         5);
+        assert_int_equal(tu_query_int(db, "SELECT count(*) FROM ua_results WHERE nominal_score = 7.25"), cases[i].ua);
         /* a second open finds nothing to do */
         assert_int_equal(ts_store_open(db, &st, &err), TS_OK);
         check_old_run(st, cases[i].year, cases[i].has_options);
@@ -294,7 +323,8 @@ static void test_upgrade_every_version(void **state) {
     assert_int_equal(ts_store_open(fresh, &st, &err), TS_OK);
     ts_store_close(st);
     assert_int_equal(tu_query_int(fresh, "PRAGMA user_version"), TS_STORE_SCHEMA_VERSION);
-    assert_int_equal(tu_query_int(fresh, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 8);
+    /* 8 run tables and 5 uncertainty tables */
+    assert_int_equal(tu_query_int(fresh, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 13);
     ts_result_free(r);
     ts_scenario_free(s);
 }

@@ -20,6 +20,9 @@ struct ts_store {
     sqlite3_stmt *q[TS_Q_COUNT];
 };
 
+/* The SQL that creates the uncertainty tables (store_ua.c), schema step 4. */
+extern const char TS_STORE_UA_SCHEMA[];
+
 /* Returns the store's SQLite connection (owned by the store). Only code in
  * engine/store/ calls sqlite3_*. */
 sqlite3 *ts_store_sqlite(ts_store *st);

@@ -7,9 +7,10 @@
 
 #include "store_internal.h"
 
-/* Every uncertainty table, in one place: created (IF NOT EXISTS) by the
- * first save into a store, inside that save's transaction. */
-static const char UA_SCHEMA[] =
+/* Every uncertainty table, in one place: the store's schema step 4
+ * (store_schema.c). IF NOT EXISTS, because threatscore 0.1 created them
+ * outside the migrations, on the first save of an analysis. */
+const char TS_STORE_UA_SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS ua_runs("
     " id INTEGER PRIMARY KEY,"
     " scenario TEXT NOT NULL, scenario_path TEXT, scenario_sha256 TEXT,"
@@ -210,14 +211,8 @@ int ts_ua_save(ts_store *st, const ts_scenario *s, const ts_ua_spec *u, const ts
     *id = 0;
     if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return ts_fail(err, TS_ESYSTEM, NULL, 0, "cannot lock the database: %s", sqlite3_errmsg(db));
-    char *msg = NULL;
-    int rc = TS_OK;
-    if (sqlite3_exec(db, UA_SCHEMA, NULL, NULL, &msg) != SQLITE_OK) {
-        rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "cannot create the uncertainty tables: %s", msg ? msg : "?");
-        sqlite3_free(msg);
-    }
-    if (rc == TS_OK) ts_error_clear(err);
-    if (rc == TS_OK) rc = save_rows(db, s, u, opt, r, id, err);
+    ts_error_clear(err);
+    int rc = save_rows(db, s, u, opt, r, id, err);
     if (rc == TS_OK && store_samples) rc = save_samples(db, s, u, opt, *id, err);
     if (rc == TS_OK && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "cannot commit: %s", sqlite3_errmsg(db));

@@ -25,6 +25,9 @@ int ts_cli_plot(int argc, char **argv, FILE *out, FILE *errs);
 /* `threatscore weights`: effective weights at the index (cli_weights.c). */
 int ts_cli_weights(int argc, char **argv, FILE *out, FILE *errs);
 
+/* `threatscore audit`: the statistical audit of the framework (cli_audit.c). */
+int ts_cli_audit(int argc, char **argv, FILE *out, FILE *errs);
+
 /* Commands on many runs and the run store (cli_runs.c): `threatscore
  * batch`, `compare`, `export`, `rescore` and `watch`. Each takes the
  * command's arguments (argv[0] is the command name) and returns the exit

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "scenario.h"
+
 int ts_exit_code(int ts_code) {
     switch (ts_code) {
     case TS_OK: return 0;
@@ -57,4 +59,27 @@ int ts_close_output(FILE *errs, const char *prog, FILE *f, const char *path, ts_
     if (ts_outfile_close(o, ok) == 0) return 0;
     fprintf(errs, "%s: %s: cannot write: %s\n", prog, path, strerror(errno));
     return 3;
+}
+
+int ts_overrides_add(FILE *errs, const char *prog, ts_overrides *ov, const char *kv, const char *usage) {
+    if (!strchr(kv, '=') || kv[0] == '=') return ts_usage_error(errs, prog, usage, "--set takes KEY=VALUE, not '%s'", kv);
+    if (ov->n == 64) return ts_usage_error(errs, prog, usage, "too many --set options (at most 64)%s", "");
+    ov->set[ov->n++] = kv;
+    return 0;
+}
+
+int ts_overrides_apply(FILE *errs, const char *prog, struct ts_scenario *s, const ts_overrides *ov) {
+    for (int i = 0; i < ov->n; i++) {
+        const char *eq = strchr(ov->set[i], '=');
+        char key[128], where[300];
+        snprintf(key, sizeof key, "%.*s", (int)(eq - ov->set[i]), ov->set[i]);
+        snprintf(where, sizeof where, "--set %s", ov->set[i]);
+        ts_error err;
+        ts_error_clear(&err);
+        if (ts_scenario_set(s, key, eq + 1, where, &err)) {
+            err.code = TS_EUSAGE;
+            return ts_print_error(errs, prog, &err);
+        }
+    }
+    return 0;
 }

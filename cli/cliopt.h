@@ -38,4 +38,20 @@ FILE *ts_open_output(FILE *out, FILE *errs, const char *prog, const char *path, 
  * exit status: 0, or 3 after printing when writing failed. */
 int ts_close_output(FILE *errs, const char *prog, FILE *f, const char *path, ts_outfile *o, int ok);
 
+/* Method overrides from --set KEY=VALUE, applied after loading (score,
+ * explain, audit). */
+typedef struct ts_overrides {
+    const char *set[64];
+    int n;
+} ts_overrides;
+
+/* Records one --set. Returns 0, or the usage exit status (2) after
+ * printing what is wrong with kv and the usage text. */
+int ts_overrides_add(FILE *errs, const char *prog, ts_overrides *ov, const char *kv, const char *usage);
+
+/* Applies the overrides to s in order. Returns 0, or the usage exit status
+ * (2) after printing the error, which names the --set option. */
+struct ts_scenario;
+int ts_overrides_apply(FILE *errs, const char *prog, struct ts_scenario *s, const ts_overrides *ov);
+
 #endif

@@ -229,9 +229,10 @@ double ts_pca_first(const double *const *cols, int k, int n, double *loadings, i
     for (int c = 0; c < k; c++) total += eval[c];
     for (int c = 0; c < k; c++) sum += evec[(size_t)c * k]; /* column 0 */
     /* an eigenvector's sign is arbitrary: point it the way most of the
-       columns go, so loadings read "with the group" when positive */
+       columns go, so loadings read "with the group" when positive; a sum
+       that is zero but for rounding leaves it to the first component */
     double sign = sum > 0 ? 1 : -1;
-    if (sum == 0)
+    if (fabs(sum) <= 1e-12)
         for (int c = 0; c < k; c++)
             if (evec[(size_t)c * k] != 0) {
                 sign = evec[(size_t)c * k] > 0 ? 1 : -1;

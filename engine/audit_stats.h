@@ -24,7 +24,7 @@ double ts_pearson(const double *x, const double *y, int n, int *pairs, int *cons
 
 /* Spearman's rho: Pearson's r of the ranks (ties take their average rank,
  * as R's cor(method = "spearman")), ranked over the pairs where both are
- * present. work holds 4 * n doubles. Returns as ts_pearson. */
+ * present. work holds 3 * n doubles. Returns as ts_pearson. */
 double ts_spearman(const double *x, const double *y, int n, double *work, int *pairs, int *constant);
 
 /* Cronbach's alpha of the k columns cols[c][0..n-1] over the complete
@@ -37,7 +37,8 @@ double ts_cronbach(const double *const *cols, int k, int n, int *cases, int *con
 /* First principal component of the correlation matrix of the k columns
  * over the complete cases (count in *cases), as prcomp(scale. = TRUE):
  * stores the eigenvector (unit length, signed so that its components sum
- * to a positive number) in loadings[k] and returns its eigenvalue's share
+ * to a positive number, or, when they sum to zero within 1e-12, so that its
+ * first non-zero component is positive) in loadings[k] and returns its eigenvalue's share
  * of the sum of the eigenvalues. Returns NaN (loadings NaN) with fewer than
  * 3 cases, k < 2 or a constant column (*constant set); -1 is stored in
  * *cases when out of memory. */

@@ -19,7 +19,8 @@ missing values with the weights rescaled -- then audits it:
     unique share, outlier (|skew| > 2 and kurtosis > 3.5, as get_stats);
   every aggregate with two or more children: Cronbach's alpha and the first
     principal component of the correlation matrix (share of the eigenvalue
-    sum, eigenvector signed to a positive sum) over complete cases;
+    sum, eigenvector signed to a positive sum, or a positive first non-zero
+    component when the sum is zero within 1e-12) over complete cases;
   every child of such an aggregate: Pearson and Spearman (average ranks)
     with its parent and with each later sibling, its loading, and the
     aggregate at the parent's depth (not the parent) with the largest r over
@@ -206,7 +207,10 @@ def pca_first(cols):
         return math.nan, [math.nan] * k, n, True
     w, v = np.linalg.eigh(np.corrcoef(m))
     first = v[:, -1]
-    if first.sum() < 0:
+    total = first.sum()
+    if abs(total) <= 1e-12:
+        total = first[np.nonzero(first)[0][0]]
+    if total < 0:
         first = -first
     return w[-1] / w.sum(), list(first), n, False
 

@@ -184,8 +184,8 @@ static void table_aggregate(ts_buf *b, const ts_scenario *s, const ts_audit *a, 
         char oc[96] = "";
         if (other) snprintf(oc, sizeof oc, "%s %.3f", cell(t->nodes[other->with_node].id, c2, sizeof c2, 22), other->value);
         ts_buf_printf(b, "  %-30s", oc);
-        flag_cell(b, flags_of(a, ch, TS_AUDIT_R_PARENT, k) | (other ? other->flags : 0) |
-                         (flags_of(a, ch, TS_AUDIT_LOADING, k) & TS_AFLAG_CONSTANT));
+        /* an undefined loading shows as '-': its flag is the component's */
+        flag_cell(b, flags_of(a, ch, TS_AUDIT_R_PARENT, k) | (other ? other->flags : 0));
         ts_buf_puts(b, "\n");
     }
     /* the matrix of the children: Pearson below the diagonal, Spearman above */

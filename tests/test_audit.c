@@ -64,6 +64,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "audit_stats.h"
 #include "csv.h"
 #include "explain.h"
 #include "import.h"
@@ -432,6 +433,40 @@ static void test_reference_errors(void **state) {
     ts_scenario_free(s);
 }
 
+/* The statistics functions on their own: missing values are skipped
+ * pairwise (correlations) or casewise (alpha, PCA); ties take average
+ * ranks; an eigenvector whose components sum to zero is signed by its
+ * first component. */
+static void test_stats_functions(void **state) {
+    (void)state;
+    double x[] = {1, 2, 3, 4, 5, NAN}, y[] = {5, 3, 4, 1, 2, 7}, z[] = {1, 1, 2, 2, NAN, 3}, work[18];
+    int n, constant;
+    assert_true(fabs(ts_pearson(x, y, 6, &n, &constant) + 0.8) <= 1e-15);
+    assert_int_equal(n, 5);
+    /* z's ranks over the pairs with x (1,1,2,2): 1.5,1.5,3.5,3.5 */
+    double rho = ts_spearman(x, z, 6, work, &n, &constant);
+    assert_int_equal(n, 4);
+    assert_true(fabs(rho - 4 / sqrt(20.0)) <= 1e-15);
+    double c[] = {2, 2, 2, 2, 2, 2};
+    assert_true(isnan(ts_pearson(x, c, 6, &n, &constant)));
+    assert_int_equal(constant, 1);
+    assert_true(isnan(ts_spearman(x, x, 2, work, &n, &constant)));
+    assert_int_equal(n, 2);
+    const double *cols[] = {x, y};
+    double load[2];
+    assert_true(fabs(ts_pca_first(cols, 2, 6, load, &n, &constant) - 0.9) <= 1e-15);
+    assert_int_equal(n, 5);
+    assert_true(fabs(load[0] - sqrt(0.5)) <= 1e-15 && fabs(load[1] + sqrt(0.5)) <= 1e-15);
+    /* alpha of x and y: variances 5/2 each, row sums (6,5,7,5,7) variance 1 */
+    assert_true(fabs(ts_cronbach(cols, 2, 6, &n, &constant) - 2 * (1 - 5.0)) <= 1e-14);
+    ts_colstats cs;
+    assert_int_equal(ts_colstats_compute(z, 6, &cs), 0);
+    assert_int_equal(cs.n, 5);
+    assert_true(fabs(cs.missing - 1.0 / 6) <= 1e-15 && cs.unique == 3.0 / 5 && cs.min == 1 && cs.max == 3);
+    assert_int_equal(ts_colstats_compute(c, 0, &cs), 0);
+    assert_true(cs.n == 0 && isnan(cs.missing) && isnan(cs.mean) && isnan(cs.sd));
+}
+
 /* ---- COINr's ASEM example against numpy --------------------------------- */
 
 typedef struct expected_row {
@@ -580,6 +615,7 @@ int main(void) {
         cmocka_unit_test(test_node_and_options), cmocka_unit_test(test_undefined),
         cmocka_unit_test(test_reference_errors), cmocka_unit_test(test_asem_numpy),
         cmocka_unit_test(test_cli),            cmocka_unit_test(test_baseline_pooled),
+        cmocka_unit_test(test_stats_functions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

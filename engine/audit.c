@@ -138,6 +138,8 @@ typedef struct builder {
     double *loading;    /* per node: its loading in its parent's first component */
     int *loading_n;
     unsigned *loading_flags;
+    int *seen;          /* per unit: the stamp of the last count */
+    int stamp;
     int oom;
 } builder;
 
@@ -163,6 +165,56 @@ static void add_row(builder *b, int node, ts_audit_stat st, int with_node, int w
 static unsigned undefined_flags(double v, int n, int constant, int least) {
     if (!isnan(v)) return 0;
     return n < least ? TS_AFLAG_TOO_FEW : constant ? TS_AFLAG_CONSTANT : 0;
+}
+
+/* Returns how many distinct units have a value in each of the k columns
+ * at the same observation. */
+static int units_behind(builder *b, const double *const *cols, int k) {
+    const sample *sm = b->sm;
+    int count = 0;
+    b->stamp++;
+    for (int o = 0; o < sm->n_obs; o++) {
+        int complete = 1;
+        for (int c = 0; c < k && complete; c++) complete = !isnan(cols[c][o]);
+        if (complete && b->seen[sm->unit[o]] != b->stamp) {
+            b->seen[sm->unit[o]] = b->stamp;
+            count++;
+        }
+    }
+    return count;
+}
+
+/* A statistic of several columns: value, n and the flags of an undefined
+ * one. Pooled, the observations of one unit in several years count in n,
+ * but a statistic of how measures go together across units needs 3 units:
+ * two units over four years are 8 points on one line. */
+typedef struct measure {
+    double value;
+    int n;
+    unsigned flags;
+} measure;
+
+static measure finish(builder *b, const double *const *cols, int k, double v, int n, int constant) {
+    measure m = {v, n, undefined_flags(v, n, constant, 3)};
+    if (!isnan(v) && units_behind(b, cols, k) < 3) {
+        m.value = NAN;
+        m.flags = TS_AFLAG_TOO_FEW;
+    }
+    return m;
+}
+
+static measure pearson(builder *b, const double *x, const double *y) {
+    int n, constant;
+    double r = ts_pearson(x, y, b->sm->n_obs, &n, &constant);
+    const double *cols[2] = {x, y};
+    return finish(b, cols, 2, r, n, constant);
+}
+
+static measure spearman(builder *b, const double *x, const double *y) {
+    int n, constant;
+    double rho = ts_spearman(x, y, b->sm->n_obs, b->work, &n, &constant);
+    const double *cols[2] = {x, y};
+    return finish(b, cols, 2, rho, n, constant);
 }
 
 /* Returns 1 when node k is top or below it. */
@@ -217,15 +269,17 @@ static void aggregate_rows(builder *b, int k) {
     }
     for (int c = 0; c < m; c++) b->cols[c] = column(b->sm, child_of(t, k, c));
     double alpha = ts_cronbach(b->cols, m, b->sm->n_obs, &cases, &constant);
-    add_row(b, k, TS_AUDIT_ALPHA, -1, -1, alpha, cases, undefined_flags(alpha, cases, constant, 3));
+    measure ma = finish(b, b->cols, m, alpha, cases, constant);
+    add_row(b, k, TS_AUDIT_ALPHA, -1, -1, ma.value, ma.n, ma.flags);
     double share = ts_pca_first(b->cols, m, b->sm->n_obs, load, &cases, &constant);
     if (cases < 0) b->oom = 1;
-    add_row(b, k, TS_AUDIT_PCA1, -1, -1, share, cases, undefined_flags(share, cases, constant, 3));
+    measure mp = finish(b, b->cols, m, share, cases, constant);
+    add_row(b, k, TS_AUDIT_PCA1, -1, -1, mp.value, mp.n, mp.flags);
     for (int c = 0; c < m; c++) {
         int child = child_of(t, k, c);
-        b->loading[child] = load[c];
-        b->loading_n[child] = cases;
-        b->loading_flags[child] = undefined_flags(load[c], cases, constant, 3);
+        b->loading[child] = isnan(mp.value) ? NAN : load[c];
+        b->loading_n[child] = mp.n;
+        b->loading_flags[child] = mp.flags;
     }
     free(load);
 }
@@ -234,11 +288,9 @@ static void aggregate_rows(builder *b, int k) {
  * added to Pearson's row (the flags of COINr's get_corr_flags are on r). */
 static void corr_rows(builder *b, int node, ts_audit_stat st_r, ts_audit_stat st_rho, int with_node, int with_ref,
                       const double *x, const double *y, unsigned r_flags) {
-    int pairs, constant;
-    double r = ts_pearson(x, y, b->sm->n_obs, &pairs, &constant);
-    add_row(b, node, st_r, with_node, with_ref, r, pairs, undefined_flags(r, pairs, constant, 3) | r_flags);
-    double rho = ts_spearman(x, y, b->sm->n_obs, b->work, &pairs, &constant);
-    add_row(b, node, st_rho, with_node, with_ref, rho, pairs, undefined_flags(rho, pairs, constant, 3));
+    measure r = pearson(b, x, y), rho = spearman(b, x, y);
+    add_row(b, node, st_r, with_node, with_ref, r.value, r.n, r.flags | r_flags);
+    add_row(b, node, st_rho, with_node, with_ref, rho.value, rho.n, rho.flags);
 }
 
 /* Rows of child k of an aggregate with two or more children: correlation
@@ -247,10 +299,11 @@ static void corr_rows(builder *b, int node, ts_audit_stat st_r, ts_audit_stat st
 static void child_rows(builder *b, int k) {
     const ts_taxonomy *t = b->s->tax;
     const ts_audit_options *o = &b->a->opt;
-    int p = t->nodes[k].parent, n = b->sm->n_obs, pairs, constant;
+    int p = t->nodes[k].parent;
     const double *x = column(b->sm, k);
     /* NaN (undefined) compares false: no sign flags on it */
-    double r_parent = ts_pearson(x, column(b->sm, p), n, &pairs, &constant);
+    measure mp = pearson(b, x, column(b->sm, p));
+    double r_parent = mp.value;
     unsigned flags = (r_parent < 0 ? TS_AFLAG_NEGATIVE : 0) | (fabs(r_parent) < o->weak ? TS_AFLAG_WEAK : 0);
     corr_rows(b, k, TS_AUDIT_R_PARENT, TS_AUDIT_RHO_PARENT, p, -1, x, column(b->sm, p), flags);
     add_row(b, k, TS_AUDIT_LOADING, p, -1, b->loading[k], b->loading_n[k], b->loading_flags[k]);
@@ -264,7 +317,7 @@ static void child_rows(builder *b, int k) {
         if (!later) continue;
         /* each pair once, from the earlier child, as get_corr_flags */
         const double *y = column(b->sm, sib);
-        double r = ts_pearson(x, y, n, &pairs, &constant);
+        double r = pearson(b, x, y).value;
         unsigned f = 0;
         if (fabs(r) > o->collinear) f |= TS_AFLAG_COLLINEAR;
         if (r < o->negative) f |= TS_AFLAG_NEGATIVE;
@@ -273,16 +326,15 @@ static void child_rows(builder *b, int k) {
     /* another aggregate at the parent's depth that k follows more closely,
        over at least as many observations as the parent (an r over 3
        observations says nothing against one over 5) */
-    int best = -1, best_n = 0, parent_n;
+    int best = -1, best_n = 0;
     double best_r = NAN;
-    ts_pearson(x, column(b->sm, p), n, &parent_n, &constant);
     for (int q = 0; q < t->n_nodes; q++) {
         if (q == p || t->nodes[q].indicator >= 0 || t->nodes[q].depth != t->nodes[p].depth) continue;
-        double r = ts_pearson(x, column(b->sm, q), n, &pairs, &constant);
-        if (!isnan(r) && pairs >= parent_n && (best < 0 || r > best_r)) {
+        measure m = pearson(b, x, column(b->sm, q));
+        if (!isnan(m.value) && m.n >= mp.n && (best < 0 || m.value > best_r)) {
             best = q;
-            best_r = r;
-            best_n = pairs;
+            best_r = m.value;
+            best_n = m.n;
         }
     }
     if (best >= 0)
@@ -313,20 +365,22 @@ static double weight_at(const ts_scenario *s, int k, int top) {
 static void influence_rows(builder *b, const int *order, int n_order) {
     const ts_taxonomy *t = b->s->tax;
     const ts_audit_options *o = &b->a->opt;
-    int top = b->a->top, n = b->sm->n_obs;
+    int top = b->a->top;
     const double *y = column(b->sm, top);
     double total = 0;
     for (int j = 0; j < n_order; j++) {
-        int k = order[j], pairs, constant;
+        int k = order[j];
         if (t->nodes[k].indicator < 0 || k == top) continue;
-        double r = ts_pearson(column(b->sm, k), y, n, &pairs, &constant);
+        double r = pearson(b, column(b->sm, k), y).value;
         if (!isnan(r)) total += r * r;
     }
     for (int j = 0; j < n_order; j++) {
-        int k = order[j], pairs, constant;
+        int k = order[j];
         if (t->nodes[k].indicator < 0 || k == top) continue;
-        double w = weight_at(b->s, k, top), r = ts_pearson(column(b->sm, k), y, n, &pairs, &constant);
-        unsigned undefined = undefined_flags(r, pairs, constant, 3), f = 0;
+        measure m = pearson(b, column(b->sm, k), y);
+        double w = weight_at(b->s, k, top), r = m.value;
+        int pairs = m.n;
+        unsigned undefined = m.flags, f = 0;
         double share = total > 0 ? r * r / total : NAN;
         if (w > 0 && !isnan(share)) {
             if (share > o->influence_factor * w) f |= TS_AFLAG_INFLUENCE_HIGH;
@@ -361,15 +415,11 @@ static void reference_rows(builder *b) {
             if (!isnan(ref[o]) && sm->year[o] > 0 && from != sm->year[o]) carried = TS_AFLAG_CARRIED;
         }
         const double *x = column(sm, sr->node);
-        int pairs, constant;
-        double rho = ts_spearman(x, ref, sm->n_obs, b->work, &pairs, &constant);
-        unsigned f = undefined_flags(rho, pairs, constant, 3) | carried;
-        if (rho * sr->direction < 0) f |= TS_AFLAG_DISAGREES;
-        add_row(b, sr->node, TS_AUDIT_REF_RHO, -1, q, rho, pairs, f);
-        double r = ts_pearson(x, ref, sm->n_obs, &pairs, &constant);
-        f = undefined_flags(r, pairs, constant, 3) | carried;
-        if (r * sr->direction < 0) f |= TS_AFLAG_DISAGREES;
-        add_row(b, sr->node, TS_AUDIT_REF_R, -1, q, r, pairs, f);
+        measure rho = spearman(b, x, ref), r = pearson(b, x, ref);
+        add_row(b, sr->node, TS_AUDIT_REF_RHO, -1, q, rho.value, rho.n,
+                rho.flags | carried | (rho.value * sr->direction < 0 ? TS_AFLAG_DISAGREES : 0));
+        add_row(b, sr->node, TS_AUDIT_REF_R, -1, q, r.value, r.n,
+                r.flags | carried | (r.value * sr->direction < 0 ? TS_AFLAG_DISAGREES : 0));
     }
     free(ref);
 }
@@ -397,14 +447,15 @@ ts_audit *ts_audit_run(ts_scenario *s, const ts_audit_options *opt, ts_error *er
     int nodes = t->n_nodes, max_children = 1;
     for (int k = 0; k < nodes; k++)
         if (t->nodes[k].n_children > max_children) max_children = t->nodes[k].n_children;
-    builder b = {a, s, &sm, NULL, NULL, NULL, NULL, NULL, 0};
+    builder b = {a, s, &sm, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0};
     b.work = malloc((3 * (size_t)sm.n_obs + 1) * sizeof *b.work);
     b.cols = malloc((size_t)max_children * sizeof *b.cols);
     b.loading = malloc((size_t)nodes * sizeof *b.loading);
     b.loading_n = malloc((size_t)nodes * sizeof *b.loading_n);
     b.loading_flags = malloc((size_t)nodes * sizeof *b.loading_flags);
+    b.seen = calloc((size_t)a->n_units + 1, sizeof *b.seen);
     int *order = malloc((size_t)nodes * sizeof *order), n_order = 0;
-    b.oom = !b.work || !b.cols || !b.loading || !b.loading_n || !b.loading_flags || !order;
+    b.oom = !b.work || !b.cols || !b.loading || !b.loading_n || !b.loading_flags || !b.seen || !order;
     if (!b.oom) {
         /* the audited subtree in pre-order */
         ts_taxonomy_preorder(t, order);
@@ -426,6 +477,7 @@ ts_audit *ts_audit_run(ts_scenario *s, const ts_audit_options *opt, ts_error *er
     free(b.loading);
     free(b.loading_n);
     free(b.loading_flags);
+    free(b.seen);
     free(order);
     sample_free(&sm);
     if (b.oom) {

@@ -32,7 +32,8 @@ enum {
     TS_AFLAG_OTHER_GROUP = 1 << 3,    /* r_other above r_parent */
     TS_AFLAG_WEAK = 1 << 4,           /* |r_parent| below the weak threshold */
     TS_AFLAG_CONSTANT = 1 << 5,       /* undefined: a side without spread */
-    TS_AFLAG_TOO_FEW = 1 << 6,        /* undefined: fewer than 3 observations */
+    TS_AFLAG_TOO_FEW = 1 << 6,        /* undefined: fewer than 3 observations,
+                                         or (pooled) fewer than 3 units behind them */
     TS_AFLAG_INFLUENCE_HIGH = 1 << 7, /* influence share above factor x weight */
     TS_AFLAG_INFLUENCE_LOW = 1 << 8,  /* influence share below weight / factor */
     TS_AFLAG_CARRIED = 1 << 9,        /* reference values from an earlier year */

@@ -372,6 +372,23 @@ static void test_undefined(void **state) {
     free(buf);
     ts_audit_free(a);
     ts_scenario_free(s);
+    /* pooled, v's four observations come from two units: no correlation */
+    path = tu_write("audit_c2.cfg",
+                    "name = \"Const2\"; extends = \"audit_c.cfg\";\n"
+                    "data = ( { indicator = \"z\"; year = 2021; source = \"s\"; values = { P = 3; Q = 3; R = 3; S = 3; T = 3; }; },\n"
+                    "  { indicator = \"w\"; year = 2021; source = \"s\"; values = { P = 2; Q = 1; R = 4; S = 3; T = 5; }; },\n"
+                    "  { indicator = \"v\"; year = 2021; source = \"s\"; values = { P = 3; Q = 1; }; } );\n");
+    if (!(s = ts_scenario_load(path, &err))) fail_msg("%s", err.message);
+    a = run(s, 1, NULL);
+    assert_int_equal(a->n_obs, 10);
+    r = row(s, a, "w", TS_AUDIT_R, "v");
+    assert_true(isnan(r->value));
+    assert_int_equal(r->n, 4);
+    assert_true(r->flags & TS_AFLAG_TOO_FEW);
+    assert_true(isnan(row(s, a, "v", TS_AUDIT_R_PARENT, "C")->value));
+    expect(s, a, "w", TS_AUDIT_N, "", 10, 10);
+    ts_audit_free(a);
+    ts_scenario_free(s);
 }
 
 /* Bad reference lists are reported with file:line. */

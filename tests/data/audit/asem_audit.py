@@ -31,6 +31,8 @@ missing values with the weights rescaled -- then audits it:
   the index against a reference series, the GDP denominator of iData
     (the C test writes it into the scenario's `references`).
 
+The audit is not pooled (ASEM has one year), so every observation is a
+unit and the rule that a pooled correlation needs 3 units does not arise.
 Flags follow the rules of engine/audit.h. Output: the long CSV
 node,statistic,with,value,n,flag with values written by repr (they read
 back as the same doubles).

@@ -64,17 +64,21 @@ typedef struct sample {
     int *year;   /* per observation: the year scored (0: the reference year) */
 } sample;
 
+/* Frees the sample's arrays (sm itself is the caller's). */
 static void sample_free(sample *sm) {
     free(sm->v);
     free(sm->unit);
     free(sm->year);
 }
 
+/* Returns node k's values over the observations. */
 static const double *column(const sample *sm, int k) {
     return sm->v + (size_t)k * (size_t)sm->n_obs;
 }
 
-/* Scores s once (or at every year, pooled) into sm and a->years. */
+/* Scores s once (or at every year, pooled) into sm and a->years. Returns
+ * TS_OK, or the scoring error's code (TS_ESYSTEM when out of memory) with
+ * err filled; sm is then freed by the caller. */
 static int build_sample(ts_scenario *s, ts_audit *a, sample *sm, ts_error *err) {
     int n = s->data->n_units, nodes = s->tax->n_nodes;
     memset(sm, 0, sizeof *sm);
@@ -143,6 +147,8 @@ typedef struct builder {
     int oom;
 } builder;
 
+/* Appends a row, flagged small_n when n < 10; out of memory sets b->oom
+ * and later rows are dropped. */
 static void add_row(builder *b, int node, ts_audit_stat st, int with_node, int with_ref, double value, int n,
                     unsigned flags) {
     ts_audit *a = b->a;
@@ -161,7 +167,8 @@ static void add_row(builder *b, int node, ts_audit_stat st, int with_node, int w
     a->rows[a->n_rows++] = (ts_audit_row){node, st, with_node, with_ref, value, n, flags};
 }
 
-/* Flags for a statistic that came out undefined. */
+/* Returns the flags of a statistic that came out undefined (none when v is
+ * a number): too_few below least observations, else constant. */
 static unsigned undefined_flags(double v, int n, int constant, int least) {
     if (!isnan(v)) return 0;
     return n < least ? TS_AFLAG_TOO_FEW : constant ? TS_AFLAG_CONSTANT : 0;
@@ -194,6 +201,7 @@ typedef struct measure {
     unsigned flags;
 } measure;
 
+/* Returns the measure of value v over n observations of the k columns. */
 static measure finish(builder *b, const double *const *cols, int k, double v, int n, int constant) {
     measure m = {v, n, undefined_flags(v, n, constant, 3)};
     if (!isnan(v) && units_behind(b, cols, k) < 3) {
@@ -203,6 +211,7 @@ static measure finish(builder *b, const double *const *cols, int k, double v, in
     return m;
 }
 
+/* Returns Pearson's r of x and y as a measure; spearman: Spearman's rho. */
 static measure pearson(builder *b, const double *x, const double *y) {
     int n, constant;
     double r = ts_pearson(x, y, b->sm->n_obs, &n, &constant);
@@ -224,6 +233,7 @@ static int in_subtree(const ts_taxonomy *t, int k, int top) {
     return 0;
 }
 
+/* Returns the node index of node k's c-th child. */
 static int child_of(const ts_taxonomy *t, int k, int c) {
     return t->children[t->nodes[k].first_child + c];
 }

@@ -10,6 +10,7 @@
 
 #include "treat.h"
 
+/* qsort order of doubles (no NaN reaches it). */
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
@@ -48,7 +49,8 @@ int ts_colstats_compute(const double *x, int n, ts_colstats *out) {
     return 0;
 }
 
-/* Pearson's r of the first m entries of a and b (all present). */
+/* Returns Pearson's r of the first m entries of a and b (all present), or
+ * NaN with *constant set when either has no spread. */
 static double pearson_complete(const double *a, const double *b, int m, int *constant) {
     double ma = 0, mb = 0;
     for (int i = 0; i < m; i++) {

@@ -13,6 +13,7 @@ static const char *with_id(const ts_scenario *s, const ts_audit *a, const ts_aud
     return "";
 }
 
+/* Appends the names of the flags, separated by sep. */
 static void flag_list(ts_buf *b, unsigned flags, const char *sep) {
     int first = 1;
     for (int f = 0; f < TS_AFLAG_COUNT; f++)
@@ -22,6 +23,7 @@ static void flag_list(ts_buf *b, unsigned flags, const char *sep) {
         }
 }
 
+/* Appends the long CSV: a header, then one row per statistic. */
 static void write_csv(ts_buf *b, const ts_scenario *s, const ts_audit *a) {
     char num[40];
     ts_buf_puts(b, "node,statistic,with,value,n,flag\n");
@@ -36,6 +38,7 @@ static void write_csv(ts_buf *b, const ts_scenario *s, const ts_audit *a) {
     }
 }
 
+/* Appends the JSON object: scenario, node, years, references, rows. */
 static void write_json(ts_buf *b, const ts_scenario *s, const ts_audit *a) {
     const ts_taxonomy *t = s->tax;
     ts_buf_puts(b, "{\"scenario\":");
@@ -87,6 +90,7 @@ static const char *cell(const char *s, char *out, size_t n, int width) {
     return out;
 }
 
+/* Appends x in a column of width, '-' when undefined. */
 static void num(ts_buf *b, double x, int width, int prec) {
     if (isnan(x)) ts_buf_printf(b, " %*s", width, "-");
     else ts_buf_printf(b, " %*.*f", width, prec, x);
@@ -97,6 +101,8 @@ static void count(ts_buf *b, int n) {
     ts_buf_printf(b, " %4d%s", n, n < 10 ? "*" : " ");
 }
 
+/* Returns the value (and n) of a row without a reference; NaN (and 0)
+ * when there is none. flags_of: its flags. */
 static double value_of(const ts_audit *a, int k, ts_audit_stat st, int with_node, int *n) {
     const ts_audit_row *r = ts_audit_find(a, k, st, with_node, -1);
     if (n) *n = r ? r->n : 0;
@@ -128,6 +134,7 @@ static int audited(const ts_scenario *s, const ts_audit *a, int *order) {
     return n;
 }
 
+/* The table of every node's statistics, indented by depth. */
 static void table_stats(ts_buf *b, const ts_scenario *s, const ts_audit *a, const int *order, int n_order) {
     const ts_taxonomy *t = s->tax;
     char c1[128];
@@ -156,6 +163,8 @@ static void table_stats(ts_buf *b, const ts_scenario *s, const ts_audit *a, cons
     }
 }
 
+/* The block of aggregate k: alpha, pca1, its children's rows and their
+ * correlation matrix. */
 static void table_aggregate(ts_buf *b, const ts_scenario *s, const ts_audit *a, int k) {
     const ts_taxonomy *t = s->tax;
     const ts_node *nd = &t->nodes[k];
@@ -216,6 +225,7 @@ static void table_aggregate(ts_buf *b, const ts_scenario *s, const ts_audit *a, 
     else if (lo < hi) ts_buf_printf(b, "  (n %d to %d%s)\n", lo, hi, lo < 10 ? "*" : "");
 }
 
+/* The table of effective influence at the audited node. */
 static void table_influence(ts_buf *b, const ts_scenario *s, const ts_audit *a, const int *order, int n_order) {
     const ts_taxonomy *t = s->tax;
     char c1[128];
@@ -243,6 +253,7 @@ static void table_influence(ts_buf *b, const ts_scenario *s, const ts_audit *a, 
     }
 }
 
+/* The table of agreement with the reference series. */
 static void table_references(ts_buf *b, const ts_scenario *s, const ts_audit *a) {
     const ts_taxonomy *t = s->tax;
     char c1[128], c2[128];
@@ -322,6 +333,7 @@ static void table_findings(ts_buf *b, const ts_scenario *s, const ts_audit *a, c
     if (!printed) ts_buf_puts(b, "  nothing flagged\n");
 }
 
+/* Appends the tables; order has room for every node. */
 static void write_table(ts_buf *b, const ts_scenario *s, const ts_audit *a, int *order) {
     const ts_taxonomy *t = s->tax;
     char c1[128], c2[128], c3[128];

@@ -103,9 +103,12 @@ static const char TAX[] =
     "    values = { P = 5; Q = 4; R = 3; S = 2; T = { value = 1; year = 2019; source = \"r3 earlier\"; }; }; }\n" \
     ");\n"
 
-static const char SCEN[] = "name = \"Fixture\"; taxonomy = \"audit_tax.cfg\";\n" UNITS "data = (\n" BLOCKS("2020") "\n);\n" REFS;
-static const char SCEN2[] = "name = \"Fixture2\"; taxonomy = \"audit_tax.cfg\";\n" UNITS "data = (\n" BLOCKS("2020") ",\n" BLOCKS(
-    "2021") "\n);\n" REFS;
+static const char SCEN[] =
+    "name = \"Fixture\"; taxonomy = \"audit_tax.cfg\";\n" UNITS "data = (\n" BLOCKS("2020") "\n);\n" REFS;
+/* the same values in two years */
+static const char SCEN2[] =
+    "name = \"Fixture2\"; taxonomy = \"audit_tax.cfg\";\n" UNITS
+    "data = (\n" BLOCKS("2020") ",\n" BLOCKS("2021") "\n);\n" REFS;
 
 static ts_scenario *load_fixture(const char *text) {
     tu_write("audit_tax.cfg", TAX);
@@ -342,7 +345,8 @@ static void test_undefined(void **state) {
              "  { id = \"w\"; direction = \"risk\"; }, { id = \"v\"; direction = \"risk\"; } ); } );\n");
     const char *path = tu_write("audit_c.cfg",
                                 "name = \"Const\"; taxonomy = \"audit_tax_c.cfg\";\n" UNITS
-                                "data = ( { indicator = \"z\"; year = 2020; source = \"s\"; values = { P = 3; Q = 3; R = 3; S = 3; T = 3; }; },\n"
+                                "data = ( { indicator = \"z\"; year = 2020; source = \"s\";\n"
+                                "    values = { P = 3; Q = 3; R = 3; S = 3; T = 3; }; },\n"
                                 "  { indicator = \"w\"; year = 2020; source = \"s\"; values = { P = 1; Q = 2; R = 4; S = 3; T = 5; }; },\n"
                                 "  { indicator = \"v\"; year = 2020; source = \"s\"; values = { P = 1; Q = 2; }; } );\n");
     ts_error err;

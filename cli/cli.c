@@ -33,6 +33,7 @@ static const char USAGE[] =
     "  uncertainty SCENARIO      uncertainty and sensitivity analysis (-N, --sobol)\n"
     "  trend SCENARIO            scores per year and each unit's trend\n"
     "  weights SCENARIO          every indicator's effective weight at the index\n"
+    "  audit SCENARIO            statistical audit: coherence, redundancy, influence\n"
     "  plot --db FILE KIND       draw a chart of stored runs with gnuplot\n"
     "\n"
     "Run 'threatscore COMMAND --help' for a command's options.\n";
@@ -149,28 +150,15 @@ static int cmd_validate(ts_cmd *c, int argc, char **argv) {
 
 /* ---- score ------------------------------------------------------------- */
 
-/* Method overrides from --set KEY=VALUE, applied after loading. */
-typedef struct overrides {
-    const char *set[64];
-    int n;
-} overrides;
+/* --set KEY=VALUE overrides: the shared ones of cliopt.h, also used by audit. */
+typedef ts_overrides overrides;
 
-/* Records one --set; returns 0, or an exit status after a usage error. */
 static int add_override(ts_cmd *c, overrides *ov, const char *kv, const char *usage) {
-    if (!strchr(kv, '=') || kv[0] == '=')
-        return ts_cmd_usage(c, usage, "--set takes KEY=VALUE, not '%s'", kv);
-    if (ov->n == 64) return ts_cmd_usage(c, usage, "too many --set options (at most 64)%s", "");
-    ov->set[ov->n++] = kv;
-    return 0;
+    return ts_overrides_add(c->errs, c->prog, ov, kv, usage);
 }
 
-/* Applies the overrides to s in order. Returns 0 or EXIT_USAGE with the
- * error printed. */
 static int apply_overrides(ts_cmd *c, ts_scenario *s, const overrides *ov) {
-    ts_error err;
-    ts_error_clear(&err);
-    if (ts_scenario_apply_options(s, NULL, 0, ov->set, ov->n, &err)) return ts_cmd_error(c, &err);
-    return 0;
+    return ts_overrides_apply(c->errs, c->prog, s, ov);
 }
 
 typedef struct score_opts {
@@ -586,6 +574,7 @@ int ts_cli_main(int argc, char **argv, FILE *out, FILE *errs) {
         {"explain", cmd_explain, NULL},      {"import", cmd_import, NULL},
         {"uncertainty", NULL, ts_cli_uncertainty}, {"trend", NULL, ts_cli_trend},
         {"weights", NULL, ts_cli_weights},   {"plot", NULL, ts_cli_plot},
+        {"audit", NULL, ts_cli_audit},
     };
     enum { N_COMMANDS = sizeof commands / sizeof *commands };
     const char *names[N_COMMANDS + 1];

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "scenario.h"
+
 int ts_exit_code(int ts_code) {
     switch (ts_code) {
     case TS_OK: return EXIT_OK;
@@ -117,4 +119,18 @@ void ts_out_json_string(ts_buf *b, const char *s) {
 void ts_out_json_int(ts_buf *b, int x) {
     if (x) ts_buf_printf(b, "%d", x);
     else ts_buf_puts(b, "null");
+}
+
+int ts_overrides_add(FILE *errs, const char *prog, ts_overrides *ov, const char *kv, const char *usage) {
+    if (!strchr(kv, '=') || kv[0] == '=') return ts_usage_error(errs, prog, usage, "--set takes KEY=VALUE, not '%s'", kv);
+    if (ov->n == 64) return ts_usage_error(errs, prog, usage, "too many --set options (at most 64)%s", "");
+    ov->set[ov->n++] = kv;
+    return 0;
+}
+
+int ts_overrides_apply(FILE *errs, const char *prog, struct ts_scenario *s, const ts_overrides *ov) {
+    ts_error err;
+    ts_error_clear(&err);
+    if (ts_scenario_apply_options(s, NULL, 0, ov->set, ov->n, &err)) return ts_print_error(errs, prog, &err);
+    return 0;
 }

@@ -75,4 +75,20 @@ void ts_out_json_string(ts_buf *b, const char *s);
 /* Appends x as a JSON number, or null when x is 0 (no rank, year or line). */
 void ts_out_json_int(ts_buf *b, int x);
 
+/* Method overrides from --set KEY=VALUE, applied after loading (score,
+ * explain, audit). */
+typedef struct ts_overrides {
+    const char *set[64];
+    int n;
+} ts_overrides;
+
+/* Records one --set. Returns 0, or the usage exit status (2) after
+ * printing what is wrong with kv and the usage text. */
+int ts_overrides_add(FILE *errs, const char *prog, ts_overrides *ov, const char *kv, const char *usage);
+
+/* Applies the overrides to s in order. Returns 0, or the usage exit status
+ * (2) after printing the error, which names the --set option. */
+struct ts_scenario;
+int ts_overrides_apply(FILE *errs, const char *prog, struct ts_scenario *s, const ts_overrides *ov);
+
 #endif

@@ -16,7 +16,8 @@
 
 static const char *const SCENARIO_KEYS[] = {"name", "description", "taxonomy", "extends", "units",
                                             "data", "weights", "country_weights", "weight_sets", "method",
-                                            "node_methods", "shocks", "perspective", "uncertainty", NULL};
+                                            "node_methods", "shocks", "perspective", "uncertainty",
+                                            "references", NULL};
 static const char *const BLOCK_KEYS[] = {"indicator", "year", "source", "note", "estimate",
                                          "values", NULL};
 static const char *const VALUE_KEYS[] = {"value", "year", "source", "note", "estimate",

@@ -249,7 +249,8 @@ static int parse_data(ts_ua_spec *u, const ts_scenario *s, const config_setting_
 static int select_missing(ts_ua_spec *u, const ts_scenario *s, const char *id, const char *file, int line,
                           ts_error *err) {
     int k = ts_taxonomy_find(s->tax, id);
-    if (k < 0 || s->tax->nodes[k].indicator < 0) return ts_taxonomy_unknown(s->tax, "indicator", id, 1, file, line, err);
+    if (k < 0 || s->tax->nodes[k].indicator < 0)
+        return ts_taxonomy_unknown(s->tax, "indicator", id, 1, file, line, err);
     if (!u->missing_ind && !(u->missing_ind = calloc((size_t)s->tax->n_indicators + 1, 1))) return ua_oom(err);
     u->missing_ind[s->tax->nodes[k].indicator] = 1;
     return TS_OK;
@@ -267,14 +268,16 @@ static int parse_missing(ts_ua_spec *u, const ts_scenario *s, const config_setti
     if (ts_cfg_expect_group(g, file, "uncertainty.missing", err) || ts_cfg_check_keys(g, M_KEYS, file, err))
         return TS_EINPUT;
     const config_setting_t *m = config_setting_get_member(g, "methods");
-    if (!m) return ts_fail(err, TS_EINPUT, file, ts_cfg_line(g), "missing needs methods = [ ... ] (skip, zero, impute, ...)");
+    if (!m)
+        return ts_fail(err, TS_EINPUT, file, ts_cfg_line(g), "missing needs methods = [ ... ] (skip, zero, impute, ...)");
     if (parse_alternatives(m, file, "missing", u->missing, sizeof *u->missing, &u->n_missing, rd_missing, err))
         return TS_EINPUT;
     const config_setting_t *l = config_setting_get_member(g, "indicators");
     if (!l) return TS_OK;
     if (config_setting_type(l) == CONFIG_TYPE_STRING) {
         if (strcmp(config_setting_get_string(l), "all") == 0) return TS_OK;
-        return ts_fail(err, TS_EINPUT, file, ts_cfg_line(l), "missing.indicators is \"all\" or a list of indicator ids");
+        return ts_fail(err, TS_EINPUT, file, ts_cfg_line(l),
+                       "missing.indicators is \"all\" or a list of indicator ids");
     }
     if (ts_cfg_expect_list(l, file, "missing.indicators", err)) return TS_EINPUT;
     if (config_setting_length(l) == 0)
@@ -499,7 +502,8 @@ int ts_ua_spec_vary(ts_ua_spec *u, const ts_scenario *s, const char *key, const 
                                        "missing"};
     const char *hint = ts_suggest(key, keys, sizeof keys / sizeof *keys);
     return ts_fail(err, TS_EINPUT, where, 0,
-                   "unknown uncertainty key '%s'%s%s%s (weights, normalise, aggregate, treat, impute, exclude, data, missing)",
+                   "unknown uncertainty key '%s'%s%s%s (weights, normalise, aggregate, treat, impute, exclude, data, "
+                   "missing)",
                    key, hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
 }
 

@@ -582,6 +582,24 @@ void ts_ua_spec_json(const ts_ua_spec *u, const ts_scenario *s, ts_buf *b) {
         }
         ts_buf_puts(b, "}");
     }
+    if (u->data_alternatives || u->data_f > 0 || u->n_ranges) {
+        ts_buf_printf(b, ",\"data\":{\"alternatives\":%s,\"vary\":", u->data_alternatives ? "true" : "false");
+        ts_buf_json_number(b, u->data_f);
+        ts_buf_puts(b, ",\"ranges\":[");
+        for (int e = 0; e < u->n_ranges; e++) {
+            const ua_range *r = &u->ranges[e];
+            ts_buf_puts(b, e ? ",{\"indicator\":" : "{\"indicator\":");
+            ts_buf_json_string(b, s->tax->nodes[s->tax->indicator_node[r->i]].id);
+            ts_buf_puts(b, ",\"unit\":");
+            ts_buf_json_string(b, s->data->unit_id[r->u]);
+            ts_buf_puts(b, ",\"min\":");
+            ts_buf_json_number(b, r->lo);
+            ts_buf_puts(b, ",\"max\":");
+            ts_buf_json_number(b, r->hi);
+            ts_buf_puts(b, "}");
+        }
+        ts_buf_puts(b, "]}");
+    }
     if (u->n_missing) {
         ts_buf_puts(b, ",\"missing\":{\"methods\":[");
         for (int a = 0; a < u->n_missing; a++) {
@@ -602,24 +620,6 @@ void ts_ua_spec_json(const ts_ua_spec *u, const ts_scenario *s, ts_buf *b) {
             ts_buf_puts(b, "]");
         }
         ts_buf_puts(b, "}");
-    }
-    if (u->data_alternatives || u->data_f > 0 || u->n_ranges) {
-        ts_buf_printf(b, ",\"data\":{\"alternatives\":%s,\"vary\":", u->data_alternatives ? "true" : "false");
-        ts_buf_json_number(b, u->data_f);
-        ts_buf_puts(b, ",\"ranges\":[");
-        for (int e = 0; e < u->n_ranges; e++) {
-            const ua_range *r = &u->ranges[e];
-            ts_buf_puts(b, e ? ",{\"indicator\":" : "{\"indicator\":");
-            ts_buf_json_string(b, s->tax->nodes[s->tax->indicator_node[r->i]].id);
-            ts_buf_puts(b, ",\"unit\":");
-            ts_buf_json_string(b, s->data->unit_id[r->u]);
-            ts_buf_puts(b, ",\"min\":");
-            ts_buf_json_number(b, r->lo);
-            ts_buf_puts(b, ",\"max\":");
-            ts_buf_json_number(b, r->hi);
-            ts_buf_puts(b, "}");
-        }
-        ts_buf_puts(b, "]}");
     }
     ts_buf_puts(b, "}");
 }

@@ -36,6 +36,8 @@ typedef struct chain_file {
     const char *path;   /* arena copy: also the identity of the file in provenance */
     char sha256[65];
     char *real;         /* realpath, for cycle detection */
+    char *bytes;        /* the bytes parsed, hashed into the chain's hash */
+    size_t n_bytes;
 } chain_file;
 
 typedef struct loader {
@@ -47,16 +49,6 @@ typedef struct loader {
 
 static int oom(loader *L) {
     return ts_fail(L->err, TS_ESYSTEM, L->file, 0, "out of memory");
-}
-
-/* Hashes a whole file into hex. Returns TS_OK or TS_EINPUT (unreadable). */
-static int hash_file(const char *path, char hex[65], ts_error *err) {
-    size_t len;
-    char *bytes = ts_read_file(path, &len);
-    if (!bytes) return ts_fail(err, TS_EINPUT, path, 0, "cannot read: %s", strerror(errno));
-    ts_sha256_hex(bytes, len, hex);
-    free(bytes);
-    return TS_OK;
 }
 
 static ts_scenario *scenario_new(ts_error *err) {
@@ -812,14 +804,15 @@ static int load_chain(loader *L, const char *path, chain_file *files, int *n) {
         chain_file *f = &files[*n];
         config_init(&f->cfg);
         f->real = NULL;
+        f->bytes = NULL;
         (*n)++;
         f->path = ts_arena_strdup(s->arena, next);
         free(owned);
         owned = NULL;
         if (!f->path) return oom(L);
         L->file = f->path;
-        if (ts_cfg_read(&f->cfg, f->path, L->err)) return TS_EINPUT;
-        if (hash_file(f->path, f->sha256, L->err)) return TS_EINPUT;
+        int rc = ts_cfg_read_file(&f->cfg, f->path, f->sha256, &f->bytes, &f->n_bytes, L->err);
+        if (rc) return rc;
         f->real = realpath(f->path, NULL);
         for (int j = 0; f->real && j < *n - 1; j++)
             if (files[j].real && strcmp(files[j].real, f->real) == 0)
@@ -831,6 +824,9 @@ static int load_chain(loader *L, const char *path, chain_file *files, int *n) {
         const char *ext;
         if (ts_cfg_opt_string(root, "extends", f->path, &ext, L->err)) return TS_EINPUT;
         next = NULL;
+        if (ext && !ext[0])
+            return ts_fail(L->err, TS_EINPUT, f->path, ts_cfg_line(config_setting_get_member(root, "extends")),
+                           "extends is empty: name the scenario file this one extends");
         if (ext) {
             char *dir = ts_dirname(f->path);
             owned = dir ? ts_path_join(dir, ext) : NULL;
@@ -842,17 +838,12 @@ static int load_chain(loader *L, const char *path, chain_file *files, int *n) {
     return TS_OK;
 }
 
-/* Hashes the contents of every file in the chain, root first. */
-static int hash_chain(loader *L, chain_file *files, int n, char hex[65]) {
+/* Hashes the contents of every file in the chain, root first: the bytes
+ * that were parsed, not a second reading that could differ. */
+static int hash_chain(chain_file *files, int n, char hex[65]) {
     ts_sha256 h;
     ts_sha256_init(&h);
-    for (int f = n - 1; f >= 0; f--) {
-        size_t len;
-        char *bytes = ts_read_file(files[f].path, &len);
-        if (!bytes) return ts_fail(L->err, TS_EINPUT, files[f].path, 0, "cannot read: %s", strerror(errno));
-        ts_sha256_update(&h, bytes, len);
-        free(bytes);
-    }
+    for (int f = n - 1; f >= 0; f--) ts_sha256_update(&h, files[f].bytes, files[f].n_bytes);
     ts_sha256_final_hex(&h, hex);
     return TS_OK;
 }
@@ -869,6 +860,9 @@ static int scenario_header(loader *L, chain_file *files, int n) {
         if (ts_cfg_opt_string(root, "description", files[f].path, &v, L->err)) return TS_EINPUT;
         if (!desc) desc = v;
         if (ts_cfg_opt_string(root, "taxonomy", files[f].path, &v, L->err)) return TS_EINPUT;
+        if (!tax && v && !v[0])
+            return ts_fail(L->err, TS_EINPUT, files[f].path, ts_cfg_line(config_setting_get_member(root, "taxonomy")),
+                           "taxonomy is empty: name the taxonomy file (taxonomy = \"FILE\";)");
         if (!tax && v) {
             tax = v;
             tax_file = files[f].path;
@@ -908,10 +902,10 @@ ts_scenario *ts_scenario_load(const char *path, ts_error *err) {
         s->path = files[0].path;
         s->data_path = s->path;
         memcpy(s->scenario_sha256, files[0].sha256, sizeof s->scenario_sha256);
-        rc = hash_chain(&L, files, n, s->data_sha256);
+        rc = hash_chain(files, n, s->data_sha256);
     }
-    if (rc == TS_OK && !(s->tax = ts_taxonomy_load(s->taxonomy_path, err))) rc = TS_EINPUT;
-    if (rc == TS_OK) rc = hash_file(s->taxonomy_path, s->taxonomy_sha256, err);
+    if (rc == TS_OK && !(s->tax = ts_taxonomy_load(s->taxonomy_path, err))) rc = err && err->code ? err->code : TS_EINPUT;
+    if (rc == TS_OK) memcpy(s->taxonomy_sha256, s->tax->sha256, sizeof s->taxonomy_sha256);
     if (rc == TS_OK) rc = parse_units(&L, files, n);
     if (rc == TS_OK && !(s->spec = ts_spec_from_taxonomy(s->tax, s->data->n_units))) rc = oom(&L);
     if (rc == TS_OK) rc = parse_weight_sets(&L, files, n);
@@ -945,6 +939,7 @@ ts_scenario *ts_scenario_load(const char *path, ts_error *err) {
     for (int f = 0; f < n; f++) {
         config_destroy(&files[f].cfg);
         free(files[f].real);
+        free(files[f].bytes);
     }
     if (rc != TS_OK) {
         ts_scenario_free(s);
@@ -966,7 +961,7 @@ ts_scenario *ts_scenario_from_csv(const char *taxonomy_path, const char *csv_pat
         goto fail;
     }
     if (!(s->tax = ts_taxonomy_load(taxonomy_path, err))) goto fail;
-    if (hash_file(taxonomy_path, s->taxonomy_sha256, err)) goto fail;
+    memcpy(s->taxonomy_sha256, s->tax->sha256, sizeof s->taxonomy_sha256);
     if (!(s->data = ts_csv_read(csv_path, s->tax, opt, s->data_sha256, err))) goto fail;
     if (!(s->spec = ts_spec_from_taxonomy(s->tax, s->data->n_units))) {
         ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");

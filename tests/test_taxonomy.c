@@ -96,7 +96,22 @@ static const bad_case BAD[] = {
      "bad.cfg:2: unknown aggregator 'geometirc' (did you mean 'geometric'?)"},
     {"id = \"t\";\nchildren = (\n { id = \"a b\"; direction = \"risk\"; } );\n", "bad.cfg:3: invalid id 'a b'"},
     {"id = \"t\";\nchildren = (\n { id = \"a\"; children = (); } );\n", "bad.cfg:3: 'a' has no children"},
-    {"id = \"t\";\n", "bad.cfg: the taxonomy has no children"},
+    {"id = \"t\";\n", "bad.cfg:1: the taxonomy has no children"},
+    /* the root's line is that of its id, not libconfig's 0 */
+    {"\nid = \"t\";\nchildren = ( { id = \"t\"; direction = \"risk\"; } );\n",
+     "bad.cfg:3: duplicate id 't' (first defined on line 2)"},
+    /* libconfig 1.5 would store these wrapped (-1, -1294967296) */
+    {"id = \"t\";\nchildren = ( { id = \"a\"; direction = \"risk\";\n weight = 0xFFFFFFFF; } );\n",
+     "bad.cfg:3: integer 0xFFFFFFFF does not fit in 32 bits, so libconfig would read a wrong value: "
+     "write it with the suffix L (0xFFFFFFFFL)"},
+    {"id = \"t\";\nchildren = ( { id = \"a\"; direction = \"risk\";\n weight = 3000000000; } );\n",
+     "bad.cfg:3: integer 3000000000 does not fit in 32 bits"},
+    {"id = \"t\";\nchildren = ( { id = \"a\"; direction = \"risk\";\n goalposts = [0, 99999999999999999999L]; } );\n",
+     "bad.cfg:3: integer 99999999999999999999L does not fit in 64 bits"},
+    /* libconfig's message is "syntax error": not "syntax error: syntax error" */
+    {"id = \"t\";\nid = = 1;\n", "bad.cfg:2: syntax error"},
+    {"\"\"", "bad.cfg:1: syntax error"},
+    {"", "bad.cfg:1: taxonomy needs an id"},
     {"id = \"t\";\nchildren = ( { id = \"a\"; direction = \"risk\"; } );\nclasses = ( { name = \"A\"; },\n"
      " { name = \"B\"; } );\n",
      "bad.cfg:4: only the lowest class may omit min"},
@@ -122,6 +137,7 @@ static void test_bad_taxonomies(void **state) {
         ts_error_format(&err, msg, sizeof msg);
         if (t || !strstr(msg, BAD[i].expect))
             fail_msg("case %zu: expected '%s', got '%s'", i, BAD[i].expect, t ? "success" : msg);
+        if (strstr(msg, "syntax error: syntax error")) fail_msg("case %zu: '%s'", i, msg);
         assert_int_equal(err.code, TS_EINPUT);
     }
 }

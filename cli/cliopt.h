@@ -38,4 +38,22 @@ FILE *ts_open_output(FILE *out, FILE *errs, const char *prog, const char *path, 
  * exit status: 0, or 3 after printing when writing failed. */
 int ts_close_output(FILE *errs, const char *prog, FILE *f, const char *path, ts_outfile *o, int ok);
 
+/* Temporary output files removed when the program is interrupted. The
+ * library keeps no list (it has no global state); the program does:
+ * ts_open_output tracks the temporary file of each -o FILE until
+ * ts_close_output, and the handlers that ts_cli_catch_signals installs for
+ * SIGINT, SIGTERM and SIGHUP remove every tracked file, then let the
+ * signal end the process as it would have. */
+
+/* Installs the handlers (not for a signal that is ignored, as under
+ * nohup). Called once by main. */
+void ts_cli_catch_signals(void);
+
+/* Tracks (a copy of) path until ts_cli_untrack_temp; at most 8 at a time,
+ * further ones are not tracked. */
+void ts_cli_track_temp(const char *path);
+
+/* Stops tracking path. */
+void ts_cli_untrack_temp(const char *path);
+
 #endif

@@ -3,7 +3,10 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "cliopt.h"
 
 int main(int argc, char **argv) {
+    /* an interrupted command leaves no temporary output file behind */
+    ts_cli_catch_signals();
     return ts_cli_main(argc, argv, stdout, stderr);
 }

@@ -213,6 +213,10 @@ int ts_cfg_number(const config_setting_t *s, const char *file, const char *what,
     }
     if (!isfinite(v))
         return ts_fail(err, TS_EINPUT, file, ts_cfg_line(s), "%s is not a finite number", what);
+    if (!ts_number_ok(v))
+        return ts_fail(err, TS_EINPUT, file, ts_cfg_line(s),
+                       "%s is %g: a number must be 0 or between %g and %g in size", what, v, TS_NUMBER_MIN,
+                       TS_NUMBER_MAX);
     *out = v;
     return TS_OK;
 }

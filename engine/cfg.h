@@ -31,8 +31,8 @@ int ts_cfg_check_keys(const config_setting_t *group, const char *const *allowed,
                       const char *file, ts_error *err);
 
 /* Stores the number in setting s (int or float) in *out. Fails when s is
- * not a number or the number is not finite. what names the setting in the
- * message. */
+ * not a number, the number is not finite or not within TS_NUMBER_MIN and
+ * TS_NUMBER_MAX in size (or 0). what names the setting in the message. */
 int ts_cfg_number(const config_setting_t *s, const char *file, const char *what,
                   double *out, ts_error *err);
 

@@ -184,7 +184,8 @@ static int is_missing(const char *s, const char *const *markers) {
 }
 
 /* Parses a decimal number (no hex, inf or nan). Returns 0 and stores it,
- * 1 when not a number, 2 when out of range. */
+ * 1 when not a number, 2 when not finite, 3 when too large or too small
+ * (see TS_NUMBER_MAX). */
 static int parse_number(const char *s, double *out) {
     if (!*s || strspn(s, "0123456789+-.eE") != strlen(s)) return 1;
     char *end;
@@ -192,6 +193,7 @@ static int parse_number(const char *s, double *out) {
     double v = strtod(s, &end);
     if (end == s || *end) return 1;
     if (!isfinite(v)) return 2;
+    if (!ts_number_ok(v)) return 3;
     *out = v;
     return 0;
 }
@@ -374,7 +376,9 @@ ts_dataset *ts_csv_read(const char *path, const ts_taxonomy *t, const ts_csv_opt
                     if ((unsigned char)*q < 0x20 || (unsigned char)*q >= 0x7F) *q = '?';
                 ts_fail(err, TS_EINPUT, path, rec.line, "column '%s', unit '%s': '%s' is %s",
                         header[col_of[i]], d->unit_id[u], shown,
-                        bad == 2 ? "not a finite number" : "not a number (nor a missing-value marker)");
+                        bad == 2   ? "not a finite number"
+                        : bad == 3 ? "out of range: a number must be 0 or between 1e-100 and 1e100 in size"
+                                   : "not a number (nor a missing-value marker)");
                 goto fail;
             }
             d->values[(size_t)i * (size_t)rows + (size_t)u] = v;

@@ -485,6 +485,11 @@ char *ts_latin1_to_utf8(const char *s, size_t n, size_t *out_len) {
     return out;
 }
 
+int ts_number_ok(double x) {
+    double m = fabs(x);
+    return x == 0 || (m >= TS_NUMBER_MIN && m <= TS_NUMBER_MAX);
+}
+
 char *ts_fmt_double(char *buf, size_t n, double x) {
     if (isnan(x))
         snprintf(buf, n, "%s", "");

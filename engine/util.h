@@ -124,6 +124,17 @@ int ts_utf8_valid(const char *s, size_t n, int *bad_line);
  * *out_len), or NULL when out of memory. */
 char *ts_latin1_to_utf8(const char *s, size_t n, size_t *out_len);
 
+/* The size of any number read from a config file, a CSV or --set: 0, or
+ * between TS_NUMBER_MIN and TS_NUMBER_MAX in magnitude. Inside these
+ * bounds every sum, product and square the pipeline forms stays finite and
+ * exact to rounding (1e100 squared is 1e200), so a number at the far end of
+ * a double gives a clear error, never inf, NaN or ties from overflow. */
+#define TS_NUMBER_MIN 1e-100
+#define TS_NUMBER_MAX 1e100
+
+/* Returns 1 when x is 0 or within the bounds above, else 0 (NaN: 0). */
+int ts_number_ok(double x);
+
 /* Formats x with %.17g so it reads back as the identical double; writes ""
  * for NaN. Returns buf. */
 char *ts_fmt_double(char *buf, size_t n, double x);

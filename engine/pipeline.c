@@ -357,7 +357,39 @@ static int rank_all(ts_result *r, ts_error *err) {
     return TS_OK;
 }
 
+/* Fails when no unit has a score at the index: every score would print as
+ * missing, which is bad input (no value, or none that the methods and the
+ * data thresholds can use), not a result. score(k, u) reads a score.
+ * Returns TS_OK or TS_EINPUT. */
+static int check_any_score(const ts_scenario *s, double (*score)(const void *, int, int), const void *ctx,
+                           ts_error *err) {
+    const ts_taxonomy *t = s->tax;
+    const ts_dataset *d = s->data;
+    int root = ts_taxonomy_root(t);
+    for (int u = 0; u < d->n_units; u++)
+        if (!isnan(score(ctx, root, u))) return TS_OK;
+    size_t cells = (size_t)d->n_units * (size_t)d->n_indicators, present = 0;
+    for (size_t c = 0; c < cells; c++) present += !isnan(d->values[c]);
+    return ts_fail(err, TS_EINPUT, s->path ? s->path : s->data_path, 0,
+                   "no unit has a score for '%s': %zu of %zu values are present, and the methods or data "
+                   "thresholds leave none to score",
+                   t->nodes[root].id, present, cells);
+}
+
+static double result_score(const void *ctx, int k, int u) {
+    return ts_result_score(ctx, k, u);
+}
+
 ts_result *ts_score(const ts_scenario *s, ts_error *err) {
+    ts_result *r = ts_score_allow_empty(s, err);
+    if (r && check_any_score(s, result_score, r, err) != TS_OK) {
+        ts_result_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+ts_result *ts_score_allow_empty(const ts_scenario *s, ts_error *err) {
     ts_result *r = result_new(s->data->n_units, s->tax->n_nodes, s->tax->n_indicators);
     if (!r) {
         ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
@@ -519,6 +551,16 @@ ts_lean_result *ts_score_lean(ts_scenario *s, ts_error *err) {
         for (int u = 0; u < n; u++) rank[u] = isnan(tmp[u]) ? 0 : (int)tmp[u];
     }
     free(scratch), free(out), free(tmp);
+    if (rc == TS_OK) {
+        /* the values now hold the normalised indicators: count from the
+           scores, which are missing exactly where no value was usable */
+        int root = ts_taxonomy_root(t), any = 0;
+        for (int u = 0; u < n && !any; u++) any = !isnan(ts_lean_score(r, s, root, u));
+        if (!any)
+            rc = ts_fail(err, TS_EINPUT, s->path ? s->path : s->data_path, 0,
+                         "no unit has a score for '%s': the methods or data thresholds leave no value to score",
+                         t->nodes[root].id);
+    }
     if (rc != TS_OK) {
         ts_lean_result_free(r);
         return NULL;

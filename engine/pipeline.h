@@ -26,9 +26,15 @@ typedef struct ts_result {
 /* Scores scenario s. Returns a new result, or NULL with err filled:
  * TS_EINPUT for data the methods cannot take (a constant indicator under
  * min-max, a log of a non-positive value, a negative value under a
- * geometric mean, a missing reference unit), naming the file and line;
- * TS_ESYSTEM when out of memory. */
+ * geometric mean, a missing reference unit), naming the file and line, and
+ * when no unit has a score at the index (a run of only missing scores is
+ * bad input, not a result); TS_ESYSTEM when out of memory. */
 ts_result *ts_score(const ts_scenario *s, ts_error *err);
+
+/* As ts_score, but a result where no unit has a score is returned, not an
+ * error: for callers that score many variants and judge coverage
+ * themselves (trend's early years). */
+ts_result *ts_score_allow_empty(const ts_scenario *s, ts_error *err);
 
 /* Frees the result. NULL is allowed. */
 void ts_result_free(ts_result *r);

@@ -280,9 +280,15 @@ static int draw_chart(const char *gnuplot, ts_plot_term term, const ts_buf *body
     ts_plot_preamble(&script, term, chart_path);
     if (body->data) ts_buf_append(&script, body->data, body->len);
     ts_buf_puts(&script, "unset output\n");
+    /* a descriptor above the ones gnuplot_spawn rearranges (0 to 3), so no
+       dup2 there overwrites it before it is passed on */
+    (void)fcntl(fileno(chart), F_SETFD, FD_CLOEXEC);
+    int chart_fd = fcntl(fileno(chart), F_DUPFD_CLOEXEC, 10);
     int rc;
-    if (script.oom) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
-    else rc = gnuplot_spawn(gnuplot, script.data, script.len, GNUPLOT_TIMEOUT_S, fileno(chart), NULL, err);
+    if (chart_fd < 0) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "cannot pass the chart file to gnuplot: %s", strerror(errno));
+    else if (script.oom) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    else rc = gnuplot_spawn(gnuplot, script.data, script.len, GNUPLOT_TIMEOUT_S, chart_fd, NULL, err);
+    if (chart_fd >= 0) close(chart_fd);
     ts_buf_free(&script);
     struct stat stb;
     if (rc == TS_OK && (fstat(fileno(chart), &stb) != 0 || stb.st_size == 0))

@@ -20,7 +20,11 @@ int ts_exit_code(int ts_code) {
 
 int ts_print_error(FILE *errs, const char *prog, const ts_error *err) {
     char msg[2048];
-    fprintf(errs, "%s: %s\n", prog, ts_error_format(err, msg, sizeof msg));
+    ts_error_format(err, msg, sizeof msg);
+    /* a failure that left no message (once: CSV from a pipe) must still
+       say something */
+    if (!msg[0]) snprintf(msg, sizeof msg, "failed without saying why (an internal error: please report it)");
+    fprintf(errs, "%s: %s\n", prog, msg);
     return ts_exit_code(err->code ? err->code : TS_ESYSTEM);
 }
 

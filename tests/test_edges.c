@@ -215,11 +215,49 @@ static void test_denominator_overflow(void **state) {
     score_fails("scen.cfg:6: indicator 'x1': P's value 1e+20 becomes 1e+110 after its denominator and transform");
 }
 
+/* libconfig 1.5 stores an integer literal past 32 bits (without L) wrapped:
+ * 3000000000 read as -1294967296, a silent wrong value. Such a literal is
+ * an error with its line; the extremes that fit, and L literals, read
+ * exactly; digits inside names and strings are no numbers. */
+static void test_integer_literals(void **state) {
+    (void)state;
+    write_taxonomy("", "", "1.0", "");
+    write_scenario("2147483647", "-2147483648");
+    ts_scenario *s;
+    ts_result *r = score_ok(&s);
+    assert_true(ts_dataset_get(s->data, 0, 0) == 2147483647.0);
+    assert_true(ts_dataset_get(s->data, 0, 1) == -2147483648.0);
+    ts_result_free(r);
+    ts_scenario_free(s);
+    write_scenario("3000000000L", "0x7FFFFFFF");
+    r = score_ok(&s);
+    assert_true(ts_dataset_get(s->data, 0, 0) == 3000000000.0);
+    assert_true(ts_dataset_get(s->data, 0, 1) == 2147483647.0);
+    ts_result_free(r);
+    ts_scenario_free(s);
+    write_scenario("3000000000", "1.0");
+    score_fails("scen.cfg:5: integer 3000000000 does not fit in 32 bits, so libconfig would read a wrong value: "
+                "write it with a decimal point (3000000000.0) or the suffix L (3000000000L)");
+    write_scenario("-2147483649", "1.0");
+    score_fails("scen.cfg:5: integer -2147483649 does not fit in 32 bits");
+    write_scenario("0x80000000", "1.0");
+    score_fails("scen.cfg:5: integer 0x80000000 does not fit in 32 bits");
+    /* a name and a string full of digits, and a comment with a big one */
+    tu_write("tax.cfg", "id = \"t99999999999\"; name = \"12345678901234567890\"; # 99999999999999\n"
+                        "/* 0xFFFFFFFFFF */ children = ( { id = \"x1\"; direction = \"risk\"; },\n"
+                        " { id = \"x2\"; direction = \"risk\"; }, { id = \"y1\"; direction = \"risk\"; },\n"
+                        " { id = \"y2\"; direction = \"risk\"; } ); // 88888888888\n");
+    write_scenario("1.0", "2.0");
+    r = score_ok(&s);
+    ts_result_free(r);
+    ts_scenario_free(s);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cgeometric_at_the_bottom), cmocka_unit_test(test_domain_error_says_why),
         cmocka_unit_test(test_huge_and_tiny_numbers),    cmocka_unit_test(test_genmean_p),
-        cmocka_unit_test(test_denominator_overflow),
+        cmocka_unit_test(test_denominator_overflow), cmocka_unit_test(test_integer_literals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

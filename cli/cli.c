@@ -129,8 +129,9 @@ static int validate_one(ts_cmd *c, const char *path) {
     }
     size_t cells = (size_t)s->data->n_units * (size_t)s->tax->n_indicators, present = 0;
     for (size_t k = 0; k < cells; k++) present += s->data->values[k] == s->data->values[k];
+    char name[512];
     fprintf(c->out, "%s: ok (scenario '%s': %d units, %d indicators, %zu of %zu values present)\n", path,
-            s->name, s->data->n_units, s->tax->n_indicators, present, cells);
+            ts_term_safe(name, sizeof name, s->name), s->data->n_units, s->tax->n_indicators, present, cells);
     ts_result_free(r);
     ts_scenario_free(s);
     return EXIT_OK;
@@ -468,9 +469,16 @@ static int print_run(const ts_run_info *run, void *vctx) {
     runs_ctx *x = vctx;
     ts_buf *b = &x->b;
     if (x->fmt == TS_FORMAT_TABLE) {
-        ts_buf_printf(b, "%5lld  %-24s  %-27s  %-14s  %5d %5d  %.12s  %.12s  %.12s  %s\n", run->id, run->scenario,
-                      run->created_at, run->taxonomy_id, run->n_units, run->n_indicators, run->taxonomy_sha256,
-                      run->scenario_sha256, run->data_sha256, run->engine_version);
+        /* a database may come from someone else: no byte of it reaches the
+           terminal as a control sequence */
+        char f[7][512];
+        ts_buf_printf(b, "%5lld  %-24s  %-27s  %-14s  %5d %5d  %.12s  %.12s  %.12s  %s\n", run->id,
+                      ts_term_safe(f[0], sizeof f[0], run->scenario), ts_term_safe(f[1], sizeof f[1], run->created_at),
+                      ts_term_safe(f[2], sizeof f[2], run->taxonomy_id), run->n_units, run->n_indicators,
+                      ts_term_safe(f[3], sizeof f[3], run->taxonomy_sha256),
+                      ts_term_safe(f[4], sizeof f[4], run->scenario_sha256),
+                      ts_term_safe(f[5], sizeof f[5], run->data_sha256),
+                      ts_term_safe(f[6], sizeof f[6], run->engine_version));
     } else if (x->fmt == TS_FORMAT_CSV) {
         ts_buf_printf(b, "%lld,", run->id);
         const char *fields[] = {run->scenario, run->created_at, run->taxonomy_id, run->scenario_path,

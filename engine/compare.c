@@ -241,9 +241,9 @@ int ts_compare_load(ts_store *st, const char *reference, const char *const *spec
     if (rc == TS_OK && !runs) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
     int loaded = 0;
     for (; rc == TS_OK && loaded < n_ids; loaded++)
-        if (!(runs[loaded] = ts_store_load_run(st, ids[loaded], err))) rc = err->code ? err->code : TS_ESYSTEM;
+        rc = ts_store_load_run(st, ids[loaded], &runs[loaded], err);
     ts_stored_run *ref = NULL;
-    if (rc == TS_OK && reference && !(ref = ts_store_load_run(st, ref_id, err))) rc = err->code ? err->code : TS_ESYSTEM;
+    if (rc == TS_OK && reference) rc = ts_store_load_run(st, ref_id, &ref, err);
     if (rc == TS_OK && !reference) {
         int r;
         rc = n_ids ? ts_compare_default_reference(runs, n_ids, &r, err)

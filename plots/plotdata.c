@@ -241,13 +241,18 @@ static int load_classes(loader *L) {
 static int choose_runs(loader *L, const ts_plot_request *req, long long *ids, int cap, int *n) {
     *n = 0;
     int rc = TS_OK;
+    /* trend --run NAME: the latest trend of scenario NAME */
+    if (req->kind == TS_PLOT_TREND && req->n_runs == 1) {
+        rc = ts_store_trend_runs(L->st, req->runs[0], ids, cap, n, L->err);
+        if (rc != TS_OK || *n > 0) return rc;
+    }
     for (int i = 0; i < req->n_runs && rc == TS_OK; i++) {
         if (*n == cap) return ts_fail(L->err, TS_EUSAGE, NULL, 0, "at most %d runs per chart", cap);
         rc = ts_store_resolve_run(L->st, req->runs[i], &ids[(*n)++], L->err);
     }
     if (rc != TS_OK || req->n_runs > 0) return rc;
     if (req->kind == TS_PLOT_COMPARE) return ts_store_latest_runs(L->st, ids, cap, n, L->err);
-    if (req->kind == TS_PLOT_TREND) return ts_store_year_runs(L->st, ids, cap, n, L->err);
+    if (req->kind == TS_PLOT_TREND) return ts_store_trend_runs(L->st, NULL, ids, cap, n, L->err);
     rc = ts_store_resolve_run(L->st, NULL, &ids[0], L->err);
     if (rc == TS_OK && ids[0]) *n = 1;
     return rc;

@@ -238,7 +238,8 @@ static const golden_case GOLDEN_UA[] = {
 
 static void check_golden(const char *db, const golden_case *c, int update) {
     const char *units[1] = {c->unit};
-    ts_plot_request req = {c->kind, c->runs, c->n_runs, c->node, units, c->unit ? 1 : 0};
+    ts_plot_request req = {.kind = c->kind, .runs = c->runs, .n_runs = c->n_runs, .node = c->node,
+                           .units = units, .n_units = c->unit ? 1 : 0};
     ts_plot_data *d;
     ts_error err;
     if (ts_plot_data_load(db, &req, &d, &err) != TS_OK) fail_msg("%s: %s", c->file, err.message);
@@ -670,8 +671,8 @@ static void test_uncertainty_errors(void **state) {
 static void test_unit_colours(void **state) {
     (void)state;
     const char *db = fixture_db();
-    ts_plot_request r1 = {TS_PLOT_RADAR, NULL, 0, NULL, NULL, 0};
-    ts_plot_request r2 = {TS_PLOT_COMPARE, NULL, 0, NULL, NULL, 0};
+    ts_plot_request r1 = {.kind = TS_PLOT_RADAR};
+    ts_plot_request r2 = {.kind = TS_PLOT_COMPARE};
     ts_plot_data *a, *b;
     ts_error err;
     assert_int_equal(ts_plot_data_load(db, &r1, &a, &err), TS_OK);
@@ -685,7 +686,7 @@ static void test_unit_colours(void **state) {
     ts_plot_data_free(b);
     /* the uncertainty charts use the same colours as the run charts */
     const char *ua = ua_fixture_db();
-    ts_plot_request r3 = {TS_PLOT_UNCERTAINTY, NULL, 0, NULL, NULL, 0};
+    ts_plot_request r3 = {.kind = TS_PLOT_UNCERTAINTY};
     assert_int_equal(ts_plot_data_load(ua, &r1, &a, &err), TS_OK);
     assert_int_equal(ts_plot_data_load(ua, &r3, &b, &err), TS_OK);
     for (int i = 0; i < 4; i++) assert_int_equal(ts_plot_unit_colour(a, ids[i]), ts_plot_unit_colour(b, ids[i]));

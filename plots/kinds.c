@@ -552,7 +552,7 @@ static int kind_radar(gen *g, ts_error *err) {
     for (int i = 0; i < nc; i++) {
         double a = M_PI / 2 - 2 * M_PI * i / nc, x = 1.1 * cos(a), y = 1.1 * sin(a);
         char label[256];
-        short_label(node_label(r0, kids[i]), label, sizeof label);
+        cut_label(node_label(r0, kids[i]), label, sizeof label, 48); /* the sides have room */
         ts_buf_puts(g->b, "set label ");
         ts_gp_quote(g->b, label, TS_GP_TEXT);
         ts_buf_printf(g->b, " at %.6f, %.6f %s\n", x, y, x > 0.05 ? "left" : x < -0.05 ? "right" : "center");

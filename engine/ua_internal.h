@@ -111,8 +111,24 @@ typedef struct ua_model {
     int n_cell;               /* n_slots * n */
     int *cls_first, *cls_n, max_classes;
     int rank_w, rank_bins, S;
-    int n_combo;              /* method combinations with a sort order of their own */
+    /* a cell's row of score bins, of class counts and its window of rank
+       bins each end in one more counter that takes what counts nothing
+       (no score, a rank outside the window), so that counting never
+       branches */
+    int score_stride, cls_stride; /* S + 1, max_classes + 2 */
     double *lo, *inv;         /* per cell: histogram origin and 1 / bin width */
+    /* per cell: the window of rank bins [wlo, wlo + wlen) counted in 16-bit
+       counters at woff (wlen + 1 of them; from the pilot's ranks and the
+       nominal rank); a rank outside goes to a full row of 32-bit counters */
+    int *wlo, *wlen;
+    size_t *woff, n_win;
+    int windowed;             /* some cell's window is narrower than rank_bins */
+    /* the pilot's replications, kept to be counted instead of repeated
+       (Monte Carlo only, and only when they fit in UA_PILOT_BYTES) */
+    long n_pilot, n_kept;
+    double *kept_score;       /* [r * n_cell + c] */
+    uint16_t *kept_bin;       /* [r * n_cell + c]: rank bin + 1, 0 for no rank */
+    int *kept_variant;        /* [r] */
     int track_leaves;         /* leaves reported from variant counts */
     int exact;                /* compute every score as the pipeline does (no log-domain shortcut) */
     const unsigned char *track;
@@ -150,7 +166,36 @@ int ua_variant_alloc(ua_variant *v, int n_nodes, int n_ind, int n, int need_log)
  * error code with err filled. */
 int ua_variant_score(const ua_model *m, ua_variant *v, const ts_dataset *data, ts_error *err);
 
+/* ---- ranking (ua_rank.c) ------------------------------------------------ */
+
+/* What ranking n units needs, allocated once per workspace. */
+typedef struct ua_rank_scratch {
+    int avx2;                 /* the processor runs the AVX2 kernels */
+    int count_max;            /* up to this many units: rank by counting */
+    int32_t *k32, *cnt;       /* counting: keys (padded) and counts */
+    uint64_t *a, *b, *key;    /* radix sort items and full order keys */
+} ua_rank_scratch;
+
+/* Allocates s for rows rows of n units. Returns 0, or -1 when out of
+ * memory (free s with ua_rank_scratch_free either way). */
+int ua_rank_scratch_init(ua_rank_scratch *s, int n, int rows);
+
+/* Frees what s holds and zeroes it. NULL is allowed. */
+void ua_rank_scratch_free(ua_rank_scratch *s);
+
+/* Ranks each of rows rows of n values (x[r * n + u]) into rank[r * n + u]:
+ * 1 = highest, ties share the lowest rank, 0 = no score (NaN), exactly as
+ * ts_rank_values orders. s must be allocated for at least that many rows.
+ * Cannot fail. */
+void ua_rank_rows(const double *x, int n, int rows, int *rank, ua_rank_scratch *s);
+
 /* ---- one replication (ua_eval.c) --------------------------------------- */
+
+/* Score histograms of more bins than this are counted without staging. */
+#define UA_STAGE_MAX_BINS 65535
+
+/* At most this many bytes keep the pilot's replications for counting. */
+#define UA_PILOT_BYTES (64.0 * 1024 * 1024)
 
 /* What one thread writes: one replication's parameters and scores, and
  * (with accumulate) its share of the statistics. */
@@ -167,16 +212,33 @@ typedef struct ua_ws {
     double *dval;             /* sampled data values */
     double *gam;              /* Dirichlet draws per selected node */
     int variant, agg;
-    int *order, *rank;        /* per slot: sort order carried over, ranks */
-    struct ua_keyed *keyed;   /* per unit, for sorting */
-    double *key;
+    int *rank;                /* per slot cell: this replication's ranks */
+    ua_rank_scratch rs;
+    int *vbin;                /* per slot cell: rank bins + 1 */
+    double *tmp;              /* per slot cell: scratch for binning */
+    double *xall;             /* per slot cell: the replication's scores (ua_rank_slots) */
     /* data mode */
     double *values;
     ts_dataset data;
     ua_variant dvar;
     const ua_variant *cur;    /* the leaves of this replication */
-    /* accumulators (integers: summed at the end) */
-    uint32_t *rhist, *shist, *cls, *nscored;
+    /* accumulators (integers: summed at the end). Histograms count in
+       16-bit counters (hot_*), added into 32-bit ones (cold_*) before any
+       could overflow; ranks outside a cell's window go to far_rank. */
+    uint16_t *hot_score;      /* [c * score_stride + bin] */
+    uint16_t *hot_rank;       /* [woff[c] + bin - wlo[c]] */
+    uint32_t *cold_score, *cold_rank;
+    uint32_t *far_rank;       /* [c * rank_bins + bin], NULL unless windowed */
+    unsigned char *far_any;   /* per cell: far_rank holds a count */
+    long since_flush;         /* replications counted in the hot counters */
+    /* blocked updates: each replication's bins are staged, and applied to
+       the histograms a block of replications at a time, a few cells at a
+       time, so that a cell's rows are loaded once per block */
+    int blk, staged;          /* replications per block (0: no staging), staged now */
+    uint16_t *st_score;       /* [r * n_cell + c]: score bin, S for no score */
+    uint16_t *st_rank;        /* offset in the cell's rank window, wlen outside */
+    uint8_t *st_class;        /* class index (max_classes + 1: none), or NULL without classes */
+    uint32_t *cls;            /* [c * cls_stride + class] */
     uint64_t *varcnt;
     long clamped;
     /* per chunk, merged in chunk order */
@@ -212,12 +274,25 @@ int ua_replicate(const ua_model *m, ua_ws *w, const double *uni, ts_error *err);
 /* Returns the values of node k (n of them) in w's last replication. */
 const double *ua_node_values(const ua_model *m, const ua_ws *w, int k);
 
-/* Ranks every slot's values into w->rank. Cannot fail. */
+/* Gathers every slot's values into w->xall and ranks them into w->rank.
+ * Cannot fail. */
 void ua_rank_slots(const ua_model *m, ua_ws *w);
 
-/* Adds this replication's scores and ranks to w's accumulators. Cannot
- * fail. */
+/* Adds this replication's scores and ranks (after ua_rank_slots) to w's
+ * accumulators. Cannot fail. */
 void ua_accumulate(const ua_model *m, ua_ws *w);
+
+/* Applies the staged replications of w to its histograms (before they
+ * are read). Cannot fail. */
+void ua_ws_apply(const ua_model *m, ua_ws *w);
+
+/* Adds kept pilot replication r (r < m->n_kept) to w's accumulators, as
+ * ua_accumulate did when it was run. Cannot fail. */
+void ua_accumulate_kept(const ua_model *m, ua_ws *w, long r);
+
+/* Stores replication r's scores and rank bins (w's last, ranked) among
+ * the kept pilot replications. Cannot fail. */
+void ua_keep(ua_model *m, const ua_ws *w, long r);
 
 /* Copies the outputs (score, rank per slot cell) into f[2 * n_cell]
  * (NaN for no score). Cannot fail. */

@@ -36,6 +36,12 @@ void ua_model_free(ua_model *m) {
     free(m->cls_n);
     free(m->lo);
     free(m->inv);
+    free(m->wlo);
+    free(m->wlen);
+    free(m->woff);
+    free(m->kept_score);
+    free(m->kept_bin);
+    free(m->kept_variant);
     memset(m, 0, sizeof *m);
 }
 
@@ -277,13 +283,23 @@ int ua_model_build(ua_model *m, const ts_scenario *s, const ts_ua_spec *u, const
         if (tracked && leaf && !m->data_mode) m->track_leaves = 1;
     }
     m->n_cell = m->n_slots * m->n;
-    m->n_combo = m->n_var * (u->n_agg + 1);
-    if (m->n_combo > 64 || (double)m->n_combo * m->n_cell > 4e6) m->n_combo = 1;
     m->rank_w = m->n <= 1000 ? 1 : (m->n + 999) / 1000;
     m->rank_bins = (m->n + m->rank_w - 1) / m->rank_w;
     m->S = opt && opt->score_bins > 1 ? opt->score_bins : 128;
     m->lo = malloc(((size_t)m->n_cell + 1) * sizeof *m->lo);
     m->inv = malloc(((size_t)m->n_cell + 1) * sizeof *m->inv);
-    if (!m->lo || !m->inv) return ua_oom(err);
+    m->wlo = malloc(((size_t)m->n_cell + 1) * sizeof *m->wlo);
+    m->wlen = malloc(((size_t)m->n_cell + 1) * sizeof *m->wlen);
+    m->woff = malloc(((size_t)m->n_cell + 1) * sizeof *m->woff);
+    if (!m->lo || !m->inv || !m->wlo || !m->wlen || !m->woff) return ua_oom(err);
+    m->score_stride = m->S + 1;
+    m->cls_stride = m->max_classes + 2;
+    /* every rank bin in the window until a pilot narrows it */
+    for (int c = 0; c < m->n_cell; c++) {
+        m->wlo[c] = 0;
+        m->wlen[c] = m->rank_bins;
+        m->woff[c] = (size_t)c * (size_t)(m->rank_bins + 1);
+    }
+    m->n_win = (size_t)m->n_cell * (size_t)(m->rank_bins + 1);
     return TS_OK;
 }

@@ -86,40 +86,92 @@ static double pairs_quantile(const vc *p, int m, double q) {
     return x[0] + frac * (x[1] - x[0]);
 }
 
+/* Sets every cell's window of rank bins from the lowest and highest bin
+ * seen (rlo, rhi; the pilot's and the nominal rank's), widened by half
+ * the span and 4 bins on each side; a window that would cover most of
+ * the bins covers them all. Returns TS_OK or TS_ESYSTEM. */
+static int set_windows(ua_model *m, const int *rlo, const int *rhi, ts_error *err) {
+    size_t cells = (size_t)m->n_cell;
+    int RB = m->rank_bins;
+    m->n_win = 0;
+    m->windowed = 0;
+    for (size_t c = 0; c < cells; c++) {
+        int a = 0, b = RB - 1;
+        if (rlo && RB > 64 && rlo[c] <= rhi[c]) {
+            int pad = (rhi[c] - rlo[c]) / 2 + 4;
+            a = rlo[c] - pad > 0 ? rlo[c] - pad : 0;
+            b = rhi[c] + pad < RB - 1 ? rhi[c] + pad : RB - 1;
+            if (b - a + 1 > RB - RB / 4) a = 0, b = RB - 1;
+        }
+        m->wlo[c] = a;
+        m->wlen[c] = b - a + 1;
+        m->woff[c] = m->n_win;
+        m->n_win += (size_t)(b - a + 2); /* and the counter of what counts nothing */
+        if (b - a + 1 < RB) m->windowed = 1;
+    }
+    (void)err;
+    return TS_OK;
+}
+
 /* Sets each cell's histogram range from a pilot of the first replications
  * and the nominal scores: the observed range widened by a quarter on each
- * side, and at least 5 % of the node's range over all units. Returns TS_OK,
- * TS_ESYSTEM when out of memory, or the evaluator's error. */
+ * side, and at least 5 % of the node's range over all units; and each
+ * cell's window of rank bins. Under Monte Carlo the pilot's replications
+ * are kept (when they fit in UA_PILOT_BYTES) to be counted, not repeated.
+ * Returns TS_OK, TS_ESYSTEM when out of memory, or the evaluator's
+ * error. */
 int ua_set_bins(ua_model *m, const ts_ua_options *opt, const ts_result *nominal, const ts_sobol_seq *seq,
                 ts_error *err) {
     ua_ws w;
-    size_t n = (size_t)m->n;
-    double *hi = malloc(((size_t)m->n_cell + 1) * sizeof *hi);
-    if (!hi || ua_ws_init(&w, m, 0, 0, 0, 0, NULL)) {
+    size_t n = (size_t)m->n, cells = (size_t)m->n_cell;
+    long pilot = opt->n < 200 ? opt->n : 200;
+    double *hi = malloc((cells + 1) * sizeof *hi);
+    int *rlo = malloc((cells + 1) * sizeof *rlo), *rhi = malloc((cells + 1) * sizeof *rhi);
+    if (!hi || !rlo || !rhi || ua_ws_init(&w, m, 0, 0, 0, 0, NULL)) {
         free(hi);
+        free(rlo);
+        free(rhi);
         ua_ws_free(&w);
         return ua_oom(err);
     }
+    m->n_pilot = pilot;
+    m->n_kept = 0;
+    if (!opt->sobol && (double)pilot * (double)cells * (sizeof *m->kept_score + sizeof *m->kept_bin) <= UA_PILOT_BYTES) {
+        m->kept_score = malloc(((size_t)pilot * cells + 1) * sizeof *m->kept_score);
+        m->kept_bin = malloc(((size_t)pilot * cells + 1) * sizeof *m->kept_bin);
+        m->kept_variant = malloc(((size_t)pilot + 1) * sizeof *m->kept_variant);
+        if (m->kept_score && m->kept_bin && m->kept_variant) m->n_kept = pilot;
+    }
     for (int s = 0; s < m->n_slots; s++)
         for (size_t u = 0; u < n; u++) {
+            size_t c = (size_t)s * n + u;
             double y = ts_result_score(nominal, m->slot_node[s], (int)u);
-            m->lo[(size_t)s * n + u] = isnan(y) ? INFINITY : y;
-            hi[(size_t)s * n + u] = isnan(y) ? -INFINITY : y;
+            int rk = ts_result_rank(nominal, m->slot_node[s], (int)u);
+            m->lo[c] = isnan(y) ? INFINITY : y;
+            hi[c] = isnan(y) ? -INFINITY : y;
+            rlo[c] = rk > 0 ? (rk - 1) / m->rank_w : m->rank_bins;
+            rhi[c] = rk > 0 ? (rk - 1) / m->rank_w : -1;
         }
-    long pilot = opt->n < 200 ? opt->n : 200;
     int rc = TS_OK;
     for (long r = 0; r < pilot && rc == TS_OK; r++) {
         if (opt->sobol) ts_sobol_seq_point(seq, (uint32_t)(r + 1), w.uni);
         else ua_mc_uniforms(opt->seed, r, m->D, w.uni);
         for (int half = 0; half < (opt->sobol ? 2 : 1) && rc == TS_OK; half++) {
             rc = ua_replicate(m, &w, w.uni + half * m->D, err);
-            for (int s = 0; s < m->n_slots && rc == TS_OK; s++) {
+            if (rc != TS_OK) break;
+            ua_rank_slots(m, &w);
+            if (r < m->n_kept) ua_keep(m, &w, r);
+            for (int s = 0; s < m->n_slots; s++) {
                 const double *x = ua_node_values(m, &w, m->slot_node[s]);
+                const int *rk = w.rank + (size_t)s * n;
                 for (size_t u = 0; u < n; u++) {
                     size_t c = (size_t)s * n + u;
                     if (isnan(x[u])) continue;
                     if (x[u] < m->lo[c]) m->lo[c] = x[u];
                     if (x[u] > hi[c]) hi[c] = x[u];
+                    int b = (rk[u] - 1) / m->rank_w;
+                    if (b < rlo[c]) rlo[c] = b;
+                    if (b > rhi[c]) rhi[c] = b;
                 }
             }
         }
@@ -143,7 +195,11 @@ int ua_set_bins(ua_model *m, const ts_ua_options *opt, const ts_result *nominal,
             m->inv[c] = m->S / span;
         }
     }
+    if (rc == TS_OK) rc = set_windows(m, rlo, rhi, err);
+    if (rc != TS_OK) m->n_kept = 0;
     free(hi);
+    free(rlo);
+    free(rhi);
     ua_ws_free(&w);
     return rc;
 }
@@ -280,17 +336,22 @@ static int leaf_stats(const ua_model *m, const uint64_t *varcnt, ts_ua_result *r
  * when out of memory (r is then partly filled). */
 int ua_result_fill(const ua_model *m, ua_ws *ws, int nt, const double *gsum, const ts_sobol_acc *gsob,
                    const ts_result *nominal, long N, ts_ua_result *r, ts_error *err) {
-    /* sum the integer accumulators of every thread into the first */
+    /* the variant counts and classes of every thread summed into the first;
+       the histograms cell by cell below */
     ua_ws *w0 = &ws[0];
-    size_t c = (size_t)m->n_cell;
+    size_t c = (size_t)m->n_cell, S = (size_t)m->S, RB = (size_t)m->rank_bins;
+    for (int i = 0; i < nt; i++) ua_ws_apply(m, &ws[i]);
     for (int i = 1; i < nt; i++) {
         ua_ws *w = &ws[i];
-        for (size_t x = 0; x < c * (size_t)m->rank_bins; x++) w0->rhist[x] += w->rhist[x];
-        for (size_t x = 0; x < c * (size_t)m->S; x++) w0->shist[x] += w->shist[x];
-        for (size_t x = 0; x < c * (size_t)(m->max_classes + 1); x++) w0->cls[x] += w->cls[x];
-        for (size_t x = 0; x < c; x++) w0->nscored[x] += w->nscored[x];
+        for (size_t x = 0; x < c * (size_t)m->cls_stride; x++) w0->cls[x] += w->cls[x];
         for (int v = 0; v < m->n_var; v++) w0->varcnt[v] += w->varcnt[v];
         w0->clamped += w->clamped;
+    }
+    uint32_t *sh = malloc((S + 1) * sizeof *sh), *rh = malloc((RB + 1) * sizeof *rh);
+    if (!sh || !rh) {
+        free(sh);
+        free(rh);
+        return ua_oom(err);
     }
     r->clamped = w0->clamped;
     r->rank_bin_width = m->rank_w;
@@ -306,24 +367,51 @@ int ua_result_fill(const ua_model *m, ua_ws *ws, int nt, const double *gsum, con
         r->tracked[k] = 1;
         for (size_t uu = 0; uu < n; uu++) {
             size_t cc = (size_t)sl * n + uu, o = (size_t)k * n + uu;
-            uint32_t ns = w0->nscored[cc];
+            /* the score histogram, and the count of scores, of every thread */
+            uint64_t ns = 0;
+            size_t srow = cc * (size_t)m->score_stride;
+            for (size_t b = 0; b < S; b++) {
+                uint32_t v = 0;
+                for (int i = 0; i < nt; i++) v += ws[i].cold_score[srow + b] + ws[i].hot_score[srow + b];
+                sh[b] = v;
+                ns += v;
+            }
             r->scored[o] = (double)ns / (double)N;
             if (ns == 0) continue;
-            r->mean_score[o] = gsum[cc] / ns;
-            r->median_score[o] = hist_quantile(w0->shist + cc * (size_t)m->S, m->S, m->lo[cc], m->inv[cc], 0.5);
+            r->mean_score[o] = gsum[cc] / (double)(uint32_t)ns;
+            r->median_score[o] = hist_quantile(sh, m->S, m->lo[cc], m->inv[cc], 0.5);
             if (1 / m->inv[cc] > r->median_resolution) r->median_resolution = 1 / m->inv[cc];
-            const uint32_t *rh = w0->rhist + cc * (size_t)m->rank_bins;
+            /* the rank histogram: the window, or the whole row when a rank
+               fell outside it */
+            int far = 0;
+            for (int i = 0; i < nt && m->windowed; i++) far |= ws[i].far_any[cc];
+            int wlo = m->wlo[cc], wlen = m->wlen[cc], len = far ? m->rank_bins : wlen;
+            uint32_t *row = rh + (far ? wlo : 0);
+            if (far)
+                for (size_t b = 0; b < RB; b++) {
+                    uint32_t v = 0;
+                    for (int i = 0; i < nt; i++) v += ws[i].far_rank[cc * RB + b];
+                    rh[b] = v;
+                }
+            else
+                memset(rh, 0, (size_t)wlen * sizeof *rh);
+            for (int b = 0; b < wlen; b++)
+                for (int i = 0; i < nt; i++)
+                    row[b] += ws[i].cold_rank[m->woff[cc] + (size_t)b] + ws[i].hot_rank[m->woff[cc] + (size_t)b];
+            double first = far ? 0 : wlo;
             double lo = 1, sc = m->rank_w;
             /* binned ranks: the bin's first rank plus half its width */
             if (m->rank_w > 1) lo = 1 + (m->rank_w - 1) / 2.0;
-            r->rank_p05[o] = lo + (ts_ua_count_quantile(rh, m->rank_bins, 0, 0.05)) * sc;
-            r->rank_p50[o] = lo + (ts_ua_count_quantile(rh, m->rank_bins, 0, 0.50)) * sc;
-            r->rank_p95[o] = lo + (ts_ua_count_quantile(rh, m->rank_bins, 0, 0.95)) * sc;
+            r->rank_p05[o] = lo + (ts_ua_count_quantile(rh, len, first, 0.05)) * sc;
+            r->rank_p50[o] = lo + (ts_ua_count_quantile(rh, len, first, 0.50)) * sc;
+            r->rank_p95[o] = lo + (ts_ua_count_quantile(rh, len, first, 0.95)) * sc;
             if (m->cls_n[k])
                 for (int q = 0; q <= m->cls_n[k]; q++)
-                    r->class_prob[o * (size_t)MC + (size_t)q] = (double)w0->cls[cc * (size_t)MC + (size_t)q] / ns;
+                    r->class_prob[o * (size_t)MC + (size_t)q] = (double)w0->cls[cc * (size_t)m->cls_stride + (size_t)q] / (double)(uint32_t)ns;
         }
     }
+    free(sh);
+    free(rh);
     int rc = TS_OK;
     if (m->track_leaves) rc = leaf_stats(m, w0->varcnt, r, err);
     if (rc == TS_OK && gsob) {

@@ -47,6 +47,10 @@ static int work_item(ua_run *R, ua_ws *w, long j, ts_error *err) {
     const ua_model *m = R->m;
     int D = m->D, rc;
     if (!R->opt->sobol) {
+        if (j < m->n_kept) {
+            ua_accumulate_kept(m, w, j);
+            return TS_OK;
+        }
         ua_mc_uniforms(R->opt->seed, j, D, w->uni);
         if ((rc = ua_replicate(m, w, w->uni, err))) return rc;
         ua_rank_slots(m, w);

@@ -125,9 +125,9 @@ int ua_ws_init(ua_ws *w, const ua_model *m, int accumulate, int sobol, int n_boo
             w->far_any = calloc(c + 1, 1);
             if (!w->far_rank || !w->far_any) return -1;
         }
-        /* blocks of up to 64 replications, staging at most about 1 MB */
+        /* blocks of up to 64 replications, staging at most about 4 MB */
         if (m->S <= UA_STAGE_MAX_BINS && m->max_classes < 254 && c > 0) {
-            size_t b = ((size_t)1 << 20) / (c * 5);
+            size_t b = ((size_t)4 << 20) / (c * 5);
             w->blk = b < 4 ? 4 : b > 64 ? 64 : (int)b;
             w->st_score = malloc(c * (size_t)w->blk * sizeof *w->st_score);
             w->st_rank = malloc(c * (size_t)w->blk * sizeof *w->st_rank);
@@ -420,13 +420,25 @@ const double *ua_node_values(const ua_model *m, const ua_ws *w, int k) {
     return i >= 0 ? w->cur->x + (size_t)i * (size_t)m->n : w->score + (size_t)m->apos[k] * (size_t)m->n;
 }
 
-/* Gathers every slot's values into w->xall (so that the steps after run
- * over all cells at once) and ranks them. Cannot fail. */
+/* Ranks every slot's values into w->rank. For few units the values are
+ * first gathered into w->xall, so that the steps after run over all cells
+ * at once. Cannot fail. */
 void ua_rank_slots(const ua_model *m, ua_ws *w) {
     size_t n = (size_t)m->n;
+    w->gathered = m->n <= w->rs.count_max;
+    if (w->gathered) {
+        for (int s = 0; s < m->n_slots; s++)
+            memcpy(w->xall + (size_t)s * n, ua_node_values(m, w, m->slot_node[s]), n * sizeof *w->xall);
+        ua_rank_rows(w->xall, m->n, m->n_slots, w->rank, &w->rs);
+        return;
+    }
     for (int s = 0; s < m->n_slots; s++)
-        memcpy(w->xall + (size_t)s * n, ua_node_values(m, w, m->slot_node[s]), n * sizeof *w->xall);
-    ua_rank_rows(w->xall, m->n, m->n_slots, w->rank, &w->rs);
+        ua_rank_rows(ua_node_values(m, w, m->slot_node[s]), m->n, 1, w->rank + (size_t)s * n, &w->rs);
+}
+
+/* Returns slot s's values in w's last ranked replication. */
+const double *ua_slot_values(const ua_model *m, const ua_ws *w, int s) {
+    return w->gathered ? w->xall + (size_t)s * (size_t)m->n : ua_node_values(m, w, m->slot_node[s]);
 }
 
 /* Returns the index of the class of x among node k's classes, or cls_n
@@ -439,7 +451,7 @@ int ua_class_of(const ua_model *m, int k, double x) {
 }
 
 /* Adds the hot counters into the cold ones and clears them, before any
- * could pass 65535. Cannot fail. */
+ * could pass UA_HOT_MAX. Cannot fail. */
 static void flush_hot(const ua_model *m, ua_ws *w) {
     size_t ns = (size_t)m->n_cell * (size_t)m->score_stride;
     for (size_t i = 0; i < ns; i++) w->cold_score[i] += w->hot_score[i];
@@ -452,7 +464,7 @@ static void flush_hot(const ua_model *m, ua_ws *w) {
 /* Counts one replication in the hot counters, flushing them first when
  * one more could overflow them. */
 static void count_replication(const ua_model *m, ua_ws *w) {
-    if (w->since_flush == 65535) {
+    if (w->since_flush == UA_HOT_MAX) {
         ua_ws_apply(m, w);
         flush_hot(m, w);
     }
@@ -582,9 +594,10 @@ __attribute__((target("avx2"))) static void classes_avx2(const double *x, const 
  * cell's sum at once (in replication order: the sums are doubles) and
  * stages the score bin, the offset in the rank window and the class. A
  * score outside its histogram goes to the end bin and counts as clamped. */
-static void bin_cells(const ua_model *m, ua_ws *w, const double *x, const int *rk, const uint16_t *kept, int r) {
-    size_t n = (size_t)m->n, nc = (size_t)m->n_cell;
-    int *v = w->vbin;
+static void bin_cells(const ua_model *m, ua_ws *w, size_t c0, size_t nc, const double *x, const int *rk,
+                      const uint16_t *kept, int r) {
+    size_t n = (size_t)m->n, stride = (size_t)m->n_cell;
+    int *v = w->vbin + c0;
     if (kept) {
         for (size_t c = 0; c < nc; c++) v[c] = kept[c];
     } else if (m->rank_w == 1) {
@@ -592,32 +605,32 @@ static void bin_cells(const ua_model *m, ua_ws *w, const double *x, const int *r
     } else {
         for (size_t c = 0; c < nc; c++) v[c] = rk[c] > 0 ? (rk[c] - 1) / m->rank_w + 1 : 0;
     }
-    uint16_t *sb = w->st_score + (size_t)r * nc, *ro = w->st_rank + (size_t)r * nc;
+    uint16_t *sb = w->st_score + (size_t)r * stride + c0, *ro = w->st_rank + (size_t)r * stride + c0;
+    const double *lo = m->lo + c0, *inv = m->inv + c0;
+    const int *wlo = m->wlo + c0, *wlen = m->wlen + c0;
     int far;
     long out;
 #if defined(__x86_64__) && defined(__GNUC__)
     if (w->rs.avx2)
-        out = bins_avx2(x, m->lo, m->inv, w->sum, w->tmp, sb, nc, m->S, v, m->wlo, m->wlen, ro, &far, NULL, 0, 0,
-                        NULL);
+        out = bins_avx2(x, lo, inv, w->sum + c0, w->tmp, sb, nc, m->S, v, wlo, wlen, ro, &far, NULL, 0, 0, NULL);
     else
 #endif
-        out = bins_sse2(x, m->lo, m->inv, w->sum, w->tmp, sb, nc, m->S, v, m->wlo, m->wlen, ro, &far, NULL, 0, 0,
-                        NULL);
+        out = bins_sse2(x, lo, inv, w->sum + c0, w->tmp, sb, nc, m->S, v, wlo, wlen, ro, &far, NULL, 0, 0, NULL);
     w->clamped += out;
     if (far)
         for (size_t c = 0; c < nc; c++)
-            if (v[c] > 0 && ro[c] == m->wlen[c] && x[c] == x[c]) count_far(m, w, c, v[c] - 1);
+            if (v[c] > 0 && ro[c] == wlen[c] && x[c] == x[c]) count_far(m, w, c0 + c, v[c] - 1);
     if (!w->st_class) return;
     uint8_t none = (uint8_t)(m->max_classes + 1);
-    for (int s = 0; s < m->n_slots; s++) {
+    for (int s = (int)(c0 / n); s < m->n_slots && (size_t)s * n < c0 + nc; s++) {
         int k = m->slot_node[s], ncl = m->cls_n[k];
-        uint8_t *cb = w->st_class + (size_t)r * nc + (size_t)s * n;
+        uint8_t *cb = w->st_class + (size_t)r * stride + (size_t)s * n;
         if (ncl == 0) {
             memset(cb, none, n);
             continue;
         }
         const ts_class *cl = m->t->classes + m->cls_first[k];
-        const double *xs = x + (size_t)s * n;
+        const double *xs = x + ((size_t)s * n - c0);
 #if defined(__x86_64__) && defined(__GNUC__)
         if (w->rs.avx2) classes_avx2(xs, cl, ncl, none, cb, n);
         else
@@ -637,7 +650,7 @@ void ua_ws_apply(const ua_model *m, ua_ws *w) {
     size_t nc = (size_t)m->n_cell;
     for (size_t c0 = 0; c0 < nc; c0 += 8) {
         size_t g = c0 + 8 < nc ? 8 : nc - c0;
-        uint16_t *hs[8], *hr[8];
+        ua_hot *hs[8], *hr[8];
         uint32_t *hc[8];
         for (size_t j = 0; j < g; j++) {
             hs[j] = w->hot_score + (c0 + j) * (size_t)m->score_stride;
@@ -665,15 +678,22 @@ static void accumulate(const ua_model *m, ua_ws *w, long kept_r) {
     size_t n = (size_t)m->n, base = kept_r >= 0 ? (size_t)kept_r * (size_t)m->n_cell : 0;
     if (w->blk && w->staged == w->blk) ua_ws_apply(m, w);
     count_replication(m, w);
-    const double *x = kept_r >= 0 ? m->kept_score + base : w->xall;
     const int *rk = kept_r >= 0 ? NULL : w->rank;
     const uint16_t *kb = kept_r >= 0 ? m->kept_bin + base : NULL;
-    if (w->blk) {
-        bin_cells(m, w, x, rk, kb, w->staged++);
+    if (w->blk && (kept_r >= 0 || w->gathered)) {
+        /* the values of every slot lie in one block */
+        bin_cells(m, w, 0, (size_t)m->n_cell, kept_r >= 0 ? m->kept_score + base : w->xall, rk, kb, w->staged++);
         return;
     }
-    for (int s = 0; s < m->n_slots; s++)
-        count_slot(m, w, s, x + (size_t)s * n, rk ? rk + (size_t)s * n : NULL, kb ? kb + (size_t)s * n : NULL);
+    for (int s = 0; s < m->n_slots; s++) {
+        const double *x = kept_r >= 0 ? m->kept_score + base + (size_t)s * n : ua_slot_values(m, w, s);
+        if (w->blk)
+            bin_cells(m, w, (size_t)s * n, n, x, rk ? rk + (size_t)s * n : NULL, kb ? kb + (size_t)s * n : NULL,
+                      w->staged);
+        else
+            count_slot(m, w, s, x, rk ? rk + (size_t)s * n : NULL, kb ? kb + (size_t)s * n : NULL);
+    }
+    if (w->blk) w->staged++;
 }
 
 /* Adds this replication's scores and ranks to w's accumulators. Cannot

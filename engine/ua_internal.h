@@ -117,7 +117,7 @@ typedef struct ua_model {
        branches */
     int score_stride, cls_stride; /* S + 1, max_classes + 2 */
     double *lo, *inv;         /* per cell: histogram origin and 1 / bin width */
-    /* per cell: the window of rank bins [wlo, wlo + wlen) counted in 16-bit
+    /* per cell: the window of rank bins [wlo, wlo + wlen) counted in hot
        counters at woff (wlen + 1 of them; from the pilot's ranks and the
        nominal rank); a rank outside goes to a full row of 32-bit counters */
     int *wlo, *wlen;
@@ -174,6 +174,7 @@ typedef struct ua_rank_scratch {
     int count_max;            /* up to this many units: rank by counting */
     int32_t *k32, *cnt;       /* counting: keys (padded) and counts */
     uint64_t *a, *b, *key;    /* radix sort items and full order keys */
+    int *order, *bucket, *count; /* bucket sort */
 } ua_rank_scratch;
 
 /* Allocates s for rows rows of n units. Returns 0, or -1 when out of
@@ -190,6 +191,11 @@ void ua_rank_scratch_free(ua_rank_scratch *s);
 void ua_rank_rows(const double *x, int n, int rows, int *rank, ua_rank_scratch *s);
 
 /* ---- one replication (ua_eval.c) --------------------------------------- */
+
+/* A hot counter, and the most replications it counts before its count is
+ * added into a 32-bit one. */
+typedef uint8_t ua_hot;
+#define UA_HOT_MAX 255
 
 /* Score histograms of more bins than this are counted without staging. */
 #define UA_STAGE_MAX_BINS 65535
@@ -216,17 +222,19 @@ typedef struct ua_ws {
     ua_rank_scratch rs;
     int *vbin;                /* per slot cell: rank bins + 1 */
     double *tmp;              /* per slot cell: scratch for binning */
-    double *xall;             /* per slot cell: the replication's scores (ua_rank_slots) */
+    double *xall;             /* per slot cell: the replication's scores, when gathered */
+    int gathered;             /* ua_rank_slots gathered them into xall */
     /* data mode */
     double *values;
     ts_dataset data;
     ua_variant dvar;
     const ua_variant *cur;    /* the leaves of this replication */
     /* accumulators (integers: summed at the end). Histograms count in
-       16-bit counters (hot_*), added into 32-bit ones (cold_*) before any
-       could overflow; ranks outside a cell's window go to far_rank. */
-    uint16_t *hot_score;      /* [c * score_stride + bin] */
-    uint16_t *hot_rank;       /* [woff[c] + bin - wlo[c]] */
+       8-bit counters (hot_*), small enough to stay in the caches, added
+       into 32-bit ones (cold_*) before any could overflow; ranks outside a
+       cell's window go to far_rank. */
+    ua_hot *hot_score;        /* [c * score_stride + bin] */
+    ua_hot *hot_rank;         /* [woff[c] + bin - wlo[c]] */
     uint32_t *cold_score, *cold_rank;
     uint32_t *far_rank;       /* [c * rank_bins + bin], NULL unless windowed */
     unsigned char *far_any;   /* per cell: far_rank holds a count */
@@ -277,6 +285,9 @@ const double *ua_node_values(const ua_model *m, const ua_ws *w, int k);
 /* Gathers every slot's values into w->xall and ranks them into w->rank.
  * Cannot fail. */
 void ua_rank_slots(const ua_model *m, ua_ws *w);
+
+/* Returns slot s's values in w's last replication (after ua_rank_slots). */
+const double *ua_slot_values(const ua_model *m, const ua_ws *w, int s);
 
 /* Adds this replication's scores and ranks (after ua_rank_slots) to w's
  * accumulators. Cannot fail. */

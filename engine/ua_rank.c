@@ -265,6 +265,72 @@ static void rank_by_radix(const double *x, int n, int *rank, ua_rank_scratch *s)
     }
 }
 
+/* Ranks by distributing the values among n buckets by their place in
+ * [min, max], highest first, and then sorting by insertion, which moves a
+ * value only within its bucket: (x - min) * f rounds monotonically, so a
+ * higher bucket never holds a lower value. Returns 0, or -1 (nothing
+ * done) for a range that is not finite or a bucket of more than 64 values
+ * (clustered scores would make the insertion slow): rank by radix then. */
+static int rank_by_buckets(const double *restrict x, int n, int *restrict rank, ua_rank_scratch *s) {
+    double lo = INFINITY, hi = -INFINITY;
+    int m = 0;
+    for (int u = 0; u < n; u++) {
+        double y = x[u]; /* NaN compares false: it changes nothing */
+        lo = y < lo ? y : lo;
+        hi = y > hi ? y : hi;
+        m += y == y;
+    }
+    if (m == 0) {
+        for (int u = 0; u < n; u++) rank[u] = 0;
+        return 0;
+    }
+    int B = n;
+    double f = hi > lo ? B / (hi - lo) : 0;
+    if (!isfinite(lo) || !isfinite(hi) || !isfinite(f)) return -1;
+    int *restrict bucket = s->bucket, *restrict count = s->count, *restrict order = s->order;
+    memset(count, 0, ((size_t)B + 1) * sizeof *count);
+    for (int u = 0; u < n; u++) {
+        double y = x[u];
+        if (y != y) {
+            bucket[u] = B; /* after every bucket: counted, never placed */
+            rank[u] = 0;
+            continue;
+        }
+        int b = (int)((y - lo) * f);
+        bucket[u] = B - 1 - (b < B ? b : B - 1); /* highest first */
+    }
+    for (int u = 0; u < n; u++) count[bucket[u]]++;
+    int big = 0, sum = 0;
+    for (int b = 0; b < B; b++) {
+        int here = count[b];
+        big |= here > 64;
+        count[b] = sum;
+        sum += here;
+    }
+    if (big) return -1;
+    for (int u = 0; u < n; u++)
+        if (bucket[u] < B) order[count[bucket[u]]++] = u;
+    for (int j = 1; j < m; j++) {
+        int id = order[j], i = j - 1;
+        double v = x[id];
+        while (i >= 0 && x[order[i]] < v) {
+            order[i + 1] = order[i];
+            i--;
+        }
+        order[i + 1] = id;
+    }
+    /* ties take the lowest rank: the position of the first equal value */
+    int first = 0;
+    double prev = x[order[0]];
+    for (int j = 0; j < m; j++) {
+        double v = x[order[j]];
+        first = v != prev ? j : first;
+        prev = v;
+        rank[order[j]] = first + 1;
+    }
+    return 0;
+}
+
 /* Ranks each of rows rows of n values (x[r * n + u]) into rank[r * n + u]
  * with the scratch s. Cannot fail. */
 void ua_rank_rows(const double *x, int n, int rows, int *rank, ua_rank_scratch *s) {
@@ -272,7 +338,9 @@ void ua_rank_rows(const double *x, int n, int rows, int *rank, ua_rank_scratch *
         rank_by_counting(x, n, rows, rank, s);
         return;
     }
-    for (int r = 0; r < rows; r++) rank_by_radix(x + (size_t)r * n, n, rank + (size_t)r * n, s);
+    for (int r = 0; r < rows; r++)
+        if (rank_by_buckets(x + (size_t)r * n, n, rank + (size_t)r * n, s))
+            rank_by_radix(x + (size_t)r * n, n, rank + (size_t)r * n, s);
 }
 
 /* Allocates s for rows rows of n units. Returns 0, or -1 when out of
@@ -287,7 +355,10 @@ int ua_rank_scratch_init(ua_rank_scratch *s, int n, int rows) {
     s->a = malloc(((size_t)n + 1) * sizeof *s->a);
     s->b = malloc(((size_t)n + 1) * sizeof *s->b);
     s->key = malloc(((size_t)n + 1) * sizeof *s->key);
-    return s->k32 && s->cnt && s->a && s->b && s->key ? 0 : -1;
+    s->order = malloc(((size_t)n + 1) * sizeof *s->order);
+    s->bucket = malloc(((size_t)n + 1) * sizeof *s->bucket);
+    s->count = malloc(((size_t)n + 2) * sizeof *s->count);
+    return s->k32 && s->cnt && s->a && s->b && s->key && s->order && s->bucket && s->count ? 0 : -1;
 }
 
 /* Frees what s holds and zeroes it. NULL is allowed. */
@@ -298,5 +369,8 @@ void ua_rank_scratch_free(ua_rank_scratch *s) {
     free(s->a);
     free(s->b);
     free(s->key);
+    free(s->order);
+    free(s->bucket);
+    free(s->count);
     memset(s, 0, sizeof *s);
 }

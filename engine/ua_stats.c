@@ -3,6 +3,7 @@
 #include "ua_internal.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,25 +114,139 @@ static int set_windows(ua_model *m, const int *rlo, const int *rhi, ts_error *er
     return TS_OK;
 }
 
+/* One thread's share of the pilot: replications [r0, r1), their ranges
+ * per cell, and the first error. */
+typedef struct pilot_part {
+    ua_model *m;
+    const ts_ua_options *opt;
+    const ts_sobol_seq *seq;
+    long r0, r1;
+    double *lo, *hi;          /* per cell: lowest and highest score seen */
+    int *rlo, *rhi;           /* per cell: lowest and highest rank bin seen */
+    int rc;
+    ts_error err;
+} pilot_part;
+
+/* Runs replications [r0, r1) of the pilot (both halves of each Sobol'
+ * point), keeping each when the model keeps them, and widens the part's
+ * ranges. Returns NULL; a failure stops the part with rc and err set. */
+static void *pilot_main(void *arg) {
+    pilot_part *p = arg;
+    ua_model *m = p->m;
+    size_t cells = (size_t)m->n_cell;
+    ua_ws w;
+    ts_error_clear(&p->err);
+    p->rc = TS_OK;
+    if (ua_ws_init(&w, m, 0, 0, 0, 0, NULL)) {
+        ua_ws_free(&w);
+        p->rc = ua_oom(&p->err);
+        return NULL;
+    }
+    for (size_t c = 0; c < cells; c++) {
+        p->lo[c] = INFINITY;
+        p->hi[c] = -INFINITY;
+        p->rlo[c] = m->rank_bins;
+        p->rhi[c] = -1;
+    }
+    for (long r = p->r0; r < p->r1 && p->rc == TS_OK; r++) {
+        if (p->opt->sobol) ts_sobol_seq_point(p->seq, (uint32_t)(r + 1), w.uni);
+        else ua_mc_uniforms(p->opt->seed, r, m->D, w.uni);
+        for (int half = 0; half < (p->opt->sobol ? 2 : 1) && p->rc == TS_OK; half++) {
+            p->rc = ua_replicate(m, &w, w.uni + half * m->D, &p->err);
+            if (p->rc != TS_OK) break;
+            ua_rank_slots(m, &w);
+            if (r < m->n_kept) ua_keep(m, &w, r);
+            for (int s = 0; s < m->n_slots; s++) {
+                const double *x = ua_slot_values(m, &w, s);
+                for (size_t u = 0, c = (size_t)s * (size_t)m->n; u < (size_t)m->n; u++, c++) {
+                    if (isnan(x[u])) continue;
+                    if (x[u] < p->lo[c]) p->lo[c] = x[u];
+                    if (x[u] > p->hi[c]) p->hi[c] = x[u];
+                    int b = (w.rank[c] - 1) / m->rank_w;
+                    if (b < p->rlo[c]) p->rlo[c] = b;
+                    if (b > p->rhi[c]) p->rhi[c] = b;
+                }
+            }
+        }
+    }
+    ua_ws_free(&w);
+    return NULL;
+}
+
+/* Runs the pilot's P replications in contiguous parts on up to opt's
+ * threads (each part on a workspace of its own), and merges the parts'
+ * ranges into lo, hi, rlo, rhi in replication order, so that the result
+ * is the one a single thread would give. Returns TS_OK, TS_ESYSTEM, or
+ * the error of the first replication that failed. */
+static int run_pilot(ua_model *m, const ts_ua_options *opt, const ts_sobol_seq *seq, long P, double *lo, double *hi,
+                     int *rlo, int *rhi, ts_error *err) {
+    size_t cells = (size_t)m->n_cell;
+    long nt = opt->threads < P ? opt->threads : P;
+    if (nt < 1) nt = 1;
+    pilot_part *part = calloc((size_t)nt, sizeof *part);
+    pthread_t *tid = calloc((size_t)nt, sizeof *tid);
+    double *buf = part ? malloc((size_t)nt * (cells + 1) * 2 * sizeof *buf) : NULL;
+    int *ibuf = part ? malloc((size_t)nt * (cells + 1) * 2 * sizeof *ibuf) : NULL;
+    int rc = TS_OK;
+    if (!part || !tid || !buf || !ibuf) rc = ua_oom(err);
+    long started = 0;
+    for (long i = 0; i < nt && rc == TS_OK; i++) {
+        pilot_part *p = &part[i];
+        *p = (pilot_part){m, opt, seq, P * i / nt, P * (i + 1) / nt, buf + (size_t)i * (cells + 1) * 2,
+                          buf + (size_t)i * (cells + 1) * 2 + cells + 1, ibuf + (size_t)i * (cells + 1) * 2,
+                          ibuf + (size_t)i * (cells + 1) * 2 + cells + 1, TS_OK, {0}};
+        if (nt == 1) {
+            pilot_main(p);
+            started = 1;
+        } else if (pthread_create(&tid[i], NULL, pilot_main, p) == 0) {
+            started++;
+        } else {
+            rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "cannot start a thread");
+        }
+    }
+    if (nt > 1)
+        for (long i = 0; i < started; i++) pthread_join(tid[i], NULL);
+    /* parts in replication order: the first error, and the ranges as one
+       pass in order would widen them (a strict comparison keeps the first
+       of equal values, as the pass would) */
+    for (long i = 0; i < started && rc == TS_OK; i++) {
+        pilot_part *p = &part[i];
+        if (p->rc != TS_OK) {
+            *err = p->err;
+            rc = p->rc;
+            break;
+        }
+        for (size_t c = 0; c < cells; c++) {
+            if (p->lo[c] < lo[c]) lo[c] = p->lo[c];
+            if (p->hi[c] > hi[c]) hi[c] = p->hi[c];
+            if (p->rlo[c] < rlo[c]) rlo[c] = p->rlo[c];
+            if (p->rhi[c] > rhi[c]) rhi[c] = p->rhi[c];
+        }
+    }
+    free(part);
+    free(tid);
+    free(buf);
+    free(ibuf);
+    return rc;
+}
+
 /* Sets each cell's histogram range from a pilot of the first replications
  * and the nominal scores: the observed range widened by a quarter on each
  * side, and at least 5 % of the node's range over all units; and each
- * cell's window of rank bins. Under Monte Carlo the pilot's replications
- * are kept (when they fit in UA_PILOT_BYTES) to be counted, not repeated.
- * Returns TS_OK, TS_ESYSTEM when out of memory, or the evaluator's
- * error. */
+ * cell's window of rank bins. The pilot runs on the analysis's threads.
+ * Under Monte Carlo its replications are kept (when they fit in
+ * UA_PILOT_BYTES) to be counted, not repeated. Returns TS_OK, TS_ESYSTEM
+ * when out of memory, or the evaluator's error. */
 int ua_set_bins(ua_model *m, const ts_ua_options *opt, const ts_result *nominal, const ts_sobol_seq *seq,
                 ts_error *err) {
-    ua_ws w;
     size_t n = (size_t)m->n, cells = (size_t)m->n_cell;
     long pilot = opt->n < 200 ? opt->n : 200;
     double *hi = malloc((cells + 1) * sizeof *hi);
     int *rlo = malloc((cells + 1) * sizeof *rlo), *rhi = malloc((cells + 1) * sizeof *rhi);
-    if (!hi || !rlo || !rhi || ua_ws_init(&w, m, 0, 0, 0, 0, NULL)) {
+    if (!hi || !rlo || !rhi) {
         free(hi);
         free(rlo);
         free(rhi);
-        ua_ws_free(&w);
         return ua_oom(err);
     }
     m->n_pilot = pilot;
@@ -152,30 +267,7 @@ int ua_set_bins(ua_model *m, const ts_ua_options *opt, const ts_result *nominal,
             rlo[c] = rk > 0 ? (rk - 1) / m->rank_w : m->rank_bins;
             rhi[c] = rk > 0 ? (rk - 1) / m->rank_w : -1;
         }
-    int rc = TS_OK;
-    for (long r = 0; r < pilot && rc == TS_OK; r++) {
-        if (opt->sobol) ts_sobol_seq_point(seq, (uint32_t)(r + 1), w.uni);
-        else ua_mc_uniforms(opt->seed, r, m->D, w.uni);
-        for (int half = 0; half < (opt->sobol ? 2 : 1) && rc == TS_OK; half++) {
-            rc = ua_replicate(m, &w, w.uni + half * m->D, err);
-            if (rc != TS_OK) break;
-            ua_rank_slots(m, &w);
-            if (r < m->n_kept) ua_keep(m, &w, r);
-            for (int s = 0; s < m->n_slots; s++) {
-                const double *x = ua_node_values(m, &w, m->slot_node[s]);
-                const int *rk = w.rank + (size_t)s * n;
-                for (size_t u = 0; u < n; u++) {
-                    size_t c = (size_t)s * n + u;
-                    if (isnan(x[u])) continue;
-                    if (x[u] < m->lo[c]) m->lo[c] = x[u];
-                    if (x[u] > hi[c]) hi[c] = x[u];
-                    int b = (rk[u] - 1) / m->rank_w;
-                    if (b < rlo[c]) rlo[c] = b;
-                    if (b > rhi[c]) rhi[c] = b;
-                }
-            }
-        }
-    }
+    int rc = run_pilot(m, opt, seq, pilot, m->lo, hi, rlo, rhi, err);
     for (int s = 0; s < m->n_slots && rc == TS_OK; s++) {
         double nlo = INFINITY, nhi = -INFINITY;
         for (size_t u = 0; u < n; u++) {
@@ -200,7 +292,6 @@ int ua_set_bins(ua_model *m, const ts_ua_options *opt, const ts_result *nominal,
     free(hi);
     free(rlo);
     free(rhi);
-    ua_ws_free(&w);
     return rc;
 }
 

@@ -165,6 +165,9 @@ int ts_ua_run(const ts_scenario *s, const ts_ua_spec *u, const ts_ua_options *op
                      bytes * (opt->threads + 1) / 1e9);
     ts_sobol_seq *seq = NULL;
     if (rc == TS_OK && opt->sobol && !(seq = ts_sobol_seq_new(2 * m.D))) rc = ua_oom(err);
+    /* the replications' time starts with the pilot's, the first of them */
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     if (rc == TS_OK) rc = ua_set_bins(&m, opt, nominal, seq, err);
     ts_ua_result *r = rc == TS_OK ? ua_result_new(&m, opt->sobol) : NULL;
     if (rc == TS_OK && !r) rc = ua_oom(err);
@@ -199,8 +202,6 @@ int ts_ua_run(const ts_scenario *s, const ts_ua_spec *u, const ts_ua_options *op
     for (int i = 0; i < nt && rc == TS_OK; i++)
         if (ua_ws_init(&R.ws[i], &m, 1, opt->sobol, opt->bootstrap, opt->seed, centre)) rc = ua_oom(err);
     free(centre);
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
     if (rc == TS_OK) {
         pthread_mutex_init(&R.lock, NULL);
         pthread_cond_init(&R.turn, NULL);

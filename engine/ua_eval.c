@@ -23,6 +23,11 @@ void ua_ws_free(ua_ws *w) {
     free(w->score);
     free(w->lscore);
     free(w->haslog);
+    free(w->haslin);
+    free(w->blo);
+    free(w->bhi);
+    free(w->llo);
+    free(w->lhi);
     free(w->acc);
     free(w->wsum);
     free(w->cnt);
@@ -76,6 +81,11 @@ int ua_ws_init(ua_ws *w, const ua_model *m, int accumulate, int sobol, int n_boo
     w->score = malloc(((size_t)m->n_aggn * n + 1) * sizeof *w->score);
     w->lscore = malloc(((size_t)m->n_aggn * n + 1) * sizeof *w->lscore);
     w->haslog = calloc(nn + 1, 1);
+    w->haslin = calloc(nn + 1, 1);
+    w->blo = malloc((n + 1) * sizeof *w->blo);
+    w->bhi = malloc((n + 1) * sizeof *w->bhi);
+    w->llo = malloc((n + 1) * sizeof *w->llo);
+    w->lhi = malloc((n + 1) * sizeof *w->lhi);
     w->acc = malloc((n + 1) * sizeof *w->acc);
     w->wsum = malloc((n + 1) * sizeof *w->wsum);
     w->cnt = malloc((n + 1) * sizeof *w->cnt);
@@ -92,13 +102,13 @@ int ua_ws_init(ua_ws *w, const ua_model *m, int accumulate, int sobol, int n_boo
     w->vbin = malloc(((size_t)m->n_cell + 1) * sizeof *w->vbin);
     w->tmp = malloc(((size_t)m->n_cell + 1) * sizeof *w->tmp);
     w->xall = malloc(((size_t)m->n_cell + 1) * sizeof *w->xall);
-    if (!w->vbin || !w->tmp || !w->xall || !w->score || !w->lscore || !w->haslog || !w->acc || !w->wsum || !w->cnt || !w->v || !w->w || !w->block || !w->kid || !w->f || !w->wt || !w->uni ||
+    if (!w->haslin || !w->blo || !w->bhi || !w->llo || !w->lhi || !w->vbin || !w->tmp || !w->xall || !w->score || !w->lscore || !w->haslog || !w->acc || !w->wsum || !w->cnt || !w->v || !w->w || !w->block || !w->kid || !w->f || !w->wt || !w->uni ||
         !w->dval || !w->gam || !w->rank || ua_rank_scratch_init(&w->rs, m->n, m->n_slots))
         return -1;
     if (m->data_mode) {
         size_t cells = (size_t)m->n_ind * n;
         w->values = malloc((cells + 1) * sizeof *w->values);
-        if (!w->values || ua_variant_alloc(&w->dvar, m->n_nodes, m->n_ind, m->n, m->need_log)) return -1;
+        if (!w->values || ua_variant_alloc(&w->dvar, m->n_nodes, m->n_ind, m->n, m->need_log, m->n_bnodes)) return -1;
         /* the spec arrays come from the model's variants */
         free(w->dvar.norm);
         free(w->dvar.treat);
@@ -249,6 +259,87 @@ static int domain_error(const ua_model *m, int k, int child, double v, int u, ts
                    nd->id, ts_agg_name(TS_AGG_GEOMETRIC), m->t->nodes[child].id, v, m->s->data->unit_id[u]);
 }
 
+/* Points *lo and *hi at the least and greatest linear values of node k's
+ * children with weight, per unit (+inf and -inf where none has a value),
+ * which bound a weighted mean as ts_aggregate clamps it: the variant's
+ * when match (the children are its indicators, those with nominal
+ * weight), else found here in child order. The logs of children that have
+ * only logs (logonly) are bounded in w->llo and w->lhi. Cannot fail. */
+static void child_bounds(const ua_model *m, ua_ws *w, int k, int match, int logonly, const double **lo,
+                         const double **hi) {
+    const ua_variant *V = w->cur;
+    const ts_taxonomy *t = m->t;
+    const ts_node *nd = &t->nodes[k];
+    size_t n = (size_t)m->n;
+    if (match) {
+        *lo = V->blo + (size_t)m->bpos[k] * n;
+        *hi = V->bhi + (size_t)m->bpos[k] * n;
+        return;
+    }
+    double *restrict bl = w->blo, *restrict bh = w->bhi, *restrict ll = w->llo, *restrict lh = w->lhi;
+    for (size_t u = 0; u < n; u++) {
+        bl[u] = INFINITY;
+        bh[u] = -INFINITY;
+    }
+    if (logonly)
+        for (size_t u = 0; u < n; u++) {
+            ll[u] = INFINITY;
+            lh[u] = -INFINITY;
+        }
+    for (int c = 0; c < nd->n_children; c++) {
+        int kc = t->children[nd->first_child + c], i = t->nodes[kc].indicator;
+        if (!(w->wt[kc] > 0)) continue;
+        const double *restrict x;
+        double *restrict a = bl, *restrict b = bh;
+        if (i >= 0) {
+            x = V->x + (size_t)i * n;
+        } else if (w->haslin[kc]) {
+            x = w->score + (size_t)m->apos[kc] * n;
+        } else {
+            x = w->lscore + (size_t)m->apos[kc] * n;
+            a = ll;
+            b = lh;
+        }
+        /* NaN compares false: missing values change nothing */
+        for (size_t u = 0; u < n; u++) {
+            a[u] = x[u] < a[u] ? x[u] : a[u];
+            b[u] = x[u] > b[u] ? x[u] : b[u];
+        }
+    }
+    *lo = bl;
+    *hi = bh;
+}
+
+/* Clamps the geometric means out (their logs ls) into [lo, hi], the
+ * bounds of the children with linear values, widened to the exponentials
+ * of w->llo and w->lhi for children with logs only (logonly): computed
+ * only where a mean passes the linear bound and its log does not lie
+ * inside the logs' range. A clamped mean's log is taken again, as a
+ * geometric parent in the pipeline takes it. Cannot fail. */
+static void clamp_geometric(ua_ws *w, int n, int logonly, const double *lo, const double *hi, double *out,
+                            double *ls) {
+    for (int u = 0; u < n; u++) {
+        double r = out[u], l = lo[u], h = hi[u];
+        if (r > h && logonly && !(ls[u] < w->lhi[u])) {
+            double e = exp(w->lhi[u]);
+            h = e > h ? e : h;
+        } else if (r > h && logonly) {
+            h = r; /* a child with logs only scores higher */
+        }
+        if (r < l && logonly && !(ls[u] > w->llo[u])) {
+            double e = exp(w->llo[u]);
+            l = e < l ? e : l;
+        } else if (r < l && logonly) {
+            l = r;
+        }
+        double c = r < l ? l : r > h ? h : r;
+        if (c != r) {
+            out[u] = c;
+            ls[u] = c == 0 ? -INFINITY : log(c);
+        }
+    }
+}
+
 /* Aggregates the tree for every unit with the parameters in w. Returns
  * TS_OK or TS_EINPUT for a value outside an aggregator's domain. */
 static int evaluate(const ua_model *m, ua_ws *w, ts_error *err) {
@@ -266,12 +357,16 @@ static int evaluate(const ua_model *m, ua_ws *w, ts_error *err) {
         int geo = agg->method == TS_AGG_GEOMETRIC;
         if ((agg->method == TS_AGG_ARITHMETIC || geo) && !unit_w) {
             /* describe the children: values, weight and how missing values
-               show (complete, a 0/1 mask, or NaN) */
-            int nc = 0;
+               show (complete, a 0/1 mask, or NaN); match: the children
+               with weight are the nominal ones, whose least and greatest
+               values the variant holds */
+            int nc = 0, match = m->bpos[k] >= 0, logonly = 0;
             for (int c = 0; c < nd->n_children; c++) {
                 int kc = kids[c];
                 double wc = w->wt[kc];
+                if (match) match = (wc > 0) == (sp->weight[kc] > 0);
                 if (!(wc > 0)) continue;
+                if (t->nodes[kc].indicator < 0 && !w->haslin[kc]) logonly = 1;
                 int i = t->nodes[kc].indicator;
                 struct ua_child *ch = &w->kid[nc++];
                 ch->w = wc;
@@ -324,20 +419,28 @@ static int evaluate(const ua_model *m, ua_ws *w, ts_error *err) {
                     }
                 }
             }
+            /* the linear score is needed unless only a geometric parent reads it */
+            int p = nd->parent, need_lin = !geo || m->exact || m->slot[k] >= 0 || p < 0 || nd->direction < 0;
+            if (!need_lin) {
+                const ts_agg *pa = w->agg >= 0 ? &m->u->agg[w->agg] : &sp->agg[p];
+                need_lin = pa->method != TS_AGG_GEOMETRIC || sp->data_threshold[p] > 0;
+            }
+            const double *lo = NULL, *hi = NULL;
+            if (need_lin) child_bounds(m, w, k, match, logonly, &lo, &hi);
             if (geo) {
-                /* the linear score is needed unless only a geometric parent reads it */
-                int p = nd->parent, need_lin = m->exact || m->slot[k] >= 0 || p < 0 || nd->direction < 0;
-                if (!need_lin) {
-                    const ts_agg *pa = w->agg >= 0 ? &m->u->agg[w->agg] : &sp->agg[p];
-                    need_lin = pa->method != TS_AGG_GEOMETRIC || sp->data_threshold[p] > 0;
-                }
                 double *ls = w->lscore + (size_t)m->apos[k] * (size_t)n;
                 for (int u = 0; u < n; u++) ls[u] = ws[u] > 0 ? acc[u] / ws[u] : NAN;
                 w->haslog[k] = 1;
-                if (need_lin)
+                if (need_lin) {
                     for (int u = 0; u < n; u++) out[u] = exp(ls[u]);
-            } else
+                    clamp_geometric(w, n, logonly, lo, hi, out, ls);
+                }
+            } else {
                 for (int u = 0; u < n; u++) out[u] = ws[u] > 0 ? acc[u] / ws[u] : NAN;
+                /* within the children's range, as ts_aggregate clamps */
+                for (int u = 0; u < n; u++) out[u] = out[u] < lo[u] ? lo[u] : out[u] > hi[u] ? hi[u] : out[u];
+            }
+            w->haslin[k] = (unsigned char)need_lin;
         } else if (agg->method == TS_AGG_COPELAND) {
             for (int c = 0; c < nd->n_children; c++) {
                 int kc = kids[c], i = t->nodes[kc].indicator;
@@ -346,7 +449,9 @@ static int evaluate(const ua_model *m, ua_ws *w, ts_error *err) {
                 w->w[c] = w->wt[kc];
             }
             ts_aggregate_copeland(w->block, w->w, nd->n_children, n, out);
+            w->haslin[k] = 1;
         } else {
+            w->haslin[k] = 1;
             for (int u = 0; u < n; u++) {
                 for (int c = 0; c < nd->n_children; c++) {
                     int kc = kids[c], i = t->nodes[kc].indicator;

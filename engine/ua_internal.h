@@ -76,6 +76,8 @@ typedef struct ua_variant {
     double *lx;               /* log x (-inf for 0, 0 for missing), or NULL */
     unsigned char *complete;  /* per indicator: no unit missing */
     int *neg;                 /* per indicator: first unit with a negative value, -1 */
+    double *blo, *bhi;        /* [bpos[k] * n + u]: least and greatest value of node k's
+                                 indicators with nominal weight (+inf, -inf for none) */
 } ua_variant;
 
 /* A data cell whose value is sampled. */
@@ -97,6 +99,8 @@ typedef struct ua_model {
     int n_norm, n_treat, n_impute, n_missing, n_var;
     ua_variant *var;
     int n_aggn, *aggn;        /* aggregate nodes in post-order */
+    int n_bnodes, *bpos;      /* per node: its row of the variants' bounds when all its
+                                 children are indicators, else -1 */
     int *apos;                /* per node: its row among the aggregates' scores, -1 for leaves */
     int max_children;
     int need_log;
@@ -156,9 +160,10 @@ int ua_variant_index(const ua_model *m, int na, int nt, int ni, int nm);
  * (0 for a factor that does not vary). Cannot fail. */
 void ua_variant_choices(const ua_model *m, int v, int *na, int *nt, int *ni, int *nm);
 
-/* Allocates v's spec arrays and matrices for n_ind x n values. Returns 0,
- * or -1 when out of memory (what was allocated stays in v for freeing). */
-int ua_variant_alloc(ua_variant *v, int n_nodes, int n_ind, int n, int need_log);
+/* Allocates v's spec arrays and matrices for n_ind x n values and the
+ * bounds of n_bnodes nodes. Returns 0, or -1 when out of memory (what was
+ * allocated stays in v for freeing). */
+int ua_variant_alloc(ua_variant *v, int n_nodes, int n_ind, int n, int need_log, int n_bnodes);
 
 /* Runs the indicator stages of m's scenario under v's spec (aggregating
  * arithmetically, which cannot fail) and fills v's matrices; data replaces
@@ -209,6 +214,8 @@ typedef struct ua_ws {
     double *score;            /* [k * n + u], aggregates (and leaves in data mode: unused) */
     double *lscore;           /* log of a geometric node's score, kept for a geometric parent */
     unsigned char *haslog;    /* per node: lscore holds this replication's values */
+    unsigned char *haslin;    /* per node: score holds this replication's values */
+    double *blo, *bhi, *llo, *lhi; /* per unit: bounds of a node's children (linear, logs) */
     double *acc, *wsum;
     int *cnt;
     double *v, *w, *block;

@@ -18,6 +18,8 @@ static void variant_free(ua_variant *v) {
     free(v->mask);
     free(v->complete);
     free(v->neg);
+    free(v->blo);
+    free(v->bhi);
 }
 
 /* Frees what m holds and zeroes it. NULL is allowed. */
@@ -27,6 +29,7 @@ void ua_model_free(ua_model *m) {
     free(m->var);
     free(m->aggn);
     free(m->apos);
+    free(m->bpos);
     free(m->wsel);
     free(m->excl);
     free(m->cells);
@@ -47,8 +50,11 @@ void ua_model_free(ua_model *m) {
 
 /* Allocates v's arrays for n_ind x n values. Returns 0, or -1 when out of
  * memory (what was allocated stays in v for variant_free). */
-int ua_variant_alloc(ua_variant *v, int n_nodes, int n_ind, int n, int need_log) {
+int ua_variant_alloc(ua_variant *v, int n_nodes, int n_ind, int n, int need_log, int n_bnodes) {
     size_t cells = (size_t)n_ind * (size_t)n + 1;
+    v->blo = malloc(((size_t)n_bnodes * (size_t)n + 1) * sizeof *v->blo);
+    v->bhi = malloc(((size_t)n_bnodes * (size_t)n + 1) * sizeof *v->bhi);
+    if (!v->blo || !v->bhi) return -1;
     v->norm = malloc((size_t)n_nodes * sizeof *v->norm);
     v->treat = malloc((size_t)n_nodes * sizeof *v->treat);
     v->impute = malloc((size_t)n_nodes * sizeof *v->impute);
@@ -84,6 +90,33 @@ static void variant_fill(ua_variant *v, const double *x, int n_ind, int n) {
     }
 }
 
+/* Fills v's bounds: for each node whose children are all indicators, the
+ * least and greatest value per unit of those with nominal weight, in
+ * child order (so that of -0 and +0 the first stays, as in ts_aggregate).
+ * Cannot fail. */
+static void variant_bounds(const ua_model *m, ua_variant *v) {
+    const ts_taxonomy *t = m->t;
+    size_t n = (size_t)m->n;
+    for (int k = 0; k < m->n_nodes; k++) {
+        if (m->bpos[k] < 0) continue;
+        double *restrict lo = v->blo + (size_t)m->bpos[k] * n, *restrict hi = v->bhi + (size_t)m->bpos[k] * n;
+        for (size_t u = 0; u < n; u++) {
+            lo[u] = INFINITY;
+            hi[u] = -INFINITY;
+        }
+        const ts_node *nd = &t->nodes[k];
+        for (int c = 0; c < nd->n_children; c++) {
+            int kc = t->children[nd->first_child + c];
+            if (!(m->spec->weight[kc] > 0)) continue;
+            const double *restrict x = v->x + (size_t)t->nodes[kc].indicator * n;
+            for (size_t u = 0; u < n; u++) {
+                lo[u] = x[u] < lo[u] ? x[u] : lo[u];
+                hi[u] = x[u] > hi[u] ? x[u] : hi[u];
+            }
+        }
+    }
+}
+
 /* Runs the indicator stages of s under variant v's spec (aggregating
  * arithmetically, which cannot fail) and fills v. data replaces s's
  * dataset when not NULL. Returns TS_OK or the pipeline's error code. */
@@ -96,6 +129,7 @@ int ua_variant_score(const ua_model *m, ua_variant *v, const ts_dataset *data, t
     if (!r) return err->code ? err->code : TS_ESYSTEM;
     variant_fill(v, r->normalised, m->n_ind, m->n);
     ts_result_free(r);
+    variant_bounds(m, v);
     return TS_OK;
 }
 
@@ -163,11 +197,16 @@ int ua_model_build(ua_model *m, const ts_scenario *s, const ts_ua_spec *u, const
     m->track = opt ? opt->track : NULL;
     m->aggn = malloc(((size_t)m->n_nodes + 1) * sizeof *m->aggn);
     m->apos = malloc(((size_t)m->n_nodes + 1) * sizeof *m->apos);
-    if (!m->aggn || !m->apos) return ua_oom(err);
+    m->bpos = malloc(((size_t)m->n_nodes + 1) * sizeof *m->bpos);
+    if (!m->aggn || !m->apos || !m->bpos) return ua_oom(err);
     m->max_children = 1;
     for (int k = 0; k < m->n_nodes; k++) {
         m->apos[k] = -1;
+        m->bpos[k] = -1;
         if (t->nodes[k].n_children == 0) continue;
+        int leaves = 1;
+        for (int c = 0; c < t->nodes[k].n_children; c++) leaves &= t->nodes[t->children[t->nodes[k].first_child + c]].indicator >= 0;
+        if (leaves) m->bpos[k] = m->n_bnodes++;
         m->apos[k] = m->n_aggn;
         m->aggn[m->n_aggn++] = k;
         if (t->nodes[k].n_children > m->max_children) m->max_children = t->nodes[k].n_children;
@@ -249,7 +288,7 @@ int ua_model_build(ua_model *m, const ts_scenario *s, const ts_ua_spec *u, const
     for (int v = 0; v < nv; v++) {
         ua_variant *V = &m->var[v];
         m->n_var = v + 1;
-        if (ua_variant_alloc(V, m->n_nodes, m->n_ind, m->n, m->need_log)) return ua_oom(err);
+        if (ua_variant_alloc(V, m->n_nodes, m->n_ind, m->n, m->need_log, m->n_bnodes)) return ua_oom(err);
         int na, nt, ni, nm;
         ua_variant_choices(m, v, &na, &nt, &ni, &nm);
         if (nominal_only || !u->n_norm) na = -1;

@@ -106,22 +106,23 @@ static const char USAGE_RUNS[] =
 
 /* ---- validate ---------------------------------------------------------- */
 
-static int validate_one(ts_cmd *c, const char *path) {
+/* Validates one file, reading it (and the files it names) through cache,
+ * so that files shared by the scenarios are read and parsed once. */
+static int validate_one(ts_cmd *c, ts_load_cache *cache, const char *path) {
     ts_error err;
     ts_error_clear(&err);
     int kind;
-    if (ts_config_kind(path, &kind, &err)) return ts_cmd_error(c, &err);
+    if (ts_config_kind_cached(path, cache, &kind, &err)) return ts_cmd_error(c, &err);
     if (kind == TS_FILE_TAXONOMY) {
         ts_taxonomy *t = NULL;
-        ts_taxonomy_load(path, &t, &err);
+        ts_load_cache_taxonomy(cache, path, &t, &err);
         if (!t) return ts_cmd_error(c, &err);
         fprintf(c->out, "%s: ok (taxonomy '%s': %d nodes, %d indicators)\n", path, t->id, t->n_nodes,
                 t->n_indicators);
-        ts_taxonomy_free(t);
         return EXIT_OK;
     }
     ts_scenario *s = NULL;
-    ts_scenario_load(path, &s, &err);
+    ts_scenario_load_cached(path, cache, &s, &err);
     if (!s) return ts_cmd_error(c, &err);
     ts_result *r = NULL;
     ts_score(s, &r, &err);
@@ -146,11 +147,15 @@ static int cmd_validate(ts_cmd *c, int argc, char **argv) {
             fputs(USAGE_VALIDATE, c->out);
             return EXIT_OK;
         }
+    ts_error err;
+    ts_load_cache *cache = NULL;
+    if (ts_load_cache_new(1, &cache, &err)) return ts_cmd_error(c, &err);
     int worst = EXIT_OK;
     for (int i = 1; i < argc; i++) {
-        int rc = validate_one(c, argv[i]);
+        int rc = validate_one(c, cache, argv[i]);
         if (rc > worst) worst = rc;
     }
+    ts_load_cache_free(cache);
     return worst;
 }
 

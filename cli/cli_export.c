@@ -612,7 +612,7 @@ int ts_cli_rescore(int argc, char **argv, FILE *out, FILE *errs) {
         }
     } else {
         const char *path = scenario_file ? scenario_file : r->info.scenario_path ? r->info.scenario_path : "";
-        ts_scenario_load_with(path, opt.perspectives, opt.n_perspectives, opt.set, opt.n_set, &s, &err);
+        ts_scenario_load_with(path, opt.perspectives, opt.n_perspectives, opt.set, opt.n_set, NULL, &s, &err);
     }
     /* a per-year run is scored for its year: from its options, or for runs
        stored before the year was kept there, from its year column */

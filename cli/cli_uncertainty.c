@@ -104,9 +104,7 @@ static void show_progress(void *ctx, long done, long total) {
 
 /* ---- reports ------------------------------------------------------------- */
 
-static double at(const double *a, int k, int n, int u) {
-    return a[(size_t)k * (size_t)n + (size_t)u];
-}
+
 
 static void fmt_num(char *buf, size_t n, double x) {
     if (isnan(x)) snprintf(buf, n, "-");
@@ -135,12 +133,12 @@ static double class_p(const ts_scenario *s, const ts_ua_result *r, int k, int u,
     const ts_node *nd = &s->tax->nodes[k];
     for (int c = 0; c < nd->n_classes; c++)
         if (strcmp(s->tax->classes[nd->first_class + c].name, name) == 0)
-            return r->class_prob[((size_t)k * (size_t)r->n_units + (size_t)u) * (size_t)(r->max_classes + 1) + (size_t)c];
+            return r->class_prob[ts_ua_cell(r, k, u) * (size_t)(r->max_classes + 1) + (size_t)c];
     return NAN;
 }
 
 static size_t sidx(const ts_ua_result *r, int k, int u, int out, int f) {
-    return (((size_t)k * (size_t)r->n_units + (size_t)u) * 2 + (size_t)out) * (size_t)r->n_factors + (size_t)f;
+    return (ts_ua_cell(r, k, u) * 2 + (size_t)out) * (size_t)r->n_factors + (size_t)f;
 }
 
 static void write_table(FILE *f, const ts_scenario *s, const ts_ua_result *r, const ts_ua_options *opt,
@@ -169,22 +167,22 @@ static void write_table(FILE *f, const ts_scenario *s, const ts_ua_result *r, co
     /* units in nominal rank order */
     for (int rank = 1; rank <= n; rank++)
         for (int u = 0; u < n; u++) {
-            if (r->nominal_rank[(size_t)root * (size_t)n + (size_t)u] != rank) continue;
+            if (r->nominal_rank[ts_ua_cell(r, root, u)] != rank) continue;
             char a[32], b[32], d[32];
-            fmt_num(a, sizeof a, at(r->nominal_score, root, n, u));
-            fmt_num(b, sizeof b, at(r->mean_score, root, n, u));
-            fmt_num(d, sizeof d, at(r->median_score, root, n, u));
+            fmt_num(a, sizeof a, r->nominal_score[ts_ua_cell(r, root, u)]);
+            fmt_num(b, sizeof b, r->mean_score[ts_ua_cell(r, root, u)]);
+            fmt_num(d, sizeof d, r->median_score[ts_ua_cell(r, root, u)]);
             fprintf(f, "%4d %-8.8s %-20.20s %8s %4d %8s %8s %5.4g %5.4g %5.4g", rank, s->data->unit_id[u],
-                    s->data->unit_name[u] ? s->data->unit_name[u] : "", a, rank, b, d, at(r->rank_p05, root, n, u),
-                    at(r->rank_p50, root, n, u), at(r->rank_p95, root, n, u));
+                    s->data->unit_name[u] ? s->data->unit_name[u] : "", a, rank, b, d, r->rank_p05[ts_ua_cell(r, root, u)],
+                    r->rank_p50[ts_ua_cell(r, root, u)], r->rank_p95[ts_ua_cell(r, root, u)]);
             for (int c = 0; c < t->nodes[root].n_classes; c++) {
-                double p = r->class_prob[((size_t)root * (size_t)n + (size_t)u) * (size_t)(r->max_classes + 1) + (size_t)c];
+                double p = r->class_prob[ts_ua_cell(r, root, u) * (size_t)(r->max_classes + 1) + (size_t)c];
                 fprintf(f, " %8.1f%%", 100 * p);
             }
             fputc('\n', f);
         }
     for (int u = 0; u < n; u++)
-        if (r->nominal_rank[(size_t)root * (size_t)n + (size_t)u] == 0)
+        if (r->nominal_rank[ts_ua_cell(r, root, u)] == 0)
             fprintf(f, "   - %-8.8s (no score)\n", s->data->unit_id[u]);
     fprintf(f, "median score: histogram of %d bins per unit and node (widest bin %.3g); ranks %s\n",
             opt->score_bins, r->median_resolution, r->rank_bin_width == 1 ? "exact" : "binned");
@@ -254,16 +252,16 @@ static void write_csv(ts_buf *b, const ts_scenario *s, const ts_ua_result *r, co
             ts_buf_puts(b, ",");
             ts_csv_field(b, nd->name ? nd->name : "");
             ts_buf_printf(b, ",%d", nd->depth);
-            csv_num(b, at(r->nominal_score, k, n, u));
-            int rk = r->nominal_rank[(size_t)k * (size_t)n + (size_t)u];
+            csv_num(b, r->nominal_score[ts_ua_cell(r, k, u)]);
+            int rk = r->nominal_rank[ts_ua_cell(r, k, u)];
             if (rk > 0) ts_buf_printf(b, ",%d", rk);
             else ts_buf_puts(b, ",");
-            csv_num(b, at(r->mean_score, k, n, u));
-            csv_num(b, at(r->median_score, k, n, u));
-            csv_num(b, at(r->rank_p05, k, n, u));
-            csv_num(b, at(r->rank_p50, k, n, u));
-            csv_num(b, at(r->rank_p95, k, n, u));
-            csv_num(b, at(r->scored, k, n, u));
+            csv_num(b, r->mean_score[ts_ua_cell(r, k, u)]);
+            csv_num(b, r->median_score[ts_ua_cell(r, k, u)]);
+            csv_num(b, r->rank_p05[ts_ua_cell(r, k, u)]);
+            csv_num(b, r->rank_p50[ts_ua_cell(r, k, u)]);
+            csv_num(b, r->rank_p95[ts_ua_cell(r, k, u)]);
+            csv_num(b, r->scored[ts_ua_cell(r, k, u)]);
             for (int c = 0; c < nc; c++) csv_num(b, class_p(s, r, k, u, names[c]));
             if (opt->sobol)
                 for (int o = 0; o < 2; o++)
@@ -315,22 +313,22 @@ static void write_json(ts_buf *b, const ts_scenario *s, const ts_ua_spec *spec, 
             ts_buf_json_string(b, s->data->unit_id[u]);
             ts_buf_puts(b, ",\"node\":");
             ts_buf_json_string(b, nd->id);
-            json_kv(b, "nominal_score", at(r->nominal_score, k, n, u));
-            int rk = r->nominal_rank[(size_t)k * (size_t)n + (size_t)u];
+            json_kv(b, "nominal_score", r->nominal_score[ts_ua_cell(r, k, u)]);
+            int rk = r->nominal_rank[ts_ua_cell(r, k, u)];
             if (rk > 0) ts_buf_printf(b, ",\"nominal_rank\":%d", rk);
             else ts_buf_puts(b, ",\"nominal_rank\":null");
-            json_kv(b, "mean_score", at(r->mean_score, k, n, u));
-            json_kv(b, "median_score", at(r->median_score, k, n, u));
-            json_kv(b, "rank_p05", at(r->rank_p05, k, n, u));
-            json_kv(b, "rank_p50", at(r->rank_p50, k, n, u));
-            json_kv(b, "rank_p95", at(r->rank_p95, k, n, u));
-            json_kv(b, "scored", at(r->scored, k, n, u));
+            json_kv(b, "mean_score", r->mean_score[ts_ua_cell(r, k, u)]);
+            json_kv(b, "median_score", r->median_score[ts_ua_cell(r, k, u)]);
+            json_kv(b, "rank_p05", r->rank_p05[ts_ua_cell(r, k, u)]);
+            json_kv(b, "rank_p50", r->rank_p50[ts_ua_cell(r, k, u)]);
+            json_kv(b, "rank_p95", r->rank_p95[ts_ua_cell(r, k, u)]);
+            json_kv(b, "scored", r->scored[ts_ua_cell(r, k, u)]);
             ts_buf_puts(b, ",\"classes\":{");
             for (int c = 0; c < nd->n_classes; c++) {
                 if (c) ts_buf_puts(b, ",");
                 ts_buf_json_string(b, t->classes[nd->first_class + c].name);
                 ts_buf_puts(b, ":");
-                ts_buf_json_number(b, r->class_prob[((size_t)k * (size_t)n + (size_t)u) * (size_t)(r->max_classes + 1) + (size_t)c]);
+                ts_buf_json_number(b, r->class_prob[ts_ua_cell(r, k, u) * (size_t)(r->max_classes + 1) + (size_t)c]);
             }
             ts_buf_puts(b, "}");
             int has = 0;

@@ -256,7 +256,7 @@ int ts_cli_watch(int argc, char **argv, FILE *out, FILE *errs) {
         ts_error err;
         ts_error_clear(&err);
         ts_scenario *s = NULL;
-        ts_scenario_load_with(path, persp, n_persp, set, n_set, &s, &err);
+        ts_scenario_load_with(path, persp, n_persp, set, n_set, NULL, &s, &err);
         ts_result *r = NULL;
         if (s) ts_score(s, &r, &err);
         char ts[16];

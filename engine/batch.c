@@ -37,7 +37,7 @@ static void run_job(const ts_batch_options *opt, job *j) {
     ts_error_clear(&j->err);
     const char *persp[1] = {j->perspective};
     int n_persp = j->perspective ? 1 : 0;
-    ts_scenario_load_with(j->file, persp, n_persp, opt->set, opt->n_set, &j->s, &j->err);
+    ts_scenario_load_with(j->file, persp, n_persp, opt->set, opt->n_set, NULL, &j->s, &j->err);
     if (!j->s) {
         /* a directory may hold taxonomy files next to its scenarios */
         int kind;

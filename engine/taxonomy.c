@@ -430,10 +430,27 @@ static int check_columns(parser *p) {
     return rc;
 }
 
+/* Builds the taxonomy of the parsed file cfg read from path (whose bytes
+ * hash to sha256, or NULL: path is read into cfg here). Returns as
+ * ts_taxonomy_load. */
+static int taxonomy_build(const char *path, config_t *cfg, const char *sha256, ts_taxonomy **out, ts_error *err);
+
 int ts_taxonomy_load(const char *path, ts_taxonomy **out, ts_error *err) {
-    *out = NULL;
     config_t cfg;
     config_init(&cfg);
+    int rc = taxonomy_build(path, &cfg, NULL, out, err);
+    config_destroy(&cfg);
+    return rc;
+}
+
+int ts_taxonomy_from_config(const char *path, const config_t *cfg, const char *sha256, ts_taxonomy **out,
+                            ts_error *err) {
+    /* built from settings it only reads */
+    return taxonomy_build(path, (config_t *)cfg, sha256, out, err);
+}
+
+static int taxonomy_build(const char *path, config_t *cfgp, const char *sha256, ts_taxonomy **out, ts_error *err) {
+    *out = NULL;
     parser p;
     memset(&p, 0, sizeof p);
     p.err = err;
@@ -448,8 +465,9 @@ int ts_taxonomy_load(const char *path, ts_taxonomy **out, ts_error *err) {
     }
     p.t = t;
     p.file = t->path;
-    if (ts_cfg_read_file(&cfg, path, t->sha256, NULL, NULL, err)) goto fail;
-    config_setting_t *root = config_root_setting(&cfg);
+    if (sha256) memcpy(t->sha256, sha256, sizeof t->sha256);
+    else if (ts_cfg_read_file(cfgp, path, t->sha256, NULL, NULL, err)) goto fail;
+    config_setting_t *root = config_root_setting(cfgp);
     t->scale_min = 0;
     t->scale_max = 100;
     const config_setting_t *scale = config_setting_get_member(root, "scale");
@@ -494,12 +512,10 @@ int ts_taxonomy_load(const char *path, ts_taxonomy **out, ts_error *err) {
     if (check_columns(&p)) goto fail;
     if (parse_perspectives(&p, config_setting_get_member(root, "perspectives"))) goto fail;
     free(p.raw);
-    config_destroy(&cfg);
     *out = t;
     return TS_OK;
 fail:
     free(p.raw);
-    config_destroy(&cfg);
     ts_taxonomy_free(t);
     return ts_status(err);
 }

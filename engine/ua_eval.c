@@ -11,10 +11,9 @@
 
 /* One child of the node being aggregated. */
 struct ua_child {
-    const double *x;          /* its values (logs under a geometric mean) */
-    const double *mask;       /* 0/1 where values are missing (as 0), or NULL */
+    const double *x;          /* its values (logs under a geometric mean), NaN = missing */
     double w;
-    int nan;                  /* missing values are NaN */
+    int nan;                  /* some value may be missing */
 };
 
 /* Frees what w holds and zeroes it. NULL is allowed. */
@@ -48,8 +47,6 @@ void ua_ws_free(ua_ws *w) {
     free(w->values);
     free(w->dvar.x);
     free(w->dvar.lx);
-    free(w->dvar.x0);
-    free(w->dvar.mask);
     free(w->dvar.complete);
     free(w->dvar.neg);
     free(w->hot_score);
@@ -375,9 +372,8 @@ static int evaluate(const ua_model *m, ua_ws *w, ts_error *err) {
                         int u = V->neg[i];
                         return domain_error(m, k, kc, V->x[(size_t)i * (size_t)n + (size_t)u], u, err);
                     }
-                    ch->x = (geo ? V->lx : V->x0) + (size_t)i * (size_t)n;
-                    ch->mask = V->complete[i] ? NULL : V->mask + (size_t)i * (size_t)n;
-                    ch->nan = 0;
+                    ch->x = (geo ? V->lx : V->x) + (size_t)i * (size_t)n;
+                    ch->nan = !V->complete[i];
                 } else {
                     if (geo && !w->haslog[kc]) {
                         const double *x = w->score + (size_t)m->apos[kc] * (size_t)n;
@@ -389,7 +385,6 @@ static int evaluate(const ua_model *m, ua_ws *w, ts_error *err) {
                         w->haslog[kc] = 1;
                     }
                     ch->x = (geo ? w->lscore : w->score) + (size_t)m->apos[kc] * (size_t)n;
-                    ch->mask = NULL;
                     ch->nan = 1;
                 }
             }
@@ -401,16 +396,12 @@ static int evaluate(const ua_model *m, ua_ws *w, ts_error *err) {
                 const struct ua_child *ch = &w->kid[c];
                 const double *x = ch->x, wc = ch->w;
                 if (ch->nan) {
-                    for (int u = 0; u < n; u++)
-                        if (!isnan(x[u])) {
-                            acc[u] += wc * x[u];
-                            ws[u] += wc;
-                        }
-                } else if (ch->mask) {
-                    const double *mk = ch->mask;
+                    /* a missing value adds +0.0, which leaves a sum as it is
+                       (no sum here is -0), so both sides are computed */
                     for (int u = 0; u < n; u++) {
-                        acc[u] += wc * x[u];
-                        ws[u] += wc * mk[u];
+                        int ok = x[u] == x[u];
+                        acc[u] += ok ? wc * x[u] : 0.0;
+                        ws[u] += ok ? wc : 0.0;
                     }
                 } else {
                     for (int u = 0; u < n; u++) {

@@ -71,9 +71,7 @@ typedef struct ua_variant {
     ts_impute *impute;
     ts_agg *agg;              /* all arithmetic: only the indicator stages matter */
     double *x;                /* normalised [i * n + u], NaN = missing */
-    double *x0;               /* x with missing as 0 */
-    double *mask;             /* 1 where x has a value, else 0 */
-    double *lx;               /* log x (-inf for 0, 0 for missing), or NULL */
+    double *lx;               /* log x (-inf for 0, NaN for missing), or NULL */
     unsigned char *complete;  /* per indicator: no unit missing */
     int *neg;                 /* per indicator: first unit with a negative value, -1 */
     double *blo, *bhi;        /* [bpos[k] * n + u]: least and greatest value of node k's
@@ -328,23 +326,26 @@ int ts_ua_nominal_scores(const ts_scenario *s, double *score, ts_error *err);
 
 /* ---- statistics (ua_stats.c) ------------------------------------------- */
 
-/* Sets each cell's histogram range (m->lo, m->inv) from a pilot of the
- * first replications (Sobol' points from seq when opt->sobol) and the
- * nominal scores. Returns TS_OK, TS_ESYSTEM when out of memory, or the
- * evaluator's error. */
-int ua_set_bins(ua_model *m, const ts_ua_options *opt, const ts_result *nominal, const ts_sobol_seq *seq,
+/* Sets each cell's histogram range (m->lo, m->inv) and rank window from
+ * a pilot of the first replications (Sobol' points from seq when
+ * opt->sobol), run on opt's threads, and the nominal scores and ranks of
+ * the result nominal; keeps the pilot's replications when they fit.
+ * Returns TS_OK, TS_ESYSTEM when out of memory, or the evaluator's
+ * error. */
+int ua_set_bins(ua_model *m, const ts_ua_options *opt, const ts_ua_result *nominal, const ts_sobol_seq *seq,
                 ts_error *err);
 
-/* Returns a result for m with every statistic NaN (and room for Sobol'
- * indices when sobol), or NULL when out of memory. */
+/* Returns a result for m with a row for each reported node, every
+ * statistic NaN (and room for Sobol' indices when sobol), or NULL when
+ * out of memory. */
 ts_ua_result *ua_result_new(const ua_model *m, int sobol);
 
-/* Fills r from the accumulators of the nt workspaces ws (summing their
- * integer counts into ws[0]), the merged per-cell sums gsum, the merged
- * Sobol' accumulator gsob (NULL without Sobol') and the nominal result;
- * N is the number of replications counted. Returns TS_OK or TS_ESYSTEM
- * when out of memory. */
-int ua_result_fill(const ua_model *m, ua_ws *ws, int nt, const double *gsum, const ts_sobol_acc *gsob,
-                   const ts_result *nominal, long N, ts_ua_result *r, ts_error *err);
+/* Fills r (its nominal scores and ranks set) from the accumulators of the
+ * nt workspaces ws (summing their integer counts into ws[0]), the merged
+ * per-cell sums gsum and the merged Sobol' accumulator gsob (NULL without
+ * Sobol'); N is the number of replications counted. Returns TS_OK or
+ * TS_ESYSTEM when out of memory. */
+int ua_result_fill(const ua_model *m, ua_ws *ws, int nt, const double *gsum, const ts_sobol_acc *gsob, long N,
+                   ts_ua_result *r, ts_error *err);
 
 #endif

@@ -14,8 +14,6 @@ static void variant_free(ua_variant *v) {
     free(v->agg);
     free(v->x);
     free(v->lx);
-    free(v->x0);
-    free(v->mask);
     free(v->complete);
     free(v->neg);
     free(v->blo);
@@ -61,29 +59,24 @@ int ua_variant_alloc(ua_variant *v, int n_nodes, int n_ind, int n, int need_log,
     v->agg = malloc((size_t)n_nodes * sizeof *v->agg);
     v->x = malloc(cells * sizeof *v->x);
     v->lx = need_log ? malloc(cells * sizeof *v->lx) : NULL;
-    v->x0 = malloc(cells * sizeof *v->x0);
-    v->mask = malloc(cells * sizeof *v->mask);
     v->complete = malloc((size_t)n_ind + 1);
     v->neg = malloc(((size_t)n_ind + 1) * sizeof *v->neg);
-    return v->norm && v->treat && v->impute && v->agg && v->x && (!need_log || v->lx) && v->x0 && v->mask && v->complete && v->neg ? 0 : -1;
+    return v->norm && v->treat && v->impute && v->agg && v->x && (!need_log || v->lx) && v->complete && v->neg ? 0 : -1;
 }
 
-/* Fills v's matrices from the normalised values x. Cannot fail. */
-static void variant_fill(ua_variant *v, const double *x, int n_ind, int n) {
-    size_t cells = (size_t)n_ind * (size_t)n;
-    if (x != v->x) memcpy(v->x, x, cells * sizeof *x);
+/* Fills v's logs and per-indicator flags from its normalised values.
+ * Cannot fail. */
+static void variant_fill(ua_variant *v, int n_ind, int n) {
     for (int i = 0; i < n_ind; i++) {
         const double *c = v->x + (size_t)i * (size_t)n;
         double *l = v->lx ? v->lx + (size_t)i * (size_t)n : NULL;
-        double *z = v->x0 + (size_t)i * (size_t)n, *mk = v->mask + (size_t)i * (size_t)n;
         int complete = 1, neg = -1;
         for (int u = 0; u < n; u++) {
             double y = c[u];
             if (isnan(y)) complete = 0;
             else if (y < 0 && neg < 0) neg = u;
-            z[u] = isnan(y) ? 0 : y;
-            mk[u] = isnan(y) ? 0 : 1;
-            if (l) l[u] = isnan(y) || y < 0 ? 0 : y == 0 ? -INFINITY : log(y);
+            /* a negative value is never read: its geometric parent refuses it first */
+            if (l) l[u] = isnan(y) ? NAN : y < 0 ? 0 : y == 0 ? -INFINITY : log(y);
         }
         v->complete[i] = (unsigned char)complete;
         v->neg[i] = neg;
@@ -117,18 +110,17 @@ static void variant_bounds(const ua_model *m, ua_variant *v) {
     }
 }
 
-/* Runs the indicator stages of s under variant v's spec (aggregating
- * arithmetically, which cannot fail) and fills v. data replaces s's
- * dataset when not NULL. Returns TS_OK or the pipeline's error code. */
+/* Runs the indicator stages of s under variant v's spec into v's matrix
+ * (and aggregates arithmetically, for the errors ts_score gives) and
+ * fills the rest of v. data replaces s's dataset when not NULL. Returns
+ * TS_OK or the pipeline's error code. */
 int ua_variant_score(const ua_model *m, ua_variant *v, const ts_dataset *data, ts_error *err) {
     ts_scenario sc = *m->s;
     sc.spec = &v->spec;
     if (data) sc.data = (ts_dataset *)data;
-    ts_result *r = NULL;
-    ts_score(&sc, &r, err);
-    if (!r) return err->code ? err->code : TS_ESYSTEM;
-    variant_fill(v, r->normalised, m->n_ind, m->n);
-    ts_result_free(r);
+    int rc = ts_score_normalised(&sc, v->x, NULL, err);
+    if (rc != TS_OK) return rc;
+    variant_fill(v, m->n_ind, m->n);
     variant_bounds(m, v);
     return TS_OK;
 }

@@ -237,7 +237,7 @@ static int run_pilot(ua_model *m, const ts_ua_options *opt, const ts_sobol_seq *
  * Under Monte Carlo its replications are kept (when they fit in
  * UA_PILOT_BYTES) to be counted, not repeated. Returns TS_OK, TS_ESYSTEM
  * when out of memory, or the evaluator's error. */
-int ua_set_bins(ua_model *m, const ts_ua_options *opt, const ts_result *nominal, const ts_sobol_seq *seq,
+int ua_set_bins(ua_model *m, const ts_ua_options *opt, const ts_ua_result *nominal, const ts_sobol_seq *seq,
                 ts_error *err) {
     size_t n = (size_t)m->n, cells = (size_t)m->n_cell;
     long pilot = opt->n < 200 ? opt->n : 200;
@@ -260,8 +260,8 @@ int ua_set_bins(ua_model *m, const ts_ua_options *opt, const ts_result *nominal,
     for (int s = 0; s < m->n_slots; s++)
         for (size_t u = 0; u < n; u++) {
             size_t c = (size_t)s * n + u;
-            double y = ts_result_score(nominal, m->slot_node[s], (int)u);
-            int rk = ts_result_rank(nominal, m->slot_node[s], (int)u);
+            double y = nominal->nominal_score[ts_ua_cell(nominal, m->slot_node[s], (int)u)];
+            int rk = nominal->nominal_rank[ts_ua_cell(nominal, m->slot_node[s], (int)u)];
             m->lo[c] = isnan(y) ? INFINITY : y;
             hi[c] = isnan(y) ? -INFINITY : y;
             rlo[c] = rk > 0 ? (rk - 1) / m->rank_w : m->rank_bins;
@@ -299,6 +299,7 @@ int ua_set_bins(ua_model *m, const ts_ua_options *opt, const ts_result *nominal,
 void ts_ua_result_free(ts_ua_result *r) {
     if (!r) return;
     free(r->tracked);
+    free(r->row);
     free(r->nominal_score);
     free(r->nominal_rank);
     free(r->mean_score);
@@ -318,16 +319,33 @@ void ts_ua_result_free(ts_ua_result *r) {
     free(r);
 }
 
-/* Returns a result for m with every statistic NaN (with Sobol' arrays
- * when sobol), or NULL when out of memory. */
+/* Returns the index of node k (tracked) and unit u in r's per-unit
+ * arrays. */
+size_t ts_ua_cell(const ts_ua_result *r, int k, int u) {
+    return (size_t)r->row[k] * (size_t)r->n_units + (size_t)u;
+}
+
+/* Returns a result for m with a row for each reported node (its slots and
+ * its tracked leaves), every statistic NaN and the nominal rank 0 (with
+ * Sobol' arrays when sobol), or NULL when out of memory. */
 ts_ua_result *ua_result_new(const ua_model *m, int sobol) {
     ts_ua_result *r = calloc(1, sizeof *r);
     if (!r) return NULL;
-    size_t cells = (size_t)m->n * (size_t)m->n_nodes + 1;
     r->n_units = m->n;
     r->n_nodes = m->n_nodes;
     r->max_classes = m->max_classes;
     r->tracked = calloc((size_t)m->n_nodes + 1, 1);
+    r->row = malloc(((size_t)m->n_nodes + 1) * sizeof *r->row);
+    if (!r->tracked || !r->row) {
+        ts_ua_result_free(r);
+        return NULL;
+    }
+    for (int k = 0; k < m->n_nodes; k++) {
+        int leaf = m->t->nodes[k].n_children == 0;
+        r->tracked[k] = m->slot[k] >= 0 || (leaf && m->track_leaves && (!m->track || m->track[k]));
+        r->row[k] = r->tracked[k] ? r->n_rows++ : -1;
+    }
+    size_t cells = (size_t)m->n * (size_t)r->n_rows + 1;
     r->nominal_score = malloc(cells * sizeof(double));
     r->nominal_rank = calloc(cells, sizeof(int));
     r->mean_score = malloc(cells * sizeof(double));
@@ -339,14 +357,15 @@ ts_ua_result *ua_result_new(const ua_model *m, int sobol) {
     r->class_prob = malloc((cells * (size_t)(m->max_classes + 1) + 1) * sizeof(double));
     r->n_factors = m->n_f;
     r->factor_name = calloc((size_t)m->n_f + 1, sizeof *r->factor_name);
-    if (!r->tracked || !r->nominal_score || !r->nominal_rank || !r->mean_score || !r->median_score || !r->rank_p05 ||
+    if (!r->nominal_score || !r->nominal_rank || !r->mean_score || !r->median_score || !r->rank_p05 ||
         !r->rank_p50 || !r->rank_p95 || !r->scored || !r->class_prob || !r->factor_name) {
         ts_ua_result_free(r);
         return NULL;
     }
     for (int f = 0; f < m->n_f; f++) r->factor_name[f] = ua_factor_name(m->fkind[f]);
     for (size_t c = 0; c < cells; c++)
-        r->mean_score[c] = r->median_score[c] = r->rank_p05[c] = r->rank_p50[c] = r->rank_p95[c] = r->scored[c] = NAN;
+        r->nominal_score[c] = r->mean_score[c] = r->median_score[c] = r->rank_p05[c] = r->rank_p50[c] =
+            r->rank_p95[c] = r->scored[c] = NAN;
     for (size_t c = 0; c < cells * (size_t)(m->max_classes + 1); c++) r->class_prob[c] = NAN;
     if (sobol) {
         size_t ns = cells * 2 * (size_t)m->n_f + 1;
@@ -382,12 +401,11 @@ static int leaf_stats(const ua_model *m, const uint64_t *varcnt, ts_ua_result *r
     int rc = TS_OK;
     for (int i = 0; i < m->n_ind && rc == TS_OK; i++) {
         int k = m->t->indicator_node[i];
-        if (m->track && !m->track[k]) continue;
-        r->tracked[k] = 1;
+        if (!r->tracked[k]) continue;
         for (int v = 0; v < nv; v++)
             if (ts_rank_values(m->var[v].x + (size_t)i * (size_t)n, n, 1, rk + (size_t)v * (size_t)n)) rc = ua_oom(err);
         for (int u = 0; u < n && rc == TS_OK; u++) {
-            size_t c = (size_t)k * (size_t)n + (size_t)u;
+            size_t c = ts_ua_cell(r, k, u);
             double sum = 0;
             uint64_t sc = 0;
             int mm = 0;
@@ -425,8 +443,8 @@ static int leaf_stats(const ua_model *m, const uint64_t *varcnt, ts_ua_result *r
 
 /* Fills r from the workspaces' accumulators. Returns TS_OK, or TS_ESYSTEM
  * when out of memory (r is then partly filled). */
-int ua_result_fill(const ua_model *m, ua_ws *ws, int nt, const double *gsum, const ts_sobol_acc *gsob,
-                   const ts_result *nominal, long N, ts_ua_result *r, ts_error *err) {
+int ua_result_fill(const ua_model *m, ua_ws *ws, int nt, const double *gsum, const ts_sobol_acc *gsob, long N,
+                   ts_ua_result *r, ts_error *err) {
     /* the variant counts and classes of every thread summed into the first;
        the histograms cell by cell below */
     ua_ws *w0 = &ws[0];
@@ -447,17 +465,11 @@ int ua_result_fill(const ua_model *m, ua_ws *ws, int nt, const double *gsum, con
     r->clamped = w0->clamped;
     r->rank_bin_width = m->rank_w;
     size_t n = (size_t)m->n;
-    for (int k = 0; k < m->n_nodes; k++)
-        for (size_t uu = 0; uu < n; uu++) {
-            r->nominal_score[(size_t)k * n + uu] = ts_result_score(nominal, k, (int)uu);
-            r->nominal_rank[(size_t)k * n + uu] = ts_result_rank(nominal, k, (int)uu);
-        }
     int MC = m->max_classes + 1;
     for (int sl = 0; sl < m->n_slots; sl++) {
         int k = m->slot_node[sl];
-        r->tracked[k] = 1;
         for (size_t uu = 0; uu < n; uu++) {
-            size_t cc = (size_t)sl * n + uu, o = (size_t)k * n + uu;
+            size_t cc = (size_t)sl * n + uu, o = ts_ua_cell(r, k, (int)uu);
             /* the score histogram, and the count of scores, of every thread */
             uint64_t ns = 0;
             size_t srow = cc * (size_t)m->score_stride;
@@ -511,7 +523,7 @@ int ua_result_fill(const ua_model *m, ua_ws *ws, int nt, const double *gsum, con
             for (size_t uu = 0; uu < n; uu++)
                 for (int outk = 0; outk < 2; outk++)
                     for (int f = 0; f < F; f++) {
-                        size_t cc = (size_t)sl * n + uu, o = (size_t)m->slot_node[sl] * n + uu;
+                        size_t cc = (size_t)sl * n + uu, o = ts_ua_cell(r, m->slot_node[sl], (int)uu);
                         size_t idx = (o * 2 + (size_t)outk) * (size_t)F + (size_t)f;
                         double ci[4];
                         ts_sobol_acc_indices(gsob, (int)(cc * 2 + (size_t)outk), f, &r->s1[idx], &r->st[idx], ci);

@@ -179,8 +179,8 @@ static void test_protective_geometric_at_the_top(void **state) {
     opt.n = 300;
     ts_ua_result *ua = NULL;
     if (ts_ua_run(s, u, &opt, &ua, &err)) fail_msg("uncertainty: %s:%d: %s", err.file, err.line, err.message);
-    assert_true(ua->mean_score[(size_t)a * 2 + 0] == 0.0);
-    assert_true(ua->mean_score[(size_t)b * 2 + 0] == 3.0);
+    assert_true(ua->mean_score[ts_ua_cell(ua, a, 0)] == 0.0);
+    assert_true(ua->mean_score[ts_ua_cell(ua, b, 0)] == 3.0);
     ts_ua_result_free(ua);
     ts_ua_spec_free(u);
     ts_result_free(r);

@@ -231,7 +231,7 @@ static void export_scores(export_ctx *x) {
             if (x->fmt == TS_FORMAT_CSV) {
                 ts_score_row row = {r->unit_id[u], r->unit_name[u], nd->id, nd->name,
                                     nd->parent_id ? nd->parent_id : "", nd->depth, r->rank[c], r->score[c],
-                                    r->coverage[c], r->imputed[c], r->cls[c]};
+                                    r->coverage[c], r->imputed[c], r->cls[c], r->reliability[c]};
                 ts_csv_score_row(b, &row);
             } else {
                 ts_buf_puts(b, x->count ? ",\n{\"unit\":" : "\n{\"unit\":");
@@ -248,6 +248,8 @@ static void export_scores(export_ctx *x) {
                 ts_buf_json_number(b, r->coverage[c]);
                 ts_buf_puts(b, ",\"imputed\":");
                 ts_buf_json_number(b, r->imputed[c]);
+                ts_buf_puts(b, ",\"reliability\":");
+                ts_buf_json_number(b, r->reliability[c]);
                 ts_buf_puts(b, "}");
             }
             x->count++;
@@ -447,7 +449,8 @@ static const char USAGE_RESCORE[] =
     "--set overrides and CSV options. First every input file's SHA-256 is\n"
     "checked against the one stored; a file that changed or is missing is\n"
     "named. Then the run is scored again and every score, rank, class,\n"
-    "coverage and imputed share is compared bit for bit with the stored one.\n"
+    "coverage, imputed share and reliability is compared bit for bit with the\n"
+    "stored one.\n"
     "Relative paths are resolved from the current directory, as they were\n"
     "when the run was made.\n"
     "\n"
@@ -594,7 +597,9 @@ int ts_cli_rescore(int argc, char **argv, FILE *out, FILE *errs) {
                 compared++;
                 if (!ts_same_double(x, r->score[sc]) || ts_result_rank(res, k, u) != r->rank[sc] ||
                     !same_str(cls, r->cls[sc]) || !ts_same_double(ts_result_coverage(res, k, u), r->coverage[sc]) ||
-                    !ts_same_double(res->imputed_share[(size_t)k * (size_t)res->n_units + (size_t)u], r->imputed[sc])) {
+                    !ts_same_double(res->imputed_share[(size_t)k * (size_t)res->n_units + (size_t)u], r->imputed[sc]) ||
+                    /* runs stored before schema 5 have no reliability to compare */
+                    (!isnan(r->reliability[sc]) && !ts_same_double(ts_result_reliability(res, k, u), r->reliability[sc]))) {
                     if (shown++ < 10)
                         fprintf(out, "different: %s at %s: score %.17g rank %d stored, %.17g rank %d now\n",
                                 s->data->unit_id[u], s->tax->nodes[k].id, r->score[sc], r->rank[sc], x,

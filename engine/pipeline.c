@@ -9,6 +9,7 @@
 #include "aggregate.h"
 #include "impute.h"
 #include "normalise.h"
+#include "reliability.h"
 
 void ts_result_free(ts_result *r) {
     if (!r) return;
@@ -21,6 +22,7 @@ void ts_result_free(ts_result *r) {
     free(r->rank);
     free(r->coverage);
     free(r->imputed_share);
+    free(r->reliability);
     free(r);
 }
 
@@ -40,8 +42,9 @@ static ts_result *result_new(int n_units, int n_nodes, int n_ind) {
     r->rank = calloc(cells, sizeof *r->rank);
     r->coverage = malloc(cells * sizeof *r->coverage);
     r->imputed_share = malloc(cells * sizeof *r->imputed_share);
+    r->reliability = calloc(cells, sizeof *r->reliability);
     if (!r->screened || !r->imputed || !r->transformed || !r->normalised || !r->treatment || !r->score ||
-        !r->rank || !r->coverage || !r->imputed_share) {
+        !r->rank || !r->coverage || !r->imputed_share || !r->reliability) {
         ts_result_free(r);
         return NULL;
     }
@@ -308,6 +311,29 @@ static int rank_all(ts_result *r, ts_error *err) {
     return TS_OK;
 }
 
+/* Fills r->reliability (zeroed) from the values of s and what the pipeline
+ * did with them: indicators in index order, as score --lean adds them.
+ * Returns TS_OK or TS_ESYSTEM. */
+static int reliability_all(const ts_scenario *s, ts_result *r, ts_error *err) {
+    ts_reliability *rl;
+    int rc = ts_reliability_new(s, &rl, err);
+    if (rc != TS_OK) return rc;
+    size_t n = (size_t)r->n_units, cells = n * (size_t)r->n_nodes;
+    double *q = malloc((n + 1) * sizeof *q);
+    if (!q) {
+        ts_reliability_free(rl);
+        return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    }
+    for (int i = 0; i < r->n_indicators; i++) {
+        ts_reliability_column(rl, i, s->data->values + (size_t)i * n, r->normalised + (size_t)i * n, q);
+        ts_reliability_add(rl, i, q, r->reliability);
+    }
+    for (size_t c = 0; c < cells; c++) r->reliability[c] = ts_reliability_finish(r->reliability[c], r->score[c]);
+    free(q);
+    ts_reliability_free(rl);
+    return TS_OK;
+}
+
 ts_result *ts_score(const ts_scenario *s, ts_error *err) {
     ts_result *r = result_new(s->data->n_units, s->tax->n_nodes, s->tax->n_indicators);
     if (!r) {
@@ -319,6 +345,7 @@ ts_result *ts_score(const ts_scenario *s, ts_error *err) {
     for (int i = 0; i < s->tax->n_indicators && rc == TS_OK; i++) rc = prepare_indicator(s, r, i, err);
     if (rc == TS_OK) rc = aggregate_all(s, r, err);
     if (rc == TS_OK) rc = rank_all(r, err);
+    if (rc == TS_OK) rc = reliability_all(s, r, err);
     if (rc != TS_OK) {
         ts_result_free(r);
         return NULL;
@@ -338,6 +365,7 @@ void ts_lean_result_free(ts_lean_result *r) {
     free(r->agg_coverage);
     free(r->agg_imputed);
     free(r->rank);
+    free(r->reliability);
     free(r);
 }
 
@@ -436,6 +464,7 @@ ts_lean_result *ts_score_lean(ts_scenario *s, ts_error *err) {
         r->treatment = calloc((size_t)t->n_indicators + 1, sizeof *r->treatment);
         r->agg_row = malloc(((size_t)t->n_nodes + 1) * sizeof *r->agg_row);
         r->rank = calloc((size_t)n * (size_t)t->n_nodes + 1, sizeof *r->rank);
+        r->reliability = calloc((size_t)n * (size_t)t->n_nodes + 1, sizeof *r->reliability);
     }
     if (r && r->agg_row) {
         for (int k = 0; k < t->n_nodes; k++) r->agg_row[k] = t->nodes[k].indicator >= 0 ? -1 : n_agg++;
@@ -446,8 +475,10 @@ ts_lean_result *ts_score_lean(ts_scenario *s, ts_error *err) {
     }
     int rc = TS_OK;
     if (!r || !scratch || !out || !tmp || !r->screened || !r->imputed || !r->treatment || !r->agg_row || !r->rank ||
-        !r->agg_score || !r->agg_coverage || !r->agg_imputed)
+        !r->agg_score || !r->agg_coverage || !r->agg_imputed || !r->reliability)
         rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    ts_reliability *rl = NULL;
+    if (rc == TS_OK) rc = ts_reliability_new(s, &rl, err);
     if (rc == TS_OK) {
         ts_result screen = {0};
         screen.screened = r->screened;
@@ -457,7 +488,11 @@ ts_lean_result *ts_score_lean(ts_scenario *s, ts_error *err) {
        is overwritten by its normalised values */
     for (int i = 0; i < t->n_indicators && rc == TS_OK; i++) {
         rc = lean_prepare(s, r, i, scratch, out, err);
-        if (rc == TS_OK) memcpy(s->data->values + (size_t)i * (size_t)n, out, (size_t)n * sizeof *out);
+        if (rc != TS_OK) break;
+        /* judged while the raw column is still there; scratch is free again */
+        ts_reliability_column(rl, i, s->data->values + (size_t)i * (size_t)n, out, scratch);
+        ts_reliability_add(rl, i, scratch, r->reliability);
+        memcpy(s->data->values + (size_t)i * (size_t)n, out, (size_t)n * sizeof *out);
     }
     if (rc == TS_OK) rc = lean_aggregate(s, r, err);
     for (int k = 0; k < t->n_nodes && rc == TS_OK; k++) {
@@ -468,7 +503,10 @@ ts_lean_result *ts_score_lean(ts_scenario *s, ts_error *err) {
         }
         int *rank = r->rank + (size_t)k * (size_t)n;
         for (int u = 0; u < n; u++) rank[u] = isnan(tmp[u]) ? 0 : (int)tmp[u];
+        double *rel = r->reliability + (size_t)k * (size_t)n;
+        for (int u = 0; u < n; u++) rel[u] = ts_reliability_finish(rel[u], out[u]);
     }
+    ts_reliability_free(rl);
     free(scratch), free(out), free(tmp);
     if (rc != TS_OK) {
         ts_lean_result_free(r);

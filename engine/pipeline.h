@@ -21,6 +21,8 @@ typedef struct ts_result {
     int *rank;                /* 1 = highest risk, ties share the lowest; 0 = none */
     double *coverage;         /* share of the node's indicators with a value */
     double *imputed_share;    /* share of the node's indicators imputed */
+    double *reliability;      /* 0 (no usable data) to 10 (complete, current,
+                                 single-source, measured): reliability.h */
 } ts_result;
 
 /* Scores scenario s. Returns a new result, or NULL with err filled:
@@ -42,6 +44,9 @@ static inline int ts_result_rank(const ts_result *r, int k, int u) {
 static inline double ts_result_coverage(const ts_result *r, int k, int u) {
     return r->coverage[(size_t)k * (size_t)r->n_units + (size_t)u];
 }
+static inline double ts_result_reliability(const ts_result *r, int k, int u) {
+    return r->reliability[(size_t)k * (size_t)r->n_units + (size_t)u];
+}
 
 /* Returns where the value of indicator i for unit u was read, for error
  * messages: its file and line in *file / *line. */
@@ -61,6 +66,7 @@ typedef struct ts_lean_result {
     int *agg_row;              /* per node: its row in the agg_* matrices, -1 for indicators */
     double *agg_score, *agg_coverage, *agg_imputed; /* [agg_row * n_units + u] */
     int *rank;                 /* [k * n_units + u], 0 = none */
+    double *reliability;       /* [k * n_units + u], as ts_result's */
 } ts_lean_result;
 
 /* Scores s leanly. Returns the result, or NULL with err filled as

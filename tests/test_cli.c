@@ -64,7 +64,8 @@ static void test_baseline_csv(void **state) {
     (void)state;
     char *out, *err;
     assert_int_equal(tu_run(&out, &err, "score", "scenarios/baseline.cfg", "--format", "csv", NULL), 0);
-    assert_true(strncmp(out, "unit,unit_name,node,node_name,parent,depth,score,rank,class,coverage,imputed\n", 77) == 0);
+    assert_true(strncmp(out, "unit,unit_name,node,node_name,parent,depth,score,rank,class,coverage,imputed,reliability\n",
+                         89) == 0);
     ts_error e;
     ts_scenario *s = ts_scenario_load("scenarios/baseline.cfg", &e);
     ts_result *r = ts_score(s, &e);
@@ -200,7 +201,7 @@ static void test_csv_mode(void **state) {
                             "--unit-column", "id", "--name-column", "name", "--missing", "-,NA", "--format", "csv",
                             NULL),
                      0);
-    assert_non_null(strstr(out, "P,Pe,y1,y1,b,2,,,,0,0\n"));
+    assert_non_null(strstr(out, "P,Pe,y1,y1,b,2,,,,0,0,0\n")); /* no score: reliability 0 */
     free(out), free(err);
     assert_int_equal(tu_run(&out, &err, "score", "--taxonomy", tu_path("tax.cfg"), "--data", tu_path("data.csv"),
                             NULL),
@@ -219,7 +220,7 @@ static void test_set_overrides(void **state) {
                             "--format", "csv", NULL),
                      0);
     assert_non_null(strstr(out, "\nR,R,y1,y1,b,2,7.5,"));
-    assert_non_null(strstr(out, ",1,1\n")); /* R's y1: coverage 1, imputed 1 */
+    assert_non_null(strstr(out, ",1,1,0\n")); /* R's y1: coverage 1, imputed 1, so reliability 0 */
     free(out), free(err);
     assert_int_equal(tu_run(&out, &err, "score", tu_path("scen.cfg"), "--set", "normalise=zscroe", NULL), 2);
     assert_non_null(strstr(err, "--set normalise=zscroe: unknown normaliser 'zscroe' (did you mean 'zscore'?)"));

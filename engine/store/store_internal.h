@@ -8,7 +8,7 @@
 #include "store.h"
 
 /* Statements that saving prepares once per store and reuses (store_write.c). */
-enum { TS_Q_RUN, TS_Q_UNIT, TS_Q_NODE, TS_Q_SCORE, TS_Q_INPUT, TS_Q_TREAT, TS_Q_UWEIGHT, TS_Q_KEY, TS_Q_COUNT };
+enum { TS_Q_RUN, TS_Q_UNIT, TS_Q_NODE, TS_Q_SCORE, TS_Q_INPUT, TS_Q_TREAT, TS_Q_UWEIGHT, TS_Q_KEY, TS_Q_CLASS, TS_Q_COUNT };
 
 struct ts_store {
     sqlite3 *db;

@@ -70,6 +70,18 @@ static const char STEP_RUN_YEARS[] =
     " run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,"
     " year INTEGER NOT NULL);";
 
+/* Version 5: the reliability of every score (reliability.h), and the class
+ * thresholds a run was scored with (alerts measure the distance to the
+ * next class from them). A node's classes are stored where they differ
+ * from its parent's (the root's always): the others inherit them. min is
+ * NULL for an open lowest class. */
+static const char STEP_RELIABILITY_CLASSES[] =
+    "ALTER TABLE scores ADD COLUMN reliability REAL;"
+    "CREATE TABLE class_thresholds("
+    " run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+    " node TEXT NOT NULL, position INTEGER NOT NULL, class TEXT NOT NULL, min REAL,"
+    " PRIMARY KEY(run_id, node, position)) WITHOUT ROWID;";
+
 /* The schema, one step per version: MIGRATIONS[v] takes a file of version v
  * to v + 1, and a new file is made by running them all. Each step runs in
  * the transaction that sets its user_version, so a file is always at one
@@ -84,6 +96,7 @@ static const struct migration {
     {"add run options, run keys and per-unit weights", STEP_OPTIONS_KEYS_WEIGHTS},
     {"add run years", STEP_RUN_YEARS},
     {"add the uncertainty tables", TS_STORE_UA_SCHEMA},
+    {"add score reliabilities and class thresholds", STEP_RELIABILITY_CLASSES},
 };
 
 _Static_assert(sizeof MIGRATIONS / sizeof *MIGRATIONS == TS_STORE_SCHEMA_VERSION,

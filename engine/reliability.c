@@ -82,7 +82,7 @@ static void judge(const ts_reliability *rl, int i, int u, const double *raw, con
                   ts_value_quality *vq) {
     const ts_dataset *d = rl->s->data;
     size_t c = (size_t)i * (size_t)d->n_units + (size_t)u;
-    *vq = (ts_value_quality){0, 0, 0, -1, 1, 0, 1, 0, 1};
+    *vq = (ts_value_quality){0, 0, 0, -1, 1, 0, 0, 1, 0, 1};
     if (isnan(scored[u])) {
         vq->missing = 1;
         return;
@@ -101,6 +101,7 @@ static void judge(const ts_reliability *rl, int i, int u, const double *raw, con
     }
     if ((p && (p->flags & TS_VALUE_ESTIMATE)) || selected == TS_SELECT_INTERPOLATED) {
         vq->estimate = 1;
+        vq->interpolated = selected == TS_SELECT_INTERPOLATED;
         vq->estimate_factor = TS_REL_ESTIMATE;
     }
     /* a shocked value is a what-if: its alternatives describe the figure
@@ -144,6 +145,28 @@ void ts_reliability_add(const ts_reliability *rl, int i, const double *q, double
             sum[(size_t)t->nodes[j].parent * n + u] += share * q[u];
         }
     }
+}
+
+void ts_value_quality_describe(const ts_value_quality *vq, ts_buf *b) {
+    if (vq->missing) {
+        ts_buf_puts(b, "missing");
+        return;
+    }
+    if (vq->imputed) {
+        ts_buf_puts(b, "imputed");
+        return;
+    }
+    const char *sep = "";
+    if (vq->age_factor < 1) {
+        ts_buf_printf(b, "%d years old x%.2g", vq->age, vq->age_factor);
+        sep = "; ";
+    }
+    if (vq->estimate) {
+        ts_buf_printf(b, "%s%s x%.2g", sep, vq->interpolated ? "interpolated" : "estimate", vq->estimate_factor);
+        sep = "; ";
+    }
+    if (vq->spread_factor < 1)
+        ts_buf_printf(b, "%ssources differ by %.1f%% of the range x%.3g", sep, 100 * vq->spread, vq->spread_factor);
 }
 
 double ts_reliability_finish(double sum, double score) {

@@ -17,6 +17,7 @@ typedef struct ts_value_quality {
     int age;              /* years between the value and the scoring year; -1 unknown */
     double age_factor;    /* 1 up to TS_REL_FRESH_YEARS, then less */
     int estimate;         /* flagged `estimate`, or interpolated between years */
+    int interpolated;     /* (then also estimate) */
     double estimate_factor;
     double spread;        /* largest |alternative - value| over the indicator's range */
     double spread_factor;
@@ -64,6 +65,11 @@ void ts_reliability_column(const ts_reliability *rl, int i, const double *raw, c
  * Indicators added in index order give bit-identical sums whatever the
  * caller (score and score --lean). */
 void ts_reliability_add(const ts_reliability *rl, int i, const double *q, double *sum);
+
+/* Appends what lowers vq's quality to b ("8 years old x0.5; estimate
+ * x0.5"), or nothing when it is a complete, current, single-source
+ * measurement. */
+void ts_value_quality_describe(const ts_value_quality *vq, ts_buf *b);
 
 /* Returns the reliability of a node from its sum of weighted qualities and
  * its score: 10 x sum within [0, 10], and 0 when the score is missing. */

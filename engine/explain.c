@@ -67,7 +67,8 @@ static int judge_rows(const ts_scenario *s, const ts_result *r, ts_explain *x, t
     return TS_OK;
 }
 
-ts_explain *ts_explain_unit(const ts_scenario *s, const ts_result *r, int u, int k, ts_error *err) {
+int ts_explain_unit(const ts_scenario *s, const ts_result *r, int u, int k, ts_explain **out, ts_error *err) {
+    *out = NULL;
     ts_explain *x = calloc(1, sizeof *x);
     int n = s->tax->nodes[k].n_leaves;
     if (x) {
@@ -79,13 +80,14 @@ ts_explain *ts_explain_unit(const ts_scenario *s, const ts_result *r, int u, int
     if (!x || !x->rows || !x->split || trace_into(s, r, u, k, x)) {
         ts_explain_free(x);
         ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
-        return NULL;
+        return ts_status(err);
     }
     if (judge_rows(s, r, x, err) != TS_OK) {
         ts_explain_free(x);
-        return NULL;
+        return ts_status(err);
     }
-    return x;
+    *out = x;
+    return TS_OK;
 }
 
 void ts_explain_free(ts_explain *x) {

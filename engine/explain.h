@@ -40,9 +40,10 @@ typedef struct ts_explain {
  * trace.h) with one row per indicator under k. The contributions of the
  * indicators add up to the node's score, and on an all-arithmetic path each
  * equals effective weight x normalised value; their reliability losses add
- * up to 10 minus the node's reliability. Returns NULL with err filled when
+ * up to 10 minus the node's reliability. Returns TS_OK with the
+ * explanation in *out, or an error code with *out NULL and err filled when
  * out of memory. */
-ts_explain *ts_explain_unit(const ts_scenario *s, const ts_result *r, int u, int k, ts_error *err);
+int ts_explain_unit(const ts_scenario *s, const ts_result *r, int u, int k, ts_explain **out, ts_error *err);
 
 /* Stores in out[i] the nominal effective weight of indicator i at the
  * index for unit u (u < 0: the scenario's global weights): the product,

@@ -8,6 +8,9 @@
 #include "scenario.h"
 #include "treat.h"
 
+/* ts_score, ts_result_free and the accessors ts_result_score, _rank,
+ * _coverage, _class and _reliability are declared in threatscore.h. */
+
 /* The scores of one run. Indicator matrices are [i * n_units + u]; node
  * matrices are [k * n_units + u]. */
 typedef struct ts_result {
@@ -24,29 +27,6 @@ typedef struct ts_result {
     double *reliability;      /* 0 (no usable data) to 10 (complete, current,
                                  single-source, measured): reliability.h */
 } ts_result;
-
-/* Scores scenario s. Returns a new result, or NULL with err filled:
- * TS_EINPUT for data the methods cannot take (a constant indicator under
- * min-max, a log of a non-positive value, a negative value under a
- * geometric mean, a missing reference unit), naming the file and line;
- * TS_ESYSTEM when out of memory. */
-ts_result *ts_score(const ts_scenario *s, ts_error *err);
-
-/* Frees the result. NULL is allowed. */
-void ts_result_free(ts_result *r);
-
-static inline double ts_result_score(const ts_result *r, int k, int u) {
-    return r->score[(size_t)k * (size_t)r->n_units + (size_t)u];
-}
-static inline int ts_result_rank(const ts_result *r, int k, int u) {
-    return r->rank[(size_t)k * (size_t)r->n_units + (size_t)u];
-}
-static inline double ts_result_coverage(const ts_result *r, int k, int u) {
-    return r->coverage[(size_t)k * (size_t)r->n_units + (size_t)u];
-}
-static inline double ts_result_reliability(const ts_result *r, int k, int u) {
-    return r->reliability[(size_t)k * (size_t)r->n_units + (size_t)u];
-}
 
 /* Returns where the value of indicator i for unit u was read, for error
  * messages: its file and line in *file / *line. */
@@ -69,9 +49,9 @@ typedef struct ts_lean_result {
     double *reliability;       /* [k * n_units + u], as ts_result's */
 } ts_lean_result;
 
-/* Scores s leanly. Returns the result, or NULL with err filled as
+/* Scores s leanly. Returns TS_OK with the result in *result, or an error as
  * ts_score. */
-ts_lean_result *ts_score_lean(ts_scenario *s, ts_error *err);
+int ts_score_lean(ts_scenario *s, ts_lean_result **result, ts_error *err);
 
 /* Score, coverage and imputed share of node k for unit u. */
 double ts_lean_score(const ts_lean_result *r, const ts_scenario *s, int k, int u);

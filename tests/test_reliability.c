@@ -61,15 +61,15 @@ static ts_scenario *load(const char *extra) {
     char text[4096];
     snprintf(text, sizeof text, "%s%s", SCENARIO_HEAD, extra);
     ts_error err;
-    ts_scenario *s = ts_scenario_load(tu_write("rel.cfg", text), &err);
-    if (!s) fail_msg("%s:%d: %s", err.file, err.line, err.message);
+    ts_scenario *s;
+    if (ts_scenario_load(tu_write("rel.cfg", text), &s, &err)) fail_msg("%s:%d: %s", err.file, err.line, err.message);
     return s;
 }
 
 static ts_result *score(const ts_scenario *s) {
     ts_error err;
-    ts_result *r = ts_score(s, &err);
-    if (!r) fail_msg("%s", err.message);
+    ts_result *r;
+    if (ts_score(s, &r, &err)) fail_msg("%s", err.message);
     return r;
 }
 
@@ -155,8 +155,8 @@ static void test_explain_names_what_lowers_it(void **state) {
     ts_result *r = score(s);
     ts_error err;
     for (int u = 0; u < 3; u++) {
-        ts_explain *x = ts_explain_unit(s, r, u, ts_taxonomy_root(s->tax), &err);
-        assert_non_null(x);
+        ts_explain *x;
+        assert_int_equal(ts_explain_unit(s, r, u, ts_taxonomy_root(s->tax), &x, &err), TS_OK);
         double lost = 0, weight = 0;
         for (int j = 0; j < x->n_rows; j++) lost += x->rows[j].reliability_loss, weight += x->rows[j].nominal_weight;
         assert_float_equal(weight, 1, EPS);
@@ -240,8 +240,8 @@ static void test_store_round_trip(void **state) {
     ts_store *st;
     ts_error err;
     assert_int_equal(ts_store_open(db, &st, &err), TS_OK);
-    ts_stored_run *r = ts_store_load_run(st, 1, &err);
-    assert_non_null(r);
+    ts_stored_run *r;
+    assert_int_equal(ts_store_load_run(st, 1, &r, &err), TS_OK);
     const ts_stored_node *a1 = &r->nodes[ts_stored_run_node(r, "a1")], *b1 = &r->nodes[ts_stored_run_node(r, "b1")];
     assert_int_equal(a1->n_classes, 2);
     assert_string_equal(a1->class_name[1], "High");

@@ -17,17 +17,12 @@
  * The steps are listed in store_schema.c. */
 #define TS_STORE_SCHEMA_VERSION 5
 
+/* ts_store_open, ts_store_close and ts_store_save (one run, one
+ * transaction) are declared in threatscore.h. */
+
 /* A store handle is used by one thread at a time (its connection is
  * opened without SQLite's own mutex); batch writes from one thread. */
 typedef struct ts_store ts_store;
-
-/* Opens (creating when absent) the store at path for reading and writing:
- * WAL mode, a busy timeout, the schema created or upgraded to
- * TS_STORE_SCHEMA_VERSION, one migration step per transaction. Returns
- * TS_OK and the store in *out, or an error: TS_EINPUT for a file that is
- * not a SQLite database, not a threatscore store or has a newer schema;
- * TS_ESYSTEM when it cannot be opened, written or upgraded. */
-int ts_store_open(const char *path, ts_store **out, ts_error *err);
 
 /* Opens the existing store at path for reading only (charts): nothing is
  * written, so a file of an older schema is read as it is, not upgraded,
@@ -36,15 +31,6 @@ int ts_store_open(const char *path, ts_store **out, ts_error *err);
  * and the store in *out, or TS_EINPUT (no such file, not a SQLite
  * database, not a threatscore store, newer schema) or TS_ESYSTEM. */
 int ts_store_open_readonly(const char *path, ts_store **out, ts_error *err);
-
-/* Closes the store. NULL is allowed. */
-void ts_store_close(ts_store *st);
-
-/* Saves scenario s and its result r as one run in one transaction: either
- * all of it is stored or none. Stores the run's id in *run_id. Returns
- * TS_OK or TS_ESYSTEM with err filled. */
-int ts_store_save(ts_store *st, const ts_scenario *s, const ts_result *r, long long *run_id,
-                  ts_error *err);
 
 /* One row of the runs table, as listed. Strings live until the callback
  * returns. */
@@ -82,9 +68,10 @@ typedef struct ts_run_record ts_run_record;
  * The key is the SHA-256 of the engine version, the scenario file's real
  * path (the CSV's for CSV input), the scenario name, the taxonomy, data
  * and values hashes, method_json and options_json: two runs with the same
- * key score the same inputs the same way. Returns NULL with err filled
+ * key score the same inputs the same way. Returns TS_OK with the record in
+ * *out, or TS_ESYSTEM with *out NULL and err filled
  * when out of memory. */
-ts_run_record *ts_run_record_new(const ts_scenario *s, const ts_run_options *opt, ts_error *err);
+int ts_run_record_new(const ts_scenario *s, const ts_run_options *opt, ts_run_record **out, ts_error *err);
 
 /* The record's key (64 hex digits), method JSON and values hash. */
 const char *ts_run_record_key(const ts_run_record *rec);
@@ -191,9 +178,10 @@ typedef struct ts_stored_run {
     double alert_near_class, alert_jump_sd, alert_jump_share, alert_min_reliability;
 } ts_stored_run;
 
-/* Reads run id. Returns the run, or NULL with err filled (TS_EINPUT when
+/* Reads run id. Returns TS_OK with the run in *out, or an error code with
+ * *out NULL and err filled (TS_EINPUT when
  * there is no such run, TS_ESYSTEM otherwise). */
-ts_stored_run *ts_store_load_run(ts_store *st, long long id, ts_error *err);
+int ts_store_load_run(ts_store *st, long long id, ts_stored_run **out, ts_error *err);
 
 /* Frees a stored run. NULL is allowed. */
 void ts_stored_run_free(ts_stored_run *r);

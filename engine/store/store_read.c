@@ -290,7 +290,7 @@ int ts_stored_run_unit(const ts_stored_run *r, const char *id) {
 double ts_stored_run_weight(const ts_stored_run *r, int u, int k) {
     if (r->unit_weight) {
         double w = r->unit_weight[(size_t)u * (size_t)r->n_nodes + (size_t)k];
-        if (w == w) return w;
+        if (!isnan(w)) return w;
     }
     return r->nodes[k].weight;
 }
@@ -557,12 +557,13 @@ static int load_scores(ts_store *st, ts_stored_run *r, long long id, ts_error *e
     return rc;
 }
 
-ts_stored_run *ts_store_load_run(ts_store *st, long long id, ts_error *err) {
+int ts_store_load_run(ts_store *st, long long id, ts_stored_run **out, ts_error *err) {
+    *out = NULL;
     ts_stored_run *r = calloc(1, sizeof *r);
     if (!r || !(r->arena = ts_arena_new())) {
         free(r);
         ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
-        return NULL;
+        return ts_status(err);
     }
     int rc = load_header(st, r, id, err);
     if (rc == TS_OK) rc = count_rows(st, "SELECT count(*) FROM units WHERE run_id = ?", id, &r->n_units, err);
@@ -588,9 +589,10 @@ ts_stored_run *ts_store_load_run(ts_store *st, long long id, ts_error *err) {
     if (rc == TS_OK) rc = load_classes(st, r, id, err);
     if (rc != TS_OK) {
         ts_stored_run_free(r);
-        return NULL;
+        return ts_status(err);
     }
-    return r;
+    *out = r;
+    return TS_OK;
 }
 
 int ts_store_each_input(ts_store *st, long long id, int (*cb)(const ts_stored_input *in, void *ctx), void *ctx,

@@ -28,7 +28,7 @@ static const char *const STATEMENTS[TS_Q_COUNT] = {
 
 /* Binds x, or SQL NULL for NaN (missing). */
 static void bind_double(sqlite3_stmt *q, int i, double x) {
-    if (x == x) sqlite3_bind_double(q, i, x);
+    if (!isnan(x)) sqlite3_bind_double(q, i, x);
     else sqlite3_bind_null(q, i);
 }
 
@@ -128,11 +128,12 @@ static void hash_field(ts_sha256 *h, const char *s) {
     else ts_sha256_update(h, "\xff", 1);
 }
 
-ts_run_record *ts_run_record_new(const ts_scenario *s, const ts_run_options *opt, ts_error *err) {
+int ts_run_record_new(const ts_scenario *s, const ts_run_options *opt, ts_run_record **out, ts_error *err) {
+    *out = NULL;
     ts_run_record *rec = calloc(1, sizeof *rec);
     if (!rec) {
         ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
-        return NULL;
+        return ts_status(err);
     }
     ts_spec_json(s->spec, s->tax, s->data->unit_id, &rec->method);
     inputs_json(s, &rec->inputs);
@@ -140,7 +141,7 @@ ts_run_record *ts_run_record_new(const ts_scenario *s, const ts_run_options *opt
     if (rec->method.oom || rec->inputs.oom || rec->options.oom || !rec->method.data) {
         ts_run_record_free(rec);
         ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
-        return NULL;
+        return ts_status(err);
     }
     ts_dataset_hash(s->data, rec->values_sha256);
     const char *file = s->path ? s->path : s->data_path;
@@ -158,7 +159,8 @@ ts_run_record *ts_run_record_new(const ts_scenario *s, const ts_run_options *opt
     hash_field(&h, rec->options.data);
     ts_sha256_final_hex(&h, rec->key);
     free(real);
-    return rec;
+    *out = rec;
+    return TS_OK;
 }
 
 /* ---- saving ------------------------------------------------------------ */
@@ -272,7 +274,7 @@ static int insert_rows(ts_store *st, const ts_scenario *s, const ts_result *r, l
             sqlite3_bind_double(qs, 9, ts_result_reliability(r, k, u));
             if (step_reset(qs)) rc = ts_store_fail(st, err, "cannot insert score");
             double w = s->spec->unit_weight ? s->spec->unit_weight[(size_t)u * (size_t)s->spec->n_nodes + (size_t)k] : NAN;
-            if (rc == TS_OK && w == w) {
+            if (rc == TS_OK && !isnan(w)) {
                 sqlite3_bind_int64(qw, 1, run_id);
                 bind_static(qw, 2, d->unit_id[u]);
                 bind_static(qw, 3, t->nodes[k].id);
@@ -370,7 +372,8 @@ int ts_store_save_record(ts_store *st, const ts_scenario *s, const ts_result *r,
 
 int ts_store_save(ts_store *st, const ts_scenario *s, const ts_result *r, long long *run_id,
                   ts_error *err) {
-    ts_run_record *rec = ts_run_record_new(s, NULL, err);
+    ts_run_record *rec = NULL;
+    ts_run_record_new(s, NULL, &rec, err);
     if (!rec) return TS_ESYSTEM;
     int rc = ts_store_save_record(st, s, r, rec, 0, run_id, NULL, err);
     ts_run_record_free(rec);

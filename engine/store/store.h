@@ -110,8 +110,13 @@ int ts_store_resolve_run(ts_store *st, const char *spec, long long *id, ts_error
  * database error. */
 int ts_store_resolve_ua(ts_store *st, const char *spec, int prefer_sobol, long long *id, ts_error *err);
 
-/* Stores in ids (room for cap) the latest run of each scenario, in id
- * order, and their count in *n (at most cap). Returns TS_OK or TS_ESYSTEM. */
+/* Stores the number of runs in the store in *n. Returns TS_OK or
+ * TS_ESYSTEM. */
+int ts_store_count_runs(ts_store *st, int *n, ts_error *err);
+
+/* Stores in ids (room for cap) the latest run of each scenario that is not
+ * a per-year run (the runs a scenario name stands for), in id order, and
+ * their count in *n (at most cap). Returns TS_OK or TS_ESYSTEM. */
 int ts_store_latest_runs(ts_store *st, long long *ids, int cap, int *n, ts_error *err);
 
 /* Returns 1 when the store records run years (run_years: every store of
@@ -224,6 +229,8 @@ int ts_store_each_treatment(ts_store *st, long long id,
 typedef struct ts_stored_file {
     const char *role;     /* scenario, extends, taxonomy or data */
     const char *path, *sha256;
+    const char *abs_path; /* the path made absolute when the run was stored;
+                             NULL for runs stored without it */
 } ts_stored_file;
 
 /* Parses the run's inputs_json. Stores an arena-owned array in *files and

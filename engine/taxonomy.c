@@ -33,7 +33,7 @@ typedef struct parser {
 static const char *const ROOT_KEYS[] = {"id", "name", "description", "source", "scale",
                                         "normalise", "aggregate", "treat", "impute",
                                         "data_threshold", "direction", "classes", "children",
-                                        "perspectives", NULL};
+                                        "perspectives", "alerts", NULL};
 static const char *const AGGREGATE_KEYS[] = {"id", "name", "description", "source", "weight",
                                              "normalise", "aggregate", "treat", "impute",
                                              "data_threshold", "direction", "classes", "children",
@@ -349,6 +349,31 @@ static void sort_ids(ts_taxonomy *t, int *tmp) {
     if (a != t->sorted) memcpy(t->sorted, a, (size_t)n * sizeof *a);
 }
 
+/* Reads alerts = { near_class = D; jump_sd = K; jump_share = S;
+ * min_reliability = R; } (each optional, none negative) into the
+ * taxonomy's alert norms, which stay NaN when unset. Returns TS_OK or
+ * TS_EINPUT. */
+static int parse_alerts(parser *p, const config_setting_t *g) {
+    ts_taxonomy *t = p->t;
+    t->alert_near_class = t->alert_jump_sd = t->alert_jump_share = t->alert_min_reliability = NAN;
+    if (!g) return TS_OK;
+    static const char *const keys[] = {"near_class", "jump_sd", "jump_share", "min_reliability", NULL};
+    double *dst[] = {&t->alert_near_class, &t->alert_jump_sd, &t->alert_jump_share, &t->alert_min_reliability};
+    if (ts_cfg_expect_group(g, p->file, "alerts", p->err) || ts_cfg_check_keys(g, keys, p->file, p->err))
+        return TS_EINPUT;
+    for (int i = 0; keys[i]; i++) {
+        int has;
+        double v;
+        if (ts_cfg_opt_number(g, keys[i], p->file, &v, &has, p->err)) return TS_EINPUT;
+        if (!has) continue;
+        if (!(v >= 0) || (i == 3 && v > 10))
+            return ts_fail(p->err, TS_EINPUT, p->file, ts_cfg_line(config_setting_get_member(g, keys[i])),
+                           "alerts.%s must be %s", keys[i], i == 3 ? "between 0 and 10" : "at least 0");
+        *dst[i] = v;
+    }
+    return TS_OK;
+}
+
 /* Reads perspectives = { NAME = { description = "..."; weights = { node = w; }; }; }
  * once the node ids can be looked up. */
 static int parse_perspectives(parser *p, const config_setting_t *g) {
@@ -462,6 +487,7 @@ int ts_taxonomy_load(const char *path, ts_taxonomy **out, ts_error *err) {
             }
         }
     if (parse_perspectives(&p, config_setting_get_member(root, "perspectives"))) goto fail;
+    if (parse_alerts(&p, config_setting_get_member(root, "alerts"))) goto fail;
     free(p.raw);
     config_destroy(&cfg);
     *out = t;

@@ -69,6 +69,10 @@ typedef struct ts_taxonomy {
     int *sorted;          /* node indices sorted by id, for lookups */
     int n_perspectives;
     ts_perspective *perspectives; /* arena-owned */
+    /* the norms of `threatscore alert` (alerts = { ... }), NaN when unset:
+       distance to the next class, jumps in standard deviations of past
+       year-on-year changes or as a share of the scale, least reliability */
+    double alert_near_class, alert_jump_sd, alert_jump_share, alert_min_reliability;
 } ts_taxonomy;
 
 /* Reads and validates a taxonomy file. Returns TS_OK with a new taxonomy in *out, or

@@ -128,6 +128,12 @@ int ts_store_holds_years(const ts_store *st);
  * the store records no years). Returns TS_OK or TS_ESYSTEM. */
 int ts_store_year_runs(ts_store *st, long long *ids, int cap, int *n, ts_error *err);
 
+/* Stores in ids (room for cap) the per-year runs of scenario (runs with a
+ * reference year, from `trend --db`), one per year (the latest run of a
+ * year scored twice), by year, and their count in *n (0 when the store
+ * records no years). Returns TS_OK or TS_ESYSTEM. */
+int ts_store_scenario_years(ts_store *st, const char *scenario, long long *ids, int cap, int *n, ts_error *err);
+
 /* Stores in *ids an arena array of every distinct unit id in the store
  * (of its runs and of its uncertainty analyses), unsorted, and their count
  * in *n. Returns TS_OK or TS_ESYSTEM (also when out of memory). */

@@ -225,6 +225,22 @@ int ts_store_year_runs(ts_store *st, long long *ids, int cap, int *n, ts_error *
                      ids, cap, n, err);
 }
 
+int ts_store_scenario_years(ts_store *st, const char *scenario, long long *ids, int cap, int *n, ts_error *err) {
+    *n = 0;
+    if (!st->has_run_years) return TS_OK;
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT max(r.id) FROM runs r JOIN run_years y ON y.run_id = r.id"
+                           " WHERE r.scenario = ? AND y.year IS NOT NULL GROUP BY y.year ORDER BY y.year",
+                           -1, &q, NULL) != SQLITE_OK)
+        return ts_store_fail(st, err, "cannot list runs");
+    sqlite3_bind_text(q, 1, scenario, -1, SQLITE_STATIC);
+    int rc = SQLITE_DONE;
+    while (*n < cap && (rc = sqlite3_step(q)) == SQLITE_ROW) ids[(*n)++] = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? TS_OK : ts_store_fail(st, err, "cannot list runs");
+}
+
 int ts_store_unit_ids(ts_store *st, ts_arena *a, const char ***ids, int *n, ts_error *err) {
     *ids = NULL;
     *n = 0;

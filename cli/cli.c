@@ -25,6 +25,7 @@ static const char USAGE[] =
     "  batch SCENARIO_OR_DIR...  score many scenarios into a database\n"
     "  runs --db FILE            list the runs stored in a database\n"
     "  compare --db FILE RUN...  compare stored runs (scores, ranks, classes)\n"
+    "  alert --db FILE           class changes, near thresholds and jumps, with drivers\n"
     "  export --db FILE --run ID write a stored run with its traces (csv, json)\n"
     "  rescore --db FILE --run ID  re-run a stored run and check it is identical\n"
     "  watch SCENARIO            re-score on every save and show what changed\n"
@@ -581,7 +582,7 @@ int ts_cli_main(int argc, char **argv, FILE *out, FILE *errs) {
         {"explain", cmd_explain, NULL},      {"import", cmd_import, NULL},
         {"uncertainty", NULL, ts_cli_uncertainty}, {"trend", NULL, ts_cli_trend},
         {"weights", NULL, ts_cli_weights},   {"plot", NULL, ts_cli_plot},
-        {"audit", NULL, ts_cli_audit},
+        {"audit", NULL, ts_cli_audit},       {"alert", NULL, ts_cli_alert},
     };
     enum { N_COMMANDS = sizeof commands / sizeof *commands };
     const char *names[N_COMMANDS + 1];

@@ -39,4 +39,9 @@ int ts_cli_export(int argc, char **argv, FILE *out, FILE *errs);
 int ts_cli_rescore(int argc, char **argv, FILE *out, FILE *errs);
 int ts_cli_watch(int argc, char **argv, FILE *out, FILE *errs);
 
+/* `threatscore alert`: stored runs against a reference, with probabilities,
+ * drivers and reliabilities (cli_alert.c). Returns the exit status (4 with
+ * --exit-code when an alert fires). */
+int ts_cli_alert(int argc, char **argv, FILE *out, FILE *errs);
+
 #endif

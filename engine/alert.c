@@ -4,6 +4,7 @@
 #include "alert.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -416,9 +417,46 @@ static int keep_years(finder *F) {
     return TS_OK;
 }
 
+/* Chooses the reference of the runs named by specs[0..n) when none is
+ * given: the run that the most of them extend, among them and the latest
+ * run of every scenario (so that `--run WHAT-IF` alone is measured
+ * against its baseline). Stores its id in *id, or 0 when none of them
+ * extends another (compare's default then chooses among the named runs).
+ * Returns TS_OK, TS_EINPUT for an unknown run, TS_ESYSTEM. */
+static int reference_of(ts_store *st, const char *const *specs, int n, long long *id, ts_error *err) {
+    *id = 0;
+    int cap;
+    if (ts_store_count_runs(st, &cap, err)) return TS_ESYSTEM;
+    long long *ids = malloc(((size_t)cap + (size_t)n + 1) * sizeof *ids);
+    ts_stored_run **runs = calloc((size_t)cap + (size_t)n + 1, sizeof *runs);
+    int m = 0, latest = 0, rc = ids && runs ? TS_OK : oom(err);
+    for (int i = 0; i < n && rc == TS_OK; i++) rc = ts_store_resolve_run(st, specs[i], &ids[m++], err);
+    if (rc == TS_OK) rc = ts_store_latest_runs(st, ids + m, cap, &latest, err);
+    int loaded = 0;
+    for (; rc == TS_OK && loaded < m + latest; loaded++) rc = ts_store_load_run(st, ids[loaded], &runs[loaded], err);
+    int r = 0;
+    if (rc == TS_OK) rc = ts_compare_default_reference(runs, m + latest, &r, err);
+    for (int i = 0; rc == TS_OK && i < m && !*id; i++)
+        if (ids[i] != ids[r] && ts_compare_extends(runs[i], runs[r])) *id = ids[r];
+    for (int i = 0; runs && i < loaded; i++) ts_stored_run_free(runs[i]);
+    free(runs);
+    free(ids);
+    return rc;
+}
+
 int ts_alerts_load(ts_store *st, const char *reference, const char *const *specs, int n,
                    const ts_alert_options *opt, ts_alerts **out, ts_error *err) {
     *out = NULL;
+    char ref_spec[32];
+    if (!reference && n > 0) {
+        long long id;
+        int rc = reference_of(st, specs, n, &id, err);
+        if (rc) return rc;
+        if (id) {
+            snprintf(ref_spec, sizeof ref_spec, "%lld", id);
+            reference = ref_spec;
+        }
+    }
     ts_alert_options defaults;
     if (!opt) {
         ts_alert_options_init(&defaults);

@@ -439,7 +439,9 @@ static const char *i_name(const void *x) { return ts_impute_name(((const ts_impu
 void ts_ua_spec_json(const ts_ua_spec *u, const ts_scenario *s, ts_buf *b) {
     static const char *const sel[] = {"all", "indicators", "aggregates", "list"};
     ts_buf_puts(b, "{\"file\":");
-    ts_buf_json_string(b, u->file[0] ? u->file : NULL);
+    /* factors declared with --vary alone come from no file */
+    if (u->file[0]) ts_buf_json_string(b, u->file);
+    else ts_buf_puts(b, "null");
     if (u->weights != W_NONE) {
         ts_buf_printf(b, ",\"weights\":{\"%s\":", u->weights == W_UNIFORM ? "vary" : "dirichlet");
         ts_buf_json_number(b, u->weight_f);

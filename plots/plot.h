@@ -16,7 +16,8 @@ typedef enum ts_plot_kind {
     TS_PLOT_COMPARE,
     TS_PLOT_TREND,
     TS_PLOT_UNCERTAINTY,
-    TS_PLOT_SENSITIVITY
+    TS_PLOT_SENSITIVITY,
+    TS_PLOT_ALERTS        /* kind_alerts.c */
 } ts_plot_kind;
 
 typedef enum ts_plot_term { TS_TERM_PNG, TS_TERM_SVG, TS_TERM_PDF, TS_TERM_DUMB } ts_plot_term;

@@ -310,6 +310,41 @@ static void test_formats_and_exit_code(void **state) {
     free(run_ok(1, "alert", "--db", db, "--node", "pp", NULL));
 }
 
+/* The alerts chart: one run against its reference, class changes marked
+ * by direction, the other alerts shaded; names only as quoted strings. */
+static void test_alerts_chart(void **state) {
+    (void)state;
+    const char *db = fixture("chart.db", 0);
+    char *out, *err;
+    assert_int_equal(tu_run(&out, &err, "plot", "--db", db, "alerts", "--run", "Shock", "--script", NULL), 0);
+    assert_non_null(strstr(out, "set title 'Alerts: Shock against Base'\n"));
+    /* rows: the index, its children, and the nodes under it with an alert (p1 and q1; not p2) */
+    assert_non_null(strstr(out, "set ytics ('Alert test' 4, 'Pressure' 3, '\xc2\xb7 First pressure' 2, 'Quiet' 1, "
+                                "'\xc2\xb7 Quiet one' 0) nomirror\n"));
+    assert_non_null(strstr(out, "set xtics ('A' 0, 'C' 1, 'B' 2) nomirror\n"));
+    assert_non_null(strstr(out, "\n0 3 14102567\n")); /* A at p: a class rose (0xd73027) */
+    assert_non_null(strstr(out, "set label '\xe2\x96\xb2 High' at 0, 3 center front"));
+    assert_non_null(strstr(out, "set label 'near High' at 0, 4 center front"));
+    assert_non_null(strstr(out, "set label 'near Medium' at 2, 2 center front"));
+    assert_non_null(strstr(out, "set label '\xe2\x96\xb2 High (!)' at 1, 0 center front")); /* C's low reliability */
+    assert_non_null(strstr(out, "4 class changes, 2 other alerts"));
+    assert_null(strstr(out, "Second pressure"));
+    free(out), free(err);
+    /* --run REFERENCE --run RUN; --node narrows the rows */
+    assert_int_equal(tu_run(&out, &err, "plot", "--db", db, "alerts", "--run", "Base", "--run", "Shock", "--node", "p",
+                            "--script", NULL),
+                     0);
+    assert_non_null(strstr(out, "set ytics ('Pressure' 2, 'First pressure' 1, 'Second pressure' 0) nomirror\n"));
+    free(out), free(err);
+    assert_int_equal(tu_run(&out, &err, "plot", "--db", db, "alerts", "--run", "Base", "--run", "Shock", "--run", "Same",
+                            "--script", NULL),
+                     2);
+    free(out), free(err);
+    assert_int_equal(tu_run(&out, &err, "plot", "--db", db, "alerts", "--run", "Shock", "--node", "pp", "--script", NULL), 1);
+    assert_non_null(strstr(err, "did you mean 'p"));
+    free(out), free(err);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_kind_and_none),
@@ -317,6 +352,7 @@ int main(void) {
         cmocka_unit_test(test_probabilities_from_the_analysis),
         cmocka_unit_test(test_norms),
         cmocka_unit_test(test_formats_and_exit_code),
+        cmocka_unit_test(test_alerts_chart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

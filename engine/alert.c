@@ -554,8 +554,12 @@ void ts_alert_sentence(const ts_alerts *a, const ts_alert *al, ts_buf *b) {
         }
         ts_buf_puts(b, ")");
     }
-    if (!isnan(al->probability) && al->to)
+    /* an alert the analysis's variations would mostly undo says so */
+    if (!isnan(al->probability) && al->to && al->probability >= 0.5)
         ts_buf_printf(b, "; probability %.2f of %s in the uncertainty analysis", al->probability, al->to);
+    else if (!isnan(al->probability) && al->to)
+        ts_buf_printf(b, "; but the uncertainty analysis puts it in %s with probability %.2f only", al->to,
+                      al->probability);
     if (al->low_reliability) ts_buf_printf(b, "; low reliability (%.1f of 10)", al->reliability);
     ts_buf_puts(b, ".");
 }

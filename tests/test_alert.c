@@ -242,6 +242,8 @@ static void test_probabilities_from_the_analysis(void **state) {
     ts_alerts_free(a);
     char *out = run_ok(0, "alert", "--db", db, "--run", "Shock", NULL);
     assert_non_null(strstr(out, "probabilities: uncertainty analysis 1 of the same inputs"));
+    assert_non_null(strstr(out, "(6.5 -> 8); probability 1.00 of High in the uncertainty analysis."));
+    assert_non_null(strstr(out, "(6.5 -> 8); but the uncertainty analysis puts it in High with probability 0.00 only."));
     free(out);
 }
 

@@ -100,6 +100,7 @@ static int traced_run_init(finder *F, traced_run *t, const ts_stored_run *r) {
     return rc;
 }
 
+/* Frees what traced_run_init allocated (not the run). */
 static void traced_run_free(traced_run *t) {
     ts_trace_free(t->trace);
     free(t->raw);
@@ -138,7 +139,9 @@ static const history *history_of(finder *F, const char *scenario) {
     return rc == TS_OK ? h : NULL;
 }
 
-/* Resolves the norms of run j and finds its history and its analysis. */
+/* Resolves the norms of run j (options, else its taxonomy's, else the
+ * defaults) and finds its history and its analysis. Returns TS_OK or the
+ * store's error. */
 static int judge_run(finder *F, int j) {
     const ts_stored_run *x = F->a->cmp->runs[j], *ref = F->a->cmp->reference;
     ts_alert_run *ar = &F->a->runs[j];
@@ -224,6 +227,7 @@ typedef struct part {
     double from, to, raw_from, raw_to;
 } part;
 
+/* Orders drivers by |change|, largest first, then by indicator id. */
 static int cmp_change(const void *x, const void *y) {
     const ts_alert_driver *a = x, *b = y;
     double da = fabs(a->change), db = fabs(b->change);
@@ -231,8 +235,10 @@ static int cmp_change(const void *x, const void *y) {
     return strcmp(a->indicator, b->indicator);
 }
 
-/* Fills al's drivers for row: the contributions to the node in the
- * reference and the run, per indicator. Returns TS_OK or TS_ESYSTEM. */
+/* Stores in *out (arena) the drivers of row, every indicator under the
+ * node whose contribution changed between the reference and run j, largest
+ * first, and in *n_out how many to show (the option's count). Returns
+ * TS_OK or TS_ESYSTEM when out of memory. */
 static int find_drivers(finder *F, int j, const ts_compare_row *row, ts_alert_driver **out, int *n_out) {
     traced_run *R = &F->ref, *X = &F->runs[j];
     int ur = ts_stored_run_unit(R->r, row->unit), kr = ts_stored_run_node(R->r, row->node);
@@ -285,7 +291,8 @@ static int find_drivers(finder *F, int j, const ts_compare_row *row, ts_alert_dr
     return TS_OK;
 }
 
-/* Appends an alert (its drivers shared with the row's other alerts). */
+/* Appends an alert (its drivers shared with the row's other alerts).
+ * Returns TS_OK or TS_ESYSTEM. */
 static int add_alert(finder *F, const ts_alert *al) {
     ts_alerts *a = F->a;
     if ((size_t)a->n == F->cap_alerts) {
@@ -299,7 +306,7 @@ static int add_alert(finder *F, const ts_alert *al) {
     return TS_OK;
 }
 
-/* Appends the arrow of a unit at the index. */
+/* Appends the arrow of a unit at the index. Returns TS_OK or TS_ESYSTEM. */
 static int add_arrow(finder *F, const ts_alert_arrow *ar) {
     ts_alerts *a = F->a;
     if ((size_t)a->n_arrows == F->cap_arrows) {
@@ -313,7 +320,8 @@ static int add_arrow(finder *F, const ts_alert_arrow *ar) {
     return TS_OK;
 }
 
-/* Finds the alerts of one row of the comparison. */
+/* Finds the alerts of one row of the comparison (and its arrow at the
+ * index). Returns TS_OK or TS_ESYSTEM. */
 static int judge_row(finder *F, const ts_compare_row *row) {
     int j = row->run;
     const ts_alert_run *ar = &F->a->runs[j];

@@ -43,6 +43,8 @@ static void run_header(ts_buf *b, const ts_alerts *a, int j) {
     ts_buf_printf(b, "; marked (!) below reliability %g\n", ar->min_reliability);
 }
 
+/* Appends the table: per run its sources and norms, its alerts each with
+ * its sentence, then the arrows at the index. Returns TS_OK. */
 static int write_table(ts_buf *b, const ts_alerts *a) {
     const ts_stored_run *ref = a->cmp->reference;
     char c1[128], c2[128], c3[128], c4[128];
@@ -100,6 +102,7 @@ static void csv_num(ts_buf *b, double x) {
     ts_buf_puts(b, ts_fmt_double(n, sizeof n, x));
 }
 
+/* Appends the CSV: the header and one row per alert. Returns TS_OK. */
 static int write_csv(ts_buf *b, const ts_alerts *a) {
     ts_buf_puts(b, "unit,node,kind,from,to,score_from,score_to,delta,probability,reliability,drivers,run,direction,"
                    "distance,norm,low_reliability\n");
@@ -135,6 +138,7 @@ static void json_str(ts_buf *b, const char *s) {
     else ts_buf_puts(b, "null");
 }
 
+/* Appends the JSON document: reference, runs, alerts, arrows. Returns TS_OK. */
 static int write_json(ts_buf *b, const ts_alerts *a) {
     const ts_stored_run *ref = a->cmp->reference;
     ts_buf_printf(b, "{\"reference\":{\"id\":%lld,\"scenario\":", ref->info.id);

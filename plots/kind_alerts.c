@@ -155,7 +155,7 @@ int ts_plot_kind_alerts(const ts_plot_data *d, const ts_plot_request *req, ts_bu
     ts_buf_printf(b, ") nomirror\nset lmargin %d\nset bmargin 7\n", longest + 4);
     /* the cells, their words, and the notes below */
     ts_buf_puts(b, "$cells << EOD\n");
-    int n_class = 0, n_other = 0, n_low = 0, n_missing = 0;
+    int n_class = 0, n_other = 0, n_missing = 0;
     for (int r = 0; r < nr; r++)
         for (int i = 0; i < nu; i++) {
             cell c;
@@ -180,7 +180,6 @@ int ts_plot_kind_alerts(const ts_plot_data *d, const ts_plot_request *req, ts_bu
                 continue;
             }
             const char *mark = c.low_reliability ? " (!)" : "";
-            n_low += c.low_reliability;
             if (c.cls) {
                 snprintf(text, sizeof text, "%s %s%s", c.row->delta > 0 ? "\xe2\x96\xb2" : "\xe2\x96\xbc", c.cls->to, mark);
                 label(b, text, i, y, "font ',9' textcolor rgb '#ffffff'");
@@ -218,7 +217,6 @@ int ts_plot_kind_alerts(const ts_plot_data *d, const ts_plot_request *req, ts_bu
         ts_gp_quote(b, text, TS_GP_TEXT);
         ts_buf_puts(b, " at screen 0.01, screen 0.015 left font ',8' textcolor rgb '#444444'\n");
     }
-    (void)n_low;
     ts_buf_puts(b, "plot $cells using 1:2:(0.48):(0.45):3 with boxxyerror fc rgb variable fs solid 1.0 noborder");
     static const struct {
         unsigned colour;

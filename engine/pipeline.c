@@ -333,7 +333,7 @@ static int reliability_all(const ts_scenario *s, ts_result *r, ts_error *err) {
     }
     for (int i = 0; i < r->n_indicators; i++) {
         ts_reliability_column(rl, i, s->data->values + (size_t)i * n, r->normalised + (size_t)i * n, q);
-        ts_reliability_add(rl, i, q, r->reliability);
+        ts_reliability_add(rl, i, q, r->reliability, NULL);
     }
     for (size_t c = 0; c < cells; c++) r->reliability[c] = ts_reliability_finish(r->reliability[c], r->score[c]);
     free(q);
@@ -374,7 +374,8 @@ void ts_lean_result_free(ts_lean_result *r) {
     free(r->agg_coverage);
     free(r->agg_imputed);
     free(r->rank);
-    free(r->reliability);
+    free(r->agg_reliability);
+    free(r->ind_reliability);
     free(r);
 }
 
@@ -418,6 +419,16 @@ double ts_lean_imputed_share(const ts_lean_result *r, const ts_scenario *s, int 
     const ts_node *nd = &s->tax->nodes[k];
     if (nd->indicator >= 0) return r->imputed[(size_t)nd->indicator * (size_t)r->n_units + (size_t)u] ? 1.0 : 0.0;
     return r->agg_imputed[(size_t)r->agg_row[k] * (size_t)r->n_units + (size_t)u];
+}
+
+double ts_lean_reliability(const ts_lean_result *r, const ts_scenario *s, int k, int u) {
+    const ts_node *nd = &s->tax->nodes[k];
+    size_t n = (size_t)r->n_units;
+    if (nd->indicator < 0) return r->agg_reliability[(size_t)r->agg_row[k] * n + (size_t)u];
+    if (r->ind_reliability) return r->ind_reliability[(size_t)nd->indicator * n + (size_t)u];
+    /* CSV input: no year, estimate or alternative lowers a value (ts_reliability_value) */
+    if (isnan(ts_lean_score(r, s, k, u)) || r->imputed[(size_t)nd->indicator * n + (size_t)u]) return 0;
+    return ts_reliability_finish(1, 0);
 }
 
 /* The lean layout seen through tree_access. */
@@ -474,7 +485,6 @@ int ts_score_lean(ts_scenario *s, ts_lean_result **result, ts_error *err) {
         r->treatment = calloc((size_t)t->n_indicators + 1, sizeof *r->treatment);
         r->agg_row = malloc(((size_t)t->n_nodes + 1) * sizeof *r->agg_row);
         r->rank = calloc((size_t)n * (size_t)t->n_nodes + 1, sizeof *r->rank);
-        r->reliability = calloc((size_t)n * (size_t)t->n_nodes + 1, sizeof *r->reliability);
     }
     if (r && r->agg_row) {
         for (int k = 0; k < t->n_nodes; k++) r->agg_row[k] = t->nodes[k].indicator >= 0 ? -1 : n_agg++;
@@ -482,10 +492,13 @@ int ts_score_lean(ts_scenario *s, ts_lean_result **result, ts_error *err) {
         r->agg_score = malloc(acells * sizeof *r->agg_score);
         r->agg_coverage = malloc(acells * sizeof *r->agg_coverage);
         r->agg_imputed = malloc(acells * sizeof *r->agg_imputed);
+        r->agg_reliability = calloc(acells, sizeof *r->agg_reliability);
+        if (s->data->prov) r->ind_reliability = malloc(icells * sizeof *r->ind_reliability);
     }
     int rc = TS_OK;
     if (!r || !scratch || !out || !tmp || !r->screened || !r->imputed || !r->treatment || !r->agg_row || !r->rank ||
-        !r->agg_score || !r->agg_coverage || !r->agg_imputed || !r->reliability)
+        !r->agg_score || !r->agg_coverage || !r->agg_imputed || !r->agg_reliability ||
+        (s->data->prov && !r->ind_reliability))
         rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
     ts_reliability *rl = NULL;
     if (rc == TS_OK) rc = ts_reliability_new(s, &rl, err);
@@ -501,7 +514,9 @@ int ts_score_lean(ts_scenario *s, ts_lean_result **result, ts_error *err) {
         if (rc != TS_OK) break;
         /* judged while the raw column is still there; scratch is free again */
         ts_reliability_column(rl, i, s->data->values + (size_t)i * (size_t)n, out, scratch);
-        ts_reliability_add(rl, i, scratch, r->reliability);
+        ts_reliability_add(rl, i, scratch, r->agg_reliability, r->agg_row);
+        for (int u = 0; r->ind_reliability && u < n; u++)
+            r->ind_reliability[(size_t)i * (size_t)n + (size_t)u] = ts_reliability_finish(scratch[u], out[u]);
         memcpy(s->data->values + (size_t)i * (size_t)n, out, (size_t)n * sizeof *out);
     }
     if (rc == TS_OK) rc = lean_aggregate(s, r, err);
@@ -513,8 +528,8 @@ int ts_score_lean(ts_scenario *s, ts_lean_result **result, ts_error *err) {
         }
         int *rank = r->rank + (size_t)k * (size_t)n;
         for (int u = 0; u < n; u++) rank[u] = isnan(tmp[u]) ? 0 : (int)tmp[u];
-        double *rel = r->reliability + (size_t)k * (size_t)n;
-        for (int u = 0; u < n; u++) rel[u] = ts_reliability_finish(rel[u], out[u]);
+        double *rel = r->agg_row[k] >= 0 ? r->agg_reliability + (size_t)r->agg_row[k] * (size_t)n : NULL;
+        for (int u = 0; rel && u < n; u++) rel[u] = ts_reliability_finish(rel[u], out[u]);
     }
     ts_reliability_free(rl);
     free(scratch), free(out), free(tmp);

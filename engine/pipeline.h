@@ -46,7 +46,10 @@ typedef struct ts_lean_result {
     int *agg_row;              /* per node: its row in the agg_* matrices, -1 for indicators */
     double *agg_score, *agg_coverage, *agg_imputed; /* [agg_row * n_units + u] */
     int *rank;                 /* [k * n_units + u], 0 = none */
-    double *reliability;       /* [k * n_units + u], as ts_result's */
+    double *agg_reliability;   /* [agg_row * n_units + u], as ts_result's */
+    double *ind_reliability;   /* [i * n_units + u] for data with provenance;
+                                  NULL for CSV input, whose values are worth 10
+                                  when scored and not imputed, else 0 */
 } ts_lean_result;
 
 /* Scores s leanly. Returns TS_OK with the result in *result, or an error as
@@ -57,6 +60,8 @@ int ts_score_lean(ts_scenario *s, ts_lean_result **result, ts_error *err);
 double ts_lean_score(const ts_lean_result *r, const ts_scenario *s, int k, int u);
 double ts_lean_coverage(const ts_lean_result *r, const ts_scenario *s, int k, int u);
 double ts_lean_imputed_share(const ts_lean_result *r, const ts_scenario *s, int k, int u);
+/* Reliability of node k for unit u, as ts_result's. */
+double ts_lean_reliability(const ts_lean_result *r, const ts_scenario *s, int k, int u);
 
 /* Frees the result. NULL is allowed. */
 void ts_lean_result_free(ts_lean_result *r);

@@ -9,8 +9,15 @@ struct ts_reliability {
     const ts_scenario *s;
     int year;        /* the scoring year, 0 unknown */
     int n_units;
-    double *share;   /* [k * n_units + u]: node k's weight over its siblings' sum, for unit u; 1 for the root */
+    int per_unit;    /* the scenario has per-unit weights: shares differ by unit */
+    double *share;   /* node k's weight over its siblings' sum (1 for the root):
+                        [k * n_units + u] when per_unit, else [k] for every unit */
 };
+
+/* Returns node k's share for unit u. */
+static double share_of(const ts_reliability *rl, int k, size_t u) {
+    return rl->share[rl->per_unit ? (size_t)k * (size_t)rl->n_units + u : (size_t)k];
+}
 
 /* Returns the year values are judged against (see ts_reliability_year). */
 static int scoring_year(const ts_scenario *s) {
@@ -26,18 +33,22 @@ int ts_reliability_new(const ts_scenario *s, ts_reliability **out, ts_error *err
     const ts_taxonomy *t = s->tax;
     int n = s->data->n_units;
     ts_reliability *rl = calloc(1, sizeof *rl);
-    if (rl) rl->share = malloc(((size_t)t->n_nodes * (size_t)n + 1) * sizeof *rl->share);
+    /* without per-unit weights one row serves every unit: score --lean of a
+       big CSV must not pay a nodes x units matrix for it */
+    int per_unit = s->spec->unit_weight != NULL;
+    if (rl) rl->share = malloc(((size_t)t->n_nodes * (per_unit ? (size_t)n : 1) + 1) * sizeof *rl->share);
     if (!rl || !rl->share) {
         ts_reliability_free(rl);
         return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
     }
     rl->s = s;
     rl->n_units = n;
+    rl->per_unit = per_unit;
     rl->year = scoring_year(s);
     for (int k = 0; k < t->n_nodes; k++) {
         const ts_node *nd = &t->nodes[k];
-        double *row = rl->share + (size_t)k * (size_t)n;
-        for (int u = 0; u < n; u++) {
+        double *row = rl->share + (size_t)k * (per_unit ? (size_t)n : 1);
+        for (int u = 0; u < (per_unit ? n : 1); u++) {
             if (nd->parent < 0) {
                 row[u] = 1;
                 continue;
@@ -132,17 +143,19 @@ void ts_reliability_column(const ts_reliability *rl, int i, const double *raw, c
     }
 }
 
-void ts_reliability_add(const ts_reliability *rl, int i, const double *q, double *sum) {
+void ts_reliability_add(const ts_reliability *rl, int i, const double *q, double *sum, const int *row) {
     const ts_taxonomy *t = rl->s->tax;
     size_t n = (size_t)rl->n_units;
     int leaf = t->indicator_node[i];
     for (size_t u = 0; u < n; u++) {
-        sum[(size_t)leaf * n + u] += q[u];
+        int j = leaf, r = row ? row[j] : j;
+        if (r >= 0) sum[(size_t)r * n + u] += q[u];
         double share = 1;
         /* the same products, in the same order, as ts_reliability_weight */
-        for (int j = leaf; t->nodes[j].parent >= 0; j = t->nodes[j].parent) {
-            share *= rl->share[(size_t)j * n + u];
-            sum[(size_t)t->nodes[j].parent * n + u] += share * q[u];
+        while (t->nodes[j].parent >= 0) {
+            share *= share_of(rl, j, u);
+            j = t->nodes[j].parent;
+            if ((r = row ? row[j] : j) >= 0) sum[(size_t)r * n + u] += share * q[u];
         }
     }
 }
@@ -177,11 +190,10 @@ double ts_reliability_finish(double sum, double score) {
 
 double ts_reliability_weight(const ts_reliability *rl, int i, int k, int u) {
     const ts_taxonomy *t = rl->s->tax;
-    size_t n = (size_t)rl->n_units;
     int j = t->indicator_node[i];
     double share = 1;
     while (j != k && t->nodes[j].parent >= 0) {
-        share *= rl->share[(size_t)j * n + (size_t)u];
+        share *= share_of(rl, j, (size_t)u);
         j = t->nodes[j].parent;
     }
     return j == k ? share : 0;

@@ -59,12 +59,13 @@ void ts_reliability_value(const ts_reliability *rl, int i, int u, const double *
  * ts_reliability_value judges them. */
 void ts_reliability_column(const ts_reliability *rl, int i, const double *raw, const double *scored, double *q);
 
-/* Adds the qualities q of indicator i to sum[k * n_units + u] for the
- * indicator's node (with share 1) and for each node above it (with the
- * indicator's nominal share of that node's weight, ts_reliability_weight).
- * Indicators added in index order give bit-identical sums whatever the
- * caller (score and score --lean). */
-void ts_reliability_add(const ts_reliability *rl, int i, const double *q, double *sum);
+/* Adds the qualities q of indicator i to sum[row[k] * n_units + u] for
+ * the indicator's node k (with share 1) and for each node k above it (with
+ * the indicator's nominal share of that node's weight,
+ * ts_reliability_weight); a node whose row is -1 is left out, and row NULL
+ * means row[k] = k. Indicators added in index order give bit-identical
+ * sums whatever the layout (score and score --lean). */
+void ts_reliability_add(const ts_reliability *rl, int i, const double *q, double *sum, const int *row);
 
 /* Appends what lowers vq's quality to b ("8 years old x0.5; estimate
  * x0.5"), or nothing when it is a complete, current, single-source

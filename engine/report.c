@@ -196,7 +196,7 @@ static int write_csv(FILE *f, const ts_scenario *s, const ts_result *r, const ts
                                 r ? ts_result_rank(r, k, u) : lean->rank[cell], score,
                                 r ? ts_result_coverage(r, k, u) : ts_lean_coverage(lean, s, k, u),
                                 r ? r->imputed_share[cell] : ts_lean_imputed_share(lean, s, k, u),
-                                ts_taxonomy_class(t, k, score), r ? r->reliability[cell] : lean->reliability[cell]};
+                                ts_taxonomy_class(t, k, score), r ? r->reliability[cell] : ts_lean_reliability(lean, s, k, u)};
             ts_csv_score_row(&b, &row);
         }
         if (b.len > 1 << 16) rc = flush(f, &b, err);

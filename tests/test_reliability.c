@@ -201,15 +201,33 @@ static void test_score_outputs(void **state) {
     free(out), free(e);
 }
 
-/* score --lean adds the same sums in the same order: the same bytes. */
+/* score --lean adds the same sums in the same order: the same bytes, for
+ * scenarios (values with provenance, per-unit weights) and CSV input
+ * (whose indicators' reliabilities lean derives instead of storing). */
 static void test_lean_is_identical(void **state) {
     (void)state;
-    const char *files[] = {"scenarios/baseline.cfg", "scenarios/afghan_spillover.cfg", tu_path("rel.cfg")};
+    ts_scenario_free(load("country_weights = { X = { b = 1.0; }; };\n"));
+    const char *weighted = tu_write("rel_weighted.cfg", "name = \"Weighted\"; extends = \"rel.cfg\";\n");
     ts_scenario_free(load(""));
-    for (size_t f = 0; f < sizeof files / sizeof *files; f++) {
+    const char *csv = tu_write("rel.csv", "id,a1,a2,b1\nX,4,5,50\nY,,5,40\nZ,6,7,20\n");
+    const char *cases[][9] = {
+        {"score", "scenarios/baseline.cfg", NULL},
+        {"score", "scenarios/afghan_spillover.cfg", NULL},
+        {"score", tu_path("rel.cfg"), "--set", "impute=mean", NULL},
+        {"score", weighted, NULL},
+        {"score", "--taxonomy", tu_path("rel_tax.cfg"), "--data", csv, NULL},
+        {"score", "--taxonomy", tu_path("rel_tax.cfg"), "--data", csv, "--set", "impute=mean", NULL},
+    };
+    for (size_t f = 0; f < sizeof cases / sizeof *cases; f++) {
+        /* the case's arguments, then --format csv, then (lean only) --lean; NULL-terminated */
+        const char *v[12] = {NULL}, *w[12] = {NULL};
+        int n = 0;
+        for (; cases[f][n]; n++) v[n] = w[n] = cases[f][n];
+        v[n] = w[n] = "--format", v[n + 1] = w[n + 1] = "csv", w[n + 2] = "--lean";
         char *full, *lean, *e1, *e2;
-        assert_int_equal(tu_run(&full, &e1, "score", files[f], "--format", "csv", NULL), 0);
-        assert_int_equal(tu_run(&lean, &e2, "score", files[f], "--format", "csv", "--lean", NULL), 0);
+        assert_int_equal(tu_run(&full, &e1, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], NULL), 0);
+        assert_int_equal(tu_run(&lean, &e2, w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8], w[9], NULL), 0);
+        assert_non_null(strstr(full, ",imputed,reliability\n")); /* the CSV, with the column compared */
         assert_string_equal(full, lean);
         free(full), free(lean), free(e1), free(e2);
     }

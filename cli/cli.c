@@ -100,7 +100,9 @@ static const char USAGE_IMPORT[] =
 static const char USAGE_RUNS[] =
     "usage: threatscore runs --db FILE [--format table|csv|json]\n"
     "\n"
-    "Lists the runs stored in FILE with their provenance.\n";
+    "Lists the runs stored in FILE with their provenance. A per-year run (from\n"
+    "`trend --db`, or scored with --set year=Y) shows its year: name it\n"
+    "SCENARIO@YEAR; a scenario name alone names its latest run without a year.\n";
 
 
 /* ---- validate ---------------------------------------------------------- */
@@ -130,8 +132,9 @@ static int validate_one(ts_cmd *c, const char *path) {
     }
     size_t cells = (size_t)s->data->n_units * (size_t)s->tax->n_indicators, present = 0;
     for (size_t k = 0; k < cells; k++) present += s->data->values[k] == s->data->values[k];
+    char name[512];
     fprintf(c->out, "%s: ok (scenario '%s': %d units, %d indicators, %zu of %zu values present)\n", path,
-            s->name, s->data->n_units, s->tax->n_indicators, present, cells);
+            ts_term_safe(name, sizeof name, s->name), s->data->n_units, s->tax->n_indicators, present, cells);
     ts_result_free(r);
     ts_scenario_free(s);
     return EXIT_OK;
@@ -463,15 +466,51 @@ typedef struct runs_ctx {
     ts_format fmt;
     int count;
     ts_buf b;
+    int name_width; /* the table's scenario column: the widest name, at most 48 */
 } runs_ctx;
+
+/* Returns the number of characters (UTF-8 code points) in s. */
+static int text_width(const char *s) {
+    int n = 0;
+    for (; *s; s++) n += ((unsigned char)*s & 0xc0) != 0x80;
+    return n;
+}
+
+/* Widens the table's scenario column to fit run's name (as printed). */
+static int measure_run(const ts_run_info *run, void *vctx) {
+    runs_ctx *x = vctx;
+    char safe[512];
+    int w = text_width(ts_term_safe(safe, sizeof safe, run->scenario));
+    if (w > x->name_width) x->name_width = w > 48 ? 48 : w;
+    return 0;
+}
+
+/* Appends s padded with spaces to width characters (longer names as they
+ * are), control characters escaped as ts_buf_term does: a name must not
+ * send escapes to the terminal. */
+static void pad_text(ts_buf *b, const char *s, int width) {
+    char safe[512];
+    ts_term_safe(safe, sizeof safe, s);
+    ts_buf_puts(b, safe);
+    for (int w = text_width(safe); w < width; w++) ts_buf_puts(b, " ");
+}
 
 static int print_run(const ts_run_info *run, void *vctx) {
     runs_ctx *x = vctx;
     ts_buf *b = &x->b;
     if (x->fmt == TS_FORMAT_TABLE) {
-        ts_buf_printf(b, "%5lld  %-24s  %-27s  %-14s  %5d %5d  %.12s  %.12s  %.12s  %s\n", run->id, run->scenario,
-                      run->created_at, run->taxonomy_id, run->n_units, run->n_indicators, run->taxonomy_sha256,
-                      run->scenario_sha256, run->data_sha256, run->engine_version);
+        /* a database may come from someone else: no byte of it reaches the
+           terminal as a control sequence */
+        char year[16] = "-", f[6][512];
+        if (run->year) snprintf(year, sizeof year, "%d", run->year);
+        ts_buf_printf(b, "%5lld  ", run->id);
+        pad_text(b, run->scenario, x->name_width);
+        ts_buf_printf(b, "  %4s  %-24s  %-14s  %5d %5d  %.12s  %.12s  %.12s  %s\n", year,
+                      ts_term_safe(f[0], sizeof f[0], run->created_at), ts_term_safe(f[1], sizeof f[1], run->taxonomy_id),
+                      run->n_units, run->n_indicators, ts_term_safe(f[2], sizeof f[2], run->taxonomy_sha256),
+                      ts_term_safe(f[3], sizeof f[3], run->scenario_sha256),
+                      ts_term_safe(f[4], sizeof f[4], run->data_sha256),
+                      ts_term_safe(f[5], sizeof f[5], run->engine_version));
     } else if (x->fmt == TS_FORMAT_CSV) {
         ts_buf_printf(b, "%lld,", run->id);
         const char *fields[] = {run->scenario, run->created_at, run->taxonomy_id, run->scenario_path,
@@ -481,7 +520,9 @@ static int print_run(const ts_run_info *run, void *vctx) {
             ts_csv_field(b, fields[i]);
             ts_buf_puts(b, ",");
         }
-        ts_buf_printf(b, "%d,%d\n", run->n_units, run->n_indicators);
+        ts_buf_printf(b, "%d,%d,", run->n_units, run->n_indicators);
+        if (run->year) ts_buf_printf(b, "%d", run->year);
+        ts_buf_puts(b, "\n");
     } else {
         ts_buf_printf(b, "%s{\"id\":%lld,\"scenario\":", x->count ? ",\n" : "\n", run->id);
         ts_buf_json_string(b, run->scenario);
@@ -494,7 +535,9 @@ static int print_run(const ts_run_info *run, void *vctx) {
             ts_buf_printf(b, ",\"%s\":", keys[i]);
             ts_buf_json_string(b, vals[i]);
         }
-        ts_buf_printf(b, ",\"n_units\":%d,\"n_indicators\":%d}", run->n_units, run->n_indicators);
+        ts_buf_printf(b, ",\"n_units\":%d,\"n_indicators\":%d,\"year\":", run->n_units, run->n_indicators);
+        if (run->year) ts_buf_printf(b, "%d}", run->year);
+        else ts_buf_puts(b, "null}");
     }
     x->count++;
     if (b->len > 1 << 16) {
@@ -506,7 +549,7 @@ static int print_run(const ts_run_info *run, void *vctx) {
 
 static int cmd_runs(ts_cmd *c, int argc, char **argv) {
     const char *db = NULL;
-    runs_ctx x = {c->out, TS_FORMAT_TABLE, 0, {0}};
+    runs_ctx x = {c->out, TS_FORMAT_TABLE, 0, {0}, 8};
     for (int i = 1; i < argc; i++) {
         int missing = 0;
         const char *v;
@@ -530,13 +573,19 @@ static int cmd_runs(ts_cmd *c, int argc, char **argv) {
     if (rc) return rc;
     ts_error err;
     ts_error_clear(&err);
-    if (x.fmt == TS_FORMAT_TABLE)
-        ts_buf_printf(&x.b, "%5s  %-24s  %-27s  %-14s  %5s %5s  %-12s  %-12s  %-12s  %s\n", "id", "scenario",
-                      "created_at", "taxonomy", "units", "inds", "taxonomy_sha", "scenario_sha", "data_sha",
-                      "engine");
+    if (x.fmt == TS_FORMAT_TABLE && ts_store_list_runs(st, measure_run, &x, &err)) {
+        ts_store_close(st);
+        return ts_cmd_error(c, &err);
+    }
+    if (x.fmt == TS_FORMAT_TABLE) {
+        ts_buf_puts(&x.b, "   id  ");
+        pad_text(&x.b, "scenario", x.name_width);
+        ts_buf_printf(&x.b, "  %4s  %-24s  %-14s  %5s %5s  %-12s  %-12s  %-12s  %s\n", "year", "created_at",
+                      "taxonomy", "units", "inds", "taxonomy_sha", "scenario_sha", "data_sha", "engine");
+    }
     else if (x.fmt == TS_FORMAT_CSV)
         ts_buf_puts(&x.b, "id,scenario,created_at,taxonomy,scenario_path,taxonomy_path,data_path,"
-                          "scenario_sha256,taxonomy_sha256,data_sha256,engine_version,n_units,n_indicators\n");
+                          "scenario_sha256,taxonomy_sha256,data_sha256,engine_version,n_units,n_indicators,year\n");
     else
         ts_buf_puts(&x.b, "[");
     rc = ts_store_list_runs(st, print_run, &x, &err) ? ts_cmd_error(c, &err) : EXIT_OK;

@@ -126,7 +126,7 @@ static const history *history_of(finder *F, const char *scenario) {
     if (ts_store_count_runs(F->st, &cap, F->err)) return NULL;
     long long *ids = malloc(((size_t)cap + 1) * sizeof *ids);
     if (!ids) return oom(F->err), NULL;
-    int n = 0, rc = ts_store_scenario_years(F->st, scenario, ids, cap, &n, F->err);
+    int n = 0, rc = ts_store_trend_runs(F->st, scenario, ids, cap, &n, F->err);
     h->runs = calloc((size_t)n + 1, sizeof *h->runs);
     h->years = malloc(((size_t)n + 1) * sizeof *h->years);
     if (rc == TS_OK && (!h->runs || !h->years)) rc = oom(F->err);

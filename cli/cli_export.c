@@ -683,7 +683,7 @@ int ts_cli_rescore(int argc, char **argv, FILE *out, FILE *errs) {
                 if (!ts_same_double(x, r->score[sc]) || ts_result_rank(res, k, u) != r->rank[sc] ||
                     !same_str(cls, r->cls[sc]) || !ts_same_double(ts_result_coverage(res, k, u), r->coverage[sc]) ||
                     !ts_same_double(res->imputed_share[(size_t)k * (size_t)res->n_units + (size_t)u], r->imputed[sc]) ||
-                    /* runs stored before schema 5 have no reliability to compare */
+                    /* runs stored before schema 6 have no reliability to compare */
                     (!isnan(r->reliability[sc]) && !ts_same_double(ts_result_reliability(res, k, u), r->reliability[sc]))) {
                     if (shown++ < 10)
                         fprintf(out, "different: %s at %s: score %.17g rank %d stored, %.17g rank %d now\n",

@@ -270,7 +270,7 @@ static void test_store_round_trip(void **state) {
     assert_float_equal(r->reliability[(size_t)ts_stored_run_unit(r, "Y") * (size_t)r->n_nodes], 7.5, EPS);
     ts_stored_run_free(r);
     ts_store_close(st);
-    /* a score without a reliability (a run stored before schema 5) reads as NaN: empty in CSV, null in JSON */
+    /* a score without a reliability (a run stored before schema 6) reads as NaN: empty in CSV, null in JSON */
     sqlite3 *h;
     assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
     assert_int_equal(sqlite3_exec(h, "UPDATE scores SET reliability = NULL WHERE unit = 'X'", NULL, NULL, NULL), SQLITE_OK);

@@ -183,7 +183,7 @@ typedef struct ts_stored_node {
     const char *aggregate, *normalise, *direction, *unit_of_measure, *source; /* may be NULL */
     int n_classes;                       /* the node's classes, lowest first (inherited
                                             ones included); 0 for runs stored before
-                                            schema 5, which kept only class names */
+                                            schema 6, which kept only class names */
     const char **class_name;
     double *class_min;                   /* -INFINITY for an open lowest class */
 } ts_stored_node;
@@ -204,7 +204,7 @@ typedef struct ts_stored_run {
     int *rank;            /* 0: no rank */
     const char **cls;     /* NULL: no class */
     double *coverage, *imputed;
-    double *reliability;  /* 0-10 (reliability.h); NaN for runs stored before schema 5 */
+    double *reliability;  /* 0-10 (reliability.h); NaN for runs stored before schema 6 */
     int n_scores;         /* score rows found: n_units * n_nodes for a whole run */
     double *unit_weight;  /* per-unit weight overrides (unit_weights; for runs
                              stored before schema 2, their method_json), NaN =

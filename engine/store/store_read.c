@@ -569,7 +569,7 @@ static int find_sorted(const id_index *sorted, int n, const char *id) {
     return hit ? hit->i : -1;
 }
 
-/* Reads run id's class thresholds (schema 5) into its nodes: a node
+/* Reads run id's class thresholds (schema 6) into its nodes: a node
  * without rows of its own inherits its parent's (parents come first in
  * pre-order). Runs stored earlier keep n_classes 0. Returns TS_OK or
  * TS_ESYSTEM. */

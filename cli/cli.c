@@ -39,12 +39,13 @@ static const char USAGE[] =
     "Run 'threatscore COMMAND --help' for a command's options.\n";
 
 static const char USAGE_VALIDATE[] =
-    "usage: threatscore validate FILE...\n"
+    "usage: threatscore validate FILE_OR_DIR...\n"
     "\n"
     "Checks each taxonomy or scenario file (the kind is recognised by its\n"
     "keys); a scenario is also scored, so every problem the engine would meet\n"
-    "is reported. Errors are printed as FILE:LINE: MESSAGE; exit status 1 when\n"
-    "any file fails.\n";
+    "is reported. A directory stands for its *.cfg files in name order, as for\n"
+    "batch; '-' reads one file from standard input. Errors are printed as\n"
+    "FILE:LINE: MESSAGE; exit status 1 when any file fails.\n";
 
 static const char USAGE_SCORE[] =
     "usage: threatscore score SCENARIO [options]\n"
@@ -68,12 +69,10 @@ static const char USAGE_SCORE[] =
     "                         inputs: about 1.7x the value matrix in memory)\n"
     "  --taxonomy FILE        score a wide CSV against this taxonomy ...\n"
     "  --data FILE            ... read from this CSV (one row per unit)\n"
-    "  --unit-column COL      CSV column holding unit ids (default: first)\n"
-    "  --name-column COL      CSV column holding unit names (default: none)\n"
-    "  --missing LIST         comma-separated missing-value markers\n"
-    "                         (default: empty, NA, N/A, x; case-insensitive)\n"
-    "  --encoding auto|utf-8|latin1  CSV encoding (default auto: UTF-8, and\n"
-    "                         fields that are not UTF-8 are read as Latin-1)\n";
+    TS_CSV_OPTIONS_HELP
+    "\n"
+    "SCENARIO or --data FILE '-' reads standard input (relative names in it\n"
+    "resolve against the current directory); -o - writes standard output.\n";
 
 static const char USAGE_EXPLAIN[] =
     "usage: threatscore explain SCENARIO UNIT [NODE] [--set KEY=VALUE]... [--format table|csv] [-o FILE]\n"
@@ -104,14 +103,16 @@ static const char USAGE_RUNS[] =
 
 /* ---- validate ---------------------------------------------------------- */
 
-static int validate_one(ts_cmd *c, const char *path) {
+/* Validates one file (its text at read, named path) by its kind. Returns
+ * the exit status, after printing "ok" or the error. */
+static int validate_one(ts_cmd *c, const char *path, const char *read) {
     ts_error err;
     ts_error_clear(&err);
     int kind;
-    if (ts_config_kind(path, &kind, &err)) return ts_cmd_error(c, &err);
+    if (ts_config_kind_as(path, read, &kind, &err)) return ts_cmd_error(c, &err);
     if (kind == TS_FILE_TAXONOMY) {
         ts_taxonomy *t = NULL;
-        ts_taxonomy_load(path, &t, &err);
+        ts_taxonomy_load_as(path, read, &t, &err);
         if (!t) return ts_cmd_error(c, &err);
         fprintf(c->out, "%s: ok (taxonomy '%s': %d nodes, %d indicators)\n", path, t->id, t->n_nodes,
                 t->n_indicators);
@@ -119,7 +120,7 @@ static int validate_one(ts_cmd *c, const char *path) {
         return EXIT_OK;
     }
     ts_scenario *s = NULL;
-    ts_scenario_load(path, &s, &err);
+    ts_scenario_load_as(path, read, &s, &err);
     if (!s) return ts_cmd_error(c, &err);
     ts_result *r = NULL;
     ts_score(s, &r, &err);
@@ -142,10 +143,28 @@ static int cmd_validate(ts_cmd *c, int argc, char **argv) {
         if (ts_is_help(argv[i])) {
             fputs(USAGE_VALIDATE, c->out);
             return EXIT_OK;
+        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            return ts_cmd_usage(c, USAGE_VALIDATE, "unknown option '%s'", argv[i]);
         }
-    int worst = EXIT_OK;
+    int worst = ts_cmd_one_stdin(c, USAGE_VALIDATE, argc, argv);
+    if (worst != EXIT_OK) return worst;
     for (int i = 1; i < argc; i++) {
-        int rc = validate_one(c, argv[i]);
+        int rc;
+        if (strcmp(argv[i], "-") == 0) {
+            ts_input in;
+            rc = ts_cmd_input(c, argv[i], &in);
+            if (rc == EXIT_OK) rc = validate_one(c, in.path, in.read);
+            ts_input_free(&in);
+        } else {
+            /* a directory stands for its *.cfg files, as for batch */
+            ts_path_list files = {0};
+            rc = ts_cmd_collect(c, argv[i], &files);
+            for (int k = 0; k < files.n; k++) {
+                int one = validate_one(c, files.path[k], files.path[k]);
+                if (one > rc) rc = one;
+            }
+            ts_path_list_free(&files);
+        }
         if (rc > worst) worst = rc;
     }
     return worst;
@@ -169,48 +188,22 @@ typedef struct score_opts {
     int lean;
     overrides ov;
     ts_format format;
-    ts_csv_options csv;
-    char *missing_buf;
-    const char **missing;
+    ts_csv_args csv;
 } score_opts;
 
 static void score_opts_free(score_opts *o) {
-    free(o->missing_buf);
-    free(o->missing);
-}
-
-/* Splits a comma-separated marker list; "" entries stand for empty cells. */
-static int parse_missing(score_opts *o, const char *list) {
-    free(o->missing_buf);
-    free(o->missing);
-    o->missing_buf = strdup(list);
-    size_t n = 2;
-    for (const char *p = list; *p; p++) n += *p == ',';
-    o->missing = calloc(n, sizeof *o->missing);
-    if (!o->missing_buf || !o->missing) return -1;
-    size_t k = 0;
-    char *save = o->missing_buf;
-    for (char *p = o->missing_buf;; p++) {
-        if (*p == ',' || *p == '\0') {
-            int end = *p == '\0';
-            *p = '\0';
-            o->missing[k++] = save;
-            save = p + 1;
-            if (end) break;
-        }
-    }
-    o->csv.missing = o->missing;
-    return 0;
+    ts_csv_args_free(&o->csv);
 }
 
 static int parse_score_opts(ts_cmd *c, int argc, char **argv, score_opts *o) {
     memset(o, 0, sizeof *o);
     o->format = TS_FORMAT_TABLE;
-    o->csv.encoding = TS_ENC_AUTO;
     for (int i = 1; i < argc; i++) {
-        int missing = 0;
+        int missing = 0, rc;
         const char *v;
-        if (ts_is_help(argv[i])) {
+        if (ts_csv_args_parse(c, USAGE_SCORE, argc, argv, &i, &o->csv, &rc)) {
+            if (rc) return rc;
+        } else if (ts_is_help(argv[i])) {
             fputs(USAGE_SCORE, c->out);
             return -1;
         } else if ((v = ts_opt_value(argc, argv, &i, "--db", &missing))) {
@@ -222,8 +215,7 @@ static int parse_score_opts(ts_cmd *c, int argc, char **argv, score_opts *o) {
             if (ts_format_parse(v, &o->format))
                 return ts_cmd_usage(c, USAGE_SCORE, "unknown format '%s' (table, csv or json)", v);
         } else if ((v = ts_opt_value(argc, argv, &i, "--set", &missing))) {
-            int rc = add_override(c, &o->ov, v, USAGE_SCORE);
-            if (rc) return rc;
+            if ((rc = add_override(c, &o->ov, v, USAGE_SCORE))) return rc;
         } else if ((v = ts_opt_value(argc, argv, &i, "--perspective", &missing))) {
             o->perspective = v;
         } else if (strcmp(argv[i], "--lean") == 0) {
@@ -232,21 +224,6 @@ static int parse_score_opts(ts_cmd *c, int argc, char **argv, score_opts *o) {
             o->taxonomy = v;
         } else if ((v = ts_opt_value(argc, argv, &i, "--data", &missing))) {
             o->data = v;
-        } else if ((v = ts_opt_value(argc, argv, &i, "--unit-column", &missing))) {
-            o->csv.unit_column = v;
-        } else if ((v = ts_opt_value(argc, argv, &i, "--name-column", &missing))) {
-            o->csv.name_column = v;
-        } else if ((v = ts_opt_value(argc, argv, &i, "--missing", &missing))) {
-            if (parse_missing(o, v)) {
-                fprintf(c->errs, "%s: out of memory\n", c->prog);
-                return EXIT_SYSTEM;
-            }
-        } else if ((v = ts_opt_value(argc, argv, &i, "--encoding", &missing))) {
-            if (strcmp(v, "auto") == 0) o->csv.encoding = TS_ENC_AUTO;
-            else if (strcmp(v, "utf-8") == 0 || strcmp(v, "utf8") == 0) o->csv.encoding = TS_ENC_UTF8;
-            else if (strcmp(v, "latin1") == 0 || strcmp(v, "latin-1") == 0 || strcmp(v, "iso-8859-1") == 0)
-                o->csv.encoding = TS_ENC_LATIN1;
-            else return ts_cmd_usage(c, USAGE_SCORE, "unknown encoding '%s' (auto, utf-8 or latin1)", v);
         } else if (missing) {
             return ts_cmd_usage(c, USAGE_SCORE, "option %s needs a value", argv[i]);
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
@@ -263,7 +240,7 @@ static int parse_score_opts(ts_cmd *c, int argc, char **argv, score_opts *o) {
         return ts_cmd_usage(c, USAGE_SCORE, "give a scenario or --taxonomy with --data, not both%s", "");
     if (!o->scenario && !(o->taxonomy && o->data))
         return ts_cmd_usage(c, USAGE_SCORE, "score needs a SCENARIO, or --taxonomy and --data%s", "");
-    if (o->scenario && (o->csv.unit_column || o->csv.name_column || o->csv.missing))
+    if (o->scenario && o->csv.given)
         return ts_cmd_usage(c, USAGE_SCORE, "CSV options need --taxonomy and --data%s", "");
     return 0;
 }
@@ -333,15 +310,19 @@ static int cmd_score(ts_cmd *c, int argc, char **argv) {
     ts_error err;
     ts_error_clear(&err);
     ts_scenario *s = NULL;
-    if (o.scenario ? ts_scenario_load(o.scenario, &s, &err) : ts_scenario_from_csv(o.taxonomy, o.data, &o.csv, &s, &err))
-        rc = ts_cmd_error(c, &err);
-    else if (o.perspective && ts_scenario_apply_perspective(s, o.perspective, &err)) rc = ts_cmd_error(c, &err);
+    ts_input in = {0};
+    rc = o.scenario ? ts_cmd_load_scenario(c, o.scenario, &in, &s)
+                    : ts_cmd_load_csv(c, o.taxonomy, o.data, &o.csv, &in, &s);
+    if (!s) {
+        /* reported */
+    } else if (o.perspective && ts_scenario_apply_perspective(s, o.perspective, &err)) rc = ts_cmd_error(c, &err);
     else rc = apply_overrides(c, s, &o.ov);
     const char *persp[1] = {o.perspective};
-    ts_run_options ro = {o.ov.n, o.ov.set, o.perspective ? 1 : 0, persp, o.scenario ? NULL : &o.csv};
+    ts_run_options ro = {o.ov.n, o.ov.set, o.perspective ? 1 : 0, persp, o.scenario ? NULL : &o.csv.opt};
     if (s && rc == EXIT_OK && o.lean) rc = score_lean(c, s, o.out_path);
     else if (s && rc == EXIT_OK) rc = score_and_store(c, s, o.db, o.format, o.out_path, &ro);
     ts_scenario_free(s);
+    ts_input_free(&in);
     score_opts_free(&o);
     return rc;
 }
@@ -381,11 +362,12 @@ static int cmd_explain(ts_cmd *c, int argc, char **argv) {
     ts_error err;
     ts_error_clear(&err);
     ts_scenario *s = NULL;
-    ts_scenario_load(pos[0], &s, &err);
-    if (!s) return ts_cmd_error(c, &err);
-    int rc = apply_overrides(c, s, &ov);
+    ts_input in;
+    int rc = ts_cmd_load_scenario(c, pos[0], &in, &s);
+    if (rc == EXIT_OK) rc = apply_overrides(c, s, &ov);
     if (rc != EXIT_OK) {
         ts_scenario_free(s);
+        ts_input_free(&in);
         return rc;
     }
     ts_result *r = NULL;
@@ -393,12 +375,7 @@ static int cmd_explain(ts_cmd *c, int argc, char **argv) {
     ts_explain *x = NULL;
     int u = -1, k = -1;
     if (!r) rc = ts_cmd_error(c, &err);
-    if (rc == EXIT_OK && (u = ts_dataset_find_unit(s->data, pos[1])) < 0) {
-        const char *hint = ts_suggest(pos[1], s->data->unit_id, (size_t)s->data->n_units);
-        fprintf(c->errs, "%s: %s: unknown unit '%s'%s%s%s\n", c->prog, pos[0], pos[1], hint ? " (did you mean '" : "",
-                hint ? hint : "", hint ? "'?)" : "");
-        rc = EXIT_INPUT;
-    }
+    if (rc == EXIT_OK && (u = ts_dataset_find_unit(s->data, pos[1])) < 0) rc = ts_cmd_unknown_unit(c, s, pos[1]);
     if (rc == EXIT_OK) {
         k = pos[2] ? ts_taxonomy_find(s->tax, pos[2]) : ts_taxonomy_root(s->tax);
         if (k < 0) rc = ts_cmd_error(c, (ts_taxonomy_unknown(s->tax, "node", pos[2], 0, s->taxonomy_path, 0, &err), &err));
@@ -417,6 +394,7 @@ static int cmd_explain(ts_cmd *c, int argc, char **argv) {
     ts_explain_free(x);
     ts_result_free(r);
     ts_scenario_free(s);
+    ts_input_free(&in);
     return rc;
 }
 
@@ -462,15 +440,33 @@ typedef struct runs_ctx {
     ts_format fmt;
     int count;
     ts_buf b;
+    int w_scenario, w_created, w_taxonomy; /* the table's column widths */
 } runs_ctx;
+
+/* Widens the table's columns to fit run (the first of the two passes over
+ * the runs). Returns 0. */
+static int measure_run(const ts_run_info *run, void *vctx) {
+    runs_ctx *x = vctx;
+    int w;
+    if ((w = ts_text_width(run->scenario)) > x->w_scenario) x->w_scenario = w;
+    if ((w = ts_text_width(run->created_at)) > x->w_created) x->w_created = w;
+    if ((w = ts_text_width(run->taxonomy_id)) > x->w_taxonomy) x->w_taxonomy = w;
+    return 0;
+}
 
 static int print_run(const ts_run_info *run, void *vctx) {
     runs_ctx *x = vctx;
     ts_buf *b = &x->b;
     if (x->fmt == TS_FORMAT_TABLE) {
-        ts_buf_printf(b, "%5lld  %-24s  %-27s  %-14s  %5d %5d  %.12s  %.12s  %.12s  %s\n", run->id, run->scenario,
-                      run->created_at, run->taxonomy_id, run->n_units, run->n_indicators, run->taxonomy_sha256,
-                      run->scenario_sha256, run->data_sha256, run->engine_version);
+        ts_buf_printf(b, "%5lld  ", run->id);
+        ts_buf_pad(b, run->scenario, x->w_scenario);
+        ts_buf_puts(b, "  ");
+        ts_buf_pad(b, run->created_at, x->w_created);
+        ts_buf_puts(b, "  ");
+        ts_buf_pad(b, run->taxonomy_id, x->w_taxonomy);
+        ts_buf_printf(b, "  %5d %5d  %-12.12s  %-12.12s  %-12.12s  %s\n", run->n_units, run->n_indicators,
+                      run->taxonomy_sha256 ? run->taxonomy_sha256 : "", run->scenario_sha256 ? run->scenario_sha256 : "",
+                      run->data_sha256 ? run->data_sha256 : "", run->engine_version ? run->engine_version : "");
     } else if (x->fmt == TS_FORMAT_CSV) {
         ts_buf_printf(b, "%lld,", run->id);
         const char *fields[] = {run->scenario, run->created_at, run->taxonomy_id, run->scenario_path,
@@ -505,7 +501,7 @@ static int print_run(const ts_run_info *run, void *vctx) {
 
 static int cmd_runs(ts_cmd *c, int argc, char **argv) {
     const char *db = NULL;
-    runs_ctx x = {c->out, TS_FORMAT_TABLE, 0, {0}};
+    runs_ctx x = {c->out, TS_FORMAT_TABLE, 0, {0}, 0, 0, 0};
     for (int i = 1; i < argc; i++) {
         int missing = 0;
         const char *v;
@@ -529,11 +525,23 @@ static int cmd_runs(ts_cmd *c, int argc, char **argv) {
     if (rc) return rc;
     ts_error err;
     ts_error_clear(&err);
-    if (x.fmt == TS_FORMAT_TABLE)
-        ts_buf_printf(&x.b, "%5s  %-24s  %-27s  %-14s  %5s %5s  %-12s  %-12s  %-12s  %s\n", "id", "scenario",
-                      "created_at", "taxonomy", "units", "inds", "taxonomy_sha", "scenario_sha", "data_sha",
-                      "engine");
-    else if (x.fmt == TS_FORMAT_CSV)
+    if (x.fmt == TS_FORMAT_TABLE) {
+        /* columns as wide as their longest entry, so long names stay in line */
+        x.w_scenario = x.w_created = x.w_taxonomy = 8;
+        rc = ts_store_list_runs(st, measure_run, &x, &err) ? ts_cmd_error(c, &err) : EXIT_OK;
+        if (rc) {
+            ts_store_close(st);
+            return rc;
+        }
+        ts_buf_printf(&x.b, "%5s  ", "id");
+        ts_buf_pad(&x.b, "scenario", x.w_scenario);
+        ts_buf_puts(&x.b, "  ");
+        ts_buf_pad(&x.b, "created_at", x.w_created);
+        ts_buf_puts(&x.b, "  ");
+        ts_buf_pad(&x.b, "taxonomy", x.w_taxonomy);
+        ts_buf_printf(&x.b, "  %5s %5s  %-12s  %-12s  %-12s  %s\n", "units", "inds", "taxonomy_sha", "scenario_sha",
+                      "data_sha", "engine");
+    } else if (x.fmt == TS_FORMAT_CSV)
         ts_buf_puts(&x.b, "id,scenario,created_at,taxonomy,scenario_path,taxonomy_path,data_path,"
                           "scenario_sha256,taxonomy_sha256,data_sha256,engine_version,n_units,n_indicators\n");
     else

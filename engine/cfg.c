@@ -26,8 +26,12 @@ static int find_include(const char *text) {
 }
 
 int ts_cfg_read(config_t *cfg, const char *path, ts_error *err) {
+    return ts_cfg_read_as(cfg, path, path, err);
+}
+
+int ts_cfg_read_as(config_t *cfg, const char *path, const char *read_path, ts_error *err) {
     size_t len;
-    char *text = ts_read_file(path, &len);
+    char *text = ts_read_file(read_path, &len);
     if (!text) return ts_fail(err, TS_EINPUT, path, 0, "cannot open: %s", strerror(errno));
     if (strlen(text) != len) {
         free(text);

@@ -11,6 +11,10 @@
  * with the file, line and libconfig's message (or the open error). */
 int ts_cfg_read(config_t *cfg, const char *path, ts_error *err);
 
+/* As ts_cfg_read, reading the text from read_path while naming the file
+ * path in messages (standard input is read from the copy the CLI made). */
+int ts_cfg_read_as(config_t *cfg, const char *path, const char *read_path, ts_error *err);
+
 /* Returns the line of setting s, 0 when unknown. */
 int ts_cfg_line(const config_setting_t *s);
 

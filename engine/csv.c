@@ -204,6 +204,11 @@ static int check_duplicate_units(const ts_dataset *d, const char *path, ts_error
 
 int ts_csv_read(const char *path, const ts_taxonomy *t, const ts_csv_options *opt,
                         char sha256_hex[65], ts_dataset **out, ts_error *err) {
+    return ts_csv_read_as(path, path, t, opt, sha256_hex, out, err);
+}
+
+int ts_csv_read_as(const char *path, const char *read_path, const ts_taxonomy *t, const ts_csv_options *opt,
+                   char sha256_hex[65], ts_dataset **out, ts_error *err) {
     *out = NULL;
     static const ts_csv_options defaults = {NULL, NULL, NULL, TS_ENC_AUTO};
     if (!opt) opt = &defaults;
@@ -221,7 +226,7 @@ int ts_csv_read(const char *path, const ts_taxonomy *t, const ts_csv_options *op
     }
     r->path = path;
     r->line = 1;
-    if (!(r->f = fopen(path, "rb"))) {
+    if (!(r->f = fopen(read_path, "rb"))) {
         ts_fail(err, TS_EINPUT, path, 0, "cannot open: %s", strerror(errno));
         goto fail;
     }

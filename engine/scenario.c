@@ -34,6 +34,7 @@ static const char *const NODE_METHOD_KEYS[] = {"normalise", "aggregate", "treat"
 typedef struct chain_file {
     config_t cfg;
     const char *path;   /* arena copy: also the identity of the file in provenance */
+    const char *read;   /* where its text is: path, or the copy of standard input */
     char sha256[65];
     char *real;         /* realpath, for cycle detection */
 } chain_file;
@@ -52,6 +53,13 @@ static int oom(loader *L) {
 /* Hashes a whole file into hex. Returns TS_OK or TS_EINPUT (unreadable). */
 static int hash_file(const char *path, char hex[65], ts_error *err) {
     if (ts_sha256_file(path, hex)) return ts_fail(err, TS_EINPUT, path, 0, "cannot read: %s", strerror(errno));
+    return TS_OK;
+}
+
+/* Hashes the text at read_path of the file named path. Returns as
+ * hash_file, naming path. */
+static int hash_file_as(const char *path, const char *read_path, char hex[65], ts_error *err) {
+    if (ts_sha256_file(read_path, hex)) return ts_fail(err, TS_EINPUT, path, 0, "cannot read: %s", strerror(errno));
     return TS_OK;
 }
 
@@ -606,10 +614,11 @@ static int check_weights(loader *L, chain_file *files, int n_files) {
     return ts_spec_check_weights(L->s->spec, L->s->tax, L->s->data->unit_id, file, line, L->err);
 }
 
-/* Reads path and the files it extends into files[], nearest first.
- * Returns TS_OK and the count in *n, or an error (missing file, syntax,
- * unknown key, a cycle, a chain deeper than MAX_CHAIN). */
-static int load_chain(loader *L, const char *path, chain_file *files, int *n) {
+/* Reads path (its text from read_path) and the files it extends into
+ * files[], nearest first. Returns TS_OK and the count in *n, or an error
+ * (missing file, syntax, unknown key, a cycle, a chain deeper than
+ * MAX_CHAIN). */
+static int load_chain(loader *L, const char *path, const char *read_path, chain_file *files, int *n) {
     ts_scenario *s = L->s;
     const char *next = path;
     char *owned = NULL;
@@ -627,10 +636,12 @@ static int load_chain(loader *L, const char *path, chain_file *files, int *n) {
         free(owned);
         owned = NULL;
         if (!f->path) return oom(L);
+        f->read = *n == 1 && read_path ? ts_arena_strdup(s->arena, read_path) : f->path;
+        if (!f->read) return oom(L);
         L->file = f->path;
-        if (ts_cfg_read(&f->cfg, f->path, L->err)) return TS_EINPUT;
-        if (hash_file(f->path, f->sha256, L->err)) return TS_EINPUT;
-        f->real = realpath(f->path, NULL);
+        if (ts_cfg_read_as(&f->cfg, f->path, f->read, L->err)) return TS_EINPUT;
+        if (hash_file_as(f->path, f->read, f->sha256, L->err)) return TS_EINPUT;
+        f->real = realpath(f->read, NULL);
         for (int j = 0; f->real && j < *n - 1; j++)
             if (files[j].real && strcmp(files[j].real, f->real) == 0)
                 return ts_fail(L->err, TS_EINPUT, files[*n - 2].path,
@@ -657,7 +668,7 @@ static int hash_chain(loader *L, chain_file *files, int n, char hex[65]) {
     ts_sha256 h;
     ts_sha256_init(&h);
     for (int f = n - 1; f >= 0; f--)
-        if (ts_sha256_update_file(&h, files[f].path))
+        if (ts_sha256_update_file(&h, files[f].read))
             return ts_fail(L->err, TS_EINPUT, files[f].path, 0, "cannot read: %s", strerror(errno));
     ts_sha256_final_hex(&h, hex);
     return TS_OK;
@@ -693,23 +704,29 @@ static int scenario_header(loader *L, chain_file *files, int n) {
     if (!s->name || !s->taxonomy_path || (desc && !s->description)) return oom(L);
     s->n_files = n;
     s->file_path = ts_arena_alloc(s->arena, (size_t)n * sizeof *s->file_path);
+    s->file_read = ts_arena_alloc(s->arena, (size_t)n * sizeof *s->file_read);
     s->file_sha256 = ts_arena_alloc(s->arena, (size_t)n * sizeof *s->file_sha256);
-    if (!s->file_path || !s->file_sha256) return oom(L);
+    if (!s->file_path || !s->file_read || !s->file_sha256) return oom(L);
     for (int f = 0; f < n; f++) {
         s->file_path[f] = files[f].path;
+        s->file_read[f] = files[f].read;
         if (!(s->file_sha256[f] = ts_arena_strdup(s->arena, files[f].sha256))) return oom(L);
     }
     return TS_OK;
 }
 
 int ts_scenario_load(const char *path, ts_scenario **out, ts_error *err) {
+    return ts_scenario_load_as(path, path, out, err);
+}
+
+int ts_scenario_load_as(const char *path, const char *read_path, ts_scenario **out, ts_error *err) {
     *out = NULL;
     chain_file files[MAX_CHAIN];
     int n = 0;
     ts_scenario *s = scenario_new(err);
     loader L = {s, path, err, 0};
     if (!s) return ts_status(err);
-    int rc = load_chain(&L, path, files, &n);
+    int rc = load_chain(&L, path, read_path, files, &n);
     if (rc == TS_OK) rc = scenario_header(&L, files, n);
     if (rc == TS_OK) {
         s->path = files[0].path;
@@ -763,6 +780,11 @@ int ts_scenario_load(const char *path, ts_scenario **out, ts_error *err) {
 
 int ts_scenario_from_csv(const char *taxonomy_path, const char *csv_path,
                                   const ts_csv_options *opt, ts_scenario **out, ts_error *err) {
+    return ts_scenario_from_csv_as(taxonomy_path, csv_path, csv_path, opt, out, err);
+}
+
+int ts_scenario_from_csv_as(const char *taxonomy_path, const char *csv_path, const char *csv_read_path,
+                            const ts_csv_options *opt, ts_scenario **out, ts_error *err) {
     *out = NULL;
     ts_scenario *s = scenario_new(err);
     if (!s) return ts_status(err);
@@ -776,7 +798,7 @@ int ts_scenario_from_csv(const char *taxonomy_path, const char *csv_path,
     }
     if (ts_taxonomy_load(taxonomy_path, &s->tax, err) != TS_OK) goto fail;
     if (hash_file(taxonomy_path, s->taxonomy_sha256, err)) goto fail;
-    if (ts_csv_read(csv_path, s->tax, opt, s->data_sha256, &s->data, err) != TS_OK) goto fail;
+    if (ts_csv_read_as(csv_path, csv_read_path, s->tax, opt, s->data_sha256, &s->data, err) != TS_OK) goto fail;
     if (!(s->spec = ts_spec_from_taxonomy(s->tax, s->data->n_units))) {
         ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
         goto fail;
@@ -789,9 +811,13 @@ fail:
 }
 
 int ts_config_kind(const char *path, int *kind, ts_error *err) {
+    return ts_config_kind_as(path, path, kind, err);
+}
+
+int ts_config_kind_as(const char *path, const char *read_path, int *kind, ts_error *err) {
     config_t cfg;
     config_init(&cfg);
-    int rc = ts_cfg_read(&cfg, path, err);
+    int rc = ts_cfg_read_as(&cfg, path, read_path, err);
     if (rc == TS_OK) {
         const config_setting_t *root = config_root_setting(&cfg);
         if (config_setting_get_member(root, "taxonomy") || config_setting_get_member(root, "extends"))

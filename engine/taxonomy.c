@@ -390,6 +390,10 @@ static int parse_perspectives(parser *p, const config_setting_t *g) {
 }
 
 int ts_taxonomy_load(const char *path, ts_taxonomy **out, ts_error *err) {
+    return ts_taxonomy_load_as(path, path, out, err);
+}
+
+int ts_taxonomy_load_as(const char *path, const char *read_path, ts_taxonomy **out, ts_error *err) {
     *out = NULL;
     config_t cfg;
     config_init(&cfg);
@@ -407,7 +411,7 @@ int ts_taxonomy_load(const char *path, ts_taxonomy **out, ts_error *err) {
     }
     p.t = t;
     p.file = t->path;
-    if (ts_cfg_read(&cfg, path, err)) goto fail;
+    if (ts_cfg_read_as(&cfg, path, read_path, err)) goto fail;
     config_setting_t *root = config_root_setting(&cfg);
     t->scale_min = 0;
     t->scale_max = 100;

@@ -77,6 +77,10 @@ typedef struct ts_taxonomy {
  * of memory). */
 int ts_taxonomy_load(const char *path, ts_taxonomy **out, ts_error *err);
 
+/* As ts_taxonomy_load, reading the text from read_path while naming the
+ * file path (the CLI's copy of standard input). */
+int ts_taxonomy_load_as(const char *path, const char *read_path, ts_taxonomy **out, ts_error *err);
+
 /* Frees the taxonomy. NULL is allowed. */
 void ts_taxonomy_free(ts_taxonomy *t);
 

@@ -71,6 +71,11 @@ static const char USAGE_SCORE[] =
     "  --data FILE            ... read from this CSV (one row per unit)\n"
     TS_CSV_OPTIONS_HELP
     "\n"
+    "The header names the scale in effect. normalise.range=LO,HI moves the\n"
+    "scores onto LO-HI, and the class thresholds with them, linearly:\n"
+    "min' = LO + (min - scale.min) x (HI - LO) / (scale.max - scale.min), so\n"
+    "\"High\" from 5 on a 0-10 scale is \"High\" from 50.5 on 1-100.\n"
+    "\n"
     "SCENARIO or --data FILE '-' reads standard input (relative names in it\n"
     "resolve against the current directory); -o - writes standard output.\n";
 
@@ -426,11 +431,22 @@ static int cmd_import(ts_cmd *c, int argc, char **argv) {
     if (n_pos != 3 || strcmp(pos[0], "coinr") != 0)
         return ts_cmd_usage(c, USAGE_IMPORT, "import takes: coinr IDATA IMETA%s", "");
     if (!tax || !scen) return ts_cmd_usage(c, USAGE_IMPORT, "import needs --taxonomy-out and --scenario-out%s", "");
+    /* the scenario names its taxonomy by path, so both must be files */
+    if (strcmp(tax, "-") == 0 || strcmp(scen, "-") == 0)
+        return ts_cmd_usage(c, USAGE_IMPORT, "--taxonomy-out and --scenario-out need files, not '%s'", "-");
+    int rc = ts_cmd_one_stdin(c, USAGE_IMPORT, argc, argv);
+    ts_input idata = {0}, imeta = {0};
+    if (rc == EXIT_OK) rc = ts_cmd_input(c, pos[1], &idata);
+    if (rc == EXIT_OK) rc = ts_cmd_input(c, pos[2], &imeta);
     ts_error err;
     ts_error_clear(&err);
-    if (ts_import_coinr(pos[1], pos[2], tax, scen, &err)) return ts_cmd_error(c, &err);
-    fprintf(c->out, "wrote %s and %s\n", tax, scen);
-    return EXIT_OK;
+    if (rc == EXIT_OK &&
+        ts_import_coinr_as(idata.path, idata.read, imeta.path, imeta.read, tax, scen, &err) != TS_OK)
+        rc = ts_cmd_error(c, &err);
+    if (rc == EXIT_OK) fprintf(c->out, "wrote %s and %s\n", tax, scen);
+    ts_input_free(&idata);
+    ts_input_free(&imeta);
+    return rc;
 }
 
 /* ---- runs -------------------------------------------------------------- */

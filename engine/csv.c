@@ -382,6 +382,10 @@ fail:
 }
 
 int ts_csv_read_table(const char *path, int encoding, ts_csv_table **out, ts_error *err) {
+    return ts_csv_read_table_as(path, path, encoding, out, err);
+}
+
+int ts_csv_read_table_as(const char *path, const char *read_path, int encoding, ts_csv_table **out, ts_error *err) {
     *out = NULL;
     ts_csv_table *t = calloc(1, sizeof *t);
     reader *r = calloc(1, sizeof *r);
@@ -393,7 +397,7 @@ int ts_csv_read_table(const char *path, int encoding, ts_csv_table **out, ts_err
     }
     r->path = path;
     r->line = 1;
-    if (!(r->f = fopen(path, "rb"))) {
+    if (!(r->f = fopen(read_path, "rb"))) {
         ts_fail(err, TS_EINPUT, path, 0, "cannot open: %s", strerror(errno));
         goto fail;
     }

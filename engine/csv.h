@@ -34,6 +34,10 @@ typedef struct ts_csv_table {
  * and err filled (file:line). */
 int ts_csv_read_table(const char *path, int encoding, ts_csv_table **out, ts_error *err);
 
+/* As ts_csv_read_table, reading the text from read_path while naming the
+ * file path in messages (the CLI's copy of standard input). */
+int ts_csv_read_table_as(const char *path, const char *read_path, int encoding, ts_csv_table **out, ts_error *err);
+
 /* Returns the column named name, or -1. */
 int ts_csv_table_column(const ts_csv_table *t, const char *name);
 

@@ -532,9 +532,25 @@ int ts_scenario_apply_perspective(ts_scenario *s, const char *name, ts_error *er
     return apply_perspective(s, name, 1, err);
 }
 
+/* Returns 1 when some indicator's normaliser maps onto an explicit range
+ * lo-hi (as normalise.range sets). */
+static int some_norm_in_range(const ts_scenario *s, double lo, double hi) {
+    const ts_taxonomy *t = s->tax;
+    for (int i = 0; i < t->n_indicators; i++) {
+        const ts_norm *nm = &s->spec->norm[t->indicator_node[i]];
+        if (nm->has_range && nm->lo == lo && nm->hi == hi) return 1;
+    }
+    return 0;
+}
+
 int ts_scenario_set(ts_scenario *s, const char *key, const char *value, const char *where, ts_error *err) {
     int rc = strcmp(key, "weights") == 0 ? ts_scenario_use_weights(s, value, where, 0, err)
                                          : ts_spec_set(s->spec, s->tax, key, value, where, err);
+    double lo, hi;
+    /* the indicators now land on lo-hi: the scale and the classes follow */
+    if (rc == TS_OK && strcmp(key, "normalise.range") == 0 && sscanf(value, "%lf,%lf", &lo, &hi) == 2 &&
+        some_norm_in_range(s, lo, hi))
+        ts_taxonomy_rescale(s->tax, lo, hi);
     if (rc == TS_OK && strcmp(key, "weights") == 0)
         rc = ts_spec_check_weights(s->spec, s->tax, s->data->unit_id, where, 0, err);
     if (rc == TS_OK && (!strcmp(key, "year") || !strcmp(key, "max_age") || !strcmp(key, "interpolate")))

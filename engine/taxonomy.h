@@ -58,7 +58,8 @@ typedef struct ts_taxonomy {
     ts_arena *arena;
     const char *path;
     const char *id, *name, *description;
-    double scale_min, scale_max;
+    double scale_min, scale_max;  /* the scale in effect (ts_taxonomy_rescale) */
+    double file_scale_min, file_scale_max; /* the scale the file gives */
     int n_nodes;
     ts_node *nodes;
     int *children;        /* children of node k: children[first_child ...] */
@@ -86,6 +87,14 @@ void ts_taxonomy_free(ts_taxonomy *t);
 
 /* Returns the index of the node with this id, or -1. */
 int ts_taxonomy_find(const ts_taxonomy *t, const char *id);
+
+/* Moves t onto the scale lo-hi (lo < hi), for a run whose normalisers map
+ * onto it (--set normalise.range=LO,HI): the scale becomes lo-hi and every
+ * class threshold is mapped linearly with it, min' = lo + (min - old_lo)
+ * x (hi - lo) / (old_hi - old_lo), so each class keeps its place on the
+ * scale ("High" from 5 on 0-10 is "High" from 50.5 on 1-100). The file's
+ * own scale stays in file_scale_min/max. */
+void ts_taxonomy_rescale(ts_taxonomy *t, double lo, double hi);
 
 /* Returns the root's node index. */
 int ts_taxonomy_root(const ts_taxonomy *t);

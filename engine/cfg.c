@@ -51,6 +51,17 @@ int ts_cfg_read_as(config_t *cfg, const char *path, const char *read_path, ts_er
     return TS_OK;
 }
 
+int ts_cfg_opt_bool(const config_setting_t *group, const char *name, const char *file, int *out, int *present,
+                    ts_error *err) {
+    const config_setting_t *s = config_setting_get_member(group, name);
+    *present = s != NULL;
+    if (!s) return TS_OK;
+    if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+        return ts_fail(err, TS_EINPUT, file, ts_cfg_line(s), "%s must be true or false", name);
+    *out = config_setting_get_bool(s);
+    return TS_OK;
+}
+
 int ts_cfg_line(const config_setting_t *s) {
     return s ? (int)config_setting_source_line(s) : 0;
 }

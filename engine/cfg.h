@@ -41,6 +41,12 @@ int ts_cfg_opt_string(const config_setting_t *group, const char *name,
 int ts_cfg_opt_number(const config_setting_t *group, const char *name,
                       const char *file, double *out, int *present, ts_error *err);
 
+/* Looks up the boolean member name of group: when absent leaves *out
+ * untouched, sets *present to 0 and returns TS_OK; else stores it and sets
+ * *present. Fails, naming the line, when it is not true or false. */
+int ts_cfg_opt_bool(const config_setting_t *group, const char *name, const char *file, int *out, int *present,
+                    ts_error *err);
+
 /* Stores an integer setting in *out; fails for non-integers. */
 int ts_cfg_int(const config_setting_t *s, const char *file, const char *what,
                int *out, ts_error *err);

@@ -35,8 +35,18 @@ static const char USAGE[] =
     "  weights SCENARIO          every indicator's effective weight at the index\n"
     "  audit SCENARIO            statistical audit: coherence, redundancy, influence\n"
     "  plot --db FILE KIND       draw a chart of stored runs with gnuplot\n"
+    "  new-scenario NAME --extends FILE  write a commented what-if scenario skeleton\n"
     "\n"
-    "Run 'threatscore COMMAND --help' for a command's options.\n";
+    "Run 'threatscore COMMAND --help' for a command's options. Also:\n"
+    "  --version                 print the version\n"
+    "  --man                     print this manual as a man page (roff), from the\n"
+    "                            same texts as --help\n"
+    "  --complete N WORD...      print the completions of word N of a command line\n"
+    "                            (for the bash completion script)\n"
+    "\n"
+    "A file argument '-' reads standard input, -o - writes standard output.\n"
+    "Exit status: 0 success, 1 bad input (FILE:LINE: MESSAGE on stderr; nothing\n"
+    "is written to a database), 2 usage error, 3 system error.\n";
 
 static const char USAGE_VALIDATE[] =
     "usage: threatscore validate FILE_OR_DIR...\n"
@@ -570,10 +580,41 @@ static int cmd_runs(ts_cmd *c, int argc, char **argv) {
     return rc;
 }
 
+/* Every command: those that take cli's context, and the families in other
+ * files that take the streams. One table, so --help, dispatch, the "did
+ * you mean" of a misspelt command, the man page and shell completion
+ * cannot disagree. */
+static const struct {
+    const char *name;
+    int (*in_cli)(ts_cmd *c, int argc, char **argv);
+    int (*family)(int argc, char **argv, FILE *out, FILE *errs);
+} COMMANDS[] = {
+    {"validate", cmd_validate, NULL},    {"score", cmd_score, NULL},
+    {"batch", NULL, ts_cli_batch},       {"runs", cmd_runs, NULL},
+    {"compare", NULL, ts_cli_compare},   {"export", NULL, ts_cli_export},
+    {"rescore", NULL, ts_cli_rescore},   {"watch", NULL, ts_cli_watch},
+    {"explain", cmd_explain, NULL},      {"import", cmd_import, NULL},
+    {"uncertainty", NULL, ts_cli_uncertainty}, {"trend", NULL, ts_cli_trend},
+    {"weights", NULL, ts_cli_weights},   {"plot", NULL, ts_cli_plot},
+    {"audit", NULL, ts_cli_audit},       {"new-scenario", NULL, ts_cli_new_scenario},
+};
+enum { N_COMMANDS = sizeof COMMANDS / sizeof *COMMANDS };
+
+int ts_cli_command_names(const char **names, int max) {
+    int n = 0;
+    for (int k = 0; k < N_COMMANDS && n < max; k++) names[n++] = COMMANDS[k].name;
+    return n;
+}
+
+const char *ts_cli_usage(void) {
+    return USAGE;
+}
+
 int ts_cli_main(int argc, char **argv, FILE *out, FILE *errs) {
     ts_cmd c = {out, errs, "threatscore"};
     if (argc < 2) {
-        fputs(USAGE, errs);
+        fputs("usage: threatscore COMMAND [ARGS]\n", errs);
+        ts_help_pointer(errs, USAGE);
         return EXIT_USAGE;
     }
     const char *cmd = argv[1];
@@ -590,30 +631,14 @@ int ts_cli_main(int argc, char **argv, FILE *out, FILE *errs) {
         fprintf(out, "threatscore %s\n", TS_VERSION);
         return EXIT_OK;
     }
-    /* Commands that take cli's context, and the families in other files
-     * that take the streams; one table, so --help, dispatch and the "did
-     * you mean" of a misspelt command cannot disagree. */
-    static const struct {
-        const char *name;
-        int (*in_cli)(ts_cmd *c, int argc, char **argv);
-        int (*family)(int argc, char **argv, FILE *out, FILE *errs);
-    } commands[] = {
-        {"validate", cmd_validate, NULL},    {"score", cmd_score, NULL},
-        {"batch", NULL, ts_cli_batch},       {"runs", cmd_runs, NULL},
-        {"compare", NULL, ts_cli_compare},   {"export", NULL, ts_cli_export},
-        {"rescore", NULL, ts_cli_rescore},   {"watch", NULL, ts_cli_watch},
-        {"explain", cmd_explain, NULL},      {"import", cmd_import, NULL},
-        {"uncertainty", NULL, ts_cli_uncertainty}, {"trend", NULL, ts_cli_trend},
-        {"weights", NULL, ts_cli_weights},   {"plot", NULL, ts_cli_plot},
-        {"audit", NULL, ts_cli_audit},
-    };
-    enum { N_COMMANDS = sizeof commands / sizeof *commands };
+    if (strcmp(cmd, "--man") == 0) return ts_cli_man(out, errs);
+    if (strcmp(cmd, "--complete") == 0) return ts_cli_complete(argc - 1, argv + 1, out, errs);
     const char *names[N_COMMANDS + 1];
     for (int k = 0; k < N_COMMANDS; k++) {
-        names[k] = commands[k].name;
-        if (strcmp(cmd, commands[k].name) != 0) continue;
-        if (commands[k].in_cli) return commands[k].in_cli(&c, argc - 1, argv + 1);
-        return commands[k].family(argc - 1, argv + 1, out, errs);
+        names[k] = COMMANDS[k].name;
+        if (strcmp(cmd, COMMANDS[k].name) != 0) continue;
+        if (COMMANDS[k].in_cli) return COMMANDS[k].in_cli(&c, argc - 1, argv + 1);
+        return COMMANDS[k].family(argc - 1, argv + 1, out, errs);
     }
     names[N_COMMANDS] = "help";
     const char *hint = ts_suggest(cmd, names, N_COMMANDS + 1);

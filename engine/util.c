@@ -339,6 +339,34 @@ char *ts_path_join(const char *dir, const char *path) {
     return out;
 }
 
+void ts_path_relative(const char *from, const char *target, char *out, size_t n) {
+    char *dir = ts_dirname(from), *rdir = dir ? realpath(dir, NULL) : NULL;
+    char *tdir = ts_dirname(target), *rt = tdir ? realpath(tdir, NULL) : NULL;
+    const char *base = strrchr(target, '/');
+    base = base ? base + 1 : target;
+    if (!rdir || !rt) {
+        snprintf(out, n, "%s", target);
+    } else {
+        size_t i = 0, common = 0;
+        while (rdir[i] && rdir[i] == rt[i]) {
+            if (rdir[i] == '/') common = i;
+            i++;
+        }
+        if (!rdir[i] && (!rt[i] || rt[i] == '/')) common = i;
+        ts_buf b = {0};
+        for (const char *p = rdir + common; *p; p++)
+            if (*p == '/') ts_buf_puts(&b, "../");
+        if (rt[common]) ts_buf_printf(&b, "%s/", rt + common + 1);
+        ts_buf_puts(&b, base);
+        snprintf(out, n, "%s", b.data ? b.data : base);
+        ts_buf_free(&b);
+    }
+    free(dir);
+    free(rdir);
+    free(tdir);
+    free(rt);
+}
+
 int ts_valid_id(const char *s) {
     size_t n = strlen(s);
     if (n == 0 || n > 64) return 0;

@@ -87,6 +87,12 @@ char *ts_dirname(const char *path);
  * out of memory. */
 char *ts_path_join(const char *dir, const char *path);
 
+/* Stores in out (n bytes) the path of target relative to the directory of
+ * from, both as given (relative to the current directory, or absolute):
+ * what a file written at from must say to name target. Both directories
+ * must exist; when one cannot be resolved, target is stored as given. */
+void ts_path_relative(const char *from, const char *target, char *out, size_t n);
+
 /* An output file written whole or not at all: the text goes to a
  * temporary file beside the path, renamed over it on success. A path that
  * exists and is not a regular file (/dev/null, a pipe, a terminal) is

@@ -115,8 +115,7 @@ int ts_cli_plot(int argc, char **argv, FILE *out, FILE *errs) {
     ts_error_clear(&err);
     ts_plot_request req = {TS_PLOT_RANKING, runs, n_runs, node, units, n_units};
     if (rc == EXIT_OK && ts_plot_kind_parse(kind_name, &req.kind, &err) != TS_OK) {
-        fprintf(errs, "threatscore plot: %s\n\n%s", err.message, USAGE_PLOT);
-        rc = EXIT_USAGE;
+        rc = usage_error(errs, "%s", err.message);
     }
     if (rc == EXIT_OK && script_only) {
         rc = print_script(db, &req, out, errs);

@@ -32,6 +32,7 @@ static int option_char(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
 }
 
+/* Returns 1 for an ASCII letter. */
 static int is_letter(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
@@ -360,6 +361,7 @@ void ts_path_list_free(ts_path_list *l) {
     memset(l, 0, sizeof *l);
 }
 
+/* qsort comparison of two C strings (name order). */
 static int cmp_str(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }

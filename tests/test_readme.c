@@ -24,7 +24,13 @@
  *   program under test), in README order, so that a sample may use a file
  *   (threatscore.db) an earlier sample wrote; nothing is written into the
  *   project itself.
- * Other fenced blocks (```sh and the rest) are not run. */
+ * Other fenced blocks (```sh and the rest) are not run.
+ *
+ * To fill in the outputs of new samples, write their commands with no
+ * output under them and run
+ *     TS_README_FILL=/tmp/README.md build/test_readme
+ * (with TS_BINARY=build/threatscore): the copy has each such sample's
+ * actual output (and "[exit N]" when it failed) under its command. */
 #include "testutil.h"
 
 #include <dirent.h>
@@ -39,6 +45,7 @@
 /* One sample: a command, its expected output and exit status. */
 typedef struct sample {
     int line;          /* README line of the command */
+    int cmd_lines;     /* lines the command takes (continuations included) */
     char *cmd;
     char *expect;      /* expected standard output */
     int status;
@@ -57,7 +64,7 @@ static void samples_free(sample_list *l) {
 
 /* Appends a sample taking over cmd and expect; reads a trailing "[exit N]"
  * line of expect as the status. */
-static void add_sample(sample_list *l, int line, char *cmd, char *expect) {
+static void add_sample(sample_list *l, int line, int cmd_lines, char *cmd, char *expect) {
     if (l->n == l->cap) {
         l->cap = l->cap ? 2 * l->cap : 16;
         l->v = realloc(l->v, (size_t)l->cap * sizeof *l->v);
@@ -68,7 +75,7 @@ static void add_sample(sample_list *l, int line, char *cmd, char *expect) {
     const char *last = len ? expect + len - 1 : expect;
     while (last > expect && last[-1] != '\n') last--;
     if (sscanf(last, "[exit %d]", &status) == 1) expect[last - expect] = '\0';
-    l->v[l->n++] = (sample){line, cmd, expect, status};
+    l->v[l->n++] = (sample){line, cmd_lines, cmd, expect, status};
 }
 
 /* Returns a malloc'd copy of n bytes of s. */
@@ -82,7 +89,7 @@ static char *dup_n(const char *s, size_t n) {
 
 /* Reads every sample of the markdown text md into l. */
 static void parse_samples(const char *md, sample_list *l) {
-    int line = 0, in_console = 0, in_other = 0, cmd_line = 0;
+    int line = 0, in_console = 0, in_other = 0, cmd_line = 0, cmd_lines = 0;
     ts_buf cmd = {0}, expect = {0};
     int have_cmd = 0, continued = 0;
     for (const char *p = md; *p;) {
@@ -97,7 +104,7 @@ static void parse_samples(const char *md, sample_list *l) {
             in_other = 0;
         } else if (in_console && (fence || (!continued && len >= 2 && strncmp(p, "$ ", 2) == 0))) {
             if (have_cmd) {
-                add_sample(l, cmd_line, dup_n(cmd.data ? cmd.data : "", cmd.len),
+                add_sample(l, cmd_line, cmd_lines, dup_n(cmd.data ? cmd.data : "", cmd.len),
                            dup_n(expect.data ? expect.data : "", expect.len));
                 cmd.len = expect.len = 0;
                 have_cmd = 0;
@@ -107,11 +114,13 @@ static void parse_samples(const char *md, sample_list *l) {
             } else {
                 have_cmd = 1;
                 cmd_line = line;
+                cmd_lines = 1;
                 ts_buf_append(&cmd, p + 2, len - 2);
                 continued = len > 2 && p[len - 1] == '\\';
                 ts_buf_puts(&cmd, "\n");
             }
         } else if (in_console && continued) {
+            cmd_lines++;
             ts_buf_append(&cmd, p, len);
             ts_buf_puts(&cmd, "\n");
             continued = len > 0 && p[len - 1] == '\\';
@@ -230,9 +239,33 @@ static char *run_in(const char *dir, const char *cmd, int *status) {
     return out.data;
 }
 
+/* Writes md to path with got[i] under the command of every sample i that
+ * shows no output yet (and "[exit N]" when its status is not 0). */
+static void fill_markdown(const char *path, const char *md, const sample_list *l, char **got, const int *status) {
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    int line = 0, next = 0;
+    for (const char *p = md; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl + 1 - p) : strlen(p);
+        fwrite(p, 1, len, f);
+        line++;
+        while (next < l->n && l->v[next].line + l->v[next].cmd_lines - 1 < line) next++;
+        if (next < l->n && l->v[next].line + l->v[next].cmd_lines - 1 == line && !l->v[next].expect[0] &&
+            !l->v[next].status) {
+            fputs(got[next], f);
+            if (status[next]) fprintf(f, "[exit %d]\n", status[next]);
+        }
+        p += len;
+    }
+    assert_int_equal(fclose(f), 0);
+}
+
 /* Runs every sample of md in a fresh mirror. Returns the number of samples
- * that failed, each reported with its line, expected and actual output. */
-static int check_markdown(const char *name, const char *md, int *n_samples) {
+ * that failed, each reported with its line, expected and actual output;
+ * with fill, also writes md with the outputs of samples that show none
+ * to the file fill (fill_markdown). */
+static int check_markdown(const char *name, const char *md, int *n_samples, const char *fill) {
     const char *binary = getenv("TS_BINARY");
     if (!binary) fail_msg("TS_BINARY is not set (ctest sets it to the program under test)");
     sample_list l = {0};
@@ -244,16 +277,22 @@ static int check_markdown(const char *name, const char *md, int *n_samples) {
     assert_int_equal(mkdir(dir, 0700), 0);
     make_mirror(dir, binary);
     int failed = 0;
+    char **got = calloc((size_t)l.n + 1, sizeof *got);
+    int *status = calloc((size_t)l.n + 1, sizeof *status);
+    assert_non_null(got);
+    assert_non_null(status);
     for (int i = 0; i < l.n; i++) {
-        int status;
-        char *got = run_in(dir, l.v[i].cmd, &status);
-        if (!output_matches(l.v[i].expect, got) || status != l.v[i].status) {
+        got[i] = run_in(dir, l.v[i].cmd, &status[i]);
+        if (!output_matches(l.v[i].expect, got[i]) || status[i] != l.v[i].status) {
             failed++;
             print_message("%s:%d: $ %s  exit %d (expected %d)\n--- expected\n%s--- got\n%s---\n", name, l.v[i].line,
-                          l.v[i].cmd, status, l.v[i].status, l.v[i].expect, got);
+                          l.v[i].cmd, status[i], l.v[i].status, l.v[i].expect, got[i]);
         }
-        free(got);
     }
+    if (fill) fill_markdown(fill, md, &l, got, status);
+    for (int i = 0; i < l.n; i++) free(got[i]);
+    free(got);
+    free(status);
     samples_free(&l);
     return failed;
 }
@@ -287,7 +326,7 @@ static void test_mechanism(void **state) {
         "written\n"
         "```\n";
     int n;
-    assert_int_equal(check_markdown("good.md", good, &n), 0);
+    assert_int_equal(check_markdown("good.md", good, &n, NULL), 0);
     assert_int_equal(n, 6);
     static const char bad[] =
         "```console\n"
@@ -302,8 +341,19 @@ static void test_mechanism(void **state) {
         "```\n";
     /* one wrong output, one wrong status, one missing line, and no
        threatscore.db of the project shows through the mirror */
-    assert_int_equal(check_markdown("bad.md", bad, &n), 4);
+    assert_int_equal(check_markdown("bad.md", bad, &n, NULL), 4);
     assert_int_equal(n, 4);
+    /* filling in: a sample without output gets the program's, which then
+       passes */
+    static const char empty[] = "text\n```console\n$ echo one \\\n  two\n$ exit 3\n$ echo kept\nkept\n```\n";
+    const char *filled = tu_path("filled.md");
+    assert_int_equal(check_markdown("empty.md", empty, &n, filled), 2);
+    size_t len;
+    char *md = ts_read_file(filled, &len);
+    assert_non_null(md);
+    assert_string_equal(md, "text\n```console\n$ echo one \\\n  two\none two\n$ exit 3\n[exit 3]\n$ echo kept\nkept\n```\n");
+    assert_int_equal(check_markdown("filled.md", md, &n, NULL), 0);
+    free(md);
 }
 
 /* The README's samples, whatever they are now. */
@@ -314,7 +364,7 @@ static void test_readme_samples(void **state) {
     char *md = ts_read_file(path, &len);
     assert_non_null(md);
     int n;
-    int failed = check_markdown(path, md, &n);
+    int failed = check_markdown(path, md, &n, getenv("TS_README_FILL"));
     print_message("%s: %d sample%s, %d failed\n", path, n, n == 1 ? "" : "s", failed);
     free(md);
     assert_int_equal(failed, 0);

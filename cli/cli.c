@@ -113,7 +113,9 @@ static const char USAGE_IMPORT[] =
 static const char USAGE_RUNS[] =
     "usage: threatscore runs --db FILE [--format table|csv|json]\n"
     "\n"
-    "Lists the runs stored in FILE with their provenance.\n";
+    "Lists the runs stored in FILE with their provenance. A per-year run (from\n"
+    "`trend --db`, or scored with --set year=Y) shows its year: name it\n"
+    "SCENARIO@YEAR; a scenario name alone names its latest run without a year.\n";
 
 
 /* ---- validate ---------------------------------------------------------- */
@@ -145,8 +147,9 @@ static int validate_one(ts_cmd *c, const char *path, const char *read) {
     }
     size_t cells = (size_t)s->data->n_units * (size_t)s->tax->n_indicators, present = 0;
     for (size_t k = 0; k < cells; k++) present += s->data->values[k] == s->data->values[k];
+    char name[512];
     fprintf(c->out, "%s: ok (scenario '%s': %d units, %d indicators, %zu of %zu values present)\n", path,
-            s->name, s->data->n_units, s->tax->n_indicators, present, cells);
+            ts_term_safe(name, sizeof name, s->name), s->data->n_units, s->tax->n_indicators, present, cells);
     ts_result_free(r);
     ts_scenario_free(s);
     return EXIT_OK;
@@ -166,10 +169,10 @@ static int cmd_validate(ts_cmd *c, int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         int rc;
         if (strcmp(argv[i], "-") == 0) {
-            ts_input in;
-            rc = ts_cmd_input(c, argv[i], &in);
+            ts_file_arg in;
+            rc = ts_cmd_file_arg(c, argv[i], &in);
             if (rc == EXIT_OK) rc = validate_one(c, in.path, in.read);
-            ts_input_free(&in);
+            ts_file_arg_free(&in);
         } else {
             /* a directory stands for its *.cfg files, as for batch */
             ts_path_list files = {0};
@@ -325,7 +328,7 @@ static int cmd_score(ts_cmd *c, int argc, char **argv) {
     ts_error err;
     ts_error_clear(&err);
     ts_scenario *s = NULL;
-    ts_input in = {0};
+    ts_file_arg in = {0};
     rc = o.scenario ? ts_cmd_load_scenario(c, o.scenario, &in, &s)
                     : ts_cmd_load_csv(c, o.taxonomy, o.data, &o.csv, &in, &s);
     if (!s) {
@@ -337,7 +340,7 @@ static int cmd_score(ts_cmd *c, int argc, char **argv) {
     if (s && rc == EXIT_OK && o.lean) rc = score_lean(c, s, o.out_path);
     else if (s && rc == EXIT_OK) rc = score_and_store(c, s, o.db, o.format, o.out_path, &ro);
     ts_scenario_free(s);
-    ts_input_free(&in);
+    ts_file_arg_free(&in);
     score_opts_free(&o);
     return rc;
 }
@@ -377,12 +380,12 @@ static int cmd_explain(ts_cmd *c, int argc, char **argv) {
     ts_error err;
     ts_error_clear(&err);
     ts_scenario *s = NULL;
-    ts_input in;
+    ts_file_arg in;
     int rc = ts_cmd_load_scenario(c, pos[0], &in, &s);
     if (rc == EXIT_OK) rc = apply_overrides(c, s, &ov);
     if (rc != EXIT_OK) {
         ts_scenario_free(s);
-        ts_input_free(&in);
+        ts_file_arg_free(&in);
         return rc;
     }
     ts_result *r = NULL;
@@ -409,7 +412,7 @@ static int cmd_explain(ts_cmd *c, int argc, char **argv) {
     ts_explain_free(x);
     ts_result_free(r);
     ts_scenario_free(s);
-    ts_input_free(&in);
+    ts_file_arg_free(&in);
     return rc;
 }
 
@@ -444,19 +447,14 @@ static int cmd_import(ts_cmd *c, int argc, char **argv) {
     /* the scenario names its taxonomy by path, so both must be files */
     if (strcmp(tax, "-") == 0 || strcmp(scen, "-") == 0)
         return ts_cmd_usage(c, USAGE_IMPORT, "--taxonomy-out and --scenario-out need files, not '%s'", "-");
+    /* the engine reads a table "-" from standard input itself, once */
     int rc = ts_cmd_one_stdin(c, USAGE_IMPORT, argc, argv);
-    ts_input idata = {0}, imeta = {0};
-    if (rc == EXIT_OK) rc = ts_cmd_input(c, pos[1], &idata);
-    if (rc == EXIT_OK) rc = ts_cmd_input(c, pos[2], &imeta);
+    if (rc != EXIT_OK) return rc;
     ts_error err;
     ts_error_clear(&err);
-    if (rc == EXIT_OK &&
-        ts_import_coinr_as(idata.path, idata.read, imeta.path, imeta.read, tax, scen, &err) != TS_OK)
-        rc = ts_cmd_error(c, &err);
-    if (rc == EXIT_OK) fprintf(c->out, "wrote %s and %s\n", tax, scen);
-    ts_input_free(&idata);
-    ts_input_free(&imeta);
-    return rc;
+    if (ts_import_coinr(pos[1], pos[2], tax, scen, &err) != TS_OK) return ts_cmd_error(c, &err);
+    fprintf(c->out, "wrote %s and %s\n", tax, scen);
+    return EXIT_OK;
 }
 
 /* ---- runs -------------------------------------------------------------- */
@@ -466,33 +464,56 @@ typedef struct runs_ctx {
     ts_format fmt;
     int count;
     ts_buf b;
-    int w_scenario, w_created, w_taxonomy; /* the table's column widths */
+    int name_width; /* the table's scenario column: the widest name, at most 48 */
 } runs_ctx;
 
-/* Widens the table's columns to fit run (the first of the two passes over
- * the runs). Returns 0. */
+/* Widens the table's scenario column to fit run's name (as printed). */
 static int measure_run(const ts_run_info *run, void *vctx) {
     runs_ctx *x = vctx;
-    int w;
-    if ((w = ts_text_width(run->scenario)) > x->w_scenario) x->w_scenario = w;
-    if ((w = ts_text_width(run->created_at)) > x->w_created) x->w_created = w;
-    if ((w = ts_text_width(run->taxonomy_id)) > x->w_taxonomy) x->w_taxonomy = w;
+    char safe[512];
+    int w = ts_text_width(ts_term_safe(safe, sizeof safe, run->scenario));
+    if (w > x->name_width) x->name_width = w > 48 ? 48 : w;
     return 0;
+}
+
+/* Appends s padded with spaces to width characters, a longer name cut to
+ * width - 1 characters and an ellipsis so the columns stay in line;
+ * control characters escaped as ts_buf_term does: a name must not send
+ * escapes to the terminal. */
+static void pad_text(ts_buf *b, const char *s, int width) {
+    char safe[512];
+    ts_term_safe(safe, sizeof safe, s);
+    if (ts_text_width(safe) > width) {
+        /* keep width - 1 characters: cut at the lead byte of the next one */
+        int seen = 0;
+        char *p = safe;
+        for (; *p; p++)
+            if (((unsigned char)*p & 0xc0) != 0x80 && seen++ == width - 1) break;
+        *p = '\0';
+        ts_buf_puts(b, safe);
+        ts_buf_puts(b, "\xe2\x80\xa6"); /* U+2026, the ellipsis */
+        return;
+    }
+    ts_buf_puts(b, safe);
+    for (int w = ts_text_width(safe); w < width; w++) ts_buf_puts(b, " ");
 }
 
 static int print_run(const ts_run_info *run, void *vctx) {
     runs_ctx *x = vctx;
     ts_buf *b = &x->b;
     if (x->fmt == TS_FORMAT_TABLE) {
+        /* a database may come from someone else: no byte of it reaches the
+           terminal as a control sequence */
+        char year[16] = "-", f[6][512];
+        if (run->year) snprintf(year, sizeof year, "%d", run->year);
         ts_buf_printf(b, "%5lld  ", run->id);
-        ts_buf_pad(b, run->scenario, x->w_scenario);
-        ts_buf_puts(b, "  ");
-        ts_buf_pad(b, run->created_at, x->w_created);
-        ts_buf_puts(b, "  ");
-        ts_buf_pad(b, run->taxonomy_id, x->w_taxonomy);
-        ts_buf_printf(b, "  %5d %5d  %-12.12s  %-12.12s  %-12.12s  %s\n", run->n_units, run->n_indicators,
-                      run->taxonomy_sha256 ? run->taxonomy_sha256 : "", run->scenario_sha256 ? run->scenario_sha256 : "",
-                      run->data_sha256 ? run->data_sha256 : "", run->engine_version ? run->engine_version : "");
+        pad_text(b, run->scenario, x->name_width);
+        ts_buf_printf(b, "  %4s  %-24s  %-14s  %5d %5d  %.12s  %.12s  %.12s  %s\n", year,
+                      ts_term_safe(f[0], sizeof f[0], run->created_at), ts_term_safe(f[1], sizeof f[1], run->taxonomy_id),
+                      run->n_units, run->n_indicators, ts_term_safe(f[2], sizeof f[2], run->taxonomy_sha256),
+                      ts_term_safe(f[3], sizeof f[3], run->scenario_sha256),
+                      ts_term_safe(f[4], sizeof f[4], run->data_sha256),
+                      ts_term_safe(f[5], sizeof f[5], run->engine_version));
     } else if (x->fmt == TS_FORMAT_CSV) {
         ts_buf_printf(b, "%lld,", run->id);
         const char *fields[] = {run->scenario, run->created_at, run->taxonomy_id, run->scenario_path,
@@ -502,7 +523,9 @@ static int print_run(const ts_run_info *run, void *vctx) {
             ts_csv_field(b, fields[i]);
             ts_buf_puts(b, ",");
         }
-        ts_buf_printf(b, "%d,%d\n", run->n_units, run->n_indicators);
+        ts_buf_printf(b, "%d,%d,", run->n_units, run->n_indicators);
+        if (run->year) ts_buf_printf(b, "%d", run->year);
+        ts_buf_puts(b, "\n");
     } else {
         ts_buf_printf(b, "%s{\"id\":%lld,\"scenario\":", x->count ? ",\n" : "\n", run->id);
         ts_buf_json_string(b, run->scenario);
@@ -515,7 +538,9 @@ static int print_run(const ts_run_info *run, void *vctx) {
             ts_buf_printf(b, ",\"%s\":", keys[i]);
             ts_buf_json_string(b, vals[i]);
         }
-        ts_buf_printf(b, ",\"n_units\":%d,\"n_indicators\":%d}", run->n_units, run->n_indicators);
+        ts_buf_printf(b, ",\"n_units\":%d,\"n_indicators\":%d,\"year\":", run->n_units, run->n_indicators);
+        if (run->year) ts_buf_printf(b, "%d}", run->year);
+        else ts_buf_puts(b, "null}");
     }
     x->count++;
     if (b->len > 1 << 16) {
@@ -527,7 +552,7 @@ static int print_run(const ts_run_info *run, void *vctx) {
 
 static int cmd_runs(ts_cmd *c, int argc, char **argv) {
     const char *db = NULL;
-    runs_ctx x = {c->out, TS_FORMAT_TABLE, 0, {0}, 0, 0, 0};
+    runs_ctx x = {c->out, TS_FORMAT_TABLE, 0, {0}, 8};
     for (int i = 1; i < argc; i++) {
         int missing = 0;
         const char *v;
@@ -551,25 +576,19 @@ static int cmd_runs(ts_cmd *c, int argc, char **argv) {
     if (rc) return rc;
     ts_error err;
     ts_error_clear(&err);
+    if (x.fmt == TS_FORMAT_TABLE && ts_store_list_runs(st, measure_run, &x, &err)) {
+        ts_store_close(st);
+        return ts_cmd_error(c, &err);
+    }
     if (x.fmt == TS_FORMAT_TABLE) {
-        /* columns as wide as their longest entry, so long names stay in line */
-        x.w_scenario = x.w_created = x.w_taxonomy = 8;
-        rc = ts_store_list_runs(st, measure_run, &x, &err) ? ts_cmd_error(c, &err) : EXIT_OK;
-        if (rc) {
-            ts_store_close(st);
-            return rc;
-        }
-        ts_buf_printf(&x.b, "%5s  ", "id");
-        ts_buf_pad(&x.b, "scenario", x.w_scenario);
-        ts_buf_puts(&x.b, "  ");
-        ts_buf_pad(&x.b, "created_at", x.w_created);
-        ts_buf_puts(&x.b, "  ");
-        ts_buf_pad(&x.b, "taxonomy", x.w_taxonomy);
-        ts_buf_printf(&x.b, "  %5s %5s  %-12s  %-12s  %-12s  %s\n", "units", "inds", "taxonomy_sha", "scenario_sha",
-                      "data_sha", "engine");
-    } else if (x.fmt == TS_FORMAT_CSV)
+        ts_buf_puts(&x.b, "   id  ");
+        pad_text(&x.b, "scenario", x.name_width);
+        ts_buf_printf(&x.b, "  %4s  %-24s  %-14s  %5s %5s  %-12s  %-12s  %-12s  %s\n", "year", "created_at",
+                      "taxonomy", "units", "inds", "taxonomy_sha", "scenario_sha", "data_sha", "engine");
+    }
+    else if (x.fmt == TS_FORMAT_CSV)
         ts_buf_puts(&x.b, "id,scenario,created_at,taxonomy,scenario_path,taxonomy_path,data_path,"
-                          "scenario_sha256,taxonomy_sha256,data_sha256,engine_version,n_units,n_indicators\n");
+                          "scenario_sha256,taxonomy_sha256,data_sha256,engine_version,n_units,n_indicators,year\n");
     else
         ts_buf_puts(&x.b, "[");
     rc = ts_store_list_runs(st, print_run, &x, &err) ? ts_cmd_error(c, &err) : EXIT_OK;

@@ -104,10 +104,10 @@ int ts_cli_audit(int argc, char **argv, FILE *out, FILE *errs) {
     ts_error_clear(&err);
     ts_cmd c = {out, errs, PROG};
     ts_scenario *s = NULL;
-    ts_input in;
+    ts_file_arg in;
     int rc = ts_cmd_load_scenario(&c, scenario, &in, &s);
     if (rc) {
-        ts_input_free(&in);
+        ts_file_arg_free(&in);
         return rc;
     }
     if (perspective && ts_scenario_apply_perspective(s, perspective, &err)) rc = ts_print_error(errs, PROG, &err);
@@ -129,6 +129,6 @@ int ts_cli_audit(int argc, char **argv, FILE *out, FILE *errs) {
     }
     ts_audit_free(a);
     ts_scenario_free(s);
-    ts_input_free(&in);
+    ts_file_arg_free(&in);
     return rc;
 }

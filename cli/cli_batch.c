@@ -124,7 +124,7 @@ int ts_cli_batch(int argc, char **argv, FILE *out, FILE *errs) {
     int quiet = 0, force = 0, timing = 0, progress_mode = -1, rc = EXIT_OK;
     long jobs_n = 0;
     ts_path_list inputs = {0};
-    ts_input stdin_copy = {0};
+    ts_file_arg stdin_copy = {0};
     ts_batch_input *in = NULL;
     const char **set = calloc((size_t)argc + 1, sizeof *set), **persp = calloc((size_t)argc + 1, sizeof *persp);
     int n_set = 0, n_persp = 0;
@@ -170,7 +170,7 @@ int ts_cli_batch(int argc, char **argv, FILE *out, FILE *errs) {
             rc = ts_cmd_usage(c, USAGE_BATCH, "unknown option '%s'", argv[i]);
         } else if (strcmp(argv[i], "-") == 0) {
             /* one scenario from standard input, through a copy */
-            rc = ts_cmd_input(c, argv[i], &stdin_copy);
+            rc = ts_cmd_file_arg(c, argv[i], &stdin_copy);
             if (rc == EXIT_OK && ts_path_list_add(&inputs, "-", 0)) rc = ts_cmd_oom(c);
         } else {
             rc = ts_cmd_collect(c, argv[i], &inputs);
@@ -223,7 +223,7 @@ int ts_cli_batch(int argc, char **argv, FILE *out, FILE *errs) {
 done:
     free(in);
     ts_path_list_free(&inputs);
-    ts_input_free(&stdin_copy);
+    ts_file_arg_free(&stdin_copy);
     free(set);
     free(persp);
     return rc;

@@ -35,6 +35,12 @@ static void put_config_string(ts_buf *b, const char *s) {
     }
 }
 
+/* Appends s for a comment line: control characters (a newline would end
+ * the comment) escaped as for a terminal (ts_buf_term). */
+static void put_comment_text(ts_buf *b, const char *s) {
+    ts_buf_term(b, s);
+}
+
 /* Appends a number as a scenario file would write it: %g, with ".0" added
  * to integers so libconfig reads a float. */
 static void put_number(ts_buf *b, double x) {
@@ -50,8 +56,11 @@ static void put_indicator(ts_buf *b, const ts_scenario *s, int k, int indent) {
     const ts_taxonomy *t = s->tax;
     const ts_dataset *d = s->data;
     const ts_node *nd = &t->nodes[k];
-    ts_buf_printf(b, "# %*s%s: %s\n", indent, "", nd->id, nd->name ? nd->name : nd->id);
-    ts_buf_printf(b, "# %*s  raw unit: %s; %s", indent, "", nd->unit ? nd->unit : "(not given)",
+    ts_buf_printf(b, "# %*s%s: ", indent, "", nd->id);
+    put_comment_text(b, nd->name ? nd->name : nd->id);
+    ts_buf_printf(b, "\n# %*s  raw unit: ", indent, "");
+    put_comment_text(b, nd->unit ? nd->unit : "(not given)");
+    ts_buf_printf(b, "; %s",
                   nd->direction > 0 ? "risk (higher = more risk)" : "protective (higher = less risk)");
     if (nd->has_goalposts) {
         ts_buf_puts(b, "; goalposts [");
@@ -88,8 +97,11 @@ static void put_tree(ts_buf *b, const ts_scenario *s, int k, int depth) {
         put_indicator(b, s, k, indent);
         return;
     }
-    if (depth > 0)
-        ts_buf_printf(b, "#\n# %*s[%s] %s (weight %g)\n", indent, "", nd->id, nd->name ? nd->name : nd->id, nd->weight);
+    if (depth > 0) {
+        ts_buf_printf(b, "#\n# %*s[%s] ", indent, "", nd->id);
+        put_comment_text(b, nd->name ? nd->name : nd->id);
+        ts_buf_printf(b, " (weight %g)\n", nd->weight);
+    }
     for (int c = 0; c < nd->n_children; c++) put_tree(b, s, t->children[nd->first_child + c], depth + 1);
 }
 
@@ -150,12 +162,18 @@ static void write_skeleton(ts_buf *b, const ts_scenario *base, const char *name,
     ts_buf_puts(b, "\";\ndescription = \"What-if: say what the scenario assumes, and why.\";\nextends = \"");
     put_config_string(b, extends);
     ts_buf_printf(b, "\";%s\n\n", to_stdout ? "  # relative to where this file is saved: adjust it if needed" : "");
-    ts_buf_printf(b, "# Units of '%s' (from its file):\n#  ", base->name);
-    for (int u = 0; u < d->n_units; u++)
-        ts_buf_printf(b, " %s %s%s", d->unit_id[u], d->unit_name[u] ? d->unit_name[u] : "", u + 1 < d->n_units ? "," : "\n");
-    ts_buf_printf(b, "#\n# Indicators of taxonomy '%s' (%s), scale %g-%g, by dimension\n"
-                     "# (a node's weight is relative among its siblings):\n",
-                  t->id, base->taxonomy_path, t->scale_min, t->scale_max);
+    ts_buf_puts(b, "# Units of '");
+    put_comment_text(b, base->name);
+    ts_buf_puts(b, "' (from its file):\n#  ");
+    for (int u = 0; u < d->n_units; u++) {
+        ts_buf_printf(b, " %s ", d->unit_id[u]);
+        put_comment_text(b, d->unit_name[u] ? d->unit_name[u] : "");
+        ts_buf_puts(b, u + 1 < d->n_units ? "," : "\n");
+    }
+    ts_buf_printf(b, "#\n# Indicators of taxonomy '%s' (", t->id);
+    put_comment_text(b, base->taxonomy_path);
+    ts_buf_printf(b, "), scale %g-%g, by dimension\n# (a node's weight is relative among its siblings):\n", t->scale_min,
+                  t->scale_max);
     put_tree(b, base, ts_taxonomy_root(t), 0);
     int u1 = 0, u2 = -1, ex = example_indicator(base, &u1, &u2);
     const char *first_child = t->nodes[t->children[t->nodes[ts_taxonomy_root(t)].first_child]].id;
@@ -218,10 +236,10 @@ int ts_cli_new_scenario(int argc, char **argv, FILE *out, FILE *errs) {
         return EXIT_INPUT;
     }
     ts_scenario *base = NULL;
-    ts_input in;
+    ts_file_arg in;
     int rc = ts_cmd_load_scenario(c, extends, &in, &base);
     if (rc != EXIT_OK) {
-        ts_input_free(&in);
+        ts_file_arg_free(&in);
         return rc;
     }
     char rel[1024];
@@ -244,6 +262,6 @@ int ts_cli_new_scenario(int argc, char **argv, FILE *out, FILE *errs) {
     }
     ts_buf_free(&b);
     ts_scenario_free(base);
-    ts_input_free(&in);
+    ts_file_arg_free(&in);
     return rc;
 }

@@ -206,7 +206,9 @@ static void write_table(ts_buf *b, const ts_scenario *s, const ts_ua_result *r, 
                         long long id) {
     const ts_taxonomy *t = s->tax;
     int n = r->n_units, root = ts_taxonomy_root(t);
-    ts_buf_printf(b, "%s: uncertainty analysis, %ld %s, seed %llu, %d unit%s; factors:", s->name, r->n,
+    char safe[512]; /* names from files reach the terminal without control characters */
+    ts_buf_printf(b, "%s: uncertainty analysis, %ld %s, seed %llu, %d unit%s; factors:",
+                  ts_term_safe(safe, sizeof safe, s->name), r->n,
                   opt->sobol ? "Sobol' design points" : "replications", (unsigned long long)opt->seed, n,
                   n == 1 ? "" : "s");
     for (int i = 0; i < r->n_factors; i++) ts_buf_printf(b, " %s", r->factor_name[i]);
@@ -220,7 +222,8 @@ static void write_table(ts_buf *b, const ts_scenario *s, const ts_ua_result *r, 
     int w_unit = 4, w_name = 4;
     for (int u = 0; u < n; u++) {
         if (ts_text_width(s->data->unit_id[u]) > w_unit) w_unit = ts_text_width(s->data->unit_id[u]);
-        if (ts_text_width(s->data->unit_name[u]) > w_name) w_name = ts_text_width(s->data->unit_name[u]);
+        int w = s->data->unit_name[u] ? ts_text_width(ts_term_safe(safe, sizeof safe, s->data->unit_name[u])) : 0;
+        if (w > w_name) w_name = w;
     }
     const ts_node *rn = &t->nodes[root];
     ts_buf_printf(b, "node %s; score: nominal, mean and median; rank: nominal and 5th/50th/95th percentile;\n"
@@ -237,7 +240,7 @@ static void write_table(ts_buf *b, const ts_scenario *s, const ts_ua_result *r, 
         return;
     }
     for (int c = 0; c < rn->n_classes; c++) {
-        const char *nm = t->classes[rn->first_class + c].name;
+        const char *nm = ts_term_safe(safe, sizeof safe, t->classes[rn->first_class + c].name);
         w_class[c] = ts_text_width(nm) > 6 ? ts_text_width(nm) : 6;
         ts_buf_puts(b, " ");
         ts_buf_printf(b, "%*s", w_class[c] - ts_text_width(nm), "");
@@ -251,7 +254,7 @@ static void write_table(ts_buf *b, const ts_scenario *s, const ts_ua_result *r, 
             ts_buf_printf(b, "%4d  ", rank);
             ts_buf_pad(b, s->data->unit_id[u], w_unit);
             ts_buf_puts(b, "  ");
-            ts_buf_pad(b, s->data->unit_name[u] ? s->data->unit_name[u] : "", w_name);
+            ts_buf_pad(b, s->data->unit_name[u] ? ts_term_safe(safe, sizeof safe, s->data->unit_name[u]) : "", w_name);
             ts_buf_puts(b, " ");
             put_fixed(b, at(r->nominal_score, root, n, u), 8);
             ts_buf_puts(b, " ");
@@ -618,7 +621,7 @@ int ts_cli_uncertainty(int argc, char **argv, FILE *out, FILE *errs) {
     ts_error err;
     ts_error_clear(&err);
     ts_scenario *s = NULL;
-    ts_input in;
+    ts_file_arg in;
     rc = a.scenario ? ts_cmd_load_scenario(&c, a.scenario, &in, &s)
                     : ts_cmd_load_csv(&c, a.taxonomy, a.data, &a.csv, &in, &s);
     ts_ua_spec *spec = NULL;
@@ -649,7 +652,7 @@ int ts_cli_uncertainty(int argc, char **argv, FILE *out, FILE *errs) {
     free(track);
     ts_ua_spec_free(spec);
     ts_scenario_free(s);
-    ts_input_free(&in);
+    ts_file_arg_free(&in);
     ts_csv_args_free(&a.csv);
     return rc;
 }

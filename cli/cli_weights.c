@@ -19,9 +19,11 @@ static const char USAGE_WEIGHTS[] =
 /* Writes the effective weights w of s (for unit, or NULL) to f in fmt. */
 static void write_weights(FILE *f, ts_format fmt, const ts_scenario *s, const char *unit, const double *w) {
     const ts_taxonomy *t = s->tax;
+    char name[512]; /* a name from a file must not reach the terminal as control sequences */
     if (fmt == TS_FORMAT_CSV) fputs("indicator,parent,effective_weight\n", f);
     else
-        fprintf(f, "%s: effective weight at '%s'%s%s (weight set: %s)\n", s->name, t->nodes[ts_taxonomy_root(t)].id,
+        fprintf(f, "%s: effective weight at '%s'%s%s (weight set: %s)\n", ts_term_safe(name, sizeof name, s->name),
+                t->nodes[ts_taxonomy_root(t)].id,
                 unit ? " for " : "", unit ? unit : "", s->spec->weight_set[0] ? s->spec->weight_set : "taxonomy");
     for (int i = 0; i < t->n_indicators; i++) {
         const ts_node *nd = &t->nodes[t->indicator_node[i]];
@@ -63,7 +65,7 @@ int ts_cli_weights(int argc, char **argv, FILE *out, FILE *errs) {
     }
     if (!scenario) return ts_cmd_usage(c, USAGE_WEIGHTS, "weights needs a %s", "SCENARIO");
     ts_scenario *s = NULL;
-    ts_input in;
+    ts_file_arg in;
     int u = -1, rc = ts_cmd_load_scenario(c, scenario, &in, &s);
     if (rc == EXIT_OK) rc = ts_overrides_apply(errs, c->prog, s, &ov);
     if (rc == EXIT_OK && unit && (u = ts_dataset_find_unit(s->data, unit)) < 0) rc = ts_cmd_unknown_unit(c, s, unit);
@@ -82,6 +84,6 @@ int ts_cli_weights(int argc, char **argv, FILE *out, FILE *errs) {
     }
     free(w);
     ts_scenario_free(s);
-    ts_input_free(&in);
+    ts_file_arg_free(&in);
     return rc;
 }

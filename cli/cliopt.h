@@ -110,15 +110,15 @@ int ts_cmd_open_store(const ts_cmd *c, const char *db, ts_store **st);
 /* A file argument of a command: a path, or "-" for standard input, which
  * is copied whole to a temporary file, so that the engine can read it more
  * than once and seek in it (as it does files). */
-typedef struct ts_input {
+typedef struct ts_file_arg {
     const char *path;   /* the name the engine is given: the argument, or TS_STDIN_NAME */
     const char *read;   /* where its text is: the argument, or the copy */
     char tmp[512];      /* the copy's path, "" when none */
-} ts_input;
+} ts_file_arg;
 
 /* Prepares argument arg as an input into *in. Returns EXIT_OK, or the
  * system exit status after printing why the copy could not be made. */
-int ts_cmd_input(const ts_cmd *c, const char *arg, ts_input *in);
+int ts_cmd_file_arg(const ts_cmd *c, const char *arg, ts_file_arg *in);
 
 /* Returns the usage exit status after printing why, when more than one of
  * argv[first..argc) is "-" (standard input can be read only once); else
@@ -126,13 +126,13 @@ int ts_cmd_input(const ts_cmd *c, const char *arg, ts_input *in);
 int ts_cmd_one_stdin(const ts_cmd *c, const char *usage, int argc, char **argv);
 
 /* Removes the copy of standard input, if any. A zeroed input is allowed. */
-void ts_input_free(ts_input *in);
+void ts_file_arg_free(ts_file_arg *in);
 
 /* Loads the scenario file arg ("-": standard input) into *s, through *in,
  * which must outlive *s and be freed after it. Returns EXIT_OK, or an exit
  * status after printing the error (*s NULL). */
 struct ts_scenario;
-int ts_cmd_load_scenario(const ts_cmd *c, const char *arg, ts_input *in, struct ts_scenario **s);
+int ts_cmd_load_scenario(const ts_cmd *c, const char *arg, ts_file_arg *in, struct ts_scenario **s);
 
 /* The options of every command that reads a wide CSV (score, uncertainty):
  * --unit-column, --name-column, --missing and --encoding, parsed in one
@@ -164,7 +164,7 @@ void ts_csv_args_free(ts_csv_args *a);
 /* Loads taxonomy with the wide CSV data ("-": standard input, through
  * *in as ts_cmd_load_scenario) read as a->opt says, into *s. Returns
  * EXIT_OK, or an exit status after printing the error. */
-int ts_cmd_load_csv(const ts_cmd *c, const char *taxonomy, const char *data, const ts_csv_args *a, ts_input *in,
+int ts_cmd_load_csv(const ts_cmd *c, const char *taxonomy, const char *data, const ts_csv_args *a, ts_file_arg *in,
                     struct ts_scenario **s);
 
 /* ---- lists of config files (batch, validate) ------------------------- */
@@ -177,10 +177,11 @@ typedef struct ts_path_list {
     int n, cap;
 } ts_path_list;
 
-/* Appends arg, or for a directory its regular files named *.cfg in name
- * order (marked from_dir: there a taxonomy beside the scenarios is not a
- * failure). Returns EXIT_OK, or an exit status after printing why (no
- * such file, an unreadable directory, out of memory). */
+/* Appends arg, or for a directory the entries named *.cfg that are not
+ * directories, in name order (marked from_dir: there a taxonomy beside
+ * the scenarios is not a failure; a FIFO is listed, and refused by the
+ * reader with what it is). Returns EXIT_OK, or an exit status after
+ * printing why (no such file, an unreadable directory, out of memory). */
 int ts_cmd_collect(ts_cmd *c, const char *arg, ts_path_list *l);
 
 /* Appends a copy of path. Returns 0, or -1 when out of memory. */
@@ -219,5 +220,23 @@ int ts_overrides_add(FILE *errs, const char *prog, ts_overrides *ov, const char 
  * (2) after printing the error, which names the --set option. */
 struct ts_scenario;
 int ts_overrides_apply(FILE *errs, const char *prog, struct ts_scenario *s, const ts_overrides *ov);
+
+/* Temporary output files removed when the program is interrupted. The
+ * library keeps no list (it has no global state); the program does:
+ * ts_open_output tracks the temporary file of each -o FILE until
+ * ts_close_output, and the handlers that ts_cli_catch_signals installs for
+ * SIGINT, SIGTERM and SIGHUP remove every tracked file, then let the
+ * signal end the process as it would have. */
+
+/* Installs the handlers (not for a signal that is ignored, as under
+ * nohup). Called once by main. */
+void ts_cli_catch_signals(void);
+
+/* Tracks (a copy of) path until ts_cli_untrack_temp; at most 8 at a time,
+ * further ones are not tracked. */
+void ts_cli_track_temp(const char *path);
+
+/* Stops tracking path. */
+void ts_cli_untrack_temp(const char *path);
 
 #endif

@@ -7,12 +7,26 @@
 
 #include "error.h"
 
-/* Reads path into cfg (already initialised). Returns TS_OK, or TS_EINPUT
- * with the file, line and libconfig's message (or the open error). */
+/* Reads path into cfg (already initialised). path must be a regular file
+ * of at most TS_CONFIG_LIMIT bytes (see ts_input_limit); a leading UTF-8
+ * byte order mark is skipped. Returns TS_OK, or TS_EINPUT with the file,
+ * line and libconfig's message (or the open error), TS_ESYSTEM when out of
+ * memory. An integer literal libconfig would store wrapped (one past 32
+ * bits without the suffix L, or past 64 bits) is an error with its line. */
 int ts_cfg_read(config_t *cfg, const char *path, ts_error *err);
 
-/* As ts_cfg_read, reading the text from read_path while naming the file
- * path in messages (standard input is read from the copy the CLI made). */
+/* As ts_cfg_read, reading the file once: stores the SHA-256 of the bytes
+ * that were parsed in sha256_hex (when not NULL) and, when bytes is not
+ * NULL, hands over those bytes (malloc'd, *n_bytes long; the caller frees
+ * them), so a hash never describes other bytes than the ones parsed. */
+int ts_cfg_read_file(config_t *cfg, const char *path, char sha256_hex[65], char **bytes, size_t *n_bytes,
+                     ts_error *err);
+
+/* As ts_cfg_read_file and ts_cfg_read, reading the text from read_path
+ * while naming the file path in messages (the CLI reads standard input
+ * from a copy it made, named "<stdin>"). */
+int ts_cfg_read_file_as(config_t *cfg, const char *path, const char *read_path, char sha256_hex[65], char **bytes,
+                        size_t *n_bytes, ts_error *err);
 int ts_cfg_read_as(config_t *cfg, const char *path, const char *read_path, ts_error *err);
 
 /* Returns the line of setting s, 0 when unknown. */
@@ -24,8 +38,8 @@ int ts_cfg_check_keys(const config_setting_t *group, const char *const *allowed,
                       const char *file, ts_error *err);
 
 /* Stores the number in setting s (int or float) in *out. Fails when s is
- * not a number or the number is not finite. what names the setting in the
- * message. */
+ * not a number, the number is not finite or not within TS_NUMBER_MIN and
+ * TS_NUMBER_MAX in size (or 0). what names the setting in the message. */
 int ts_cfg_number(const config_setting_t *s, const char *file, const char *what,
                   double *out, ts_error *err);
 

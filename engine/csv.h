@@ -15,11 +15,6 @@
 int ts_csv_read(const char *path, const ts_taxonomy *t, const ts_csv_options *opt,
                         char sha256_hex[65], ts_dataset **out, ts_error *err);
 
-/* As ts_csv_read, reading the text from read_path while naming the file
- * path in messages (the CLI's copy of standard input). */
-int ts_csv_read_as(const char *path, const char *read_path, const ts_taxonomy *t, const ts_csv_options *opt,
-                   char sha256_hex[65], ts_dataset **out, ts_error *err);
-
 /* A whole small CSV file as strings (COINr's iData and iMeta). Row 0 is
  * the header. */
 typedef struct ts_csv_table {
@@ -33,10 +28,6 @@ typedef struct ts_csv_table {
  * Returns TS_OK with the table in *out, or an error code with *out NULL
  * and err filled (file:line). */
 int ts_csv_read_table(const char *path, int encoding, ts_csv_table **out, ts_error *err);
-
-/* As ts_csv_read_table, reading the text from read_path while naming the
- * file path in messages (the CLI's copy of standard input). */
-int ts_csv_read_table_as(const char *path, const char *read_path, int encoding, ts_csv_table **out, ts_error *err);
 
 /* Returns the column named name, or -1. */
 int ts_csv_table_column(const ts_csv_table *t, const char *name);

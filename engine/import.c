@@ -114,16 +114,11 @@ static int write_whole(const char *path, const ts_buf *b) {
 
 int ts_import_coinr(const char *idata, const char *imeta, const char *taxonomy_out, const char *scenario_out,
                     ts_error *err) {
-    return ts_import_coinr_as(idata, idata, imeta, imeta, taxonomy_out, scenario_out, err);
-}
-
-int ts_import_coinr_as(const char *idata, const char *idata_read, const char *imeta, const char *imeta_read,
-                       const char *taxonomy_out, const char *scenario_out, ts_error *err) {
     ts_csv_table *mt = NULL, *dt = NULL;
     ts_buf tax = {0}, scen = {0};
     int rc = TS_EINPUT;
-    if (ts_csv_read_table_as(imeta, imeta_read, TS_ENC_AUTO, &mt, err) != TS_OK ||
-        ts_csv_read_table_as(idata, idata_read, TS_ENC_AUTO, &dt, err) != TS_OK)
+    if (ts_csv_read_table(imeta, TS_ENC_AUTO, &mt, err) != TS_OK ||
+        ts_csv_read_table(idata, TS_ENC_AUTO, &dt, err) != TS_OK)
         goto done;
     meta m = {mt, ts_csv_table_column(mt, "Level"), ts_csv_table_column(mt, "iCode"), ts_csv_table_column(mt, "iName"),
               ts_csv_table_column(mt, "Direction"), ts_csv_table_column(mt, "Weight"), ts_csv_table_column(mt, "Unit"),

@@ -17,10 +17,4 @@
 int ts_import_coinr(const char *idata, const char *imeta, const char *taxonomy_out, const char *scenario_out,
                     ts_error *err);
 
-/* As ts_import_coinr, reading the tables' text from idata_read and
- * imeta_read while naming them idata and imeta (the CLI's copy of
- * standard input). */
-int ts_import_coinr_as(const char *idata, const char *idata_read, const char *imeta, const char *imeta_read,
-                       const char *taxonomy_out, const char *scenario_out, ts_error *err);
-
 #endif

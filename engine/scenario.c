@@ -37,6 +37,8 @@ typedef struct chain_file {
     const char *read;   /* where its text is: path, or the copy of standard input */
     char sha256[65];
     char *real;         /* realpath, for cycle detection */
+    char *bytes;        /* the bytes parsed, hashed into the chain's hash */
+    size_t n_bytes;
 } chain_file;
 
 typedef struct loader {
@@ -48,19 +50,6 @@ typedef struct loader {
 
 static int oom(loader *L) {
     return ts_fail(L->err, TS_ESYSTEM, L->file, 0, "out of memory");
-}
-
-/* Hashes a whole file into hex. Returns TS_OK or TS_EINPUT (unreadable). */
-static int hash_file(const char *path, char hex[65], ts_error *err) {
-    if (ts_sha256_file(path, hex)) return ts_fail(err, TS_EINPUT, path, 0, "cannot read: %s", strerror(errno));
-    return TS_OK;
-}
-
-/* Hashes the text at read_path of the file named path. Returns as
- * hash_file, naming path. */
-static int hash_file_as(const char *path, const char *read_path, char hex[65], ts_error *err) {
-    if (ts_sha256_file(read_path, hex)) return ts_fail(err, TS_EINPUT, path, 0, "cannot read: %s", strerror(errno));
-    return TS_OK;
 }
 
 static ts_scenario *scenario_new(ts_error *err) {
@@ -647,6 +636,7 @@ static int load_chain(loader *L, const char *path, const char *read_path, chain_
         chain_file *f = &files[*n];
         config_init(&f->cfg);
         f->real = NULL;
+        f->bytes = NULL;
         (*n)++;
         f->path = ts_arena_strdup(s->arena, next);
         free(owned);
@@ -655,8 +645,8 @@ static int load_chain(loader *L, const char *path, const char *read_path, chain_
         f->read = *n == 1 && read_path ? ts_arena_strdup(s->arena, read_path) : f->path;
         if (!f->read) return oom(L);
         L->file = f->path;
-        if (ts_cfg_read_as(&f->cfg, f->path, f->read, L->err)) return TS_EINPUT;
-        if (hash_file_as(f->path, f->read, f->sha256, L->err)) return TS_EINPUT;
+        int rc = ts_cfg_read_file_as(&f->cfg, f->path, f->read, f->sha256, &f->bytes, &f->n_bytes, L->err);
+        if (rc) return rc;
         f->real = realpath(f->read, NULL);
         for (int j = 0; f->real && j < *n - 1; j++)
             if (files[j].real && strcmp(files[j].real, f->real) == 0)
@@ -668,6 +658,9 @@ static int load_chain(loader *L, const char *path, const char *read_path, chain_
         const char *ext;
         if (ts_cfg_opt_string(root, "extends", f->path, &ext, L->err)) return TS_EINPUT;
         next = NULL;
+        if (ext && !ext[0])
+            return ts_fail(L->err, TS_EINPUT, f->path, ts_cfg_line(config_setting_get_member(root, "extends")),
+                           "extends is empty: name the scenario file this one extends");
         if (ext) {
             char *dir = ts_dirname(f->path);
             owned = dir ? ts_path_join(dir, ext) : NULL;
@@ -679,13 +672,12 @@ static int load_chain(loader *L, const char *path, const char *read_path, chain_
     return TS_OK;
 }
 
-/* Hashes the contents of every file in the chain, root first. */
-static int hash_chain(loader *L, chain_file *files, int n, char hex[65]) {
+/* Hashes the contents of every file in the chain, root first: the bytes
+ * that were parsed, not a second reading that could differ. */
+static int hash_chain(chain_file *files, int n, char hex[65]) {
     ts_sha256 h;
     ts_sha256_init(&h);
-    for (int f = n - 1; f >= 0; f--)
-        if (ts_sha256_update_file(&h, files[f].read))
-            return ts_fail(L->err, TS_EINPUT, files[f].path, 0, "cannot read: %s", strerror(errno));
+    for (int f = n - 1; f >= 0; f--) ts_sha256_update(&h, files[f].bytes, files[f].n_bytes);
     ts_sha256_final_hex(&h, hex);
     return TS_OK;
 }
@@ -702,6 +694,9 @@ static int scenario_header(loader *L, chain_file *files, int n) {
         if (ts_cfg_opt_string(root, "description", files[f].path, &v, L->err)) return TS_EINPUT;
         if (!desc) desc = v;
         if (ts_cfg_opt_string(root, "taxonomy", files[f].path, &v, L->err)) return TS_EINPUT;
+        if (!tax && v && !v[0])
+            return ts_fail(L->err, TS_EINPUT, files[f].path, ts_cfg_line(config_setting_get_member(root, "taxonomy")),
+                           "taxonomy is empty: name the taxonomy file (taxonomy = \"FILE\";)");
         if (!tax && v) {
             tax = v;
             tax_file = files[f].path;
@@ -748,10 +743,10 @@ int ts_scenario_load_as(const char *path, const char *read_path, ts_scenario **o
         s->path = files[0].path;
         s->data_path = s->path;
         memcpy(s->scenario_sha256, files[0].sha256, sizeof s->scenario_sha256);
-        rc = hash_chain(&L, files, n, s->data_sha256);
+        rc = hash_chain(files, n, s->data_sha256);
     }
-    if (rc == TS_OK && ts_taxonomy_load(s->taxonomy_path, &s->tax, err) != TS_OK) rc = TS_EINPUT;
-    if (rc == TS_OK) rc = hash_file(s->taxonomy_path, s->taxonomy_sha256, err);
+    if (rc == TS_OK) rc = ts_taxonomy_load(s->taxonomy_path, &s->tax, err);
+    if (rc == TS_OK) memcpy(s->taxonomy_sha256, s->tax->sha256, sizeof s->taxonomy_sha256);
     if (rc == TS_OK) rc = parse_units(&L, files, n);
     if (rc == TS_OK && !(s->spec = ts_spec_from_taxonomy(s->tax, s->data->n_units))) rc = oom(&L);
     if (rc == TS_OK) rc = parse_weight_sets(&L, files, n);
@@ -785,6 +780,7 @@ int ts_scenario_load_as(const char *path, const char *read_path, ts_scenario **o
     for (int f = 0; f < n; f++) {
         config_destroy(&files[f].cfg);
         free(files[f].real);
+        free(files[f].bytes);
     }
     if (rc != TS_OK) {
         ts_scenario_free(s);
@@ -796,11 +792,6 @@ int ts_scenario_load_as(const char *path, const char *read_path, ts_scenario **o
 
 int ts_scenario_from_csv(const char *taxonomy_path, const char *csv_path,
                                   const ts_csv_options *opt, ts_scenario **out, ts_error *err) {
-    return ts_scenario_from_csv_as(taxonomy_path, csv_path, csv_path, opt, out, err);
-}
-
-int ts_scenario_from_csv_as(const char *taxonomy_path, const char *csv_path, const char *csv_read_path,
-                            const ts_csv_options *opt, ts_scenario **out, ts_error *err) {
     *out = NULL;
     ts_scenario *s = scenario_new(err);
     if (!s) return ts_status(err);
@@ -813,8 +804,8 @@ int ts_scenario_from_csv_as(const char *taxonomy_path, const char *csv_path, con
         goto fail;
     }
     if (ts_taxonomy_load(taxonomy_path, &s->tax, err) != TS_OK) goto fail;
-    if (hash_file(taxonomy_path, s->taxonomy_sha256, err)) goto fail;
-    if (ts_csv_read_as(csv_path, csv_read_path, s->tax, opt, s->data_sha256, &s->data, err) != TS_OK) goto fail;
+    memcpy(s->taxonomy_sha256, s->tax->sha256, sizeof s->taxonomy_sha256);
+    if (ts_csv_read(csv_path, s->tax, opt, s->data_sha256, &s->data, err) != TS_OK) goto fail;
     if (!(s->spec = ts_spec_from_taxonomy(s->tax, s->data->n_units))) {
         ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
         goto fail;

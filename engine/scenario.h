@@ -58,12 +58,6 @@ typedef struct ts_scenario {
  * the file again). Returns as ts_scenario_load. */
 int ts_scenario_load_as(const char *path, const char *read_path, ts_scenario **out, ts_error *err);
 
-/* As ts_scenario_from_csv, reading the CSV from csv_read_path while calling
- * it csv_path (the CLI's copy of standard input). Returns as
- * ts_scenario_from_csv. */
-int ts_scenario_from_csv_as(const char *taxonomy_path, const char *csv_path, const char *csv_read_path,
-                            const ts_csv_options *opt, ts_scenario **out, ts_error *err);
-
 /* As ts_config_kind, reading the text from read_path while naming the file
  * path in messages. */
 int ts_config_kind_as(const char *path, const char *read_path, int *kind, ts_error *err);

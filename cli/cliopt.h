@@ -107,9 +107,10 @@ int ts_cmd_open_store(const ts_cmd *c, const char *db, ts_store **st);
  * names (taxonomy, extends) resolve against the current directory. */
 #define TS_STDIN_NAME "<stdin>"
 
-/* A file argument of a command: a path, or "-" for standard input, which
- * is copied whole to a temporary file, so that the engine can read it more
- * than once and seek in it (as it does files). */
+/* A config file argument of a command: a path, or "-" for standard input,
+ * which is copied whole to a temporary file (removed on a signal too):
+ * the engine reads config files only as regular files, and the audit and
+ * the uncertainty analysis read a scenario's files again. */
 typedef struct ts_file_arg {
     const char *path;   /* the name the engine is given: the argument, or TS_STDIN_NAME */
     const char *read;   /* where its text is: the argument, or the copy */
@@ -121,7 +122,7 @@ typedef struct ts_file_arg {
 int ts_cmd_file_arg(const ts_cmd *c, const char *arg, ts_file_arg *in);
 
 /* Returns the usage exit status after printing why, when more than one of
- * argv[first..argc) is "-" (standard input can be read only once); else
+ * argv[1..argc) is "-" (standard input can be read only once); else
  * EXIT_OK. */
 int ts_cmd_one_stdin(const ts_cmd *c, const char *usage, int argc, char **argv);
 
@@ -161,9 +162,10 @@ void ts_csv_args_free(ts_csv_args *a);
     "  --encoding auto|utf-8|latin1  CSV encoding (default auto: UTF-8, and\n" \
     "                         fields that are not UTF-8 are read as Latin-1)\n"
 
-/* Loads taxonomy with the wide CSV data ("-": standard input, through
- * *in as ts_cmd_load_scenario) read as a->opt says, into *s. Returns
- * EXIT_OK, or an exit status after printing the error. */
+/* Loads taxonomy with the wide CSV data read as a->opt says, into *s;
+ * data "-" is standard input, which the engine reads itself (*in just
+ * names it, and is freed as for ts_cmd_load_scenario). Returns EXIT_OK, or
+ * an exit status after printing the error. */
 int ts_cmd_load_csv(const ts_cmd *c, const char *taxonomy, const char *data, const ts_csv_args *a, ts_file_arg *in,
                     struct ts_scenario **s);
 

@@ -44,4 +44,28 @@ int ts_cli_watch(int argc, char **argv, FILE *out, FILE *errs);
  * --exit-code when an alert fires). */
 int ts_cli_alert(int argc, char **argv, FILE *out, FILE *errs);
 
+/* `threatscore new-scenario`: a commented what-if scenario skeleton
+ * (cli_new.c). Returns the exit status. */
+int ts_cli_new_scenario(int argc, char **argv, FILE *out, FILE *errs);
+
+/* Stores the names of every command (up to max) in names, in the order of
+ * the top-level help, and returns their count. */
+int ts_cli_command_names(const char **names, int max);
+
+/* Returns the top-level help text. */
+const char *ts_cli_usage(void);
+
+/* `threatscore --man` (cli_help.c): the manual page in roff, made of the
+ * same texts as --help (each command's, run in-process), so the two cannot
+ * disagree. Returns the exit status. */
+int ts_cli_man(FILE *out, FILE *errs);
+
+/* `threatscore --complete N WORD...` (cli_help.c): prints, one a line, the
+ * completions of WORD N (1 = the command) of the command line WORD...,
+ * for the bash completion script: commands, the command's options (from
+ * its usage text), an option's values (table|csv|json, node and unit ids
+ * of the scenario on the line). Prints nothing where a file name is
+ * expected. Returns the exit status. */
+int ts_cli_complete(int argc, char **argv, FILE *out, FILE *errs);
+
 #endif

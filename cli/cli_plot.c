@@ -134,8 +134,7 @@ int ts_cli_plot(int argc, char **argv, FILE *out, FILE *errs) {
     ts_plot_request req = {.kind = TS_PLOT_RANKING, .runs = runs, .n_runs = n_runs, .node = node,
                            .units = units, .n_units = n_units, .reference = reference};
     if (rc == EXIT_OK && ts_plot_kind_parse(kind_name, &req.kind, &err) != TS_OK) {
-        fprintf(errs, "threatscore plot: %s\n\n%s", err.message, USAGE_PLOT);
-        rc = EXIT_USAGE;
+        rc = usage_error(errs, "%s", err.message);
     }
     if (rc == EXIT_OK && script_only) {
         rc = print_script(db, &req, out, errs);

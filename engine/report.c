@@ -117,8 +117,12 @@ static int write_table(FILE *f, const ts_scenario *s, const ts_result *r, long l
     char name[256];
     ts_buf_printf(&b, "%s", printable(s->name, name, sizeof name));
     if (run_id > 0) ts_buf_printf(&b, " (run %lld)", run_id);
-    ts_buf_printf(&b, ": %s, %d units, %d indicators, scale %g-%g\n",
+    ts_buf_printf(&b, ": %s, %d units, %d indicators, scale %g-%g",
                   printable(t->name, name, sizeof name), n, t->n_indicators, t->scale_min, t->scale_max);
+    if (t->scale_min != t->file_scale_min || t->scale_max != t->file_scale_max)
+        ts_buf_printf(&b, " (normalise.range; class thresholds rescaled from the taxonomy's %g-%g)",
+                      t->file_scale_min, t->file_scale_max);
+    ts_buf_puts(&b, "\n");
     int name_w = 4;
     for (int u = 0; u < n; u++) {
         int len = (int)strlen(d->unit_name[u]);

@@ -13,8 +13,9 @@
  * PRAGMA user_version). 1: runs, units, nodes, scores, inputs, treatment;
  * 2: runs.options_json and runs.run_key (indexed), unit_weights; 3:
  * run_years; 4: the uncertainty tables ua_runs, ua_results, ua_classes,
- * ua_sobol and ua_samples. The steps are listed in store_schema.c. */
-#define TS_STORE_SCHEMA_VERSION 4
+ * ua_sobol and ua_samples; 5: input_details (store_details.h). The steps
+ * are listed in store_schema.c. */
+#define TS_STORE_SCHEMA_VERSION 5
 
 /* A store handle is used by one thread at a time (its connection is
  * opened without SQLite's own mutex); batch writes from one thread. */

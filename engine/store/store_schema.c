@@ -84,6 +84,7 @@ static const struct migration {
     {"add run options, run keys and per-unit weights", STEP_OPTIONS_KEYS_WEIGHTS},
     {"add run years", STEP_RUN_YEARS},
     {"add the uncertainty tables", TS_STORE_UA_SCHEMA},
+    {"add input details", TS_STORE_DETAILS_SCHEMA},
 };
 
 _Static_assert(sizeof MIGRATIONS / sizeof *MIGRATIONS == TS_STORE_SCHEMA_VERSION,

@@ -342,6 +342,7 @@ int ts_store_save_record(ts_store *st, const ts_scenario *s, const ts_result *r,
     }
     if (rc == TS_OK && !found) rc = insert_run(st, s, rec, run_id, err);
     if (rc == TS_OK) rc = insert_rows(st, s, r, *run_id, err);
+    if (rc == TS_OK) rc = ts_store_insert_details(st, s, *run_id, err);
     if (rc == TS_OK && s->spec->year > 0) {
         char sql[96];
         snprintf(sql, sizeof sql, "INSERT INTO run_years VALUES(%lld, %d)", *run_id, s->spec->year);

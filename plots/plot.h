@@ -112,4 +112,35 @@ int ts_plot_script(const ts_plot_data *d, const ts_plot_request *req, ts_plot_te
 int ts_plot_render(const char *db, const ts_plot_request *req, const char *out,
                    const char *gnuplot, ts_error *err);
 
+/* ---- svg.c: charts to inline in an HTML page --------------------------- */
+
+/* How ts_plot_svg draws. Zero fields take the defaults. */
+typedef struct ts_plot_svg_options {
+    int width, height;     /* canvas in pixels (default 1100 x 650) */
+    int font_size;         /* points (default 10) */
+    const char *id_prefix; /* put before every id and fragment reference, so
+                              that several charts can share one page */
+} ts_plot_svg_options;
+
+/* Makes n bytes of SVG text as gnuplot writes it safe to inline in an HTML
+ * page and appends it to out: from the <svg> element to its end, without
+ * the XML declaration, DOCTYPE, comments, CDATA, namespace declarations,
+ * event handler attributes, the elements script, style, foreignObject,
+ * image, iframe, object, embed, audio, video, a, title, desc and metadata
+ * (with their content), href values other than "#fragment", and
+ * attributes that refer outside the document (url() without '#',
+ * javascript:, data:, expression(), @import); every id, href="#x" and
+ * url(#x) gets prefix (letters, digits, '-', '_', '.'). Returns TS_OK,
+ * TS_EUSAGE for a bad prefix, TS_EINPUT when there is no whole <svg>
+ * element, TS_ESYSTEM when out of memory. */
+int ts_svg_inline(const char *svg, size_t n, const char *prefix, ts_buf *out, ts_error *err);
+
+/* Draws req from the store db as ts_plot_render does (same data, script
+ * generator, quoting and pipe; gnuplot NULL for "gnuplot" on PATH) with
+ * the svg terminal into a private temporary directory, and appends the
+ * chart made safe to inline (ts_svg_inline) to svg. Returns TS_OK or the
+ * error of the failing step; nothing is left on disk. */
+int ts_plot_svg(const char *db, const ts_plot_request *req, const ts_plot_svg_options *opt, const char *gnuplot,
+                ts_buf *svg, ts_error *err);
+
 #endif

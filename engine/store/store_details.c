@@ -1,6 +1,6 @@
 /* store_details.c -- the input_details table (schema step 5): how each value
  * was chosen for the run's year and its alternatives, saved with the run and
- * read back for the briefing report; and the per-year runs of a scenario. */
+ * read back for the briefing report. */
 #include "store_details.h"
 
 #include <math.h>
@@ -153,20 +153,4 @@ int ts_store_each_detail(ts_store *st, long long id, int (*cb)(const ts_stored_d
     sqlite3_finalize(q);
     ts_arena_free(a);
     return rc;
-}
-
-int ts_store_scenario_year_runs(ts_store *st, const char *scenario, long long *ids, int cap, int *n, ts_error *err) {
-    *n = 0;
-    if (!ts_store_holds_years(st)) return TS_OK;
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT max(r.id) FROM runs r JOIN run_years y ON y.run_id = r.id"
-                           " WHERE r.scenario = ?1 AND y.year IS NOT NULL GROUP BY y.year ORDER BY y.year",
-                           -1, &q, NULL) != SQLITE_OK)
-        return ts_store_fail(st, err, "cannot list runs");
-    sqlite3_bind_text(q, 1, scenario, -1, SQLITE_STATIC);
-    int rc = SQLITE_DONE;
-    while (*n < cap && (rc = sqlite3_step(q)) == SQLITE_ROW) ids[(*n)++] = sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? TS_OK : ts_store_fail(st, err, "cannot list runs");
 }

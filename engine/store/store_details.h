@@ -30,10 +30,4 @@ typedef struct ts_stored_detail {
 int ts_store_each_detail(ts_store *st, long long id, int (*cb)(const ts_stored_detail *d, void *ctx), void *ctx,
                          ts_error *err);
 
-/* Stores in ids (room for cap) the runs of scenario that have a reference
- * year (per-year runs: `trend --db`, --set year=Y), the latest run of each
- * year, by year; their count in *n (0 when the store records no years).
- * Returns TS_OK or TS_ESYSTEM. */
-int ts_store_scenario_year_runs(ts_store *st, const char *scenario, long long *ids, int cap, int *n, ts_error *err);
-
 #endif

@@ -15,7 +15,8 @@ int main(int argc, char **argv) {
     ts_error err;
     ts_error_clear(&err);
     ts_csv_options opt = {NULL, NULL, NULL, TS_ENC_AUTO};
-    ts_scenario *s = ts_scenario_from_csv(argv[1], argv[2], &opt, &err);
+    ts_scenario *s = NULL;
+    ts_scenario_from_csv(argv[1], argv[2], &opt, &s, &err);
     if (!s) {
         char msg[2048];
         fprintf(stderr, "%s\n", ts_error_format(&err, msg, sizeof msg));

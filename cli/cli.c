@@ -110,16 +110,19 @@ static int validate_one(ts_cmd *c, const char *path) {
     int kind;
     if (ts_config_kind(path, &kind, &err)) return ts_cmd_error(c, &err);
     if (kind == TS_FILE_TAXONOMY) {
-        ts_taxonomy *t = ts_taxonomy_load(path, &err);
+        ts_taxonomy *t = NULL;
+        ts_taxonomy_load(path, &t, &err);
         if (!t) return ts_cmd_error(c, &err);
         fprintf(c->out, "%s: ok (taxonomy '%s': %d nodes, %d indicators)\n", path, t->id, t->n_nodes,
                 t->n_indicators);
         ts_taxonomy_free(t);
         return EXIT_OK;
     }
-    ts_scenario *s = ts_scenario_load(path, &err);
+    ts_scenario *s = NULL;
+    ts_scenario_load(path, &s, &err);
     if (!s) return ts_cmd_error(c, &err);
-    ts_result *r = ts_score(s, &err);
+    ts_result *r = NULL;
+    ts_score(s, &r, &err);
     if (!r) {
         ts_scenario_free(s);
         return ts_cmd_error(c, &err);
@@ -271,7 +274,8 @@ static int score_and_store(ts_cmd *c, ts_scenario *s, const char *db, ts_format 
                            const ts_run_options *opt) {
     ts_error err;
     ts_error_clear(&err);
-    ts_result *r = ts_score(s, &err);
+    ts_result *r = NULL;
+    ts_score(s, &r, &err);
     if (!r) return ts_cmd_error(c, &err);
     ts_outfile tmp;
     FILE *f = ts_cmd_open_output(c, out_path, &tmp);
@@ -284,7 +288,7 @@ static int score_and_store(ts_cmd *c, ts_scenario *s, const char *db, ts_format 
     if (db) {
         ts_store *st;
         ts_run_record *rec = NULL;
-        if (ts_store_open(db, &st, &err) || !(rec = ts_run_record_new(s, opt, &err)) ||
+        if (ts_store_open(db, &st, &err) || ts_run_record_new(s, opt, &rec, &err) != TS_OK ||
             ts_store_save_record(st, s, r, rec, 0, &run_id, NULL, &err))
             rc = ts_cmd_error(c, &err);
         ts_run_record_free(rec);
@@ -301,7 +305,8 @@ static int score_and_store(ts_cmd *c, ts_scenario *s, const char *db, ts_format 
 static int score_lean(ts_cmd *c, ts_scenario *s, const char *out_path) {
     ts_error err;
     ts_error_clear(&err);
-    ts_lean_result *r = ts_score_lean(s, &err);
+    ts_lean_result *r = NULL;
+    ts_score_lean(s, &r, &err);
     if (!r) return ts_cmd_error(c, &err);
     ts_outfile tmp;
     FILE *f = ts_cmd_open_output(c, out_path, &tmp);
@@ -327,9 +332,9 @@ static int cmd_score(ts_cmd *c, int argc, char **argv) {
     }
     ts_error err;
     ts_error_clear(&err);
-    ts_scenario *s = o.scenario ? ts_scenario_load(o.scenario, &err)
-                                : ts_scenario_from_csv(o.taxonomy, o.data, &o.csv, &err);
-    if (!s) rc = ts_cmd_error(c, &err);
+    ts_scenario *s = NULL;
+    if (o.scenario ? ts_scenario_load(o.scenario, &s, &err) : ts_scenario_from_csv(o.taxonomy, o.data, &o.csv, &s, &err))
+        rc = ts_cmd_error(c, &err);
     else if (o.perspective && ts_scenario_apply_perspective(s, o.perspective, &err)) rc = ts_cmd_error(c, &err);
     else rc = apply_overrides(c, s, &o.ov);
     const char *persp[1] = {o.perspective};
@@ -375,14 +380,16 @@ static int cmd_explain(ts_cmd *c, int argc, char **argv) {
     if (n_pos < 2) return ts_cmd_usage(c, USAGE_EXPLAIN, "explain needs a SCENARIO and a %s", "UNIT");
     ts_error err;
     ts_error_clear(&err);
-    ts_scenario *s = ts_scenario_load(pos[0], &err);
+    ts_scenario *s = NULL;
+    ts_scenario_load(pos[0], &s, &err);
     if (!s) return ts_cmd_error(c, &err);
     int rc = apply_overrides(c, s, &ov);
     if (rc != EXIT_OK) {
         ts_scenario_free(s);
         return rc;
     }
-    ts_result *r = ts_score(s, &err);
+    ts_result *r = NULL;
+    ts_score(s, &r, &err);
     ts_explain *x = NULL;
     int u = -1, k = -1;
     if (!r) rc = ts_cmd_error(c, &err);
@@ -396,7 +403,7 @@ static int cmd_explain(ts_cmd *c, int argc, char **argv) {
         k = pos[2] ? ts_taxonomy_find(s->tax, pos[2]) : ts_taxonomy_root(s->tax);
         if (k < 0) rc = ts_cmd_error(c, (ts_taxonomy_unknown(s->tax, "node", pos[2], 0, s->taxonomy_path, 0, &err), &err));
     }
-    if (rc == EXIT_OK && !(x = ts_explain_unit(s, r, u, k, &err))) rc = ts_cmd_error(c, &err);
+    if (rc == EXIT_OK && ts_explain_unit(s, r, u, k, &x, &err) != TS_OK) rc = ts_cmd_error(c, &err);
     if (rc == EXIT_OK) {
         ts_outfile tmp;
         FILE *f = ts_cmd_open_output(c, out_path, &tmp);

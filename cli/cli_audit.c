@@ -101,7 +101,8 @@ int ts_cli_audit(int argc, char **argv, FILE *out, FILE *errs) {
     if (!scenario) return ts_usage_error(errs, PROG, USAGE_AUDIT, "audit needs a %s", "SCENARIO");
     ts_error err;
     ts_error_clear(&err);
-    ts_scenario *s = ts_scenario_load(scenario, &err);
+    ts_scenario *s = NULL;
+    ts_scenario_load(scenario, &s, &err);
     if (!s) return ts_print_error(errs, PROG, &err);
     int rc = 0;
     if (perspective && ts_scenario_apply_perspective(s, perspective, &err)) rc = ts_print_error(errs, PROG, &err);
@@ -109,7 +110,7 @@ int ts_cli_audit(int argc, char **argv, FILE *out, FILE *errs) {
     if (rc == 0 && node && (opt.node = ts_taxonomy_find(s->tax, node)) < 0)
         rc = ts_print_error(errs, PROG, (ts_taxonomy_unknown(s->tax, "node", node, 0, s->taxonomy_path, 0, &err), &err));
     ts_audit *a = NULL;
-    if (rc == 0 && !(a = ts_audit_run(s, &opt, &err))) rc = ts_print_error(errs, PROG, &err);
+    if (rc == 0 && ts_audit_run(s, &opt, &a, &err) != TS_OK) rc = ts_print_error(errs, PROG, &err);
     if (rc == 0) {
         ts_outfile o;
         FILE *f = ts_open_output(out, errs, PROG, out_path, &o);

@@ -355,7 +355,7 @@ int ts_cli_compare(int argc, char **argv, FILE *out, FILE *errs) {
         ts_error err;
         ts_error_clear(&err);
         if (ts_store_resolve_run(st, specs[i], &runs[i].id, &err) ||
-            !(runs[i].r = ts_store_load_run(st, runs[i].id, &err)))
+            ts_store_load_run(st, runs[i].id, &runs[i].r, &err))
             rc = ts_cmd_error(c, &err);
     }
     if (rc == EXIT_OK) {

@@ -25,7 +25,7 @@ static int load_run(ts_cmd *c, const char *db, const char *spec, ts_store **st, 
     if (rc) return rc;
     ts_error err;
     ts_error_clear(&err);
-    if (ts_store_resolve_run(*st, spec, id, &err) || !(*r = ts_store_load_run(*st, *id, &err))) {
+    if (ts_store_resolve_run(*st, spec, id, &err) || ts_store_load_run(*st, *id, r, &err)) {
         rc = ts_cmd_error(c, &err);
         ts_stored_run_free(*r);
         *r = NULL;
@@ -475,7 +475,7 @@ int ts_cli_rescore(int argc, char **argv, FILE *out, FILE *errs) {
     ts_scenario *s;
     if (data_file) {
         ts_csv_options csv = opt.has_csv ? opt.csv : (ts_csv_options){NULL, NULL, NULL, TS_ENC_AUTO};
-        s = ts_scenario_from_csv(r->info.taxonomy_path, data_file, &csv, &err);
+        ts_scenario_from_csv(r->info.taxonomy_path, data_file, &csv, &s, &err);
         for (int i = 0; s && i < opt.n_perspectives; i++)
             if (ts_scenario_apply_perspective(s, opt.perspectives[i], &err)) {
                 ts_scenario_free(s);
@@ -492,12 +492,13 @@ int ts_cli_rescore(int argc, char **argv, FILE *out, FILE *errs) {
             }
         }
     } else {
-        s = ts_scenario_load_with(r->info.scenario_path ? r->info.scenario_path : "", opt.perspectives,
-                                  opt.n_perspectives, opt.set, opt.n_set, &err);
+        ts_scenario_load_with(r->info.scenario_path ? r->info.scenario_path : "", opt.perspectives,
+                                  opt.n_perspectives, opt.set, opt.n_set, &s, &err);
     }
-    ts_result *res = s ? ts_score(s, &err) : NULL;
+    ts_result *res = NULL;
+    ts_run_record *rec = NULL;
     ts_run_options ro = {opt.n_set, opt.set, opt.n_perspectives, opt.perspectives, opt.has_csv ? &opt.csv : NULL};
-    ts_run_record *rec = res ? ts_run_record_new(s, &ro, &err) : NULL;
+    if (s && ts_score(s, &res, &err) == TS_OK) ts_run_record_new(s, &ro, &rec, &err);
     if (!rec) {
         int e = ts_cmd_error(c, &err);
         fprintf(out, "run %lld (%s): the unchanged inputs no longer score: %s\n", id, r->info.scenario, err.message);

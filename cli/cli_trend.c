@@ -34,7 +34,8 @@ static int store_years(ts_scenario *s, const ts_trend *t, const char *db, FILE *
     for (int y = 0; y < t->n_years && rc == 0; y++) {
         s->spec->year = t->years[y];
         ts_dataset_select(s->data, t->years[y], s->spec->max_age, s->spec->interpolate);
-        ts_result *r = ts_score(s, &err);
+        ts_result *r = NULL;
+        ts_score(s, &r, &err);
         long long id;
         if (!r || ts_store_save(st, s, r, &id, &err)) {
             rc = ts_print_error(errs, "threatscore", &err);
@@ -105,12 +106,13 @@ int ts_cli_trend(int argc, char **argv, FILE *out, FILE *errs) {
     ts_error err;
     ts_error_clear(&err);
     char msg[2048];
-    ts_scenario *s = ts_scenario_load(scenario, &err);
+    ts_scenario *s = NULL;
+    ts_scenario_load(scenario, &s, &err);
     ts_trend *t = NULL;
     int rc = 0;
     if (s) {
         if (isnan(threshold)) threshold = 0.02 * (s->tax->scale_max - s->tax->scale_min);
-        t = ts_trend_compute(s, span, threshold, min_coverage, &err);
+        ts_trend_compute(s, span, threshold, min_coverage, &t, &err);
     }
     if (!s || !t) {
         rc = ts_print_error(errs, "threatscore", &err);

@@ -472,7 +472,9 @@ int ts_cli_uncertainty(int argc, char **argv, FILE *out, FILE *errs) {
     ts_error err;
     ts_error_clear(&err);
     ts_csv_options csv = {NULL, NULL, NULL, TS_ENC_AUTO};
-    ts_scenario *s = scenario ? ts_scenario_load(scenario, &err) : ts_scenario_from_csv(taxonomy, data, &csv, &err);
+    ts_scenario *s = NULL;
+    if (scenario) ts_scenario_load(scenario, &s, &err);
+    else ts_scenario_from_csv(taxonomy, data, &csv, &s, &err);
     if (!s) return print_err(&c, &err);
     int rc = EXIT_OK;
     for (int i = 0; i < n_sets && rc == EXIT_OK; i++) {

@@ -255,8 +255,10 @@ int ts_cli_watch(int argc, char **argv, FILE *out, FILE *errs) {
     for (;;) {
         ts_error err;
         ts_error_clear(&err);
-        ts_scenario *s = ts_scenario_load_with(path, persp, n_persp, set, n_set, &err);
-        ts_result *r = s ? ts_score(s, &err) : NULL;
+        ts_scenario *s = NULL;
+        ts_scenario_load_with(path, persp, n_persp, set, n_set, &s, &err);
+        ts_result *r = NULL;
+        if (s) ts_score(s, &r, &err);
         char ts[16];
         timestamp(ts, sizeof ts);
         if (!r) {

@@ -48,7 +48,8 @@ int ts_cli_weights(int argc, char **argv, FILE *out, FILE *errs) {
     ts_error err;
     ts_error_clear(&err);
     char msg[2048];
-    ts_scenario *s = ts_scenario_load(scenario, &err);
+    ts_scenario *s = NULL;
+    ts_scenario_load(scenario, &s, &err);
     int rc = 0, u = -1;
     for (int i = 0; s && i < n_sets && rc == 0; i++) {
         const char *eq = strchr(sets[i], '=');

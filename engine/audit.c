@@ -86,7 +86,8 @@ static int build_sample(ts_scenario *s, ts_audit *a, sample *sm, ts_error *err) 
     if (a->opt.pooled) {
         /* the years trend keeps (same coverage rule); span and threshold
            only shape trend's classes, which the audit does not use */
-        ts_trend *t = ts_trend_compute(s, 1, 0, a->opt.min_coverage, err);
+        ts_trend *t = NULL;
+        ts_trend_compute(s, 1, 0, a->opt.min_coverage, &t, err);
         if (!t) return err && err->code ? err->code : TS_EINPUT;
         a->n_years = t->n_years;
         sm->n_obs = t->n_years * n;
@@ -110,7 +111,8 @@ static int build_sample(ts_scenario *s, ts_audit *a, sample *sm, ts_error *err) 
         ts_trend_free(t);
         return TS_OK;
     }
-    ts_result *r = ts_score(s, err);
+    ts_result *r = NULL;
+    ts_score(s, &r, err);
     if (!r) return err && err->code ? err->code : TS_EINPUT;
     a->n_years = 1;
     sm->n_obs = n;
@@ -434,24 +436,25 @@ static void reference_rows(builder *b) {
     free(ref);
 }
 
-ts_audit *ts_audit_run(ts_scenario *s, const ts_audit_options *opt, ts_error *err) {
+int ts_audit_run(ts_scenario *s, const ts_audit_options *opt, ts_audit **out, ts_error *err) {
+    *out = NULL;
     const ts_taxonomy *t = s->tax;
     ts_audit *a = calloc(1, sizeof *a);
     if (!a) {
         ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
-        return NULL;
+        return ts_status(err);
     }
     a->opt = *opt;
     a->top = opt->node >= 0 ? opt->node : ts_taxonomy_root(t);
     if (ts_audit_refs_load(s, &a->refs, err)) {
         ts_audit_free(a);
-        return NULL;
+        return ts_status(err);
     }
     sample sm;
     if (build_sample(s, a, &sm, err)) {
         sample_free(&sm);
         ts_audit_free(a);
-        return NULL;
+        return ts_status(err);
     }
     a->n_obs = sm.n_obs;
     int nodes = t->n_nodes, max_children = 1;
@@ -493,7 +496,8 @@ ts_audit *ts_audit_run(ts_scenario *s, const ts_audit_options *opt, ts_error *er
     if (b.oom) {
         ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
         ts_audit_free(a);
-        return NULL;
+        return ts_status(err);
     }
-    return a;
+    *out = a;
+    return TS_OK;
 }

@@ -79,10 +79,10 @@ typedef struct ts_audit {
 
 /* Audits scenario s (after its --set and perspective options) at node
  * opt->node. Pooled, s is scored at every year as ts_trend_compute does
- * (its reference year is changed and restored). Returns the audit, or NULL
- * with err filled: a scoring error, bad references (file:line), TS_ESYSTEM
+ * (its reference year is changed and restored). Returns TS_OK with the
+ * audit in *out, or an error code with *out NULL and err filled: a scoring error, bad references (file:line), TS_ESYSTEM
  * when out of memory. */
-ts_audit *ts_audit_run(ts_scenario *s, const ts_audit_options *opt, ts_error *err);
+int ts_audit_run(ts_scenario *s, const ts_audit_options *opt, ts_audit **out, ts_error *err);
 
 /* Frees the audit. NULL is allowed. */
 void ts_audit_free(ts_audit *a);

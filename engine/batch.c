@@ -37,7 +37,7 @@ static void run_job(const ts_batch_options *opt, job *j) {
     ts_error_clear(&j->err);
     const char *persp[1] = {j->perspective};
     int n_persp = j->perspective ? 1 : 0;
-    j->s = ts_scenario_load_with(j->file, persp, n_persp, opt->set, opt->n_set, &j->err);
+    ts_scenario_load_with(j->file, persp, n_persp, opt->set, opt->n_set, &j->s, &j->err);
     if (!j->s) {
         /* a directory may hold taxonomy files next to its scenarios */
         int kind;
@@ -47,9 +47,9 @@ static void run_job(const ts_batch_options *opt, job *j) {
             j->skipped = 1;
         return;
     }
-    if (!(j->r = ts_score(j->s, &j->err))) return;
+    if (ts_score(j->s, &j->r, &j->err) != TS_OK) return;
     ts_run_options ro = {opt->n_set, opt->set, n_persp, persp, NULL};
-    j->rec = ts_run_record_new(j->s, &ro, &j->err);
+    ts_run_record_new(j->s, &ro, &j->rec, &j->err);
 }
 
 /* Takes the next job while it is within the window ahead of the writer. */

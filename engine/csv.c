@@ -202,8 +202,9 @@ static int check_duplicate_units(const ts_dataset *d, const char *path, ts_error
     return TS_OK;
 }
 
-ts_dataset *ts_csv_read(const char *path, const ts_taxonomy *t, const ts_csv_options *opt,
-                        char sha256_hex[65], ts_error *err) {
+int ts_csv_read(const char *path, const ts_taxonomy *t, const ts_csv_options *opt,
+                        char sha256_hex[65], ts_dataset **out, ts_error *err) {
+    *out = NULL;
     static const ts_csv_options defaults = {NULL, NULL, NULL, TS_ENC_AUTO};
     if (!opt) opt = &defaults;
     const char *const *missing = opt->missing ? opt->missing : DEFAULT_MISSING;
@@ -216,7 +217,7 @@ ts_dataset *ts_csv_read(const char *path, const ts_taxonomy *t, const ts_csv_opt
     reader *r = calloc(1, sizeof *r);
     if (!r) {
         ts_fail(err, TS_ESYSTEM, path, 0, "out of memory");
-        return NULL;
+        return ts_status(err);
     }
     r->path = path;
     r->line = 1;
@@ -361,7 +362,8 @@ ts_dataset *ts_csv_read(const char *path, const ts_taxonomy *t, const ts_csv_opt
     free(col_of);
     free(header);
     ts_arena_free(scratch);
-    return d;
+    *out = d;
+    return TS_OK;
 fail:
     if (r->f) fclose(r->f);
     free(r);
@@ -371,10 +373,11 @@ fail:
     free(header);
     ts_arena_free(scratch);
     ts_dataset_free(d);
-    return NULL;
+    return ts_status(err);
 }
 
-ts_csv_table *ts_csv_read_table(const char *path, int encoding, ts_error *err) {
+int ts_csv_read_table(const char *path, int encoding, ts_csv_table **out, ts_error *err) {
+    *out = NULL;
     ts_csv_table *t = calloc(1, sizeof *t);
     reader *r = calloc(1, sizeof *r);
     record rec = {0};
@@ -429,14 +432,15 @@ ts_csv_table *ts_csv_read_table(const char *path, int encoding, ts_error *err) {
     free(r);
     ts_buf_free(&rec.text);
     free(rec.offs);
-    return t;
+    *out = t;
+    return TS_OK;
 fail:
     if (r && r->f) fclose(r->f);
     free(r);
     ts_buf_free(&rec.text);
     free(rec.offs);
     ts_csv_table_free(t);
-    return NULL;
+    return ts_status(err);
 }
 
 int ts_csv_table_column(const ts_csv_table *t, const char *name) {

@@ -9,11 +9,11 @@
 
 /* Reads path, mapping each indicator of t to the column named by its
  * `column` key or its id. Stores the file's SHA-256 in sha256_hex. Returns
- * a new dataset (without per-value provenance: see ts_dataset.unit_line),
- * or NULL with err filled: file:line for malformed CSV, unknown columns,
+ * TS_OK with a new dataset in *out (without per-value provenance: see
+ * ts_dataset.unit_line), or an error code with *out NULL and err filled: file:line for malformed CSV, unknown columns,
  * duplicate units, non-numeric or non-finite values. */
-ts_dataset *ts_csv_read(const char *path, const ts_taxonomy *t, const ts_csv_options *opt,
-                        char sha256_hex[65], ts_error *err);
+int ts_csv_read(const char *path, const ts_taxonomy *t, const ts_csv_options *opt,
+                        char sha256_hex[65], ts_dataset **out, ts_error *err);
 
 /* A whole small CSV file as strings (COINr's iData and iMeta). Row 0 is
  * the header. */
@@ -25,8 +25,9 @@ typedef struct ts_csv_table {
 } ts_csv_table;
 
 /* Reads path as a table; every row must have the header's field count.
- * Returns NULL with err filled (file:line) on failure. */
-ts_csv_table *ts_csv_read_table(const char *path, int encoding, ts_error *err);
+ * Returns TS_OK with the table in *out, or an error code with *out NULL
+ * and err filled (file:line). */
+int ts_csv_read_table(const char *path, int encoding, ts_csv_table **out, ts_error *err);
 
 /* Returns the column named name, or -1. */
 int ts_csv_table_column(const ts_csv_table *t, const char *name);

@@ -36,3 +36,7 @@ char *ts_error_format(const ts_error *err, char *buf, unsigned long n) {
         snprintf(buf, n, "%s: %s", err->file, err->message);
     return buf;
 }
+
+int ts_status(const ts_error *err) {
+    return err && err->code != TS_OK ? err->code : TS_ESYSTEM;
+}

@@ -32,6 +32,11 @@ int ts_fail(ts_error *err, int code, const char *file, int line,
 int ts_vfail(ts_error *err, int code, const char *file, int line,
              const char *fmt, va_list ap);
 
+/* Returns err's code after a failure that err reports, or TS_ESYSTEM when
+ * err is NULL or holds no code: the status a constructor returns after a
+ * callee failed. */
+int ts_status(const ts_error *err);
+
 /* Formats err as "file:line: message" (parts omitted when absent) into buf
  * of size n. Returns buf. */
 char *ts_error_format(const ts_error *err, char *buf, unsigned long n);

@@ -43,7 +43,8 @@ static int trace_into(const ts_scenario *s, const ts_result *r, int u, int k, ts
     return rc;
 }
 
-ts_explain *ts_explain_unit(const ts_scenario *s, const ts_result *r, int u, int k, ts_error *err) {
+int ts_explain_unit(const ts_scenario *s, const ts_result *r, int u, int k, ts_explain **out, ts_error *err) {
+    *out = NULL;
     ts_explain *x = calloc(1, sizeof *x);
     int n = s->tax->nodes[k].n_leaves;
     if (x) {
@@ -55,9 +56,10 @@ ts_explain *ts_explain_unit(const ts_scenario *s, const ts_result *r, int u, int
     if (!x || !x->rows || !x->split || trace_into(s, r, u, k, x)) {
         ts_explain_free(x);
         ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
-        return NULL;
+        return ts_status(err);
     }
-    return x;
+    *out = x;
+    return TS_OK;
 }
 
 void ts_explain_free(ts_explain *x) {

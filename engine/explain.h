@@ -31,9 +31,9 @@ typedef struct ts_explain {
 /* Explains unit u's score at node k: its contribution trace (ts_trace_unit,
  * trace.h) with one row per indicator under k. The contributions of the
  * indicators add up to the node's score, and on an all-arithmetic path each
- * equals effective weight x normalised value. Returns NULL with err filled
+ * equals effective weight x normalised value. Returns TS_OK with the trace in *out, or an error code with *out NULL and err filled
  * when out of memory. */
-ts_explain *ts_explain_unit(const ts_scenario *s, const ts_result *r, int u, int k, ts_error *err);
+int ts_explain_unit(const ts_scenario *s, const ts_result *r, int u, int k, ts_explain **out, ts_error *err);
 
 /* Stores in out[i] the nominal effective weight of indicator i at the
  * index for unit u (u < 0: the scenario's global weights): the product,

@@ -144,10 +144,12 @@ static void relative_path(const char *from, const char *target, char *out, size_
 
 int ts_import_coinr(const char *idata, const char *imeta, const char *taxonomy_out, const char *scenario_out,
                     ts_error *err) {
-    ts_csv_table *mt = ts_csv_read_table(imeta, TS_ENC_AUTO, err), *dt = NULL;
+    ts_csv_table *mt = NULL, *dt = NULL;
     ts_buf tax = {0}, scen = {0};
     int rc = TS_EINPUT;
-    if (!mt || !(dt = ts_csv_read_table(idata, TS_ENC_AUTO, err))) goto done;
+    if (ts_csv_read_table(imeta, TS_ENC_AUTO, &mt, err) != TS_OK ||
+        ts_csv_read_table(idata, TS_ENC_AUTO, &dt, err) != TS_OK)
+        goto done;
     meta m = {mt, ts_csv_table_column(mt, "Level"), ts_csv_table_column(mt, "iCode"), ts_csv_table_column(mt, "iName"),
               ts_csv_table_column(mt, "Direction"), ts_csv_table_column(mt, "Weight"), ts_csv_table_column(mt, "Unit"),
               ts_csv_table_column(mt, "Target"), ts_csv_table_column(mt, "Denominator"),

@@ -67,7 +67,8 @@ done:
 
 int ts_pca_set_weights(ts_scenario *s, ts_error *err) {
     const ts_taxonomy *t = s->tax;
-    ts_result *r = ts_score(s, err);
+    ts_result *r = NULL;
+    ts_score(s, &r, err);
     if (!r) return err->code ? err->code : TS_EINPUT;
     int n = s->data->n_units, rc = TS_OK;
     const double **cols = malloc(((size_t)t->n_nodes + 1) * sizeof *cols);

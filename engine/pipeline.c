@@ -308,11 +308,12 @@ static int rank_all(ts_result *r, ts_error *err) {
     return TS_OK;
 }
 
-ts_result *ts_score(const ts_scenario *s, ts_error *err) {
+int ts_score(const ts_scenario *s, ts_result **out, ts_error *err) {
+    *out = NULL;
     ts_result *r = result_new(s->data->n_units, s->tax->n_nodes, s->tax->n_indicators);
     if (!r) {
         ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
-        return NULL;
+        return ts_status(err);
     }
     screen_units(s, r);
     int rc = TS_OK;
@@ -321,9 +322,10 @@ ts_result *ts_score(const ts_scenario *s, ts_error *err) {
     if (rc == TS_OK) rc = rank_all(r, err);
     if (rc != TS_OK) {
         ts_result_free(r);
-        return NULL;
+        return ts_status(err);
     }
-    return r;
+    *out = r;
+    return TS_OK;
 }
 
 /* ---- lean scoring (score --lean) ---------------------------------------- */
@@ -420,7 +422,8 @@ static int lean_aggregate(const ts_scenario *s, ts_lean_result *r, ts_error *err
     return aggregate_tree(s, r->n_units, &a, err);
 }
 
-ts_lean_result *ts_score_lean(ts_scenario *s, ts_error *err) {
+int ts_score_lean(ts_scenario *s, ts_lean_result **result, ts_error *err) {
+    *result = NULL;
     const ts_taxonomy *t = s->tax;
     int n = s->data->n_units, n_agg = 0;
     size_t icells = (size_t)n * (size_t)t->n_indicators + 1;
@@ -472,7 +475,8 @@ ts_lean_result *ts_score_lean(ts_scenario *s, ts_error *err) {
     free(scratch), free(out), free(tmp);
     if (rc != TS_OK) {
         ts_lean_result_free(r);
-        return NULL;
+        return ts_status(err);
     }
-    return r;
+    *result = r;
+    return TS_OK;
 }

@@ -23,12 +23,13 @@ typedef struct ts_result {
     double *imputed_share;    /* share of the node's indicators imputed */
 } ts_result;
 
-/* Scores scenario s. Returns a new result, or NULL with err filled:
+/* Scores scenario s. Returns TS_OK with a new result in *out, or
+ * an error code with *out NULL and err filled:
  * TS_EINPUT for data the methods cannot take (a constant indicator under
  * min-max, a log of a non-positive value, a negative value under a
  * geometric mean, a missing reference unit), naming the file and line;
  * TS_ESYSTEM when out of memory. */
-ts_result *ts_score(const ts_scenario *s, ts_error *err);
+int ts_score(const ts_scenario *s, ts_result **out, ts_error *err);
 
 /* Frees the result. NULL is allowed. */
 void ts_result_free(ts_result *r);
@@ -63,9 +64,9 @@ typedef struct ts_lean_result {
     int *rank;                 /* [k * n_units + u], 0 = none */
 } ts_lean_result;
 
-/* Scores s leanly. Returns the result, or NULL with err filled as
+/* Scores s leanly. Returns TS_OK with the result in *result, or an error as
  * ts_score. */
-ts_lean_result *ts_score_lean(ts_scenario *s, ts_error *err);
+int ts_score_lean(ts_scenario *s, ts_lean_result **result, ts_error *err);
 
 /* Score, coverage and imputed share of node k for unit u. */
 double ts_lean_score(const ts_lean_result *r, const ts_scenario *s, int k, int u);

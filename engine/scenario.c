@@ -551,14 +551,17 @@ int ts_scenario_apply_options(ts_scenario *s, const char *const *persp, int n_pe
     return TS_OK;
 }
 
-ts_scenario *ts_scenario_load_with(const char *path, const char *const *persp, int n_persp, const char *const *set,
-                                   int n_set, ts_error *err) {
-    ts_scenario *s = ts_scenario_load(path, err);
+int ts_scenario_load_with(const char *path, const char *const *persp, int n_persp, const char *const *set,
+                                   int n_set, ts_scenario **out, ts_error *err) {
+    *out = NULL;
+    ts_scenario *s = NULL;
+    ts_scenario_load(path, &s, err);
     if (s && ts_scenario_apply_options(s, persp, n_persp, set, n_set, err)) {
         ts_scenario_free(s);
         s = NULL;
     }
-    return s;
+    *out = s;
+    return TS_OK;
 }
 
 static int parse_overrides(loader *L, const config_setting_t *root, chain_file *files, int n_files) {
@@ -699,12 +702,13 @@ static int scenario_header(loader *L, chain_file *files, int n) {
     return TS_OK;
 }
 
-ts_scenario *ts_scenario_load(const char *path, ts_error *err) {
+int ts_scenario_load(const char *path, ts_scenario **out, ts_error *err) {
+    *out = NULL;
     chain_file files[MAX_CHAIN];
     int n = 0;
     ts_scenario *s = scenario_new(err);
     loader L = {s, path, err, 0};
-    if (!s) return NULL;
+    if (!s) return ts_status(err);
     int rc = load_chain(&L, path, files, &n);
     if (rc == TS_OK) rc = scenario_header(&L, files, n);
     if (rc == TS_OK) {
@@ -713,7 +717,7 @@ ts_scenario *ts_scenario_load(const char *path, ts_error *err) {
         memcpy(s->scenario_sha256, files[0].sha256, sizeof s->scenario_sha256);
         rc = hash_chain(&L, files, n, s->data_sha256);
     }
-    if (rc == TS_OK && !(s->tax = ts_taxonomy_load(s->taxonomy_path, err))) rc = TS_EINPUT;
+    if (rc == TS_OK && ts_taxonomy_load(s->taxonomy_path, &s->tax, err) != TS_OK) rc = TS_EINPUT;
     if (rc == TS_OK) rc = hash_file(s->taxonomy_path, s->taxonomy_sha256, err);
     if (rc == TS_OK) rc = parse_units(&L, files, n);
     if (rc == TS_OK && !(s->spec = ts_spec_from_taxonomy(s->tax, s->data->n_units))) rc = oom(&L);
@@ -751,15 +755,17 @@ ts_scenario *ts_scenario_load(const char *path, ts_error *err) {
     }
     if (rc != TS_OK) {
         ts_scenario_free(s);
-        return NULL;
+        return ts_status(err);
     }
-    return s;
+    *out = s;
+    return TS_OK;
 }
 
-ts_scenario *ts_scenario_from_csv(const char *taxonomy_path, const char *csv_path,
-                                  const ts_csv_options *opt, ts_error *err) {
+int ts_scenario_from_csv(const char *taxonomy_path, const char *csv_path,
+                                  const ts_csv_options *opt, ts_scenario **out, ts_error *err) {
+    *out = NULL;
     ts_scenario *s = scenario_new(err);
-    if (!s) return NULL;
+    if (!s) return ts_status(err);
     const char *base = strrchr(csv_path, '/');
     s->name = ts_arena_strdup(s->arena, base ? base + 1 : csv_path);
     s->taxonomy_path = ts_arena_strdup(s->arena, taxonomy_path);
@@ -768,17 +774,18 @@ ts_scenario *ts_scenario_from_csv(const char *taxonomy_path, const char *csv_pat
         ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
         goto fail;
     }
-    if (!(s->tax = ts_taxonomy_load(taxonomy_path, err))) goto fail;
+    if (ts_taxonomy_load(taxonomy_path, &s->tax, err) != TS_OK) goto fail;
     if (hash_file(taxonomy_path, s->taxonomy_sha256, err)) goto fail;
-    if (!(s->data = ts_csv_read(csv_path, s->tax, opt, s->data_sha256, err))) goto fail;
+    if (ts_csv_read(csv_path, s->tax, opt, s->data_sha256, &s->data, err) != TS_OK) goto fail;
     if (!(s->spec = ts_spec_from_taxonomy(s->tax, s->data->n_units))) {
         ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
         goto fail;
     }
-    return s;
+    *out = s;
+    return TS_OK;
 fail:
     ts_scenario_free(s);
-    return NULL;
+    return ts_status(err);
 }
 
 int ts_config_kind(const char *path, int *kind, ts_error *err) {

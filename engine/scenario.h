@@ -53,15 +53,16 @@ enum { TS_ENC_AUTO, TS_ENC_UTF8, TS_ENC_LATIN1 };
 
 /* Reads and validates a scenario file, the files it extends (`extends`,
  * followed up to 16 deep; a cycle is an error) and the taxonomy it names,
- * then applies its shocks. Returns a new scenario, or NULL with err filled
+ * then applies its shocks. Returns TS_OK with a new scenario in *out, or an
+ * error code with *out NULL and err filled
  * (file:line for bad input). */
-ts_scenario *ts_scenario_load(const char *path, ts_error *err);
+int ts_scenario_load(const char *path, ts_scenario **out, ts_error *err);
 
 /* Builds a scenario from a taxonomy file and a wide CSV (one row per unit,
- * indicators in columns named by their id or `column` key). Returns NULL
+ * indicators in columns named by their id or `column` key). Returns TS_OK with the scenario in *out, or an error code with *out NULL
  * with err filled on failure. */
-ts_scenario *ts_scenario_from_csv(const char *taxonomy_path, const char *csv_path,
-                                  const ts_csv_options *opt, ts_error *err);
+int ts_scenario_from_csv(const char *taxonomy_path, const char *csv_path,
+                                  const ts_csv_options *opt, ts_scenario **out, ts_error *err);
 
 /* Applies the weight set name ("equal": every weight 1; else one of the
  * scenario's weight_sets) over the current weights. Returns TS_OK or
@@ -88,10 +89,10 @@ int ts_scenario_apply_options(ts_scenario *s, const char *const *persp, int n_pe
                               int n_set, ts_error *err);
 
 /* Loads the scenario file path (ts_scenario_load) and applies the options
- * as ts_scenario_apply_options does. Returns the scenario, or NULL with err
+ * as ts_scenario_apply_options does. Returns TS_OK with the scenario in *out, or an error code with *out NULL and err
  * filled. */
-ts_scenario *ts_scenario_load_with(const char *path, const char *const *persp, int n_persp, const char *const *set,
-                                   int n_set, ts_error *err);
+int ts_scenario_load_with(const char *path, const char *const *persp, int n_persp, const char *const *set,
+                                   int n_set, ts_scenario **out, ts_error *err);
 
 /* Frees the scenario. NULL is allowed. */
 void ts_scenario_free(ts_scenario *s);

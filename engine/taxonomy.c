@@ -389,7 +389,8 @@ static int parse_perspectives(parser *p, const config_setting_t *g) {
     return TS_OK;
 }
 
-ts_taxonomy *ts_taxonomy_load(const char *path, ts_error *err) {
+int ts_taxonomy_load(const char *path, ts_taxonomy **out, ts_error *err) {
+    *out = NULL;
     config_t cfg;
     config_init(&cfg);
     parser p;
@@ -463,12 +464,13 @@ ts_taxonomy *ts_taxonomy_load(const char *path, ts_error *err) {
     if (parse_perspectives(&p, config_setting_get_member(root, "perspectives"))) goto fail;
     free(p.raw);
     config_destroy(&cfg);
-    return t;
+    *out = t;
+    return TS_OK;
 fail:
     free(p.raw);
     config_destroy(&cfg);
     ts_taxonomy_free(t);
-    return NULL;
+    return ts_status(err);
 }
 
 void ts_taxonomy_free(ts_taxonomy *t) {

@@ -71,10 +71,11 @@ typedef struct ts_taxonomy {
     ts_perspective *perspectives; /* arena-owned */
 } ts_taxonomy;
 
-/* Reads and validates a taxonomy file. Returns a new taxonomy, or NULL with
+/* Reads and validates a taxonomy file. Returns TS_OK with a new taxonomy in *out, or
+ * an error code with *out NULL and
  * err filled (TS_EINPUT for bad input with file:line, TS_ESYSTEM when out
  * of memory). */
-ts_taxonomy *ts_taxonomy_load(const char *path, ts_error *err);
+int ts_taxonomy_load(const char *path, ts_taxonomy **out, ts_error *err);
 
 /* Frees the taxonomy. NULL is allowed. */
 void ts_taxonomy_free(ts_taxonomy *t);

@@ -15,12 +15,13 @@ void ts_trend_free(ts_trend *t) {
     free(t);
 }
 
-ts_trend *ts_trend_compute(ts_scenario *s, int span, double threshold, double min_coverage, ts_error *err) {
+int ts_trend_compute(ts_scenario *s, int span, double threshold, double min_coverage, ts_trend **out, ts_error *err) {
+    *out = NULL;
     int years[256];
     int n_years = ts_dataset_years(s->data, years, 256);
     if (n_years == 0) {
         ts_fail(err, TS_EINPUT, s->path, 0, "no dated values: a trend needs values of several years");
-        return NULL;
+        return ts_status(err);
     }
     ts_trend *t = calloc(1, sizeof *t);
     int n = s->data->n_units, nodes = s->tax->n_nodes;
@@ -35,7 +36,7 @@ ts_trend *ts_trend_compute(ts_scenario *s, int span, double threshold, double mi
     if (!t || !t->years || !t->score || !t->rank || !t->change || !t->direction) {
         ts_trend_free(t);
         ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
-        return NULL;
+        return ts_status(err);
     }
     t->n_years = n_years;
     t->n_units = n;
@@ -49,7 +50,7 @@ ts_trend *ts_trend_compute(ts_scenario *s, int span, double threshold, double mi
     if (last_cov) {
         s->spec->year = years[n_years - 1];
         ts_dataset_select(s->data, years[n_years - 1], s->spec->max_age, s->spec->interpolate);
-        r_last = ts_score(s, err);
+        ts_score(s, &r_last, err);
     }
     if (!last_cov || !r_last) {
         if (!last_cov) ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
@@ -57,14 +58,15 @@ ts_trend *ts_trend_compute(ts_scenario *s, int span, double threshold, double mi
         s->spec->year = saved;
         ts_dataset_select(s->data, saved, s->spec->max_age, s->spec->interpolate);
         ts_trend_free(t);
-        return NULL;
+        return ts_status(err);
     }
     for (int u = 0; u < n; u++) last_cov[u] = ts_result_coverage(r_last, root, u);
     ts_result_free(r_last);
     for (int y = 0; y < n_years; y++) {
         s->spec->year = years[y];
         ts_dataset_select(s->data, years[y], s->spec->max_age, s->spec->interpolate);
-        ts_result *r = ts_score(s, err);
+        ts_result *r = NULL;
+        ts_score(s, &r, err);
         if (!r) {
             char msg[sizeof err->message];
             snprintf(msg, sizeof msg, "%.900s (scoring year %d)", err->message, years[y]);
@@ -73,7 +75,7 @@ ts_trend *ts_trend_compute(ts_scenario *s, int span, double threshold, double mi
             ts_dataset_select(s->data, saved, s->spec->max_age, s->spec->interpolate);
             free(last_cov);
             ts_trend_free(t);
-            return NULL;
+            return ts_status(err);
         }
         /* a year where some unit has far fewer values than in the last year
            measures coverage, not risk: leave it out */
@@ -96,7 +98,7 @@ ts_trend *ts_trend_compute(ts_scenario *s, int span, double threshold, double mi
         ts_fail(err, TS_EINPUT, s->path, 0, "no year where every unit has %.0f%% of the values it has in the last year",
                 100 * min_coverage);
         ts_trend_free(t);
-        return NULL;
+        return ts_status(err);
     }
     /* the base year: the latest at or before last - span */
     int last = n_years - 1, b = -1;
@@ -108,7 +110,8 @@ ts_trend *ts_trend_compute(ts_scenario *s, int span, double threshold, double mi
         t->change[c] = now - then;
         t->direction[c] = isnan(t->change[c]) ? -2 : t->change[c] > threshold ? 1 : t->change[c] < -threshold ? -1 : 0;
     }
-    return t;
+    *out = t;
+    return TS_OK;
 }
 
 static const char *direction_name(int d) {

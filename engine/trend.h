@@ -28,9 +28,10 @@ typedef struct ts_trend {
  * min_coverage times the indicators it covers in the last year (earlier
  * years with a few values would measure coverage, not risk). The change is last year's score minus the
  * score at the latest kept year at or before last - span; |change| <=
- * threshold is stable. Returns a new trend, or NULL with err filled (a
+ * threshold is stable. Returns TS_OK with a new trend in *out, or an
+ * error code with *out NULL and err filled (a
  * scoring error names its year). */
-ts_trend *ts_trend_compute(ts_scenario *s, int span, double threshold, double min_coverage, ts_error *err);
+int ts_trend_compute(ts_scenario *s, int span, double threshold, double min_coverage, ts_trend **out, ts_error *err);
 
 /* Frees the trend. NULL is allowed. */
 void ts_trend_free(ts_trend *t);

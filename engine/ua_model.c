@@ -85,7 +85,8 @@ int ua_variant_score(const ua_model *m, ua_variant *v, const ts_dataset *data, t
     ts_scenario sc = *m->s;
     sc.spec = &v->spec;
     if (data) sc.data = (ts_dataset *)data;
-    ts_result *r = ts_score(&sc, err);
+    ts_result *r = NULL;
+    ts_score(&sc, &r, err);
     if (!r) return err->code ? err->code : TS_ESYSTEM;
     variant_fill(v, r->normalised, m->n_ind, m->n);
     ts_result_free(r);

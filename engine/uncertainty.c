@@ -127,7 +127,8 @@ int ts_ua_run(const ts_scenario *s, const ts_ua_spec *u, const ts_ua_options *op
         return ts_fail(err, TS_EUSAGE, NULL, 0, "-N and -j must be at least 1");
     if (opt->sobol && opt->n >= 0x7fffffffL)
         return ts_fail(err, TS_EUSAGE, NULL, 0, "-N is too large for the Sobol' sequence");
-    ts_result *full = ts_score(s, err);
+    ts_result *full = NULL;
+    ts_score(s, &full, err);
     if (!full) return err->code;
     /* keep only the nominal scores and ranks: the stages' matrices go */
     ts_result slim;

@@ -67,7 +67,8 @@ static int fill_run(loader *L, const ts_stored_run *s, ts_prun *r) {
 /* Reads run id through the store into d's next run. */
 static int load_run(loader *L, long long id) {
     ts_plot_data *d = L->d;
-    ts_stored_run *s = ts_store_load_run(L->st, id, L->err);
+    ts_stored_run *s = NULL;
+    ts_store_load_run(L->st, id, &s, L->err);
     if (!s) return L->err->code;
     d->stored[d->n_stored++] = s;
     int rc = fill_run(L, s, &d->runs[d->n_runs]);
@@ -178,7 +179,8 @@ static int load_classes(loader *L) {
                  base_name(r->taxonomy_path), r->id);
     } else {
         ts_error terr;
-        ts_taxonomy *t = ts_taxonomy_load(r->taxonomy_path, &terr);
+        ts_taxonomy *t = NULL;
+        ts_taxonomy_load(r->taxonomy_path, &t, &terr);
         int k = t ? ts_taxonomy_find(t, d->node) : -1;
         if (k >= 0) {
             const ts_node *nd = &t->nodes[k];
@@ -394,7 +396,8 @@ static int ua_node_name(loader *L, ts_pua *a, const ts_stored_ua *ua) {
     if (!ua->taxonomy_path || file_sha256(ua->taxonomy_path, hex) != 0 || strcmp(hex, ua->taxonomy_sha256) != 0)
         return TS_OK;
     ts_error terr;
-    ts_taxonomy *t = ts_taxonomy_load(ua->taxonomy_path, &terr);
+    ts_taxonomy *t = NULL;
+    ts_taxonomy_load(ua->taxonomy_path, &t, &terr);
     int k = t ? ts_taxonomy_find(t, d->node) : -1;
     if (k >= 0 && t->nodes[k].name && *t->nodes[k].name) {
         const char *copy = ts_arena_strdup(d->arena, t->nodes[k].name);

@@ -114,7 +114,8 @@ static ts_scenario *load_fixture(const char *text) {
     tu_write("audit_tax.cfg", TAX);
     const char *path = tu_write("audit_scen.cfg", text);
     ts_error err;
-    ts_scenario *s = ts_scenario_load(path, &err);
+    ts_scenario *s = NULL;
+    ts_scenario_load(path, &s, &err);
     if (!s) fail_msg("%s:%d: %s", err.file, err.line, err.message);
     return s;
 }
@@ -160,7 +161,8 @@ static ts_audit *run(ts_scenario *s, int pooled, const char *top) {
     o.pooled = pooled;
     if (top) o.node = node(s, top);
     ts_error err;
-    ts_audit *a = ts_audit_run(s, &o, &err);
+    ts_audit *a = NULL;
+    ts_audit_run(s, &o, &a, &err);
     if (!a) fail_msg("%s:%d: %s", err.file, err.line, err.message);
     return a;
 }
@@ -312,13 +314,13 @@ static void test_node_and_options(void **state) {
     ts_audit_options_default(&o);
     o.weak = 0.97;
     ts_error err;
-    a = ts_audit_run(s, &o, &err);
+    ts_audit_run(s, &o, &a, &err);
     assert_non_null(a);
     assert_true(has_flag(s, a, "x1", TS_AUDIT_R_PARENT, "A", TS_AFLAG_WEAK));
     ts_audit_free(a);
     ts_scenario_free(s);
 
-    s = ts_scenario_load("scenarios/baseline.cfg", &err);
+    ts_scenario_load("scenarios/baseline.cfg", &s, &err);
     if (!s) fail_msg("%s", err.message);
     a = run(s, 0, NULL);
     double *w = malloc((size_t)s->tax->n_indicators * sizeof *w);
@@ -350,7 +352,8 @@ static void test_undefined(void **state) {
                                 "  { indicator = \"w\"; year = 2020; source = \"s\"; values = { P = 1; Q = 2; R = 4; S = 3; T = 5; }; },\n"
                                 "  { indicator = \"v\"; year = 2020; source = \"s\"; values = { P = 1; Q = 2; }; } );\n");
     ts_error err;
-    ts_scenario *s = ts_scenario_load(path, &err);
+    ts_scenario *s = NULL;
+    ts_scenario_load(path, &s, &err);
     if (!s) fail_msg("%s", err.message);
     ts_audit *a = run(s, 0, NULL);
     const ts_audit_row *r = row(s, a, "z", TS_AUDIT_R, "w");
@@ -382,7 +385,7 @@ static void test_undefined(void **state) {
                     "data = ( { indicator = \"z\"; year = 2021; source = \"s\"; values = { P = 3; Q = 3; R = 3; S = 3; T = 3; }; },\n"
                     "  { indicator = \"w\"; year = 2021; source = \"s\"; values = { P = 2; Q = 1; R = 4; S = 3; T = 5; }; },\n"
                     "  { indicator = \"v\"; year = 2021; source = \"s\"; values = { P = 3; Q = 1; }; } );\n");
-    if (!(s = ts_scenario_load(path, &err))) fail_msg("%s", err.message);
+    if (ts_scenario_load(path, &s, &err) != TS_OK) fail_msg("%s", err.message);
     a = run(s, 1, NULL);
     assert_int_equal(a->n_obs, 10);
     r = row(s, a, "w", TS_AUDIT_R, "v");
@@ -426,7 +429,8 @@ static void test_reference_errors(void **state) {
         snprintf(text, sizeof text, "name = \"E\"; taxonomy = \"audit_tax.cfg\";\n" UNITS "%s", cases[i].refs);
         const char *path = tu_write("audit_bad.cfg", text);
         ts_error err;
-        ts_scenario *s = ts_scenario_load(path, &err);
+        ts_scenario *s = NULL;
+        ts_scenario_load(path, &s, &err);
         if (!s) fail_msg("case %zu: %s", i, err.message);
         ts_audit_refs *r = NULL;
         assert_int_equal(ts_audit_refs_load(s, &r, &err), TS_EINPUT);
@@ -440,7 +444,8 @@ static void test_reference_errors(void **state) {
     ts_scenario_free(load_fixture(SCEN));
     ts_error err;
     const char *child = tu_write("audit_child.cfg", "name = \"Child\"; extends = \"audit_scen.cfg\";\n");
-    ts_scenario *s = ts_scenario_load(child, &err);
+    ts_scenario *s = NULL;
+    ts_scenario_load(child, &s, &err);
     if (!s) fail_msg("%s", err.message);
     ts_audit_refs *r;
     assert_int_equal(ts_audit_refs_load(s, &r, &err), TS_OK);
@@ -502,7 +507,8 @@ static void test_asem_numpy(void **state) {
     snprintf(scen, sizeof scen, "%s", tu_path("asem_s.cfg"));
     if (ts_import_coinr(ASEM_DATA, ASEM_META, tax, scen, &err)) fail_msg("%s:%d: %s", err.file, err.line, err.message);
     /* the GDP denominator as a reference series of the index */
-    ts_csv_table *d = ts_csv_read_table(ASEM_DATA, TS_ENC_AUTO, &err);
+    ts_csv_table *d = NULL;
+    ts_csv_read_table(ASEM_DATA, TS_ENC_AUTO, &d, &err);
     assert_non_null(d);
     ts_buf b = {0};
     ts_buf_puts(&b, "name = \"ASEM with GDP\"; extends = \"asem_s.cfg\";\nreferences = ( { id = \"gdp\"; year = 2018;\n"
@@ -515,10 +521,12 @@ static void test_asem_numpy(void **state) {
     ts_csv_table_free(d);
     const char *path = tu_write("asem_refs.cfg", b.data);
     ts_buf_free(&b);
-    ts_scenario *s = ts_scenario_load(path, &err);
+    ts_scenario *s = NULL;
+    ts_scenario_load(path, &s, &err);
     if (!s) fail_msg("%s:%d: %s", err.file, err.line, err.message);
     ts_audit *a = run(s, 0, NULL);
-    ts_csv_table *e = ts_csv_read_table(ASEM_EXPECTED, TS_ENC_UTF8, &err);
+    ts_csv_table *e = NULL;
+    ts_csv_read_table(ASEM_EXPECTED, TS_ENC_UTF8, &e, &err);
     if (!e) fail_msg("%s: %s (run tests/data/audit/asem_audit.py)", ASEM_EXPECTED, err.message);
     assert_int_equal(e->n_rows - 1, a->n_rows);
     double worst = 0;
@@ -620,7 +628,8 @@ static void test_cli(void **state) {
 static void test_baseline_pooled(void **state) {
     (void)state;
     ts_error err;
-    ts_scenario *s = ts_scenario_load("scenarios/baseline.cfg", &err);
+    ts_scenario *s = NULL;
+    ts_scenario_load("scenarios/baseline.cfg", &s, &err);
     if (!s) fail_msg("%s", err.message);
     ts_audit *a = run(s, 1, NULL);
     assert_true(a->n_years >= 2);

@@ -66,8 +66,10 @@ static void test_baseline_csv(void **state) {
     assert_int_equal(tu_run(&out, &err, "score", "scenarios/baseline.cfg", "--format", "csv", NULL), 0);
     assert_true(strncmp(out, "unit,unit_name,node,node_name,parent,depth,score,rank,class,coverage,imputed\n", 77) == 0);
     ts_error e;
-    ts_scenario *s = ts_scenario_load("scenarios/baseline.cfg", &e);
-    ts_result *r = ts_score(s, &e);
+    ts_scenario *s = NULL;
+    ts_scenario_load("scenarios/baseline.cfg", &s, &e);
+    ts_result *r = NULL;
+    ts_score(s, &r, &e);
     assert_int_equal(count_lines(out), 1 + 5 * s->tax->n_nodes);
     const char *units[] = {"KAZ", "KGZ", "TJK", "TKM", "UZB"};
     const char *nodes[] = {"central_asia", "extremism", "drug_trafficking", "colour_revolution", "ecological"};
@@ -394,9 +396,11 @@ static void test_explain(void **state) {
 static void test_explain_baseline(void **state) {
     (void)state;
     ts_error e;
-    ts_scenario *s = ts_scenario_load("scenarios/baseline.cfg", &e);
+    ts_scenario *s = NULL;
+    ts_scenario_load("scenarios/baseline.cfg", &s, &e);
     if (!s) fail_msg("%s", e.message);
-    ts_result *r = ts_score(s, &e);
+    ts_result *r = NULL;
+    ts_score(s, &r, &e);
     int root = ts_taxonomy_root(s->tax);
     for (int u = 0; u < s->data->n_units; u++) {
         char *out, *err;

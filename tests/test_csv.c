@@ -15,7 +15,9 @@
 
 static ts_scenario *from_csv(const char *csv, const ts_csv_options *opt, ts_error *err) {
     const char *tax = tu_write("tax.cfg", FIX_TAXONOMY);
-    return ts_scenario_from_csv(tax, tu_write("data.csv", csv), opt, err);
+    ts_scenario *made = NULL;
+    ts_scenario_from_csv(tax, tu_write("data.csv", csv), opt, &made, err);
+    return made;
 }
 
 static void test_csv_scores_like_the_scenario(void **state) {
@@ -24,7 +26,8 @@ static void test_csv_scores_like_the_scenario(void **state) {
     ts_csv_options opt = {"id", "name", NULL, TS_ENC_AUTO};
     ts_scenario *s = from_csv(FIX_CSV, &opt, &err);
     if (!s) fail_msg("%s:%d: %s", err.file, err.line, err.message);
-    ts_result *r = ts_score(s, &err);
+    ts_result *r = NULL;
+    ts_score(s, &r, &err);
     assert_non_null(r);
     int root = ts_taxonomy_root(s->tax);
     assert_float_equal(ts_result_score(r, root, 0), 1.5, EPS);
@@ -125,7 +128,8 @@ static void test_bad_csv(void **state) {
     ts_error err;
     const char nul[] = "id,x1,x2,Y one,y2\nP,1,2\0,3,4\n";
     tu_write("tax.cfg", FIX_TAXONOMY);
-    ts_scenario *s = ts_scenario_from_csv(tu_path("tax.cfg"), tu_write_bytes("nul.csv", nul, sizeof nul - 1), NULL, &err);
+    ts_scenario *s = NULL;
+    ts_scenario_from_csv(tu_path("tax.cfg"), tu_write_bytes("nul.csv", nul, sizeof nul - 1), NULL, &s, &err);
     assert_null(s);
     assert_non_null(strstr(err.message, "NUL byte"));
     /* unit column that does not exist */
@@ -148,7 +152,8 @@ static void test_inform_latin1_export(void **state) {
                                "children = ( { id = \"eq\"; column = \"Earthquake\"; direction = \"risk\"; goalposts = [0.0, 10.0]; },\n"
                                "  { id = \"fl\"; column = \"Flood\"; direction = \"risk\"; goalposts = [0.0, 10.0]; } );\n");
     ts_error err;
-    ts_scenario *s = ts_scenario_from_csv(tax, path, &(ts_csv_options){"ISO3", "COUNTRY", NULL, TS_ENC_AUTO}, &err);
+    ts_scenario *s = NULL;
+    ts_scenario_from_csv(tax, path, &(ts_csv_options){"ISO3", "COUNTRY", NULL, TS_ENC_AUTO}, &s, &err);
     if (!s) fail_msg("%s:%d: %s", err.file, err.line, err.message);
     assert_int_equal(s->data->n_units, 191);
     int civ = ts_dataset_find_unit(s->data, "CIV");

@@ -58,9 +58,11 @@ static const char SHOCK[] = SCENARIO("Shock", "{ U1 = 2; U2 = 9; U3 = 5; U4 = 7;
 
 static void score_into(const char *db, const char *scen_name, const char *text) {
     ts_error err;
-    ts_scenario *s = ts_scenario_load(tu_write(scen_name, text), &err);
+    ts_scenario *s = NULL;
+    ts_scenario_load(tu_write(scen_name, text), &s, &err);
     if (!s) fail_msg("%s", err.message);
-    ts_result *r = ts_score(s, &err);
+    ts_result *r = NULL;
+    ts_score(s, &r, &err);
     if (!r) fail_msg("%s", err.message);
     ts_store *st;
     assert_int_equal(ts_store_open(db, &st, &err), TS_OK);
@@ -100,7 +102,8 @@ static long long ua_into(const char *db, int sobol, long n, int root_only) {
     char text[8192];
     snprintf(text, sizeof text, "%s%s", BASE, UA_SPEC);
     ts_error err;
-    ts_scenario *s = ts_scenario_load(tu_write("base-ua.cfg", text), &err);
+    ts_scenario *s = NULL;
+    ts_scenario_load(tu_write("base-ua.cfg", text), &s, &err);
     if (!s) fail_msg("%s", err.message);
     ts_ua_spec *u;
     if (ts_ua_spec_load(s, &u, &err) != TS_OK) fail_msg("%s:%d: %s", err.file, err.line, err.message);

@@ -32,13 +32,16 @@ static void test_inform_parity(void **state) {
     need(INFORM_CSV);
     ts_error err;
     ts_csv_options opt = {"ISO3", "COUNTRY", NULL, TS_ENC_AUTO};
-    ts_scenario *s = ts_scenario_from_csv("taxonomy/inform.cfg", INFORM_CSV, &opt, &err);
+    ts_scenario *s = NULL;
+    ts_scenario_from_csv("taxonomy/inform.cfg", INFORM_CSV, &opt, &s, &err);
     if (!s) fail_msg("%s:%d: %s", err.file, err.line, err.message);
-    ts_result *r = ts_score(s, &err);
+    ts_result *r = NULL;
+    ts_score(s, &r, &err);
     if (!r) fail_msg("%s:%d: %s", err.file, err.line, err.message);
     assert_int_equal(s->data->n_units, 191);
     /* the published values of every aggregate, read as a table */
-    ts_csv_table *pub = ts_csv_read_table(INFORM_CSV, TS_ENC_AUTO, &err);
+    ts_csv_table *pub = NULL;
+    ts_csv_read_table(INFORM_CSV, TS_ENC_AUTO, &pub, &err);
     assert_non_null(pub);
     static const char *const map[][2] = {
         {"natural", "Natural"}, {"human", "Human"}, {"hazard_exposure", "HAZARD & EXPOSURE"},
@@ -126,7 +129,9 @@ static int find_agg(const asem *a, const char *code) {
 
 static void load_asem(asem *a) {
     ts_error err;
-    ts_csv_table *meta = ts_csv_read_table(ASEM_META, TS_ENC_AUTO, &err), *data = ts_csv_read_table(ASEM_DATA, TS_ENC_AUTO, &err);
+    ts_csv_table *meta = NULL, *data = NULL;
+    ts_csv_read_table(ASEM_META, TS_ENC_AUTO, &meta, &err);
+    ts_csv_read_table(ASEM_DATA, TS_ENC_AUTO, &data, &err);
     assert_non_null(meta);
     assert_non_null(data);
     memset(a, 0, sizeof *a);
@@ -263,7 +268,8 @@ static void coinr_index(const asem *a, int norm, double lo, double hi, int geome
 static void check_variant(const asem *a, const char *scen, const char *label, int norm, double lo, double hi, int geometric,
                           const char *const *sets, int n_sets) {
     ts_error err;
-    ts_scenario *s = ts_scenario_load(scen, &err);
+    ts_scenario *s = NULL;
+    ts_scenario_load(scen, &s, &err);
     if (!s) fail_msg("%s:%d: %s", err.file, err.line, err.message);
     for (int i = 0; i < n_sets; i++) {
         char key[64];
@@ -271,7 +277,8 @@ static void check_variant(const asem *a, const char *scen, const char *label, in
         snprintf(key, sizeof key, "%.*s", (int)(eq - sets[i]), sets[i]);
         assert_int_equal(ts_scenario_set(s, key, eq + 1, sets[i], &err), TS_OK);
     }
-    ts_result *r = ts_score(s, &err);
+    ts_result *r = NULL;
+    ts_score(s, &r, &err);
     if (!r) fail_msg("%s: %s", label, err.message);
     double index[64], pillar[16][64];
     coinr_index(a, norm, lo, hi, geometric, index, pillar);
@@ -339,7 +346,8 @@ static void test_coinr_import_details(void **state) {
     snprintf(tax_path, sizeof tax_path, "%s", tax);
     snprintf(scen_path, sizeof scen_path, "%s", tu_path("asem2.cfg"));
     assert_int_equal(ts_import_coinr(ASEM_DATA, ASEM_META, tax_path, scen_path, &err), TS_OK);
-    ts_scenario *s = ts_scenario_load(scen_path, &err);
+    ts_scenario *s = NULL;
+    ts_scenario_load(scen_path, &s, &err);
     if (!s) fail_msg("%s", err.message);
     int g = ts_dataset_find_group(s->data, "GDP_group"), aut = ts_dataset_find_unit(s->data, "AUT");
     assert_true(g >= 0 && aut >= 0);
@@ -353,7 +361,8 @@ static void test_coinr_import_details(void **state) {
     /* group imputation and denomination run on the imported data */
     assert_int_equal(ts_scenario_set(s, "impute", "group_mean:GDP_group", "--set", &err), TS_OK);
     assert_int_equal(ts_scenario_set(s, "denominate", "true", "--set", &err), TS_OK);
-    ts_result *r = ts_score(s, &err);
+    ts_result *r = NULL;
+    ts_score(s, &r, &err);
     if (!r) fail_msg("%s", err.message);
     ts_result_free(r);
     ts_scenario_free(s);

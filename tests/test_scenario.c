@@ -27,7 +27,9 @@ static ts_scenario *load(const char *extra, ts_error *err) {
     tu_write("tax.cfg", FIX_TAXONOMY);
     char text[8192];
     snprintf(text, sizeof text, "%s%s", FIX_SCENARIO_HEAD, extra);
-    return ts_scenario_load(tu_write("scen.cfg", text), err);
+    ts_scenario *made = NULL;
+    ts_scenario_load(tu_write("scen.cfg", text), &made, err);
+    return made;
 }
 
 static double score_of(const ts_scenario *s, const ts_result *r, const char *node, const char *unit) {
@@ -45,7 +47,8 @@ static void test_fixture_scores(void **state) {
     ts_error err;
     ts_scenario *s = load("", &err);
     if (!s) fail_msg("%s:%d: %s", err.file, err.line, err.message);
-    ts_result *r = ts_score(s, &err);
+    ts_result *r = NULL;
+    ts_score(s, &r, &err);
     assert_non_null(r);
     assert_float_equal(score_of(s, r, "x2", "P"), 10, EPS);
     assert_float_equal(score_of(s, r, "a", "Q"), 6.5, EPS);
@@ -81,7 +84,8 @@ static void test_ties_share_lowest_rank(void **state) {
     ts_scenario *s = load("", &err);
     assert_non_null(s);
     s->data->values[0] = 8;
-    ts_result *r = ts_score(s, &err);
+    ts_result *r = NULL;
+    ts_score(s, &r, &err);
     assert_int_equal(rank_of(s, r, "x1", "P"), 1);
     assert_int_equal(rank_of(s, r, "x1", "Q"), 1);
     assert_int_equal(rank_of(s, r, "x1", "R"), 3);
@@ -94,7 +98,8 @@ static void test_weight_overrides(void **state) {
     ts_error err;
     ts_scenario *s = load("weights = { b = 1.0; };\ncountry_weights = { P = { a = 3.0; }; };\n", &err);
     if (!s) fail_msg("%s:%d: %s", err.file, err.line, err.message);
-    ts_result *r = ts_score(s, &err);
+    ts_result *r = NULL;
+    ts_score(s, &r, &err);
     assert_float_equal(score_of(s, r, "t", "Q"), (6.5 + 10) / 2, EPS);
     assert_float_equal(score_of(s, r, "t", "P"), (3 * 6 + 0) / 4.0, EPS);
     ts_result_free(r);
@@ -107,7 +112,8 @@ static void test_method_overrides(void **state) {
     ts_scenario *s = load("method = { aggregate = \"arithmetic\"; };\n"
                           "node_methods = { y2 = { normalise = \"rank\"; }; };\n", &err);
     if (!s) fail_msg("%s:%d: %s", err.file, err.line, err.message);
-    ts_result *r = ts_score(s, &err);
+    ts_result *r = NULL;
+    ts_score(s, &r, &err);
     assert_non_null(r);
     /* b arithmetic now: P (5 + rank 1)/2 = 3 */
     assert_float_equal(score_of(s, r, "y2", "P"), 1, EPS);
@@ -133,7 +139,7 @@ static void test_latest_year_wins(void **state) {
         "     source = \"own\"; estimate = true; note = \"because\";\n"
         "     alternatives = ( { value = 2.5; year = 2021; source = \"alt\"; } ); }; }; }\n"
         ");\n";
-    s = ts_scenario_load(tu_write("years.cfg", text), &err);
+    ts_scenario_load(tu_write("years.cfg", text), &s, &err);
     if (!s) fail_msg("%s:%d: %s", err.file, err.line, err.message);
     assert_float_equal(ts_dataset_get(s->data, 0, 0), 9, 0);
     assert_string_equal(s->data->prov[0].source, "new");
@@ -204,7 +210,7 @@ static void test_bad_scenarios(void **state) {
         ts_error err;
         ts_error_clear(&err);
         ts_scenario *s;
-        if (BAD[i].extra[0] == '!') s = ts_scenario_load(tu_write("scen.cfg", BAD[i].extra + 1), &err);
+        if (BAD[i].extra[0] == '!') ts_scenario_load(tu_write("scen.cfg", BAD[i].extra + 1), &s, &err);
         else s = load(BAD[i].extra, &err);
         char msg[2048];
         ts_error_format(&err, msg, sizeof msg);
@@ -232,9 +238,11 @@ static void test_scoring_errors(void **state) {
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         ts_error err;
         ts_error_clear(&err);
-        ts_scenario *s = ts_scenario_load(tu_write("scen.cfg", cases[i].text), &err);
+        ts_scenario *s = NULL;
+        ts_scenario_load(tu_write("scen.cfg", cases[i].text), &s, &err);
         if (!s) fail_msg("case %zu: %s", i, err.message);
-        ts_result *r = ts_score(s, &err);
+        ts_result *r = NULL;
+        ts_score(s, &r, &err);
         char msg[2048];
         ts_error_format(&err, msg, sizeof msg);
         if (r || !strstr(msg, cases[i].expect))
@@ -259,7 +267,8 @@ static void test_extends_and_shocks(void **state) {
         "  { indicator = \"y2\"; add = 1.0; years = [2018]; note = \"no value is from 2018\"; }\n"
         ");\n");
     ts_error err;
-    ts_scenario *s = ts_scenario_load(child, &err);
+    ts_scenario *s = NULL;
+    ts_scenario_load(child, &s, &err);
     if (!s) fail_msg("%s:%d: %s", err.file, err.line, err.message);
     assert_string_equal(s->name, "Child");
     assert_int_equal(s->n_files, 2);
@@ -312,7 +321,8 @@ static void test_bad_chains_and_shocks(void **state) {
         const char *path = cases[i].text ? tu_write(cases[i].file, cases[i].text) : tu_path(cases[i].file);
         ts_error err;
         ts_error_clear(&err);
-        ts_scenario *s = ts_scenario_load(path, &err);
+        ts_scenario *s = NULL;
+        ts_scenario_load(path, &s, &err);
         char msg[2048];
         ts_error_format(&err, msg, sizeof msg);
         if (s || !strstr(msg, cases[i].expect))
@@ -325,7 +335,8 @@ static ts_result *score_with(const char *extra, ts_scenario **out) {
     ts_error err;
     ts_scenario *s = load(extra, &err);
     if (!s) fail_msg("%s:%d: %s", err.file, err.line, err.message);
-    ts_result *r = ts_score(s, &err);
+    ts_result *r = NULL;
+    ts_score(s, &r, &err);
     if (!r) fail_msg("%s:%d: %s", err.file, err.line, err.message);
     *out = s;
     return r;
@@ -373,7 +384,7 @@ static void test_pipeline_options(void **state) {
     ts_error err;
     s = load("", &err);
     assert_int_equal(ts_scenario_set(s, "aggregate", "arithmetic", "--set", &err), TS_OK);
-    r = ts_score(s, &err);
+    ts_score(s, &r, &err);
     assert_float_equal(score_of(s, r, "t", "P"), (6 + 3 * 2.5) / 4, EPS);
     ts_result_free(r);
     assert_int_equal(ts_scenario_set(s, "agregate", "x", "--set agregate=x", &err), TS_EINPUT);
@@ -413,7 +424,8 @@ static void test_year_selection(void **state) {
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         snprintf(text, sizeof text, "%s%s", base, cases[i].method);
-        ts_scenario *s = ts_scenario_load(tu_write("years.cfg", text), &err);
+        ts_scenario *s = NULL;
+        ts_scenario_load(tu_write("years.cfg", text), &s, &err);
         if (!s) fail_msg("%s", err.message);
         double p = ts_dataset_get(s->data, 0, 0), q = ts_dataset_get(s->data, 0, 1);
         if (isnan(cases[i].p)) assert_true(isnan(p));
@@ -421,7 +433,8 @@ static void test_year_selection(void **state) {
         if (isnan(cases[i].q)) assert_true(isnan(q));
         else assert_float_equal(q, cases[i].q, EPS);
         if (!isnan(cases[i].p)) assert_int_equal(s->data->selected[0], cases[i].p_selected);
-        ts_result *r = ts_score(s, &err);
+        ts_result *r = NULL;
+        ts_score(s, &r, &err);
         if (r) {
             /* carried or interpolated values count as imputed */
             assert_int_equal(r->imputed[0], cases[i].p_selected != TS_SELECT_EXACT);
@@ -430,7 +443,8 @@ static void test_year_selection(void **state) {
         ts_scenario_free(s);
     }
     int years[8];
-    ts_scenario *s = ts_scenario_load(tu_write("years.cfg", base), &err);
+    ts_scenario *s = NULL;
+    ts_scenario_load(tu_write("years.cfg", base), &s, &err);
     assert_int_equal(ts_dataset_years(s->data, years, 8), 3);
     assert_int_equal(years[0], 2019);
     assert_int_equal(years[2], 2023);
@@ -450,27 +464,29 @@ static void test_perspectives(void **state) {
                               "  only_b = { weights = { a = 0.0; }; }; };\n", FIX_TAXONOMY);
     tu_write("tax.cfg", tax);
     ts_error err;
-    ts_scenario *s = ts_scenario_load(tu_write("scen.cfg", FIX_SCENARIO_HEAD), &err);
+    ts_scenario *s = NULL;
+    ts_scenario_load(tu_write("scen.cfg", FIX_SCENARIO_HEAD), &s, &err);
     if (!s) fail_msg("%s:%d: %s", err.file, err.line, err.message);
     assert_int_equal(s->tax->n_perspectives, 2);
     assert_int_equal(ts_scenario_apply_perspective(s, "heavy_a", &err), TS_OK);
     assert_string_equal(s->name, "Fixture (perspective heavy_a)");
-    ts_result *r = ts_score(s, &err);
+    ts_result *r = NULL;
+    ts_score(s, &r, &err);
     assert_float_equal(score_of(s, r, "t", "Q"), (3 * 6.5 + 3 * 10) / 6.0, EPS);
     ts_result_free(r);
     assert_int_equal(ts_scenario_apply_perspective(s, "heavy_b", &err), TS_EINPUT);
     assert_non_null(strstr(err.message, "did you mean 'heavy_a'"));
     ts_scenario_free(s);
     /* named in a scenario file: applied, the name kept */
-    s = ts_scenario_load(tu_write("p.cfg", "name = \"P\"; extends = \"scen.cfg\";\nperspective = \"only_b\";\n"), &err);
+    ts_scenario_load(tu_write("p.cfg", "name = \"P\"; extends = \"scen.cfg\";\nperspective = \"only_b\";\n"), &s, &err);
     if (!s) fail_msg("%s", err.message);
     assert_string_equal(s->name, "P");
     assert_string_equal(s->perspective, "only_b");
-    r = ts_score(s, &err);
+    ts_score(s, &r, &err);
     assert_float_equal(score_of(s, r, "t", "Q"), 10, EPS);
     ts_result_free(r);
     ts_scenario_free(s);
-    assert_null(ts_scenario_load(tu_write("p2.cfg", "name = \"P\"; extends = \"scen.cfg\";\nperspective = \"nope\";\n"), &err));
+    { ts_scenario *made = NULL; assert_int_not_equal(ts_scenario_load(tu_write("p2.cfg", "name = \"P\"; extends = \"scen.cfg\";\nperspective = \"nope\";\n"), &made, &err), TS_OK); assert_null(made); }
     assert_non_null(strstr(err.file, "p2.cfg"));
     assert_int_equal(err.line, 2);
     tu_write("tax.cfg", FIX_TAXONOMY);
@@ -561,13 +577,15 @@ static void test_aggregate_direction(void **state) {
              "  { id = \"c1\"; direction = \"risk\"; goalposts = [0.0, 10.0]; } ); },\n"
              "  { id = \"r1\"; direction = \"risk\"; goalposts = [0.0, 10.0]; } );\n");
     ts_error err;
-    ts_scenario *s = ts_scenario_load(tu_write("dir.cfg", "name = \"D\"; taxonomy = \"tax.cfg\";\n"
+    ts_scenario *s = NULL;
+    ts_scenario_load(tu_write("dir.cfg", "name = \"D\"; taxonomy = \"tax.cfg\";\n"
                                                           "units = ( { id = \"P\"; } );\n"
                                                           "data = ( { indicator = \"c1\"; year = 2020; source = \"s\"; values = { P = 8; }; },\n"
-                                                          " { indicator = \"r1\"; year = 2020; source = \"s\"; values = { P = 4; }; } );\n"),
+                                                          " { indicator = \"r1\"; year = 2020; source = \"s\"; values = { P = 4; }; } );\n"), &s,
                                       &err);
     if (!s) fail_msg("%s", err.message);
-    ts_result *r = ts_score(s, &err);
+    ts_result *r = NULL;
+    ts_score(s, &r, &err);
     assert_float_equal(score_of(s, r, "cap", "P"), 2, EPS);
     assert_float_equal(score_of(s, r, "t", "P"), 3, EPS);
     ts_result_free(r);
@@ -577,7 +595,8 @@ static void test_aggregate_direction(void **state) {
 static void test_shipped_baseline(void **state) {
     (void)state;
     ts_error err;
-    ts_scenario *s = ts_scenario_load("scenarios/baseline.cfg", &err);
+    ts_scenario *s = NULL;
+    ts_scenario_load("scenarios/baseline.cfg", &s, &err);
     if (!s) fail_msg("%s:%d: %s", err.file, err.line, err.message);
     assert_int_equal(s->data->n_units, 5);
     const char *units[] = {"KAZ", "KGZ", "TJK", "TKM", "UZB"};
@@ -589,7 +608,8 @@ static void test_shipped_baseline(void **state) {
             assert_non_null(s->data->prov[c].source);
             assert_true(s->data->prov[c].year >= 1990);
         }
-    ts_result *r = ts_score(s, &err);
+    ts_result *r = NULL;
+    ts_score(s, &r, &err);
     assert_non_null(r);
     ts_result_free(r);
     ts_scenario_free(s);

@@ -20,7 +20,8 @@
 static ts_scenario *fixture(void) {
     tu_write("tax.cfg", FIX_TAXONOMY);
     ts_error err;
-    ts_scenario *s = ts_scenario_load(tu_write("scen.cfg", FIX_SCENARIO_HEAD), &err);
+    ts_scenario *s = NULL;
+    ts_scenario_load(tu_write("scen.cfg", FIX_SCENARIO_HEAD), &s, &err);
     if (!s) fail_msg("%s", err.message);
     return s;
 }
@@ -40,7 +41,8 @@ static void test_save_and_list(void **state) {
     remove(db);
     ts_scenario *s = fixture();
     ts_error err;
-    ts_result *r = ts_score(s, &err);
+    ts_result *r = NULL;
+    ts_score(s, &r, &err);
     ts_store *st;
     assert_int_equal(ts_store_open(db, &st, &err), TS_OK);
     long long id1, id2;
@@ -79,7 +81,8 @@ static void test_failed_save_leaves_nothing(void **state) {
     remove(db);
     ts_scenario *s = fixture();
     ts_error err;
-    ts_result *r = ts_score(s, &err);
+    ts_result *r = NULL;
+    ts_score(s, &r, &err);
     /* two units with one id break the scores primary key half-way through */
     s->data->unit_id[2] = s->data->unit_id[0];
     ts_store *st;
@@ -234,7 +237,8 @@ static void check_old_run(ts_store *st, int year, int has_options) {
     long long id;
     assert_int_equal(ts_store_resolve_run(st, "Old", &id, &err), TS_OK);
     assert_int_equal(id, 1);
-    ts_stored_run *r = ts_store_load_run(st, id, &err);
+    ts_stored_run *r = NULL;
+    ts_store_load_run(st, id, &r, &err);
     if (!r) fail_msg("%s", err.message);
     assert_string_equal(r->info.scenario, "Old");
     assert_int_equal(r->n_units, 2);
@@ -271,7 +275,8 @@ static void test_upgrade_every_version(void **state) {
                  {"v2-years-ua.db", 2, 2022, 1, 1}};
     ts_scenario *s = fixture();
     ts_error err;
-    ts_result *r = ts_score(s, &err);
+    ts_result *r = NULL;
+    ts_score(s, &r, &err);
     assert_non_null(r);
     for (int i = 0; i < 4; i++) {
         const char *db = cases[i].from == 1 ? old_store(cases[i].name, SCHEMA_V1, RUN_V1, NULL)
@@ -348,7 +353,8 @@ static void test_every_command_refuses_unknown_versions(void **state) {
     (void)state;
     ts_scenario *s = fixture();
     ts_error err;
-    ts_result *r = ts_score(s, &err);
+    ts_result *r = NULL;
+    ts_score(s, &r, &err);
     const char *db = tu_path("future.db");
     remove(db);
     ts_store *st;
@@ -403,7 +409,7 @@ static int read_only_child(const char *db) {
     if (ts_store_open_readonly(db, &st, &err) != TS_OK) return fprintf(stderr, "%s\n", err.message), 13;
     long long id;
     ts_stored_run *r = NULL;
-    int rc = ts_store_resolve_run(st, "Fixture", &id, &err) == TS_OK && (r = ts_store_load_run(st, id, &err)) &&
+    int rc = ts_store_resolve_run(st, "Fixture", &id, &err) == TS_OK && ts_store_load_run(st, id, &r, &err) == TS_OK &&
                      r->n_units == 3 ? 0 : 14;
     ts_stored_run_free(r);
     ts_store_close(st);
@@ -429,7 +435,8 @@ static void test_read_only_directory(void **state) {
     snprintf(db, sizeof db, "%s/store.db", dir);
     ts_scenario *s = fixture();
     ts_error err;
-    ts_result *r = ts_score(s, &err);
+    ts_result *r = NULL;
+    ts_score(s, &r, &err);
     ts_store *st;
     long long id;
     assert_int_equal(ts_store_open(db, &st, &err), TS_OK);

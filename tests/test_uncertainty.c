@@ -136,7 +136,8 @@ static ts_scenario *fixture(const char *extra) {
     tu_write("tax.cfg", FIX_TAXONOMY);
     snprintf(buf, sizeof buf, "%s%s", FIX_SCENARIO_HEAD, extra);
     ts_error err;
-    ts_scenario *s = ts_scenario_load(tu_write("ua.cfg", buf), &err);
+    ts_scenario *s = NULL;
+    ts_scenario_load(tu_write("ua.cfg", buf), &s, &err);
     if (!s) fail_msg("%s:%d: %s", err.file, err.line, err.message);
     return s;
 }
@@ -144,7 +145,8 @@ static ts_scenario *fixture(const char *extra) {
 /* Checks that evaluator and pipeline agree bit for bit on s. */
 static void check_nominal(const ts_scenario *s) {
     ts_error err;
-    ts_result *r = ts_score(s, &err);
+    ts_result *r = NULL;
+    ts_score(s, &r, &err);
     if (!r) fail_msg("%s", err.message);
     size_t cells = (size_t)r->n_nodes * (size_t)r->n_units;
     double *x = malloc(cells * sizeof *x);
@@ -180,7 +182,7 @@ static void test_nominal_equals_score(void **state) {
                      TS_OK);
     static const char *const sets[][2] = {{"treat", "none"}, {"normalise.range", "1,100"}, {"aggregate", "geometric"},
                                           {"normalise", "rank"}, {"normalise.range", "1,100"}, {"treat", "coinr"}};
-    s = ts_scenario_load(sc, &err);
+    ts_scenario_load(sc, &s, &err);
     if (!s) fail_msg("%s", err.message);
     check_nominal(s);
     for (size_t i = 0; i < sizeof sets / sizeof *sets; i++) {
@@ -272,9 +274,11 @@ static void test_ua_statistics(void **state) {
     ts_error err;
     assert_int_equal(ts_ua_spec_load(s, &u, &err), TS_OK);
     ts_scenario_set(s, "aggregate", "arithmetic", "t", &err);
-    ts_result *ra = ts_score(s, &err);
+    ts_result *ra = NULL;
+    ts_score(s, &ra, &err);
     ts_scenario_set(s, "aggregate", "harmonic", "t", &err);
-    ts_result *rh = ts_score(s, &err);
+    ts_result *rh = NULL;
+    ts_score(s, &rh, &err);
     int root = ts_taxonomy_root(s->tax);
     for (int un = 0; un < 2; un++) {
         double xa = ts_result_score(ra, root, un), xh = ts_result_score(rh, root, un);
@@ -303,7 +307,8 @@ static void bad_spec(const char *extra, int line, const char *what) {
     snprintf(buf, sizeof buf, "%s%s", FIX_SCENARIO_HEAD, extra);
     const char *path = tu_write("bad.cfg", buf);
     ts_error err;
-    ts_scenario *s = ts_scenario_load(path, &err);
+    ts_scenario *s = NULL;
+    ts_scenario_load(path, &s, &err);
     if (!s) fail_msg("scenario: %s", err.message);
     ts_ua_spec *u = NULL;
     int rc = ts_ua_spec_load(s, &u, &err);

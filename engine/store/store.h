@@ -82,9 +82,10 @@ typedef struct ts_run_record ts_run_record;
  * The key is the SHA-256 of the engine version, the scenario file's real
  * path (the CSV's for CSV input), the scenario name, the taxonomy, data
  * and values hashes, method_json and options_json: two runs with the same
- * key score the same inputs the same way. Returns NULL with err filled
+ * key score the same inputs the same way. Returns TS_OK with the record in
+ * *out, or TS_ESYSTEM with *out NULL and err filled
  * when out of memory. */
-ts_run_record *ts_run_record_new(const ts_scenario *s, const ts_run_options *opt, ts_error *err);
+int ts_run_record_new(const ts_scenario *s, const ts_run_options *opt, ts_run_record **out, ts_error *err);
 
 /* The record's key (64 hex digits), method JSON and values hash. */
 const char *ts_run_record_key(const ts_run_record *rec);
@@ -123,8 +124,13 @@ int ts_store_resolve_run(ts_store *st, const char *spec, long long *id, ts_error
  * database error. */
 int ts_store_resolve_ua(ts_store *st, const char *spec, int prefer_sobol, long long *id, ts_error *err);
 
-/* Stores in ids (room for cap) the latest run of each scenario, in id
- * order, and their count in *n (at most cap). Returns TS_OK or TS_ESYSTEM. */
+/* Stores the number of runs in the store in *n. Returns TS_OK or
+ * TS_ESYSTEM. */
+int ts_store_count_runs(ts_store *st, int *n, ts_error *err);
+
+/* Stores in ids (room for cap) the latest run of each scenario that is not
+ * a per-year run (the runs a scenario name stands for), in id order, and
+ * their count in *n (at most cap). Returns TS_OK or TS_ESYSTEM. */
 int ts_store_latest_runs(ts_store *st, long long *ids, int cap, int *n, ts_error *err);
 
 /* Returns 1 when the store records run years (run_years: every store of
@@ -183,9 +189,10 @@ typedef struct ts_stored_run {
     int year;             /* the reference year (run_years); 0 when none */
 } ts_stored_run;
 
-/* Reads run id. Returns the run, or NULL with err filled (TS_EINPUT when
+/* Reads run id. Returns TS_OK with the run in *out, or an error code with
+ * *out NULL and err filled (TS_EINPUT when
  * there is no such run, TS_ESYSTEM otherwise). */
-ts_stored_run *ts_store_load_run(ts_store *st, long long id, ts_error *err);
+int ts_store_load_run(ts_store *st, long long id, ts_stored_run **out, ts_error *err);
 
 /* Frees a stored run. NULL is allowed. */
 void ts_stored_run_free(ts_stored_run *r);
@@ -228,6 +235,8 @@ int ts_store_each_treatment(ts_store *st, long long id,
 typedef struct ts_stored_file {
     const char *role;     /* scenario, extends, taxonomy or data */
     const char *path, *sha256;
+    const char *abs_path; /* the path made absolute when the run was stored;
+                             NULL for runs stored without it */
 } ts_stored_file;
 
 /* Parses the run's inputs_json. Stores an arena-owned array in *files and

@@ -193,8 +193,24 @@ static int query_ids(ts_store *st, const char *sql, long long *ids, int cap, int
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? TS_OK : ts_store_fail(st, err, "cannot list runs");
 }
 
+int ts_store_count_runs(ts_store *st, int *n, ts_error *err) {
+    sqlite3_stmt *q;
+    *n = 0;
+    if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM runs", -1, &q, NULL) != SQLITE_OK)
+        return ts_store_fail(st, err, "cannot count runs");
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) *n = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW ? TS_OK : ts_store_fail(st, err, "cannot count runs");
+}
+
 int ts_store_latest_runs(ts_store *st, long long *ids, int cap, int *n, ts_error *err) {
-    return query_ids(st, "SELECT max(id) FROM runs GROUP BY scenario ORDER BY max(id)", ids, cap, n, err);
+    if (!st->has_run_years)
+        return query_ids(st, "SELECT max(id) FROM runs GROUP BY scenario ORDER BY max(id)", ids, cap, n, err);
+    return query_ids(st,
+                     "SELECT max(id) FROM runs WHERE id NOT IN (SELECT run_id FROM run_years)"
+                     " GROUP BY scenario ORDER BY max(id)",
+                     ids, cap, n, err);
 }
 
 int ts_store_holds_years(const ts_store *st) { return st->has_run_years; }
@@ -496,12 +512,13 @@ static int load_scores(ts_store *st, ts_stored_run *r, long long id, ts_error *e
     return rc;
 }
 
-ts_stored_run *ts_store_load_run(ts_store *st, long long id, ts_error *err) {
+int ts_store_load_run(ts_store *st, long long id, ts_stored_run **out, ts_error *err) {
+    *out = NULL;
     ts_stored_run *r = calloc(1, sizeof *r);
     if (!r || !(r->arena = ts_arena_new())) {
         free(r);
         ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
-        return NULL;
+        return ts_status(err);
     }
     int rc = load_header(st, r, id, err);
     if (rc == TS_OK) rc = count_rows(st, "SELECT count(*) FROM units WHERE run_id = ?", id, &r->n_units, err);
@@ -525,9 +542,10 @@ ts_stored_run *ts_store_load_run(ts_store *st, long long id, ts_error *err) {
     if (rc == TS_OK) rc = load_scores(st, r, id, err);
     if (rc != TS_OK) {
         ts_stored_run_free(r);
-        return NULL;
+        return ts_status(err);
     }
-    return r;
+    *out = r;
+    return TS_OK;
 }
 
 int ts_store_each_input(ts_store *st, long long id, int (*cb)(const ts_stored_input *in, void *ctx), void *ctx,
@@ -596,6 +614,7 @@ int ts_stored_run_files(ts_stored_run *r, const ts_stored_file **files) {
                     if (strcmp(key, "role") == 0) e->role = ts_json_string(&j);
                     else if (strcmp(key, "path") == 0) e->path = ts_json_string(&j);
                     else if (strcmp(key, "sha256") == 0) e->sha256 = ts_json_string(&j);
+                    else if (strcmp(key, "abs_path") == 0) e->abs_path = ts_json_string(&j);
                     else ts_json_skip(&j);
                 } while (!j.bad && ts_json_eat(&j, ','));
                 if (!ts_json_eat(&j, '}')) return -1;

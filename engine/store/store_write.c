@@ -127,11 +127,12 @@ static void hash_field(ts_sha256 *h, const char *s) {
     else ts_sha256_update(h, "\xff", 1);
 }
 
-ts_run_record *ts_run_record_new(const ts_scenario *s, const ts_run_options *opt, ts_error *err) {
+int ts_run_record_new(const ts_scenario *s, const ts_run_options *opt, ts_run_record **out, ts_error *err) {
+    *out = NULL;
     ts_run_record *rec = calloc(1, sizeof *rec);
     if (!rec) {
         ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
-        return NULL;
+        return ts_status(err);
     }
     ts_spec_json(s->spec, s->tax, s->data->unit_id, &rec->method);
     inputs_json(s, &rec->inputs);
@@ -139,7 +140,7 @@ ts_run_record *ts_run_record_new(const ts_scenario *s, const ts_run_options *opt
     if (rec->method.oom || rec->inputs.oom || rec->options.oom || !rec->method.data) {
         ts_run_record_free(rec);
         ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
-        return NULL;
+        return ts_status(err);
     }
     ts_dataset_hash(s->data, rec->values_sha256);
     const char *file = s->path ? s->path : s->data_path;
@@ -157,7 +158,8 @@ ts_run_record *ts_run_record_new(const ts_scenario *s, const ts_run_options *opt
     hash_field(&h, rec->options.data);
     ts_sha256_final_hex(&h, rec->key);
     free(real);
-    return rec;
+    *out = rec;
+    return TS_OK;
 }
 
 /* ---- saving ------------------------------------------------------------ */
@@ -356,7 +358,8 @@ int ts_store_save_record(ts_store *st, const ts_scenario *s, const ts_result *r,
 
 int ts_store_save(ts_store *st, const ts_scenario *s, const ts_result *r, long long *run_id,
                   ts_error *err) {
-    ts_run_record *rec = ts_run_record_new(s, NULL, err);
+    ts_run_record *rec = NULL;
+    ts_run_record_new(s, NULL, &rec, err);
     if (!rec) return TS_ESYSTEM;
     int rc = ts_store_save_record(st, s, r, rec, 0, run_id, NULL, err);
     ts_run_record_free(rec);

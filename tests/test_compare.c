@@ -1,0 +1,123 @@
+/* test_compare.c -- runs against a reference: the default reference (the
+ * run the others extend), the compared rows and --changed-only, through the
+ * engine (compare.h) and through `threatscore compare`. */
+#include "testutil.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "compare.h"
+#include "fixtures.h"
+#include "store.h"
+
+/* A store holding, in this order: "Shocked" (extends scen.cfg; P's x1 set
+ * to 9, so P's index and the Alpha node move), "Fixture" (scen.cfg) and
+ * "Same" (extends scen.cfg, changes nothing). Returns its path. */
+static const char *fixture_store(const char *name) {
+    tu_write("tax.cfg", FIX_TAXONOMY);
+    tu_write("scen.cfg", FIX_SCENARIO_HEAD);
+    const char *shocked = tu_write("shocked.cfg", "name = \"Shocked\"; extends = \"scen.cfg\";\n"
+                                                  "shocks = ( { indicator = \"x1\"; countries = [ \"P\" ]; set = 9.0; note = \"test\"; } );\n");
+    const char *same = tu_write("same.cfg", "name = \"Same\"; extends = \"scen.cfg\";\n");
+    const char *db = tu_path(name);
+    char *out, *err;
+    char scen[1024];
+    snprintf(scen, sizeof scen, "%s/scen.cfg", tu_dir());
+    int rc = tu_run(&out, &err, "score", shocked, "--db", db, "--format", "csv", "-o", "/dev/null", NULL);
+    if (rc) fail_msg("%s", err);
+    free(out), free(err);
+    assert_int_equal(tu_run(&out, &err, "score", scen, "--db", db, "--format", "csv", "-o", "/dev/null", NULL), 0);
+    free(out), free(err);
+    assert_int_equal(tu_run(&out, &err, "score", same, "--db", db, "--format", "csv", "-o", "/dev/null", NULL), 0);
+    free(out), free(err);
+    return db;
+}
+
+/* Returns the row of unit at node for run index run, or fails. */
+static const ts_compare_row *row_of(const ts_comparison *c, int run, const char *node, const char *unit) {
+    for (int i = 0; i < c->n_rows; i++)
+        if (c->rows[i].run == run && strcmp(c->rows[i].node, node) == 0 && strcmp(c->rows[i].unit, unit) == 0)
+            return &c->rows[i];
+    fail_msg("no row for run %d, node %s, unit %s", run, node, unit);
+    return NULL;
+}
+
+static void test_default_reference_is_the_extended_run(void **state) {
+    (void)state;
+    const char *db = fixture_store("ref.db");
+    ts_store *st;
+    ts_error err;
+    assert_int_equal(ts_store_open(db, &st, &err), TS_OK);
+    ts_comparison *c;
+    /* the store's first run is Shocked; the reference is still Fixture */
+    assert_int_equal(ts_compare_load(st, NULL, NULL, 0, NULL, &c, &err), TS_OK);
+    assert_string_equal(c->reference->info.scenario, "Fixture");
+    assert_int_equal(c->n_runs, 2);
+    assert_string_equal(c->runs[0]->info.scenario, "Shocked");
+    assert_string_equal(c->runs[1]->info.scenario, "Same");
+    assert_true(ts_compare_extends(c->runs[0], c->reference));
+    assert_false(ts_compare_extends(c->reference, c->runs[0]));
+    /* three units x seven nodes per compared run */
+    assert_int_equal(c->n_rows, 2 * 3 * 7);
+    const ts_compare_row *p = row_of(c, 0, "a", "P");
+    /* Alpha of P: mean of x1 and inverted x2 (min-max over 10..30): (2 + 10) / 2
+       in the fixture, (9 + 10) / 2 shocked */
+    assert_float_equal(p->ref_score, 6.0, 1e-12);
+    assert_float_equal(p->score, 9.5, 1e-12);
+    assert_float_equal(p->delta, 3.5, 1e-12);
+    assert_string_equal(p->ref_class, "High");
+    assert_string_equal(p->cls, "High");
+    assert_false(p->class_changed);
+    assert_int_equal(p->rank_change, p->ref_rank - p->rank);
+    for (int i = 0; i < c->n_rows; i++)
+        if (c->rows[i].run == 1) assert_false(ts_compare_row_changed(&c->rows[i], 0));
+    ts_comparison_free(c);
+
+    /* named runs: the first named when none extends another */
+    const char *two[] = {"Same", "Shocked"};
+    assert_int_equal(ts_compare_load(st, NULL, two, 2, NULL, &c, &err), TS_OK);
+    assert_string_equal(c->reference->info.scenario, "Same");
+    ts_comparison_free(c);
+    const char *three[] = {"Same", "Shocked", "Fixture"};
+    assert_int_equal(ts_compare_load(st, NULL, three, 3, NULL, &c, &err), TS_OK);
+    assert_string_equal(c->reference->info.scenario, "Fixture");
+    ts_comparison_free(c);
+
+    /* an explicit reference is left out of the runs compared */
+    ts_compare_options only = {.node = "a", .changed_only = 1, .threshold = 0};
+    assert_int_equal(ts_compare_load(st, "Shocked", NULL, 0, &only, &c, &err), TS_OK);
+    assert_string_equal(c->reference->info.scenario, "Shocked");
+    assert_int_equal(c->n_runs, 2);
+    for (int i = 0; i < c->n_rows; i++) {
+        assert_string_equal(c->rows[i].node, "a");
+        assert_true(ts_compare_row_changed(&c->rows[i], 0));
+    }
+    ts_comparison_free(c);
+
+    /* --changed-only with a threshold above P's change keeps only rank and
+       class moves */
+    ts_compare_options big = {.changed_only = 1, .threshold = 100};
+    const char *shocked[] = {"Shocked"};
+    assert_int_equal(ts_compare_load(st, "Fixture", shocked, 1, &big, &c, &err), TS_OK);
+    for (int i = 0; i < c->n_rows; i++)
+        assert_true(c->rows[i].class_changed || (c->rows[i].has_rank_change && c->rows[i].rank_change));
+    ts_comparison_free(c);
+
+    /* an unknown node suggests one; the reference alone is nothing to compare */
+    ts_compare_options typo = {.node = "alpah"};
+    assert_int_equal(ts_compare_load(st, "Fixture", shocked, 1, &typo, &c, &err), TS_EINPUT);
+    assert_null(c);
+    const char *fixture_only[] = {"Fixture"};
+    assert_int_equal(ts_compare_load(st, "Fixture", fixture_only, 1, NULL, &c, &err), TS_EINPUT);
+    assert_non_null(strstr(err.message, "nothing to compare"));
+    ts_store_close(st);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_default_reference_is_the_extended_run),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

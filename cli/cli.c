@@ -35,6 +35,7 @@ static const char USAGE[] =
     "  weights SCENARIO          every indicator's effective weight at the index\n"
     "  audit SCENARIO            statistical audit: coherence, redundancy, influence\n"
     "  plot --db FILE KIND       draw a chart of stored runs with gnuplot\n"
+    "  report --db FILE -o F.html  a briefing report: one self-contained HTML page\n"
     "\n"
     "Run 'threatscore COMMAND --help' for a command's options.\n";
 
@@ -581,7 +582,7 @@ int ts_cli_main(int argc, char **argv, FILE *out, FILE *errs) {
         {"explain", cmd_explain, NULL},      {"import", cmd_import, NULL},
         {"uncertainty", NULL, ts_cli_uncertainty}, {"trend", NULL, ts_cli_trend},
         {"weights", NULL, ts_cli_weights},   {"plot", NULL, ts_cli_plot},
-        {"audit", NULL, ts_cli_audit},
+        {"audit", NULL, ts_cli_audit},       {"report", NULL, ts_cli_report},
     };
     enum { N_COMMANDS = sizeof commands / sizeof *commands };
     const char *names[N_COMMANDS + 1];

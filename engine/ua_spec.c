@@ -439,7 +439,8 @@ static const char *i_name(const void *x) { return ts_impute_name(((const ts_impu
 void ts_ua_spec_json(const ts_ua_spec *u, const ts_scenario *s, ts_buf *b) {
     static const char *const sel[] = {"all", "indicators", "aggregates", "list"};
     ts_buf_puts(b, "{\"file\":");
-    ts_buf_json_string(b, u->file[0] ? u->file : NULL);
+    if (u->file[0]) ts_buf_json_string(b, u->file);
+    else ts_buf_puts(b, "null"); /* factors from --vary only: ts_buf_json_string takes no NULL */
     if (u->weights != W_NONE) {
         ts_buf_printf(b, ",\"weights\":{\"%s\":", u->weights == W_UNIFORM ? "vary" : "dirichlet");
         ts_buf_json_number(b, u->weight_f);

@@ -130,7 +130,9 @@ typedef struct ts_plot_svg_options {
  * (with their content), href values other than "#fragment", and
  * attributes that refer outside the document (url() without '#',
  * javascript:, data:, expression(), @import); every id, href="#x" and
- * url(#x) gets prefix (letters, digits, '-', '_', '.'). Returns TS_OK,
+ * url(#x) gets prefix (letters, digits, '-', '_', '.'); bytes that are not
+ * UTF-8 and control characters (C0 but tab and newlines, DEL, C1) become
+ * U+FFFD. Returns TS_OK,
  * TS_EUSAGE for a bad prefix, TS_EINPUT when there is no whole <svg>
  * element, TS_ESYSTEM when out of memory. */
 int ts_svg_inline(const char *svg, size_t n, const char *prefix, ts_buf *out, ts_error *err);

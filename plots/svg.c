@@ -23,6 +23,33 @@ static int dropped_element(const char *name, size_t n) {
     return 0;
 }
 
+/* Appends n bytes of text at s with every byte that is not valid UTF-8
+ * and every control character but tab, newline and carriage return (C0,
+ * DEL, and the C1 range U+0080-U+009F, which an HTML page must not hold)
+ * replaced by U+FFFD: names reach gnuplot as the store holds them. */
+static void put_clean(ts_buf *b, const char *s, size_t n) {
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    while (p < end) {
+        const unsigned char *run = p;
+        while (p < end && ((*p >= 0x20 && *p < 0x7f) || *p == '\t' || *p == '\n' || *p == '\r')) p++;
+        if (p > run) ts_buf_append(b, (const char *)run, (size_t)(p - run));
+        if (p == end) break;
+        size_t len = 0;
+        unsigned cp = 0, min = 0;
+        if (*p >= 0xc2 && *p <= 0xdf) len = 2, cp = *p & 0x1f, min = 0x80;
+        else if (*p >= 0xe0 && *p <= 0xef) len = 3, cp = *p & 0x0f, min = 0x800;
+        else if (*p >= 0xf0 && *p <= 0xf4) len = 4, cp = *p & 0x07, min = 0x10000;
+        for (size_t i = 1; len && i < len; i++) {
+            if (p + i >= end || (p[i] & 0xc0) != 0x80) len = 0;
+            else cp = (cp << 6) | (p[i] & 0x3f);
+        }
+        if (len && (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))) len = 0;
+        if (len && cp > 0x9f) ts_buf_append(b, (const char *)p, len);
+        else ts_buf_puts(b, "\xef\xbf\xbd"); /* a control character is one, a bad byte one each */
+        p += len ? len : 1;
+    }
+}
+
 /* Returns 1 when c may be part of an XML name. */
 static int name_char(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
@@ -59,8 +86,10 @@ static int put_value(ts_buf *b, const char *v, size_t n, const char *prefix) {
             ts_buf_puts(b, prefix);
             i = j + 1;
         } else {
-            ts_buf_append(b, v + i, 1);
-            i++;
+            size_t j = i + 1;
+            while (j < n && !(j + 4 <= n && strncasecmp(v + j, "url(", 4) == 0)) j++;
+            put_clean(b, v + i, j - i);
+            i = j;
         }
     }
     return 0;
@@ -146,7 +175,7 @@ int ts_svg_inline(const char *svg, size_t n, const char *prefix, ts_buf *out, ts
         if (*p != '<') {
             const char *lt = memchr(p, '<', (size_t)(end - p));
             const char *stop = lt ? lt : end;
-            if (!drop_depth) ts_buf_append(out, p, (size_t)(stop - p));
+            if (!drop_depth) put_clean(out, p, (size_t)(stop - p));
             p = stop;
             continue;
         }

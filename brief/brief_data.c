@@ -195,18 +195,18 @@ static int load_ua(ts_brief *b, ts_error *err) {
 
 #define MAX_YEARS 64
 
-/* Reads the per-year runs of the primary run's scenario. */
+/* Reads the per-year runs of the primary run's scenario: its latest trend. */
 static int load_years(ts_brief *b, ts_error *err) {
     long long ids[MAX_YEARS];
-    int years[MAX_YEARS], n = 0;
-    int rc = ts_store_scenario_year_runs(b->st, b->runs[b->primary].r->info.scenario, ids, years, MAX_YEARS, &n, err);
+    int n = 0;
+    int rc = ts_store_trend_runs(b->st, b->runs[b->primary].r->info.scenario, ids, MAX_YEARS, &n, err);
     if (rc != TS_OK || n == 0) return rc;
     b->years = ts_arena_alloc(b->arena, (size_t)n * sizeof *b->years);
     b->year_runs = calloc((size_t)n, sizeof *b->year_runs);
     if (!b->years || !b->year_runs) return oom(err);
     for (int i = 0; i < n && rc == TS_OK; i++) {
         rc = ts_store_load_run(b->st, ids[i], &b->year_runs[i], err);
-        if (rc == TS_OK) b->years[b->n_years++] = years[i];
+        if (rc == TS_OK) b->years[b->n_years++] = b->year_runs[i]->year;
     }
     return rc;
 }

@@ -245,7 +245,14 @@ static void chart(ts_brief *b, ts_buf *h, ts_plot_kind kind, const long long *id
         snprintf(specs[i], sizeof specs[i], "%lld", ids[i]);
         runs[i] = specs[i];
     }
-    ts_plot_request req = {kind, runs, n, NULL, NULL, 0};
+    ts_plot_request req = {kind, runs, n, NULL, NULL, 0, NULL};
+    char ref[24];
+    if (kind == TS_PLOT_COMPARE && n > 0) { /* the reference first, then the compared runs */
+        snprintf(ref, sizeof ref, "%s", specs[0]);
+        req.reference = ref;
+        req.runs = runs + 1;
+        req.n_runs = n - 1;
+    }
     char prefix[32];
     snprintf(prefix, sizeof prefix, "c%d-", ++b->chart_count);
     ts_plot_svg_options so = {1000, 600, 12, prefix};

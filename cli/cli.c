@@ -100,7 +100,9 @@ static const char USAGE_IMPORT[] =
 static const char USAGE_RUNS[] =
     "usage: threatscore runs --db FILE [--format table|csv|json]\n"
     "\n"
-    "Lists the runs stored in FILE with their provenance.\n";
+    "Lists the runs stored in FILE with their provenance. A per-year run (from\n"
+    "`trend --db`, or scored with --set year=Y) shows its year: name it\n"
+    "SCENARIO@YEAR; a scenario name alone names its latest run without a year.\n";
 
 
 /* ---- validate ---------------------------------------------------------- */
@@ -463,15 +465,41 @@ typedef struct runs_ctx {
     ts_format fmt;
     int count;
     ts_buf b;
+    int name_width; /* the table's scenario column: the widest name, at most 48 */
 } runs_ctx;
+
+/* Returns the number of characters (UTF-8 code points) in s. */
+static int text_width(const char *s) {
+    int n = 0;
+    for (; *s; s++) n += ((unsigned char)*s & 0xc0) != 0x80;
+    return n;
+}
+
+/* Widens the table's scenario column to fit run's name. */
+static int measure_run(const ts_run_info *run, void *vctx) {
+    runs_ctx *x = vctx;
+    int w = text_width(run->scenario);
+    if (w > x->name_width) x->name_width = w > 48 ? 48 : w;
+    return 0;
+}
+
+/* Appends s padded with spaces to width characters (longer names as they are). */
+static void pad_text(ts_buf *b, const char *s, int width) {
+    ts_buf_puts(b, s);
+    for (int w = text_width(s); w < width; w++) ts_buf_puts(b, " ");
+}
 
 static int print_run(const ts_run_info *run, void *vctx) {
     runs_ctx *x = vctx;
     ts_buf *b = &x->b;
     if (x->fmt == TS_FORMAT_TABLE) {
-        ts_buf_printf(b, "%5lld  %-24s  %-27s  %-14s  %5d %5d  %.12s  %.12s  %.12s  %s\n", run->id, run->scenario,
-                      run->created_at, run->taxonomy_id, run->n_units, run->n_indicators, run->taxonomy_sha256,
-                      run->scenario_sha256, run->data_sha256, run->engine_version);
+        char year[16] = "-";
+        if (run->year) snprintf(year, sizeof year, "%d", run->year);
+        ts_buf_printf(b, "%5lld  ", run->id);
+        pad_text(b, run->scenario, x->name_width);
+        ts_buf_printf(b, "  %4s  %-24s  %-14s  %5d %5d  %.12s  %.12s  %.12s  %s\n", year, run->created_at,
+                      run->taxonomy_id, run->n_units, run->n_indicators, run->taxonomy_sha256, run->scenario_sha256,
+                      run->data_sha256, run->engine_version);
     } else if (x->fmt == TS_FORMAT_CSV) {
         ts_buf_printf(b, "%lld,", run->id);
         const char *fields[] = {run->scenario, run->created_at, run->taxonomy_id, run->scenario_path,
@@ -481,7 +509,9 @@ static int print_run(const ts_run_info *run, void *vctx) {
             ts_csv_field(b, fields[i]);
             ts_buf_puts(b, ",");
         }
-        ts_buf_printf(b, "%d,%d\n", run->n_units, run->n_indicators);
+        ts_buf_printf(b, "%d,%d,", run->n_units, run->n_indicators);
+        if (run->year) ts_buf_printf(b, "%d", run->year);
+        ts_buf_puts(b, "\n");
     } else {
         ts_buf_printf(b, "%s{\"id\":%lld,\"scenario\":", x->count ? ",\n" : "\n", run->id);
         ts_buf_json_string(b, run->scenario);
@@ -494,7 +524,9 @@ static int print_run(const ts_run_info *run, void *vctx) {
             ts_buf_printf(b, ",\"%s\":", keys[i]);
             ts_buf_json_string(b, vals[i]);
         }
-        ts_buf_printf(b, ",\"n_units\":%d,\"n_indicators\":%d}", run->n_units, run->n_indicators);
+        ts_buf_printf(b, ",\"n_units\":%d,\"n_indicators\":%d,\"year\":", run->n_units, run->n_indicators);
+        if (run->year) ts_buf_printf(b, "%d}", run->year);
+        else ts_buf_puts(b, "null}");
     }
     x->count++;
     if (b->len > 1 << 16) {
@@ -506,7 +538,7 @@ static int print_run(const ts_run_info *run, void *vctx) {
 
 static int cmd_runs(ts_cmd *c, int argc, char **argv) {
     const char *db = NULL;
-    runs_ctx x = {c->out, TS_FORMAT_TABLE, 0, {0}};
+    runs_ctx x = {c->out, TS_FORMAT_TABLE, 0, {0}, 8};
     for (int i = 1; i < argc; i++) {
         int missing = 0;
         const char *v;
@@ -530,13 +562,19 @@ static int cmd_runs(ts_cmd *c, int argc, char **argv) {
     if (rc) return rc;
     ts_error err;
     ts_error_clear(&err);
-    if (x.fmt == TS_FORMAT_TABLE)
-        ts_buf_printf(&x.b, "%5s  %-24s  %-27s  %-14s  %5s %5s  %-12s  %-12s  %-12s  %s\n", "id", "scenario",
-                      "created_at", "taxonomy", "units", "inds", "taxonomy_sha", "scenario_sha", "data_sha",
-                      "engine");
+    if (x.fmt == TS_FORMAT_TABLE && ts_store_list_runs(st, measure_run, &x, &err)) {
+        ts_store_close(st);
+        return ts_cmd_error(c, &err);
+    }
+    if (x.fmt == TS_FORMAT_TABLE) {
+        ts_buf_puts(&x.b, "   id  ");
+        pad_text(&x.b, "scenario", x.name_width);
+        ts_buf_printf(&x.b, "  %4s  %-24s  %-14s  %5s %5s  %-12s  %-12s  %-12s  %s\n", "year", "created_at",
+                      "taxonomy", "units", "inds", "taxonomy_sha", "scenario_sha", "data_sha", "engine");
+    }
     else if (x.fmt == TS_FORMAT_CSV)
         ts_buf_puts(&x.b, "id,scenario,created_at,taxonomy,scenario_path,taxonomy_path,data_path,"
-                          "scenario_sha256,taxonomy_sha256,data_sha256,engine_version,n_units,n_indicators\n");
+                          "scenario_sha256,taxonomy_sha256,data_sha256,engine_version,n_units,n_indicators,year\n");
     else
         ts_buf_puts(&x.b, "[");
     rc = ts_store_list_runs(st, print_run, &x, &err) ? ts_cmd_error(c, &err) : EXIT_OK;

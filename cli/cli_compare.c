@@ -1,5 +1,5 @@
-/* cli_compare.c -- `threatscore compare`: two stored runs side by side, or
- * a units x runs matrix of three or more, as a table, CSV or JSON. */
+/* cli_compare.c -- `threatscore compare`: stored runs against a reference
+ * run (engine/compare.h), or a units x runs matrix, as a table, CSV or JSON. */
 #include "cli.h"
 
 #include <math.h>
@@ -7,21 +7,32 @@
 #include <string.h>
 
 #include "cliopt.h"
+#include "compare.h"
 #include "report.h"
 #include "store.h"
 
 static const char USAGE_COMPARE[] =
-    "usage: threatscore compare --db FILE RUN RUN... [--node NODE] [--format table|csv|json] [-o FILE]\n"
+    "usage: threatscore compare --db FILE [RUN...] [--reference RUN] [--node NODE]\n"
+    "                           [--changed-only [--threshold X]] [--format table|csv|json] [-o FILE]\n"
     "\n"
-    "Compares stored runs. A RUN is a run id or a scenario name (its latest\n"
-    "run). Units and nodes are matched by id.\n"
+    "Compares stored runs against a reference run. A RUN is a run id, a\n"
+    "scenario name (its latest run that is not a per-year run) or NAME@YEAR\n"
+    "(a per-year run of `trend --db`). Units and nodes are matched by id.\n"
     "\n"
-    "Two runs: one row per node and unit (every node, or only --node) with\n"
-    "score A, score B, delta (B - A), rank A, rank B, rank change (rank A -\n"
-    "rank B: +2 = two places closer to rank 1) and the classes A and B.\n"
+    "The reference is --reference, else the baseline: the run whose scenario\n"
+    "the most of the other runs extend (their stored extends files include\n"
+    "its scenario file), else the first RUN named. Without RUNs, every\n"
+    "scenario's latest run is compared (per-year runs left out).\n"
     "\n"
-    "Three or more runs: a units x runs matrix of scores and ranks at one\n"
-    "node (--node, default the index).\n";
+    "One row per run, node (every node, or only --node) and unit with the\n"
+    "reference's score, rank and class (A), the run's (B), delta (B - A),\n"
+    "rank change (rank A - rank B: +2 = two places closer to rank 1, the\n"
+    "highest risk) and whether the class changed. --changed-only keeps the\n"
+    "rows whose class or rank changed or whose |delta| exceeds --threshold\n"
+    "(default 0: any change).\n"
+    "\n"
+    "Three or more RUNs without --reference or --changed-only: a units x runs\n"
+    "matrix of scores and ranks at one node (--node, default the index).\n";
 
 /* A loaded run for comparison. */
 typedef struct cmp_run {
@@ -29,169 +40,153 @@ typedef struct cmp_run {
     ts_stored_run *r;
 } cmp_run;
 
-/* Sort key for two-run rows: rank in B, then rank in A, then unit order. */
-typedef struct pair_row {
-    int ua, ub; /* unit index in run A / B, -1 when absent */
-    int rank_a, rank_b, order;
-} pair_row;
-
-static int cmp_pair_row(const void *x, const void *y) {
-    const pair_row *a = x, *b = y;
-    int ka = a->rank_b ? a->rank_b : 1 << 30, kb = b->rank_b ? b->rank_b : 1 << 30;
-    if (ka != kb) return ka < kb ? -1 : 1;
-    ka = a->rank_a ? a->rank_a : 1 << 30, kb = b->rank_a ? b->rank_a : 1 << 30;
-    if (ka != kb) return ka < kb ? -1 : 1;
-    return a->order - b->order;
+/* Replaces control characters in buf with '?': names reach a terminal in
+ * the table, and must not carry its escapes. Returns buf. */
+static char *printable(char *buf) {
+    for (char *p = buf; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
+    return buf;
 }
 
-/* Writes the two-run comparison. */
-static int compare_two(ts_cmd *c, FILE *f, ts_format fmt, const cmp_run *A, const cmp_run *B, const char *node) {
-    const ts_stored_run *a = A->r, *b = B->r;
-    ts_buf o = {0};
-    int n_units = a->n_units + b->n_units;
-    pair_row *rows = calloc((size_t)n_units + 1, sizeof *rows);
-    const char **node_ids = calloc((size_t)(a->n_nodes + b->n_nodes) + 1, sizeof *node_ids);
-    if (!rows || !node_ids) {
-        free(rows), free(node_ids);
-        fprintf(c->errs, "%s: out of memory\n", c->prog);
-        return EXIT_SYSTEM;
-    }
-    int nn = 0;
-    for (int k = 0; k < a->n_nodes; k++) node_ids[nn++] = a->nodes[k].id;
-    for (int k = 0; k < b->n_nodes; k++)
-        if (ts_stored_run_node(a, b->nodes[k].id) < 0) node_ids[nn++] = b->nodes[k].id;
-    if (node) {
-        int found = 0;
-        for (int k = 0; k < nn && !found; k++) found = strcmp(node_ids[k], node) == 0;
-        if (!found) {
-            const char *hint = ts_suggest(node, node_ids, (size_t)nn);
-            fprintf(c->errs, "%s: unknown node '%s' in runs %lld and %lld%s%s%s\n", c->prog, node, A->id, B->id,
-                    hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
-            free(rows), free(node_ids);
-            return EXIT_INPUT;
-        }
-        node_ids[0] = node;
-        nn = 1;
-    }
+/* Writes run r's name as the resolver takes it (NAME or NAME@YEAR) into buf,
+ * printable. Returns buf. */
+static char *run_label(const ts_stored_run *r, char *buf, size_t n) {
+    if (r->year) snprintf(buf, n, "%s@%d", r->info.scenario, r->year);
+    else snprintf(buf, n, "%s", r->info.scenario);
+    return printable(buf);
+}
+
+/* Appends run r to a JSON array of runs: id, scenario, year, created_at. */
+static void json_run(ts_buf *o, const ts_stored_run *r, int first) {
+    ts_buf_printf(o, "%s{\"id\":%lld,\"scenario\":", first ? "" : ",", r->info.id);
+    ts_buf_json_string(o, r->info.scenario);
+    ts_buf_puts(o, ",\"year\":");
+    ts_out_json_int(o, r->year);
+    ts_buf_puts(o, ",\"created_at\":");
+    ts_buf_json_string(o, r->info.created_at);
+    ts_buf_puts(o, "}");
+}
+
+/* Writes the header of a table section: the run compared and the reference. */
+static void table_section(ts_buf *o, const ts_comparison *cmp, int i) {
+    char a[300], b[300];
+    const ts_stored_run *ref = cmp->reference, *x = cmp->runs[i];
+    ts_buf_printf(o, "%sA: run %lld  %s  (%s)  reference\nB: run %lld  %s  (%s)\n\n", i ? "\n" : "", ref->info.id,
+                  run_label(ref, a, sizeof a), ref->info.created_at, x->info.id, run_label(x, b, sizeof b),
+                  x->info.created_at);
+    ts_buf_printf(o, "%-20s %-10s %10s %10s %10s %6s %6s %6s  %s\n", "node", "unit", "score A", "score B", "delta",
+                  "rank A", "rank B", "change", "class A -> B");
+}
+
+/* Appends one comparison row in fmt. */
+static void write_row(ts_buf *o, ts_format fmt, const ts_comparison *cmp, const ts_compare_row *w, int first) {
+    const ts_stored_run *x = cmp->runs[w->run];
     if (fmt == TS_FORMAT_TABLE) {
-        ts_buf_printf(&o, "A: run %lld  %s  (%s)\nB: run %lld  %s  (%s)\n\n", A->id, a->info.scenario,
-                      a->info.created_at, B->id, b->info.scenario, b->info.created_at);
-        ts_buf_printf(&o, "%-20s %-10s %10s %10s %10s %6s %6s %6s  %s\n", "node", "unit", "score A", "score B", "delta",
-                      "rank A", "rank B", "change", "class A -> B");
+        char sa[32] = "-", sb[32] = "-", d[32] = "-", ra[16] = "-", rb[16] = "-", ch[16] = "", uid[16];
+        if (!isnan(w->ref_score)) snprintf(sa, sizeof sa, "%.4f", w->ref_score);
+        if (!isnan(w->score)) snprintf(sb, sizeof sb, "%.4f", w->score);
+        if (!isnan(w->delta)) snprintf(d, sizeof d, "%+.4f", w->delta);
+        if (w->ref_rank) snprintf(ra, sizeof ra, "%d", w->ref_rank);
+        if (w->rank) snprintf(rb, sizeof rb, "%d", w->rank);
+        if (w->has_rank_change && w->rank_change) snprintf(ch, sizeof ch, "%+d", w->rank_change);
+        snprintf(uid, sizeof uid, "%s", w->unit);
+        printable(uid);
+        ts_buf_printf(o, "%-20.20s %-10.10s %10s %10s %10s %6s %6s %6s  %s%s%s\n", w->node, uid, sa, sb, d, ra, rb, ch,
+                      w->ref_class ? w->ref_class : "-", w->class_changed ? " -> " : "",
+                      w->class_changed ? (w->cls ? w->cls : "-") : "");
     } else if (fmt == TS_FORMAT_CSV) {
-        ts_buf_puts(&o, "node,unit,unit_name,score_a,score_b,delta,rank_a,rank_b,rank_change,class_a,class_b,"
-                        "class_changed\n");
+        ts_csv_field(o, w->node);
+        ts_buf_puts(o, ",");
+        ts_csv_field(o, w->unit);
+        ts_buf_puts(o, ",");
+        ts_csv_field(o, w->unit_name);
+        ts_buf_puts(o, ",");
+        ts_out_number(o, w->ref_score);
+        ts_buf_puts(o, ",");
+        ts_out_number(o, w->score);
+        ts_buf_puts(o, ",");
+        ts_out_number(o, w->delta);
+        ts_buf_puts(o, ",");
+        if (w->ref_rank) ts_buf_printf(o, "%d", w->ref_rank);
+        ts_buf_puts(o, ",");
+        if (w->rank) ts_buf_printf(o, "%d", w->rank);
+        ts_buf_puts(o, ",");
+        if (w->has_rank_change) ts_buf_printf(o, "%d", w->rank_change);
+        ts_buf_puts(o, ",");
+        ts_csv_field(o, w->ref_class ? w->ref_class : "");
+        ts_buf_puts(o, ",");
+        ts_csv_field(o, w->cls ? w->cls : "");
+        ts_buf_printf(o, ",%d,%lld,%lld,", w->class_changed, cmp->reference->info.id, x->info.id);
+        ts_csv_field(o, x->info.scenario);
+        ts_buf_puts(o, ",");
+        if (x->year) ts_buf_printf(o, "%d", x->year);
+        ts_buf_puts(o, "\n");
     } else {
-        ts_buf_printf(&o, "{\"runs\":[{\"id\":%lld,\"scenario\":", A->id);
-        ts_buf_json_string(&o, a->info.scenario);
-        ts_buf_puts(&o, ",\"created_at\":");
-        ts_buf_json_string(&o, a->info.created_at);
-        ts_buf_printf(&o, "},{\"id\":%lld,\"scenario\":", B->id);
-        ts_buf_json_string(&o, b->info.scenario);
-        ts_buf_puts(&o, ",\"created_at\":");
-        ts_buf_json_string(&o, b->info.created_at);
-        ts_buf_puts(&o, "}],\"rows\":[");
+        ts_buf_printf(o, "%s{\"run\":%lld,\"node\":", first ? "\n" : ",\n", x->info.id);
+        ts_buf_json_string(o, w->node);
+        ts_buf_puts(o, ",\"unit\":");
+        ts_buf_json_string(o, w->unit);
+        ts_buf_puts(o, ",\"unit_name\":");
+        ts_buf_json_string(o, w->unit_name);
+        ts_buf_puts(o, ",\"score_a\":");
+        ts_buf_json_number(o, w->ref_score);
+        ts_buf_puts(o, ",\"score_b\":");
+        ts_buf_json_number(o, w->score);
+        ts_buf_puts(o, ",\"delta\":");
+        ts_buf_json_number(o, w->delta);
+        ts_buf_puts(o, ",\"rank_a\":");
+        ts_out_json_int(o, w->ref_rank);
+        ts_buf_puts(o, ",\"rank_b\":");
+        ts_out_json_int(o, w->rank);
+        ts_buf_puts(o, ",\"rank_change\":");
+        if (w->has_rank_change) ts_buf_printf(o, "%d", w->rank_change);
+        else ts_buf_puts(o, "null");
+        ts_buf_puts(o, ",\"class_a\":");
+        ts_out_json_string(o, w->ref_class);
+        ts_buf_puts(o, ",\"class_b\":");
+        ts_out_json_string(o, w->cls);
+        ts_buf_printf(o, ",\"class_changed\":%s}", w->class_changed ? "true" : "false");
     }
-    int first = 1;
-    for (int j = 0; j < nn; j++) {
-        int ka = ts_stored_run_node(a, node_ids[j]), kb = ts_stored_run_node(b, node_ids[j]);
-        int m = 0;
-        for (int u = 0; u < a->n_units; u++, m++) rows[m] = (pair_row){u, ts_stored_run_unit(b, a->unit_id[u]), 0, 0, m};
-        for (int u = 0; u < b->n_units; u++)
-            if (ts_stored_run_unit(a, b->unit_id[u]) < 0) {
-                rows[m] = (pair_row){-1, u, 0, 0, m};
-                m++;
+}
+
+/* Writes the comparison against its reference: per run, its rows. */
+static int compare_rows(ts_cmd *c, FILE *f, ts_format fmt, const ts_comparison *cmp, const ts_compare_options *opt) {
+    ts_buf o = {0};
+    if (fmt == TS_FORMAT_CSV) {
+        ts_buf_puts(&o, "node,unit,unit_name,score_a,score_b,delta,rank_a,rank_b,rank_change,class_a,class_b,"
+                        "class_changed,reference,run,scenario,year\n");
+    } else if (fmt == TS_FORMAT_JSON) {
+        ts_buf_printf(&o, "{\"reference\":%lld,", cmp->reference->info.id);
+        if (opt->changed_only) {
+            ts_buf_puts(&o, "\"changed_only\":true,\"threshold\":");
+            ts_buf_json_number(&o, opt->threshold);
+            ts_buf_puts(&o, ",");
+        }
+        ts_buf_puts(&o, "\"runs\":[");
+        json_run(&o, cmp->reference, 1);
+        for (int i = 0; i < cmp->n_runs; i++) json_run(&o, cmp->runs[i], 0);
+        ts_buf_puts(&o, "],\"rows\":[");
+    }
+    int j = 0;
+    for (int i = 0; i < cmp->n_runs; i++) {
+        if (fmt == TS_FORMAT_TABLE) table_section(&o, cmp, i);
+        int shown = 0;
+        for (; j < cmp->n_rows && cmp->rows[j].run == i; j++, shown++) {
+            write_row(&o, fmt, cmp, &cmp->rows[j], j == 0);
+            if (o.len > 1 << 16) {
+                if (fwrite(o.data, 1, o.len, f) != o.len) o.oom = 1;
+                o.len = 0;
             }
-        for (int i = 0; i < m; i++) {
-            if (rows[i].ua >= 0 && ka >= 0) rows[i].rank_a = a->rank[(size_t)rows[i].ua * (size_t)a->n_nodes + (size_t)ka];
-            if (rows[i].ub >= 0 && kb >= 0) rows[i].rank_b = b->rank[(size_t)rows[i].ub * (size_t)b->n_nodes + (size_t)kb];
         }
-        qsort(rows, (size_t)m, sizeof *rows, cmp_pair_row);
-        for (int i = 0; i < m; i++) {
-            const pair_row *pr = &rows[i];
-            size_t ca = pr->ua >= 0 && ka >= 0 ? (size_t)pr->ua * (size_t)a->n_nodes + (size_t)ka : (size_t)-1;
-            size_t cb = pr->ub >= 0 && kb >= 0 ? (size_t)pr->ub * (size_t)b->n_nodes + (size_t)kb : (size_t)-1;
-            double sa = ca != (size_t)-1 ? a->score[ca] : NAN, sb = cb != (size_t)-1 ? b->score[cb] : NAN;
-            const char *cla = ca != (size_t)-1 ? a->cls[ca] : NULL, *clb = cb != (size_t)-1 ? b->cls[cb] : NULL;
-            const char *uid = pr->ua >= 0 ? a->unit_id[pr->ua] : b->unit_id[pr->ub];
-            const char *uname = pr->ua >= 0 ? a->unit_name[pr->ua] : b->unit_name[pr->ub];
-            double delta = sb - sa;
-            int has_change = pr->rank_a && pr->rank_b, change = pr->rank_a - pr->rank_b;
-            int class_changed = (cla == NULL) != (clb == NULL) || (cla && clb && strcmp(cla, clb) != 0);
-            if (fmt == TS_FORMAT_TABLE) {
-                char sa_s[32] = "-", sb_s[32] = "-", d_s[32] = "-", ra[16] = "-", rb[16] = "-", ch[16] = "";
-                if (!isnan(sa)) snprintf(sa_s, sizeof sa_s, "%.4f", sa);
-                if (!isnan(sb)) snprintf(sb_s, sizeof sb_s, "%.4f", sb);
-                if (!isnan(delta)) snprintf(d_s, sizeof d_s, "%+.4f", delta);
-                if (pr->rank_a) snprintf(ra, sizeof ra, "%d", pr->rank_a);
-                if (pr->rank_b) snprintf(rb, sizeof rb, "%d", pr->rank_b);
-                if (has_change && change) snprintf(ch, sizeof ch, "%+d", change);
-                ts_buf_printf(&o, "%-20.20s %-10.10s %10s %10s %10s %6s %6s %6s  %s%s%s\n", node_ids[j], uid, sa_s, sb_s,
-                              d_s, ra, rb, ch, cla ? cla : "-", class_changed ? " -> " : "",
-                              class_changed ? (clb ? clb : "-") : "");
-            } else if (fmt == TS_FORMAT_CSV) {
-                ts_csv_field(&o, node_ids[j]);
-                ts_buf_puts(&o, ",");
-                ts_csv_field(&o, uid);
-                ts_buf_puts(&o, ",");
-                ts_csv_field(&o, uname);
-                ts_buf_puts(&o, ",");
-                ts_out_number(&o, sa);
-                ts_buf_puts(&o, ",");
-                ts_out_number(&o, sb);
-                ts_buf_puts(&o, ",");
-                ts_out_number(&o, delta);
-                ts_buf_puts(&o, ",");
-                if (pr->rank_a) ts_buf_printf(&o, "%d", pr->rank_a);
-                ts_buf_puts(&o, ",");
-                if (pr->rank_b) ts_buf_printf(&o, "%d", pr->rank_b);
-                ts_buf_puts(&o, ",");
-                if (has_change) ts_buf_printf(&o, "%d", change);
-                ts_buf_puts(&o, ",");
-                ts_csv_field(&o, cla ? cla : "");
-                ts_buf_puts(&o, ",");
-                ts_csv_field(&o, clb ? clb : "");
-                ts_buf_printf(&o, ",%d\n", class_changed);
-            } else {
-                ts_buf_puts(&o, first ? "\n{\"node\":" : ",\n{\"node\":");
-                ts_buf_json_string(&o, node_ids[j]);
-                ts_buf_puts(&o, ",\"unit\":");
-                ts_buf_json_string(&o, uid);
-                ts_buf_puts(&o, ",\"unit_name\":");
-                ts_buf_json_string(&o, uname);
-                ts_buf_puts(&o, ",\"score_a\":");
-                ts_buf_json_number(&o, sa);
-                ts_buf_puts(&o, ",\"score_b\":");
-                ts_buf_json_number(&o, sb);
-                ts_buf_puts(&o, ",\"delta\":");
-                ts_buf_json_number(&o, delta);
-                ts_buf_puts(&o, ",\"rank_a\":");
-                ts_out_json_int(&o, pr->rank_a);
-                ts_buf_puts(&o, ",\"rank_b\":");
-                ts_out_json_int(&o, pr->rank_b);
-                ts_buf_puts(&o, ",\"rank_change\":");
-                if (has_change) ts_buf_printf(&o, "%d", change);
-                else ts_buf_puts(&o, "null");
-                ts_buf_puts(&o, ",\"class_a\":");
-                ts_out_json_string(&o, cla);
-                ts_buf_puts(&o, ",\"class_b\":");
-                ts_out_json_string(&o, clb);
-                ts_buf_printf(&o, ",\"class_changed\":%s}", class_changed ? "true" : "false");
-            }
-            first = 0;
-        }
-        if (o.len > 1 << 16) {
-            fwrite(o.data, 1, o.len, f);
-            o.len = 0;
-        }
+        if (fmt == TS_FORMAT_TABLE && shown == 0)
+            ts_buf_printf(&o, "(no change%s%s)\n", opt->changed_only && opt->threshold > 0 ? " above " : "",
+                          opt->changed_only && opt->threshold > 0 ? "the threshold" : "");
     }
     if (fmt == TS_FORMAT_JSON) ts_buf_puts(&o, "\n]}\n");
     int rc = o.oom ? EXIT_SYSTEM : EXIT_OK;
     if (o.len && fwrite(o.data, 1, o.len, f) != o.len) rc = EXIT_SYSTEM;
     if (rc) fprintf(c->errs, "%s: cannot write the comparison\n", c->prog);
     ts_buf_free(&o);
-    free(rows);
-    free(node_ids);
     return rc;
 }
 
@@ -315,9 +310,19 @@ static int compare_matrix(ts_cmd *c, FILE *f, ts_format fmt, const cmp_run *runs
     return rc;
 }
 
+/* Parses a threshold for --threshold: a finite number >= 0. Returns 0 with
+ * it in *x, or -1. */
+static int parse_threshold(const char *v, double *x) {
+    char *end;
+    *x = strtod(v, &end);
+    return end != v && !*end && *x >= 0 && isfinite(*x) ? 0 : -1;
+}
+
 int ts_cli_compare(int argc, char **argv, FILE *out, FILE *errs) {
     ts_cmd cc = {out, errs, "threatscore"}, *c = &cc;
-    const char *db = NULL, *node = NULL, *out_path = NULL;
+    const char *db = NULL, *out_path = NULL, *reference = NULL;
+    ts_compare_options opt = {0};
+    int has_threshold = 0;
     ts_format fmt = TS_FORMAT_TABLE;
     const char **specs = calloc((size_t)argc + 1, sizeof *specs);
     int n = 0, rc = EXIT_OK;
@@ -332,7 +337,15 @@ int ts_cli_compare(int argc, char **argv, FILE *out, FILE *errs) {
         } else if ((v = ts_opt_value(argc, argv, &i, "--db", &missing))) {
             db = v;
         } else if ((v = ts_opt_value(argc, argv, &i, "--node", &missing))) {
-            node = v;
+            opt.node = v;
+        } else if ((v = ts_opt_value(argc, argv, &i, "--reference", &missing))) {
+            reference = v;
+        } else if (strcmp(argv[i], "--changed-only") == 0) {
+            opt.changed_only = 1;
+        } else if ((v = ts_opt_value(argc, argv, &i, "--threshold", &missing))) {
+            if (parse_threshold(v, &opt.threshold))
+                rc = ts_cmd_usage(c, USAGE_COMPARE, "--threshold takes a number >= 0, not '%s'", v);
+            has_threshold = 1;
         } else if ((v = ts_opt_value(argc, argv, &i, "-o", &missing))) {
             out_path = v;
         } else if ((v = ts_opt_value(argc, argv, &i, "--format", &missing))) {
@@ -346,30 +359,37 @@ int ts_cli_compare(int argc, char **argv, FILE *out, FILE *errs) {
         }
     }
     if (rc == EXIT_OK && !db) rc = ts_cmd_usage(c, USAGE_COMPARE, "compare needs --db %s", "FILE");
-    if (rc == EXIT_OK && n < 2) rc = ts_cmd_usage(c, USAGE_COMPARE, "compare needs at least two %s", "RUNs");
+    if (rc == EXIT_OK && has_threshold && !opt.changed_only)
+        rc = ts_cmd_usage(c, USAGE_COMPARE, "--threshold goes with %s", "--changed-only");
+    if (rc == EXIT_OK && n == 1 && !reference)
+        rc = ts_cmd_usage(c, USAGE_COMPARE, "compare needs two RUNs, or a RUN and --reference (%s given)", specs[0]);
+    int matrix = n >= 3 && !reference && !opt.changed_only;
     ts_store *st = NULL;
     if (rc == EXIT_OK) rc = ts_cmd_open_store(c, db, &st);
-    cmp_run *runs = rc == EXIT_OK ? calloc((size_t)n, sizeof *runs) : NULL;
-    if (rc == EXIT_OK && !runs) rc = EXIT_SYSTEM;
-    for (int i = 0; i < n && rc == EXIT_OK; i++) {
-        ts_error err;
-        ts_error_clear(&err);
+    cmp_run *runs = rc == EXIT_OK && matrix ? calloc((size_t)n, sizeof *runs) : NULL;
+    if (rc == EXIT_OK && matrix && !runs) rc = EXIT_SYSTEM;
+    ts_comparison *cmp = NULL;
+    ts_error err;
+    ts_error_clear(&err);
+    for (int i = 0; matrix && i < n && rc == EXIT_OK; i++) {
         if (ts_store_resolve_run(st, specs[i], &runs[i].id, &err) ||
             ts_store_load_run(st, runs[i].id, &runs[i].r, &err))
             rc = ts_cmd_error(c, &err);
     }
+    if (rc == EXIT_OK && !matrix && ts_compare_load(st, reference, specs, n, &opt, &cmp, &err)) rc = ts_cmd_error(c, &err);
     if (rc == EXIT_OK) {
         ts_outfile tmp;
         FILE *f = ts_cmd_open_output(c, out_path, &tmp);
         if (!f) rc = EXIT_SYSTEM;
         else {
-            rc = n == 2 ? compare_two(c, f, fmt, &runs[0], &runs[1], node) : compare_matrix(c, f, fmt, runs, n, node);
+            rc = matrix ? compare_matrix(c, f, fmt, runs, n, opt.node) : compare_rows(c, f, fmt, cmp, &opt);
             int crc = ts_cmd_close_output(c, f, out_path, &tmp, rc == EXIT_OK);
             if (rc == EXIT_OK) rc = crc;
         }
     }
     for (int i = 0; runs && i < n; i++) ts_stored_run_free(runs[i].r);
     free(runs);
+    ts_comparison_free(cmp);
     ts_store_close(st);
     free(specs);
     return rc;

@@ -341,7 +341,9 @@ int ts_cli_export(int argc, char **argv, FILE *out, FILE *errs) {
             ts_buf_printf(b, ",\"%s\":", keys[i]);
             ts_out_json_string(b, vals[i]);
         }
-        ts_buf_printf(b, ",\"n_units\":%d,\"n_indicators\":%d,\"method\":", in->n_units, in->n_indicators);
+        ts_buf_printf(b, ",\"n_units\":%d,\"n_indicators\":%d,\"year\":", in->n_units, in->n_indicators);
+        ts_out_json_int(b, in->year);
+        ts_buf_puts(b, ",\"method\":");
         raw_json(b, r->method_json);
         ts_buf_puts(b, ",\"inputs\":");
         raw_json(b, r->inputs_json);
@@ -407,6 +409,58 @@ static const char USAGE_RESCORE[] =
     "Exit status: 0 identical; 1 an input changed or the scores differ;\n"
     "2 usage; 3 the database cannot be read.\n";
 
+/* Looks for stored input file f: at its absolute path (when stored), at
+ * its path as given, then at that path from db_dir. Stores in *path the
+ * first candidate whose contents hash to f's SHA-256 (or, when none does,
+ * the first that can be read, with its hash in now); *owned is a malloc'd
+ * path to free, or NULL. Returns 0 when found unchanged, 1 when only
+ * changed contents were found, -1 when no candidate can be read (errno
+ * set). */
+static int find_input(const ts_stored_file *f, const char *db_dir, const char **path, char **owned, char now[65]) {
+    char *joined = f->path[0] != '/' ? ts_path_join(db_dir, f->path) : NULL;
+    const char *candidates[] = {f->abs_path, f->path, joined};
+    int first_readable = -1, saved_errno = ENOENT;
+    char first_hash[65] = "";
+    *path = f->path;
+    *owned = NULL;
+    for (int i = 0; i < 3; i++) {
+        if (!candidates[i]) continue;
+        char hex[65];
+        if (ts_sha256_file(candidates[i], hex)) {
+            if (i == 1) saved_errno = errno; /* the path as given explains best */
+            continue;
+        }
+        if (strcmp(hex, f->sha256) == 0) {
+            *path = candidates[i];
+            if (i == 2) *owned = joined;
+            else free(joined);
+            return 0;
+        }
+        if (first_readable < 0) {
+            first_readable = i;
+            memcpy(first_hash, hex, sizeof first_hash);
+        }
+    }
+    if (first_readable < 0) {
+        free(joined);
+        errno = saved_errno;
+        return -1;
+    }
+    *path = candidates[first_readable];
+    if (first_readable == 2) *owned = joined;
+    else free(joined);
+    memcpy(now, first_hash, sizeof first_hash);
+    return 1;
+}
+
+/* Frees what find_input allocated for n files, and db_dir. */
+static void free_found(char **owned, int n, char *db_dir, const char **found) {
+    for (int i = 0; owned && i < n; i++) free(owned[i]);
+    free(owned);
+    free(db_dir);
+    free(found);
+}
+
 static int same_str(const char *a, const char *b) {
     return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
@@ -442,6 +496,10 @@ int ts_cli_rescore(int argc, char **argv, FILE *out, FILE *errs) {
     ts_store_close(st);
     ts_error err;
     ts_error_clear(&err);
+    /* a per-year run is named as the resolver names it */
+    char label[600];
+    if (r->year) snprintf(label, sizeof label, "%s@%d", r->info.scenario, r->year);
+    else snprintf(label, sizeof label, "%s", r->info.scenario);
     const ts_stored_file *files;
     int n_files = ts_stored_run_files(r, &files);
     ts_stored_options opt;
@@ -450,32 +508,46 @@ int ts_cli_rescore(int argc, char **argv, FILE *out, FILE *errs) {
         ts_stored_run_free(r);
         return EXIT_INPUT;
     }
-    /* 1. every input file must still hash to what was stored */
+    /* 1. every input file must still hash to what was stored, wherever it is */
+    char *db_dir = ts_dirname(db);
+    const char **found = calloc((size_t)n_files + 1, sizeof *found);
+    char **owned = calloc((size_t)n_files + 1, sizeof *owned);
+    if (!db_dir || !found || !owned) {
+        fprintf(errs, "%s: out of memory\n", c->prog);
+        free_found(owned, 0, db_dir, found);
+        ts_stored_run_free(r);
+        return EXIT_SYSTEM;
+    }
     int changed = 0;
-    const char *data_file = NULL;
+    const char *data_file = NULL, *scenario_file = NULL, *taxonomy_file = NULL;
     for (int i = 0; i < n_files; i++) {
         char now[65];
-        if (strcmp(files[i].role, "data") == 0) data_file = files[i].path;
-        if (ts_sha256_file(files[i].path, now)) {
+        int status = find_input(&files[i], db_dir, &found[i], &owned[i], now);
+        if (status < 0) {
             fprintf(out, "changed: %s (%s) cannot be read: %s\n", files[i].path, files[i].role, strerror(errno));
             changed++;
-        } else if (strcmp(now, files[i].sha256) != 0) {
-            fprintf(out, "changed: %s (%s): sha256 %.12s... when run %lld was stored, %.12s... now\n", files[i].path,
+        } else if (status > 0) {
+            fprintf(out, "changed: %s (%s): sha256 %.12s... when run %lld was stored, %.12s... now\n", found[i],
                     files[i].role, files[i].sha256, id, now);
             changed++;
         }
+        if (strcmp(files[i].role, "data") == 0) data_file = found[i];
+        if (strcmp(files[i].role, "scenario") == 0) scenario_file = found[i];
+        if (strcmp(files[i].role, "taxonomy") == 0) taxonomy_file = found[i];
     }
     if (changed) {
         fprintf(out, "run %lld (%s): %d of %d input file%s changed since it was stored; not rescored\n", id,
-                r->info.scenario, changed, n_files, n_files == 1 ? "" : "s");
+                label, changed, n_files, n_files == 1 ? "" : "s");
+        free_found(owned, n_files, db_dir, found);
         ts_stored_run_free(r);
         return EXIT_INPUT;
     }
-    /* 2. score again as the run was scored */
-    ts_scenario *s;
+    /* 2. score again as the run was scored; the scenario's own references
+       (extends, taxonomy) resolve from the file found */
+    ts_scenario *s = NULL;
     if (data_file) {
         ts_csv_options csv = opt.has_csv ? opt.csv : (ts_csv_options){NULL, NULL, NULL, TS_ENC_AUTO};
-        ts_scenario_from_csv(r->info.taxonomy_path, data_file, &csv, &s, &err);
+        ts_scenario_from_csv(taxonomy_file ? taxonomy_file : r->info.taxonomy_path, data_file, &csv, &s, &err);
         for (int i = 0; s && i < opt.n_perspectives; i++)
             if (ts_scenario_apply_perspective(s, opt.perspectives[i], &err)) {
                 ts_scenario_free(s);
@@ -492,16 +564,28 @@ int ts_cli_rescore(int argc, char **argv, FILE *out, FILE *errs) {
             }
         }
     } else {
-        ts_scenario_load_with(r->info.scenario_path ? r->info.scenario_path : "", opt.perspectives,
-                                  opt.n_perspectives, opt.set, opt.n_set, &s, &err);
+        const char *path = scenario_file ? scenario_file : r->info.scenario_path ? r->info.scenario_path : "";
+        ts_scenario_load_with(path, opt.perspectives, opt.n_perspectives, opt.set, opt.n_set, &s, &err);
     }
+    /* a per-year run is scored for its year: from its options, or for runs
+       stored before the year was kept there, from its year column */
+    int year = opt.year ? opt.year : r->year;
+    if (s && year && s->spec->year != year) {
+        char value[16];
+        snprintf(value, sizeof value, "%d", year);
+        if (ts_scenario_set(s, "year", value, "the run's year", &err)) {
+            ts_scenario_free(s);
+            s = NULL;
+        }
+    }
+    free_found(owned, n_files, db_dir, found);
     ts_result *res = NULL;
     ts_run_record *rec = NULL;
     ts_run_options ro = {opt.n_set, opt.set, opt.n_perspectives, opt.perspectives, opt.has_csv ? &opt.csv : NULL};
     if (s && ts_score(s, &res, &err) == TS_OK) ts_run_record_new(s, &ro, &rec, &err);
     if (!rec) {
         int e = ts_cmd_error(c, &err);
-        fprintf(out, "run %lld (%s): the unchanged inputs no longer score: %s\n", id, r->info.scenario, err.message);
+        fprintf(out, "run %lld (%s): the unchanged inputs no longer score: %s\n", id, label, err.message);
         ts_run_record_free(rec);
         ts_result_free(res);
         ts_scenario_free(s);
@@ -565,10 +649,10 @@ int ts_cli_rescore(int argc, char **argv, FILE *out, FILE *errs) {
     free(order);
     if (diffs == 0)
         fprintf(out, "run %lld (%s): identical: %d scores reproduced bit for bit; %d input file%s unchanged\n", id,
-                r->info.scenario, compared, n_files, n_files == 1 ? "" : "s");
+                label, compared, n_files, n_files == 1 ? "" : "s");
     else if (diffs > 0)
         fprintf(out, "run %lld (%s): DIFFERENT from the stored run (%d difference%s) although no input file changed\n",
-                id, r->info.scenario, diffs, diffs == 1 ? "" : "s");
+                id, label, diffs, diffs == 1 ? "" : "s");
     ts_run_record_free(rec);
     ts_result_free(res);
     ts_scenario_free(s);

@@ -12,8 +12,9 @@ static const char USAGE_PLOT[] =
     "       threatscore plot --db FILE KIND [options] --script    (print the gnuplot script)\n"
     "\n"
     "Draws a chart of stored runs with gnuplot. OUT's extension picks the format:\n"
-    ".png, .svg, .pdf or .txt (text). A run is named by its id or by its scenario\n"
-    "name (the latest run of that name); the default is the latest run.\n"
+    ".png, .svg, .pdf or .txt (text). A run is named by its id, by its scenario\n"
+    "name (the latest run of that name that is not a per-year run) or as\n"
+    "NAME@YEAR (a per-year run of `trend --db`); the default is the latest run.\n"
     "\n"
     "kinds:\n"
     "  ranking        units by score at NODE (default: the index), coloured by\n"
@@ -22,9 +23,17 @@ static const char USAGE_PLOT[] =
     "  radar          one polygon per unit over the children of NODE; with one\n"
     "                 --unit and several --run, one polygon per run\n"
     "  contributions  stacked bars: each child's part of NODE's score per unit\n"
-    "  compare        two or more runs side by side at NODE, with rank changes\n"
-    "                 (default: the latest run of every scenario)\n"
-    "  trend          score over the years (needs runs stored per year)\n"
+    "  compare        each run's change against the reference at NODE, per unit\n"
+    "                 (run minus reference, values printed, rank and class\n"
+    "                 changes marked): a panel per run, or for more than 9 runs\n"
+    "                 (or 15 units, or a .txt chart) one runs x units heatmap.\n"
+    "                 Runs: --run (repeatable); default the latest run of every\n"
+    "                 scenario, without per-year runs and scenarios whose file\n"
+    "                 is gone. Reference: --reference, else the run the others\n"
+    "                 extend (as `compare` chooses it)\n"
+    "  scores         the reference's and up to 7 runs' scores side by side\n"
+    "  trend          score over the years: the latest `trend --db` series\n"
+    "                 (--run NAME: the latest series of scenario NAME)\n"
     "  uncertainty    median rank and 5th-95th percentile whiskers per unit at\n"
     "                 NODE, nominal rank marked, from `threatscore uncertainty --db`\n"
     "  sensitivity    first- and total-order Sobol' indices of each factor for\n"
@@ -36,6 +45,7 @@ static const char USAGE_PLOT[] =
     "options:\n"
     "  --db FILE      the threatscore database (read only)\n"
     "  --run ID       a run id or scenario name; repeat for compare and radar\n"
+    "  --reference RUN  compare and scores: the run the others are set against\n"
     "  --node NODE    the node to draw (default: the index)\n"
     "  --unit UNIT    draw only this unit; repeatable (default: all)\n"
     "  -o OUT         the chart file; written only when gnuplot succeeds\n"
@@ -68,7 +78,7 @@ static int print_script(const char *db, const ts_plot_request *req, FILE *out, F
 }
 
 int ts_cli_plot(int argc, char **argv, FILE *out, FILE *errs) {
-    const char *db = NULL, *kind_name = NULL, *output = NULL, *node = NULL;
+    const char *db = NULL, *kind_name = NULL, *output = NULL, *node = NULL, *reference = NULL;
     int script_only = 0, rc = EXIT_OK;
     const char **runs = calloc((size_t)argc + 1, sizeof *runs);
     const char **units = calloc((size_t)argc + 1, sizeof *units);
@@ -91,6 +101,8 @@ int ts_cli_plot(int argc, char **argv, FILE *out, FILE *errs) {
             runs[n_runs++] = v;
         } else if ((v = ts_opt_value(argc, argv, &i, "--node", &missing))) {
             node = v;
+        } else if ((v = ts_opt_value(argc, argv, &i, "--reference", &missing))) {
+            reference = v;
         } else if ((v = ts_opt_value(argc, argv, &i, "--unit", &missing))) {
             units[n_units++] = v;
         } else if ((v = ts_opt_value(argc, argv, &i, "-o", &missing)) ||
@@ -113,7 +125,8 @@ int ts_cli_plot(int argc, char **argv, FILE *out, FILE *errs) {
     if (rc == EXIT_OK && !output && !script_only) rc = usage_error(errs, "plot needs -o %s", "OUT");
     ts_error err;
     ts_error_clear(&err);
-    ts_plot_request req = {TS_PLOT_RANKING, runs, n_runs, node, units, n_units};
+    ts_plot_request req = {.kind = TS_PLOT_RANKING, .runs = runs, .n_runs = n_runs, .node = node,
+                           .units = units, .n_units = n_units, .reference = reference};
     if (rc == EXIT_OK && ts_plot_kind_parse(kind_name, &req.kind, &err) != TS_OK) {
         fprintf(errs, "threatscore plot: %s\n\n%s", err.message, USAGE_PLOT);
         rc = EXIT_USAGE;

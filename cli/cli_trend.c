@@ -18,11 +18,15 @@ static const char USAGE_TREND[] =
     "as increasing, stable (|change| <= T, default 0.02 x the scale's span)\n"
     "or decreasing. Years where some unit has less than C (default 0.8) times\n"
     "the values it has in the last year are left out: they would measure\n"
-    "coverage, not risk. --db stores one run per kept year, each with its year\n"
-    "(the run_years table), for `plot trend`.\n";
+    "coverage, not risk. --db stores one run per kept year, each with its year,\n"
+    "all in one transaction (an interrupted trend stores nothing) and marked as\n"
+    "one series, for `plot trend` (which draws the latest series). Name a year's\n"
+    "run SCENARIO@YEAR; SCENARIO alone names the latest run that is not a\n"
+    "per-year run.\n";
 
-/* Stores one run of s for each year of t, each in its own transaction.
- * Returns 0 or an exit status after printing the error. */
+/* Stores one run of s for each year of t, all in one transaction as one
+ * series: a failure or a kill leaves none of them. Returns 0 or an exit
+ * status after printing the error. */
 static int store_years(ts_scenario *s, const ts_trend *t, const char *db, FILE *errs) {
     ts_error err;
     ts_error_clear(&err);
@@ -31,6 +35,7 @@ static int store_years(ts_scenario *s, const ts_trend *t, const char *db, FILE *
         return ts_print_error(errs, "threatscore", &err);
     }
     int saved = s->spec->year, rc = 0;
+    if (ts_store_begin(st, 1, &err)) rc = ts_print_error(errs, "threatscore", &err);
     for (int y = 0; y < t->n_years && rc == 0; y++) {
         s->spec->year = t->years[y];
         ts_dataset_select(s->data, t->years[y], s->spec->max_age, s->spec->interpolate);
@@ -42,6 +47,8 @@ static int store_years(ts_scenario *s, const ts_trend *t, const char *db, FILE *
         }
         ts_result_free(r);
     }
+    if (rc == 0 && ts_store_commit(st, &err)) rc = ts_print_error(errs, "threatscore", &err);
+    if (rc) ts_store_rollback(st);
     s->spec->year = saved;
     ts_dataset_select(s->data, saved, s->spec->max_age, s->spec->interpolate);
     ts_store_close(st);

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int ts_compare_row_changed(const ts_compare_row *row, double threshold) {
     if (row->class_changed) return 1;
@@ -154,8 +155,27 @@ static int check_node(ts_stored_run *ref, ts_stored_run *const *runs, int n, con
     return rc;
 }
 
+int ts_compare_scenario_gone(ts_stored_run *r, const char *dir) {
+    const ts_stored_file *f;
+    int n = ts_stored_run_files(r, &f);
+    const ts_stored_file *own = NULL;
+    for (int i = 0; i < n && !own; i++)
+        if (strcmp(f[i].role, "scenario") == 0 || strcmp(f[i].role, "data") == 0) own = &f[i];
+    if (!own || !own->path[0]) return 0;
+    if (own->abs_path && access(own->abs_path, F_OK) == 0) return 0;
+    if (access(own->path, F_OK) == 0) return 0;
+    if (dir && own->path[0] != '/') {
+        char *joined = ts_path_join(dir, own->path);
+        int found = joined && access(joined, F_OK) == 0;
+        free(joined);
+        if (found || !joined) return 0; /* out of memory: keep the run */
+    }
+    return 1;
+}
+
 void ts_comparison_free(ts_comparison *c) {
     if (!c) return;
+    free(c->left_out);
     if (c->owns_runs) {
         ts_stored_run_free(c->reference);
         for (int i = 0; i < c->n_runs; i++) ts_stored_run_free(c->runs[i]);
@@ -240,8 +260,25 @@ int ts_compare_load(ts_store *st, const char *reference, const char *const *spec
     ts_stored_run **runs = rc == TS_OK ? calloc((size_t)n_ids + 2, sizeof *runs) : NULL;
     if (rc == TS_OK && !runs) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
     int loaded = 0;
-    for (; rc == TS_OK && loaded < n_ids; loaded++)
-        rc = ts_store_load_run(st, ids[loaded], &runs[loaded], err);
+    ts_buf gone = {0};
+    int n_gone = 0;
+    char *dir = n == 0 ? ts_dirname(ts_store_path(st)) : NULL;
+    for (int i = 0; rc == TS_OK && i < n_ids; i++) {
+        rc = ts_store_load_run(st, ids[i], &runs[loaded], err);
+        if (rc != TS_OK) break;
+        /* the default selection leaves out scenarios deleted since their run */
+        if (n == 0 && ts_compare_scenario_gone(runs[loaded], dir)) {
+            ts_buf_puts(&gone, n_gone++ ? "; " : "");
+            ts_buf_puts(&gone, runs[loaded]->info.scenario);
+            ts_stored_run_free(runs[loaded]);
+            runs[loaded] = NULL;
+            continue;
+        }
+        loaded++;
+    }
+    free(dir);
+    if (rc == TS_OK && gone.oom) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    n_ids = loaded;
     ts_stored_run *ref = NULL;
     if (rc == TS_OK && reference) rc = ts_store_load_run(st, ref_id, &ref, err);
     if (rc == TS_OK && !reference) {
@@ -262,10 +299,14 @@ int ts_compare_load(ts_store *st, const char *reference, const char *const *spec
     if (rc == TS_OK) rc = ts_compare_runs(ref, runs, n_ids, opt, out, err);
     if (rc == TS_OK) {
         (*out)->owns_runs = 1;
+        (*out)->n_left_out = n_gone;
+        (*out)->left_out = gone.data; /* NULL when none */
+        gone.data = NULL;
     } else {
         ts_stored_run_free(ref);
         for (int i = 0; runs && i < loaded; i++) ts_stored_run_free(runs[i]);
     }
+    ts_buf_free(&gone);
     free(runs);
     free(ids);
     return rc;

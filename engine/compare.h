@@ -40,6 +40,9 @@ typedef struct ts_comparison {
     int n_rows;
     ts_compare_row *rows;
     int owns_runs;                /* the runs are freed with the comparison */
+    int n_left_out;               /* default selection only: runs left out
+                                     because their scenario file is gone */
+    char *left_out;               /* their names, "; "-separated; NULL when none */
 } ts_comparison;
 
 /* Returns 1 when row shows a change: the class differs, the rank moved,
@@ -66,9 +69,18 @@ int ts_compare_default_reference(ts_stored_run *const *runs, int n, int *ref, ts
 int ts_compare_runs(ts_stored_run *ref, ts_stored_run *const *runs, int n, const ts_compare_options *opt,
                     ts_comparison **out, ts_error *err);
 
+/* Returns 1 when run r's scenario file (its data file for a run of a CSV)
+ * no longer exists: not at the absolute path stored with it, nor at its
+ * path as stored, from the current directory or from dir (the store's
+ * directory; may be NULL). Returns 0 when it exists or when r records no
+ * file that could be looked for. */
+int ts_compare_scenario_gone(ts_stored_run *r, const char *dir);
+
 /* Loads and compares runs from st: specs[0..n-1] name the runs (any RUN
  * that ts_store_resolve_run takes); n 0 means the latest run of every
- * scenario that is not a per-year run (ts_store_latest_runs). reference
+ * scenario that is not a per-year run (ts_store_latest_runs), leaving out
+ * runs whose scenario file was deleted (ts_compare_scenario_gone; their
+ * names are kept in left_out). reference
  * names the reference; NULL chooses it with ts_compare_default_reference
  * among the runs. The reference is left out of the compared runs, and a
  * run named twice is compared once. Returns TS_OK with the comparison

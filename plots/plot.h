@@ -16,7 +16,8 @@ typedef enum ts_plot_kind {
     TS_PLOT_COMPARE,
     TS_PLOT_TREND,
     TS_PLOT_UNCERTAINTY,
-    TS_PLOT_SENSITIVITY
+    TS_PLOT_SENSITIVITY,
+    TS_PLOT_SCORES
 } ts_plot_kind;
 
 typedef enum ts_plot_term { TS_TERM_PNG, TS_TERM_SVG, TS_TERM_PDF, TS_TERM_DUMB } ts_plot_term;
@@ -30,6 +31,8 @@ typedef struct ts_plot_request {
     const char *node;         /* node id, NULL for the index (root) */
     const char *const *units; /* unit ids to show, n_units == 0 for all */
     int n_units;
+    const char *reference;    /* compare and scores: the reference run; NULL
+                                 for the default (compare.h) */
 } ts_plot_request;
 
 /* ---- gnuplot.c: quoting and the pipe ----------------------------------- */
@@ -68,8 +71,11 @@ int ts_gnuplot_run(const char *gnuplot, const char *script, size_t n, int timeou
 typedef struct ts_plot_data ts_plot_data;
 
 /* Opens the store at db read-only and loads what req needs: the chosen
- * runs (ids or scenario names; default the latest run, or for compare the
- * latest run of each scenario), their units, tree, weights and scores.
+ * runs (ids or scenario names; default the latest run; for compare and
+ * scores the reference and the runs compared against it, as
+ * ts_compare_load chooses them: by default the latest run of each
+ * scenario, without per-year runs or deleted scenarios), their units,
+ * tree, weights and scores.
  * For uncertainty and sensitivity it loads one uncertainty analysis
  * instead (ua_runs: --run is its id or scenario name; default the latest,
  * for sensitivity the latest run with --sobol) at the node.

@@ -145,17 +145,6 @@ int ts_plot_unit_selected(const ts_plot_request *req, const char *id) {
     return 0;
 }
 
-/* Returns the sha256 hex of the file at path in hex, or -1 when it cannot
- * be read. */
-static int file_sha256(const char *path, char hex[65]) {
-    size_t n;
-    char *text = ts_read_file(path, &n);
-    if (!text) return -1;
-    ts_sha256_hex(text, n, hex);
-    free(text);
-    return 0;
-}
-
 /* Returns the file name part of path p. */
 static const char *base_name(const char *p) {
     const char *s = strrchr(p, '/');
@@ -171,7 +160,7 @@ static int load_classes(loader *L) {
     ts_pclasses *c = &d->classes;
     char hex[65], note[600];
     note[0] = '\0';
-    if (!r->taxonomy_path || file_sha256(r->taxonomy_path, hex) != 0) {
+    if (!r->taxonomy_path || ts_sha256_file(r->taxonomy_path, hex) != 0) {
         snprintf(note, sizeof note, "class lines not drawn: the run's taxonomy file %s is not readable here",
                  r->taxonomy_path ? base_name(r->taxonomy_path) : "(none)");
     } else if (!r->taxonomy_sha256 || strcmp(hex, r->taxonomy_sha256) != 0) {
@@ -241,13 +230,17 @@ static int load_classes(loader *L) {
 static int choose_runs(loader *L, const ts_plot_request *req, long long *ids, int cap, int *n) {
     *n = 0;
     int rc = TS_OK;
+    /* trend --run NAME: the latest trend of scenario NAME */
+    if (req->kind == TS_PLOT_TREND && req->n_runs == 1) {
+        rc = ts_store_trend_runs(L->st, req->runs[0], ids, cap, n, L->err);
+        if (rc != TS_OK || *n > 0) return rc;
+    }
     for (int i = 0; i < req->n_runs && rc == TS_OK; i++) {
         if (*n == cap) return ts_fail(L->err, TS_EUSAGE, NULL, 0, "at most %d runs per chart", cap);
         rc = ts_store_resolve_run(L->st, req->runs[i], &ids[(*n)++], L->err);
     }
     if (rc != TS_OK || req->n_runs > 0) return rc;
-    if (req->kind == TS_PLOT_COMPARE) return ts_store_latest_runs(L->st, ids, cap, n, L->err);
-    if (req->kind == TS_PLOT_TREND) return ts_store_year_runs(L->st, ids, cap, n, L->err);
+    if (req->kind == TS_PLOT_TREND) return ts_store_trend_runs(L->st, NULL, ids, cap, n, L->err);
     rc = ts_store_resolve_run(L->st, NULL, &ids[0], L->err);
     if (rc == TS_OK && ids[0]) *n = 1;
     return rc;
@@ -262,9 +255,11 @@ static int check_run_count(loader *L, const ts_plot_request *req, int n) {
     if (k == TS_PLOT_RADAR && n > 1 && req->n_units != 1)
         return ts_fail(L->err, TS_EUSAGE, NULL, 0,
                        "radar with several runs draws one unit: give exactly one --unit");
-    if (k == TS_PLOT_COMPARE && n < 2)
-        return ts_fail(L->err, req->n_runs ? TS_EUSAGE : TS_EINPUT, NULL, 0,
-                       "compare needs at least two runs (give --run twice or more)");
+    if (k == TS_PLOT_SCORES && n > 8)
+        return ts_fail(L->err, TS_EUSAGE, NULL, 0,
+                       "scores draws at most 8 runs side by side, the reference included (%d chosen): give --run,"
+                       " or draw compare",
+                       n);
     if (k == TS_PLOT_TREND && n < 1)
         return ts_fail(L->err, TS_EINPUT, L->path, 0, "trend: no runs with a year in this database");
     return TS_OK;
@@ -393,7 +388,7 @@ static int ua_node_name(loader *L, ts_pua *a, const ts_stored_ua *ua) {
         return TS_OK;
     }
     char hex[65];
-    if (!ua->taxonomy_path || file_sha256(ua->taxonomy_path, hex) != 0 || strcmp(hex, ua->taxonomy_sha256) != 0)
+    if (!ua->taxonomy_path || ts_sha256_file(ua->taxonomy_path, hex) != 0 || strcmp(hex, ua->taxonomy_sha256) != 0)
         return TS_OK;
     ts_error terr;
     ts_taxonomy *t = NULL;
@@ -490,11 +485,37 @@ static int load_ua(loader *L, const ts_plot_request *req) {
 
 #define MAX_RUNS 64
 
+/* Loads the reference and the runs compared against it (compare, scores)
+ * as ts_compare_load chooses them into L->d: runs[0] is the reference. */
+static int load_comparison(loader *L, const ts_plot_request *req) {
+    ts_plot_data *d = L->d;
+    int rc = ts_compare_load(L->st, req->reference, req->runs, req->n_runs, NULL, &d->cmp, L->err);
+    if (rc != TS_OK) return rc;
+    int n = d->cmp->n_runs + 1;
+    /* d owns the runs from here on; the comparison borrows them */
+    d->cmp->owns_runs = 0;
+    if (!(d->runs = ts_arena_alloc(d->arena, (size_t)n * sizeof *d->runs)) ||
+        !(d->stored = ts_arena_alloc(d->arena, (size_t)n * sizeof *d->stored))) {
+        ts_stored_run_free(d->cmp->reference);
+        for (int i = 0; i < d->cmp->n_runs; i++) ts_stored_run_free(d->cmp->runs[i]);
+        return oom(L);
+    }
+    for (int i = 0; i < n; i++) d->stored[d->n_stored++] = i ? d->cmp->runs[i - 1] : d->cmp->reference;
+    for (int i = 0; i < n && rc == TS_OK; i++) {
+        rc = fill_run(L, d->stored[i], &d->runs[d->n_runs]);
+        if (rc == TS_OK) d->n_runs++;
+    }
+    if (rc == TS_OK) rc = check_run_count(L, req, n);
+    if (rc == TS_OK) rc = check_names(L, req);
+    return rc;
+}
+
 /* Loads the runs req names into L->d. */
 static int load_runs(loader *L, const ts_plot_request *req) {
     ts_plot_data *d = L->d;
     const char *db = L->path;
     int rc = TS_OK;
+    if (req->kind == TS_PLOT_COMPARE || req->kind == TS_PLOT_SCORES) return load_comparison(L, req);
     if (req->kind == TS_PLOT_TREND && !ts_store_holds_years(L->st))
         rc = ts_fail(L->err, TS_EINPUT, db, 0, "trend needs runs scored per year (not stored in this database yet)");
     long long ids[MAX_RUNS];
@@ -541,6 +562,7 @@ int ts_plot_data_load(const char *db, const ts_plot_request *req, ts_plot_data *
 
 void ts_plot_data_free(ts_plot_data *d) {
     if (!d) return;
+    ts_comparison_free(d->cmp);
     for (int i = 0; i < d->n_stored; i++) ts_stored_run_free(d->stored[i]);
     ts_arena_free(d->arena);
     free(d);

@@ -3,6 +3,7 @@
 #ifndef TS_PLOTDATA_H
 #define TS_PLOTDATA_H
 
+#include "compare.h"
 #include "plot.h"
 
 /* One node of a run's tree (a row of the nodes table). */
@@ -63,7 +64,11 @@ struct ts_plot_data {
     int n_stored;
     ts_pua *ua;           /* uncertainty and sensitivity (n_runs is then 0) */
     int n_runs;
-    ts_prun *runs;        /* runs[0] is the primary run */
+    ts_prun *runs;        /* runs[0] is the primary run (for compare and
+                             scores the reference) */
+    ts_comparison *cmp;   /* compare and scores: runs[i + 1] against runs[0]
+                             (cmp->runs[i]), rows at every node (owned; its
+                             runs are in stored) */
     const char *node;     /* the node drawn (id) */
     int n_all;            /* every distinct unit id in the database, sorted */
     const char **all_units;

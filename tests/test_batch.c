@@ -299,7 +299,7 @@ static void test_compare(void **state) {
     /* run 1 has a = 1, run 2 has a = 2: Q and P keep their order at t? */
     assert_int_equal(tu_run(&out, &err, "compare", "--db", db, "1", "Scenario 001", "--format", "csv", NULL), 0);
     assert_non_null(strstr(out, "node,unit,unit_name,score_a,score_b,delta,rank_a,rank_b,rank_change,class_a,class_b,"
-                                "class_changed\n"));
+                                "class_changed,reference,run,scenario,year\n"));
     assert_int_equal(count_str(out, "\n"), 1 + 3 * 7);
     /* node a's score does not depend on the weight of a */
     assert_non_null(strstr(out, "\na,P,Pe,"));
@@ -389,7 +389,7 @@ static void test_compare_classes(void **state) {
         assert_true(a[0] && b[0]);
         int differs = strcmp(a, b) != 0;
         changed += differs;
-        snprintf(want, sizeof want, ",%s,%s,%d\n", a, b, differs);
+        snprintf(want, sizeof want, ",%s,%s,%d,", a, b, differs);
         const char *row = strstr(out, units[i]);
         assert_non_null(row);
         const char *eol = strchr(row, '\n');

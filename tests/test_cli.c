@@ -273,7 +273,9 @@ static void test_trend(void **state) {
     assert_int_equal(tu_run(&out, &err, "trend", scen, "--db", db, NULL), 0);
     free(out), free(err);
     assert_int_equal(tu_query_int(db, "SELECT count(*) FROM runs"), 2);
-    assert_int_equal(tu_query_int(db, "SELECT year FROM run_years WHERE run_id = 2"), 2023);
+    assert_int_equal(tu_query_int(db, "SELECT year FROM runs WHERE id = 2"), 2023);
+    /* stored as one series, named by its first run */
+    assert_int_equal(tu_query_int(db, "SELECT count(*) FROM runs WHERE series = 1"), 2);
     assert_int_equal(tu_query_int(db, "SELECT count(*) FROM scores WHERE run_id = 1"), 2 * 7);
 }
 

@@ -115,9 +115,70 @@ static void test_default_reference_is_the_extended_run(void **state) {
     ts_store_close(st);
 }
 
+static void test_compare_command(void **state) {
+    (void)state;
+    const char *db = fixture_store("cli.db");
+    char *out, *err;
+    /* default reference: Fixture, although Shocked is named first */
+    assert_int_equal(tu_run(&out, &err, "compare", "--db", db, "Shocked", "Fixture", "--node", "a", NULL), 0);
+    assert_non_null(strstr(out, "A: run 2  Fixture  ("));
+    assert_non_null(strstr(out, "reference\nB: run 1  Shocked  ("));
+    assert_non_null(strstr(out, "a                    P              6.0000     9.5000    +3.5000      2      1     +1  High"));
+    free(out), free(err);
+    /* --reference turns it round */
+    assert_int_equal(tu_run(&out, &err, "compare", "--db", db, "--reference", "Shocked", "Fixture", "--node", "a",
+                            "--format", "csv", NULL),
+                     0);
+    assert_non_null(strstr(out, "node,unit,unit_name,score_a,score_b,delta,rank_a,rank_b,rank_change,class_a,class_b,"
+                                "class_changed,reference,run,scenario,year\n"));
+    assert_non_null(strstr(out, "\na,P,Pe,9.5,6,-3.5,1,2,-1,High,High,0,1,2,Fixture,\n"));
+    free(out), free(err);
+    /* every scenario against the default reference, changes only */
+    assert_int_equal(tu_run(&out, &err, "compare", "--db", db, "--changed-only", "--format", "json", NULL), 0);
+    assert_non_null(strstr(out, "{\"reference\":2,\"changed_only\":true,\"threshold\":0,\"runs\":[{\"id\":2,"));
+    assert_non_null(strstr(out, "{\"run\":1,\"node\":\"a\",\"unit\":\"P\",\"unit_name\":\"Pe\",\"score_a\":6,"
+                                "\"score_b\":9.5,\"delta\":3.5,\"rank_a\":2,\"rank_b\":1,\"rank_change\":1,"));
+    assert_null(strstr(out, "{\"run\":3,")); /* Same changes nothing */
+    free(out), free(err);
+    assert_int_equal(tu_run(&out, &err, "compare", "--db", db, "--changed-only", NULL), 0);
+    assert_non_null(strstr(out, "B: run 3  Same  ("));
+    assert_non_null(strstr(out, "(no change)"));
+    free(out), free(err);
+    /* a threshold above every delta keeps only rank moves */
+    assert_int_equal(tu_run(&out, &err, "compare", "--db", db, "--changed-only", "--threshold", "100", "--format",
+                            "csv", "Fixture", "Shocked", NULL),
+                     0);
+    for (const char *line = strchr(out, '\n') + 1; *line; line = strchr(line, '\n') + 1) {
+        int rank_change = 0, cls = 0;
+        const char *p = line;
+        for (int comma = 0; comma < 8; comma++) p = strchr(p, ',') + 1;
+        assert_int_equal(sscanf(p, "%d", &rank_change), 1);
+        for (int comma = 0; comma < 3; comma++) p = strchr(p, ',') + 1;
+        assert_int_equal(sscanf(p, "%d", &cls), 1);
+        assert_true(rank_change != 0 || cls);
+    }
+    free(out), free(err);
+    /* usage errors */
+    assert_int_equal(tu_run(&out, &err, "compare", "--db", db, "--threshold", "1", "A", "B", NULL), 2);
+    assert_non_null(strstr(err, "--threshold goes with --changed-only"));
+    free(out), free(err);
+    assert_int_equal(tu_run(&out, &err, "compare", "--db", db, "--changed-only", "--threshold", "-1", NULL), 2);
+    free(out), free(err);
+    assert_int_equal(tu_run(&out, &err, "compare", "--db", db, "Fixture", NULL), 2);
+    free(out), free(err);
+    assert_int_equal(tu_run(&out, &err, "compare", "--db", db, "--reference", "Nope", NULL), 1);
+    assert_non_null(strstr(err, "unknown run 'Nope'"));
+    free(out), free(err);
+    /* three runs without --reference: the matrix, as before */
+    assert_int_equal(tu_run(&out, &err, "compare", "--db", db, "1", "2", "3", "--format", "csv", NULL), 0);
+    assert_non_null(strstr(out, "unit,unit_name,score_1,rank_1,score_2,rank_2,score_3,rank_3\n"));
+    free(out), free(err);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_default_reference_is_the_extended_run),
+        cmocka_unit_test(test_compare_command),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

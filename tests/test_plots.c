@@ -238,7 +238,8 @@ static const golden_case GOLDEN_UA[] = {
 
 static void check_golden(const char *db, const golden_case *c, int update) {
     const char *units[1] = {c->unit};
-    ts_plot_request req = {c->kind, c->runs, c->n_runs, c->node, units, c->unit ? 1 : 0};
+    ts_plot_request req = {.kind = c->kind, .runs = c->runs, .n_runs = c->n_runs, .node = c->node,
+                           .units = units, .n_units = c->unit ? 1 : 0};
     ts_plot_data *d;
     ts_error err;
     if (ts_plot_data_load(db, &req, &d, &err) != TS_OK) fail_msg("%s: %s", c->file, err.message);
@@ -602,9 +603,10 @@ static void test_trend_and_uncertainty(void **state) {
     score_into(ydb, "base.cfg", BASE);
     score_into(ydb, "shock.cfg", SHOCK);
     score_into(ydb, "base.cfg", BASE);
+    /* per-year runs stored without a series (as before schema 5): the
+       latest run of each year */
     sql_exec(ydb, "UPDATE runs SET scenario = 'Base';"
-                  "CREATE TABLE IF NOT EXISTS run_years(run_id INTEGER PRIMARY KEY, year INTEGER);"
-                  "INSERT INTO run_years VALUES (1, 2021), (2, 2023), (3, 2022);");
+                  "UPDATE runs SET year = CASE id WHEN 1 THEN 2021 WHEN 2 THEN 2023 ELSE 2022 END;");
     char *out, *err;
     int rc = run_plot(&out, &err, "--db", ydb, "trend", "-o", png, NULL);
     if (rc != 0) fail_msg("trend: %s", err);
@@ -669,8 +671,8 @@ static void test_uncertainty_errors(void **state) {
 static void test_unit_colours(void **state) {
     (void)state;
     const char *db = fixture_db();
-    ts_plot_request r1 = {TS_PLOT_RADAR, NULL, 0, NULL, NULL, 0};
-    ts_plot_request r2 = {TS_PLOT_COMPARE, NULL, 0, NULL, NULL, 0};
+    ts_plot_request r1 = {.kind = TS_PLOT_RADAR};
+    ts_plot_request r2 = {.kind = TS_PLOT_COMPARE};
     ts_plot_data *a, *b;
     ts_error err;
     assert_int_equal(ts_plot_data_load(db, &r1, &a, &err), TS_OK);
@@ -684,7 +686,7 @@ static void test_unit_colours(void **state) {
     ts_plot_data_free(b);
     /* the uncertainty charts use the same colours as the run charts */
     const char *ua = ua_fixture_db();
-    ts_plot_request r3 = {TS_PLOT_UNCERTAINTY, NULL, 0, NULL, NULL, 0};
+    ts_plot_request r3 = {.kind = TS_PLOT_UNCERTAINTY};
     assert_int_equal(ts_plot_data_load(ua, &r1, &a, &err), TS_OK);
     assert_int_equal(ts_plot_data_load(ua, &r3, &b, &err), TS_OK);
     for (int i = 0; i < 4; i++) assert_int_equal(ts_plot_unit_colour(a, ids[i]), ts_plot_unit_colour(b, ids[i]));

@@ -235,7 +235,16 @@ static const char *old_store(const char *name, ...) {
 static void check_old_run(ts_store *st, int year, int has_options) {
     ts_error err;
     long long id;
-    assert_int_equal(ts_store_resolve_run(st, "Old", &id, &err), TS_OK);
+    /* a run with a year is a per-year run: NAME@YEAR names it, NAME does not */
+    if (year) {
+        char spec[32];
+        snprintf(spec, sizeof spec, "Old@%d", year);
+        assert_int_equal(ts_store_resolve_run(st, "Old", &id, &err), TS_EINPUT);
+        assert_non_null(strstr(err.message, "has only per-year runs"));
+        assert_int_equal(ts_store_resolve_run(st, spec, &id, &err), TS_OK);
+    } else {
+        assert_int_equal(ts_store_resolve_run(st, "Old", &id, &err), TS_OK);
+    }
     assert_int_equal(id, 1);
     ts_stored_run *r = NULL;
     ts_store_load_run(st, id, &r, &err);
@@ -294,7 +303,8 @@ static void test_upgrade_every_version(void **state) {
         ts_store_close(st);
         assert_int_equal(tu_query_int(db, "PRAGMA user_version"), cases[i].from);
         char *out, *e;
-        assert_int_equal(tu_run(&out, &e, "plot", "--db", db, "ranking", "--run", "Old", "--script", NULL), 0);
+        const char *old = cases[i].year ? "Old@2022" : "Old";
+        assert_int_equal(tu_run(&out, &e, "plot", "--db", db, "ranking", "--run", old, "--script", NULL), 0);
         assert_non_null(strstr(out, "Scenario: Old"));
         free(out), free(e);
         /* opening for writing upgrades it, one step per version, data intact */
@@ -305,8 +315,11 @@ static void test_upgrade_every_version(void **state) {
         assert_int_equal(id, 2);
         ts_store_close(st);
         assert_int_equal(tu_query_int(db, "SELECT count(*) FROM sqlite_schema WHERE name IN"
-                                          " ('unit_weights', 'run_years', 'runs_by_key', 'runs_by_scenario')"),
+                                          " ('unit_weights', 'runs_by_key', 'runs_by_scenario', 'runs_by_year')"),
                          4);
+        /* schema 5 keeps the year in runs.year: run_years moved there */
+        assert_int_equal(tu_query_int(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'run_years'"), 0);
+        assert_int_equal(tu_query_int(db, "SELECT count(*) FROM runs WHERE year IS NOT NULL"), cases[i].year ? 1 : 0);
         assert_int_equal(tu_query_int(db, "SELECT count(*) FROM runs WHERE run_key IS NOT NULL"),
                          cases[i].from == 1 ? 1 : 2);
         assert_int_equal(tu_query_int(db, "SELECT count(*) FROM scores"), 4 + 3 * 7);
@@ -328,8 +341,8 @@ static void test_upgrade_every_version(void **state) {
     assert_int_equal(ts_store_open(fresh, &st, &err), TS_OK);
     ts_store_close(st);
     assert_int_equal(tu_query_int(fresh, "PRAGMA user_version"), TS_STORE_SCHEMA_VERSION);
-    /* 9 run tables (input_details from version 5) and 5 uncertainty tables */
-    assert_int_equal(tu_query_int(fresh, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 14);
+    /* 8 run tables (input_details from version 6) and 5 uncertainty tables */
+    assert_int_equal(tu_query_int(fresh, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 13);
     ts_result_free(r);
     ts_scenario_free(s);
 }

@@ -13,9 +13,10 @@
  * PRAGMA user_version). 1: runs, units, nodes, scores, inputs, treatment;
  * 2: runs.options_json and runs.run_key (indexed), unit_weights; 3:
  * run_years; 4: the uncertainty tables ua_runs, ua_results, ua_classes,
- * ua_sobol and ua_samples; 5: input_details (store_details.h). The steps
- * are listed in store_schema.c. */
-#define TS_STORE_SCHEMA_VERSION 5
+ * ua_sobol and ua_samples; 5: runs.year (run_years moved into it) and
+ * runs.series; 6: input_details (store_details.h). The steps are listed in
+ * store_schema.c. */
+#define TS_STORE_SCHEMA_VERSION 6
 
 /* A store handle is used by one thread at a time (its connection is
  * opened without SQLite's own mutex); batch writes from one thread. */
@@ -41,7 +42,9 @@ int ts_store_open_readonly(const char *path, ts_store **out, ts_error *err);
 void ts_store_close(ts_store *st);
 
 /* Saves scenario s and its result r as one run in one transaction: either
- * all of it is stored or none. Stores the run's id in *run_id. Returns
+ * all of it is stored or none. A run scored for one year (s->spec->year
+ * set: `trend --db`, --set year=Y) is a per-year run: its year is kept in
+ * runs.year and in its options. Stores the run's id in *run_id. Returns
  * TS_OK or TS_ESYSTEM with err filled. */
 int ts_store_save(ts_store *st, const ts_scenario *s, const ts_result *r, long long *run_id,
                   ts_error *err);
@@ -54,12 +57,31 @@ typedef struct ts_run_info {
     const char *scenario_path, *taxonomy_path, *data_path;
     const char *scenario_sha256, *taxonomy_sha256, *data_sha256;
     int n_units, n_indicators;
+    int year;             /* a per-year run's year; 0 for the others */
+    long long series;     /* the first run of the series it was saved with
+                             (ts_store_begin), 0 when none */
 } ts_run_info;
 
 /* Calls cb for every run in id order; a non-zero return from cb stops the
  * listing. Returns TS_OK or TS_ESYSTEM. */
 int ts_store_list_runs(ts_store *st, int (*cb)(const ts_run_info *run, void *ctx), void *ctx,
                        ts_error *err);
+
+/* Begins a transaction in which the runs saved until ts_store_commit are
+ * stored together or not at all (a kill or a failure leaves none of them).
+ * With as_series the runs are marked as one series (runs.series: the id
+ * of its first run), as `trend --db` stores its years. Returns TS_OK, or
+ * TS_ESYSTEM when the store is read-only, a transaction is open already
+ * or the write lock cannot be taken. */
+int ts_store_begin(ts_store *st, int as_series, ts_error *err);
+
+/* Commits the transaction of ts_store_begin. Returns TS_OK or TS_ESYSTEM
+ * (the transaction is then rolled back: nothing of it is stored). */
+int ts_store_commit(ts_store *st, ts_error *err);
+
+/* Rolls back the transaction of ts_store_begin, if one is open: none of
+ * its runs is stored. */
+void ts_store_rollback(ts_store *st);
 
 /* ---- recording runs with their options (batch, rescore) ------------- */
 
@@ -105,13 +127,20 @@ int ts_store_save_record(ts_store *st, const ts_scenario *s, const ts_result *r,
 
 /* ---- finding runs (every command that names a run) ------------------- */
 
-/* Finds the run named by spec, for every command that takes a RUN: a run
- * id ("12"), or a scenario name, which stands for the latest run of that
- * scenario. A spec of digits is an id when a run has it, else a scenario
- * name (a scenario may be called "2024"). spec NULL means the latest run.
- * Returns TS_OK with the id in *id (0 for spec NULL in an empty store), or
- * TS_EINPUT when no run matches (with a "did you mean" among the stored
- * scenario names), TS_ESYSTEM on a database error. */
+/* Finds the run named by spec, for every command that takes a RUN, trying
+ * in this order:
+ * - a run id ("12"): a spec of digits is an id when a run has it, else a
+ *   scenario name (a scenario may be called "2024");
+ * - a scenario name: the latest run of that scenario that is not a
+ *   per-year run;
+ * - NAME@YEAR: the latest per-year run of scenario NAME for YEAR (the
+ *   last '@' splits; a scenario really named "A@2020" is found by the
+ *   rule above first).
+ * spec NULL means the latest run of any kind. Returns TS_OK with the id in
+ * *id (0 for spec NULL in an empty store), or TS_EINPUT when no run
+ * matches (a scenario that has only per-year runs names them as NAME@YEAR;
+ * otherwise a "did you mean" among the stored scenario names), TS_ESYSTEM
+ * on a database error. */
 int ts_store_resolve_run(ts_store *st, const char *spec, long long *id, ts_error *err);
 
 /* Finds the uncertainty analysis (a row of ua_runs, which has its own ids)
@@ -133,14 +162,16 @@ int ts_store_count_runs(ts_store *st, int *n, ts_error *err);
  * their count in *n (at most cap). Returns TS_OK or TS_ESYSTEM. */
 int ts_store_latest_runs(ts_store *st, long long *ids, int cap, int *n, ts_error *err);
 
-/* Returns 1 when the store records run years (run_years: every store of
- * schema 3, and older files that have the table). */
+/* Returns 1 when the store records run years (every store of schema 3 on,
+ * and older files that have run_years). */
 int ts_store_holds_years(const ts_store *st);
 
-/* Stores in ids (room for cap) the runs with a reference year of the
- * latest run's scenario, by year then id, and their count in *n (0 when
- * the store records no years). Returns TS_OK or TS_ESYSTEM. */
-int ts_store_year_runs(ts_store *st, long long *ids, int cap, int *n, ts_error *err);
+/* Stores in ids (room for cap) the runs of the latest trend, by year, and
+ * their count in *n (0 when the store records no years): the runs of the
+ * latest series (ts_store_begin) of per-year runs of scenario (NULL: of any
+ * scenario); for per-year runs stored without a series, the latest run of
+ * each year of that scenario. Returns TS_OK or TS_ESYSTEM. */
+int ts_store_trend_runs(ts_store *st, const char *scenario, long long *ids, int cap, int *n, ts_error *err);
 
 /* Stores in *ids an arena array of every distinct unit id in the store
  * (of its runs and of its uncertainty analyses), unsorted, and their count
@@ -186,7 +217,7 @@ typedef struct ts_stored_run {
                              stored before schema 2, their method_json), NaN =
                              none; NULL when none */
     double scale_min, scale_max; /* the taxonomy's scale (method_json); NaN when absent */
-    int year;             /* the reference year (run_years); 0 when none */
+    int year;             /* the reference year of a per-year run; 0 when none */
 } ts_stored_run;
 
 /* Reads run id. Returns TS_OK with the run in *out, or an error code with
@@ -252,6 +283,7 @@ typedef struct ts_stored_options {
     const char **perspectives;
     int has_csv;
     ts_csv_options csv;   /* when has_csv; csv.missing NULL-terminated */
+    int year;             /* a per-year run's year ("year"); 0 when not kept */
 } ts_stored_options;
 
 /* Parses the run's options_json into *o. Returns 0, or -1 when malformed

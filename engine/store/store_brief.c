@@ -1,33 +1,11 @@
-/* store_brief.c -- reads for the briefing report: a scenario's per-year
- * runs, and how an uncertainty analysis relates to a run. */
+/* store_brief.c -- reads for the briefing report: how an uncertainty
+ * analysis relates to a run. */
 #include "store_brief.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "store_internal.h"
-
-int ts_store_scenario_year_runs(ts_store *st, const char *scenario, long long *ids, int *years, int cap, int *n,
-                                ts_error *err) {
-    *n = 0;
-    if (!ts_store_holds_years(st)) return TS_OK;
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT max(r.id), y.year FROM runs r JOIN run_years y ON y.run_id = r.id"
-                           " WHERE r.scenario = ?1 AND y.year IS NOT NULL GROUP BY y.year ORDER BY y.year",
-                           -1, &q, NULL) != SQLITE_OK)
-        return ts_store_fail(st, err, "cannot list runs");
-    sqlite3_bind_text(q, 1, scenario, -1, SQLITE_STATIC);
-    int rc = SQLITE_DONE;
-    while (*n < cap && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-        ids[*n] = sqlite3_column_int64(q, 0);
-        if (years) years[*n] = sqlite3_column_int(q, 1);
-        (*n)++;
-    }
-    if (*n == cap) rc = SQLITE_DONE;
-    sqlite3_finalize(q);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? TS_OK : ts_store_fail(st, err, "cannot list runs");
-}
 
 int ts_store_ua_match(ts_store *st, long long ua_id, long long run_id, ts_ua_match *m, ts_error *err) {
     memset(m, 0, sizeof *m);

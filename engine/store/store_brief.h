@@ -1,17 +1,9 @@
-/* store_brief.h -- what the briefing report reads besides runs: the
- * per-year runs of a scenario, and whether an uncertainty analysis was made
- * of the same inputs as a run. */
+/* store_brief.h -- what the briefing report reads besides runs: whether an
+ * uncertainty analysis was made of the same inputs as a run. */
 #ifndef TS_STORE_BRIEF_H
 #define TS_STORE_BRIEF_H
 
 #include "store.h"
-
-/* Stores in ids (room for cap) the runs of scenario that have a reference
- * year (per-year runs: `trend --db`, --set year=Y), the latest run of each
- * year, by year, and the years in years (may be NULL); their count in *n
- * (0 when the store records no years). Returns TS_OK or TS_ESYSTEM. */
-int ts_store_scenario_year_runs(ts_store *st, const char *scenario, long long *ids, int *years, int cap, int *n,
-                                ts_error *err);
 
 /* How an uncertainty analysis relates to a run. */
 typedef struct ts_ua_match {

@@ -1,4 +1,4 @@
-/* store_details.c -- the input_details table (schema step 5): how each value
+/* store_details.c -- the input_details table (schema step 6): how each value
  * was chosen for the run's year and its alternatives, saved with the run and
  * read back for the briefing report. */
 #include "store_details.h"

@@ -24,7 +24,7 @@ typedef struct ts_stored_detail {
 
 /* Calls cb for every input of run id that was carried forward or
  * interpolated or has alternatives (the others have no details); a
- * non-zero return stops. A store of a schema before version 5 has no
+ * non-zero return stops. A store of a schema before version 6 has no
  * details: cb is not called. Returns TS_OK, or TS_ESYSTEM when the table
  * cannot be read or out of memory (a malformed stored list is TS_EINPUT). */
 int ts_store_each_detail(ts_store *st, long long id, int (*cb)(const ts_stored_detail *d, void *ctx), void *ctx,

@@ -16,14 +16,27 @@ struct ts_store {
     int version;       /* the file's schema version: TS_STORE_SCHEMA_VERSION, or
                           older in a read-only store (which is never upgraded) */
     int read_only;
-    int has_run_years; /* run_years exists (always from schema 3 on) */
+    int years;         /* where run years are kept: TS_YEARS_* */
+    int in_txn;        /* a transaction of ts_store_begin is open */
+    long long series;  /* in one begun as a series: its first run's id, once saved */
+    int as_series;     /* the open transaction saves a series */
     sqlite3_stmt *q[TS_Q_COUNT];
 };
+
+/* Where a store keeps run years: nowhere (schema 1 and 2), in run_years
+ * (schema 3 and 4, read-only opens only: writable stores are upgraded), or
+ * in runs.year (schema 5). */
+enum { TS_YEARS_NONE, TS_YEARS_TABLE, TS_YEARS_COLUMN };
+
+/* Returns an SQL expression for the year of the row of runs in scope
+ * (named runs): runs.year, the run_years lookup, or NULL. A constant
+ * string, safe to put in SQL. */
+const char *ts_store_year_sql(const ts_store *st);
 
 /* The SQL that creates the uncertainty tables (store_ua.c), schema step 4. */
 extern const char TS_STORE_UA_SCHEMA[];
 
-/* The SQL that creates input_details (store_details.c), schema step 5. */
+/* The SQL that creates input_details (store_details.c), schema step 6. */
 extern const char TS_STORE_DETAILS_SCHEMA[];
 
 /* Saves, inside the caller's transaction, the details of scenario s's

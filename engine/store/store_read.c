@@ -35,19 +35,21 @@ static sqlite3_stmt *run_query(ts_store *st, const char *sql, long long id, ts_e
 
 int ts_store_list_runs(ts_store *st, int (*cb)(const ts_run_info *run, void *ctx), void *ctx,
                        ts_error *err) {
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT id, scenario, created_at, taxonomy_id, engine_version,"
+             " scenario_path, taxonomy_path, data_path, scenario_sha256,"
+             " taxonomy_sha256, data_sha256, n_units, n_indicators, %s, %s FROM runs ORDER BY id",
+             ts_store_year_sql(st), st->years == TS_YEARS_COLUMN ? "series" : "NULL");
     sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT id, scenario, created_at, taxonomy_id, engine_version,"
-                           " scenario_path, taxonomy_path, data_path, scenario_sha256,"
-                           " taxonomy_sha256, data_sha256, n_units, n_indicators FROM runs ORDER BY id",
-                           -1, &q, NULL) != SQLITE_OK)
-        return ts_store_fail(st, err, "cannot list runs");
+    if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK) return ts_store_fail(st, err, "cannot list runs");
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         ts_run_info run = {
             sqlite3_column_int64(q, 0), col_text(q, 1), col_text(q, 2), col_text(q, 3),
             col_text(q, 4), col_text(q, 5), col_text(q, 6), col_text(q, 7), col_text(q, 8),
-            col_text(q, 9), col_text(q, 10), sqlite3_column_int(q, 11), sqlite3_column_int(q, 12)};
+            col_text(q, 9), col_text(q, 10), sqlite3_column_int(q, 11), sqlite3_column_int(q, 12),
+            sqlite3_column_int(q, 13), sqlite3_column_int64(q, 14)};
         if (cb(&run, ctx)) break;
     }
     int ok = rc == SQLITE_ROW || rc == SQLITE_DONE;
@@ -149,12 +151,93 @@ static int unknown_named(ts_store *st, const named_table *t, const char *spec, t
     return rc;
 }
 
+/* Runs sql, binding text to ?1 (when not NULL) and num to ?2, and stores
+ * the first column of its first row in *id. Returns 1 when there was a row,
+ * 0 when none, -1 with err filled. */
+static int lookup(ts_store *st, const char *sql, const char *text, long long num, long long *id, ts_error *err) {
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK) {
+        ts_store_fail(st, err, "cannot look up run");
+        return -1;
+    }
+    if (text) sqlite3_bind_text(q, 1, text, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, num);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) *id = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    if (rc == SQLITE_ROW) return 1;
+    if (rc == SQLITE_DONE) return 0;
+    ts_store_fail(st, err, "cannot look up run");
+    return -1;
+}
+
+/* Splits spec at its last '@' into name (an arena-free copy in buf) and a
+ * year. Returns 1 when spec is NAME@YEAR with a non-empty name and a year
+ * of 1 to 4 digits, else 0. */
+static int split_year(const char *spec, char *buf, size_t cap, long long *year) {
+    const char *at = strrchr(spec, '@');
+    if (!at || at == spec || (size_t)(at - spec) >= cap) return 0;
+    size_t digits = strlen(at + 1);
+    if (digits < 1 || digits > 4 || !is_id(at + 1)) return 0;
+    memcpy(buf, spec, (size_t)(at - spec));
+    buf[at - spec] = '\0';
+    *year = atoll(at + 1);
+    return 1;
+}
+
+/* Fills err for scenario name whose per-year runs do not include the one
+ * asked for (year 0: a plain name, which stands for a run that is not
+ * per-year), naming the years it has. Returns TS_EINPUT, or 0 when name has
+ * no per-year runs at all (the caller then reports an unknown name), or
+ * TS_ESYSTEM. */
+static int years_only(ts_store *st, const char *name, long long year, ts_error *err) {
+    char sql[256];
+    const char *y = ts_store_year_sql(st);
+    snprintf(sql, sizeof sql, "SELECT min(%s), max(%s), count(*) FROM runs WHERE scenario = ?1 AND %s IS NOT NULL", y,
+             y, y);
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK) return ts_store_fail(st, err, "cannot look up run");
+    sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    int lo = sqlite3_column_int(q, 0), hi = sqlite3_column_int(q, 1), n = sqlite3_column_int(q, 2);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_ROW) return ts_store_fail(st, err, "cannot look up run");
+    if (n == 0) return 0;
+    char years[32];
+    if (lo == hi) snprintf(years, sizeof years, "year %d", lo);
+    else snprintf(years, sizeof years, "years %d to %d", lo, hi);
+    if (year)
+        return ts_fail(err, TS_EINPUT, st->path, 0, "scenario '%s' has no per-year run for %lld (it has %s)", name, year,
+                       years);
+    return ts_fail(err, TS_EINPUT, st->path, 0,
+                   "scenario '%s' has only per-year runs (%s, from `trend --db` or --set year): name one as"
+                   " '%s@%d', or by its id",
+                   name, years, name, hi);
+}
+
 int ts_store_resolve_run(ts_store *st, const char *spec, long long *id, ts_error *err) {
     *id = 0;
-    int found = find_named(st, &RUNS, "", spec, id, err);
-    if (found < 0) return TS_ESYSTEM;
-    if (found || !spec) return TS_OK;
-    return unknown_named(st, &RUNS, spec, err);
+    if (!spec) return find_named(st, &RUNS, "", NULL, id, err) < 0 ? TS_ESYSTEM : TS_OK;
+    int found = 0;
+    if (is_id(spec)) found = lookup(st, "SELECT id FROM runs WHERE id = ?2", NULL, atoll(spec), id, err);
+    char sql[256];
+    const char *y = ts_store_year_sql(st);
+    if (!found) {
+        snprintf(sql, sizeof sql, "SELECT id FROM runs WHERE scenario = ?1 AND %s IS NULL ORDER BY id DESC LIMIT 1", y);
+        found = lookup(st, sql, spec, 0, id, err);
+    }
+    char name[512];
+    long long year = 0;
+    if (!found && split_year(spec, name, sizeof name, &year)) {
+        snprintf(sql, sizeof sql, "SELECT id FROM runs WHERE scenario = ?1 AND %s = ?2 ORDER BY id DESC LIMIT 1", y);
+        found = lookup(st, sql, name, year, id, err);
+    } else {
+        snprintf(name, sizeof name, "%s", spec);
+        year = 0;
+    }
+    if (found) return found < 0 ? TS_ESYSTEM : TS_OK;
+    int rc = years_only(st, name, year, err);
+    return rc ? rc : unknown_named(st, &RUNS, name, err);
 }
 
 int ts_store_resolve_ua(ts_store *st, const char *spec, int prefer_sobol, long long *id, ts_error *err) {
@@ -205,24 +288,52 @@ int ts_store_count_runs(ts_store *st, int *n, ts_error *err) {
 }
 
 int ts_store_latest_runs(ts_store *st, long long *ids, int cap, int *n, ts_error *err) {
-    if (!st->has_run_years)
-        return query_ids(st, "SELECT max(id) FROM runs GROUP BY scenario ORDER BY max(id)", ids, cap, n, err);
-    return query_ids(st,
-                     "SELECT max(id) FROM runs WHERE id NOT IN (SELECT run_id FROM run_years)"
-                     " GROUP BY scenario ORDER BY max(id)",
-                     ids, cap, n, err);
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT max(id) FROM runs WHERE %s IS NULL GROUP BY scenario ORDER BY max(id)",
+             ts_store_year_sql(st));
+    return query_ids(st, sql, ids, cap, n, err);
 }
 
-int ts_store_holds_years(const ts_store *st) { return st->has_run_years; }
+int ts_store_holds_years(const ts_store *st) { return st->years != TS_YEARS_NONE; }
 
-int ts_store_year_runs(ts_store *st, long long *ids, int cap, int *n, ts_error *err) {
+int ts_store_trend_runs(ts_store *st, const char *scenario, long long *ids, int cap, int *n, ts_error *err) {
     *n = 0;
-    if (!st->has_run_years) return TS_OK;
-    return query_ids(st,
-                     "SELECT r.id FROM runs r JOIN run_years y ON y.run_id = r.id"
-                     " WHERE r.scenario = (SELECT scenario FROM runs ORDER BY id DESC LIMIT 1)"
-                     " AND y.year IS NOT NULL ORDER BY y.year, r.id",
-                     ids, cap, n, err);
+    if (st->years == TS_YEARS_NONE) return TS_OK;
+    const char *y = ts_store_year_sql(st);
+    long long last = 0;
+    char sql[512];
+    /* the latest per-year run (of the scenario) tells which trend is the latest */
+    snprintf(sql, sizeof sql, "SELECT id FROM runs WHERE %s IS NOT NULL%s ORDER BY id DESC LIMIT 1", y,
+             scenario ? " AND scenario = ?1" : "");
+    int found = lookup(st, sql, scenario, 0, &last, err);
+    if (found <= 0) return found < 0 ? TS_ESYSTEM : TS_OK;
+    if (st->years == TS_YEARS_COLUMN)
+        snprintf(sql, sizeof sql,
+                 "SELECT r.id FROM runs r, runs l WHERE l.id = ?2 AND l.series IS NOT NULL AND r.series = l.series"
+                 " AND r.year IS NOT NULL ORDER BY r.year, r.id");
+    int rc = TS_OK;
+    sqlite3_stmt *q = NULL;
+    if (st->years == TS_YEARS_COLUMN) {
+        if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK) return ts_store_fail(st, err, "cannot list runs");
+        sqlite3_bind_int64(q, 2, last);
+        int src = SQLITE_DONE;
+        while (*n < cap && (src = sqlite3_step(q)) == SQLITE_ROW) ids[(*n)++] = sqlite3_column_int64(q, 0);
+        if (*n < cap && src != SQLITE_DONE) rc = ts_store_fail(st, err, "cannot list runs");
+        sqlite3_finalize(q);
+        if (rc != TS_OK || *n > 0) return rc;
+    }
+    /* runs stored without a series: the latest run of each year */
+    snprintf(sql, sizeof sql,
+             "SELECT max(id) FROM runs WHERE %s IS NOT NULL AND scenario = (SELECT scenario FROM runs WHERE id = ?2)"
+             " GROUP BY %s ORDER BY %s",
+             y, y, y);
+    if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK) return ts_store_fail(st, err, "cannot list runs");
+    sqlite3_bind_int64(q, 2, last);
+    int src = SQLITE_DONE;
+    while (*n < cap && (src = sqlite3_step(q)) == SQLITE_ROW) ids[(*n)++] = sqlite3_column_int64(q, 0);
+    if (*n < cap && src != SQLITE_DONE) rc = ts_store_fail(st, err, "cannot list runs");
+    sqlite3_finalize(q);
+    return rc;
 }
 
 int ts_store_unit_ids(ts_store *st, ts_arena *a, const char ***ids, int *n, ts_error *err) {
@@ -320,9 +431,9 @@ static int load_header(ts_store *st, ts_stored_run *r, long long id, ts_error *e
              " n_units, n_indicators, values_sha256, method_json, inputs_json, %s, %s,"
              " CASE WHEN json_valid(method_json) THEN json_extract(method_json, '$.scale[0]') END,"
              " CASE WHEN json_valid(method_json) THEN json_extract(method_json, '$.scale[1]') END,"
-             " %s FROM runs WHERE id = ?",
+             " %s, %s FROM runs WHERE id = ?",
              st->version >= 2 ? "options_json" : "NULL", st->version >= 2 ? "run_key" : "NULL",
-             st->has_run_years ? "(SELECT year FROM run_years WHERE run_id = runs.id)" : "NULL");
+             ts_store_year_sql(st), st->years == TS_YEARS_COLUMN ? "series" : "NULL");
     sqlite3_stmt *q;
     if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK) return ts_store_fail(st, err, "cannot read run");
     sqlite3_bind_int64(q, 1, id);
@@ -350,7 +461,8 @@ static int load_header(ts_store *st, ts_stored_run *r, long long id, ts_error *e
         r->run_key = ts_store_col_dup(a, q, 17, NULL);
         r->scale_min = ts_store_col_double(q, 18);
         r->scale_max = ts_store_col_double(q, 19);
-        r->year = sqlite3_column_type(q, 20) == SQLITE_NULL ? 0 : sqlite3_column_int(q, 20);
+        r->year = in->year = sqlite3_column_type(q, 20) == SQLITE_NULL ? 0 : sqlite3_column_int(q, 20);
+        in->series = sqlite3_column_int64(q, 21);
     }
     sqlite3_finalize(q);
     if (rc == SQLITE_DONE) return ts_fail(err, TS_EINPUT, st->path, 0, "no run %lld", id);
@@ -641,6 +753,14 @@ int ts_stored_run_options(ts_stored_run *r, ts_stored_options *o) {
             o->set = ts_json_strings(&j, &o->n_set);
         } else if (strcmp(key, "perspectives") == 0) {
             o->perspectives = ts_json_strings(&j, &o->n_perspectives);
+        } else if (strcmp(key, "year") == 0) {
+            /* json.h reads no numbers: the writer puts a bare integer here */
+            while (*j.p == ' ' || *j.p == '\t' || *j.p == '\n' || *j.p == '\r') j.p++;
+            char *end;
+            long y = strtol(j.p, &end, 10);
+            if (end == j.p || y < 1 || y > 9999) return -1;
+            j.p = end;
+            o->year = (int)y;
         } else if (strcmp(key, "csv") == 0) {
             o->has_csv = 1;
             if (!ts_json_eat(&j, '{')) return -1;

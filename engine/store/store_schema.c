@@ -70,6 +70,19 @@ static const char STEP_RUN_YEARS[] =
     " run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,"
     " year INTEGER NOT NULL);";
 
+/* Version 5: a run's year and series in runs itself, so that one query
+ * tells a per-year run from a scenario's own run (the resolver's NAME and
+ * NAME@YEAR). run_years moves into runs.year and is dropped: one place
+ * holds the year, and no threatscore older than version 5 opens a version 5
+ * file. runs.series is the id of the first run of a series saved together
+ * (`trend --db`); runs stored before it have none. */
+static const char STEP_YEAR_COLUMN[] =
+    "ALTER TABLE runs ADD COLUMN year INTEGER;"
+    "ALTER TABLE runs ADD COLUMN series INTEGER;"
+    "UPDATE runs SET year = (SELECT y.year FROM run_years y WHERE y.run_id = runs.id);"
+    "DROP TABLE run_years;"
+    "CREATE INDEX runs_by_year ON runs(scenario, year, id);";
+
 /* The schema, one step per version: MIGRATIONS[v] takes a file of version v
  * to v + 1, and a new file is made by running them all. Each step runs in
  * the transaction that sets its user_version, so a file is always at one
@@ -84,6 +97,7 @@ static const struct migration {
     {"add run options, run keys and per-unit weights", STEP_OPTIONS_KEYS_WEIGHTS},
     {"add run years", STEP_RUN_YEARS},
     {"add the uncertainty tables", TS_STORE_UA_SCHEMA},
+    {"move run years into runs.year", STEP_YEAR_COLUMN},
     {"add input details", TS_STORE_DETAILS_SCHEMA},
 };
 
@@ -93,6 +107,12 @@ _Static_assert(sizeof MIGRATIONS / sizeof *MIGRATIONS == TS_STORE_SCHEMA_VERSION
 sqlite3 *ts_store_sqlite(ts_store *st) { return st->db; }
 
 const char *ts_store_path(const ts_store *st) { return st->path; }
+
+const char *ts_store_year_sql(const ts_store *st) {
+    return st->years == TS_YEARS_COLUMN ? "runs.year"
+           : st->years == TS_YEARS_TABLE ? "(SELECT y.year FROM run_years y WHERE y.run_id = runs.id)"
+                                         : "NULL";
+}
 
 int ts_store_fail(ts_store *st, ts_error *err, const char *what) {
     return ts_fail(err, TS_ESYSTEM, st->path, 0, "%s: %s", what, sqlite3_errmsg(st->db));
@@ -300,7 +320,7 @@ int ts_store_open(const char *path, ts_store **out, ts_error *err) {
         sqlite3_free(msg);
     }
     if (rc == TS_OK) rc = migrate(st, err);
-    if (rc == TS_OK) st->has_run_years = 1;
+    if (rc == TS_OK) st->years = TS_YEARS_COLUMN;
     if (rc != TS_OK) {
         ts_store_close(st);
         return rc;
@@ -360,7 +380,10 @@ int ts_store_open_readonly(const char *path, ts_store **out, ts_error *err) {
     if (rc == TS_OK && (st->version < 1 || !ts_store_has_table(st, "runs") || !ts_store_has_table(st, "units") ||
                         !ts_store_has_table(st, "nodes") || !ts_store_has_table(st, "scores")))
         rc = ts_fail(err, TS_EINPUT, path, 0, "not a threatscore store");
-    if (rc == TS_OK) st->has_run_years = ts_store_has_table(st, "run_years");
+    if (rc == TS_OK)
+        st->years = st->version >= 5                          ? TS_YEARS_COLUMN
+                    : ts_store_has_table(st, "run_years") ? TS_YEARS_TABLE
+                                                          : TS_YEARS_NONE;
     if (rc != TS_OK) {
         ts_store_close(st);
         return rc;

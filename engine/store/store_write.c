@@ -14,8 +14,8 @@
 static const char *const STATEMENTS[TS_Q_COUNT] = {
     "INSERT INTO runs(scenario, scenario_path, scenario_sha256, taxonomy_id,"
     " taxonomy_path, taxonomy_sha256, data_path, data_sha256, values_sha256,"
-    " engine_version, method_json, inputs_json, n_units, n_indicators, options_json, run_key)"
-    " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    " engine_version, method_json, inputs_json, n_units, n_indicators, options_json, run_key, year, series)"
+    " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     "INSERT INTO units VALUES(?,?,?,?,?)",
     "INSERT INTO nodes VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
     "INSERT INTO scores VALUES(?,?,?,?,?,?,?,?)",
@@ -69,15 +69,18 @@ static void json_string_list(ts_buf *b, int n, const char *const *items) {
     ts_buf_puts(b, "]");
 }
 
-/* Appends options_json: {"set":[...],"perspectives":[...]} and, for CSV
- * input, "csv":{unit_column, name_column, missing (null: the defaults),
+/* Appends options_json: {"set":[...],"perspectives":[...]}, for a run
+ * scored for one year "year":Y (so that rescore scores the same year
+ * whether it came from --set or from `trend`), and, for CSV input,
+ * "csv":{unit_column, name_column, missing (null: the defaults),
  * encoding}. */
-static void options_json(const ts_run_options *o, ts_buf *b) {
+static void options_json(const ts_run_options *o, int year, ts_buf *b) {
     static const char *const ENC[] = {"auto", "utf-8", "latin1"};
     ts_buf_puts(b, "{\"set\":");
     json_string_list(b, o ? o->n_set : 0, o ? o->set : NULL);
     ts_buf_puts(b, ",\"perspectives\":");
     json_string_list(b, o ? o->n_perspectives : 0, o ? o->perspectives : NULL);
+    if (year > 0) ts_buf_printf(b, ",\"year\":%d", year);
     if (o && o->csv) {
         const ts_csv_options *c = o->csv;
         ts_buf_puts(b, ",\"csv\":{\"unit_column\":");
@@ -100,22 +103,35 @@ static void options_json(const ts_run_options *o, ts_buf *b) {
     ts_buf_puts(b, "}");
 }
 
+/* Appends one file of inputs_json: its role, path as given, SHA-256 and,
+ * when it resolves, its absolute path (so that rescore finds it from any
+ * directory). */
+static void input_file(ts_buf *b, const char *role, const char *path, const char *sha256) {
+    ts_buf_printf(b, "{\"role\":\"%s\",\"path\":", role);
+    ts_buf_json_string(b, path);
+    ts_buf_printf(b, ",\"sha256\":\"%s\"", sha256);
+    char *abs = path ? realpath(path, NULL) : NULL;
+    if (abs) {
+        ts_buf_puts(b, ",\"abs_path\":");
+        ts_buf_json_string(b, abs);
+        free(abs);
+    }
+    ts_buf_puts(b, "}");
+}
+
 /* Appends inputs_json: each input file with its role (scenario, extends,
- * taxonomy, data for CSV input), path and SHA-256. */
+ * taxonomy, data for CSV input), path, SHA-256 and absolute path. */
 static void inputs_json(const ts_scenario *s, ts_buf *b) {
     ts_buf_puts(b, "[");
     for (int f = 0; f < s->n_files; f++) {
-        ts_buf_puts(b, f == 0 ? "{\"role\":\"scenario\",\"path\":" : ",{\"role\":\"extends\",\"path\":");
-        ts_buf_json_string(b, s->file_path[f]);
-        ts_buf_printf(b, ",\"sha256\":\"%s\"}", s->file_sha256[f]);
+        if (f) ts_buf_puts(b, ",");
+        input_file(b, f == 0 ? "scenario" : "extends", s->file_path[f], s->file_sha256[f]);
     }
-    ts_buf_puts(b, s->n_files ? ",{\"role\":\"taxonomy\",\"path\":" : "{\"role\":\"taxonomy\",\"path\":");
-    ts_buf_json_string(b, s->taxonomy_path);
-    ts_buf_printf(b, ",\"sha256\":\"%s\"}", s->taxonomy_sha256);
+    if (s->n_files) ts_buf_puts(b, ",");
+    input_file(b, "taxonomy", s->taxonomy_path, s->taxonomy_sha256);
     if (!s->path) {
-        ts_buf_puts(b, ",{\"role\":\"data\",\"path\":");
-        ts_buf_json_string(b, s->data_path);
-        ts_buf_printf(b, ",\"sha256\":\"%s\"}", s->data_sha256);
+        ts_buf_puts(b, ",");
+        input_file(b, "data", s->data_path, s->data_sha256);
     }
     ts_buf_puts(b, "]");
 }
@@ -136,7 +152,7 @@ int ts_run_record_new(const ts_scenario *s, const ts_run_options *opt, ts_run_re
     }
     ts_spec_json(s->spec, s->tax, s->data->unit_id, &rec->method);
     inputs_json(s, &rec->inputs);
-    options_json(opt, &rec->options);
+    options_json(opt, s->spec->year, &rec->options);
     if (rec->method.oom || rec->inputs.oom || rec->options.oom || !rec->method.data) {
         ts_run_record_free(rec);
         ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
@@ -201,8 +217,17 @@ static int insert_run(ts_store *st, const ts_scenario *s, const ts_run_record *r
     sqlite3_bind_int(q, 14, t->n_indicators);
     bind_static(q, 15, rec->options.data);
     bind_static(q, 16, rec->key);
+    if (s->spec->year > 0) sqlite3_bind_int(q, 17, s->spec->year);
+    if (st->as_series && st->series) sqlite3_bind_int64(q, 18, st->series);
     if (step_reset(q)) return ts_store_fail(st, err, "cannot insert run");
     *run_id = sqlite3_last_insert_rowid(st->db);
+    /* the first run of a series names it */
+    if (st->as_series && !st->series) {
+        char sql[96];
+        snprintf(sql, sizeof sql, "UPDATE runs SET series = id WHERE id = %lld", *run_id);
+        if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK) return ts_store_fail(st, err, "cannot insert run");
+        st->series = *run_id;
+    }
     return TS_OK;
 }
 
@@ -328,31 +353,64 @@ static int find_key(ts_store *st, const char *key, long long *id, ts_error *err)
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? TS_OK : ts_store_fail(st, err, "cannot look up run");
 }
 
+int ts_store_begin(ts_store *st, int as_series, ts_error *err) {
+    if (st->read_only) return ts_fail(err, TS_ESYSTEM, st->path, 0, "cannot save runs: the store is open read-only");
+    if (st->in_txn) return ts_fail(err, TS_ESYSTEM, st->path, 0, "a transaction is open already");
+    if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return ts_store_fail(st, err, "cannot begin transaction");
+    st->in_txn = 1;
+    st->as_series = as_series;
+    st->series = 0;
+    return TS_OK;
+}
+
+/* Ends the state of a transaction of ts_store_begin. */
+static void end_txn(ts_store *st) {
+    st->in_txn = st->as_series = 0;
+    st->series = 0;
+}
+
+int ts_store_commit(ts_store *st, ts_error *err) {
+    if (!st->in_txn) return ts_fail(err, TS_ESYSTEM, st->path, 0, "no transaction to commit");
+    int rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? TS_OK : ts_store_fail(st, err, "cannot commit");
+    if (rc != TS_OK) sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    end_txn(st);
+    return rc;
+}
+
+void ts_store_rollback(ts_store *st) {
+    if (!st || !st->in_txn) return;
+    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    end_txn(st);
+}
+
 int ts_store_save_record(ts_store *st, const ts_scenario *s, const ts_result *r, const ts_run_record *rec,
                          int reuse, long long *run_id, int *reused, ts_error *err) {
     if (reused) *reused = 0;
     if (st->read_only) return ts_fail(err, TS_ESYSTEM, st->path, 0, "cannot save a run: the store is open read-only");
-    if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+    /* inside ts_store_begin's transaction a savepoint keeps a failed run
+       out while the caller decides about the others */
+    int own = !st->in_txn;
+    if (sqlite3_exec(st->db, own ? "BEGIN IMMEDIATE" : "SAVEPOINT run", NULL, NULL, NULL) != SQLITE_OK)
         return ts_store_fail(st, err, "cannot begin transaction");
     long long found = 0;
+    *run_id = 0;
     int rc = reuse ? find_key(st, rec->key, &found, err) : TS_OK;
     if (rc == TS_OK && found) {
         *run_id = found;
         if (reused) *reused = 1;
-        if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) return TS_OK;
+        if (sqlite3_exec(st->db, own ? "COMMIT" : "RELEASE run", NULL, NULL, NULL) == SQLITE_OK) return TS_OK;
         rc = ts_store_fail(st, err, "cannot commit");
     }
     if (rc == TS_OK && !found) rc = insert_run(st, s, rec, run_id, err);
     if (rc == TS_OK) rc = insert_rows(st, s, r, *run_id, err);
     if (rc == TS_OK) rc = ts_store_insert_details(st, s, *run_id, err);
-    if (rc == TS_OK && s->spec->year > 0) {
-        char sql[96];
-        snprintf(sql, sizeof sql, "INSERT INTO run_years VALUES(%lld, %d)", *run_id, s->spec->year);
-        if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK) rc = ts_store_fail(st, err, "cannot insert run year");
-    }
-    if (rc == TS_OK && sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    if (rc == TS_OK && sqlite3_exec(st->db, own ? "COMMIT" : "RELEASE run", NULL, NULL, NULL) != SQLITE_OK)
         rc = ts_store_fail(st, err, "cannot commit");
-    if (rc != TS_OK) sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    if (rc != TS_OK) {
+        sqlite3_exec(st->db, own ? "ROLLBACK" : "ROLLBACK TO run; RELEASE run", NULL, NULL, NULL);
+        if (!found && st->series == *run_id) st->series = 0; /* its first run was rolled back */
+    }
     return rc;
 }
 

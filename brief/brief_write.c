@@ -49,7 +49,8 @@ static const char STYLE[] =
     "page-break-after:avoid}\n"
     "td.src{overflow-wrap:anywhere;font-size:7.8pt}\n"
     "table.values{table-layout:fixed}\n"
-    "td.key{font-weight:bold;font-size:7.8pt;overflow-wrap:anywhere}\n"
+    "td.key{font-weight:bold;overflow-wrap:anywhere}\n"
+    "table.register{font-size:7.6pt;table-layout:fixed}\n"
     "table.prov{table-layout:fixed}table.prov th{width:19mm;background:none;border-bottom:1px solid #d8d8d8}\n"
     "sup.mk{font-size:6.5pt;font-weight:bold;color:#8a4b00;margin-left:1pt}\n"
     "td.flags{font-size:7.8pt;color:#333;overflow-wrap:anywhere}\n"
@@ -66,12 +67,14 @@ static const char STYLE[] =
     "figure svg{display:block;width:100%;height:auto;max-height:125mm}\n"
     "figcaption{font-size:8pt;color:#555;margin-top:2pt}\n"
     ".nochart{border:1px dashed #999;padding:8pt;color:#555;font-size:9pt}\n"
-    "article.country{border-top:1px solid #bbb;padding-top:2pt;margin-top:10pt}\n"
+    "article.country{border-top:1px solid #bbb;padding-top:2pt;margin-top:10pt;break-inside:avoid;"
+    "page-break-inside:avoid}\n"
     "h2,h3,h4,.lead-in{break-after:avoid;page-break-after:avoid}\n"
     "article.country h3{margin-top:4pt}\n"
     "@media print{\n"
     " body{padding:0;max-width:none}\n"
     " section{break-before:page;page-break-before:always;margin-top:0}\n"
+    " main>section:first-of-type{break-before:auto;page-break-before:auto;margin-top:14pt}\n"
     " nav a{text-decoration:none}\n"
     " .keypoints{background:none}\n"
     " th,tr.group th,tr.ind td{-webkit-print-color-adjust:exact;print-color-adjust:exact}\n"
@@ -598,9 +601,9 @@ static void key_points(ts_brief *b, ts_buf *h, const class_order *co) {
         const ts_stored_ua_results *res = &b->ua.res;
         int wide = 0;
         for (int u = 0; u < res->n_units; u++) wide += isfinite(res->rank_p05[u]) && res->rank_p95[u] > res->rank_p05[u];
-        ts_buf_printf(h, "<li>Uncertainty analysis %lld (%ld replications): %d of %d units can change rank within "
-                         "the 5th\xe2\x80\x93" "95th percentile band.</li>\n",
-                      b->ua.ua.id, b->ua.ua.n, wide, res->n_units);
+        ts_buf_printf(h, "<li>Uncertainty analysis %lld (%ld %s): %d of %d units can change rank within the"
+                         " 5th\xe2\x80\x93" "95th percentile band of their ranks.</li>\n",
+                      b->ua.ua.id, b->ua.ua.n, b->ua.ua.sobol ? "base samples" : "replications", wide, res->n_units);
     } else {
         ts_buf_puts(h, "<li>No uncertainty analysis of this scenario is stored: how sure the ranking is has not been"
                        " measured.</li>\n");
@@ -893,7 +896,11 @@ static void country(ts_brief *b, ts_buf *h, const class_order *co, int u) {
     }
     ts_buf_puts(h, "</tbody></table></div>\n");
     if (b->n_runs > 1) {
-        ts_buf_puts(h, "<div class=\"keep\"><h4>What changes</h4>\n<table><thead><tr><th>Scenario</th><th class=\"num\">Score</th>"
+        ts_buf_puts(h, "<div class=\"keep\"><h4>What changes for ");
+        esc(h, unit_name(p, u));
+        ts_buf_puts(h, "</h4>\n<table><colgroup><col style=\"width:27%\"><col style=\"width:8%\"><col style=\"width:8%\">"
+                       "<col style=\"width:8%\"><col style=\"width:10%\"><col style=\"width:29%\"><col style=\"width:10%\">"
+                       "</colgroup><thead><tr><th>Scenario</th><th class=\"num\">Score</th>"
                        "<th class=\"num\">\xce\x94</th><th class=\"num\">Rank</th><th>Class</th><th>Largest moves</th>"
                        "<th class=\"num\">Inputs / weights changed</th></tr></thead><tbody>\n");
         for (int i = 1; i < b->n_runs; i++) {
@@ -1105,6 +1112,36 @@ static void source_text(ts_buf *h, const char *s) {
     free(copy);
 }
 
+/* Writes text escaped, with every long decimal (17 significant digits, as
+ * the engine records a shock's amount: 0.090999999999999998) shown with
+ * six, as a reader wants it (0.091). */
+static void esc_tidy(ts_buf *h, const char *s) {
+    if (!s) return;
+    ts_buf plain = {0};
+    for (const char *p = s; *p;) {
+        const char *q = p;
+        if (*q == '-') q++;
+        const char *digits = q;
+        while (*q >= '0' && *q <= '9') q++;
+        int frac = 0;
+        if (*q == '.' && q > digits) {
+            const char *f = ++q;
+            while (*q >= '0' && *q <= '9') q++;
+            frac = (int)(q - f);
+        }
+        int word_start = p == s || !((p[-1] >= '0' && p[-1] <= '9') || p[-1] == '.');
+        if (frac >= 10 && word_start) {
+            ts_buf_printf(&plain, "%.6g", strtod(p, NULL));
+            p = q;
+        } else {
+            ts_buf_append(&plain, p, 1);
+            p++;
+        }
+    }
+    esc(h, plain.data ? plain.data : "");
+    ts_buf_free(&plain);
+}
+
 /* Writes a value's flags: estimate, imputed, carried forward, interpolated,
  * shocked (with what was done), alternatives (with their sources). */
 static void flags(ts_buf *h, const brief_value *v, int run_year) {
@@ -1122,7 +1159,7 @@ static void flags(ts_buf *h, const brief_value *v, int run_year) {
     }
     if (v->shock) {
         ts_buf_puts(h, "<span class=\"flag shk\">shocked</span> ");
-        esc(h, v->shock);
+        esc_tidy(h, v->shock);
         any = 1;
     }
     if (v->n_alt) {
@@ -1346,7 +1383,7 @@ static void changed_values(ts_brief *b, ts_buf *h) {
                 source_text(h, v->source);
                 if (v->shock) {
                     ts_buf_puts(h, "<br><span class=\"flag shk\">shocked</span> ");
-                    esc(h, v->shock);
+                    esc_tidy(h, v->shock);
                 }
                 ts_buf_puts(h, "</td></tr>\n");
             }
@@ -1420,7 +1457,7 @@ static void register_table(ts_brief *b, ts_buf *h) {
     if (uncited)
         ts_buf_printf(h, "<p class=\"note warn\">%d value%s give a source that cites no register key.</p>\n", uncited,
                       uncited == 1 ? "" : "s");
-    ts_buf_puts(h, "<table><colgroup><col style=\"width:22%\"><col style=\"width:68%\"><col style=\"width:10%\">"
+    ts_buf_puts(h, "<table class=\"register\"><colgroup><col style=\"width:22%\"><col style=\"width:68%\"><col style=\"width:10%\">"
                    "</colgroup>\n<thead><tr><th>Key</th><th>Entry</th><th class=\"num\">Values citing it</th></tr></thead>"
                    "<tbody>\n");
     for (int i = 0; i < n; i++) {

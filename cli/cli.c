@@ -483,9 +483,11 @@ static int measure_run(const ts_run_info *run, void *vctx) {
     return 0;
 }
 
-/* Appends s padded with spaces to width characters (longer names as they are). */
+/* Appends s padded with spaces to width characters (longer names as they
+ * are), control characters shown as '?': a name must not send escapes to
+ * the terminal. */
 static void pad_text(ts_buf *b, const char *s, int width) {
-    ts_buf_puts(b, s);
+    for (const char *p = s; *p; p++) ts_buf_append(b, (unsigned char)*p < 0x20 || *p == 0x7f ? "?" : p, 1);
     for (int w = text_width(s); w < width; w++) ts_buf_puts(b, " ");
 }
 

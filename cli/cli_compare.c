@@ -22,7 +22,8 @@ static const char USAGE_COMPARE[] =
     "The reference is --reference, else the baseline: the run whose scenario\n"
     "the most of the other runs extend (their stored extends files include\n"
     "its scenario file), else the first RUN named. Without RUNs, every\n"
-    "scenario's latest run is compared (per-year runs left out).\n"
+    "scenario's latest run is compared, without per-year runs and without\n"
+    "scenarios whose file is gone (named in a note).\n"
     "\n"
     "One row per run, node (every node, or only --node) and unit with the\n"
     "reference's score, rank and class (A), the run's (B), delta (B - A),\n"
@@ -162,10 +163,20 @@ static int compare_rows(ts_cmd *c, FILE *f, ts_format fmt, const ts_comparison *
             ts_buf_json_number(&o, opt->threshold);
             ts_buf_puts(&o, ",");
         }
+        if (cmp->left_out) {
+            ts_buf_puts(&o, "\"left_out\":");
+            ts_buf_json_string(&o, cmp->left_out);
+            ts_buf_puts(&o, ",");
+        }
         ts_buf_puts(&o, "\"runs\":[");
         json_run(&o, cmp->reference, 1);
         for (int i = 0; i < cmp->n_runs; i++) json_run(&o, cmp->runs[i], 0);
         ts_buf_puts(&o, "],\"rows\":[");
+    }
+    if (fmt == TS_FORMAT_TABLE && cmp->left_out) {
+        char names[1024];
+        snprintf(names, sizeof names, "%s", cmp->left_out);
+        ts_buf_printf(&o, "left out, their scenario files are gone: %s\n\n", printable(names));
     }
     int j = 0;
     for (int i = 0; i < cmp->n_runs; i++) {

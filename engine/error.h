@@ -5,23 +5,7 @@
 
 #include <stdarg.h>
 
-/* Status codes returned by engine calls; the CLI maps them to exit codes. */
-enum {
-    TS_OK = 0,
-    TS_EINPUT = 1,   /* bad input: config, CSV, names, values */
-    TS_EUSAGE = 2,   /* bad command line */
-    TS_ESYSTEM = 3   /* I/O, SQLite, out of memory, gnuplot */
-};
-
-typedef struct ts_error {
-    int code;            /* one of the TS_E* codes, TS_OK when clear */
-    char file[512];      /* input file the message is about, "" if none */
-    int line;            /* 1-based line in file, 0 if none */
-    char message[1024];
-} ts_error;
-
-/* Clears err (NULL is allowed). */
-void ts_error_clear(ts_error *err);
+#include "threatscore.h" /* the status codes, ts_error, ts_error_clear, ts_error_format */
 
 /* Records code, file, line and a printf-style message in err (NULL is
  * allowed) and returns code, so callers can write `return ts_fail(...)`. */
@@ -36,9 +20,5 @@ int ts_vfail(ts_error *err, int code, const char *file, int line,
  * err is NULL or holds no code: the status a constructor returns after a
  * callee failed. */
 int ts_status(const ts_error *err);
-
-/* Formats err as "file:line: message" (parts omitted when absent) into buf
- * of size n. Returns buf. */
-char *ts_error_format(const ts_error *err, char *buf, unsigned long n);
 
 #endif

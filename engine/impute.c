@@ -1,4 +1,4 @@
-/* impute.c -- mean, median and group imputation. */
+/* impute.c -- mean, median, group and zero imputation. */
 #include "impute.h"
 
 #include <math.h>
@@ -39,7 +39,7 @@ int ts_impute_column(const ts_impute *m, double *x, int n, const char *const *gr
         return -1;
     }
     int grouped = m->method == TS_IMPUTE_GROUP_MEAN || m->method == TS_IMPUTE_GROUP_MEDIAN;
-    double all = grouped ? NAN : centre(m, x, n, group, skip, -1, buf);
+    double all = m->method == TS_IMPUTE_ZERO ? 0.0 : grouped ? NAN : centre(m, x, n, group, skip, -1, buf);
     /* compute every fill value before writing any, so filled values never
        feed another unit's fill */
     for (int u = 0; u < n; u++)

@@ -1,11 +1,11 @@
-/* impute.h -- filling missing values of one indicator column from the
- * other units: mean or median, over all units or within a group. */
+/* impute.h -- filling missing values of one indicator column: from the
+ * other units (mean or median, over all units or within a group) or zero. */
 #ifndef TS_IMPUTE_H
 #define TS_IMPUTE_H
 
 #include "method.h"
 
-/* Fills the missing values of x (n units) by method m. group[u] is unit u's
+/* Fills the missing values of x (n units) by method m (zero: with 0). group[u] is unit u's
  * group label for the group methods (NULL entries: no group), and skip[u]
  * marks units that take no part (screened out; may be NULL). Sets
  * imputed[u] = 1 for every value filled. A value stays missing when its

@@ -17,13 +17,31 @@ static const char *const AGG_NAMES[] = {"arithmetic", "geometric", "harmonic", "
                                         "cgeometric", "wmax",      NULL};
 static const char *const TRANSFORM_NAMES[] = {"none", "log", "log1p", "logct", "boxcox", NULL};
 static const char *const TREAT_NAMES[] = {"none", "winsorise", NULL};
-static const char *const IMPUTE_NAMES[] = {"none", "mean", "median", "group_mean", "group_median", NULL};
+static const char *const IMPUTE_NAMES[] = {"none", "mean", "median", "group_mean", "group_median", "zero", NULL};
 
 const char *ts_norm_name(ts_norm_method m) { return NORM_NAMES[m]; }
 const char *ts_agg_name(ts_agg_method a) { return AGG_NAMES[a]; }
 const char *ts_transform_name(ts_transform_method t) { return TRANSFORM_NAMES[t]; }
 const char *ts_treat_name(ts_treat_method t) { return TREAT_NAMES[t]; }
 const char *ts_impute_name(ts_impute_method m) { return IMPUTE_NAMES[m]; }
+
+/* The names a missing-value treatment takes on the command line, in the
+ * order of the messages: skip, zero and impute first, then the
+ * imputation methods that need no group. */
+static const char *const MISSING_NAMES[] = {"skip", "zero", "impute", "mean", "median", NULL};
+
+const char *ts_missing_name(const ts_missing *m) {
+    if (m->own) return "impute";
+    return m->impute.method == TS_IMPUTE_NONE ? "skip" : IMPUTE_NAMES[m->impute.method];
+}
+
+ts_impute ts_missing_apply(const ts_missing *m, const ts_impute *own) {
+    if (!m->own) return m->impute;
+    if (own->method != TS_IMPUTE_NONE) return *own;
+    ts_impute median = ts_impute_default();
+    median.method = TS_IMPUTE_MEDIAN;
+    return median;
+}
 
 ts_norm ts_norm_default(void) {
     ts_norm n;
@@ -259,6 +277,36 @@ int ts_impute_from_setting(const config_setting_t *s, const char *file, ts_imput
     if (grouped && !m.group[0])
         return ts_fail(err, TS_EINPUT, file, ts_cfg_line(s), "%s needs a group (group = \"NAME\")", IMPUTE_NAMES[i]);
     *out = m;
+    return TS_OK;
+}
+
+/* Reads "skip", "impute" or (as ts_impute_from_setting) an imputation
+ * method; returns TS_OK or TS_EINPUT naming every choice. */
+int ts_missing_from_setting(const config_setting_t *s, const char *file, ts_missing *out, ts_error *err) {
+    memset(out, 0, sizeof *out);
+    if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+        const char *name = config_setting_get_string(s);
+        if (strcmp(name, "skip") == 0 || strcmp(name, "none") == 0) return TS_OK;
+        if (strcmp(name, "impute") == 0) {
+            out->own = 1;
+            return TS_OK;
+        }
+        for (int i = 0; IMPUTE_NAMES[i]; i++)
+            if (strcmp(IMPUTE_NAMES[i], name) == 0) return ts_impute_from_setting(s, file, &out->impute, err);
+        lookup(MISSING_NAMES, "missing-value treatment", name, file, ts_cfg_line(s), err); /* fails: fills err */
+        return TS_EINPUT;
+    }
+    return ts_impute_from_setting(s, file, &out->impute, err);
+}
+
+/* Reads a missing-value treatment named on the command line; returns
+ * TS_OK or TS_EINPUT naming the choices. */
+int ts_missing_parse(const char *value, const char *file, ts_missing *out, ts_error *err) {
+    memset(out, 0, sizeof *out);
+    int i = lookup(MISSING_NAMES, "missing-value treatment", value, file, 0, err);
+    if (i < 0) return TS_EINPUT;
+    if (i == 2) out->own = 1;
+    else if (i > 0) return ts_impute_parse(value, file, &out->impute, err);
     return TS_OK;
 }
 

@@ -67,15 +67,28 @@ typedef struct ts_treat {
 } ts_treat;
 
 typedef enum {
-    TS_IMPUTE_NONE, TS_IMPUTE_MEAN, TS_IMPUTE_MEDIAN, TS_IMPUTE_GROUP_MEAN, TS_IMPUTE_GROUP_MEDIAN
+    TS_IMPUTE_NONE, TS_IMPUTE_MEAN, TS_IMPUTE_MEDIAN, TS_IMPUTE_GROUP_MEAN, TS_IMPUTE_GROUP_MEDIAN,
+    TS_IMPUTE_ZERO
 } ts_impute_method;
 
 /* Imputation of missing values: the indicator's mean or median over the
- * units, or over the units of the same group (units carry groups). */
+ * units, or over the units of the same group (units carry groups); or zero,
+ * the raw value an absent event has in a count of events (before the
+ * transform and normalisation, so a zero count scores as a zero count). */
 typedef struct ts_impute {
     ts_impute_method method;
     char group[65];       /* group name for the group methods */
 } ts_impute;
+
+/* A treatment of missing values, as the `missing` key names it (--set
+ * missing=..., the `missing` factor of an uncertainty group): "skip" (no
+ * imputation: the weights of the siblings with data are rescaled), "zero"
+ * (TS_IMPUTE_ZERO), "impute" (own: the indicator's own imputation method,
+ * the median when it has none), or an imputation method by name. */
+typedef struct ts_missing {
+    ts_impute impute;     /* skip: TS_IMPUTE_NONE; unused when own */
+    int own;
+} ts_missing;
 
 /* Names of each method as written in config files. */
 const char *ts_norm_name(ts_norm_method m);
@@ -83,6 +96,14 @@ const char *ts_agg_name(ts_agg_method a);
 const char *ts_transform_name(ts_transform_method t);
 const char *ts_treat_name(ts_treat_method t);
 const char *ts_impute_name(ts_impute_method m);
+
+/* Returns the name of missing-value treatment m: skip, zero, impute, or
+ * the imputation method's name. */
+const char *ts_missing_name(const ts_missing *m);
+
+/* Returns the imputation that treatment m gives an indicator whose own
+ * imputation is own. Cannot fail. */
+ts_impute ts_missing_apply(const ts_missing *m, const ts_impute *own);
 
 /* Defaults: minmax onto the scale; arithmetic; no transform; no
  * treatment; no imputation. ts_treat_coinr() is COINr's default rule. */
@@ -102,6 +123,7 @@ int ts_transform_from_setting(const config_setting_t *s, const char *file, ts_tr
                               ts_error *err);
 int ts_treat_from_setting(const config_setting_t *s, const char *file, ts_treat *out, ts_error *err);
 int ts_impute_from_setting(const config_setting_t *s, const char *file, ts_impute *out, ts_error *err);
+int ts_missing_from_setting(const config_setting_t *s, const char *file, ts_missing *out, ts_error *err);
 
 /* The same readers for a KEY=VALUE override on the command line: value is
  * a method name; file names the option in messages. */
@@ -109,6 +131,9 @@ int ts_norm_parse(const char *value, const char *file, ts_norm *out, ts_error *e
 int ts_agg_parse(const char *value, const char *file, ts_agg *out, ts_error *err);
 int ts_treat_parse(const char *value, const char *file, ts_treat *out, ts_error *err);
 int ts_impute_parse(const char *value, const char *file, ts_impute *out, ts_error *err);
+/* (no group methods on the command line: their GROUP would clash with the
+ * :INDICATORS of --set and --vary missing=...) */
+int ts_missing_parse(const char *value, const char *file, ts_missing *out, ts_error *err);
 
 /* Stores in [*lo, *hi] the natural output bounds of normaliser m for n
  * units with data (rank: 1..n, borda: 0..n-1, the 0-1 family: 0..1).

@@ -114,9 +114,16 @@ static int prepare_indicator(const ts_scenario *s, ts_result *r, int i, ts_error
         const char *file;
         int line;
         ts_value_origin(s, i, bad - 1, &file, &line);
+        double raw = ts_dataset_get(d, i, bad - 1);
+        /* a missing value filled by imputation has no raw value to name: the
+           failed value is still in x, untransformed */
+        if (isnan(raw))
+            return ts_fail(err, TS_EINPUT, nd->file, nd->line,
+                           "%s transform of indicator '%s' is undefined for the value %g that %s imputation gave %s",
+                           ts_transform_name(nd->transform.method), nd->id, x[bad - 1], ts_impute_name(im->method),
+                           d->unit_id[bad - 1]);
         return ts_fail(err, TS_EINPUT, file, line, "%s transform of indicator '%s' is undefined for %s's value %g",
-                       ts_transform_name(nd->transform.method), nd->id, d->unit_id[bad - 1],
-                       ts_dataset_get(d, i, bad - 1));
+                       ts_transform_name(nd->transform.method), nd->id, d->unit_id[bad - 1], raw);
     }
     if (ts_treat_column(&sp->treat[k], x, n, &r->treatment[i]) != 0)
         return ts_fail(err, TS_EINPUT, nd->file, nd->line, "indicator '%s': the treatment's fallback transform is undefined",

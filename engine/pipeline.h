@@ -8,6 +8,9 @@
 #include "scenario.h"
 #include "treat.h"
 
+/* ts_score, ts_result_free and the accessors ts_result_score, _rank,
+ * _coverage and _class are declared in threatscore.h. */
+
 /* The scores of one run. Indicator matrices are [i * n_units + u]; node
  * matrices are [k * n_units + u]. */
 typedef struct ts_result {
@@ -22,27 +25,6 @@ typedef struct ts_result {
     double *coverage;         /* share of the node's indicators with a value */
     double *imputed_share;    /* share of the node's indicators imputed */
 } ts_result;
-
-/* Scores scenario s. Returns TS_OK with a new result in *out, or
- * an error code with *out NULL and err filled:
- * TS_EINPUT for data the methods cannot take (a constant indicator under
- * min-max, a log of a non-positive value, a negative value under a
- * geometric mean, a missing reference unit), naming the file and line;
- * TS_ESYSTEM when out of memory. */
-int ts_score(const ts_scenario *s, ts_result **out, ts_error *err);
-
-/* Frees the result. NULL is allowed. */
-void ts_result_free(ts_result *r);
-
-static inline double ts_result_score(const ts_result *r, int k, int u) {
-    return r->score[(size_t)k * (size_t)r->n_units + (size_t)u];
-}
-static inline int ts_result_rank(const ts_result *r, int k, int u) {
-    return r->rank[(size_t)k * (size_t)r->n_units + (size_t)u];
-}
-static inline double ts_result_coverage(const ts_result *r, int k, int u) {
-    return r->coverage[(size_t)k * (size_t)r->n_units + (size_t)u];
-}
 
 /* Returns where the value of indicator i for unit u was read, for error
  * messages: its file and line in *file / *line. */

@@ -4,6 +4,11 @@
 #ifndef TS_SCENARIO_H
 #define TS_SCENARIO_H
 
+/* Internal: the public part (ts_scenario_load, ts_scenario_from_csv,
+ * ts_csv_options, ts_scenario_set, ts_scenario_apply_perspective,
+ * ts_scenario_free and the accessors) is declared in threatscore.h. */
+
+#include "threatscore.h"
 #include "dataset.h"
 #include "error.h"
 #include "spec.h"
@@ -40,45 +45,11 @@ typedef struct ts_scenario {
     const char *perspective;     /* applied perspective, or NULL */
 } ts_scenario;
 
-/* How a wide CSV is read. */
-typedef struct ts_csv_options {
-    const char *unit_column;   /* NULL: the first column */
-    const char *name_column;   /* NULL: none (names = ids) */
-    const char *const *missing; /* NULL-terminated markers of missing values;
-                                   NULL: "", "NA", "N/A", "x" */
-    int encoding;              /* TS_ENC_AUTO, TS_ENC_UTF8, TS_ENC_LATIN1 */
-} ts_csv_options;
-
-enum { TS_ENC_AUTO, TS_ENC_UTF8, TS_ENC_LATIN1 };
-
-/* Reads and validates a scenario file, the files it extends (`extends`,
- * followed up to 16 deep; a cycle is an error) and the taxonomy it names,
- * then applies its shocks. Returns TS_OK with a new scenario in *out, or an
- * error code with *out NULL and err filled
- * (file:line for bad input). */
-int ts_scenario_load(const char *path, ts_scenario **out, ts_error *err);
-
-/* Builds a scenario from a taxonomy file and a wide CSV (one row per unit,
- * indicators in columns named by their id or `column` key). Returns TS_OK with the scenario in *out, or an error code with *out NULL
- * with err filled on failure. */
-int ts_scenario_from_csv(const char *taxonomy_path, const char *csv_path,
-                                  const ts_csv_options *opt, ts_scenario **out, ts_error *err);
 
 /* Applies the weight set name ("equal": every weight 1; else one of the
  * scenario's weight_sets) over the current weights. Returns TS_OK or
  * TS_EINPUT (unknown set, with a "did you mean"), naming file:line. */
 int ts_scenario_use_weights(ts_scenario *s, const char *name, const char *file, int line, ts_error *err);
-
-/* Applies the taxonomy's perspective name (a named weight profile) over the
- * current weights and appends " (perspective NAME)" to the scenario's name,
- * so runs of one scenario under several perspectives stay apart. Returns
- * TS_OK or TS_EINPUT (unknown perspective, with a "did you mean"; or the
- * weights leave a node without weight). */
-int ts_scenario_apply_perspective(ts_scenario *s, const char *name, ts_error *err);
-
-/* Applies a KEY=VALUE method override (see ts_spec_set; also weights=SET).
- * Returns TS_OK or TS_EINPUT naming where. */
-int ts_scenario_set(ts_scenario *s, const char *key, const char *value, const char *where, ts_error *err);
 
 /* Applies the perspectives persp[0..n_persp) in order, then the method
  * overrides set[0..n_set), each "KEY=VALUE" as given to --set (see
@@ -93,9 +64,6 @@ int ts_scenario_apply_options(ts_scenario *s, const char *const *persp, int n_pe
  * filled. */
 int ts_scenario_load_with(const char *path, const char *const *persp, int n_persp, const char *const *set,
                                    int n_set, ts_scenario **out, ts_error *err);
-
-/* Frees the scenario. NULL is allowed. */
-void ts_scenario_free(ts_scenario *s);
 
 /* What a config file holds, judged by its top-level keys. */
 enum { TS_FILE_TAXONOMY = 1, TS_FILE_SCENARIO = 2 };

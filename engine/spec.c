@@ -187,6 +187,39 @@ void ts_spec_json(const ts_spec *s, const ts_taxonomy *t, const char *const *uni
     ts_buf_puts(b, "}}");
 }
 
+/* Applies missing=TREATMENT[:IND,...] (every indicator without a list).
+ * Returns TS_OK, or TS_EINPUT for an unknown treatment or indicator (s is
+ * then unchanged). */
+static int set_missing(ts_spec *s, const ts_taxonomy *t, const char *value, const char *where, ts_error *err) {
+    char name[64];
+    const char *colon = strchr(value, ':');
+    snprintf(name, sizeof name, "%.*s", colon ? (int)(colon - value) : (int)strlen(value), value);
+    ts_missing m;
+    if (ts_missing_parse(name, where, &m, err)) return TS_EINPUT;
+    if (!colon || strcmp(colon + 1, "all") == 0) {
+        for (int i = 0; i < t->n_indicators; i++) {
+            int k = t->indicator_node[i];
+            s->impute[k] = ts_missing_apply(&m, &s->impute[k]);
+        }
+        return TS_OK;
+    }
+    /* check every id before changing anything */
+    for (int pass = 0; pass < 2; pass++) {
+        const char *p = colon + 1;
+        for (;;) {
+            const char *comma = strchr(p, ',');
+            char id[128];
+            snprintf(id, sizeof id, "%.*s", comma ? (int)(comma - p) : (int)strlen(p), p);
+            int k = ts_taxonomy_find(t, id);
+            if (k < 0 || t->nodes[k].indicator < 0) return ts_taxonomy_unknown(t, "indicator", id, 1, where, 0, err);
+            if (pass) s->impute[k] = ts_missing_apply(&m, &s->impute[k]);
+            if (!comma) break;
+            p = comma + 1;
+        }
+    }
+    return TS_OK;
+}
+
 int ts_spec_set(ts_spec *s, const ts_taxonomy *t, const char *key, const char *value, const char *where,
                 ts_error *err) {
     int n = t->n_nodes;
@@ -218,6 +251,8 @@ int ts_spec_set(ts_spec *s, const ts_taxonomy *t, const char *key, const char *v
         ts_impute im;
         if (ts_impute_parse(value, where, &im, err)) return TS_EINPUT;
         for (int k = 0; k < n; k++) s->impute[k] = im;
+    } else if (strcmp(key, "missing") == 0) {
+        return set_missing(s, t, value, where, err);
     } else if (strcmp(key, "data_threshold") == 0 || strcmp(key, "screen") == 0) {
         char *end;
         double x = strtod(value, &end);
@@ -244,7 +279,7 @@ int ts_spec_set(ts_spec *s, const ts_taxonomy *t, const char *key, const char *v
         else if (strcmp(value, "false") == 0 || strcmp(value, "no") == 0) s->denominate = 0;
         else return ts_fail(err, TS_EINPUT, where, 0, "denominate takes true or false, not '%s'", value);
     } else {
-        static const char *const keys[] = {"aggregate", "normalise", "normalise.range", "treat", "impute",
+        static const char *const keys[] = {"aggregate", "normalise", "normalise.range", "treat", "impute", "missing",
                                            "data_threshold", "screen", "weights", "denominate", "year",
                                            "max_age", "interpolate"};
         const char *hint = ts_suggest(key, keys, sizeof keys / sizeof *keys);

@@ -34,7 +34,9 @@ ts_spec *ts_spec_from_taxonomy(const ts_taxonomy *t, int n_units);
 
 /* Applies a method override KEY=VALUE to every node (aggregate,
  * normalise, normalise.range=LO,HI, treat, impute, data_threshold, screen,
- * denominate=true|false; year, max_age and interpolate change the
+ * denominate=true|false; missing=TREATMENT[:IND,...] sets the imputation of
+ * the listed indicators, or of all: skip, zero, impute (the indicator's own,
+ * else the median), mean or median; year, max_age and interpolate change the
  * selection, which the caller re-runs: see ts_scenario_set).
  * where names the override in messages. Returns TS_OK, TS_EINPUT for an
  * unknown key or bad value. */

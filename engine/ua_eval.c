@@ -152,7 +152,7 @@ void ua_draw(const ua_model *m, ua_ws *w, const double *uni) {
     const ts_ua_spec *u = m->u;
     const ts_taxonomy *t = m->t;
     for (int k = 0; k < m->n_nodes; k++) w->f[k] = 1.0;
-    int na = -1, nt = -1, ni = -1;
+    int na = -1, nt = -1, ni = -1, nm = -1;
     w->agg = -1;
     for (int f = 0; f < m->n_f; f++) {
         const double *x = uni + m->foff[f];
@@ -191,6 +191,7 @@ void ua_draw(const ua_model *m, ua_ws *w, const double *uni) {
         case F_AGGREGATE: w->agg = pick(x[0], u->n_agg); break;
         case F_TREAT: nt = pick(x[0], u->n_treat); break;
         case F_IMPUTE: ni = pick(x[0], u->n_impute); break;
+        case F_MISSING: nm = pick(x[0], u->n_missing); break;
         case F_EXCLUDE:
             if (u->exclude == X_ONE) {
                 int e = pick(x[0], m->n_excl + 1); /* 0 = none left out */
@@ -217,7 +218,7 @@ void ua_draw(const ua_model *m, ua_ws *w, const double *uni) {
             break;
         }
     }
-    w->variant = ((na < 0 ? 0 : na) * m->n_treat + (nt < 0 ? 0 : nt)) * m->n_impute + (ni < 0 ? 0 : ni);
+    w->variant = ua_variant_index(m, na, nt, ni, nm);
     for (int k = 0; k < m->n_nodes; k++) w->wt[k] = m->spec->weight[k] * w->f[k];
 }
 

@@ -13,8 +13,9 @@
 enum { W_NONE, W_UNIFORM, W_DIRICHLET };
 enum { SEL_ALL, SEL_INDICATORS, SEL_AGGREGATES, SEL_LIST };
 enum { X_NONE, X_ONE, X_RANDOM };
-/* The uncertain factors, in the fixed order of the sample's dimensions. */
-enum { F_WEIGHTS, F_NORMALISE, F_AGGREGATE, F_TREAT, F_IMPUTE, F_EXCLUDE, F_DATA, F_COUNT };
+/* The uncertain factors, in the fixed order of the sample's dimensions
+ * (missing last, so the dimensions of earlier specs are unchanged). */
+enum { F_WEIGHTS, F_NORMALISE, F_AGGREGATE, F_TREAT, F_IMPUTE, F_EXCLUDE, F_DATA, F_MISSING, F_COUNT };
 
 /* ---- the spec (ua_spec.c) ---------------------------------------------- */
 
@@ -42,6 +43,9 @@ struct ts_ua_spec {
     double data_f;          /* relative spread of every value, 0 = none */
     int n_ranges;
     ua_range *ranges;
+    int n_missing;          /* treatments of missing values (0: not a factor) */
+    ts_missing missing[UA_MAX_ALT];
+    unsigned char *missing_ind; /* per indicator: the treatments apply; NULL = every indicator */
     char file[512];         /* where the group was read, "" if none */
     int line;
 };
@@ -59,7 +63,7 @@ int ua_oom(ts_error *err);
 /* ---- the prepared model (ua_model.c) ----------------------------------- */
 
 /* One combination of indicator-stage methods (normaliser x treatment x
- * imputation), normalised once. */
+ * imputation x missing-value treatment), normalised once. */
 typedef struct ua_variant {
     ts_spec spec;             /* the scenario's spec with this variant's methods */
     ts_norm *norm;
@@ -90,7 +94,7 @@ typedef struct ua_model {
     const ts_taxonomy *t;
     const ts_spec *spec;
     int n, n_nodes, n_ind;
-    int n_norm, n_treat, n_impute, n_var;
+    int n_norm, n_treat, n_impute, n_missing, n_var;
     ua_variant *var;
     int n_aggn, *aggn;        /* aggregate nodes in post-order */
     int *apos;                /* per node: its row among the aggregates' scores, -1 for leaves */
@@ -125,6 +129,16 @@ int ua_model_build(ua_model *m, const ts_scenario *s, const ts_ua_spec *u, const
 
 /* Frees what m holds and zeroes it. NULL is allowed. */
 void ua_model_free(ua_model *m);
+
+/* Returns the index of the variant with normaliser na, treatment nt,
+ * imputation ni and missing-value treatment nm among m's alternatives (a
+ * negative index, for a factor that does not vary, counts as 0). Cannot
+ * fail. */
+int ua_variant_index(const ua_model *m, int na, int nt, int ni, int nm);
+
+/* Stores the alternatives that make variant v in *na, *nt, *ni and *nm
+ * (0 for a factor that does not vary). Cannot fail. */
+void ua_variant_choices(const ua_model *m, int v, int *na, int *nt, int *ni, int *nm);
 
 /* Allocates v's spec arrays and matrices for n_ind x n values. Returns 0,
  * or -1 when out of memory (what was allocated stays in v for freeing). */

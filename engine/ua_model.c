@@ -93,10 +93,31 @@ int ua_variant_score(const ua_model *m, ua_variant *v, const ts_dataset *data, t
     return TS_OK;
 }
 
+/* Returns the index of the variant of alternatives na, nt, ni, nm
+ * (negative: 0). Cannot fail. */
+int ua_variant_index(const ua_model *m, int na, int nt, int ni, int nm) {
+    int v = na < 0 ? 0 : na;
+    v = v * m->n_treat + (nt < 0 ? 0 : nt);
+    v = v * m->n_impute + (ni < 0 ? 0 : ni);
+    return v * m->n_missing + (nm < 0 ? 0 : nm);
+}
+
+/* Stores the alternatives of variant v. Cannot fail. */
+void ua_variant_choices(const ua_model *m, int v, int *na, int *nt, int *ni, int *nm) {
+    *nm = v % m->n_missing;
+    v /= m->n_missing;
+    *ni = v % m->n_impute;
+    v /= m->n_impute;
+    *nt = v % m->n_treat;
+    *na = v / m->n_treat;
+}
+
 /* Sets up variant v's spec from the scenario's with alternative indices
- * (-1 = the scenario's own). */
-static void variant_spec(const ua_model *m, ua_variant *v, int na, int nt, int ni) {
+ * (-1 = the scenario's own). The missing-value treatment nm overrides the
+ * imputation of its indicators, whichever imputation ni gave them. */
+static void variant_spec(const ua_model *m, ua_variant *v, int na, int nt, int ni, int nm) {
     const ts_spec *sp = m->spec;
+    const ts_taxonomy *t = m->t;
     int nn = m->n_nodes;
     v->spec = *sp;
     for (int k = 0; k < nn; k++) {
@@ -106,6 +127,12 @@ static void variant_spec(const ua_model *m, ua_variant *v, int na, int nt, int n
         v->agg[k] = ts_agg_default();
         v->agg[k].method = TS_AGG_ARITHMETIC;
     }
+    if (nm >= 0)
+        for (int i = 0; i < m->n_ind; i++)
+            if (!m->u->missing_ind || m->u->missing_ind[i]) {
+                int k = t->indicator_node[i];
+                v->impute[k] = ts_missing_apply(&m->u->missing[nm], &v->impute[k]);
+            }
     v->spec.norm = v->norm;
     v->spec.treat = v->treat;
     v->spec.impute = v->impute;
@@ -162,6 +189,7 @@ int ua_model_build(ua_model *m, const ts_scenario *s, const ts_ua_spec *u, const
     dims[F_AGGREGATE] = u->n_agg > 0;
     dims[F_TREAT] = u->n_treat > 0;
     dims[F_IMPUTE] = u->n_impute > 0;
+    dims[F_MISSING] = u->n_missing > 0;
     if (u->exclude != X_NONE) {
         int n = u->excl ? u->n_excl : m->n_ind;
         m->excl = malloc(((size_t)n + 1) * sizeof *m->excl);
@@ -208,17 +236,21 @@ int ua_model_build(ua_model *m, const ts_scenario *s, const ts_ua_spec *u, const
     m->n_norm = u->n_norm ? u->n_norm : 1;
     m->n_treat = u->n_treat ? u->n_treat : 1;
     m->n_impute = u->n_impute ? u->n_impute : 1;
-    int nv = nominal_only ? 1 : m->n_norm * m->n_treat * m->n_impute;
+    m->n_missing = u->n_missing ? u->n_missing : 1;
+    int nv = nominal_only ? 1 : m->n_norm * m->n_treat * m->n_impute * m->n_missing;
     m->var = calloc((size_t)nv + 1, sizeof *m->var);
     if (!m->var) return ua_oom(err);
     for (int v = 0; v < nv; v++) {
         ua_variant *V = &m->var[v];
         m->n_var = v + 1;
         if (ua_variant_alloc(V, m->n_nodes, m->n_ind, m->n, m->need_log)) return ua_oom(err);
-        int na = nominal_only || !u->n_norm ? -1 : v / (m->n_treat * m->n_impute);
-        int nt = nominal_only || !u->n_treat ? -1 : (v / m->n_impute) % m->n_treat;
-        int ni = nominal_only || !u->n_impute ? -1 : v % m->n_impute;
-        variant_spec(m, V, na, nt, ni);
+        int na, nt, ni, nm;
+        ua_variant_choices(m, v, &na, &nt, &ni, &nm);
+        if (nominal_only || !u->n_norm) na = -1;
+        if (nominal_only || !u->n_treat) nt = -1;
+        if (nominal_only || !u->n_impute) ni = -1;
+        if (nominal_only || !u->n_missing) nm = -1;
+        variant_spec(m, V, na, nt, ni, nm);
         if (!(m->data_mode && !nominal_only)) {
             int rc = ua_variant_score(m, V, NULL, err);
             if (rc) return rc;

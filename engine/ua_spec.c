@@ -11,7 +11,7 @@
 #include "cfg.h"
 
 static const char *const FACTOR_NAMES[F_COUNT] = {"weights", "normalise", "aggregate", "treat",
-                                                  "impute", "exclude", "data"};
+                                                  "impute", "exclude", "data", "missing"};
 
 /* Returns the name of factor kind f (F_*); f must be below F_COUNT. */
 const char *ua_factor_name(int f) {
@@ -42,6 +42,7 @@ void ts_ua_spec_free(ts_ua_spec *u) {
     free(u->weight_nodes);
     free(u->excl);
     free(u->ranges);
+    free(u->missing_ind);
     free(u);
 }
 
@@ -55,15 +56,17 @@ int ts_ua_spec_factors(const ts_ua_spec *u) {
     n += u->n_impute > 0;
     n += u->exclude != X_NONE;
     n += u->data_alternatives || u->data_f > 0 || u->n_ranges > 0;
+    n += u->n_missing > 0;
     return n;
 }
 
 static const char *const UA_KEYS[] = {"weights", "normalise", "aggregate", "treat", "impute",
-                                      "exclude", "data", NULL};
+                                      "exclude", "data", "missing", NULL};
 static const char *const W_KEYS[] = {"vary", "dirichlet", "nodes", NULL};
 static const char *const X_KEYS[] = {"mode", "p", "indicators", NULL};
 static const char *const D_KEYS[] = {"alternatives", "vary", "ranges", NULL};
 static const char *const R_KEYS[] = {"indicator", "unit", "min", "max", NULL};
+static const char *const M_KEYS[] = {"methods", "indicators", NULL};
 
 /* Reads a node selection: "all", "indicators", "aggregates" or a list of
  * node ids. */
@@ -145,6 +148,7 @@ static int rd_norm(const config_setting_t *x, const char *f, void *o, ts_error *
 static int rd_agg(const config_setting_t *x, const char *f, void *o, ts_error *e) { return ts_agg_from_setting(x, f, o, e); }
 static int rd_treat(const config_setting_t *x, const char *f, void *o, ts_error *e) { return ts_treat_from_setting(x, f, o, e); }
 static int rd_impute(const config_setting_t *x, const char *f, void *o, ts_error *e) { return ts_impute_from_setting(x, f, o, e); }
+static int rd_missing(const config_setting_t *x, const char *f, void *o, ts_error *e) { return ts_missing_from_setting(x, f, o, e); }
 
 /* Returns TS_EINPUT when copeland is mixed with other aggregators (its
  * scores are not on the others' scale), else TS_OK. */
@@ -239,6 +243,55 @@ static int parse_data(ts_ua_spec *u, const ts_scenario *s, const config_setting_
     return TS_OK;
 }
 
+/* Marks indicator id in u's missing selection (allocating it, all clear,
+ * on first use). Returns TS_OK, TS_EINPUT for an id that is not an
+ * indicator (file:line), or TS_ESYSTEM when out of memory. */
+static int select_missing(ts_ua_spec *u, const ts_scenario *s, const char *id, const char *file, int line,
+                          ts_error *err) {
+    int k = ts_taxonomy_find(s->tax, id);
+    if (k < 0 || s->tax->nodes[k].indicator < 0)
+        return ts_taxonomy_unknown(s->tax, "indicator", id, 1, file, line, err);
+    if (!u->missing_ind && !(u->missing_ind = calloc((size_t)s->tax->n_indicators + 1, 1))) return ua_oom(err);
+    u->missing_ind[s->tax->nodes[k].indicator] = 1;
+    return TS_OK;
+}
+
+/* Reads the missing entry g: a list of treatments (every indicator), or a
+ * group { methods = [...]; indicators = "all" | [ids]; }. Returns TS_OK,
+ * TS_EINPUT with file:line, or TS_ESYSTEM when out of memory. */
+static int parse_missing(ts_ua_spec *u, const ts_scenario *s, const config_setting_t *g, const char *file,
+                         ts_error *err) {
+    free(u->missing_ind);
+    u->missing_ind = NULL;
+    if (config_setting_is_list(g) || config_setting_is_array(g))
+        return parse_alternatives(g, file, "missing", u->missing, sizeof *u->missing, &u->n_missing, rd_missing, err);
+    if (ts_cfg_expect_group(g, file, "uncertainty.missing", err) || ts_cfg_check_keys(g, M_KEYS, file, err))
+        return TS_EINPUT;
+    const config_setting_t *m = config_setting_get_member(g, "methods");
+    if (!m)
+        return ts_fail(err, TS_EINPUT, file, ts_cfg_line(g), "missing needs methods = [ ... ] (skip, zero, impute, ...)");
+    if (parse_alternatives(m, file, "missing", u->missing, sizeof *u->missing, &u->n_missing, rd_missing, err))
+        return TS_EINPUT;
+    const config_setting_t *l = config_setting_get_member(g, "indicators");
+    if (!l) return TS_OK;
+    if (config_setting_type(l) == CONFIG_TYPE_STRING) {
+        if (strcmp(config_setting_get_string(l), "all") == 0) return TS_OK;
+        return ts_fail(err, TS_EINPUT, file, ts_cfg_line(l),
+                       "missing.indicators is \"all\" or a list of indicator ids");
+    }
+    if (ts_cfg_expect_list(l, file, "missing.indicators", err)) return TS_EINPUT;
+    if (config_setting_length(l) == 0)
+        return ts_fail(err, TS_EINPUT, file, ts_cfg_line(l), "missing.indicators names no indicator (use \"all\")");
+    for (int e = 0; e < config_setting_length(l); e++) {
+        const config_setting_t *x = config_setting_get_elem(l, (unsigned)e);
+        const char *id;
+        if (ts_cfg_string(x, file, "an indicator id", &id, err)) return TS_EINPUT;
+        int rc = select_missing(u, s, id, file, ts_cfg_line(x), err);
+        if (rc) return rc;
+    }
+    return TS_OK;
+}
+
 /* Parses the uncertainty group g of file into u. */
 static int parse_group(ts_ua_spec *u, const ts_scenario *s, const config_setting_t *g, const char *file,
                        ts_error *err) {
@@ -263,6 +316,7 @@ static int parse_group(ts_ua_spec *u, const ts_scenario *s, const config_setting
         return TS_EINPUT;
     if ((x = config_setting_get_member(g, "exclude")) && parse_exclude(u, s, x, file, err)) return TS_EINPUT;
     if ((x = config_setting_get_member(g, "data")) && parse_data(u, s, x, file, err)) return TS_EINPUT;
+    if ((x = config_setting_get_member(g, "missing")) && parse_missing(u, s, x, file, err)) return err->code;
     return TS_OK;
 }
 
@@ -320,6 +374,37 @@ static int parse_fraction(const char *v, double *out) {
     if (*end || !(x > 0 && x < 1)) return -1;
     *out = x;
     return 0;
+}
+
+/* Replaces u's missing treatments from TREATMENT,...[:all|:IND,...]; without
+ * a selection the one in force (the group's, or every indicator) stays.
+ * Returns TS_OK, TS_EINPUT naming where, or TS_ESYSTEM. */
+static int vary_missing(ts_ua_spec *u, const ts_scenario *s, const char *value, const char *where, ts_error *err) {
+    char head[1024], buf[1024], *f[UA_MAX_ALT + 1];
+    char *sel = NULL;
+    snprintf(head, sizeof head, "%s", value);
+    char *colon = strchr(head, ':');
+    if (colon) {
+        *colon = '\0';
+        sel = colon + 1;
+    }
+    int n = split(head, ',', buf, sizeof buf, f, UA_MAX_ALT);
+    if (n < 1) return ts_fail(err, TS_EINPUT, where, 0, "missing takes at most %d treatments", UA_MAX_ALT);
+    for (int a = 0; a < n; a++)
+        if (ts_missing_parse(f[a], where, &u->missing[a], err)) return TS_EINPUT;
+    u->n_missing = n;
+    if (!sel) return TS_OK;
+    free(u->missing_ind);
+    u->missing_ind = NULL;
+    if (strcmp(sel, "all") == 0) return TS_OK;
+    for (char *p = sel;;) {
+        char *comma = strchr(p, ',');
+        if (comma) *comma = '\0';
+        int rc = select_missing(u, s, p, where, 0, err);
+        if (rc) return rc;
+        if (!comma) return TS_OK;
+        p = comma + 1;
+    }
 }
 
 /* Returns TS_OK with entry key of u replaced, or TS_EINPUT naming where
@@ -412,10 +497,13 @@ int ts_ua_spec_vary(ts_ua_spec *u, const ts_scenario *s, const char *key, const 
         }
         return TS_OK;
     }
-    static const char *const keys[] = {"weights", "normalise", "aggregate", "treat", "impute", "exclude", "data"};
+    if (strcmp(key, "missing") == 0) return vary_missing(u, s, value, where, err);
+    static const char *const keys[] = {"weights", "normalise", "aggregate", "treat", "impute", "exclude", "data",
+                                       "missing"};
     const char *hint = ts_suggest(key, keys, sizeof keys / sizeof *keys);
-    (void)s;
-    return ts_fail(err, TS_EINPUT, where, 0, "unknown uncertainty key '%s'%s%s%s (weights, normalise, aggregate, treat, impute, exclude, data)",
+    return ts_fail(err, TS_EINPUT, where, 0,
+                   "unknown uncertainty key '%s'%s%s%s (weights, normalise, aggregate, treat, impute, exclude, data, "
+                   "missing)",
                    key, hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
 }
 
@@ -439,8 +527,9 @@ static const char *i_name(const void *x) { return ts_impute_name(((const ts_impu
 void ts_ua_spec_json(const ts_ua_spec *u, const ts_scenario *s, ts_buf *b) {
     static const char *const sel[] = {"all", "indicators", "aggregates", "list"};
     ts_buf_puts(b, "{\"file\":");
+    /* a spec of --vary alone was read from no file */
     if (u->file[0]) ts_buf_json_string(b, u->file);
-    else ts_buf_puts(b, "null"); /* factors from --vary only: ts_buf_json_string takes no NULL */
+    else ts_buf_puts(b, "null");
     if (u->weights != W_NONE) {
         ts_buf_printf(b, ",\"weights\":{\"%s\":", u->weights == W_UNIFORM ? "vary" : "dirichlet");
         ts_buf_json_number(b, u->weight_f);
@@ -510,6 +599,27 @@ void ts_ua_spec_json(const ts_ua_spec *u, const ts_scenario *s, ts_buf *b) {
             ts_buf_puts(b, "}");
         }
         ts_buf_puts(b, "]}");
+    }
+    if (u->n_missing) {
+        ts_buf_puts(b, ",\"missing\":{\"methods\":[");
+        for (int a = 0; a < u->n_missing; a++) {
+            if (a) ts_buf_puts(b, ",");
+            ts_buf_json_string(b, ts_missing_name(&u->missing[a]));
+        }
+        ts_buf_puts(b, "],\"indicators\":");
+        if (!u->missing_ind) {
+            ts_buf_puts(b, "\"all\"");
+        } else {
+            ts_buf_puts(b, "[");
+            for (int i = 0, first = 1; i < s->tax->n_indicators; i++)
+                if (u->missing_ind[i]) {
+                    if (!first) ts_buf_puts(b, ",");
+                    first = 0;
+                    ts_buf_json_string(b, s->tax->nodes[s->tax->indicator_node[i]].id);
+                }
+            ts_buf_puts(b, "]");
+        }
+        ts_buf_puts(b, "}");
     }
     ts_buf_puts(b, "}");
 }

@@ -264,6 +264,8 @@ int ts_ua_run(const ts_scenario *s, const ts_ua_spec *u, const ts_ua_options *op
 static void sample_json(const ua_model *m, const ua_ws *w, long r, ts_buf *b) {
     const ts_taxonomy *t = m->t;
     ts_buf_printf(b, "{\"replication\":%ld", r);
+    int na, nt, ni, nm;
+    ua_variant_choices(m, w->variant, &na, &nt, &ni, &nm);
     for (int f = 0; f < m->n_f; f++) {
         switch (m->fkind[f]) {
         case F_WEIGHTS:
@@ -277,22 +279,23 @@ static void sample_json(const ua_model *m, const ua_ws *w, long r, ts_buf *b) {
             ts_buf_puts(b, "}");
             break;
         case F_NORMALISE: {
-            const ts_norm *nm = &m->u->norm[w->variant / (m->n_treat * m->n_impute)];
-            ts_buf_printf(b, ",\"normalise\":\"%s\"", ts_norm_name(nm->method));
-            if (nm->has_range) {
+            const ts_norm *norm = &m->u->norm[na];
+            ts_buf_printf(b, ",\"normalise\":\"%s\"", ts_norm_name(norm->method));
+            if (norm->has_range) {
                 ts_buf_puts(b, ",\"normalise_range\":[");
-                ts_buf_json_number(b, nm->lo);
+                ts_buf_json_number(b, norm->lo);
                 ts_buf_puts(b, ",");
-                ts_buf_json_number(b, nm->hi);
+                ts_buf_json_number(b, norm->hi);
                 ts_buf_puts(b, "]");
             }
             break;
         }
         case F_AGGREGATE: ts_buf_printf(b, ",\"aggregate\":\"%s\"", ts_agg_name(m->u->agg[w->agg].method)); break;
         case F_TREAT:
-            ts_buf_printf(b, ",\"treat\":\"%s\"", ts_treat_name(m->u->treat[(w->variant / m->n_impute) % m->n_treat].method));
+            ts_buf_printf(b, ",\"treat\":\"%s\"", ts_treat_name(m->u->treat[nt].method));
             break;
-        case F_IMPUTE: ts_buf_printf(b, ",\"impute\":\"%s\"", ts_impute_name(m->u->impute[w->variant % m->n_impute].method)); break;
+        case F_IMPUTE: ts_buf_printf(b, ",\"impute\":\"%s\"", ts_impute_name(m->u->impute[ni].method)); break;
+        case F_MISSING: ts_buf_printf(b, ",\"missing\":\"%s\"", ts_missing_name(&m->u->missing[nm])); break;
         case F_EXCLUDE: {
             ts_buf_puts(b, ",\"exclude\":[");
             int first = 1;

@@ -175,10 +175,48 @@ static void test_compare_command(void **state) {
     free(out), free(err);
 }
 
+/* The default selection leaves out a scenario whose file was deleted, and
+ * says so; naming the run still compares it. */
+static void test_deleted_scenario_left_out(void **state) {
+    (void)state;
+    const char *db = fixture_store("gone.db");
+    const char *doomed = tu_write("doomed.cfg", "name = \"Doomed\"; extends = \"scen.cfg\";\n"
+                                                "weights = { a = 2.0; };\n");
+    char *out, *err;
+    assert_int_equal(tu_run(&out, &err, "score", doomed, "--db", db, "--format", "csv", "-o", "/dev/null", NULL), 0);
+    free(out), free(err);
+    assert_int_equal(remove(doomed), 0);
+    ts_store *st;
+    ts_error e;
+    assert_int_equal(ts_store_open(db, &st, &e), TS_OK);
+    ts_comparison *c;
+    assert_int_equal(ts_compare_load(st, NULL, NULL, 0, NULL, &c, &e), TS_OK);
+    assert_string_equal(c->reference->info.scenario, "Fixture");
+    assert_int_equal(c->n_runs, 2);
+    assert_int_equal(c->n_left_out, 1);
+    assert_string_equal(c->left_out, "Doomed");
+    ts_comparison_free(c);
+    const char *named[] = {"Doomed"};
+    assert_int_equal(ts_compare_load(st, "Fixture", named, 1, NULL, &c, &e), TS_OK);
+    assert_int_equal(c->n_runs, 1);
+    assert_int_equal(c->n_left_out, 0);
+    ts_comparison_free(c);
+    ts_store_close(st);
+    assert_int_equal(tu_run(&out, &err, "compare", "--db", db, "--node", "a", NULL), 0);
+    assert_non_null(strstr(out, "left out, their scenario files are gone: Doomed\n"));
+    free(out), free(err);
+    /* the chart names what it left out */
+    assert_int_equal(tu_run(&out, &err, "plot", "--db", db, "compare", "--script", NULL), 0);
+    assert_non_null(strstr(out, "Left out, their scenario files are gone: Doomed."));
+    assert_null(strstr(out, "run 4: Doomed"));
+    free(out), free(err);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_default_reference_is_the_extended_run),
         cmocka_unit_test(test_compare_command),
+        cmocka_unit_test(test_deleted_scenario_left_out),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

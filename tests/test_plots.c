@@ -211,17 +211,28 @@ typedef struct golden_case {
     int n_runs;
     const char *node;
     const char *unit;
+    const char *reference;
+    ts_plot_term term; /* 0: PNG */
 } golden_case;
 
 static const golden_case GOLDEN[] = {
-    {"ranking.gp", TS_PLOT_RANKING, {"1"}, 1, NULL, NULL},
-    {"ranking_d3.gp", TS_PLOT_RANKING, {"Shock"}, 1, "d3", NULL},
-    {"heatmap.gp", TS_PLOT_HEATMAP, {"1"}, 1, NULL, NULL},
-    {"radar.gp", TS_PLOT_RADAR, {"1"}, 1, NULL, NULL},
-    {"radar_runs.gp", TS_PLOT_RADAR, {"1", "2"}, 2, NULL, "U2"},
-    {"contributions.gp", TS_PLOT_CONTRIBUTIONS, {"1"}, 1, NULL, NULL},
-    {"contributions_geometric.gp", TS_PLOT_CONTRIBUTIONS, {"1"}, 1, "d3", NULL},
-    {"compare.gp", TS_PLOT_COMPARE, {0}, 0, NULL, NULL},
+    {"ranking.gp", TS_PLOT_RANKING, {"1"}, 1, NULL, NULL, NULL, TS_TERM_PNG},
+    {"ranking_d3.gp", TS_PLOT_RANKING, {"Shock"}, 1, "d3", NULL, NULL, TS_TERM_PNG},
+    {"heatmap.gp", TS_PLOT_HEATMAP, {"1"}, 1, NULL, NULL, NULL, TS_TERM_PNG},
+    {"radar.gp", TS_PLOT_RADAR, {"1"}, 1, NULL, NULL, NULL, TS_TERM_PNG},
+    {"radar_runs.gp", TS_PLOT_RADAR, {"1", "2"}, 2, NULL, "U2", NULL, TS_TERM_PNG},
+    {"contributions.gp", TS_PLOT_CONTRIBUTIONS, {"1"}, 1, NULL, NULL, NULL, TS_TERM_PNG},
+    {"contributions_geometric.gp", TS_PLOT_CONTRIBUTIONS, {"1"}, 1, "d3", NULL, NULL, TS_TERM_PNG},
+    {"compare.gp", TS_PLOT_COMPARE, {0}, 0, NULL, NULL, NULL, TS_TERM_PNG},
+    /* the reference turned round, a node below the root */
+    {"compare_reference.gp", TS_PLOT_COMPARE, {0}, 0, "d1", NULL, "Shock", TS_TERM_PNG},
+    /* text: the runs x units heatmap, changes written in the cells */
+    {"compare_text.gp", TS_PLOT_COMPARE, {0}, 0, NULL, NULL, NULL, TS_TERM_DUMB},
+    {"scores.gp", TS_PLOT_SCORES, {0}, 0, NULL, NULL, NULL, TS_TERM_PNG},
+    /* text charts: no fill legends, classes and part numbers as labels */
+    {"ranking_text.gp", TS_PLOT_RANKING, {"1"}, 1, NULL, NULL, NULL, TS_TERM_DUMB},
+    {"heatmap_text.gp", TS_PLOT_HEATMAP, {"1"}, 1, NULL, NULL, NULL, TS_TERM_DUMB},
+    {"contributions_text.gp", TS_PLOT_CONTRIBUTIONS, {"1"}, 1, NULL, NULL, NULL, TS_TERM_DUMB},
 };
 #define N_GOLDEN ((int)(sizeof GOLDEN / sizeof *GOLDEN))
 
@@ -229,22 +240,24 @@ static const golden_case GOLDEN[] = {
  * (uncertainty: the latest analysis; sensitivity: the latest with --sobol,
  * mean over units), by scenario name, one unit, a node below the root. */
 static const golden_case GOLDEN_UA[] = {
-    {"uncertainty.gp", TS_PLOT_UNCERTAINTY, {0}, 0, NULL, NULL},
-    {"uncertainty_d3.gp", TS_PLOT_UNCERTAINTY, {"1"}, 1, "d3", NULL},
-    {"sensitivity.gp", TS_PLOT_SENSITIVITY, {0}, 0, NULL, NULL},
-    {"sensitivity_unit.gp", TS_PLOT_SENSITIVITY, {"Base"}, 1, "d1", "U2"},
+    {"uncertainty.gp", TS_PLOT_UNCERTAINTY, {0}, 0, NULL, NULL, NULL, TS_TERM_PNG},
+    {"uncertainty_d3.gp", TS_PLOT_UNCERTAINTY, {"1"}, 1, "d3", NULL, NULL, TS_TERM_PNG},
+    {"sensitivity.gp", TS_PLOT_SENSITIVITY, {0}, 0, NULL, NULL, NULL, TS_TERM_PNG},
+    {"sensitivity_unit.gp", TS_PLOT_SENSITIVITY, {"Base"}, 1, "d1", "U2", NULL, TS_TERM_PNG},
+    /* text: a units x factors table of both indices */
+    {"sensitivity_text.gp", TS_PLOT_SENSITIVITY, {0}, 0, NULL, NULL, NULL, TS_TERM_DUMB},
 };
 #define N_GOLDEN_UA ((int)(sizeof GOLDEN_UA / sizeof *GOLDEN_UA))
 
 static void check_golden(const char *db, const golden_case *c, int update) {
     const char *units[1] = {c->unit};
     ts_plot_request req = {.kind = c->kind, .runs = c->runs, .n_runs = c->n_runs, .node = c->node,
-                           .units = units, .n_units = c->unit ? 1 : 0};
+                           .units = units, .n_units = c->unit ? 1 : 0, .reference = c->reference};
     ts_plot_data *d;
     ts_error err;
     if (ts_plot_data_load(db, &req, &d, &err) != TS_OK) fail_msg("%s: %s", c->file, err.message);
     ts_buf b = {0};
-    if (ts_plot_script(d, &req, TS_TERM_PNG, &b, &err) != TS_OK) fail_msg("%s: %s", c->file, err.message);
+    if (ts_plot_script(d, &req, c->term, &b, &err) != TS_OK) fail_msg("%s: %s", c->file, err.message);
     ts_plot_data_free(d);
     char path[256];
     snprintf(path, sizeof path, "tests/golden/plots/%s", c->file);
@@ -277,8 +290,8 @@ static void test_golden_scripts(void **state) {
 static void test_render_every_kind(void **state) {
     (void)state;
     const char *db = fixture_db();
-    static const char *const kinds[] = {"ranking", "heatmap", "radar", "contributions", "compare"};
-    for (int i = 0; i < 5; i++) {
+    static const char *const kinds[] = {"ranking", "heatmap", "radar", "contributions", "compare", "scores"};
+    for (int i = 0; i < 6; i++) {
         char png[512], svg[512];
         snprintf(png, sizeof png, "%s/%s.png", tu_dir(), kinds[i]);
         snprintf(svg, sizeof svg, "%s/%s.svg", tu_dir(), kinds[i]);
@@ -304,6 +317,20 @@ static void test_render_every_kind(void **state) {
     assert_non_null(strstr(s, "Ranking by Fixture risk index"));
     assert_non_null(strstr(s, "Scenario: Shock"));
     free(s);
+    /* every text chart draws (multiplot and label-only plots included) */
+    static const char *const text_kinds[] = {"heatmap", "contributions", "compare", "scores"};
+    for (int i = 0; i < 4; i++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s.txt", tu_dir(), text_kinds[i]);
+        assert_int_equal(run_plot(NULL, NULL, "--db", db, text_kinds[i], "-o", path, NULL), 0);
+        s = slurp(path, &n);
+        assert_true(n > 500);
+        free(s);
+    }
+    s = slurp(tu_path("compare.txt"), &n);
+    assert_non_null(strstr(s, "Change against Base (run 1) at Fixture risk index"));
+    assert_non_null(strstr(s, "2 Shock"));
+    free(s);
     const char *radar = tu_path("radar-runs.png");
     assert_int_equal(run_plot(NULL, NULL, "--db", db, "radar", "--run", "1", "--run", "2", "--unit", "U3", "-o",
                               radar, NULL), 0);
@@ -325,6 +352,11 @@ static void test_render_every_kind(void **state) {
         free(out), free(err);
         check_svg(svg);
     }
+    const char *senstxt = tu_path("sensitivity.txt");
+    assert_int_equal(run_plot(NULL, NULL, "--db", ua, "sensitivity", "-o", senstxt, NULL), 0);
+    s = slurp(senstxt, &n);
+    assert_non_null(strstr(s, "S1 "));
+    free(s);
     const char *sens = tu_path("sens-u3.png"), *uatxt = tu_path("uncertainty.txt");
     assert_int_equal(run_plot(NULL, NULL, "--db", ua, "sensitivity", "--unit", "U3", "--node", "d2", "-o", sens,
                               NULL), 0);
@@ -549,7 +581,9 @@ static void test_bad_input(void **state) {
     expect_fail(1, "no runs", "--db", empty, "ranking", "-o", png, NULL);
     expect_fail(2, "extension", "--db", db, "ranking", "-o", (char *)tu_path("chart.jpg"), NULL);
     expect_fail(2, "did you mean 'ranking'", "--db", db, "rankng", "-o", png, NULL);
-    expect_fail(2, "at least two runs", "--db", db, "compare", "--run", "1", "-o", png, NULL);
+    expect_fail(1, "nothing to compare: only run 1 (Base) was named, and it is the reference", "--db", db, "compare",
+                "--run", "1", "-o", png, NULL);
+    expect_fail(1, "unknown run 'Nope'", "--db", db, "compare", "--reference", "Nope", "-o", png, NULL);
     expect_fail(2, "draws one run", "--db", db, "ranking", "--run", "1", "--run", "2", "-o", png, NULL);
     expect_fail(2, "exactly one --unit", "--db", db, "radar", "--run", "1", "--run", "2", "-o", png, NULL);
     expect_fail(2, "needs -o", "--db", db, "ranking", NULL);
@@ -578,7 +612,7 @@ static void test_scenario_named_like_an_id(void **state) {
     assert_non_null(strstr(out, "Scenario: 2024 · run 2 ·"));
     free(out), free(err);
     assert_int_equal(run_plot(&out, &err, "--db", db, "compare", "--run", "1", "--run", "2024", "--script", NULL), 0);
-    assert_non_null(strstr(out, "run 1: Base"));
+    assert_non_null(strstr(out, "Change against Base (run 1)"));
     assert_non_null(strstr(out, "run 2: 2024"));
     free(out), free(err);
     /* an id that exists is the run with that id */
@@ -617,6 +651,13 @@ static void test_trend_and_uncertainty(void **state) {
     free(out), free(err);
 }
 
+/* Returns the number of plot commands in a multiplot script. */
+static int count_panels(const char *script) {
+    int n = 0;
+    for (const char *p = strstr(script, "set multiplot"); p && (p = strstr(p, "\nplot ")); p++) n++;
+    return n;
+}
+
 static void test_uncertainty_errors(void **state) {
     (void)state;
     char *ua = (char *)ua_fixture_db(), *png = (char *)tu_path("ua-bad.png");
@@ -643,7 +684,9 @@ static void test_uncertainty_errors(void **state) {
     free(out), free(err);
     assert_int_equal(run_plot(&out, &err, "--db", ua, "sensitivity", "--script", NULL), 0);
     assert_non_null(strstr(out, "uncertainty run 1 · threatscore"));
-    assert_non_null(strstr(out, "Bars: mean over the 4 units with indices"));
+    /* per unit by default: a panel each */
+    assert_non_null(strstr(out, "per unit (dark: S1 first order; light: ST total order)"));
+    assert_int_equal(count_panels(out), 4);
     free(out), free(err);
     /* an analysis without --sobol only, reporting the index alone; no
        scored run of the scenario: unit ids are shown */

@@ -333,6 +333,244 @@ static void test_bad_specs(void **state) {
     bad_spec("uncertainty = {\n  aggregate = [ ];\n};\n", 11, "alternatives");
 }
 
+/* A count of events with a missing cell, worked by hand. Goalposts [0, 10]
+ * on a 0-10 scale leave every value as it is, and the index is the plain
+ * mean of ev and ix:
+ *        ev    ix    index
+ *   P     1     2    1.5
+ *   Q     4     6    5
+ *   R     -     2    skip: 2 (ix alone); zero: (0 + 2) / 2 = 1;
+ *                    median of 1, 4, 10 = 4: (4 + 2) / 2 = 3;
+ *                    mean 5: (5 + 2) / 2 = 3.5
+ *   S    10     8    9
+ * so R ranks 3rd when skipped or imputed and 4th (below P) at zero. */
+#define MISS_TAXONOMY                                                                      \
+    "id = \"m\"; name = \"Missing fixture\";\n"                                            \
+    "scale = { min = 0.0; max = 10.0; };\n"                                                \
+    "classes = ( { name = \"Low\"; }, { name = \"High\"; min = 5.0; } );\n"                \
+    "children = (\n"                                                                       \
+    "  { id = \"ev\"; unit = \"events\"; direction = \"risk\"; goalposts = [0.0, 10.0]; },\n" \
+    "  { id = \"ix\"; direction = \"risk\"; goalposts = [0.0, 10.0]; } );\n"
+#define MISS_HEAD                                                                          \
+    "name = \"Missing\";\n"                                                                \
+    "taxonomy = \"mtax.cfg\";\n"                                                           \
+    "units = ( { id = \"P\"; }, { id = \"Q\"; }, { id = \"R\"; }, { id = \"S\"; } );\n"    \
+    "data = (\n"                                                                           \
+    "  { indicator = \"ix\"; year = 2022; source = \"s\"; values = { P = 2; Q = 6; R = 2; S = 8; }; },\n"
+#define MISS_EV_GAP "  { indicator = \"ev\"; year = 2022; source = \"s\"; values = { P = 1; Q = 4; S = 10; }; }\n);\n"
+#define MISS_EV_FULL "  { indicator = \"ev\"; year = 2022; source = \"s\"; values = { P = 1; Q = 4; R = 0; S = 10; }; }\n);\n"
+
+/* Loads the missing fixture with ev's block and extra appended. */
+static ts_scenario *miss_fixture(const char *ev, const char *extra) {
+    char buf[4096];
+    tu_write("mtax.cfg", MISS_TAXONOMY);
+    snprintf(buf, sizeof buf, "%s%s%s", MISS_HEAD, ev, extra);
+    ts_error err;
+    ts_scenario *s = NULL;
+    ts_scenario_load(tu_write("miss.cfg", buf), &s, &err);
+    if (!s) fail_msg("%s:%d: %s", err.file, err.line, err.message);
+    return s;
+}
+
+/* Returns R's index score with --set missing=value (nominal, as score). */
+static double index_of_r(const char *extra, const char *value) {
+    ts_scenario *s = miss_fixture(MISS_EV_GAP, extra);
+    ts_error err;
+    if (value && ts_scenario_set(s, "missing", value, "--set", &err)) fail_msg("%s", err.message);
+    check_nominal(s); /* the evaluator takes every treatment as the pipeline does */
+    ts_result *r = NULL;
+    ts_score(s, &r, &err);
+    if (!r) fail_msg("%s", err.message);
+    double x = ts_result_score(r, ts_taxonomy_root(s->tax), 2);
+    assert_true(fabs(ts_result_score(r, ts_taxonomy_root(s->tax), 0) - 1.5) < 1e-12); /* P has no gap */
+    ts_result_free(r);
+    ts_scenario_free(s);
+    return x;
+}
+
+static void test_missing_treatments(void **state) {
+    (void)state;
+    assert_true(fabs(index_of_r("", NULL) - 2.0) < 1e-12); /* the default: skipped */
+    assert_true(fabs(index_of_r("", "skip:ev") - 2.0) < 1e-12);
+    assert_true(fabs(index_of_r("", "zero:ev") - 1.0) < 1e-12);
+    assert_true(fabs(index_of_r("", "zero") - 1.0) < 1e-12);      /* every indicator: ix has no gap */
+    assert_true(fabs(index_of_r("", "impute:ev") - 3.0) < 1e-12); /* no own method: the median */
+    assert_true(fabs(index_of_r("", "median:ev") - 3.0) < 1e-12);
+    assert_true(fabs(index_of_r("", "mean:ev") - 3.5) < 1e-12);
+    /* impute is the indicator's own method; skip and zero override it */
+    const char *own = "node_methods = { ev = { impute = \"mean\"; }; };\n";
+    assert_true(fabs(index_of_r(own, NULL) - 3.5) < 1e-12);
+    assert_true(fabs(index_of_r(own, "impute:ev") - 3.5) < 1e-12);
+    assert_true(fabs(index_of_r(own, "skip:ev") - 2.0) < 1e-12);
+    assert_true(fabs(index_of_r("node_methods = { ev = { impute = \"zero\"; }; };\n", NULL) - 1.0) < 1e-12);
+    /* errors name the option and suggest */
+    ts_scenario *s = miss_fixture(MISS_EV_GAP, "");
+    ts_error err;
+    assert_int_equal(ts_scenario_set(s, "missing", "zeor:ev", "--set missing=zeor:ev", &err), TS_EINPUT);
+    assert_non_null(strstr(err.message, "did you mean 'zero'"));
+    assert_int_equal(ts_scenario_set(s, "missing", "zero:ev,iy", "--set missing=zero:ev,iy", &err), TS_EINPUT);
+    assert_non_null(strstr(err.message, "iy"));
+    /* nothing changed by the failed call: R is still skipped */
+    ts_result *r = NULL;
+    ts_score(s, &r, &err);
+    assert_true(fabs(ts_result_score(r, ts_taxonomy_root(s->tax), 2) - 2.0) < 1e-12);
+    ts_result_free(r);
+    ts_scenario_free(s);
+    /* zero in raw units: a log transform cannot take it, and says so
+       without printing NaN */
+    char buf[4096];
+    tu_write("mtax.cfg", "id = \"m\"; scale = { min = 0.0; max = 10.0; };\n"
+                         "children = ( { id = \"ev\"; direction = \"risk\"; transform = \"log\"; goalposts = [1.0, 10.0]; },\n"
+                         "             { id = \"ix\"; direction = \"risk\"; goalposts = [0.0, 10.0]; } );\n");
+    snprintf(buf, sizeof buf, "%s%s", MISS_HEAD, MISS_EV_GAP);
+    s = NULL;
+    ts_scenario_load(tu_write("miss.cfg", buf), &s, &err);
+    if (!s) fail_msg("%s", err.message);
+    assert_int_equal(ts_scenario_set(s, "missing", "zero:ev", "t", &err), TS_OK);
+    r = NULL;
+    assert_int_equal(ts_score(s, &r, &err), TS_EINPUT);
+    assert_null(r);
+    assert_non_null(strstr(err.message, "log transform of indicator 'ev' is undefined for the value 0 that zero imputation gave R"));
+    ts_scenario_free(s);
+}
+
+/* Runs the missing fixture's analysis (ev with or without its gap) under
+ * spec, with threads and Sobol' or not, seed 7. */
+static ts_ua_result *miss_run(const char *ev, const char *spec, int threads, int sobol, long n) {
+    ts_scenario *s = miss_fixture(ev, spec);
+    ts_ua_spec *u;
+    ts_error err;
+    if (ts_ua_spec_load(s, &u, &err)) fail_msg("%s:%d: %s", err.file, err.line, err.message);
+    ts_ua_options opt;
+    ts_ua_options_default(&opt);
+    opt.n = n;
+    opt.seed = 7;
+    opt.threads = threads;
+    opt.sobol = sobol;
+    opt.bootstrap = 20;
+    ts_ua_result *r;
+    if (ts_ua_run(s, u, &opt, &r, &err)) fail_msg("%s:%d: %s", err.file, err.line, err.message);
+    ts_ua_spec_free(u);
+    ts_scenario_free(s);
+    return r;
+}
+
+/* Returns factor name's total-order index of unit u's score at node k. */
+static double total_index(const ts_ua_result *r, int k, int u, const char *name) {
+    for (int f = 0; f < r->n_factors; f++)
+        if (strcmp(r->factor_name[f], name) == 0)
+            return r->st[(((size_t)k * (size_t)r->n_units + (size_t)u) * 2) * (size_t)r->n_factors + (size_t)f];
+    fail_msg("no factor %s", name);
+    return NAN;
+}
+
+static void test_missing_factor(void **state) {
+    (void)state;
+    const char *spec = "uncertainty = { missing = { methods = [ \"skip\", \"zero\", \"impute\" ]; indicators = [ \"ev\" ]; }; };\n";
+    /* only the treatment varies: R's index is 2, 1 or 3, a third of the
+       time each, and it ranks 3rd or 4th; nobody else moves */
+    ts_ua_result *a = miss_run(MISS_EV_GAP, spec, 1, 0, 6000);
+    int root = a->n_nodes - 1; /* post-order: ev, ix, m */
+    assert_true(a->nominal_score[root * 4 + 2] == 2.0);
+    assert_true(fabs(a->mean_score[root * 4 + 2] - 2.0) < 0.05);
+    assert_true(a->rank_p05[root * 4 + 2] == 3 && a->rank_p95[root * 4 + 2] == 4);
+    assert_true(a->mean_score[root * 4 + 0] == 1.5 && a->rank_p05[root * 4 + 0] == 3 && a->rank_p95[root * 4 + 0] == 4);
+    assert_true(a->mean_score[root * 4 + 3] == 9.0);
+    /* the same for any -j */
+    ts_ua_result *b = miss_run(MISS_EV_GAP, spec, 2, 0, 6000), *c = miss_run(MISS_EV_GAP, spec, 3, 0, 6000);
+    check_same(a, b, 0);
+    check_same(a, c, 0);
+    ts_ua_result_free(a);
+    ts_ua_result_free(b);
+    ts_ua_result_free(c);
+
+    /* Sobol', with the weights varying too: the treatment drives R's
+       score and nobody else's */
+    const char *spec2 = "uncertainty = { weights = { vary = 0.25; };\n"
+                        "  missing = { methods = [ \"skip\", \"zero\", \"impute\" ]; indicators = [ \"ev\" ]; }; };\n";
+    a = miss_run(MISS_EV_GAP, spec2, 1, 1, 512);
+    b = miss_run(MISS_EV_GAP, spec2, 2, 1, 512);
+    check_same(a, b, 1);
+    assert_int_equal(a->n_factors, 2);
+    assert_string_equal(a->factor_name[1], "missing");
+    assert_int_equal(a->evaluations, 512 * (2 + 2));
+    double st_r = total_index(a, root, 2, "missing");
+    if (!(st_r > 0.5)) fail_msg("ST(missing) of R is %g", st_r);
+    for (int u = 0; u < 4; u++)
+        if (u != 2 && total_index(a, root, u, "missing") != 0)
+            fail_msg("unit %d has no gap, yet ST(missing) = %g", u, total_index(a, root, u, "missing"));
+    assert_true(total_index(a, root, 0, "weights") > 0.9);
+    ts_ua_result_free(a);
+    ts_ua_result_free(b);
+    /* no value missing: the factor changes nothing anywhere */
+    a = miss_run(MISS_EV_FULL, spec2, 2, 1, 256);
+    for (int u = 0; u < 4; u++) assert_true(total_index(a, root, u, "missing") == 0);
+    assert_true(total_index(a, root, 2, "weights") > 0.9);
+    ts_ua_result_free(a);
+    /* the short form: every indicator; and with the impute factor the
+       treatment wins on its indicators */
+    a = miss_run(MISS_EV_GAP, "uncertainty = { missing = [ \"zero\" ]; impute = [ \"mean\" ]; };\n", 1, 0, 50);
+    assert_true(a->mean_score[root * 4 + 2] == 1.0);
+    ts_ua_result_free(a);
+    a = miss_run(MISS_EV_GAP, "uncertainty = { missing = [ \"impute\" ]; impute = [ \"mean\" ]; };\n", 1, 0, 50);
+    assert_true(a->mean_score[root * 4 + 2] == 3.5);
+    ts_ua_result_free(a);
+}
+
+static void test_missing_spec(void **state) {
+    (void)state;
+    bad_spec("uncertainty = {\n  missing = [ \"skip\",\n  \"zeros\" ];\n};\n", 12, "did you mean 'zero'");
+    bad_spec("uncertainty = {\n  missing = { methods = [ \"zero\" ];\n    indicators = [ \"x1\", \"a\" ]; };\n};\n", 12,
+             "unknown indicator 'a'");
+    bad_spec("uncertainty = {\n  missing = { indicators = [ \"x1\" ]; };\n};\n", 11, "missing needs methods");
+    bad_spec("uncertainty = {\n  missing = { methods = [ \"zero\" ]; indicator = [ \"x1\" ]; };\n};\n", 11, "indicator");
+    bad_spec("uncertainty = {\n  missing = { methods = [ ]; };\n};\n", 11, "alternatives");
+    /* --vary: the treatments replace the group's, its indicators stay
+       unless named; the spec's JSON says which */
+    ts_scenario *s = miss_fixture(MISS_EV_GAP, "uncertainty = { missing = { methods = [ \"zero\" ]; indicators = [ \"ev\" ]; }; };\n");
+    ts_ua_spec *u;
+    ts_error err;
+    assert_int_equal(ts_ua_spec_load(s, &u, &err), TS_OK);
+    assert_int_equal(ts_ua_spec_vary(u, s, "missing", "skip,zero,median", "--vary", &err), TS_OK);
+    ts_buf b = {0};
+    ts_ua_spec_json(u, s, &b);
+    assert_non_null(strstr(b.data, "\"missing\":{\"methods\":[\"skip\",\"zero\",\"median\"],\"indicators\":[\"ev\"]}"));
+    assert_int_equal(ts_ua_spec_vary(u, s, "missing", "impute:all", "--vary", &err), TS_OK);
+    b.len = 0;
+    ts_ua_spec_json(u, s, &b);
+    assert_non_null(strstr(b.data, "\"missing\":{\"methods\":[\"impute\"],\"indicators\":\"all\"}"));
+    assert_int_equal(ts_ua_spec_vary(u, s, "missing", "skip,zero:ev,ixx", "--vary", &err), TS_EINPUT);
+    assert_non_null(strstr(err.message, "did you mean 'ix'"));
+    assert_int_equal(ts_ua_spec_vary(u, s, "missing", "skip,group_mean", "--vary", &err), TS_EINPUT);
+    assert_int_equal(ts_ua_spec_vary(u, s, "misssing", "skip", "--vary", &err), TS_EINPUT);
+    assert_non_null(strstr(err.message, "did you mean 'missing'"));
+    ts_buf_free(&b);
+    ts_ua_spec_free(u);
+    ts_scenario_free(s);
+
+    /* the command line: the factor by name, its samples stored, and
+       score --set for the nominal alternative */
+    char buf[4096], *out, *er;
+    tu_write("mtax.cfg", MISS_TAXONOMY);
+    snprintf(buf, sizeof buf, "%s%s", MISS_HEAD, MISS_EV_GAP);
+    const char *scen = tu_write("mcli.cfg", buf);
+    const char *db = tu_path("miss.db");
+    remove(db);
+    assert_int_equal(tu_run(&out, &er, "uncertainty", scen, "-N", "40", "--vary", "missing=skip,zero,impute:ev", "--db", db,
+                            "--store-samples", NULL),
+                     0);
+    assert_non_null(strstr(out, "factors: missing"));
+    free(out);
+    free(er);
+    assert_int_equal(tu_query_int(db, "SELECT count(*) FROM ua_samples WHERE params_json LIKE '%\"missing\":\"zero\"%'") > 0, 1);
+    assert_int_equal(tu_query_int(db, "SELECT count(*) FROM ua_samples WHERE params_json LIKE '%\"missing\":\"skip\"%'") > 0, 1);
+    assert_int_equal(tu_query_int(db, "SELECT count(*) FROM ua_runs WHERE spec_json LIKE '%\"indicators\":[\"ev\"]%'"), 1);
+    assert_int_equal(tu_run(&out, &er, "score", scen, "--set", "missing=zero:ev", "--format", "csv", NULL), 0);
+    assert_non_null(strstr(out, "R,R,m,Missing fixture,,0,1,4,"));
+    free(out);
+    free(er);
+}
+
 static void test_cli_and_store(void **state) {
     (void)state;
     char buf[8192], *out, *err;
@@ -391,13 +629,15 @@ static void test_cli_and_store(void **state) {
     assert_non_null(strstr(err, "nothing varies"));
     free(out);
     free(err);
-    /* --vary on the command line alone */
+    /* --vary on the command line alone; stored, its spec was read from no
+       file (this crashed on a NULL file name) */
     assert_int_equal(tu_run(&out, &err, "uncertainty", tu_write("plain.cfg", buf), "-N", "100", "--vary",
-                            "weights=dirichlet:20", "--vary", "exclude=one", "--vary", "data=10%", NULL),
+                            "weights=dirichlet:20", "--vary", "exclude=one", "--vary", "data=10%", "--db", db2, NULL),
                      0);
     assert_non_null(strstr(out, "factors: weights exclude data"));
     free(out);
     free(err);
+    assert_int_equal(tu_query_int(db2, "SELECT count(*) FROM ua_runs WHERE spec_json LIKE '{\"file\":null,%'"), 1);
 }
 
 int main(void) {
@@ -411,6 +651,9 @@ int main(void) {
         cmocka_unit_test(test_ua_statistics),
         cmocka_unit_test(test_bad_specs),
         cmocka_unit_test(test_cli_and_store),
+        cmocka_unit_test(test_missing_treatments),
+        cmocka_unit_test(test_missing_factor),
+        cmocka_unit_test(test_missing_spec),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,17 +18,14 @@
  * store_schema.c. */
 #define TS_STORE_SCHEMA_VERSION 6
 
+/* ts_store_open, ts_store_close and ts_store_save (one run, one
+ * transaction) are declared in threatscore.h. A run scored for one year
+ * (s->spec->year set: `trend --db`, --set year=Y) is a per-year run: its
+ * year is kept in runs.year and in its options_json. */
+
 /* A store handle is used by one thread at a time (its connection is
  * opened without SQLite's own mutex); batch writes from one thread. */
 typedef struct ts_store ts_store;
-
-/* Opens (creating when absent) the store at path for reading and writing:
- * WAL mode, a busy timeout, the schema created or upgraded to
- * TS_STORE_SCHEMA_VERSION, one migration step per transaction. Returns
- * TS_OK and the store in *out, or an error: TS_EINPUT for a file that is
- * not a SQLite database, not a threatscore store or has a newer schema;
- * TS_ESYSTEM when it cannot be opened, written or upgraded. */
-int ts_store_open(const char *path, ts_store **out, ts_error *err);
 
 /* Opens the existing store at path for reading only (charts): nothing is
  * written, so a file of an older schema is read as it is, not upgraded,
@@ -37,17 +34,6 @@ int ts_store_open(const char *path, ts_store **out, ts_error *err);
  * and the store in *out, or TS_EINPUT (no such file, not a SQLite
  * database, not a threatscore store, newer schema) or TS_ESYSTEM. */
 int ts_store_open_readonly(const char *path, ts_store **out, ts_error *err);
-
-/* Closes the store. NULL is allowed. */
-void ts_store_close(ts_store *st);
-
-/* Saves scenario s and its result r as one run in one transaction: either
- * all of it is stored or none. A run scored for one year (s->spec->year
- * set: `trend --db`, --set year=Y) is a per-year run: its year is kept in
- * runs.year and in its options. Stores the run's id in *run_id. Returns
- * TS_OK or TS_ESYSTEM with err filled. */
-int ts_store_save(ts_store *st, const ts_scenario *s, const ts_result *r, long long *run_id,
-                  ts_error *err);
 
 /* One row of the runs table, as listed. Strings live until the callback
  * returns. */

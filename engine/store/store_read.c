@@ -416,7 +416,7 @@ int ts_stored_run_unit(const ts_stored_run *r, const char *id) {
 double ts_stored_run_weight(const ts_stored_run *r, int u, int k) {
     if (r->unit_weight) {
         double w = r->unit_weight[(size_t)u * (size_t)r->n_nodes + (size_t)k];
-        if (w == w) return w;
+        if (!isnan(w)) return w;
     }
     return r->nodes[k].weight;
 }

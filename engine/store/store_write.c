@@ -27,7 +27,7 @@ static const char *const STATEMENTS[TS_Q_COUNT] = {
 
 /* Binds x, or SQL NULL for NaN (missing). */
 static void bind_double(sqlite3_stmt *q, int i, double x) {
-    if (x == x) sqlite3_bind_double(q, i, x);
+    if (!isnan(x)) sqlite3_bind_double(q, i, x);
     else sqlite3_bind_null(q, i);
 }
 
@@ -284,7 +284,7 @@ static int insert_rows(ts_store *st, const ts_scenario *s, const ts_result *r, l
             sqlite3_bind_double(qs, 8, r->imputed_share[(size_t)k * (size_t)r->n_units + (size_t)u]);
             if (step_reset(qs)) rc = ts_store_fail(st, err, "cannot insert score");
             double w = s->spec->unit_weight ? s->spec->unit_weight[(size_t)u * (size_t)s->spec->n_nodes + (size_t)k] : NAN;
-            if (rc == TS_OK && w == w) {
+            if (rc == TS_OK && !isnan(w)) {
                 sqlite3_bind_int64(qw, 1, run_id);
                 bind_static(qw, 2, d->unit_id[u]);
                 bind_static(qw, 3, t->nodes[k].id);

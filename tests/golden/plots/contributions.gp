@@ -42,7 +42,7 @@ EOD
 set bmargin 7
 set label 'Scenario: Base · run 1 · threatscore' at screen 0.01, screen 0.045 left font ',8' textcolor rgb '#444444'
 set label 'Part = weight x score of the part, weights rescaled among the parts with data; the parts add up to the score.' at screen 0.01, screen 0.015 left font ',8' textcolor rgb '#444444'
-plot $parts index 0 using 1:2:3:4 with boxxyerror fc rgb '#4e79a7' title 'Dimension one', \
+plot $parts index 2 using 1:2:3:4 with boxxyerror fc rgb '#59a14f' title 'Dimension three', \
      $parts index 1 using 1:2:3:4 with boxxyerror fc rgb '#f28e2b' title 'Dimension two', \
-     $parts index 2 using 1:2:3:4 with boxxyerror fc rgb '#59a14f' title 'Dimension three', \
+     $parts index 0 using 1:2:3:4 with boxxyerror fc rgb '#4e79a7' title 'Dimension one', \
      $totals using 1:3:(sprintf('%.2f', $2)) with labels offset 0,0.7 font ',9' notitle

@@ -35,6 +35,6 @@ set bmargin 9
 set label 'Scenario: Base · run 1 · threatscore' at screen 0.01, screen 0.075 left font ',8' textcolor rgb '#444444'
 set label 'The node uses the geometric mean, not a weighted sum: its score is split in proportion to weight x score of each part.' at screen 0.01, screen 0.045 left font ',8' textcolor rgb '#444444'
 set label 'Some units miss parts: their other parts'' weights are rescaled.' at screen 0.01, screen 0.015 left font ',8' textcolor rgb '#444444'
-plot $parts index 0 using 1:2:3:4 with boxxyerror fc rgb '#4e79a7' title 'Zed one', \
-     $parts index 1 using 1:2:3:4 with boxxyerror fc rgb '#f28e2b' title 'Zed two', \
+plot $parts index 1 using 1:2:3:4 with boxxyerror fc rgb '#f28e2b' title 'Zed two', \
+     $parts index 0 using 1:2:3:4 with boxxyerror fc rgb '#4e79a7' title 'Zed one', \
      $totals using 1:3:(sprintf('%.2f', $2)) with labels offset 0,0.7 font ',9' notitle

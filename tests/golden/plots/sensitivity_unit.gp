@@ -33,8 +33,8 @@ set label 'S1: share of the variance due to the factor alone; ST: with its inter
 set label 'Whiskers: 95 % bootstrap interval (20 replicates).' at screen 0.01, screen 0.015 left font ',8' textcolor rgb '#444444'
 plot $indices index 0 using 1:2 with boxes fc rgb '#2ca02c' fs solid 1.00 border lc rgb '#333333' title 'S1: first order', \
      $indices index 0 using 1:3:(0):($4 - $3) with vectors heads size screen 0.006,90 lw 1.5 lc rgb '#000000' notitle, \
-     $indices index 0 using 1:($4 > $2 ? $4 : $2):(sprintf('%.2f', $2)) with labels offset 0,0.6 font ',8' notitle, \
+     $indices index 0 using 1:($4 > $2 ? $4 : $2):(sprintf('%.2f', abs($2) < 0.005 ? 0 : $2)) with labels offset 0,0.6 font ',8' notitle, \
      $indices index 1 using 1:2 with boxes fc rgb '#2ca02c' fs solid 0.35 border lc rgb '#333333' title 'ST: total order', \
      $indices index 1 using 1:3:(0):($4 - $3) with vectors heads size screen 0.006,90 lw 1.5 lc rgb '#000000' notitle, \
-     $indices index 1 using 1:($4 > $2 ? $4 : $2):(sprintf('%.2f', $2)) with labels offset 0,0.6 font ',8' notitle, \
+     $indices index 1 using 1:($4 > $2 ? $4 : $2):(sprintf('%.2f', abs($2) < 0.005 ? 0 : $2)) with labels offset 0,0.6 font ',8' notitle, \
      keyentry with vectors heads size screen 0.006,90 lw 1.5 lc rgb '#000000' title '95 % bootstrap interval'

@@ -18,10 +18,10 @@ $ranks << EOD
 EOD
 set bmargin 7
 set label 'Scenario: Base · uncertainty run 2 · threatscore' at screen 0.01, screen 0.045 left font ',8' textcolor rgb '#444444'
-set label 'Dot: median rank; whiskers: 5th to 95th percentile rank over 400 replications (seed 7); diamond: nominal rank.' at screen 0.01, screen 0.015 left font ',8' textcolor rgb '#444444'
+set label 'Dot: median rank; whiskers: 5th to 95th percentile rank over 400 replications (seed 7); ring: nominal rank.' at screen 0.01, screen 0.015 left font ',8' textcolor rgb '#444444'
 plot $ranks using 1:3:(0):($4 - $3):5 with vectors heads size screen 0.008,90 lw 2 lc rgb variable notitle, \
-     $ranks using 1:2:5 with points pt 7 ps 1.3 lc rgb variable notitle, \
-     $ranks using 1:($6 > 0 ? $6 : NaN) with points pt 12 ps 1.8 lw 1.5 lc rgb '#000000' notitle, \
-     keyentry with points pt 7 ps 1.3 lc rgb '#555555' title 'median rank', \
+     $ranks using 1:($6 > 0 ? $6 : NaN) with points pt 6 ps 2.6 lw 1.5 lc rgb '#000000' notitle, \
+     $ranks using 1:2:5 with points pt 7 ps 1.5 lc rgb variable notitle, \
+     keyentry with points pt 7 ps 1.5 lc rgb '#555555' title 'median rank (unit colour)', \
      keyentry with vectors heads size screen 0.008,90 lw 2 lc rgb '#555555' title '5th to 95th percentile rank', \
-     keyentry with points pt 12 ps 1.8 lw 1.5 lc rgb '#000000' title 'nominal rank'
+     keyentry with points pt 6 ps 2.6 lw 1.5 lc rgb '#000000' title 'nominal rank'

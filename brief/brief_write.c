@@ -48,7 +48,8 @@ static const char STYLE[] =
     "tr.ind td{background:#fafaf7;font-weight:bold;border-bottom:1px solid #bbb;break-after:avoid;"
     "page-break-after:avoid}\n"
     "td.src{overflow-wrap:anywhere;font-size:7.8pt}\n"
-    "table.values{table-layout:fixed}\n"
+    "table.values,table.fixed{table-layout:fixed}\n"
+    ".num.wrap{white-space:normal}.nowrap{white-space:nowrap}\n"
     "td.key{font-weight:bold;overflow-wrap:anywhere}\n"
     "table.register{font-size:7.6pt;table-layout:fixed}\n"
     "table.prov{table-layout:fixed}table.prov th{width:19mm;background:none;border-bottom:1px solid #d8d8d8}\n"
@@ -494,7 +495,10 @@ static void largest_moves(ts_buf *h, const ts_brief *b, int i, const char *unit,
         ts_buf_puts(h, " ");
         delta(h, best->delta);
     }
-    if (!shown) ts_buf_puts(h, "\xe2\x80\x93");
+    if (!shown)
+        ts_buf_puts(h, weights_changed(b, i, unit) ? "<span class=\"muted\">no dimension moves: weights change how"
+                                                     " they add up</span>"
+                                                   : "\xe2\x80\x93");
 }
 
 /* ---- sections ---------------------------------------------------------------- */
@@ -769,9 +773,12 @@ static void section_scenarios(ts_brief *b, ts_buf *h, const class_order *co) {
         ts_buf_puts(h, "<div class=\"keep\"><h3>");
         esc(h, x->info.scenario);
         ts_buf_printf(h, " <span class=\"id\">run %lld</span></h3>\n", x->info.id);
-        ts_buf_puts(h, "<table><thead><tr><th>Unit</th><th class=\"num\">Reference</th><th class=\"num\">Scenario</th>"
-                       "<th class=\"num\">\xce\x94</th><th class=\"num\">Rank</th><th>Class</th>"
-                       "<th>Largest moves (dimensions)</th><th class=\"num\">Inputs / weights changed</th></tr></thead><tbody>\n");
+        ts_buf_puts(h, "<table class=\"fixed\"><colgroup><col style=\"width:15%\"><col style=\"width:10.5%\">"
+                       "<col style=\"width:10%\"><col style=\"width:7%\"><col style=\"width:8.5%\"><col style=\"width:19%\">"
+                       "<col style=\"width:21%\"><col style=\"width:9%\"></colgroup>\n<thead><tr><th>Unit</th>"
+                       "<th class=\"num\">Reference</th><th class=\"num\">Scenario</th><th class=\"num\">\xce\x94</th>"
+                       "<th class=\"num\">Rank</th><th>Class</th><th>Largest moves (dimensions)</th>"
+                       "<th class=\"num wrap\">Inputs / weights changed</th></tr></thead><tbody>\n");
         for (int n = 0; n < ref->n_units; n++) {
             int u = order[n];
             const ts_compare_row *row = compare_row(b, i, ref->nodes[k].id, ref->unit_id[u]);
@@ -787,7 +794,7 @@ static void section_scenarios(ts_brief *b, ts_buf *h, const class_order *co) {
             ts_buf_puts(h, "</td><td class=\"num\">");
             if (row->ref_rank && row->rank) ts_buf_printf(h, "%d \xe2\x86\x92 %d ", row->ref_rank, row->rank);
             rank_change(h, row);
-            ts_buf_puts(h, "</td><td>");
+            ts_buf_puts(h, "</td><td class=\"nowrap\">");
             class_badge(h, co, row->ref_class);
             if (row->class_changed) {
                 ts_buf_puts(h, " \xe2\x86\x92 ");
@@ -898,11 +905,11 @@ static void country(ts_brief *b, ts_buf *h, const class_order *co, int u) {
     if (b->n_runs > 1) {
         ts_buf_puts(h, "<div class=\"keep\"><h4>What changes for ");
         esc(h, unit_name(p, u));
-        ts_buf_puts(h, "</h4>\n<table><colgroup><col style=\"width:27%\"><col style=\"width:8%\"><col style=\"width:8%\">"
+        ts_buf_puts(h, "</h4>\n<table class=\"fixed\"><colgroup><col style=\"width:27%\"><col style=\"width:8%\"><col style=\"width:8%\">"
                        "<col style=\"width:8%\"><col style=\"width:10%\"><col style=\"width:29%\"><col style=\"width:10%\">"
                        "</colgroup><thead><tr><th>Scenario</th><th class=\"num\">Score</th>"
                        "<th class=\"num\">\xce\x94</th><th class=\"num\">Rank</th><th>Class</th><th>Largest moves</th>"
-                       "<th class=\"num\">Inputs / weights changed</th></tr></thead><tbody>\n");
+                       "<th class=\"num wrap\">Inputs / weights changed</th></tr></thead><tbody>\n");
         for (int i = 1; i < b->n_runs; i++) {
             const ts_compare_row *row = compare_row(b, i, b->runs[0].r->nodes[ts_brief_root(b->runs[0].r)].id,
                                                     p->unit_id[u]);
@@ -973,10 +980,12 @@ static void section_certainty(ts_brief *b, ts_buf *h) {
         ts_buf_printf(h, "<p class=\"note warn\">The analysis was made of other inputs than run %lld (%s differ):"
                          " its bands describe those inputs.</p>\n",
                       p->info.id, !a->match.same_values ? "the values" : "the taxonomies");
-    ts_buf_puts(h, "<table class=\"keep\"><thead><tr><th>Unit</th><th class=\"num\">Nominal rank</th>"
-                   "<th class=\"num\">Median rank</th><th class=\"num\">Rank band (5th\xe2\x80\x93" "95th)</th>"
-                   "<th class=\"num\">Nominal score</th><th class=\"num\">Median score</th>");
-    if (a->sobol.n_factors) ts_buf_puts(h, "<th>Most influential choices (total-order Sobol' index)</th>");
+    ts_buf_puts(h, "<table class=\"keep fixed\"><colgroup><col style=\"width:20%\"><col style=\"width:11%\">"
+                   "<col style=\"width:11%\"><col style=\"width:13%\"><col style=\"width:11%\"><col style=\"width:11%\">"
+                   "<col style=\"width:23%\"></colgroup>\n<thead><tr><th>Unit</th><th class=\"num wrap\">Nominal rank</th>"
+                   "<th class=\"num wrap\">Median rank</th><th class=\"num wrap\">Rank band (5th\xe2\x80\x93" "95th)</th>"
+                   "<th class=\"num wrap\">Nominal score</th><th class=\"num wrap\">Median score</th>");
+    ts_buf_puts(h, a->sobol.n_factors ? "<th>Most influential (total-order Sobol' index)</th>" : "<th></th>");
     ts_buf_puts(h, "</tr></thead><tbody>\n");
     int by_rank[256], nr = res->n_units < 256 ? res->n_units : 256;
     for (int i = 0; i < nr; i++) by_rank[i] = i;
@@ -1022,6 +1031,8 @@ static void section_certainty(ts_brief *b, ts_buf *h) {
             }
             if (best[0] < 0) ts_buf_puts(h, "\xe2\x80\x93");
             ts_buf_puts(h, "</td>");
+        } else {
+            ts_buf_puts(h, "<td></td>");
         }
         ts_buf_puts(h, "</tr>\n");
     }

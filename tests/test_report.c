@@ -560,7 +560,7 @@ static void test_report_fixture(void **state) {
     html = report(db, "fixture-ua.html", "--no-charts", NULL, NULL, NULL);
     assert_page(html);
     assert_non_null(strstr(html, "Uncertainty analysis 1 of <b>Base</b>: 32 base samples"));
-    assert_non_null(strstr(html, "Most influential choices"));
+    assert_non_null(strstr(html, "Most influential (total-order Sobol' index)"));
     free(html);
     /* one run only: a report without comparisons */
     db = fixture_db("fixture-one.db", 0, 0);

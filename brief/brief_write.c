@@ -1469,7 +1469,7 @@ static void register_table(ts_brief *b, ts_buf *h) {
         ts_buf_printf(h, "<p class=\"note warn\">%d value%s give a source that cites no register key.</p>\n", uncited,
                       uncited == 1 ? "" : "s");
     ts_buf_puts(h, "<table class=\"register\"><colgroup><col style=\"width:22%\"><col style=\"width:68%\"><col style=\"width:10%\">"
-                   "</colgroup>\n<thead><tr><th>Key</th><th>Entry</th><th class=\"num\">Values citing it</th></tr></thead>"
+                   "</colgroup>\n<thead><tr><th>Key</th><th>Entry</th><th class=\"num wrap\">Values citing it</th></tr></thead>"
                    "<tbody>\n");
     for (int i = 0; i < n; i++) {
         char key[128];

@@ -594,8 +594,12 @@ static void key_points(ts_brief *b, ts_buf *h, const class_order *co) {
             esc(h, b->cmp->runs[big->run]->info.scenario);
             ts_buf_puts(h, " (");
             delta(h, big->delta);
-            ts_buf_puts(h, ", rank ");
-            rank_change(h, big);
+            if (big->has_rank_change && big->rank_change == 0) {
+                ts_buf_puts(h, ", rank unchanged");
+            } else {
+                ts_buf_puts(h, ", rank ");
+                rank_change(h, big);
+            }
             ts_buf_printf(h, "); %d rank change%s and %d class change%s over %d scenario%s.</li>\n", moved,
                           moved == 1 ? "" : "s", classes, classes == 1 ? "" : "s", b->cmp->n_runs,
                           b->cmp->n_runs == 1 ? "" : "s");

@@ -94,6 +94,7 @@ static int choose_runs(ts_brief *b, long long *primary_id, ts_error *err) {
 
 /* ---- inputs and their details ------------------------------------------- */
 
+/* Where the input callbacks write: the run's cells, and a sticky out of memory. */
 typedef struct input_ctx {
     ts_brief *b;
     brief_run *br;
@@ -106,6 +107,8 @@ static brief_value *value_of(brief_run *br, const char *unit, const char *indica
     return u >= 0 && k >= 0 ? &br->values[(size_t)u * (size_t)br->r->n_nodes + (size_t)k] : NULL;
 }
 
+/* Copies one stored input into its cell (ts_store_each_input). Returns 1 to
+ * stop when out of memory, else 0. */
 static int take_input(const ts_stored_input *in, void *vctx) {
     input_ctx *x = vctx;
     brief_value *v = value_of(x->br, in->unit, in->indicator);
@@ -127,6 +130,8 @@ static int take_input(const ts_stored_input *in, void *vctx) {
     return x->oom;
 }
 
+/* Copies one input's details into its cell (ts_store_each_detail). Returns
+ * 1 to stop when out of memory, else 0. */
 static int take_detail(const ts_stored_detail *d, void *vctx) {
     input_ctx *x = vctx;
     brief_value *v = value_of(x->br, d->unit, d->indicator);

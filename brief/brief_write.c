@@ -87,14 +87,17 @@ static const unsigned CLASS_RAMP[] = {0x1a9850, 0x91cf60, 0xfee08b, 0xfc8d59, 0x
 
 /* ---- small writers ------------------------------------------------------- */
 
+/* Writes s escaped (ts_html_escape): the one way text reaches the page. */
 static void esc(ts_buf *h, const char *s) {
     ts_html_escape(h, s);
 }
 
+/* Writes x with the given decimals, "–" when missing. */
 static void num(ts_buf *h, double x, int decimals) {
     ts_html_number(h, x, decimals, 0);
 }
 
+/* Writes x as num does, with a "+" before a positive value. */
 static void signed_num(ts_buf *h, double x, int decimals) {
     ts_html_number(h, x, decimals, 1);
 }
@@ -123,14 +126,17 @@ static void when(ts_buf *h, const char *t) {
     }
 }
 
+/* Returns node k's name, or its id when it has none. */
 static const char *node_name(const ts_stored_run *r, int k) {
     return r->nodes[k].name && *r->nodes[k].name ? r->nodes[k].name : r->nodes[k].id;
 }
 
+/* Returns unit u's name, or its id when it has none. */
 static const char *unit_name(const ts_stored_run *r, int u) {
     return r->unit_name[u] && *r->unit_name[u] ? r->unit_name[u] : r->unit_id[u];
 }
 
+/* Returns the index of unit u at node k in r's per-cell arrays. */
 static size_t cell(const ts_stored_run *r, int u, int k) {
     return (size_t)u * (size_t)r->n_nodes + (size_t)k;
 }
@@ -180,6 +186,7 @@ typedef struct class_order {
     double min[16];
 } class_order;
 
+/* Adds the classes r has at its root, each with the lowest score that has it. */
 static void classes_add(class_order *co, const ts_stored_run *r) {
     int k = ts_brief_root(r);
     for (int u = 0; u < r->n_units; u++) {
@@ -198,6 +205,7 @@ static void classes_add(class_order *co, const ts_stored_run *r) {
     }
 }
 
+/* Orders the classes by their lowest score. */
 static void classes_sort(class_order *co) {
     for (int i = 1; i < co->n; i++)
         for (int j = i; j > 0 && co->min[j] < co->min[j - 1]; j--) {
@@ -288,6 +296,7 @@ typedef struct setting_count {
     int count[12];
 } setting_count;
 
+/* Counts one node's method (NULL: none) in sc. */
 static void count_method(setting_count *sc, const char *method) {
     if (!method) return;
     for (int i = 0; i < sc->n; i++)
@@ -503,6 +512,7 @@ static void largest_moves(ts_buf *h, const ts_brief *b, int i, const char *unit,
 
 /* ---- sections ---------------------------------------------------------------- */
 
+/* The document head, the style sheet and the page's header with its contents. */
 static void page_head(ts_brief *b, ts_buf *h) {
     const ts_stored_run *p = b->runs[b->primary].r, *ref = b->runs[0].r;
     ts_buf_puts(h, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -633,6 +643,7 @@ static void key_points(ts_brief *b, ts_buf *h, const class_order *co) {
     free(order);
 }
 
+/* 1: the primary run's ranking, its chart and the scores by dimension. */
 static void section_ranking(ts_brief *b, ts_buf *h, const class_order *co) {
     const ts_stored_run *p = b->runs[b->primary].r;
     int k = b->root, *order = ranked_units(p, k);
@@ -711,6 +722,8 @@ static void section_ranking(ts_brief *b, ts_buf *h, const class_order *co) {
     free(order);
 }
 
+/* 2: every compared run against the reference: the overview, the chart and a
+ * table per run. */
 static void section_scenarios(ts_brief *b, ts_buf *h, const class_order *co) {
     ts_buf_puts(h, "<section id=\"scenarios\">\n<h2>2. What each scenario changes</h2>\n");
     const ts_stored_run *ref = b->runs[0].r;
@@ -940,6 +953,7 @@ static void country(ts_brief *b, ts_buf *h, const class_order *co, int u) {
     ts_buf_puts(h, "</article>\n");
 }
 
+/* 3: the contributions chart, then a page per unit in rank order. */
 static void section_countries(ts_brief *b, ts_buf *h, const class_order *co) {
     const ts_stored_run *p = b->runs[b->primary].r;
     int *order = ranked_units(p, b->root);
@@ -956,6 +970,7 @@ static void section_countries(ts_brief *b, ts_buf *h, const class_order *co) {
     free(order);
 }
 
+/* 4: the rank bands and sensitivity of the stored analysis, or that there is none. */
 static void section_certainty(ts_brief *b, ts_buf *h) {
     const ts_stored_run *p = b->runs[b->primary].r;
     const brief_ua *a = &b->ua;
@@ -1051,6 +1066,7 @@ static void section_certainty(ts_brief *b, ts_buf *h) {
     ts_buf_puts(h, "</section>\n");
 }
 
+/* 5: the scores of the latest trend of the scenario, or that there is none. */
 static void section_trend(ts_brief *b, ts_buf *h) {
     const ts_stored_run *p = b->runs[b->primary].r;
     ts_buf_puts(h, "<section id=\"trend\">\n<h2>5. Trend</h2>\n");
@@ -1414,6 +1430,7 @@ typedef struct cited {
     int count;
 } cited;
 
+/* Counts one citation of key (len bytes) in v (n entries, room for cap). */
 static void cite(cited *v, int *n, int cap, const char *key, size_t len) {
     for (int i = 0; i < *n; i++)
         if (v[i].n == len && strncmp(v[i].key, key, len) == 0) {
@@ -1423,6 +1440,7 @@ static void cite(cited *v, int *n, int cap, const char *key, size_t len) {
     if (*n < cap) v[(*n)++] = (cited){key, len, 1};
 }
 
+/* Orders cited keys bytewise (qsort). */
 static int cmp_cited(const void *a, const void *b) {
     const cited *x = a, *y = b;
     size_t n = x->n < y->n ? x->n : y->n;
@@ -1491,6 +1509,8 @@ static void register_table(ts_brief *b, ts_buf *h) {
     free(keys);
 }
 
+/* 6: every value with its source and flags, the values the scenarios change,
+ * the register entries cited. */
 static void section_values(ts_brief *b, ts_buf *h) {
     const ts_stored_run *p = b->runs[b->primary].r;
     ts_buf_puts(h, "<section id=\"values\">\n<h2>6. Values and sources</h2>\n<p>Every input value of ");
@@ -1508,6 +1528,7 @@ static void section_values(ts_brief *b, ts_buf *h) {
 
 /* ---- provenance ------------------------------------------------------------------ */
 
+/* One run's provenance: files and hashes, values hash, key, options, method. */
 static void run_provenance(ts_brief *b, ts_buf *h, ts_stored_run *r, const char *role) {
     ts_buf_puts(h, "<div class=\"keep\"><h4>");
     esc(h, role);
@@ -1563,6 +1584,7 @@ static void run_provenance(ts_brief *b, ts_buf *h, ts_stored_run *r, const char 
     ts_buf_puts(h, "</td></tr>\n</tbody></table></div>\n");
 }
 
+/* 7: the report's own provenance, then every run's and the analysis'. */
 static void section_provenance(ts_brief *b, ts_buf *h) {
     ts_buf_puts(h, "<section id=\"provenance\">\n<h2>7. Provenance</h2>\n<p>What it takes to reproduce every number"
                    " above: each run's input files with their SHA-256, the hash of the values scored, the engine"

@@ -2,6 +2,7 @@
 #include "html.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 static const char REPLACEMENT[] = "\xef\xbf\xbd"; /* U+FFFD */
@@ -59,10 +60,8 @@ int ts_html_escape(ts_buf *b, const char *s) {
 
 int ts_html_number(ts_buf *b, double x, int decimals, int sign) {
     if (!isfinite(x)) return ts_buf_puts(b, "\xe2\x80\x93"); /* en dash */
-    if (x == 0) x = 0; /* no "-0.00" */
-    double shown = x;
     char tmp[64];
-    snprintf(tmp, sizeof tmp, "%.*f", decimals, shown);
+    snprintf(tmp, sizeof tmp, "%.*f", decimals, x);
     int zero = 1; /* a value that rounds to zero shows no sign */
     for (const char *c = tmp; *c; c++)
         if (*c >= '1' && *c <= '9') zero = 0;

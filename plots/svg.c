@@ -17,6 +17,7 @@
 static const char *const DROPPED[] = {"script", "foreignObject", "image", "iframe", "object", "embed", "audio",
                                       "video",  "style",         "a",     "title",  "desc",   "metadata", NULL};
 
+/* Returns 1 when the element called name (n bytes) is dropped with all it holds. */
 static int dropped_element(const char *name, size_t n) {
     for (int i = 0; DROPPED[i]; i++)
         if (strlen(DROPPED[i]) == n && strncasecmp(DROPPED[i], name, n) == 0) return 1;

@@ -683,7 +683,7 @@ static void test_report_in_browser(void **state) {
             skip();
         }
         fail_msg("headless Chromium (Debian package chromium) and pdfinfo (poppler-utils) are needed to print the"
-                 " report; scripts/install-deps installs them, or set TS_ALLOW_SKIP=1 to skip");
+                 " report; scripts/install-deps --test installs them, or set TS_ALLOW_SKIP=1 to skip");
     }
     const char *db = shipped_db();
     char page[512], pdf[560], png[560], flag[700];

@@ -132,8 +132,9 @@ static int validate_one(ts_cmd *c, const char *path) {
     }
     size_t cells = (size_t)s->data->n_units * (size_t)s->tax->n_indicators, present = 0;
     for (size_t k = 0; k < cells; k++) present += s->data->values[k] == s->data->values[k];
+    char name[512];
     fprintf(c->out, "%s: ok (scenario '%s': %d units, %d indicators, %zu of %zu values present)\n", path,
-            s->name, s->data->n_units, s->tax->n_indicators, present, cells);
+            ts_term_safe(name, sizeof name, s->name), s->data->n_units, s->tax->n_indicators, present, cells);
     ts_result_free(r);
     ts_scenario_free(s);
     return EXIT_OK;
@@ -475,33 +476,41 @@ static int text_width(const char *s) {
     return n;
 }
 
-/* Widens the table's scenario column to fit run's name. */
+/* Widens the table's scenario column to fit run's name (as printed). */
 static int measure_run(const ts_run_info *run, void *vctx) {
     runs_ctx *x = vctx;
-    int w = text_width(run->scenario);
+    char safe[512];
+    int w = text_width(ts_term_safe(safe, sizeof safe, run->scenario));
     if (w > x->name_width) x->name_width = w > 48 ? 48 : w;
     return 0;
 }
 
 /* Appends s padded with spaces to width characters (longer names as they
- * are), control characters shown as '?': a name must not send escapes to
- * the terminal. */
+ * are), control characters escaped as ts_buf_term does: a name must not
+ * send escapes to the terminal. */
 static void pad_text(ts_buf *b, const char *s, int width) {
-    for (const char *p = s; *p; p++) ts_buf_append(b, (unsigned char)*p < 0x20 || *p == 0x7f ? "?" : p, 1);
-    for (int w = text_width(s); w < width; w++) ts_buf_puts(b, " ");
+    char safe[512];
+    ts_term_safe(safe, sizeof safe, s);
+    ts_buf_puts(b, safe);
+    for (int w = text_width(safe); w < width; w++) ts_buf_puts(b, " ");
 }
 
 static int print_run(const ts_run_info *run, void *vctx) {
     runs_ctx *x = vctx;
     ts_buf *b = &x->b;
     if (x->fmt == TS_FORMAT_TABLE) {
-        char year[16] = "-";
+        /* a database may come from someone else: no byte of it reaches the
+           terminal as a control sequence */
+        char year[16] = "-", f[6][512];
         if (run->year) snprintf(year, sizeof year, "%d", run->year);
         ts_buf_printf(b, "%5lld  ", run->id);
         pad_text(b, run->scenario, x->name_width);
-        ts_buf_printf(b, "  %4s  %-24s  %-14s  %5d %5d  %.12s  %.12s  %.12s  %s\n", year, run->created_at,
-                      run->taxonomy_id, run->n_units, run->n_indicators, run->taxonomy_sha256, run->scenario_sha256,
-                      run->data_sha256, run->engine_version);
+        ts_buf_printf(b, "  %4s  %-24s  %-14s  %5d %5d  %.12s  %.12s  %.12s  %s\n", year,
+                      ts_term_safe(f[0], sizeof f[0], run->created_at), ts_term_safe(f[1], sizeof f[1], run->taxonomy_id),
+                      run->n_units, run->n_indicators, ts_term_safe(f[2], sizeof f[2], run->taxonomy_sha256),
+                      ts_term_safe(f[3], sizeof f[3], run->scenario_sha256),
+                      ts_term_safe(f[4], sizeof f[4], run->data_sha256),
+                      ts_term_safe(f[5], sizeof f[5], run->engine_version));
     } else if (x->fmt == TS_FORMAT_CSV) {
         ts_buf_printf(b, "%lld,", run->id);
         const char *fields[] = {run->scenario, run->created_at, run->taxonomy_id, run->scenario_path,

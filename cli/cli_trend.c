@@ -126,16 +126,18 @@ int ts_cli_trend(int argc, char **argv, FILE *out, FILE *errs) {
     } else if (db && (rc = store_years(s, t, db, errs)) != 0) {
         /* reported */
     } else {
-        FILE *f = out_path ? fopen(out_path, "w") : out;
+        /* written whole or not at all, as every -o (ts_outfile) */
+        ts_outfile o;
+        FILE *f = ts_open_output(out, errs, "threatscore", out_path, &o);
         if (!f) {
-            fprintf(errs, "threatscore: %s: cannot write\n", out_path);
             rc = 3;
         } else {
             if (ts_trend_write(f, fmt, s, t, &err)) {
                 fprintf(errs, "threatscore: %s\n", ts_error_format(&err, msg, sizeof msg));
                 rc = 3;
             }
-            if (out_path && fclose(f) != 0) rc = 3;
+            int crc = ts_close_output(errs, "threatscore", f, out_path, &o, rc == 0);
+            if (rc == 0) rc = crc;
         }
     }
     ts_trend_free(t);

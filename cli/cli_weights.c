@@ -75,11 +75,13 @@ int ts_cli_weights(int argc, char **argv, FILE *out, FILE *errs) {
     double *w = rc == 0 ? malloc(((size_t)s->tax->n_indicators + 1) * sizeof *w) : NULL;
     if (rc == 0 && !w) rc = 3;
     if (rc == 0) {
+        char name[512];
         ts_effective_weights(s, u, w);
         const ts_taxonomy *t = s->tax;
         if (fmt == TS_FORMAT_CSV) fputs("indicator,parent,effective_weight\n", out);
-        else fprintf(out, "%s: effective weight at '%s'%s%s (weight set: %s)\n", s->name, t->nodes[ts_taxonomy_root(t)].id,
-                     unit ? " for " : "", unit ? unit : "", s->spec->weight_set[0] ? s->spec->weight_set : "taxonomy");
+        else fprintf(out, "%s: effective weight at '%s'%s%s (weight set: %s)\n", ts_term_safe(name, sizeof name, s->name),
+                     t->nodes[ts_taxonomy_root(t)].id, unit ? " for " : "", unit ? unit : "",
+                     s->spec->weight_set[0] ? s->spec->weight_set : "taxonomy");
         for (int i = 0; i < t->n_indicators; i++) {
             const ts_node *nd = &t->nodes[t->indicator_node[i]];
             if (fmt == TS_FORMAT_CSV) fprintf(out, "%s,%s,%.17g\n", nd->id, t->nodes[nd->parent].id, w[i]);

@@ -3,7 +3,11 @@
 #include "cliopt.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,7 +25,11 @@ int ts_exit_code(int ts_code) {
 
 int ts_print_error(FILE *errs, const char *prog, const ts_error *err) {
     char msg[2048];
-    fprintf(errs, "%s: %s\n", prog, ts_error_format(err, msg, sizeof msg));
+    ts_error_format(err, msg, sizeof msg);
+    /* a failure that left no message (once: CSV from a pipe) must still
+       say something */
+    if (!msg[0]) snprintf(msg, sizeof msg, "failed without saying why (an internal error: please report it)");
+    fprintf(errs, "%s: %s\n", prog, msg);
     return ts_exit_code(err->code ? err->code : TS_ESYSTEM);
 }
 
@@ -55,13 +63,21 @@ FILE *ts_open_output(FILE *out, FILE *errs, const char *prog, const char *path, 
         fprintf(errs, "%s: %s: cannot write: %s\n", prog, path, strerror(errno));
         return NULL;
     }
+    if (o->tmp) ts_cli_track_temp(o->tmp);
     return o->f;
 }
 
 int ts_close_output(FILE *errs, const char *prog, FILE *f, const char *path, ts_outfile *o, int ok) {
     if (!path) return fflush(f) == 0 || !ok ? EXIT_OK : EXIT_SYSTEM;
-    if (ts_outfile_close(o, ok) == 0) return EXIT_OK;
-    fprintf(errs, "%s: %s: cannot write: %s\n", prog, path, strerror(errno));
+    char tmp[PATH_MAX + 64] = "";
+    if (o->tmp) snprintf(tmp, sizeof tmp, "%s", o->tmp);
+    int rc = ts_outfile_close(o, ok);
+    int saved = errno;
+    /* only now: until the temporary file is renamed or removed, a signal
+       must still find it */
+    if (tmp[0]) ts_cli_untrack_temp(tmp);
+    if (rc == 0) return EXIT_OK;
+    fprintf(errs, "%s: %s: cannot write: %s\n", prog, path, strerror(saved));
     return EXIT_SYSTEM;
 }
 
@@ -133,4 +149,53 @@ int ts_overrides_apply(FILE *errs, const char *prog, struct ts_scenario *s, cons
     ts_error_clear(&err);
     if (ts_scenario_apply_options(s, NULL, 0, ov->set, ov->n, &err)) return ts_print_error(errs, prog, &err);
     return 0;
+}
+
+/* ---- temporary files removed on a signal -------------------------------- */
+
+enum { TEMP_FREE, TEMP_FILLING, TEMP_READY, MAX_TEMPS = 8 };
+
+/* Global because a signal handler can reach nothing else; the paths are
+ * copies, so the handler never reads memory that was freed. */
+static atomic_int temp_state[MAX_TEMPS];
+static char temp_path[MAX_TEMPS][PATH_MAX + 64];
+
+void ts_cli_track_temp(const char *path) {
+    if (strlen(path) >= sizeof temp_path[0]) return;
+    for (int i = 0; i < MAX_TEMPS; i++) {
+        int expected = TEMP_FREE;
+        if (!atomic_compare_exchange_strong(&temp_state[i], &expected, TEMP_FILLING)) continue;
+        memcpy(temp_path[i], path, strlen(path) + 1);
+        atomic_store(&temp_state[i], TEMP_READY);
+        return;
+    }
+}
+
+void ts_cli_untrack_temp(const char *path) {
+    for (int i = 0; i < MAX_TEMPS; i++)
+        if (atomic_load(&temp_state[i]) == TEMP_READY && strcmp(temp_path[i], path) == 0) {
+            atomic_store(&temp_state[i], TEMP_FREE);
+            return;
+        }
+}
+
+/* Removes the tracked files (unlink is async-signal-safe), then ends the
+ * process by the same signal, so the parent sees how it ended. */
+static void remove_temps_and_die(int sig) {
+    for (int i = 0; i < MAX_TEMPS; i++)
+        if (atomic_load(&temp_state[i]) == TEMP_READY) unlink(temp_path[i]);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void ts_cli_catch_signals(void) {
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+        struct sigaction old, sa;
+        if (sigaction(sigs[i], NULL, &old) != 0 || old.sa_handler == SIG_IGN) continue;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = remove_temps_and_die;
+        sigemptyset(&sa.sa_mask);
+        sigaction(sigs[i], &sa, NULL);
+    }
 }

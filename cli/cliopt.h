@@ -91,4 +91,22 @@ int ts_overrides_add(FILE *errs, const char *prog, ts_overrides *ov, const char 
 struct ts_scenario;
 int ts_overrides_apply(FILE *errs, const char *prog, struct ts_scenario *s, const ts_overrides *ov);
 
+/* Temporary output files removed when the program is interrupted. The
+ * library keeps no list (it has no global state); the program does:
+ * ts_open_output tracks the temporary file of each -o FILE until
+ * ts_close_output, and the handlers that ts_cli_catch_signals installs for
+ * SIGINT, SIGTERM and SIGHUP remove every tracked file, then let the
+ * signal end the process as it would have. */
+
+/* Installs the handlers (not for a signal that is ignored, as under
+ * nohup). Called once by main. */
+void ts_cli_catch_signals(void);
+
+/* Tracks (a copy of) path until ts_cli_untrack_temp; at most 8 at a time,
+ * further ones are not tracked. */
+void ts_cli_track_temp(const char *path);
+
+/* Stops tracking path. */
+void ts_cli_untrack_temp(const char *path);
+
 #endif

@@ -38,14 +38,40 @@ static double weighted_median(const double *v, const double *w, int n, double ws
     return out;
 }
 
+/* Returns x clamped to [lo, hi]. A weighted mean (harmonic, power,
+ * complement geometric, median) lies between the least and the greatest
+ * of its values, but its rounding does not: exp(log(11))
+ * is 11.000000000000002, so a complement geometric mean of values at the
+ * bottom of the scale came out at -1.8e-15, and a geometric mean above it
+ * then refused the run. The clamp removes only such rounding error. */
+static double within(double x, double lo, double hi) {
+    return x < lo ? lo : x > hi ? hi : x;
+}
+
+/* The weighted power mean (sum w x^p / sum w)^(1/p) of the values with
+ * data and weight, all >= 0 (and > 0 for p < 0), computed relative to the
+ * largest value (the smallest for p < 0) so that x^p cannot overflow or
+ * underflow whatever p: each ratio is at most 1 raised to a positive power
+ * (or at least 1 to a negative one). Then a p of 1e300 gives the maximum,
+ * its limit, instead of inf. */
+static double power_mean(double p, const double *v, const double *w, int n, double wsum, double lo, double hi) {
+    double base = p > 0 ? hi : lo, acc = 0;
+    if (base == 0) return 0.0;
+    for (int i = 0; i < n; i++)
+        if (!isnan(v[i]) && w[i] > 0) acc += w[i] * pow(v[i] / base, p);
+    return within(base * pow(acc / wsum, 1.0 / p), lo, hi);
+}
+
 double ts_aggregate(const ts_agg *a, const double *v, const double *w, int n, int *bad) {
-    double wsum = 0, acc = 0, best = NAN;
+    double wsum = 0, acc = 0, best = NAN, lo = INFINITY, hi = -INFINITY;
     int zero = 0;
     *bad = -1;
     for (int i = 0; i < n; i++) {
         if (isnan(v[i]) || !(w[i] > 0)) continue;
         double x = v[i];
         wsum += w[i];
+        if (x < lo) lo = x;
+        if (x > hi) hi = x;
         switch (a->method) {
         case TS_AGG_ARITHMETIC: acc += w[i] * x; break;
         case TS_AGG_GEOMETRIC:
@@ -66,8 +92,7 @@ double ts_aggregate(const ts_agg *a, const double *v, const double *w, int n, in
                 zero = 1;
                 break;
             }
-            acc += w[i] * pow(x, a->p);
-            break;
+            break; /* summed below, once the largest value is known */
         case TS_AGG_MIN: if (isnan(best) || x < best) best = x; break;
         case TS_AGG_MAX: if (isnan(best) || x > best) best = x; break;
         case TS_AGG_WMAX: if (isnan(best) || w[i] * x > best) best = w[i] * x; break;
@@ -86,13 +111,16 @@ double ts_aggregate(const ts_agg *a, const double *v, const double *w, int n, in
     }
     if (!(wsum > 0)) return NAN;
     switch (a->method) {
+    /* not clamped: the uncertainty analysis computes these two means in
+       its own vectorised loops, which must give the same bits; neither can
+       leave [0, inf) for values >= 0 */
     case TS_AGG_ARITHMETIC: return acc / wsum;
     case TS_AGG_GEOMETRIC: return zero ? 0.0 : exp(acc / wsum);
-    case TS_AGG_HARMONIC: return zero ? 0.0 : wsum / acc;
-    case TS_AGG_GENMEAN: return zero ? 0.0 : pow(acc / wsum, 1.0 / a->p);
+    case TS_AGG_HARMONIC: return zero ? 0.0 : within(wsum / acc, lo, hi);
+    case TS_AGG_GENMEAN: return zero ? 0.0 : power_mean(a->p, v, w, n, wsum, lo, hi);
     case TS_AGG_MIN: case TS_AGG_MAX: case TS_AGG_WMAX: return best;
-    case TS_AGG_CGEOMETRIC: return (a->top - exp(acc / wsum)) / a->factor;
-    case TS_AGG_WMEDIAN: return weighted_median(v, w, n, wsum);
+    case TS_AGG_CGEOMETRIC: return within((a->top - exp(acc / wsum)) / a->factor, lo, hi);
+    case TS_AGG_WMEDIAN: return within(weighted_median(v, w, n, wsum), lo, hi);
     case TS_AGG_COPELAND: return NAN;
     }
     return NAN;

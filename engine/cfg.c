@@ -2,11 +2,13 @@
 #include "cfg.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sha256.h"
 #include "util.h"
 
 /* Returns the 1-based line of the first @include directive in text, or 0.
@@ -25,26 +27,139 @@ static int find_include(const char *text) {
     return 0;
 }
 
-int ts_cfg_read(config_t *cfg, const char *path, ts_error *err) {
+/* Skips a string literal starting at p (on its opening quote), counting
+ * lines. Returns the position after the closing quote (or the end). */
+static const char *skip_string(const char *p, int *line) {
+    for (p++; *p && *p != '"'; p++) {
+        if (*p == '\\' && p[1]) p++;
+        if (*p == '\n') (*line)++;
+    }
+    return *p ? p + 1 : p;
+}
+
+/* Checks every integer literal in text: libconfig 1.5 stores an integer
+ * without the suffix L in 32 bits and one with it in 64, and wraps or
+ * clamps a literal that does not fit without a word (3000000000 becomes
+ * -1294967296, 0xFFFFFFFF becomes -1). Such a literal is refused here with
+ * its line, so no wrong value is ever read. Returns TS_OK or TS_EINPUT. */
+static int check_integers(const char *text, const char *path, ts_error *err) {
+    int line = 1;
+    const char *p = text;
+    while (*p) {
+        char c = *p;
+        if (c == '\n') {
+            line++;
+            p++;
+        } else if (c == '"') {
+            p = skip_string(p, &line);
+        } else if (c == '#' || (c == '/' && p[1] == '/')) {
+            while (*p && *p != '\n') p++;
+        } else if (c == '/' && p[1] == '*') {
+            for (p += 2; *p && !(*p == '*' && p[1] == '/'); p++)
+                if (*p == '\n') line++;
+            if (*p) p += 2;
+        } else if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '*' || c == '_') {
+            while ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+                   *p == '_' || *p == '-' || *p == '*')
+                p++; /* a name: digits in it are no number */
+        } else if ((c >= '0' && c <= '9') || ((c == '-' || c == '+') && p[1] >= '0' && p[1] <= '9')) {
+            const char *start = p;
+            int negative = c == '-';
+            if (c == '-' || c == '+') p++;
+            int hex = p[0] == '0' && (p[1] == 'x' || p[1] == 'X');
+            const char *digits = hex ? p + 2 : p;
+            const char *q = digits;
+            while (hex ? ((*q >= '0' && *q <= '9') || (*q >= 'a' && *q <= 'f') || (*q >= 'A' && *q <= 'F'))
+                       : (*q >= '0' && *q <= '9'))
+                q++;
+            if (!hex && (*q == '.' || *q == 'e' || *q == 'E')) {
+                /* a float: libconfig reads it as a double */
+                while ((*q >= '0' && *q <= '9') || *q == '.' || *q == 'e' || *q == 'E' ||
+                       ((*q == '-' || *q == '+') && (q[-1] == 'e' || q[-1] == 'E')))
+                    q++;
+                p = q;
+                continue;
+            }
+            int wide = *q == 'L';
+            const char *end = q;
+            while (*q == 'L') q++;
+            /* the value as an unsigned magnitude, saturating */
+            unsigned long long v = 0, cap = ~0ULL;
+            int overflow = 0;
+            for (const char *d = digits; d < end; d++) {
+                unsigned digit = (unsigned)(*d <= '9' ? *d - '0' : (*d | 0x20) - 'a' + 10);
+                unsigned base = hex ? 16 : 10;
+                if (v > (cap - digit) / base) overflow = 1;
+                else v = v * base + digit;
+            }
+            unsigned long long max = wide ? 0x7fffffffffffffffULL : 0x7fffffffULL;
+            if (overflow || v > max + (negative && !hex ? 1 : 0)) {
+                int n = (int)(end - start);
+                char fix[200];
+                if (hex && !wide && v <= 0x7fffffffffffffffULL)
+                    snprintf(fix, sizeof fix, "write it with the suffix L (%.*sL)", n, start);
+                else if (hex)
+                    snprintf(fix, sizeof fix, "write it as a decimal number with a decimal point");
+                else if (!wide && !overflow && v <= 0x7fffffffffffffffULL)
+                    snprintf(fix, sizeof fix, "write it with a decimal point (%.*s.0) or the suffix L (%.*sL)", n,
+                             start, n, start);
+                else
+                    snprintf(fix, sizeof fix, "write it with a decimal point (%.*s.0)", n, start);
+                return ts_fail(err, TS_EINPUT, path, line,
+                               "integer %.*s does not fit in %s bits, so libconfig would read a wrong value: %s",
+                               (int)(q - start), start, wide ? "64" : "32", fix);
+            }
+            p = q;
+        } else {
+            p++;
+        }
+    }
+    return TS_OK;
+}
+
+int ts_cfg_read_file(config_t *cfg, const char *path, char sha256_hex[65], char **bytes, size_t *n_bytes,
+                     ts_error *err) {
     size_t len;
-    char *text = ts_read_file(path, &len);
-    if (!text) return ts_fail(err, TS_EINPUT, path, 0, "cannot open: %s", strerror(errno));
+    if (!path[0]) return ts_fail(err, TS_EINPUT, NULL, 0, "empty file name");
+    char *text = ts_read_input(path, TS_INPUT_CONFIG, &len, err);
+    if (!text) return err ? err->code : TS_EINPUT;
     if (strlen(text) != len) {
         free(text);
         return ts_fail(err, TS_EINPUT, path, 0, "NUL byte: not a text file");
     }
-    int include_line = find_include(text);
+    if (sha256_hex) ts_sha256_hex(text, len, sha256_hex);
+    /* a UTF-8 byte order mark (some Windows editors write one) is skipped,
+       as the CSV reader does; the hash is of the file as it is */
+    const char *body = strncmp(text, "\xEF\xBB\xBF", 3) == 0 ? text + 3 : text;
+    int include_line = find_include(body);
     if (include_line) {
         free(text);
         return ts_fail(err, TS_EINPUT, path, include_line,
                        "@include is not supported: give each file its own settings");
     }
-    int ok = config_read_string(cfg, text);
-    free(text);
-    if (ok != CONFIG_TRUE)
-        return ts_fail(err, TS_EINPUT, path, config_error_line(cfg), "syntax error: %s",
-                       config_error_text(cfg));
+    if (check_integers(body, path, err)) {
+        free(text);
+        return TS_EINPUT;
+    }
+    int ok = config_read_string(cfg, body);
+    if (ok != CONFIG_TRUE) {
+        /* libconfig's text is usually just "syntax error" */
+        const char *why = config_error_text(cfg);
+        free(text);
+        if (!why) why = "not a valid libconfig file";
+        return ts_fail(err, TS_EINPUT, path, config_error_line(cfg), "%s%s", strstr(why, "syntax error") ? "" : "syntax error: ", why);
+    }
+    if (bytes) {
+        *bytes = text;
+        *n_bytes = len;
+    } else {
+        free(text);
+    }
     return TS_OK;
+}
+
+int ts_cfg_read(config_t *cfg, const char *path, ts_error *err) {
+    return ts_cfg_read_file(cfg, path, NULL, NULL, NULL, err);
 }
 
 int ts_cfg_line(const config_setting_t *s) {
@@ -98,15 +213,28 @@ int ts_cfg_number(const config_setting_t *s, const char *file, const char *what,
     }
     if (!isfinite(v))
         return ts_fail(err, TS_EINPUT, file, ts_cfg_line(s), "%s is not a finite number", what);
+    if (!ts_number_ok(v))
+        return ts_fail(err, TS_EINPUT, file, ts_cfg_line(s),
+                       "%s is %g: a number must be 0 or between %g and %g in size", what, v, TS_NUMBER_MIN,
+                       TS_NUMBER_MAX);
     *out = v;
     return TS_OK;
 }
 
 int ts_cfg_int(const config_setting_t *s, const char *file, const char *what,
                int *out, ts_error *err) {
-    if (config_setting_type(s) != CONFIG_TYPE_INT)
+    int type = config_setting_type(s);
+    if (type == CONFIG_TYPE_INT64) {
+        /* 2020L is an integer too; only its size can be wrong */
+        long long v = config_setting_get_int64(s);
+        if (v < INT_MIN || v > INT_MAX)
+            return ts_fail(err, TS_EINPUT, file, ts_cfg_line(s), "%s is out of range (%lld)", what, v);
+        *out = (int)v;
+        return TS_OK;
+    }
+    if (type != CONFIG_TYPE_INT)
         return ts_fail(err, TS_EINPUT, file, ts_cfg_line(s), "%s must be an integer, not %s",
-                       what, type_name(config_setting_type(s)));
+                       what, type_name(type));
     *out = config_setting_get_int(s);
     return TS_OK;
 }

@@ -7,9 +7,20 @@
 
 #include "error.h"
 
-/* Reads path into cfg (already initialised). Returns TS_OK, or TS_EINPUT
- * with the file, line and libconfig's message (or the open error). */
+/* Reads path into cfg (already initialised). path must be a regular file
+ * of at most TS_CONFIG_LIMIT bytes (see ts_input_limit); a leading UTF-8
+ * byte order mark is skipped. Returns TS_OK, or TS_EINPUT with the file,
+ * line and libconfig's message (or the open error), TS_ESYSTEM when out of
+ * memory. An integer literal libconfig would store wrapped (one past 32
+ * bits without the suffix L, or past 64 bits) is an error with its line. */
 int ts_cfg_read(config_t *cfg, const char *path, ts_error *err);
+
+/* As ts_cfg_read, reading the file once: stores the SHA-256 of the bytes
+ * that were parsed in sha256_hex (when not NULL) and, when bytes is not
+ * NULL, hands over those bytes (malloc'd, *n_bytes long; the caller frees
+ * them), so a hash never describes other bytes than the ones parsed. */
+int ts_cfg_read_file(config_t *cfg, const char *path, char sha256_hex[65], char **bytes, size_t *n_bytes,
+                     ts_error *err);
 
 /* Returns the line of setting s, 0 when unknown. */
 int ts_cfg_line(const config_setting_t *s);
@@ -20,8 +31,8 @@ int ts_cfg_check_keys(const config_setting_t *group, const char *const *allowed,
                       const char *file, ts_error *err);
 
 /* Stores the number in setting s (int or float) in *out. Fails when s is
- * not a number or the number is not finite. what names the setting in the
- * message. */
+ * not a number, the number is not finite or not within TS_NUMBER_MIN and
+ * TS_NUMBER_MAX in size (or 0). what names the setting in the message. */
 int ts_cfg_number(const config_setting_t *s, const char *file, const char *what,
                   double *out, ts_error *err);
 

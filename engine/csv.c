@@ -1,6 +1,7 @@
-/* csv.c -- streaming RFC 4180 reader for wide CSV files. The file is read
- * twice: once to count rows and hash it, once to fill a dataset sized to
- * fit, so memory stays at the value matrix. */
+/* csv.c -- streaming RFC 4180 reader for wide CSV files. A regular file is
+ * read twice from one descriptor (to count rows and hash, then to fill a
+ * dataset sized to fit), so memory stays at the value matrix; a pipe is
+ * read once into memory. */
 #include "csv.h"
 
 #include <errno.h>
@@ -9,15 +10,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "sha256.h"
 
 typedef struct reader {
-    FILE *f;
+    ts_input in;        /* the file: a descriptor, or its bytes in memory */
     const char *path;
+    long long offset;   /* of the next chunk in the file */
+    const unsigned char *chunk; /* buf, or the input's bytes in memory */
     unsigned char buf[1 << 16];
     size_t pos, len;
     int line;           /* physical line of the next byte */
+    int failed;         /* errno of a failed read, 0 if none */
     ts_sha256 *hash;    /* hashes every byte read when set */
 } reader;
 
@@ -28,21 +33,46 @@ typedef struct record {
     int line;           /* line the record starts on */
 } record;
 
+/* Starts reading the input from its first byte. */
+static void rd_rewind(reader *r) {
+    r->offset = 0;
+    r->pos = r->len = 0;
+    r->line = 1;
+}
+
+/* Reads the next chunk: positioned reads from the one descriptor, so a
+ * second pass reads the same file from its start even if a path now
+ * names another one. Returns 1, or 0 at the end (or on a read error,
+ * recorded in r->failed). */
 static int rd_fill(reader *r) {
-    r->len = fread(r->buf, 1, sizeof r->buf, r->f);
     r->pos = 0;
-    if (r->hash && r->len) ts_sha256_update(r->hash, r->buf, r->len);
+    r->len = 0;
+    if (r->in.mem) {
+        if (r->offset == 0) {
+            r->chunk = (const unsigned char *)r->in.mem;
+            r->len = r->in.len;
+        }
+    } else {
+        ssize_t n;
+        r->chunk = r->buf;
+        while ((n = pread(r->in.fd, r->buf, sizeof r->buf, (off_t)r->offset)) < 0 && errno == EINTR) {
+        }
+        if (n < 0) r->failed = errno;
+        else r->len = (size_t)n;
+    }
+    r->offset += (long long)r->len;
+    if (r->hash && r->len) ts_sha256_update(r->hash, r->chunk, r->len);
     return r->len > 0;
 }
 
 static int rd_getc(reader *r) {
     if (r->pos == r->len && !rd_fill(r)) return EOF;
-    return r->buf[r->pos++];
+    return r->chunk[r->pos++];
 }
 
 static int rd_peek(reader *r) {
     if (r->pos == r->len && !rd_fill(r)) return EOF;
-    return r->buf[r->pos];
+    return r->chunk[r->pos];
 }
 
 static int rec_push(record *rec, ts_error *err, const char *path) {
@@ -154,7 +184,8 @@ static int is_missing(const char *s, const char *const *markers) {
 }
 
 /* Parses a decimal number (no hex, inf or nan). Returns 0 and stores it,
- * 1 when not a number, 2 when out of range. */
+ * 1 when not a number, 2 when not finite, 3 when too large or too small
+ * (see TS_NUMBER_MAX). */
 static int parse_number(const char *s, double *out) {
     if (!*s || strspn(s, "0123456789+-.eE") != strlen(s)) return 1;
     char *end;
@@ -162,6 +193,7 @@ static int parse_number(const char *s, double *out) {
     double v = strtod(s, &end);
     if (end == s || *end) return 1;
     if (!isfinite(v)) return 2;
+    if (!ts_number_ok(v)) return 3;
     *out = v;
     return 0;
 }
@@ -220,35 +252,34 @@ int ts_csv_read(const char *path, const ts_taxonomy *t, const ts_csv_options *op
         return ts_status(err);
     }
     r->path = path;
-    r->line = 1;
-    if (!(r->f = fopen(path, "rb"))) {
-        ts_fail(err, TS_EINPUT, path, 0, "cannot open: %s", strerror(errno));
-        goto fail;
-    }
+    r->in.fd = -1;
+    if (ts_input_open(&r->in, path, TS_INPUT_DATA, err)) goto fail;
     /* pass 1: hash the file, count the data rows, check the syntax */
+    rd_rewind(r);
     ts_sha256_init(&hash);
     r->hash = &hash;
     int rows = -1, rc;
     while ((rc = read_record(r, &rec, err)) == 1)
         if (!blank_record(&rec)) rows++;
     if (rc < 0) goto fail;
-    if (ferror(r->f)) {
-        ts_fail(err, TS_EINPUT, path, 0, "read error: %s", strerror(errno));
+    if (r->failed) {
+        ts_fail(err, TS_EINPUT, path, 0, "read error: %s", strerror(r->failed));
         goto fail;
     }
+    long long size = r->offset;
     ts_sha256_final_hex(&hash, sha256_hex);
     if (rows < 1) {
         ts_fail(err, TS_EINPUT, path, rows < 0 ? 0 : 1, rows < 0 ? "empty file" : "no data rows");
         goto fail;
     }
-    rewind(r->f);
-    r->hash = NULL;
-    r->pos = r->len = 0;
-    r->line = 1;
+    /* pass 2 hashes again: the values must come from the bytes hashed */
+    rd_rewind(r);
+    ts_sha256_init(&hash);
 
     /* header */
     do rc = read_record(r, &rec, err);
     while (rc == 1 && blank_record(&rec));
+    if (rc == 0) ts_fail(err, TS_EINPUT, path, 0, "changed while it was read: read it again once it is written");
     if (rc != 1) goto fail;
     int n_cols = rec.n;
     char *first = rec.text.data;
@@ -346,7 +377,9 @@ int ts_csv_read(const char *path, const ts_taxonomy *t, const ts_csv_options *op
                     if ((unsigned char)*q < 0x20 || (unsigned char)*q >= 0x7F) *q = '?';
                 ts_fail(err, TS_EINPUT, path, rec.line, "column '%s', unit '%s': '%s' is %s",
                         header[col_of[i]], d->unit_id[u], shown,
-                        bad == 2 ? "not a finite number" : "not a number (nor a missing-value marker)");
+                        bad == 2   ? "not a finite number"
+                        : bad == 3 ? "out of range: a number must be 0 or between 1e-100 and 1e100 in size"
+                                   : "not a number (nor a missing-value marker)");
                 goto fail;
             }
             d->values[(size_t)i * (size_t)rows + (size_t)u] = v;
@@ -354,8 +387,17 @@ int ts_csv_read(const char *path, const ts_taxonomy *t, const ts_csv_options *op
         u++;
     }
     if (rc < 0) goto fail;
+    /* the rest of the file, so that the second hash covers every byte */
+    while (rd_getc(r) != EOF) {
+    }
+    char again[65];
+    ts_sha256_final_hex(&hash, again);
+    if (r->failed || u != rows || r->offset != size || strcmp(again, sha256_hex) != 0) {
+        ts_fail(err, TS_EINPUT, path, 0, "changed while it was read: read it again once it is written");
+        goto fail;
+    }
     if (check_duplicate_units(d, path, err)) goto fail;
-    fclose(r->f);
+    ts_input_close(&r->in);
     free(r);
     ts_buf_free(&rec.text);
     free(rec.offs);
@@ -365,7 +407,7 @@ int ts_csv_read(const char *path, const ts_taxonomy *t, const ts_csv_options *op
     *out = d;
     return TS_OK;
 fail:
-    if (r->f) fclose(r->f);
+    ts_input_close(&r->in);
     free(r);
     ts_buf_free(&rec.text);
     free(rec.offs);
@@ -387,11 +429,9 @@ int ts_csv_read_table(const char *path, int encoding, ts_csv_table **out, ts_err
         goto fail;
     }
     r->path = path;
-    r->line = 1;
-    if (!(r->f = fopen(path, "rb"))) {
-        ts_fail(err, TS_EINPUT, path, 0, "cannot open: %s", strerror(errno));
-        goto fail;
-    }
+    r->in.fd = -1;
+    if (ts_input_open(&r->in, path, TS_INPUT_DATA, err)) goto fail;
+    rd_rewind(r);
     while ((rc = read_record(r, &rec, err)) == 1) {
         if (blank_record(&rec)) continue;
         if (t->n_rows == 0) {
@@ -424,18 +464,22 @@ int ts_csv_read_table(const char *path, int encoding, ts_csv_table **out, ts_err
         t->n_rows++;
     }
     if (rc < 0) goto fail;
+    if (r->failed) {
+        ts_fail(err, TS_EINPUT, path, 0, "read error: %s", strerror(r->failed));
+        goto fail;
+    }
     if (t->n_rows == 0) {
         ts_fail(err, TS_EINPUT, path, 0, "empty file");
         goto fail;
     }
-    fclose(r->f);
+    ts_input_close(&r->in);
     free(r);
     ts_buf_free(&rec.text);
     free(rec.offs);
     *out = t;
     return TS_OK;
 fail:
-    if (r && r->f) fclose(r->f);
+    if (r) ts_input_close(&r->in);
     free(r);
     ts_buf_free(&rec.text);
     free(rec.offs);

@@ -211,6 +211,11 @@ int ts_agg_from_setting(const config_setting_t *s, const char *file, ts_agg *out
         return TS_EINPUT;
     if (a.method == TS_AGG_GENMEAN && a.p == 0)
         return ts_fail(err, TS_EINPUT, file, ts_cfg_line(s), "genmean with p = 0 is the geometric mean: use geometric");
+    /* x^p = exp(p log x) keeps too few digits of p log x as p nears 0 */
+    if (a.method == TS_AGG_GENMEAN && fabs(a.p) < 0.01)
+        return ts_fail(err, TS_EINPUT, file, ts_cfg_line(s),
+                       "genmean p = %g is too close to 0 to compute exactly (|p| >= 0.01); p -> 0 is the "
+                       "geometric mean: use geometric", a.p);
     if (cg && !(a.factor > 0)) return ts_fail(err, TS_EINPUT, file, ts_cfg_line(s), "cgeometric factor must be positive");
     *out = a;
     return TS_OK;

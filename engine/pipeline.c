@@ -125,6 +125,19 @@ static int prepare_indicator(const ts_scenario *s, ts_result *r, int i, ts_error
         return ts_fail(err, TS_EINPUT, file, line, "%s transform of indicator '%s' is undefined for %s's value %g",
                        ts_transform_name(nd->transform.method), nd->id, d->unit_id[bad - 1], raw);
     }
+    for (int u = 0; u < n; u++)
+        if (!isnan(x[u]) && !(fabs(x[u]) <= TS_NUMBER_MAX)) {
+            /* a transform or a denominator took the value past what the
+               normalisers can handle exactly */
+            const char *file;
+            int line;
+            ts_value_origin(s, i, u, &file, &line);
+            return ts_fail(err, TS_EINPUT, file, line,
+                           "indicator '%s': %s's value %g becomes %g after its %s, larger than %g", nd->id,
+                           d->unit_id[u], ts_dataset_get(d, i, u), x[u],
+                           sp->denominate && nd->denominator ? "denominator and transform" : "transform",
+                           TS_NUMBER_MAX);
+        }
     if (ts_treat_column(&sp->treat[k], x, n, &r->treatment[i]) != 0)
         return ts_fail(err, TS_EINPUT, nd->file, nd->line, "indicator '%s': the treatment's fallback transform is undefined",
                        nd->id);
@@ -147,7 +160,16 @@ static int prepare_indicator(const ts_scenario *s, ts_result *r, int i, ts_error
     ts_norm_args args = {norm, nd->direction, nd->has_goalposts ? gp : NULL, nd->has_target ? &target : NULL, -1,
                          t->scale_min, t->scale_max};
     if (norm->method == TS_NORM_DIST2REF) args.ref = ts_dataset_find_unit(d, norm->ref);
-    int rc = ts_normalise_column(&args, x, n, r->normalised + (size_t)i * (size_t)n);
+    double *norm_out = r->normalised + (size_t)i * (size_t)n;
+    int rc = ts_normalise_column(&args, x, n, norm_out);
+    if (rc == TS_NORM_OK)
+        for (int u = 0; u < n; u++)
+            if (!isnan(x[u]) && !isfinite(norm_out[u]))
+                /* a value with data must keep it: NaN would pass for missing */
+                return ts_fail(err, TS_EINPUT, nd->file, nd->line,
+                               "indicator '%s': %s gives no finite value for %s (%g): its values, goalposts "
+                               "or range are too far apart",
+                               nd->id, ts_norm_name(norm->method), d->unit_id[u], ts_dataset_get(d, i, u));
     switch (rc) {
     case TS_NORM_OK: return TS_OK;
     case TS_NORM_CONSTANT: {
@@ -188,6 +210,29 @@ typedef struct tree_access {
     double (*imputed)(const void *ctx, int k, int u);
     void (*rows)(void *ctx, int k, double **score, double **cov, double **imp);
 } tree_access;
+
+/* Fails for a child value outside the domain of node k's aggregator,
+ * naming the node, the child, the unit, the value and where it came from.
+ * Returns TS_EINPUT. */
+static int domain_error(const ts_scenario *s, int k, int child, double x, int u, ts_error *err) {
+    const ts_taxonomy *t = s->tax;
+    const ts_node *nd = &t->nodes[k], *c = &t->nodes[child];
+    const ts_agg *agg = &s->spec->agg[k];
+    char needs[160], cause[200];
+    if (agg->method == TS_AGG_CGEOMETRIC)
+        snprintf(needs, sizeof needs, "which needs %g - %g x value > 0", agg->top, agg->factor);
+    else
+        snprintf(needs, sizeof needs, "which needs values >= 0");
+    if (c->indicator >= 0)
+        snprintf(cause, sizeof cause, "it is normalised by %s, whose output reaches that value: use a normaliser "
+                 "or range that fits", ts_norm_name(s->spec->norm[child].method));
+    else
+        snprintf(cause, sizeof cause, "it is an aggregate (%s%s) of such values",
+                 ts_agg_name(s->spec->agg[child].method), c->direction < 0 ? ", reflected as protective" : "");
+    return ts_fail(err, TS_EINPUT, nd->file, nd->line,
+                   "node '%s' takes the %s mean, %s, but its child '%s' scores %.17g for unit '%s': %s", nd->id,
+                   ts_agg_name(agg->method), needs, c->id, x, s->data->unit_id[u], cause);
+}
 
 /* Aggregates every aggregate node bottom-up (post-order: children first)
  * for the n units, through a. Returns TS_OK, TS_EINPUT for a child value
@@ -238,10 +283,14 @@ static int aggregate_tree(const ts_scenario *s, int n, const tree_access *a, ts_
                 int bad;
                 score[u] = ts_aggregate(agg, v, w, nd->n_children, &bad);
                 if (bad >= 0) {
+                    rc = domain_error(s, k, kids[bad], v[bad], u, err);
+                    break;
+                }
+                if (isinf(score[u])) {
                     rc = ts_fail(err, TS_EINPUT, nd->file, nd->line,
-                                 "node '%s' takes the %s mean, but '%s' scores %g (outside its domain) for '%s'; "
-                                 "use a normaliser whose range fits",
-                                 nd->id, ts_agg_name(agg->method), t->nodes[kids[bad]].id, v[bad], s->data->unit_id[u]);
+                                 "node '%s': the %s mean of its children for '%s' is not finite; its weights or "
+                                 "its children's values are too far apart",
+                                 nd->id, ts_agg_name(agg->method), s->data->unit_id[u]);
                     break;
                 }
             }
@@ -315,7 +364,39 @@ static int rank_all(ts_result *r, ts_error *err) {
     return TS_OK;
 }
 
+/* Fails when no unit has a score at the index: every score would print as
+ * missing, which is bad input (no value, or none that the methods and the
+ * data thresholds can use), not a result. score(k, u) reads a score.
+ * Returns TS_OK or TS_EINPUT. */
+static int check_any_score(const ts_scenario *s, double (*score)(const void *, int, int), const void *ctx,
+                           ts_error *err) {
+    const ts_taxonomy *t = s->tax;
+    const ts_dataset *d = s->data;
+    int root = ts_taxonomy_root(t);
+    for (int u = 0; u < d->n_units; u++)
+        if (!isnan(score(ctx, root, u))) return TS_OK;
+    size_t cells = (size_t)d->n_units * (size_t)d->n_indicators, present = 0;
+    for (size_t c = 0; c < cells; c++) present += !isnan(d->values[c]);
+    return ts_fail(err, TS_EINPUT, s->path ? s->path : s->data_path, 0,
+                   "no unit has a score for '%s': %zu of %zu values are present, and the methods or data "
+                   "thresholds leave none to score",
+                   t->nodes[root].id, present, cells);
+}
+
+static double result_score(const void *ctx, int k, int u) {
+    return ts_result_score(ctx, k, u);
+}
+
 int ts_score(const ts_scenario *s, ts_result **out, ts_error *err) {
+    int rc = ts_score_allow_empty(s, out, err);
+    if (rc == TS_OK && (rc = check_any_score(s, result_score, *out, err)) != TS_OK) {
+        ts_result_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+int ts_score_allow_empty(const ts_scenario *s, ts_result **out, ts_error *err) {
     *out = NULL;
     ts_result *r = result_new(s->data->n_units, s->tax->n_nodes, s->tax->n_indicators);
     if (!r) {
@@ -480,6 +561,16 @@ int ts_score_lean(ts_scenario *s, ts_lean_result **result, ts_error *err) {
         for (int u = 0; u < n; u++) rank[u] = isnan(tmp[u]) ? 0 : (int)tmp[u];
     }
     free(scratch), free(out), free(tmp);
+    if (rc == TS_OK) {
+        /* the values now hold the normalised indicators: count from the
+           scores, which are missing exactly where no value was usable */
+        int root = ts_taxonomy_root(t), any = 0;
+        for (int u = 0; u < n && !any; u++) any = !isnan(ts_lean_score(r, s, root, u));
+        if (!any)
+            rc = ts_fail(err, TS_EINPUT, s->path ? s->path : s->data_path, 0,
+                         "no unit has a score for '%s': the methods or data thresholds leave no value to score",
+                         t->nodes[root].id);
+    }
     if (rc != TS_OK) {
         ts_lean_result_free(r);
         return ts_status(err);

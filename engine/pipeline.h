@@ -26,6 +26,11 @@ typedef struct ts_result {
     double *imputed_share;    /* share of the node's indicators imputed */
 } ts_result;
 
+/* As ts_score, but a result where no unit has a score is returned, not an
+ * error: for callers that score many variants and judge coverage
+ * themselves (trend's early years). */
+int ts_score_allow_empty(const ts_scenario *s, ts_result **out, ts_error *err);
+
 /* Returns where the value of indicator i for unit u was read, for error
  * messages: its file and line in *file / *line. */
 void ts_value_origin(const ts_scenario *s, int i, int u, const char **file, int *line);

@@ -36,6 +36,8 @@ typedef struct chain_file {
     const char *path;   /* arena copy: also the identity of the file in provenance */
     char sha256[65];
     char *real;         /* realpath, for cycle detection */
+    char *bytes;        /* the bytes parsed, hashed into the chain's hash */
+    size_t n_bytes;
 } chain_file;
 
 typedef struct loader {
@@ -47,12 +49,6 @@ typedef struct loader {
 
 static int oom(loader *L) {
     return ts_fail(L->err, TS_ESYSTEM, L->file, 0, "out of memory");
-}
-
-/* Hashes a whole file into hex. Returns TS_OK or TS_EINPUT (unreadable). */
-static int hash_file(const char *path, char hex[65], ts_error *err) {
-    if (ts_sha256_file(path, hex)) return ts_fail(err, TS_EINPUT, path, 0, "cannot read: %s", strerror(errno));
-    return TS_OK;
 }
 
 static ts_scenario *scenario_new(ts_error *err) {
@@ -622,14 +618,15 @@ static int load_chain(loader *L, const char *path, chain_file *files, int *n) {
         chain_file *f = &files[*n];
         config_init(&f->cfg);
         f->real = NULL;
+        f->bytes = NULL;
         (*n)++;
         f->path = ts_arena_strdup(s->arena, next);
         free(owned);
         owned = NULL;
         if (!f->path) return oom(L);
         L->file = f->path;
-        if (ts_cfg_read(&f->cfg, f->path, L->err)) return TS_EINPUT;
-        if (hash_file(f->path, f->sha256, L->err)) return TS_EINPUT;
+        int rc = ts_cfg_read_file(&f->cfg, f->path, f->sha256, &f->bytes, &f->n_bytes, L->err);
+        if (rc) return rc;
         f->real = realpath(f->path, NULL);
         for (int j = 0; f->real && j < *n - 1; j++)
             if (files[j].real && strcmp(files[j].real, f->real) == 0)
@@ -641,6 +638,9 @@ static int load_chain(loader *L, const char *path, chain_file *files, int *n) {
         const char *ext;
         if (ts_cfg_opt_string(root, "extends", f->path, &ext, L->err)) return TS_EINPUT;
         next = NULL;
+        if (ext && !ext[0])
+            return ts_fail(L->err, TS_EINPUT, f->path, ts_cfg_line(config_setting_get_member(root, "extends")),
+                           "extends is empty: name the scenario file this one extends");
         if (ext) {
             char *dir = ts_dirname(f->path);
             owned = dir ? ts_path_join(dir, ext) : NULL;
@@ -652,13 +652,12 @@ static int load_chain(loader *L, const char *path, chain_file *files, int *n) {
     return TS_OK;
 }
 
-/* Hashes the contents of every file in the chain, root first. */
-static int hash_chain(loader *L, chain_file *files, int n, char hex[65]) {
+/* Hashes the contents of every file in the chain, root first: the bytes
+ * that were parsed, not a second reading that could differ. */
+static int hash_chain(chain_file *files, int n, char hex[65]) {
     ts_sha256 h;
     ts_sha256_init(&h);
-    for (int f = n - 1; f >= 0; f--)
-        if (ts_sha256_update_file(&h, files[f].path))
-            return ts_fail(L->err, TS_EINPUT, files[f].path, 0, "cannot read: %s", strerror(errno));
+    for (int f = n - 1; f >= 0; f--) ts_sha256_update(&h, files[f].bytes, files[f].n_bytes);
     ts_sha256_final_hex(&h, hex);
     return TS_OK;
 }
@@ -675,6 +674,9 @@ static int scenario_header(loader *L, chain_file *files, int n) {
         if (ts_cfg_opt_string(root, "description", files[f].path, &v, L->err)) return TS_EINPUT;
         if (!desc) desc = v;
         if (ts_cfg_opt_string(root, "taxonomy", files[f].path, &v, L->err)) return TS_EINPUT;
+        if (!tax && v && !v[0])
+            return ts_fail(L->err, TS_EINPUT, files[f].path, ts_cfg_line(config_setting_get_member(root, "taxonomy")),
+                           "taxonomy is empty: name the taxonomy file (taxonomy = \"FILE\";)");
         if (!tax && v) {
             tax = v;
             tax_file = files[f].path;
@@ -715,10 +717,10 @@ int ts_scenario_load(const char *path, ts_scenario **out, ts_error *err) {
         s->path = files[0].path;
         s->data_path = s->path;
         memcpy(s->scenario_sha256, files[0].sha256, sizeof s->scenario_sha256);
-        rc = hash_chain(&L, files, n, s->data_sha256);
+        rc = hash_chain(files, n, s->data_sha256);
     }
-    if (rc == TS_OK && ts_taxonomy_load(s->taxonomy_path, &s->tax, err) != TS_OK) rc = TS_EINPUT;
-    if (rc == TS_OK) rc = hash_file(s->taxonomy_path, s->taxonomy_sha256, err);
+    if (rc == TS_OK) rc = ts_taxonomy_load(s->taxonomy_path, &s->tax, err);
+    if (rc == TS_OK) memcpy(s->taxonomy_sha256, s->tax->sha256, sizeof s->taxonomy_sha256);
     if (rc == TS_OK) rc = parse_units(&L, files, n);
     if (rc == TS_OK && !(s->spec = ts_spec_from_taxonomy(s->tax, s->data->n_units))) rc = oom(&L);
     if (rc == TS_OK) rc = parse_weight_sets(&L, files, n);
@@ -752,6 +754,7 @@ int ts_scenario_load(const char *path, ts_scenario **out, ts_error *err) {
     for (int f = 0; f < n; f++) {
         config_destroy(&files[f].cfg);
         free(files[f].real);
+        free(files[f].bytes);
     }
     if (rc != TS_OK) {
         ts_scenario_free(s);
@@ -775,7 +778,7 @@ int ts_scenario_from_csv(const char *taxonomy_path, const char *csv_path,
         goto fail;
     }
     if (ts_taxonomy_load(taxonomy_path, &s->tax, err) != TS_OK) goto fail;
-    if (hash_file(taxonomy_path, s->taxonomy_sha256, err)) goto fail;
+    memcpy(s->taxonomy_sha256, s->tax->sha256, sizeof s->taxonomy_sha256);
     if (ts_csv_read(csv_path, s->tax, opt, s->data_sha256, &s->data, err) != TS_OK) goto fail;
     if (!(s->spec = ts_spec_from_taxonomy(s->tax, s->data->n_units))) {
         ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");

@@ -120,8 +120,9 @@ static int parse_shock(shock_ctx *L, const config_setting_t *g, char *mask) {
                 year_ok = config_setting_get_int_elem(years, j) == o->prov.year;
             if (o->removed || !year_ok) continue;
             o->value = op == 0 ? o->value * x : op == 1 ? o->value + x : x;
-            if (!isfinite(o->value))
-                return ts_fail(L->err, TS_EINPUT, L->file, line, "shock makes '%s' for '%s' infinite", ind, d->unit_id[u]);
+            if (!(fabs(o->value) <= TS_NUMBER_MAX))
+                return ts_fail(L->err, TS_EINPUT, L->file, line, "shock makes '%s' for '%s' %g, larger than %g",
+                               ind, d->unit_id[u], o->value, TS_NUMBER_MAX);
             if (note_shock(L, &o->prov, text)) return TS_ESYSTEM;
         }
     }

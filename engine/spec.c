@@ -234,7 +234,8 @@ int ts_spec_set(ts_spec *s, const ts_taxonomy *t, const char *key, const char *v
     } else if (strcmp(key, "normalise.range") == 0) {
         double lo, hi;
         char extra;
-        if (sscanf(value, "%lf,%lf%c", &lo, &hi, &extra) != 2 || !isfinite(lo) || !isfinite(hi) || !(lo < hi))
+        if (sscanf(value, "%lf,%lf%c", &lo, &hi, &extra) != 2 || !ts_number_ok(lo) || !ts_number_ok(hi) ||
+            !(lo < hi))
             return ts_fail(err, TS_EINPUT, where, 0, "normalise.range takes LO,HI with LO < HI, not '%s'", value);
         for (int k = 0; k < n; k++) {
             ts_norm_method m = s->norm[k].method;

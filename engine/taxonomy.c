@@ -3,6 +3,7 @@
 
 #include <libconfig.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -226,6 +227,11 @@ static int parse_node(parser *p, const config_setting_t *g, int depth, int *out)
     memset(&raw, 0, sizeof raw);
     nd.file = p->file;
     nd.line = ts_cfg_line(g);
+    if (depth == 0) {
+        /* libconfig gives the root group line 0: use the line of its id */
+        const config_setting_t *id_setting = config_setting_get_member(g, "id");
+        nd.line = id_setting ? ts_cfg_line(id_setting) : 1;
+    }
     nd.depth = depth;
     nd.indicator = -1;
     nd.weight = 1.0;
@@ -389,6 +395,41 @@ static int parse_perspectives(parser *p, const config_setting_t *g) {
     return TS_OK;
 }
 
+static const char *column_of(const ts_taxonomy *t, int i) {
+    const ts_node *nd = &t->nodes[t->indicator_node[i]];
+    return nd->column ? nd->column : nd->id;
+}
+
+/* Fails when two indicators read the same CSV column, which is almost
+ * surely a typo. A hash set of the columns seen, so a taxonomy of 200,000
+ * indicators is checked in linear time; the error names the first pair in
+ * file order. Returns TS_OK, TS_EINPUT, or TS_ESYSTEM when out of memory. */
+static int check_columns(parser *p) {
+    const ts_taxonomy *t = p->t;
+    size_t cap = 16;
+    while (cap < 2 * (size_t)t->n_indicators) cap *= 2;
+    int *slot = malloc(cap * sizeof *slot); /* indicator index + 1, 0 = empty */
+    if (!slot) return oom(p);
+    memset(slot, 0, cap * sizeof *slot);
+    int rc = TS_OK;
+    for (int i = 0; i < t->n_indicators && rc == TS_OK; i++) {
+        const char *col = column_of(t, i);
+        uint32_t h = 2166136261u; /* FNV-1a */
+        for (const unsigned char *c = (const unsigned char *)col; *c; c++) h = (h ^ *c) * 16777619u;
+        size_t k = h & (cap - 1);
+        while (slot[k] && strcmp(column_of(t, slot[k] - 1), col) != 0) k = (k + 1) & (cap - 1);
+        if (!slot[k]) {
+            slot[k] = i + 1;
+            continue;
+        }
+        const ts_node *a = &t->nodes[t->indicator_node[slot[k] - 1]], *b = &t->nodes[t->indicator_node[i]];
+        rc = ts_fail(p->err, TS_EINPUT, p->file, b->line, "indicators '%s' and '%s' both read column '%s'", a->id,
+                     b->id, col);
+    }
+    free(slot);
+    return rc;
+}
+
 int ts_taxonomy_load(const char *path, ts_taxonomy **out, ts_error *err) {
     *out = NULL;
     config_t cfg;
@@ -407,7 +448,7 @@ int ts_taxonomy_load(const char *path, ts_taxonomy **out, ts_error *err) {
     }
     p.t = t;
     p.file = t->path;
-    if (ts_cfg_read(&cfg, path, err)) goto fail;
+    if (ts_cfg_read_file(&cfg, path, t->sha256, NULL, NULL, err)) goto fail;
     config_setting_t *root = config_root_setting(&cfg);
     t->scale_min = 0;
     t->scale_max = 100;
@@ -450,17 +491,7 @@ int ts_taxonomy_load(const char *path, ts_taxonomy **out, ts_error *err) {
             goto fail;
         }
     }
-    /* two indicators reading the same CSV column is almost surely a typo */
-    for (int i = 0; i < t->n_indicators; i++)
-        for (int j = 0; j < i; j++) {
-            const ts_node *a = &t->nodes[t->indicator_node[j]], *b = &t->nodes[t->indicator_node[i]];
-            const char *ca = a->column ? a->column : a->id, *cb = b->column ? b->column : b->id;
-            if (strcmp(ca, cb) == 0) {
-                ts_fail(err, TS_EINPUT, p.file, b->line,
-                        "indicators '%s' and '%s' both read column '%s'", a->id, b->id, ca);
-                goto fail;
-            }
-        }
+    if (check_columns(&p)) goto fail;
     if (parse_perspectives(&p, config_setting_get_member(root, "perspectives"))) goto fail;
     free(p.raw);
     config_destroy(&cfg);

@@ -57,6 +57,7 @@ typedef struct ts_perspective {
 typedef struct ts_taxonomy {
     ts_arena *arena;
     const char *path;
+    char sha256[65];      /* of the bytes the taxonomy was read from */
     const char *id, *name, *description;
     double scale_min, scale_max;
     int n_nodes;

@@ -65,8 +65,9 @@ int ts_trend_compute(ts_scenario *s, int span, double threshold, double min_cove
     for (int y = 0; y < n_years; y++) {
         s->spec->year = years[y];
         ts_dataset_select(s->data, years[y], s->spec->max_age, s->spec->interpolate);
+        /* a year without any score is left out below, like a sparse one */
         ts_result *r = NULL;
-        ts_score(s, &r, err);
+        ts_score_allow_empty(s, &r, err);
         if (!r) {
             char msg[sizeof err->message];
             snprintf(msg, sizeof msg, "%.900s (scoring year %d)", err->message, years[y]);
@@ -143,7 +144,9 @@ int ts_trend_write(FILE *f, ts_format fmt, const ts_scenario *s, const ts_trend 
                 }
             }
     } else {
-        ts_buf_printf(&b, "%s: index by year; trend = change %d -> %d, stable within +-%g\n", s->name, t->base_year,
+        char name[512];
+        ts_buf_printf(&b, "%s: index by year; trend = change %d -> %d, stable within +-%g\n",
+                      ts_term_safe(name, sizeof name, s->name), t->base_year,
                       t->years[t->n_years - 1], t->threshold);
         ts_buf_printf(&b, "%-8s", "unit");
         for (int y = 0; y < t->n_years; y++) ts_buf_printf(&b, " %6d", t->years[y]);

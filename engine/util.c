@@ -7,7 +7,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 struct ts_arena_block {
@@ -214,28 +216,242 @@ const char *ts_suggest(const char *word, const char *const *candidates, size_t n
     return best;
 }
 
+size_t ts_input_limit(int kind, ts_error *err) {
+    size_t dflt = kind == TS_INPUT_DATA ? TS_DATA_LIMIT : TS_CONFIG_LIMIT;
+    const char *v = getenv("TS_MAX_INPUT");
+    if (!v || !*v) return dflt;
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    int shift = 0;
+    switch (*end) {
+    case 'k': case 'K': shift = 10; end++; break;
+    case 'm': case 'M': shift = 20; end++; break;
+    case 'g': case 'G': shift = 30; end++; break;
+    case 't': case 'T': shift = 40; end++; break;
+    default: break;
+    }
+    if (end == v || errno || *end || n == 0 || strchr(v, '-')) {
+        ts_fail(err, TS_EUSAGE, NULL, 0,
+                "TS_MAX_INPUT='%s' is not a size (a number of bytes, or with the suffix K, M or G)", v);
+        return 0;
+    }
+    if (n > (unsigned long long)(SIZE_MAX >> shift)) return SIZE_MAX;
+    return (size_t)n << shift;
+}
+
+/* Writes limit as "64 MiB" (or bytes when it is no whole KiB) into buf. */
+static const char *limit_text(size_t limit, char *buf, size_t n) {
+    static const char *const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+    int u = 0;
+    while (u < 4 && limit >= 1024 && limit % 1024 == 0) {
+        limit /= 1024;
+        u++;
+    }
+    snprintf(buf, n, "%zu %s", limit, units[u]);
+    return buf;
+}
+
+static int too_big(ts_error *err, const char *path, size_t limit) {
+    char lim[32];
+    return ts_fail(err, TS_EINPUT, path, 0,
+                   "larger than the input limit of %s (set TS_MAX_INPUT to raise it, e.g. TS_MAX_INPUT=4G)",
+                   limit_text(limit, lim, sizeof lim));
+}
+
+static const char *file_kind(mode_t m) {
+    if (S_ISFIFO(m)) return "a FIFO or pipe";
+    if (S_ISCHR(m)) return "a character device";
+    if (S_ISBLK(m)) return "a block device";
+    if (S_ISSOCK(m)) return "a socket";
+    return "not a regular file";
+}
+
+/* Reads fd to its end, at most limit bytes, into a malloc'd NUL-terminated
+ * buffer (hint: its expected size, 0 when unknown). Returns TS_OK with the
+ * buffer in *out and its length in *len, or a TS_* code with err filled and
+ * the cause in *eno as an errno value. */
+static int read_all(int fd, const char *path, size_t limit, size_t hint, char **out, size_t *len,
+                    int *eno, ts_error *err) {
+    size_t cap = (hint < limit ? hint : limit) + 1, got = 0;
+    if (cap < 4096) cap = 4096;
+    char *buf = malloc(cap);
+    if (!buf) return *eno = ENOMEM, ts_fail(err, TS_ESYSTEM, path, 0, "out of memory");
+    for (;;) {
+        if (got + 1 == cap) {
+            /* grow, but never to more than the limit and one byte to see
+               that the input goes past it */
+            size_t nc = cap - 1 > (SIZE_MAX - 1) / 2 ? SIZE_MAX : 2 * (cap - 1) + 1;
+            if (nc > limit + 2) nc = limit + 2;
+            char *q = nc > cap ? realloc(buf, nc) : NULL;
+            if (!q) {
+                free(buf);
+                return *eno = ENOMEM, ts_fail(err, TS_ESYSTEM, path, 0, "out of memory");
+            }
+            buf = q;
+            cap = nc;
+        }
+        ssize_t r = read(fd, buf + got, cap - 1 - got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) {
+            *eno = errno;
+            free(buf);
+            return ts_fail(err, TS_EINPUT, path, 0, "cannot read: %s", strerror(*eno));
+        }
+        if (r == 0) break;
+        got += (size_t)r;
+        if (got > limit) {
+            free(buf);
+            *eno = EFBIG;
+            return too_big(err, path, limit);
+        }
+    }
+    buf[got] = '\0';
+    *out = buf;
+    *len = got;
+    return TS_OK;
+}
+
+/* Opens path as ts_input_open does; regular_only refuses anything but a
+ * regular file (opened without blocking, so a FIFO cannot stall us). On
+ * failure *eno holds the cause as an errno value. */
+static int open_input(ts_input *in, const char *path, int regular_only, size_t limit, int *eno,
+                      ts_error *err) {
+    memset(in, 0, sizeof *in);
+    in->fd = -1;
+    in->limit = limit;
+    int fd = 0;
+    if (regular_only || strcmp(path, "-") != 0) {
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | (regular_only ? O_NONBLOCK : 0));
+        if (fd < 0) return *eno = errno, ts_fail(err, TS_EINPUT, path, 0, "cannot open: %s", strerror(*eno));
+        in->own_fd = 1;
+    }
+    struct stat sb;
+    int rc;
+    if (fstat(fd, &sb) != 0) {
+        *eno = errno;
+        rc = ts_fail(err, TS_EINPUT, path, 0, "cannot read: %s", strerror(*eno));
+    } else if (S_ISDIR(sb.st_mode)) {
+        *eno = EISDIR;
+        rc = ts_fail(err, TS_EINPUT, path, 0, "is a directory, not a file");
+    } else if (S_ISREG(sb.st_mode) && (unsigned long long)sb.st_size > (unsigned long long)limit) {
+        *eno = EFBIG;
+        rc = too_big(err, path, limit);
+    } else if (S_ISREG(sb.st_mode)) {
+        in->fd = fd;
+        in->size = (long long)sb.st_size;
+        return TS_OK;
+    } else if (regular_only) {
+        *eno = EINVAL;
+        rc = ts_fail(err, TS_EINPUT, path, 0, "is %s: only a regular file is read here", file_kind(sb.st_mode));
+    } else {
+        rc = read_all(fd, path, limit, 0, &in->mem, &in->len, eno, err);
+    }
+    if (in->own_fd) close(fd);
+    in->own_fd = 0;
+    return rc;
+}
+
+int ts_input_open(ts_input *in, const char *path, int kind, ts_error *err) {
+    int eno;
+    size_t limit = ts_input_limit(kind, err);
+    if (!limit) {
+        memset(in, 0, sizeof *in);
+        in->fd = -1;
+        return TS_EUSAGE;
+    }
+    return open_input(in, path, kind == TS_INPUT_CONFIG, limit, &eno, err);
+}
+
+void ts_input_close(ts_input *in) {
+    if (in->fd >= 0 && in->own_fd) close(in->fd);
+    in->fd = -1;
+    in->own_fd = 0;
+    free(in->mem);
+    in->mem = NULL;
+    in->len = 0;
+}
+
+/* Reads the whole of the open input in into a malloc'd buffer and closes
+ * in. Returns the buffer, or NULL with err filled and *eno set. */
+static char *read_opened(ts_input *in, const char *path, size_t *len, int *eno, ts_error *err) {
+    char *text = NULL;
+    if (in->mem) {
+        text = in->mem;
+        *len = in->len;
+        in->mem = NULL;
+    } else if (read_all(in->fd, path, in->limit, (size_t)in->size, &text, len, eno, err) == TS_OK &&
+               in->size > 0 && (long long)*len != in->size) {
+        /* a known size must match: a file cut or grown while we read it
+           would give bytes that are neither the old file nor the new one
+           (a size of 0 is not checked: /proc files have content) */
+        *eno = EIO;
+        ts_fail(err, TS_EINPUT, path, 0, "changed while it was read (%lld bytes, then %zu)", in->size, *len);
+        free(text);
+        text = NULL;
+    }
+    ts_input_close(in);
+    return text;
+}
+
+char *ts_read_input(const char *path, int kind, size_t *len, ts_error *err) {
+    ts_input in;
+    int eno;
+    if (ts_input_open(&in, path, kind, err)) return NULL;
+    return read_opened(&in, path, len, &eno, err);
+}
+
 char *ts_read_file(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
+    ts_error err;
+    ts_input in;
+    int eno = EINVAL;
+    size_t limit = ts_input_limit(TS_INPUT_DATA, &err);
+    char *text = NULL;
+    if (limit && open_input(&in, path, 1, limit, &eno, &err) == TS_OK) text = read_opened(&in, path, len, &eno, &err);
+    if (!text) errno = eno;
+    return text;
+}
+
+int ts_buf_term(ts_buf *b, const char *s) {
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    size_t n = strlen((const char *)p);
+    for (size_t i = 0; i < n;) {
+        unsigned char c = p[i];
+        size_t len = utf8_seq_len(p + i, n - i);
+        if (c < 0x20 || c == 0x7f) {
+            static const char names[] = "\a\b\t\n\v\f\r";
+            static const char letters[] = "abtnvfr";
+            const char *k = c ? strchr(names, c) : NULL;
+            if (k) ts_buf_printf(b, "\\%c", letters[k - names]);
+            else ts_buf_printf(b, "\\x%02x", c);
+            i++;
+        } else if (len == 0) {
+            ts_buf_printf(b, "\\x%02x", c);
+            i++;
+        } else if (len == 2 && c == 0xC2 && p[i + 1] < 0xA0) {
+            ts_buf_printf(b, "\\u%04x", p[i + 1]); /* C1 control, U+0080..U+009F */
+            i += 2;
+        } else {
+            ts_buf_append(b, (const char *)p + i, len);
+            i += len;
+        }
+    }
+    return b->oom ? -1 : 0;
+}
+
+char *ts_term_safe(char *out, size_t n, const char *s) {
     ts_buf b = {0};
-    char chunk[65536];
-    size_t got;
-    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
-        if (ts_buf_append(&b, chunk, got) != 0) break;
-    int failed = ferror(f) || b.oom;
-    int saved = errno;
-    fclose(f);
-    if (failed) {
-        ts_buf_free(&b);
-        errno = saved ? saved : ENOMEM;
-        return NULL;
+    ts_buf_term(&b, s);
+    size_t len = b.oom || !b.data ? 0 : b.len;
+    if (len >= n) {
+        len = n - 1;
+        /* cut before a partial UTF-8 sequence */
+        while (len > 0 && ((unsigned char)b.data[len] & 0xC0) == 0x80) len--;
     }
-    if (!b.data && ts_buf_append(&b, "", 0) != 0) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    *len = b.len;
-    return b.data;
+    if (len) memcpy(out, b.data, len);
+    out[len] = '\0';
+    ts_buf_free(&b);
+    return out;
 }
 
 int ts_utf8_valid(const char *s, size_t n, int *bad_line) {
@@ -269,6 +485,11 @@ char *ts_latin1_to_utf8(const char *s, size_t n, size_t *out_len) {
     out[k] = '\0';
     *out_len = k;
     return out;
+}
+
+int ts_number_ok(double x) {
+    double m = fabs(x);
+    return x == 0 || (m >= TS_NUMBER_MIN && m <= TS_NUMBER_MAX);
 }
 
 char *ts_fmt_double(char *buf, size_t n, double x) {
@@ -306,28 +527,95 @@ int ts_valid_id(const char *s) {
     return 1;
 }
 
+/* Creates a temporary file for o->path beside it: PATH.tmp.PID.N, or, when
+ * that name is too long for the file system, .ts-PID.N.tmp in the same
+ * directory. O_EXCL|O_NOFOLLOW: an existing file or symlink at the name is
+ * skipped, never opened. mode is the creation mode (less the umask).
+ * Returns the descriptor, or -1 with errno set. */
+static int create_temp(ts_outfile *o, mode_t mode) {
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    unsigned long seed = (unsigned long)now.tv_nsec ^ ((unsigned long)now.tv_sec << 20);
+    char *dir = ts_dirname(o->path);
+    size_t n = strlen(o->path) + strlen(dir ? dir : "") + 64;
+    if (!dir || !(o->tmp = malloc(n))) {
+        free(dir);
+        errno = ENOMEM;
+        return -1;
+    }
+    int fd = -1, short_name = 0;
+    for (int attempt = 0; attempt < 100 && fd < 0; attempt++) {
+        unsigned long tag = (seed + (unsigned long)attempt * 2654435761UL) & 0xffffffUL;
+        if (short_name) snprintf(o->tmp, n, "%s/.ts-%ld.%06lx.tmp", dir, (long)getpid(), tag);
+        else snprintf(o->tmp, n, "%s.tmp.%ld.%06lx", o->path, (long)getpid(), tag);
+        fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, mode);
+        if (fd < 0 && errno == ENAMETOOLONG && !short_name) short_name = 1;
+        else if (fd < 0 && errno != EEXIST) break;
+    }
+    int saved = errno;
+    free(dir);
+    if (fd < 0) {
+        free(o->tmp);
+        o->tmp = NULL;
+        errno = saved;
+    }
+    return fd;
+}
+
 int ts_outfile_open(ts_outfile *o, const char *path) {
     struct stat sb;
     memset(o, 0, sizeof *o);
-    snprintf(o->path, sizeof o->path, "%s", path);
-    o->direct = stat(path, &sb) == 0 && !S_ISREG(sb.st_mode);
-    if (o->direct) {
-        o->f = fopen(path, "w");
-    } else {
-        snprintf(o->tmp, sizeof o->tmp, "%s.tmp.%ld", path, (long)getpid());
-        o->f = fopen(o->tmp, "w");
+    if (!(o->path = strdup(path))) {
+        errno = ENOMEM;
+        return -1;
     }
-    return o->f ? 0 : -1;
+    int exists = stat(path, &sb) == 0;
+    o->direct = exists && !S_ISREG(sb.st_mode);
+    int fd;
+    if (o->direct) {
+        fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
+    } else {
+        fd = create_temp(o, 0666);
+        /* the replacement keeps the mode of the file it replaces */
+        if (fd >= 0 && exists && fchmod(fd, sb.st_mode & 07777) != 0) {
+            int saved = errno;
+            close(fd);
+            unlink(o->tmp);
+            errno = saved;
+            fd = -1;
+        }
+    }
+    if (fd >= 0 && !(o->f = fdopen(fd, "w"))) {
+        int saved = errno;
+        close(fd);
+        if (o->tmp) unlink(o->tmp);
+        errno = saved;
+    }
+    if (o->f) return 0;
+    int saved = errno;
+    free(o->path);
+    free(o->tmp);
+    memset(o, 0, sizeof *o);
+    errno = saved;
+    return -1;
 }
 
 int ts_outfile_close(ts_outfile *o, int keep) {
     int failed = ferror(o->f) != 0;
     failed |= fclose(o->f) != 0;
-    o->f = NULL;
-    if (o->direct) return keep && failed ? -1 : 0;
-    if (keep && !failed && rename(o->tmp, o->path) == 0) return 0;
     int saved = errno;
-    remove(o->tmp);
+    o->f = NULL;
+    int rc = 0;
+    if (o->direct) {
+        rc = keep && failed ? -1 : 0;
+    } else if (!(keep && !failed && rename(o->tmp, o->path) == 0)) {
+        saved = errno;
+        unlink(o->tmp);
+        rc = keep ? -1 : 0;
+    }
+    free(o->path);
+    free(o->tmp);
+    o->path = o->tmp = NULL;
     errno = saved;
-    return keep ? -1 : 0;
+    return rc;
 }

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "error.h"
+
 /* An arena owns many small strings freed together (one model, one run). */
 typedef struct ts_arena ts_arena;
 
@@ -45,9 +47,74 @@ void ts_buf_free(ts_buf *b);
  * candidates is an array of n strings; NULL entries are skipped. */
 const char *ts_suggest(const char *word, const char *const *candidates, size_t n);
 
-/* Reads a whole file. Returns a malloc'd NUL-terminated buffer and stores
- * its length in *len, or returns NULL with errno set on failure. */
+/* ---- reading inputs ----------------------------------------------------
+ * Every input has a size limit, so an endless device or a huge file cannot
+ * exhaust memory. The defaults below can be changed for a whole process with
+ * the environment variable TS_MAX_INPUT (bytes, or a number with the suffix
+ * K, M or G: TS_MAX_INPUT=4G), which then applies to every kind of input. */
+#define TS_CONFIG_LIMIT ((size_t)64 << 20) /* a taxonomy or scenario file */
+#define TS_DATA_LIMIT ((size_t)1 << 30)    /* a CSV data file */
+
+/* What an input may be. */
+enum {
+    /* a config file: a regular file only, opened without blocking, so a
+       FIFO or a device named in a config file is refused, never waited on */
+    TS_INPUT_CONFIG = 0,
+    /* a data file: a regular file, or a pipe, FIFO or terminal (read to its
+       end into memory); "-" is standard input */
+    TS_INPUT_DATA = 1
+};
+
+/* An open input. A regular file is kept open so that it can be read more
+ * than once from the same descriptor (see ts_csv_read); anything else has
+ * been read whole into mem. */
+typedef struct ts_input {
+    int fd;           /* -1 once closed, or when the input is in mem */
+    int own_fd;       /* fd was opened here (not standard input) */
+    long long size;   /* regular file: its size when opened */
+    char *mem;        /* non-regular input: its bytes, NUL-terminated */
+    size_t len;       /* bytes in mem */
+    size_t limit;     /* the size limit that applied */
+} ts_input;
+
+/* Returns the size limit for an input of kind (TS_INPUT_*): TS_MAX_INPUT
+ * when set, else the kind's default. Stores 0 and fills err (TS_EUSAGE)
+ * when TS_MAX_INPUT is not a size. */
+size_t ts_input_limit(int kind, ts_error *err);
+
+/* Opens path as an input of kind. Returns 0, or the TS_* code with err
+ * filled (file = path): TS_EINPUT when it cannot be opened, is a directory,
+ * is not a regular file (TS_INPUT_CONFIG) or is larger than the limit, with
+ * a message that names the limit and TS_MAX_INPUT; TS_ESYSTEM when out of
+ * memory or on a read error. */
+int ts_input_open(ts_input *in, const char *path, int kind, ts_error *err);
+
+/* Closes in (the descriptor, or frees mem). Safe to call twice. */
+void ts_input_close(ts_input *in);
+
+/* Reads a whole input of kind. Returns a malloc'd NUL-terminated buffer
+ * with its length in *len, or NULL with err filled as ts_input_open (and
+ * TS_EINPUT when a regular file changed size while it was read). */
+char *ts_read_input(const char *path, int kind, size_t *len, ts_error *err);
+
+/* Reads a whole regular file of at most TS_DATA_LIMIT bytes (or
+ * TS_MAX_INPUT). Returns a malloc'd NUL-terminated buffer and stores its
+ * length in *len, or returns NULL with errno set on failure (EINVAL for a
+ * file that is not regular, EFBIG for one over the limit). */
 char *ts_read_file(const char *path, size_t *len);
+
+/* Appends s to b with every control character (bytes below 0x20, 0x7f and
+ * the C1 controls U+0080..U+009F) written as a visible escape (\n, \t,
+ * \x1b, \u009b), so a name from a config file or database cannot move the
+ * cursor, retitle the window or hide text when printed on a terminal.
+ * Bytes that are not valid UTF-8 are written as \xNN; everything else is
+ * copied as is. Returns as ts_buf_append. */
+int ts_buf_term(ts_buf *b, const char *s);
+
+/* Writes s, made safe for a terminal as by ts_buf_term, into out (n > 0
+ * bytes), cut at a character boundary when it does not fit. NULL gives "".
+ * Returns out, so it can be an argument of printf. */
+char *ts_term_safe(char *out, size_t n, const char *s);
 
 /* Returns 1 when the n bytes at s are valid UTF-8, else 0; on 0 stores the
  * 1-based line of the first invalid byte in *bad_line (may be NULL). */
@@ -56,6 +123,17 @@ int ts_utf8_valid(const char *s, size_t n, int *bad_line);
 /* Returns a malloc'd UTF-8 copy of n bytes of ISO-8859-1 text s (length in
  * *out_len), or NULL when out of memory. */
 char *ts_latin1_to_utf8(const char *s, size_t n, size_t *out_len);
+
+/* The size of any number read from a config file, a CSV or --set: 0, or
+ * between TS_NUMBER_MIN and TS_NUMBER_MAX in magnitude. Inside these
+ * bounds every sum, product and square the pipeline forms stays finite and
+ * exact to rounding (1e100 squared is 1e200), so a number at the far end of
+ * a double gives a clear error, never inf, NaN or ties from overflow. */
+#define TS_NUMBER_MIN 1e-100
+#define TS_NUMBER_MAX 1e100
+
+/* Returns 1 when x is 0 or within the bounds above, else 0 (NaN: 0). */
+int ts_number_ok(double x);
 
 /* Formats x with %.17g so it reads back as the identical double; writes ""
  * for NaN. Returns buf. */
@@ -72,20 +150,26 @@ char *ts_path_join(const char *dir, const char *path);
 /* An output file written whole or not at all: the text goes to a
  * temporary file beside the path, renamed over it on success. A path that
  * exists and is not a regular file (/dev/null, a pipe, a terminal) is
- * written directly: renaming over it would replace the device. */
+ * written directly: renaming over it would replace the device.
+ * The temporary file is created with O_CREAT|O_EXCL|O_NOFOLLOW under a name
+ * no other file has, so a file or symlink planted at a guessable name is
+ * never followed or overwritten. It gets the mode of the file it replaces,
+ * or for a new file 0666 less the umask. While it exists, tmp names it, so
+ * a program can remove it when interrupted (the library keeps no list). */
 typedef struct ts_outfile {
     FILE *f;
-    char path[1024];
-    char tmp[1100];
+    char *path;       /* malloc'd copy of the target path */
+    char *tmp;        /* malloc'd temporary path; NULL when direct */
     int direct;
 } ts_outfile;
 
-/* Opens path for writing as above. Returns 0, or -1 with errno set. */
+/* Opens path for writing as above. Returns 0, or -1 with errno set (then
+ * nothing needs closing). */
 int ts_outfile_open(ts_outfile *o, const char *path);
 
 /* Closes o: with keep, the text replaces the file (returns 0, or -1 with
  * errno set when writing failed, leaving the old file); without keep, the
- * temporary file is removed and 0 returned. */
+ * temporary file is removed and 0 returned. Frees o's paths. */
 int ts_outfile_close(ts_outfile *o, int keep);
 
 /* Returns 1 when s is a valid identifier for nodes, units and indicators:

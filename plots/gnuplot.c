@@ -153,8 +153,13 @@ static int fail_with(ts_error *err, const char *what, const ts_buf *msgs) {
     return ts_fail(err, TS_ESYSTEM, NULL, 0, "%s", what);
 }
 
-int ts_gnuplot_run(const char *gnuplot, const char *script, size_t n, int timeout_s,
-                   ts_buf *messages, ts_error *err) {
+/* The descriptor a chart is written to in gnuplot (see draw_chart). */
+#define CHART_FD 3
+
+/* Runs gnuplot as ts_gnuplot_run does; when chart_fd >= 0, gnuplot also
+ * gets that descriptor as its descriptor CHART_FD. */
+static int gnuplot_spawn(const char *gnuplot, const char *script, size_t n, int timeout_s, int chart_fd,
+                         ts_buf *messages, ts_error *err) {
     if (!gnuplot || !*gnuplot) gnuplot = "gnuplot";
     int sv[2];
     /* a socket pair rather than a pipe: send(MSG_NOSIGNAL) cannot raise
@@ -175,6 +180,7 @@ int ts_gnuplot_run(const char *gnuplot, const char *script, size_t n, int timeou
     posix_spawn_file_actions_adddup2(&fa, sv[1], 0);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, efd, 2);
+    if (chart_fd >= 0) posix_spawn_file_actions_adddup2(&fa, chart_fd, CHART_FD);
     /* -d: ignore the user's ~/.gnuplot, so charts do not depend on it */
     char *argv[] = {(char *)gnuplot, (char *)"-d", NULL};
     pid_t pid;
@@ -222,9 +228,75 @@ int ts_gnuplot_run(const char *gnuplot, const char *script, size_t n, int timeou
     return rc;
 }
 
+int ts_gnuplot_run(const char *gnuplot, const char *script, size_t n, int timeout_s,
+                   ts_buf *messages, ts_error *err) {
+    return gnuplot_spawn(gnuplot, script, n, timeout_s, -1, messages, err);
+}
+
 /* ---- rendering --------------------------------------------------------- */
 
 #define GNUPLOT_TIMEOUT_S 120
+
+/* Copies the whole file open on fd (from its start) to out, written whole
+ * or not at all (ts_outfile: a temporary file beside out, renamed over it).
+ * Returns TS_OK, or TS_ESYSTEM with err naming out. */
+static int copy_chart(int fd, const char *out, ts_error *err) {
+    ts_outfile o;
+    if (lseek(fd, 0, SEEK_SET) != 0 || ts_outfile_open(&o, out) != 0)
+        return ts_fail(err, TS_ESYSTEM, out, 0, "cannot write: %s", strerror(errno));
+    char chunk[65536];
+    ssize_t n;
+    int failed = 0;
+    while ((n = read(fd, chunk, sizeof chunk)) != 0) {
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 || fwrite(chunk, 1, (size_t)n, o.f) != (size_t)n) {
+            failed = errno ? errno : EIO;
+            break;
+        }
+    }
+    if (ts_outfile_close(&o, !failed) != 0 || failed)
+        return ts_fail(err, TS_ESYSTEM, out, 0, "cannot write: %s", strerror(failed ? failed : errno));
+    return TS_OK;
+}
+
+/* Runs the chart script body (without terminal lines) through gnuplot and
+ * writes the chart to out. gnuplot never sees out, or any path we chose:
+ * `set output` reads a name starting with '|' as a shell command, so a
+ * user's path there could run one. It writes to '/dev/fd/3', an unnamed
+ * temporary file (tmpfile) handed to it as its descriptor 3, which leaves
+ * nothing behind when we are interrupted; the chart is then copied to out
+ * through ts_outfile. Returns TS_OK, or the error with err filled. */
+static int draw_chart(const char *gnuplot, ts_plot_term term, const ts_buf *body, const char *out,
+                      ts_error *err) {
+    struct stat target;
+    if (stat(out, &target) == 0 && !S_ISREG(target.st_mode))
+        return ts_fail(err, TS_EUSAGE, out, 0, "not a regular file: a chart goes to a file");
+    FILE *chart = tmpfile();
+    if (!chart) return ts_fail(err, TS_ESYSTEM, NULL, 0, "cannot create a temporary file for the chart: %s",
+                               strerror(errno));
+    ts_buf script = {0};
+    char chart_path[32];
+    snprintf(chart_path, sizeof chart_path, "/dev/fd/%d", CHART_FD);
+    ts_plot_preamble(&script, term, chart_path);
+    if (body->data) ts_buf_append(&script, body->data, body->len);
+    ts_buf_puts(&script, "unset output\n");
+    /* a descriptor above the ones gnuplot_spawn rearranges (0 to 3), so no
+       dup2 there overwrites it before it is passed on */
+    (void)fcntl(fileno(chart), F_SETFD, FD_CLOEXEC);
+    int chart_fd = fcntl(fileno(chart), F_DUPFD_CLOEXEC, 10);
+    int rc;
+    if (chart_fd < 0) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "cannot pass the chart file to gnuplot: %s", strerror(errno));
+    else if (script.oom) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    else rc = gnuplot_spawn(gnuplot, script.data, script.len, GNUPLOT_TIMEOUT_S, chart_fd, NULL, err);
+    if (chart_fd >= 0) close(chart_fd);
+    ts_buf_free(&script);
+    struct stat stb;
+    if (rc == TS_OK && (fstat(fileno(chart), &stb) != 0 || stb.st_size == 0))
+        rc = ts_fail(err, TS_ESYSTEM, out, 0, "gnuplot wrote nothing");
+    if (rc == TS_OK) rc = copy_chart(fileno(chart), out, err);
+    fclose(chart);
+    return rc;
+}
 
 int ts_plot_render(const char *db, const ts_plot_request *req, const char *out,
                    const char *gnuplot, ts_error *err) {
@@ -237,54 +309,14 @@ int ts_plot_render(const char *db, const ts_plot_request *req, const char *out,
     ts_plot_data *d;
     rc = ts_plot_data_load(db, req, &d, err);
     if (rc != TS_OK) return rc;
-    ts_buf body = {0}, script = {0};
+    ts_buf body = {0};
     rc = ts_plot_script(d, req, term, &body, err);
     ts_plot_data_free(d);
     if (rc != TS_OK) {
         ts_buf_free(&body);
         return rc;
     }
-    /* a temporary file next to out, renamed over it on success */
-    char *dir = ts_dirname(out);
-    const char *base = strrchr(out, '/') ? strrchr(out, '/') + 1 : out;
-    size_t n = (dir ? strlen(dir) : 0) + strlen(base) + 32;
-    char *tmp = malloc(n);
-    if (!dir || !tmp) {
-        free(dir), free(tmp);
-        ts_buf_free(&body);
-        return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
-    }
-    struct stat target;
-    if (stat(out, &target) == 0 && !S_ISREG(target.st_mode)) {
-        free(dir);
-        free(tmp);
-        ts_buf_free(&body);
-        return ts_fail(err, TS_EUSAGE, out, 0, "not a regular file: a chart goes to a file");
-    }
-    snprintf(tmp, n, "%s/.%s.XXXXXX", dir, base);
-    free(dir);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        rc = ts_fail(err, TS_ESYSTEM, out, 0, "cannot write: %s", strerror(errno));
-        free(tmp);
-        ts_buf_free(&body);
-        return rc;
-    }
-    (void)fchmod(fd, 0644);
-    close(fd);
-    ts_plot_preamble(&script, term, tmp);
-    if (body.data) ts_buf_append(&script, body.data, body.len);
-    ts_buf_puts(&script, "unset output\n");
+    rc = draw_chart(gnuplot, term, &body, out, err);
     ts_buf_free(&body);
-    if (script.oom) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
-    else rc = ts_gnuplot_run(gnuplot, script.data, script.len, GNUPLOT_TIMEOUT_S, NULL, err);
-    ts_buf_free(&script);
-    struct stat stb;
-    if (rc == TS_OK && (stat(tmp, &stb) != 0 || stb.st_size == 0))
-        rc = ts_fail(err, TS_ESYSTEM, out, 0, "gnuplot wrote nothing");
-    if (rc == TS_OK && rename(tmp, out) != 0)
-        rc = ts_fail(err, TS_ESYSTEM, out, 0, "cannot write: %s", strerror(errno));
-    if (rc != TS_OK) unlink(tmp);
-    free(tmp);
     return rc;
 }

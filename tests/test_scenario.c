@@ -233,7 +233,8 @@ static void test_scoring_errors(void **state) {
         {"name = \"X\"; taxonomy = \"tax.cfg\";\nunits = ( { id = \"P\"; }, { id = \"Q\"; } );\n"
          "node_methods = { y2 = { normalise = \"zscore\"; }; };\n"
          "data = ( { indicator = \"y2\"; year = 2020; source = \"s\"; values = { P = 4; Q = 5; }; } );\n",
-         "tax.cfg:8: node 'b' takes the geometric mean, but 'y2' scores -0.707107 (outside its domain) for 'P'"},
+         "tax.cfg:8: node 'b' takes the geometric mean, which needs values >= 0, but its child 'y2' scores "
+         "-0.70710678118654746 for unit 'P': it is normalised by zscore"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         ts_error err;
@@ -312,9 +313,9 @@ static void test_bad_chains_and_shocks(void **state) {
          "s4.cfg:2: unknown country 'QQ' (did you mean 'Q'?)"},
         {"s5.cfg", "name = \"S\"; extends = \"scen.cfg\";\nshocks = ( { indicator = \"x9\"; add = 1.0; note = \"n\"; } );\n",
          "s5.cfg:2: unknown indicator 'x9'"},
-        {"s6.cfg", "name = \"S\"; extends = \"scen.cfg\";\nshocks = ( { indicator = \"x1\"; scale = 1e300; note = \"n\"; },\n"
-                   " { indicator = \"x1\"; scale = 1e300; note = \"n\"; } );\n",
-         "s6.cfg:3: shock makes 'x1' for 'P' infinite"},
+        {"s6.cfg", "name = \"S\"; extends = \"scen.cfg\";\nshocks = ( { indicator = \"x1\"; scale = 1e60; note = \"n\"; },\n"
+                   " { indicator = \"x1\"; scale = 1e60; note = \"n\"; } );\n",
+         "s6.cfg:3: shock makes 'x1' for 'P' 2e+120, larger than 1e+100"},
         {"s7.cfg", "name = \"S\"; extends = \"scen.cfg\";\nunits = ( { id = \"P\"; } );\n", "s7.cfg:2: duplicate unit 'P'"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {

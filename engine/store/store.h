@@ -122,7 +122,8 @@ int ts_store_save_record(ts_store *st, const ts_scenario *s, const ts_result *r,
  * - NAME@YEAR: the latest per-year run of scenario NAME for YEAR (the
  *   last '@' splits; a scenario really named "A@2020" is found by the
  *   rule above first).
- * spec NULL means the latest run of any kind. Returns TS_OK with the id in
+ * spec NULL means the latest run that is not a per-year run (in a store
+ * of per-year runs only, the latest of those). Returns TS_OK with the id in
  * *id (0 for spec NULL in an empty store), or TS_EINPUT when no run
  * matches (a scenario that has only per-year runs names them as NAME@YEAR;
  * otherwise a "did you mean" among the stored scenario names), TS_ESYSTEM

@@ -217,11 +217,18 @@ static int years_only(ts_store *st, const char *name, long long year, ts_error *
 
 int ts_store_resolve_run(ts_store *st, const char *spec, long long *id, ts_error *err) {
     *id = 0;
-    if (!spec) return find_named(st, &RUNS, "", NULL, id, err) < 0 ? TS_ESYSTEM : TS_OK;
-    int found = 0;
-    if (is_id(spec)) found = lookup(st, "SELECT id FROM runs WHERE id = ?2", NULL, atoll(spec), id, err);
     char sql[256];
     const char *y = ts_store_year_sql(st);
+    if (!spec) {
+        /* the latest run a scenario name would stand for; in a store of
+           per-year runs only, the latest of those */
+        snprintf(sql, sizeof sql, "SELECT id FROM runs WHERE %s IS NULL ORDER BY id DESC LIMIT 1", y);
+        int found = lookup(st, sql, NULL, 0, id, err);
+        if (found == 0) found = find_named(st, &RUNS, "", NULL, id, err);
+        return found < 0 ? TS_ESYSTEM : TS_OK;
+    }
+    int found = 0;
+    if (is_id(spec)) found = lookup(st, "SELECT id FROM runs WHERE id = ?2", NULL, atoll(spec), id, err);
     if (!found) {
         snprintf(sql, sizeof sql, "SELECT id FROM runs WHERE scenario = ?1 AND %s IS NULL ORDER BY id DESC LIMIT 1", y);
         found = lookup(st, sql, spec, 0, id, err);

@@ -66,6 +66,15 @@ void ts_plot_preamble(ts_buf *b, ts_plot_term term, const char *out);
 int ts_gnuplot_run(const char *gnuplot, const char *script, size_t n, int timeout_s,
                    ts_buf *messages, ts_error *err);
 
+/* Runs the chart script body (without terminal lines) through gnuplot
+ * (NULL for "gnuplot" on PATH) with the terminal lines terminal ("set
+ * terminal ...\n": gnuplot code, made by the caller from constants and
+ * numbers, never from user text), and appends the chart's bytes to chart.
+ * gnuplot writes, as for ts_plot_render, to an unnamed temporary file
+ * handed to it as a descriptor, never to a path. Returns TS_OK, or
+ * TS_ESYSTEM with err filled (gnuplot failed or wrote nothing). */
+int ts_gnuplot_draw(const char *gnuplot, const char *terminal, const ts_buf *body, ts_buf *chart, ts_error *err);
+
 /* ---- plotdata.c: the runs to draw, read from the store ----------------- */
 
 typedef struct ts_plot_data ts_plot_data;
@@ -144,10 +153,10 @@ typedef struct ts_plot_svg_options {
 int ts_svg_inline(const char *svg, size_t n, const char *prefix, ts_buf *out, ts_error *err);
 
 /* Draws req from the store db as ts_plot_render does (same data, script
- * generator, quoting and pipe; gnuplot NULL for "gnuplot" on PATH) with
- * the svg terminal into a private temporary directory, and appends the
- * chart made safe to inline (ts_svg_inline) to svg. Returns TS_OK or the
- * error of the failing step; nothing is left on disk. */
+ * generator, quoting, pipe and unnamed output file, ts_gnuplot_draw;
+ * gnuplot NULL for "gnuplot" on PATH) with the svg terminal, and appends
+ * the chart made safe to inline (ts_svg_inline) to svg. Returns TS_OK or
+ * the error of the failing step; nothing is left on disk. */
 int ts_plot_svg(const char *db, const ts_plot_request *req, const ts_plot_svg_options *opt, const char *gnuplot,
                 ts_buf *svg, ts_error *err);
 

@@ -2,13 +2,9 @@
  * report): drawn by gnuplot as `plot` draws them, then made safe to inline. */
 #include "plot.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
-
-#define GNUPLOT_TIMEOUT_S 120
 
 /* ---- making gnuplot's SVG safe to inline -------------------------------- */
 
@@ -244,40 +240,21 @@ int ts_plot_svg(const char *db, const ts_plot_request *req, const ts_plot_svg_op
     ts_plot_data *d;
     int rc = ts_plot_data_load(db, req, &d, err);
     if (rc != TS_OK) return rc;
-    ts_buf body = {0}, script = {0};
+    ts_buf body = {0};
     rc = ts_plot_script(d, req, TS_TERM_SVG, &body, err);
     ts_plot_data_free(d);
     if (rc != TS_OK) {
         ts_buf_free(&body);
         return rc;
     }
-    /* gnuplot writes into a directory of our own, removed afterwards */
-    const char *tmp = getenv("TMPDIR");
-    char dir[600], file[640];
-    snprintf(dir, sizeof dir, "%s/threatscore-svg.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(dir)) {
-        ts_buf_free(&body);
-        return ts_fail(err, TS_ESYSTEM, dir, 0, "cannot make a directory for the chart: %s", strerror(errno));
-    }
-    snprintf(file, sizeof file, "%s/chart.svg", dir);
     /* the svg terminal without `mouse` or `jsdir`: no script, nothing loaded */
-    ts_buf_printf(&script, "set terminal svg size %d,%d noenhanced font 'Sans,%d' background '#ffffff'\n", width, height,
-                  font);
-    ts_buf_puts(&script, "set encoding utf8\nset output ");
-    ts_gp_quote(&script, file, TS_GP_TEXT);
-    ts_buf_puts(&script, "\n");
-    if (body.data) ts_buf_append(&script, body.data, body.len);
-    ts_buf_puts(&script, "unset output\n");
+    char terminal[160];
+    snprintf(terminal, sizeof terminal, "set terminal svg size %d,%d noenhanced font 'Sans,%d' background '#ffffff'\n",
+             width, height, font);
+    ts_buf text = {0};
+    rc = ts_gnuplot_draw(gnuplot, terminal, &body, &text, err);
     ts_buf_free(&body);
-    if (script.oom) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
-    else rc = ts_gnuplot_run(gnuplot, script.data, script.len, GNUPLOT_TIMEOUT_S, NULL, err);
-    ts_buf_free(&script);
-    size_t n = 0;
-    char *text = rc == TS_OK ? ts_read_file(file, &n) : NULL;
-    if (rc == TS_OK && !text) rc = ts_fail(err, TS_ESYSTEM, file, 0, "gnuplot wrote no chart: %s", strerror(errno));
-    if (rc == TS_OK) rc = ts_svg_inline(text, n, opt ? opt->id_prefix : NULL, svg, err);
-    free(text);
-    unlink(file);
-    rmdir(dir);
+    if (rc == TS_OK) rc = ts_svg_inline(text.data, text.len, opt ? opt->id_prefix : NULL, svg, err);
+    ts_buf_free(&text);
     return rc;
 }

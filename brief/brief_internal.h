@@ -74,8 +74,13 @@ int ts_brief_load(ts_brief *b, ts_error *err);
 /* Frees what ts_brief_load loaded (not b itself). */
 void ts_brief_unload(ts_brief *b);
 
-/* Writes the whole page into out. Returns TS_OK or TS_ESYSTEM. */
+/* Writes the whole page into out (brief_write.c). Returns TS_OK or TS_ESYSTEM. */
 int ts_brief_html(ts_brief *b, ts_buf *out, ts_error *err);
+
+/* The sections "Values and sources" and "Provenance" (brief_sources.c),
+ * appended to h. */
+void ts_brief_values(ts_brief *b, ts_buf *h);
+void ts_brief_provenance(ts_brief *b, ts_buf *h);
 
 /* Returns the value of unit u at indicator node k of run br. */
 static inline const brief_value *ts_brief_value(const brief_run *br, int u, int k) {

@@ -1,6 +1,6 @@
 /* brief_write.c -- the briefing report as HTML: the page, its print style
  * sheet and one function per section. All text goes through ts_html_escape. */
-#include "brief_internal.h"
+#include "brief_parts.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -9,7 +9,6 @@
 #include <strings.h>
 
 #include "html.h"
-#include "json.h"
 #include "plot.h"
 
 /* The page's style: screen and print (A4, a page per section, rows and
@@ -85,97 +84,6 @@ static const char STYLE[] =
 /* Class colours from the lowest class to the highest (as the charts). */
 static const unsigned CLASS_RAMP[] = {0x1a9850, 0x91cf60, 0xfee08b, 0xfc8d59, 0xd73027};
 
-/* ---- small writers ------------------------------------------------------- */
-
-/* Writes s escaped (ts_html_escape): the one way text reaches the page. */
-static void esc(ts_buf *h, const char *s) {
-    ts_html_escape(h, s);
-}
-
-/* Writes x with the given decimals, "–" when missing. */
-static void num(ts_buf *h, double x, int decimals) {
-    ts_html_number(h, x, decimals, 0);
-}
-
-/* Writes x as num does, with a "+" before a positive value. */
-static void signed_num(ts_buf *h, double x, int decimals) {
-    ts_html_number(h, x, decimals, 1);
-}
-
-/* Writes a share (0-1) as a percentage. */
-static void percent(ts_buf *h, double x) {
-    if (!isfinite(x)) {
-        num(h, x, 0);
-        return;
-    }
-    ts_html_number(h, 100 * x, 0, 0);
-    ts_buf_puts(h, "%");
-}
-
-/* Writes a stored time (2026-12-01T18:00:08.151Z) as "2026-12-01 18:00 UTC". */
-static void when(ts_buf *h, const char *t) {
-    if (t && strlen(t) >= 16 && t[10] == 'T') {
-        char d[17];
-        memcpy(d, t, 16);
-        d[16] = '\0';
-        d[10] = ' ';
-        esc(h, d);
-        ts_buf_puts(h, " UTC");
-    } else {
-        esc(h, t && *t ? t : "time not recorded");
-    }
-}
-
-/* Returns node k's name, or its id when it has none. */
-static const char *node_name(const ts_stored_run *r, int k) {
-    return r->nodes[k].name && *r->nodes[k].name ? r->nodes[k].name : r->nodes[k].id;
-}
-
-/* Returns unit u's name, or its id when it has none. */
-static const char *unit_name(const ts_stored_run *r, int u) {
-    return r->unit_name[u] && *r->unit_name[u] ? r->unit_name[u] : r->unit_id[u];
-}
-
-/* Returns the index of unit u at node k in r's per-cell arrays. */
-static size_t cell(const ts_stored_run *r, int u, int k) {
-    return (size_t)u * (size_t)r->n_nodes + (size_t)k;
-}
-
-/* Writes a unit as "Name (ID)", or just the id when it has no other name. */
-static void unit_label(ts_buf *h, const ts_stored_run *r, int u) {
-    esc(h, unit_name(r, u));
-    if (strcmp(unit_name(r, u), r->unit_id[u]) != 0) {
-        ts_buf_puts(h, " <span class=\"id\">");
-        esc(h, r->unit_id[u]);
-        ts_buf_puts(h, "</span>");
-    }
-}
-
-/* Writes "Scenario (run N)". */
-static void run_label(ts_buf *h, const ts_stored_run *r) {
-    ts_buf_puts(h, "<b>");
-    esc(h, r->info.scenario);
-    ts_buf_printf(h, "</b> <span class=\"id\">(run %lld", r->info.id);
-    if (r->year) ts_buf_printf(h, ", year %d", r->year);
-    ts_buf_puts(h, ")</span>");
-}
-
-/* Units of r ordered by rank at node k (unranked last, then stored order). */
-static int *ranked_units(const ts_stored_run *r, int k) {
-    int *u = malloc(((size_t)r->n_units + 1) * sizeof *u);
-    if (!u) return NULL;
-    for (int i = 0; i < r->n_units; i++) u[i] = i;
-    for (int i = 1; i < r->n_units; i++) /* insertion sort: few units */
-        for (int j = i; j > 0; j--) {
-            int a = r->rank[cell(r, u[j - 1], k)], b = r->rank[cell(r, u[j], k)];
-            if (!((b && (!a || b < a)))) break;
-            int t = u[j];
-            u[j] = u[j - 1];
-            u[j - 1] = t;
-        }
-    return u;
-}
-
 /* ---- classes ------------------------------------------------------------ */
 
 /* The class names seen at the root of every run in the report, ordered by
@@ -190,8 +98,8 @@ typedef struct class_order {
 static void classes_add(class_order *co, const ts_stored_run *r) {
     int k = ts_brief_root(r);
     for (int u = 0; u < r->n_units; u++) {
-        const char *c = r->cls[cell(r, u, k)];
-        double x = r->score[cell(r, u, k)];
+        const char *c = r->cls[bp_cell(r, u, k)];
+        double x = r->score[bp_cell(r, u, k)];
         if (!c || isnan(x)) continue;
         int j = 0;
         while (j < co->n && strcmp(co->name[j], c) != 0) j++;
@@ -235,7 +143,7 @@ static void class_badge(ts_buf *h, const class_order *co, const char *c) {
     else if (j < co->n) colour = CLASS_RAMP[co->n <= 1 ? 4 : (int)lround((double)j * 4.0 / (double)(co->n - 1))];
     int dark = colour == 0x1a9850 || colour == 0xd73027;
     ts_buf_printf(h, "<span class=\"cls\" style=\"background:#%06x;color:%s\">", colour, dark ? "#fff" : "#111");
-    esc(h, c);
+    bp_esc(h, c);
     ts_buf_puts(h, "</span>");
 }
 
@@ -273,146 +181,17 @@ static void chart(ts_brief *b, ts_buf *h, ts_plot_kind kind, const long long *id
     ts_error_clear(&err);
     if (ts_plot_svg(b->opt->db, &req, &so, b->opt->gnuplot, &svg, &err) != TS_OK) {
         ts_buf_printf(h, "<p class=\"nochart\">The %s chart could not be drawn: ", name);
-        esc(h, err.message);
+        bp_esc(h, err.message);
         ts_buf_puts(h, "</p>\n");
         if (b->warnings) ts_buf_printf(b->warnings, "%s chart not drawn: %s\n", name, err.message);
     } else {
         ts_buf_printf(h, "<figure class=\"chart\" id=\"chart-%s\">\n", name);
         ts_buf_append(h, svg.data, svg.len);
         ts_buf_puts(h, "\n<figcaption>");
-        esc(h, caption);
+        bp_esc(h, caption);
         ts_buf_puts(h, "</figcaption></figure>\n");
     }
     ts_buf_free(&svg);
-}
-
-/* ---- method settings, from method_json ------------------------------------ */
-
-/* Counts of one setting's methods over the nodes (e.g. normalise: minmax 57). */
-typedef struct setting_count {
-    const char *setting;
-    int n;
-    const char *method[12];
-    int count[12];
-} setting_count;
-
-/* Counts one node's method (NULL: none) in sc. */
-static void count_method(setting_count *sc, const char *method) {
-    if (!method) return;
-    for (int i = 0; i < sc->n; i++)
-        if (strcmp(sc->method[i], method) == 0) {
-            sc->count[i]++;
-            return;
-        }
-    if (sc->n < 12) {
-        sc->method[sc->n] = method;
-        sc->count[sc->n++] = 1;
-    }
-}
-
-/* Copies the JSON scalar (or flat array) at j into buf as its text. */
-static void json_literal(ts_json *j, char *buf, size_t n) {
-    while (*j->p == ' ') j->p++;
-    const char *s = j->p;
-    if (*s == '"') {
-        const char *v = ts_json_string(j);
-        snprintf(buf, n, "%s", v ? v : "");
-        return;
-    }
-    if (*s == '[' || *s == '{') {
-        const char *start = s;
-        ts_json_skip(j);
-        size_t len = (size_t)(j->p - start);
-        snprintf(buf, n, "%.*s", (int)(len < n ? len : n - 1), start);
-        return;
-    }
-    while (*j->p && !strchr(",}] \n", *j->p)) j->p++;
-    snprintf(buf, n, "%.*s", (int)((size_t)(j->p - s) < n ? (size_t)(j->p - s) : n - 1), s);
-}
-
-/* Reads the method of a node setting: {"method":"x",...} or "x". */
-static const char *setting_method(ts_json *j) {
-    while (*j->p == ' ') j->p++;
-    if (*j->p == '"') return ts_json_string(j);
-    const char *m = NULL;
-    if (!ts_json_eat(j, '{')) {
-        ts_json_skip(j);
-        return NULL;
-    }
-    if (ts_json_eat(j, '}')) return NULL;
-    do {
-        const char *key = ts_json_string(j);
-        if (!key || !ts_json_eat(j, ':')) {
-            j->bad = 1;
-            return NULL;
-        }
-        if (strcmp(key, "method") == 0) m = ts_json_string(j);
-        else ts_json_skip(j);
-    } while (!j->bad && ts_json_eat(j, ','));
-    ts_json_eat(j, '}');
-    return m;
-}
-
-/* Writes the run's method settings: the global ones as key = value, then
- * per setting the methods its nodes use with their counts. */
-static void method_summary(ts_buf *h, const char *json, ts_arena *a) {
-    static const char *const SETTINGS[] = {"normalise", "transform", "treat", "impute", "aggregate"};
-    setting_count sc[5] = {{"normalise", 0, {0}, {0}}, {"transform", 0, {0}, {0}}, {"treat", 0, {0}, {0}},
-                           {"impute", 0, {0}, {0}},    {"aggregate", 0, {0}, {0}}};
-    ts_json j;
-    ts_json_init(&j, json ? json : "", a);
-    int first = 1;
-    if (ts_json_eat(&j, '{') && !ts_json_eat(&j, '}')) {
-        do {
-            const char *key = ts_json_string(&j);
-            if (!key || !ts_json_eat(&j, ':')) break;
-            if (strcmp(key, "nodes") == 0) {
-                if (!ts_json_eat(&j, '{') || ts_json_eat(&j, '}')) continue;
-                do {
-                    if (!ts_json_string(&j) || !ts_json_eat(&j, ':') || !ts_json_eat(&j, '{')) {
-                        j.bad = 1;
-                        break;
-                    }
-                    if (ts_json_eat(&j, '}')) continue;
-                    do {
-                        const char *nk = ts_json_string(&j);
-                        if (!nk || !ts_json_eat(&j, ':')) {
-                            j.bad = 1;
-                            break;
-                        }
-                        int s = -1;
-                        for (int i = 0; i < 5; i++)
-                            if (strcmp(nk, SETTINGS[i]) == 0) s = i;
-                        if (s >= 0) count_method(&sc[s], setting_method(&j));
-                        else ts_json_skip(&j);
-                    } while (!j.bad && ts_json_eat(&j, ','));
-                    ts_json_eat(&j, '}');
-                } while (!j.bad && ts_json_eat(&j, ','));
-                ts_json_eat(&j, '}');
-            } else {
-                char v[200];
-                json_literal(&j, v, sizeof v);
-                ts_buf_puts(h, first ? "" : " · ");
-                esc(h, key);
-                ts_buf_puts(h, " = ");
-                esc(h, *v ? v : "\"\"");
-                first = 0;
-            }
-        } while (!j.bad && ts_json_eat(&j, ','));
-    }
-    for (int s = 0; s < 5; s++) {
-        if (!sc[s].n) continue;
-        ts_buf_puts(h, first ? "" : " · ");
-        first = 0;
-        esc(h, sc[s].setting);
-        ts_buf_puts(h, ": ");
-        for (int i = 0; i < sc[s].n; i++) {
-            if (i) ts_buf_puts(h, ", ");
-            esc(h, sc[s].method[i]);
-            ts_buf_printf(h, " (%d)", sc[s].count[i]);
-        }
-    }
-    if (j.bad) ts_buf_puts(h, " <span class=\"muted\">(the stored method settings could not be read whole)</span>");
 }
 
 /* ---- the comparison --------------------------------------------------------- */
@@ -440,29 +219,8 @@ static void rank_change(ts_buf *h, const ts_compare_row *row) {
 static void delta(ts_buf *h, double d) {
     const char *cls = !isfinite(d) || fabs(d) < 0.005 ? "" : d > 0 ? "up" : "down";
     ts_buf_printf(h, "<span class=\"%s\">", cls);
-    signed_num(h, d, 2);
+    bp_signed_num(h, d, 2);
     ts_buf_puts(h, "</span>");
-}
-
-/* Returns 1 when the two values differ (the raw number or what was done to it). */
-static int value_changed(const brief_value *a, const brief_value *b) {
-    if (!a || !b || a->present != b->present) return 1;
-    if (isnan(a->raw) != isnan(b->raw) || (!isnan(a->raw) && a->raw != b->raw)) return 1;
-    if ((a->shock == NULL) != (b->shock == NULL)) return 1;
-    return 0;
-}
-
-/* Counts the inputs of unit id that run i changes against the reference. */
-static int inputs_changed(const ts_brief *b, int i, const char *unit) {
-    const brief_run *ref = &b->runs[0], *x = &b->runs[i];
-    int ur = ts_stored_run_unit(ref->r, unit), ux = ts_stored_run_unit(x->r, unit), n = 0;
-    if (ur < 0 || ux < 0) return 0;
-    for (int k = 0; k < x->r->n_nodes; k++) {
-        if (!x->r->nodes[k].is_indicator) continue;
-        int kr = ts_stored_run_node(ref->r, x->r->nodes[k].id);
-        n += value_changed(kr >= 0 ? ts_brief_value(ref, ur, kr) : NULL, ts_brief_value(x, ux, k));
-    }
-    return n;
 }
 
 /* Counts the nodes whose weight for unit id differs in run i from the
@@ -480,7 +238,7 @@ static int weights_changed(const ts_brief *b, int i, const char *unit) {
 
 /* Writes "inputs / weights" changed in run i for unit id. */
 static void changes(ts_buf *h, const ts_brief *b, int i, const char *unit) {
-    ts_buf_printf(h, "%d / %d", inputs_changed(b, i, unit), weights_changed(b, i, unit));
+    ts_buf_printf(h, "%d / %d", bp_inputs_changed(b, i, unit), weights_changed(b, i, unit));
 }
 
 /* Writes the (at most max) dimensions of unit that move most in compared
@@ -500,7 +258,7 @@ static void largest_moves(ts_buf *h, const ts_brief *b, int i, const char *unit,
         if (!best) break;
         used[best_k] = 1;
         ts_buf_puts(h, shown++ ? "; " : "");
-        esc(h, best->node_name && *best->node_name ? best->node_name : best->node);
+        bp_esc(h, best->node_name && *best->node_name ? best->node_name : best->node);
         ts_buf_puts(h, " ");
         delta(h, best->delta);
     }
@@ -518,19 +276,19 @@ static void page_head(ts_brief *b, ts_buf *h) {
     ts_buf_puts(h, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     ts_buf_puts(h, "<meta name=\"generator\" content=\"threatscore " TS_VERSION "\">\n<title>");
-    esc(h, node_name(p, b->root));
+    bp_esc(h, bp_node_name(p, b->root));
     ts_buf_puts(h, " \xe2\x80\x94 briefing: ");
-    esc(h, p->info.scenario);
+    bp_esc(h, p->info.scenario);
     ts_buf_printf(h, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<header>\n", STYLE);
     ts_buf_puts(h, "<p class=\"kicker\">Threat assessment briefing</p>\n<h1>");
-    esc(h, node_name(p, b->root));
+    bp_esc(h, bp_node_name(p, b->root));
     ts_buf_puts(h, "</h1>\n<p class=\"lead\">Scenario ");
-    run_label(h, p);
+    bp_run_label(h, p);
     ts_buf_puts(h, ", scored ");
-    when(h, p->info.created_at);
+    bp_when(h, p->info.created_at);
     if (b->primary != 0) {
         ts_buf_puts(h, ", against the reference ");
-        run_label(h, ref);
+        bp_run_label(h, ref);
     }
     if (b->n_runs > 1) {
         int others = b->n_runs - 1 - (b->primary != 0);
@@ -540,15 +298,15 @@ static void page_head(ts_brief *b, ts_buf *h) {
     ts_buf_puts(h, ".</p>\n<dl class=\"meta\">\n<dt>Units</dt><dd>");
     for (int u = 0; u < p->n_units; u++) {
         if (u) ts_buf_puts(h, ", ");
-        esc(h, unit_name(p, u));
+        bp_esc(h, bp_unit_name(p, u));
     }
     ts_buf_printf(h, "</dd>\n<dt>Indicators</dt><dd>%d, in %d nodes</dd>\n<dt>Database</dt><dd>", p->info.n_indicators,
                   p->n_nodes);
-    esc(h, b->opt->db);
+    bp_esc(h, b->opt->db);
     ts_buf_puts(h, "</dd>\n");
     if (b->opt->generated_at) {
         ts_buf_puts(h, "<dt>Generated</dt><dd>");
-        esc(h, b->opt->generated_at);
+        bp_esc(h, b->opt->generated_at);
         ts_buf_puts(h, " by threatscore " TS_VERSION "</dd>\n");
     }
     ts_buf_puts(h, "</dl>\n<nav><ol>\n");
@@ -568,23 +326,23 @@ static void page_head(ts_brief *b, ts_buf *h) {
 static void key_points(ts_brief *b, ts_buf *h, const class_order *co) {
     const brief_run *pr = &b->runs[b->primary];
     const ts_stored_run *p = pr->r;
-    int k = b->root, *order = ranked_units(p, k);
+    int k = b->root, *order = bp_ranked_units(p, k);
     if (!order) return;
     ts_buf_puts(h, "<div class=\"keypoints keep\"><b>Key points</b>\n<ul>\n");
     int top = order[0], last = order[p->n_units - 1];
     ts_buf_puts(h, "<li>Highest risk: ");
-    unit_label(h, p, top);
+    bp_unit_label(h, p, top);
     ts_buf_puts(h, ", score ");
-    num(h, p->score[cell(p, top, k)], 2);
+    bp_num(h, p->score[bp_cell(p, top, k)], 2);
     ts_buf_puts(h, " ");
-    class_badge(h, co, p->cls[cell(p, top, k)]);
+    class_badge(h, co, p->cls[bp_cell(p, top, k)]);
     if (p->n_units > 1) {
         ts_buf_puts(h, "; lowest: ");
-        unit_label(h, p, last);
+        bp_unit_label(h, p, last);
         ts_buf_puts(h, ", ");
-        num(h, p->score[cell(p, last, k)], 2);
+        bp_num(h, p->score[bp_cell(p, last, k)], 2);
         ts_buf_puts(h, " ");
-        class_badge(h, co, p->cls[cell(p, last, k)]);
+        class_badge(h, co, p->cls[bp_cell(p, last, k)]);
     }
     ts_buf_puts(h, ".</li>\n");
     if (b->cmp) {
@@ -599,9 +357,9 @@ static void key_points(ts_brief *b, ts_buf *h, const class_order *co) {
         }
         if (big) {
             ts_buf_puts(h, "<li>Largest change against the reference: ");
-            esc(h, big->unit_name && *big->unit_name ? big->unit_name : big->unit);
+            bp_esc(h, big->unit_name && *big->unit_name ? big->unit_name : big->unit);
             ts_buf_puts(h, " under ");
-            esc(h, b->cmp->runs[big->run]->info.scenario);
+            bp_esc(h, b->cmp->runs[big->run]->info.scenario);
             ts_buf_puts(h, " (");
             delta(h, big->delta);
             if (big->has_rank_change && big->rank_change == 0) {
@@ -646,16 +404,16 @@ static void key_points(ts_brief *b, ts_buf *h, const class_order *co) {
 /* 1: the primary run's ranking, its chart and the scores by dimension. */
 static void section_ranking(ts_brief *b, ts_buf *h, const class_order *co) {
     const ts_stored_run *p = b->runs[b->primary].r;
-    int k = b->root, *order = ranked_units(p, k);
+    int k = b->root, *order = bp_ranked_units(p, k);
     if (!order) return;
     ts_buf_puts(h, "<section id=\"ranking\">\n<h2>1. Ranking</h2>\n<p>");
-    run_label(h, p);
+    bp_run_label(h, p);
     ts_buf_puts(h, " at the index, ");
-    esc(h, node_name(p, k));
+    bp_esc(h, bp_node_name(p, k));
     ts_buf_puts(h, " (scale ");
-    num(h, p->scale_min, 0);
+    bp_num(h, p->scale_min, 0);
     ts_buf_puts(h, "\xe2\x80\x93");
-    num(h, p->scale_max, 0);
+    bp_num(h, p->scale_max, 0);
     ts_buf_puts(h, ", higher is more risk). Coverage is the share of the index's weight with data; imputed is the"
                    " share filled in by imputation.</p>\n");
     if (b->n_classes) {
@@ -676,21 +434,21 @@ static void section_ranking(ts_brief *b, ts_buf *h, const class_order *co) {
                    "<th>Class</th><th class=\"num\">Coverage</th><th class=\"num\">Imputed</th></tr></thead><tbody>\n");
     for (int i = 0; i < p->n_units; i++) {
         int u = order[i];
-        size_t c = cell(p, u, k);
+        size_t c = bp_cell(p, u, k);
         ts_buf_puts(h, "<tr><td class=\"num\">");
         if (p->rank[c]) ts_buf_printf(h, "%d", p->rank[c]);
         else ts_buf_puts(h, "\xe2\x80\x93");
         ts_buf_puts(h, "</td><td>");
-        unit_label(h, p, u);
+        bp_unit_label(h, p, u);
         if (p->screened[u]) ts_buf_puts(h, " <span class=\"flag\">screened out</span>");
         ts_buf_puts(h, "</td><td class=\"num\">");
-        num(h, p->score[c], 2);
+        bp_num(h, p->score[c], 2);
         ts_buf_puts(h, "</td><td>");
         class_badge(h, co, p->cls[c]);
         ts_buf_puts(h, "</td><td class=\"num\">");
-        percent(h, p->coverage[c]);
+        bp_percent(h, p->coverage[c]);
         ts_buf_puts(h, "</td><td class=\"num\">");
-        percent(h, p->imputed[c]);
+        bp_percent(h, p->imputed[c]);
         ts_buf_puts(h, "</td></tr>\n");
     }
     ts_buf_puts(h, "</tbody></table>\n");
@@ -700,19 +458,19 @@ static void section_ranking(ts_brief *b, ts_buf *h, const class_order *co) {
     ts_buf_puts(h, "<h3>Scores by dimension</h3>\n<table class=\"keep\"><thead><tr><th>Dimension</th>");
     for (int i = 0; i < p->n_units; i++) {
         ts_buf_puts(h, "<th class=\"num\">");
-        esc(h, p->unit_id[order[i]]);
+        bp_esc(h, p->unit_id[order[i]]);
         ts_buf_puts(h, "</th>");
     }
     ts_buf_puts(h, "</tr></thead><tbody>\n");
     for (int j = 0; j < p->n_nodes; j++) {
         if (p->nodes[j].parent != k) continue;
         ts_buf_puts(h, "<tr><td>");
-        esc(h, node_name(p, j));
+        bp_esc(h, bp_node_name(p, j));
         ts_buf_puts(h, "</td>");
         for (int i = 0; i < p->n_units; i++) {
-            size_t c = cell(p, order[i], j);
+            size_t c = bp_cell(p, order[i], j);
             ts_buf_puts(h, "<td class=\"num\">");
-            num(h, p->score[c], 2);
+            bp_num(h, p->score[c], 2);
             if (p->rank[c]) ts_buf_printf(h, " <span class=\"muted small\">#%d</span>", p->rank[c]);
             ts_buf_puts(h, "</td>");
         }
@@ -733,10 +491,10 @@ static void section_scenarios(ts_brief *b, ts_buf *h, const class_order *co) {
                        "</section>\n");
         return;
     }
-    int k = ts_brief_root(ref), *order = ranked_units(ref, k);
+    int k = ts_brief_root(ref), *order = bp_ranked_units(ref, k);
     if (!order) return;
     ts_buf_puts(h, "<p>Each scenario against the reference ");
-    run_label(h, ref);
+    bp_run_label(h, ref);
     ts_buf_puts(h, " at the index: \xce\x94 is the scenario's score minus the reference's; \xe2\x96\xb2" "1 means one"
                    " place closer to rank 1 (more risk than the others), \xe2\x96\xbc" "1 one place further, = no change;"
                    " a class in a cell is the class the unit moves to.</p>\n");
@@ -745,14 +503,14 @@ static void section_scenarios(ts_brief *b, ts_buf *h, const class_order *co) {
     ts_buf_puts(h, "<table class=\"keep\"><thead><tr><th>Scenario</th>");
     for (int n = 0; n < ref->n_units; n++) {
         ts_buf_puts(h, "<th class=\"num\">");
-        esc(h, ref->unit_id[order[n]]);
+        bp_esc(h, ref->unit_id[order[n]]);
         ts_buf_puts(h, "</th>");
     }
     ts_buf_puts(h, "</tr></thead><tbody>\n<tr><td><i>Reference score</i></td>");
     for (int n = 0; n < ref->n_units; n++) {
-        size_t c = cell(ref, order[n], k);
+        size_t c = bp_cell(ref, order[n], k);
         ts_buf_puts(h, "<td class=\"num\">");
-        num(h, ref->score[c], 2);
+        bp_num(h, ref->score[c], 2);
         ts_buf_puts(h, " ");
         class_badge(h, co, ref->cls[c]);
         ts_buf_puts(h, "</td>");
@@ -760,7 +518,7 @@ static void section_scenarios(ts_brief *b, ts_buf *h, const class_order *co) {
     ts_buf_puts(h, "</tr>\n");
     for (int i = 1; i < b->n_runs; i++) {
         ts_buf_puts(h, "<tr><td>");
-        esc(h, b->runs[i].r->info.scenario);
+        bp_esc(h, b->runs[i].r->info.scenario);
         ts_buf_puts(h, "</td>");
         for (int n = 0; n < ref->n_units; n++) {
             const ts_compare_row *row = compare_row(b, i, ref->nodes[k].id, ref->unit_id[order[n]]);
@@ -788,7 +546,7 @@ static void section_scenarios(ts_brief *b, ts_buf *h, const class_order *co) {
     for (int i = 1; i < b->n_runs; i++) {
         const ts_stored_run *x = b->runs[i].r;
         ts_buf_puts(h, "<div class=\"keep\"><h3>");
-        esc(h, x->info.scenario);
+        bp_esc(h, x->info.scenario);
         ts_buf_printf(h, " <span class=\"id\">run %lld</span></h3>\n", x->info.id);
         ts_buf_puts(h, "<table class=\"fixed\"><colgroup><col style=\"width:15%\"><col style=\"width:10.5%\">"
                        "<col style=\"width:10%\"><col style=\"width:7%\"><col style=\"width:8.5%\"><col style=\"width:19%\">"
@@ -801,11 +559,11 @@ static void section_scenarios(ts_brief *b, ts_buf *h, const class_order *co) {
             const ts_compare_row *row = compare_row(b, i, ref->nodes[k].id, ref->unit_id[u]);
             if (!row) continue;
             ts_buf_puts(h, "<tr><td>");
-            unit_label(h, ref, u);
+            bp_unit_label(h, ref, u);
             ts_buf_puts(h, "</td><td class=\"num\">");
-            num(h, row->ref_score, 2);
+            bp_num(h, row->ref_score, 2);
             ts_buf_puts(h, "</td><td class=\"num\">");
-            num(h, row->score, 2);
+            bp_num(h, row->score, 2);
             ts_buf_puts(h, "</td><td class=\"num\">");
             delta(h, row->delta);
             ts_buf_puts(h, "</td><td class=\"num\">");
@@ -835,19 +593,19 @@ static void country(ts_brief *b, ts_buf *h, const class_order *co, int u) {
     const ts_stored_run *p = pr->r;
     const ts_run_traces *t = b->traces;
     int k = b->root;
-    size_t c = cell(p, u, k);
+    size_t c = bp_cell(p, u, k);
     double score = p->score[c];
     ts_buf_printf(h, "<article class=\"country\" id=\"unit-%d\">\n<div class=\"keep\"><h3>", u + 1);
-    unit_label(h, p, u);
+    bp_unit_label(h, p, u);
     ts_buf_puts(h, "</h3>\n<p>");
     if (p->rank[c]) ts_buf_printf(h, "Rank %d of %d", p->rank[c], p->n_units);
     else ts_buf_puts(h, "Not ranked");
     ts_buf_puts(h, " \xc2\xb7 score ");
-    num(h, score, 2);
+    bp_num(h, score, 2);
     ts_buf_puts(h, " ");
     class_badge(h, co, p->cls[c]);
     ts_buf_puts(h, " \xc2\xb7 coverage ");
-    percent(h, p->coverage[c]);
+    bp_percent(h, p->coverage[c]);
     ts_buf_puts(h, "</p>\n");
     /* dimensions in order of their part of the score */
     int dims[64], nd = 0;
@@ -855,22 +613,22 @@ static void country(ts_brief *b, ts_buf *h, const class_order *co, int u) {
         if (p->nodes[j].parent == k) dims[nd++] = j;
     for (int i = 1; i < nd; i++)
         for (int j = i; j > 0; j--) {
-            double a = t->contrib[cell(p, u, dims[j - 1])], x = t->contrib[cell(p, u, dims[j])];
+            double a = t->contrib[bp_cell(p, u, dims[j - 1])], x = t->contrib[bp_cell(p, u, dims[j])];
             if (!(isfinite(x) && (!isfinite(a) || x > a))) break;
             int s = dims[j];
             dims[j] = dims[j - 1], dims[j - 1] = s;
         }
     ts_buf_puts(h, "<p class=\"small\"><b>Dimensions, by their part of the score:</b> ");
     for (int i = 0, shown = 0; i < nd && shown < 5; i++) {
-        double x = t->contrib[cell(p, u, dims[i])];
+        double x = t->contrib[bp_cell(p, u, dims[i])];
         if (!isfinite(x)) continue;
         ts_buf_puts(h, shown++ ? "; " : "");
-        esc(h, node_name(p, dims[i]));
+        bp_esc(h, bp_node_name(p, dims[i]));
         ts_buf_puts(h, " ");
-        num(h, x, 2);
+        bp_num(h, x, 2);
         if (score > 0) {
             ts_buf_puts(h, " (");
-            percent(h, x / score);
+            bp_percent(h, x / score);
             ts_buf_puts(h, ")");
         }
     }
@@ -879,13 +637,13 @@ static void country(ts_brief *b, ts_buf *h, const class_order *co, int u) {
     enum { TOP = 6 };
     int top[TOP], n_top = 0;
     for (int j = 0; j < p->n_nodes; j++) {
-        double x = t->contrib[cell(p, u, j)];
+        double x = t->contrib[bp_cell(p, u, j)];
         if (!p->nodes[j].is_indicator || !isfinite(x) || x <= 0) continue;
         int at = n_top < TOP ? n_top++ : TOP;
-        if (at == TOP && !(x > t->contrib[cell(p, u, top[TOP - 1])])) continue;
+        if (at == TOP && !(x > t->contrib[bp_cell(p, u, top[TOP - 1])])) continue;
         if (at == TOP) at = TOP - 1;
         top[at] = j;
-        for (int i = at; i > 0 && t->contrib[cell(p, u, top[i])] > t->contrib[cell(p, u, top[i - 1])]; i--) {
+        for (int i = at; i > 0 && t->contrib[bp_cell(p, u, top[i])] > t->contrib[bp_cell(p, u, top[i - 1])]; i--) {
             int s = top[i];
             top[i] = top[i - 1], top[i - 1] = s;
         }
@@ -898,30 +656,30 @@ static void country(ts_brief *b, ts_buf *h, const class_order *co, int u) {
         int j = top[i], dim = j;
         while (dim >= 0 && p->nodes[dim].parent != k && p->nodes[dim].parent >= 0) dim = p->nodes[dim].parent;
         const brief_value *v = ts_brief_value(pr, u, j);
-        size_t cj = cell(p, u, j);
+        size_t cj = bp_cell(p, u, j);
         ts_buf_puts(h, "<tr><td>");
-        esc(h, node_name(p, j));
+        bp_esc(h, bp_node_name(p, j));
         ts_buf_puts(h, "</td><td>");
-        esc(h, dim >= 0 ? node_name(p, dim) : "");
+        bp_esc(h, dim >= 0 ? bp_node_name(p, dim) : "");
         ts_buf_puts(h, "</td><td class=\"num\">");
         if (v->present && isfinite(v->raw)) ts_buf_printf(h, "%.4g", v->raw);
         else ts_buf_puts(h, "missing");
         ts_buf_puts(h, "</td><td class=\"num\">");
         if (v->year) ts_buf_printf(h, "%d", v->year);
         ts_buf_puts(h, "</td><td class=\"num\">");
-        num(h, v->normalised, 2);
+        bp_num(h, v->normalised, 2);
         ts_buf_puts(h, "</td><td class=\"num\">");
-        percent(h, t->eff[cj]);
+        bp_percent(h, t->eff[cj]);
         ts_buf_puts(h, "</td><td class=\"num\">");
-        num(h, t->contrib[cj], 3);
+        bp_num(h, t->contrib[cj], 3);
         ts_buf_puts(h, "</td><td class=\"num\">");
-        percent(h, score > 0 ? t->contrib[cj] / score : NAN);
+        bp_percent(h, score > 0 ? t->contrib[cj] / score : NAN);
         ts_buf_puts(h, "</td></tr>\n");
     }
     ts_buf_puts(h, "</tbody></table></div>\n");
     if (b->n_runs > 1) {
         ts_buf_puts(h, "<div class=\"keep\"><h4>What changes for ");
-        esc(h, unit_name(p, u));
+        bp_esc(h, bp_unit_name(p, u));
         ts_buf_puts(h, "</h4>\n<table class=\"fixed\"><colgroup><col style=\"width:27%\"><col style=\"width:8%\"><col style=\"width:8%\">"
                        "<col style=\"width:8%\"><col style=\"width:10%\"><col style=\"width:29%\"><col style=\"width:10%\">"
                        "</colgroup><thead><tr><th>Scenario</th><th class=\"num\">Score</th>"
@@ -932,9 +690,9 @@ static void country(ts_brief *b, ts_buf *h, const class_order *co, int u) {
                                                     p->unit_id[u]);
             if (!row) continue;
             ts_buf_puts(h, "<tr><td>");
-            esc(h, b->runs[i].r->info.scenario);
+            bp_esc(h, b->runs[i].r->info.scenario);
             ts_buf_puts(h, "</td><td class=\"num\">");
-            num(h, row->score, 2);
+            bp_num(h, row->score, 2);
             ts_buf_puts(h, "</td><td class=\"num\">");
             delta(h, row->delta);
             ts_buf_puts(h, "</td><td class=\"num\">");
@@ -956,10 +714,10 @@ static void country(ts_brief *b, ts_buf *h, const class_order *co, int u) {
 /* 3: the contributions chart, then a page per unit in rank order. */
 static void section_countries(ts_brief *b, ts_buf *h, const class_order *co) {
     const ts_stored_run *p = b->runs[b->primary].r;
-    int *order = ranked_units(p, b->root);
+    int *order = bp_ranked_units(p, b->root);
     if (!order) return;
     ts_buf_puts(h, "<section id=\"countries\">\n<h2>3. Country by country</h2>\n<p>What drives each unit's score in ");
-    run_label(h, p);
+    bp_run_label(h, p);
     ts_buf_puts(h, ": the parts of the index score that its dimensions and indicators make up (the contribution trace"
                    " of <code>threatscore explain</code>: the parts add up to the score), then what each scenario"
                    " changes.</p>\n");
@@ -977,7 +735,7 @@ static void section_certainty(ts_brief *b, ts_buf *h) {
     ts_buf_puts(h, "<section id=\"certainty\">\n<h2>4. How sure is the ranking</h2>\n");
     if (!a->have) {
         ts_buf_puts(h, "<p class=\"note warn\">No uncertainty analysis of the scenario <b>");
-        esc(h, p->info.scenario);
+        bp_esc(h, p->info.scenario);
         ts_buf_puts(h, "</b> is stored in this database, so the ranking's sensitivity to the method choices and the"
                        " data has not been measured. Run <code>threatscore uncertainty SCENARIO --db FILE</code>"
                        " (with <code>--sobol</code> for the sensitivity indices) and make the report again.</p>\n"
@@ -987,12 +745,12 @@ static void section_certainty(ts_brief *b, ts_buf *h) {
     const ts_stored_ua *ua = &a->ua;
     const ts_stored_ua_results *res = &a->res;
     ts_buf_printf(h, "<p>Uncertainty analysis %lld of <b>", ua->id);
-    esc(h, ua->scenario);
+    bp_esc(h, ua->scenario);
     ts_buf_printf(h, "</b>: %ld %s", ua->n, ua->sobol ? "base samples (Sobol' design)" : "replications");
     ts_buf_puts(h, ", seed ");
-    esc(h, ua->seed);
+    bp_esc(h, ua->seed);
     ts_buf_puts(h, ", stored ");
-    when(h, a->match.created_at);
+    bp_when(h, a->match.created_at);
     ts_buf_puts(h, ". The pipeline was re-run under sampled method choices and data; the rank band holds 90% of the"
                    " ranks a unit took (5th to 95th percentile).</p>\n");
     if (!a->match.same_values || !a->match.same_taxonomy)
@@ -1018,20 +776,20 @@ static void section_certainty(ts_brief *b, ts_buf *h) {
     for (int i = 0; i < nr; i++) {
         int u = by_rank[i];
         ts_buf_puts(h, "<tr><td>");
-        esc(h, res->unit_name[u] && *res->unit_name[u] ? res->unit_name[u] : res->unit_id[u]);
+        bp_esc(h, res->unit_name[u] && *res->unit_name[u] ? res->unit_name[u] : res->unit_id[u]);
         ts_buf_puts(h, "</td><td class=\"num\">");
         if (res->nominal_rank[u]) ts_buf_printf(h, "%d", res->nominal_rank[u]);
         else ts_buf_puts(h, "\xe2\x80\x93");
         ts_buf_puts(h, "</td><td class=\"num\">");
-        num(h, res->rank_p50[u], 0);
+        bp_num(h, res->rank_p50[u], 0);
         ts_buf_puts(h, "</td><td class=\"num\">");
-        num(h, res->rank_p05[u], 0);
+        bp_num(h, res->rank_p05[u], 0);
         ts_buf_puts(h, "\xe2\x80\x93");
-        num(h, res->rank_p95[u], 0);
+        bp_num(h, res->rank_p95[u], 0);
         ts_buf_puts(h, "</td><td class=\"num\">");
-        num(h, res->nominal_score[u], 2);
+        bp_num(h, res->nominal_score[u], 2);
         ts_buf_puts(h, "</td><td class=\"num\">");
-        num(h, res->median_score[u], 2);
+        bp_num(h, res->median_score[u], 2);
         ts_buf_puts(h, "</td>");
         if (a->sobol.n_factors) {
             int nf = a->sobol.n_factors, best[2] = {-1, -1};
@@ -1044,9 +802,9 @@ static void section_certainty(ts_brief *b, ts_buf *h) {
             ts_buf_puts(h, "<td class=\"small\">");
             for (int m = 0; m < 2 && best[m] >= 0; m++) {
                 ts_buf_puts(h, m ? "; " : "");
-                esc(h, a->sobol.factor[best[m]]);
+                bp_esc(h, a->sobol.factor[best[m]]);
                 ts_buf_puts(h, " ");
-                num(h, st[best[m]], 2);
+                bp_num(h, st[best[m]], 2);
             }
             if (best[0] < 0) ts_buf_puts(h, "\xe2\x80\x93");
             ts_buf_puts(h, "</td>");
@@ -1072,30 +830,30 @@ static void section_trend(ts_brief *b, ts_buf *h) {
     ts_buf_puts(h, "<section id=\"trend\">\n<h2>5. Trend</h2>\n");
     if (b->n_years == 0) {
         ts_buf_puts(h, "<p class=\"note\">No per-year runs of <b>");
-        esc(h, p->info.scenario);
+        bp_esc(h, p->info.scenario);
         ts_buf_puts(h, "</b> are stored: <code>threatscore trend SCENARIO --db FILE</code> scores it for every year its"
                        " data covers.</p>\n</section>\n");
         return;
     }
     ts_buf_puts(h, "<p>The index score of each unit when ");
-    esc(h, p->info.scenario);
+    bp_esc(h, p->info.scenario);
     ts_buf_puts(h, " is scored for each year (values of earlier years carried forward where a year has none); rank in"
                    " small type.</p>\n<table class=\"keep\"><thead><tr><th>Unit</th>");
     for (int y = 0; y < b->n_years; y++) ts_buf_printf(h, "<th class=\"num\">%d</th>", b->years[y]);
     ts_buf_puts(h, "</tr></thead><tbody>\n");
-    int *order = ranked_units(p, b->root);
+    int *order = bp_ranked_units(p, b->root);
     for (int i = 0; order && i < p->n_units; i++) {
         const char *unit = p->unit_id[order[i]];
         ts_buf_puts(h, "<tr><td>");
-        unit_label(h, p, order[i]);
+        bp_unit_label(h, p, order[i]);
         ts_buf_puts(h, "</td>");
         for (int y = 0; y < b->n_years; y++) {
             const ts_stored_run *r = b->year_runs[y];
             int u = ts_stored_run_unit(r, unit), k = ts_brief_root(r);
             ts_buf_puts(h, "<td class=\"num\">");
             if (u >= 0) {
-                num(h, r->score[cell(r, u, k)], 2);
-                if (r->rank[cell(r, u, k)]) ts_buf_printf(h, " <span class=\"muted small\">#%d</span>", r->rank[cell(r, u, k)]);
+                bp_num(h, r->score[bp_cell(r, u, k)], 2);
+                if (r->rank[bp_cell(r, u, k)]) ts_buf_printf(h, " <span class=\"muted small\">#%d</span>", r->rank[bp_cell(r, u, k)]);
             } else {
                 ts_buf_puts(h, "\xe2\x80\x93");
             }
@@ -1109,523 +867,6 @@ static void section_trend(ts_brief *b, ts_buf *h) {
     int n = b->n_years < 64 ? b->n_years : 64;
     for (int y = 0; y < n; y++) ids[y] = b->year_runs[y]->info.id;
     chart(b, h, TS_PLOT_TREND, ids, n, "Index score per year and unit.");
-    ts_buf_puts(h, "</section>\n");
-}
-
-/* ---- values and sources -------------------------------------------------------- */
-
-/* Writes a source text with its [KEY] citations in bold. */
-static void source_text(ts_buf *h, const char *s) {
-    if (!s || !*s) {
-        ts_buf_puts(h, "<span class=\"muted\">no source given</span>");
-        return;
-    }
-    size_t pos = 0, done = 0, n;
-    const char *key;
-    char *copy = malloc(strlen(s) + 1);
-    if (!copy) {
-        esc(h, s);
-        return;
-    }
-    while (ts_register_next_key(s, &pos, &key, &n)) {
-        size_t at = (size_t)(key - 1 - s);
-        memcpy(copy, s + done, at - done);
-        copy[at - done] = '\0';
-        esc(h, copy);
-        ts_buf_puts(h, "<b>[");
-        memcpy(copy, key, n);
-        copy[n] = '\0';
-        esc(h, copy);
-        ts_buf_puts(h, "]</b>");
-        done = pos;
-    }
-    esc(h, s + done);
-    free(copy);
-}
-
-/* Writes text escaped, with every long decimal (17 significant digits, as
- * the engine records a shock's amount: 0.090999999999999998) shown with
- * six, as a reader wants it (0.091). */
-static void esc_tidy(ts_buf *h, const char *s) {
-    if (!s) return;
-    ts_buf plain = {0};
-    for (const char *p = s; *p;) {
-        const char *q = p;
-        if (*q == '-') q++;
-        const char *digits = q;
-        while (*q >= '0' && *q <= '9') q++;
-        int frac = 0;
-        if (*q == '.' && q > digits) {
-            const char *f = ++q;
-            while (*q >= '0' && *q <= '9') q++;
-            frac = (int)(q - f);
-        }
-        int word_start = p == s || !((p[-1] >= '0' && p[-1] <= '9') || p[-1] == '.');
-        if (frac >= 10 && word_start) {
-            ts_buf_printf(&plain, "%.6g", strtod(p, NULL));
-            p = q;
-        } else {
-            ts_buf_append(&plain, p, 1);
-            p++;
-        }
-    }
-    esc(h, plain.data ? plain.data : "");
-    ts_buf_free(&plain);
-}
-
-/* Writes a value's flags: estimate, imputed, carried forward, interpolated,
- * shocked (with what was done), alternatives (with their sources). */
-static void flags(ts_buf *h, const brief_value *v, int run_year) {
-    int any = 0;
-    if (v->estimate) ts_buf_puts(h, "<span class=\"flag est\">estimate</span>"), any = 1;
-    if (v->imputed) ts_buf_puts(h, "<span class=\"flag imp\">imputed</span>"), any = 1;
-    if (v->selected == TS_SELECT_CARRIED) {
-        ts_buf_puts(h, "<span class=\"flag car\">carried forward");
-        if (v->year && run_year) ts_buf_printf(h, " from %d to %d", v->year, run_year);
-        ts_buf_puts(h, "</span>");
-        any = 1;
-    } else if (v->selected == TS_SELECT_INTERPOLATED) {
-        ts_buf_puts(h, "<span class=\"flag car\">interpolated</span>");
-        any = 1;
-    }
-    if (v->shock) {
-        ts_buf_puts(h, "<span class=\"flag shk\">shocked</span> ");
-        esc_tidy(h, v->shock);
-        any = 1;
-    }
-    if (v->n_alt) {
-        ts_buf_puts(h, any ? "<br>" : "");
-        ts_buf_puts(h, "<span class=\"flag alt\">alternatives</span> ");
-        for (int i = 0; i < v->n_alt; i++) {
-            ts_buf_puts(h, i ? "; " : "");
-            if (isfinite(v->alt[i].value)) ts_buf_printf(h, "%.6g", v->alt[i].value);
-            else ts_buf_puts(h, "?");
-            if (v->alt[i].year) ts_buf_printf(h, " (%d)", v->alt[i].year);
-            ts_buf_puts(h, " ");
-            source_text(h, v->alt[i].source);
-        }
-        any = 1;
-    }
-    if (v->note && (v->estimate || v->n_alt || v->selected)) {
-        ts_buf_puts(h, any ? "<br>" : "");
-        ts_buf_puts(h, "<span class=\"muted\">");
-        esc(h, v->note);
-        ts_buf_puts(h, "</span>");
-    }
-}
-
-/* Writes a value's number, or "missing". */
-static void raw_value(ts_buf *h, const brief_value *v) {
-    if (!v || !v->present) ts_buf_puts(h, "<span class=\"muted\">no row</span>");
-    else if (isnan(v->raw)) ts_buf_puts(h, "<i class=\"muted\">missing</i>");
-    else ts_buf_printf(h, "%.6g", v->raw);
-}
-
-/* Returns 1 when the value carries a flag listed under "Flagged values". */
-static int flagged(const brief_value *v) {
-    return v->present && (v->estimate || v->imputed || v->selected || v->shock || v->n_alt);
-}
-
-/* Writes the short marks of a value's flags (the legend explains them). */
-static void flag_marks(ts_buf *h, const brief_value *v) {
-    if (!flagged(v)) return;
-    ts_buf_puts(h, "<sup class=\"mk\">");
-    if (v->estimate) ts_buf_puts(h, "E");
-    if (v->imputed) ts_buf_puts(h, "I");
-    if (v->selected == TS_SELECT_CARRIED) ts_buf_puts(h, "C");
-    if (v->selected == TS_SELECT_INTERPOLATED) ts_buf_puts(h, "P");
-    if (v->shock) ts_buf_puts(h, "S");
-    if (v->n_alt) ts_buf_puts(h, "A");
-    ts_buf_puts(h, "</sup>");
-}
-
-/* Returns 1 when a and b are the same text (both NULL counts). */
-static int same_text(const char *a, const char *b) {
-    return (!a && !b) || (a && b && strcmp(a, b) == 0);
-}
-
-/* Writes indicator k's line: name, id, unit of measure and direction. */
-static void indicator_label(ts_buf *h, const ts_stored_run *p, int k) {
-    const ts_stored_node *nd = &p->nodes[k];
-    esc(h, node_name(p, k));
-    ts_buf_puts(h, "<br><span class=\"id small\">");
-    esc(h, nd->id);
-    if (nd->unit_of_measure && *nd->unit_of_measure) {
-        ts_buf_puts(h, " \xc2\xb7 ");
-        esc(h, nd->unit_of_measure);
-    }
-    if (nd->direction) ts_buf_puts(h, strcmp(nd->direction, "risk") == 0 ? " \xc2\xb7 higher is more risk" : " \xc2\xb7 higher is less risk");
-    ts_buf_puts(h, "</span>");
-}
-
-/* Every value of the primary run: one row per indicator (units across,
- * the year most of them share, their sources), by dimension; then every
- * flagged value with what the flag says. */
-static void values_table(ts_brief *b, ts_buf *h) {
-    const brief_run *pr = &b->runs[b->primary];
-    const ts_stored_run *p = pr->r;
-    int nu = p->n_units, *order = ranked_units(p, b->root);
-    if (!order) return;
-    ts_buf_puts(h, "<p class=\"small\">Marks after a value: <b>E</b> estimate, <b>I</b> imputed, <b>C</b> carried"
-                   " forward from an earlier year, <b>P</b> interpolated, <b>S</b> shocked by the scenario,"
-                   " <b>A</b> conflicting sourced alternatives; each is listed under <i>Flagged values</i>. A year"
-                   " in brackets differs from the row's year. \xe2\x80\x93 missing: left out, the weights of its"
-                   " siblings rescaled.</p>\n");
-    double unit_share = nu ? 42.0 / nu : 42.0;
-    ts_buf_printf(h, "<table class=\"values\"><colgroup><col style=\"width:26%%\">");
-    for (int i = 0; i < nu; i++) ts_buf_printf(h, "<col style=\"width:%.2f%%\">", unit_share);
-    ts_buf_puts(h, "<col style=\"width:6%\"><col style=\"width:26%\"></colgroup>\n<thead><tr><th>Indicator</th>");
-    for (int i = 0; i < nu; i++) {
-        ts_buf_puts(h, "<th class=\"num\">");
-        esc(h, p->unit_id[order[i]]);
-        ts_buf_puts(h, "</th>");
-    }
-    ts_buf_puts(h, "<th class=\"num\">Year</th><th>Source</th></tr></thead>\n");
-    int dim = -1;
-    for (int k = 0; k < p->n_nodes; k++) {
-        if (!p->nodes[k].is_indicator) continue;
-        int d = k;
-        while (p->nodes[d].parent >= 0 && p->nodes[d].parent != b->root) d = p->nodes[d].parent;
-        if (d != dim) {
-            ts_buf_puts(h, dim < 0 ? "<tbody>" : "</tbody>\n<tbody>");
-            ts_buf_printf(h, "<tr class=\"group\"><th colspan=\"%d\">", nu + 3);
-            esc(h, node_name(p, d));
-            ts_buf_puts(h, "</th></tr>\n");
-            dim = d;
-        }
-        /* the year most values of the row have */
-        int year = 0, best = 0;
-        for (int i = 0; i < nu; i++) {
-            const brief_value *v = ts_brief_value(pr, order[i], k);
-            if (!v->present || !v->year) continue;
-            int count = 0;
-            for (int j = 0; j < nu; j++) count += ts_brief_value(pr, order[j], k)->year == v->year;
-            if (count > best) best = count, year = v->year;
-        }
-        ts_buf_puts(h, "<tr><td>");
-        indicator_label(h, p, k);
-        ts_buf_puts(h, "</td>");
-        for (int i = 0; i < nu; i++) {
-            const brief_value *v = ts_brief_value(pr, order[i], k);
-            ts_buf_puts(h, "<td class=\"num\">");
-            if (!v->present || isnan(v->raw)) ts_buf_puts(h, "\xe2\x80\x93");
-            else ts_buf_printf(h, "%.6g", v->raw);
-            if (v->present && v->year && v->year != year) ts_buf_printf(h, " <span class=\"small\">(%d)</span>", v->year);
-            flag_marks(h, v);
-            ts_buf_puts(h, "</td>");
-        }
-        ts_buf_puts(h, "<td class=\"num\">");
-        if (year) ts_buf_printf(h, "%d", year);
-        ts_buf_puts(h, "</td><td class=\"src\">");
-        /* each distinct source once, with the units citing it when not all */
-        int shown = 0, with_source = 0;
-        for (int i = 0; i < nu; i++) with_source += ts_brief_value(pr, order[i], k)->source != NULL;
-        for (int i = 0; i < nu; i++) {
-            const brief_value *v = ts_brief_value(pr, order[i], k);
-            if (!v->source) continue;
-            int first = 1, users = 0;
-            for (int j = 0; j < i && first; j++) first = !same_text(ts_brief_value(pr, order[j], k)->source, v->source);
-            if (!first) continue;
-            for (int j = 0; j < nu; j++) users += same_text(ts_brief_value(pr, order[j], k)->source, v->source);
-            ts_buf_puts(h, shown++ ? "<br>" : "");
-            if (users < with_source || with_source < nu) {
-                ts_buf_puts(h, "<span class=\"muted\">");
-                for (int j = 0, m = 0; j < nu; j++)
-                    if (same_text(ts_brief_value(pr, order[j], k)->source, v->source)) {
-                        ts_buf_puts(h, m++ ? ", " : "");
-                        esc(h, p->unit_id[order[j]]);
-                    }
-                ts_buf_puts(h, ":</span> ");
-            }
-            source_text(h, v->source);
-        }
-        if (!shown) ts_buf_puts(h, "<span class=\"muted\">no source given</span>");
-        ts_buf_puts(h, "</td></tr>\n");
-    }
-    if (dim >= 0) ts_buf_puts(h, "</tbody>");
-    ts_buf_puts(h, "</table>\n");
-    /* the flagged values, with what each flag says */
-    int n_flagged = 0;
-    for (int k = 0; k < p->n_nodes; k++)
-        for (int u = 0; u < nu && p->nodes[k].is_indicator; u++) n_flagged += flagged(ts_brief_value(pr, u, k));
-    ts_buf_printf(h, "<h3>Flagged values</h3>\n<p>%d value%s of ", n_flagged, n_flagged == 1 ? "" : "s");
-    run_label(h, p);
-    ts_buf_puts(h, n_flagged ? " carry a flag:</p>\n" : " carry a flag.</p>\n");
-    if (n_flagged) {
-        ts_buf_puts(h, "<table><colgroup><col style=\"width:24%\"><col style=\"width:7%\"><col style=\"width:9%\">"
-                       "<col style=\"width:6%\"><col style=\"width:54%\"></colgroup>\n<thead><tr><th>Indicator</th>"
-                       "<th>Unit</th><th class=\"num\">Value</th><th class=\"num\">Year</th><th>Flags, alternatives"
-                       " and notes</th></tr></thead><tbody>\n");
-        for (int k = 0; k < p->n_nodes; k++) {
-            if (!p->nodes[k].is_indicator) continue;
-            for (int i = 0; i < nu; i++) {
-                const brief_value *v = ts_brief_value(pr, order[i], k);
-                if (!flagged(v)) continue;
-                ts_buf_puts(h, "<tr><td>");
-                esc(h, node_name(p, k));
-                ts_buf_puts(h, "</td><td>");
-                esc(h, p->unit_id[order[i]]);
-                ts_buf_puts(h, "</td><td class=\"num\">");
-                raw_value(h, v);
-                ts_buf_puts(h, "</td><td class=\"num\">");
-                if (v->year) ts_buf_printf(h, "%d", v->year);
-                ts_buf_puts(h, "</td><td class=\"flags\">");
-                flags(h, v, p->year);
-                ts_buf_puts(h, "</td></tr>\n");
-            }
-        }
-        ts_buf_puts(h, "</tbody></table>\n");
-    }
-    free(order);
-}
-
-/* The values each compared run holds that differ from the reference's. */
-static void changed_values(ts_brief *b, ts_buf *h) {
-    const brief_run *ref = &b->runs[0];
-    for (int i = 1; i < b->n_runs; i++) {
-        const brief_run *x = &b->runs[i];
-        int n = 0;
-        for (int u = 0; u < x->r->n_units; u++)
-            n += inputs_changed(b, i, x->r->unit_id[u]);
-        ts_buf_puts(h, "<h4>");
-        esc(h, x->r->info.scenario);
-        ts_buf_printf(h, " <span class=\"id\">run %lld: %d value%s differ from the reference</span></h4>\n", x->r->info.id,
-                      n, n == 1 ? "" : "s");
-        if (!n) continue;
-        ts_buf_puts(h, "<table><thead><tr><th>Indicator</th><th>Unit</th><th class=\"num\">Reference</th>"
-                       "<th class=\"num\">Scenario</th><th>Source, and what the scenario does</th></tr></thead><tbody>\n");
-        for (int k = 0; k < x->r->n_nodes; k++) {
-            if (!x->r->nodes[k].is_indicator) continue;
-            int kr = ts_stored_run_node(ref->r, x->r->nodes[k].id);
-            for (int u = 0; u < x->r->n_units; u++) {
-                int ur = ts_stored_run_unit(ref->r, x->r->unit_id[u]);
-                const brief_value *a = kr >= 0 && ur >= 0 ? ts_brief_value(ref, ur, kr) : NULL,
-                                  *v = ts_brief_value(x, u, k);
-                if (!value_changed(a, v)) continue;
-                ts_buf_puts(h, "<tr><td>");
-                esc(h, node_name(x->r, k));
-                ts_buf_puts(h, "</td><td>");
-                esc(h, x->r->unit_id[u]);
-                ts_buf_puts(h, "</td><td class=\"num\">");
-                raw_value(h, a);
-                ts_buf_puts(h, "</td><td class=\"num\">");
-                raw_value(h, v);
-                ts_buf_puts(h, "</td><td class=\"flags\">");
-                source_text(h, v->source);
-                if (v->shock) {
-                    ts_buf_puts(h, "<br><span class=\"flag shk\">shocked</span> ");
-                    esc_tidy(h, v->shock);
-                }
-                ts_buf_puts(h, "</td></tr>\n");
-            }
-        }
-        ts_buf_puts(h, "</tbody></table>\n");
-    }
-}
-
-/* A cited key and how many values cite it. */
-typedef struct cited {
-    const char *key;
-    size_t n;
-    int count;
-} cited;
-
-/* Counts one citation of key (len bytes) in v (n entries, room for cap). */
-static void cite(cited *v, int *n, int cap, const char *key, size_t len) {
-    for (int i = 0; i < *n; i++)
-        if (v[i].n == len && strncmp(v[i].key, key, len) == 0) {
-            v[i].count++;
-            return;
-        }
-    if (*n < cap) v[(*n)++] = (cited){key, len, 1};
-}
-
-/* Orders cited keys bytewise (qsort). */
-static int cmp_cited(const void *a, const void *b) {
-    const cited *x = a, *y = b;
-    size_t n = x->n < y->n ? x->n : y->n;
-    int c = strncmp(x->key, y->key, n);
-    return c ? c : (x->n > y->n) - (x->n < y->n);
-}
-
-/* Every register key cited by a value (or an alternative) of the runs in
- * the report, with the register's entry. */
-static void register_table(ts_brief *b, ts_buf *h) {
-    enum { CAP = 1024 };
-    cited *keys = malloc(CAP * sizeof *keys);
-    if (!keys) return;
-    int n = 0, uncited = 0;
-    /* the primary run's values, and the values the other runs change */
-    for (int i = 0; i < b->n_runs; i++) {
-        const brief_run *br = &b->runs[i], *ref = &b->runs[0];
-        size_t cells = (size_t)br->r->n_units * (size_t)br->r->n_nodes;
-        for (size_t c = 0; c < cells; c++) {
-            const brief_value *v = &br->values[c];
-            if (!v->present) continue;
-            if (i != b->primary) {
-                int u = (int)(c / (size_t)br->r->n_nodes), k = (int)(c % (size_t)br->r->n_nodes);
-                int ur = ts_stored_run_unit(ref->r, br->r->unit_id[u]), kr = ts_stored_run_node(ref->r, br->r->nodes[k].id);
-                const brief_value *rv = ur >= 0 && kr >= 0 ? ts_brief_value(ref, ur, kr) : NULL;
-                if (i == 0 || !value_changed(rv, v)) continue;
-            }
-            for (int a = -1; a < v->n_alt; a++) {
-                const char *s = a < 0 ? v->source : v->alt[a].source, *key;
-                size_t pos = 0, len;
-                int found = 0;
-                while (s && ts_register_next_key(s, &pos, &key, &len)) cite(keys, &n, CAP, key, len), found = 1;
-                if (!found && a < 0 && s && *s) uncited++;
-            }
-        }
-    }
-    qsort(keys, (size_t)n, sizeof *keys, cmp_cited);
-    ts_buf_puts(h, "<h3>Source register</h3>\n<p>The register keys the values cite, with their entry in ");
-    esc(h, b->register_path[0] ? b->register_path : "the register");
-    if (!b->reg) {
-        ts_buf_puts(h, ".</p>\n<p class=\"note warn\">The register could not be read: ");
-        esc(h, b->register_error);
-        ts_buf_puts(h, ". The keys are listed without their entries.</p>\n");
-    } else {
-        ts_buf_printf(h, " (%d entries).</p>\n", ts_register_count(b->reg));
-    }
-    if (uncited)
-        ts_buf_printf(h, "<p class=\"note warn\">%d value%s give a source that cites no register key.</p>\n", uncited,
-                      uncited == 1 ? "" : "s");
-    ts_buf_puts(h, "<table class=\"register\"><colgroup><col style=\"width:22%\"><col style=\"width:68%\"><col style=\"width:10%\">"
-                   "</colgroup>\n<thead><tr><th>Key</th><th>Entry</th><th class=\"num wrap\">Values citing it</th></tr></thead>"
-                   "<tbody>\n");
-    for (int i = 0; i < n; i++) {
-        char key[128];
-        snprintf(key, sizeof key, "%.*s", (int)(keys[i].n < 127 ? keys[i].n : 127), keys[i].key);
-        const char *title = ts_register_title(b->reg, keys[i].key, keys[i].n);
-        ts_buf_puts(h, "<tr><td class=\"key\">");
-        esc(h, key);
-        ts_buf_puts(h, "</td><td>");
-        if (title) esc(h, title);
-        else if (b->reg) ts_buf_puts(h, "<span class=\"up\">not in the register</span>");
-        else ts_buf_puts(h, "<span class=\"muted\">register not read</span>");
-        ts_buf_printf(h, "</td><td class=\"num\">%d</td></tr>\n", keys[i].count);
-    }
-    ts_buf_puts(h, "</tbody></table>\n");
-    free(keys);
-}
-
-/* 6: every value with its source and flags, the values the scenarios change,
- * the register entries cited. */
-static void section_values(ts_brief *b, ts_buf *h) {
-    const ts_stored_run *p = b->runs[b->primary].r;
-    ts_buf_puts(h, "<section id=\"values\">\n<h2>6. Values and sources</h2>\n<p>Every input value of ");
-    run_label(h, p);
-    ts_buf_puts(h, ": one row per indicator, with the year most of its values are from and the source each"
-                   " cites ([KEY]: an entry of the source register, listed at the end of this section).</p>\n");
-    values_table(b, h);
-    if (b->n_runs > 1) {
-        ts_buf_puts(h, "<h3>Values the scenarios change</h3>\n");
-        changed_values(b, h);
-    }
-    register_table(b, h);
-    ts_buf_puts(h, "</section>\n");
-}
-
-/* ---- provenance ------------------------------------------------------------------ */
-
-/* One run's provenance: files and hashes, values hash, key, options, method. */
-static void run_provenance(ts_brief *b, ts_buf *h, ts_stored_run *r, const char *role) {
-    ts_buf_puts(h, "<div class=\"keep\"><h4>");
-    esc(h, role);
-    ts_buf_puts(h, ": ");
-    run_label(h, r);
-    ts_buf_puts(h, "</h4>\n<table class=\"prov\"><tbody>\n<tr><th>Stored</th><td>");
-    when(h, r->info.created_at);
-    ts_buf_puts(h, " by threatscore ");
-    esc(h, r->info.engine_version);
-    ts_buf_printf(h, "; %d units, %d indicators; taxonomy ", r->info.n_units, r->info.n_indicators);
-    esc(h, r->info.taxonomy_id);
-    ts_buf_puts(h, "</td></tr>\n");
-    const ts_stored_file *files;
-    int n = ts_stored_run_files(r, &files);
-    for (int i = 0; i < n; i++) {
-        ts_buf_puts(h, "<tr><th>");
-        esc(h, files[i].role);
-        ts_buf_puts(h, "</th><td>");
-        esc(h, files[i].path);
-        if (files[i].abs_path && strcmp(files[i].abs_path, files[i].path) != 0) {
-            ts_buf_puts(h, " <span class=\"muted small\">(");
-            esc(h, files[i].abs_path);
-            ts_buf_puts(h, ")</span>");
-        }
-        ts_buf_puts(h, "<br><span class=\"mono\">sha256 ");
-        esc(h, files[i].sha256);
-        ts_buf_puts(h, "</span></td></tr>\n");
-    }
-    if (n < 0) ts_buf_puts(h, "<tr><th>files</th><td class=\"up\">the stored list of input files cannot be read</td></tr>\n");
-    ts_buf_puts(h, "<tr><th>values</th><td><span class=\"mono\">sha256 ");
-    esc(h, r->values_sha256);
-    ts_buf_puts(h, "</span></td></tr>\n<tr><th>run key</th><td><span class=\"mono\">");
-    esc(h, r->run_key ? r->run_key : "none (stored before schema 2)");
-    ts_buf_puts(h, "</span></td></tr>\n");
-    ts_stored_options o;
-    if (ts_stored_run_options(r, &o) == 0 && (o.n_set || o.n_perspectives || o.has_csv)) {
-        ts_buf_puts(h, "<tr><th>options</th><td>");
-        for (int i = 0; i < o.n_set; i++) {
-            ts_buf_puts(h, "--set ");
-            esc(h, o.set[i]);
-            ts_buf_puts(h, " ");
-        }
-        for (int i = 0; i < o.n_perspectives; i++) {
-            ts_buf_puts(h, "--perspective ");
-            esc(h, o.perspectives[i]);
-            ts_buf_puts(h, " ");
-        }
-        if (o.has_csv) ts_buf_puts(h, "(scored from a CSV file)");
-        ts_buf_puts(h, "</td></tr>\n");
-    }
-    ts_buf_puts(h, "<tr><th>method</th><td class=\"small\">");
-    method_summary(h, r->method_json, b->arena);
-    ts_buf_puts(h, "</td></tr>\n</tbody></table></div>\n");
-}
-
-/* 7: the report's own provenance, then every run's and the analysis'. */
-static void section_provenance(ts_brief *b, ts_buf *h) {
-    ts_buf_puts(h, "<section id=\"provenance\">\n<h2>7. Provenance</h2>\n<p>What it takes to reproduce every number"
-                   " above: each run's input files with their SHA-256, the hash of the values scored, the engine"
-                   " version and the method settings. <code>threatscore rescore --db FILE --run ID</code> re-runs a"
-                   " run from these and checks it bit for bit.</p>\n");
-    ts_buf_puts(h, "<table class=\"prov\"><tbody>\n<tr><th>Report</th><td>threatscore " TS_VERSION);
-    if (b->opt->generated_at) {
-        ts_buf_puts(h, ", generated ");
-        esc(h, b->opt->generated_at);
-    }
-    ts_buf_puts(h, "</td></tr>\n<tr><th>Database</th><td>");
-    esc(h, b->opt->db);
-    ts_buf_puts(h, "</td></tr>\n<tr><th>Source register</th><td>");
-    if (b->reg) esc(h, b->register_path);
-    else esc(h, b->register_error);
-    ts_buf_puts(h, "</td></tr>\n</tbody></table>\n");
-    for (int i = 0; i < b->n_runs; i++)
-        run_provenance(b, h, b->runs[i].r, i == 0 ? "Reference" : i == b->primary ? "Reported run" : "Compared");
-    for (int y = 0; y < b->n_years; y++) run_provenance(b, h, b->year_runs[y], "Per-year run");
-    if (b->ua.have) {
-        const ts_stored_ua *ua = &b->ua.ua;
-        ts_buf_printf(h, "<div class=\"keep\"><h4>Uncertainty analysis %lld</h4>\n<table class=\"prov\"><tbody>\n"
-                         "<tr><th>Scenario</th><td>",
-                      ua->id);
-        esc(h, ua->scenario);
-        ts_buf_puts(h, ", stored ");
-        when(h, b->ua.match.created_at);
-        ts_buf_printf(h, "</td></tr>\n<tr><th>Design</th><td>%ld %s, seed ", ua->n, ua->sobol ? "base samples (Sobol')" : "replications");
-        esc(h, ua->seed);
-        ts_buf_printf(h, ", bootstrap %d, rank bin width %d</td></tr>\n", ua->bootstrap, ua->rank_bin_width);
-        if (ua->taxonomy_sha256) {
-            ts_buf_puts(h, "<tr><th>taxonomy</th><td>");
-            esc(h, ua->taxonomy_path ? ua->taxonomy_path : "");
-            ts_buf_puts(h, "<br><span class=\"mono\">sha256 ");
-            esc(h, ua->taxonomy_sha256);
-            ts_buf_puts(h, "</span></td></tr>\n");
-        }
-        ts_buf_printf(h, "<tr><th>Inputs</th><td>%s</td></tr>\n</tbody></table></div>\n",
-                      b->ua.match.same_values && b->ua.match.same_taxonomy ? "the values and taxonomy of the reported run"
-                                                                            : "differ from the reported run's");
-    }
     ts_buf_puts(h, "</section>\n");
 }
 
@@ -1646,8 +887,8 @@ int ts_brief_html(ts_brief *b, ts_buf *out, ts_error *err) {
     section_countries(b, out, &co);
     section_certainty(b, out);
     section_trend(b, out);
-    section_values(b, out);
-    section_provenance(b, out);
+    ts_brief_values(b, out);
+    ts_brief_provenance(b, out);
     ts_buf_puts(out, "</main>\n<footer class=\"small muted\"><p>Made by threatscore " TS_VERSION
                      " from the database named above; no part of this page is loaded from elsewhere.</p></footer>\n"
                      "</body>\n</html>\n");

@@ -37,6 +37,7 @@ static const char USAGE[] =
     "  audit SCENARIO            statistical audit: coherence, redundancy, influence\n"
     "  plot --db FILE KIND       draw a chart of stored runs with gnuplot\n"
     "  new-scenario NAME --extends FILE  write a commented what-if scenario skeleton\n"
+    "  report --db FILE -o F.html  a briefing report: one self-contained HTML page\n"
     "\n"
     "Run 'threatscore COMMAND --help' for a command's options. Also:\n"
     "  --version                 print the version\n"
@@ -617,7 +618,7 @@ static const struct {
     {"uncertainty", NULL, ts_cli_uncertainty}, {"trend", NULL, ts_cli_trend},
     {"weights", NULL, ts_cli_weights},   {"plot", NULL, ts_cli_plot},
     {"audit", NULL, ts_cli_audit},       {"alert", NULL, ts_cli_alert},
-    {"new-scenario", NULL, ts_cli_new_scenario},
+    {"report", NULL, ts_cli_report},     {"new-scenario", NULL, ts_cli_new_scenario},
 };
 enum { N_COMMANDS = sizeof COMMANDS / sizeof *COMMANDS };
 

@@ -28,6 +28,9 @@ int ts_cli_weights(int argc, char **argv, FILE *out, FILE *errs);
 /* `threatscore audit`: the statistical audit of the framework (cli_audit.c). */
 int ts_cli_audit(int argc, char **argv, FILE *out, FILE *errs);
 
+/* `threatscore report`: the briefing report as one HTML page (cli_report.c). */
+int ts_cli_report(int argc, char **argv, FILE *out, FILE *errs);
+
 /* The commands on many scenarios and on stored runs, one file each: batch
  * (cli_batch.c), compare (cli_compare.c), export and rescore, which read one
  * stored run back (cli_export.c), and watch (cli_watch.c). Each takes the

@@ -14,7 +14,7 @@
 #include "scenario.h"
 #include "sha256.h"
 #include "store.h"
-#include "trace.h"
+#include "run_trace.h"
 
 /* Opens the store db and reads the run named by spec (an id or a scenario
  * name) into *r, with its id in *id; the store stays open in *st. Returns
@@ -53,59 +53,12 @@ static const char USAGE_EXPORT[] =
     "  nodes      the tree with weights and methods\n"
     "  treatment  the outlier treatment of each indicator\n";
 
-/* The contribution traces of every unit of a stored run to one node, as
- * explain computes them (ts_trace_unit). Cells [u * n_nodes + k]; NaN
- * outside the node's subtree. */
-typedef struct run_traces {
-    double *weight, *eff, *contrib;
-} run_traces;
-
-static void run_traces_free(run_traces *t) {
-    free(t->weight), free(t->eff), free(t->contrib);
-}
-
-/* Traces every unit of r to node top. Returns 0, or -1 when out of memory. */
-static int run_traces_build(run_traces *t, const ts_stored_run *r, int top) {
-    size_t nn = (size_t)r->n_nodes + 1, cells = ((size_t)r->n_units + 1) * nn;
-    int *parent = malloc(nn * sizeof *parent);
-    unsigned char *arithmetic = malloc(nn);
-    double *weight = malloc(nn * sizeof *weight);
-    t->weight = malloc(cells * sizeof *t->weight);
-    t->eff = malloc(cells * sizeof *t->eff);
-    t->contrib = malloc(cells * sizeof *t->contrib);
-    ts_trace *tr = NULL;
-    if (parent && arithmetic && weight && t->weight && t->eff && t->contrib) {
-        for (int k = 0; k < r->n_nodes; k++) {
-            parent[k] = r->nodes[k].parent;
-            arithmetic[k] = !r->nodes[k].aggregate || strcmp(r->nodes[k].aggregate, "arithmetic") == 0;
-        }
-        tr = ts_trace_new(r->n_nodes, parent, arithmetic);
-    }
-    for (size_t c = 0; tr && c < cells; c++) t->weight[c] = t->eff[c] = t->contrib[c] = NAN;
-    for (int u = 0; tr && u < r->n_units; u++) {
-        size_t base = (size_t)u * (size_t)r->n_nodes;
-        for (int k = 0; k < r->n_nodes; k++) weight[k] = ts_stored_run_weight(r, u, k);
-        ts_trace_unit(tr, top, weight, r->score + base);
-        for (int i = 0; i < tr->n_subtree; i++) {
-            int k = tr->subtree[i];
-            t->weight[base + (size_t)k] = weight[k];
-            t->eff[base + (size_t)k] = tr->effective_weight[k];
-            t->contrib[base + (size_t)k] = tr->contribution[k];
-        }
-    }
-    int rc = tr ? 0 : -1;
-    ts_trace_free(tr);
-    free(parent), free(arithmetic), free(weight);
-    if (rc) run_traces_free(t);
-    return rc;
-}
-
 typedef struct export_ctx {
     FILE *f;
     ts_buf b;
     ts_format fmt;
     const ts_stored_run *r;
-    const run_traces *t;
+    const ts_run_traces *t;
     int count, failed;
 } export_ctx;
 
@@ -348,17 +301,17 @@ int ts_cli_export(int argc, char **argv, FILE *out, FILE *errs) {
         ts_store_close(st);
         return EXIT_INPUT;
     }
-    run_traces t;
-    if (run_traces_build(&t, r, top)) {
-        fprintf(c->errs, "%s: out of memory\n", c->prog);
+    ts_run_traces *t;
+    if (ts_run_traces_new(r, top, &t, &err) != TS_OK) {
+        rc = ts_cmd_error(c, &err);
         ts_stored_run_free(r);
         ts_store_close(st);
-        return EXIT_SYSTEM;
+        return rc;
     }
     ts_outfile tmp;
     FILE *f = ts_cmd_open_output(c, out_path, &tmp);
     if (!f) rc = EXIT_SYSTEM;
-    export_ctx x = {f, {0}, fmt, r, &t, 0, 0};
+    export_ctx x = {f, {0}, fmt, r, t, 0, 0};
     ts_buf *b = &x.b;
     if (f && fmt == TS_FORMAT_CSV) {
         if (strcmp(table, "scores") == 0) {
@@ -435,7 +388,7 @@ int ts_cli_export(int argc, char **argv, FILE *out, FILE *errs) {
         if (rc == EXIT_OK) rc = crc;
     }
     ts_buf_free(b);
-    run_traces_free(&t);
+    ts_run_traces_free(t);
     ts_stored_run_free(r);
     ts_store_close(st);
     return rc;

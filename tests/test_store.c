@@ -344,8 +344,8 @@ static void test_upgrade_every_version(void **state) {
     assert_int_equal(ts_store_open(fresh, &st, &err), TS_OK);
     ts_store_close(st);
     assert_int_equal(tu_query_int(fresh, "PRAGMA user_version"), TS_STORE_SCHEMA_VERSION);
-    /* 8 run tables (class_thresholds since schema 6) and 5 uncertainty tables */
-    assert_int_equal(tu_query_int(fresh, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 13);
+    /* 9 run tables (class_thresholds from version 6, input_details from 7) and 5 uncertainty tables */
+    assert_int_equal(tu_query_int(fresh, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 14);
     ts_result_free(r);
     ts_scenario_free(s);
 }

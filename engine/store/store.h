@@ -14,9 +14,9 @@
  * 2: runs.options_json and runs.run_key (indexed), unit_weights; 3:
  * run_years; 4: the uncertainty tables ua_runs, ua_results, ua_classes,
  * ua_sobol and ua_samples; 5: runs.year (run_years moved into it) and
- * runs.series; 6: scores.reliability and class_thresholds. The steps are
- * listed in store_schema.c. */
-#define TS_STORE_SCHEMA_VERSION 6
+ * runs.series; 6: scores.reliability and class_thresholds; 7:
+ * input_details (store_details.h). The steps are listed in store_schema.c. */
+#define TS_STORE_SCHEMA_VERSION 7
 
 /* ts_store_open, ts_store_close and ts_store_save (one run, one
  * transaction) are declared in threatscore.h. A run scored for one year

@@ -111,6 +111,7 @@ static const struct migration {
     {"add the uncertainty tables", TS_STORE_UA_SCHEMA},
     {"move run years into runs.year", STEP_YEAR_COLUMN},
     {"add score reliabilities and class thresholds", STEP_RELIABILITY_CLASSES},
+    {"add input details", TS_STORE_DETAILS_SCHEMA},
 };
 
 _Static_assert(sizeof MIGRATIONS / sizeof *MIGRATIONS == TS_STORE_SCHEMA_VERSION,

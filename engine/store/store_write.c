@@ -419,6 +419,7 @@ int ts_store_save_record(ts_store *st, const ts_scenario *s, const ts_result *r,
     }
     if (rc == TS_OK && !found) rc = insert_run(st, s, rec, run_id, err);
     if (rc == TS_OK) rc = insert_rows(st, s, r, *run_id, err);
+    if (rc == TS_OK) rc = ts_store_insert_details(st, s, *run_id, err);
     if (rc == TS_OK && sqlite3_exec(st->db, own ? "COMMIT" : "RELEASE run", NULL, NULL, NULL) != SQLITE_OK)
         rc = ts_store_fail(st, err, "cannot commit");
     if (rc != TS_OK) {

@@ -33,21 +33,29 @@ void ts_csv_field(ts_buf *b, const char *s) {
 const char TS_SCORES_CSV_HEADER[] = "unit,unit_name,node,node_name,parent,depth,score,rank,class,coverage,imputed\n";
 
 void ts_csv_score_row(ts_buf *b, const ts_score_row *row) {
-    char num[40];
+    /* 15 M numbers for a 10,000 x 500 model: appends, not printf */
     ts_csv_field(b, row->unit);
-    ts_buf_puts(b, ",");
+    ts_buf_append(b, ",", 1);
     ts_csv_field(b, row->unit_name);
-    ts_buf_puts(b, ",");
+    ts_buf_append(b, ",", 1);
     ts_csv_field(b, row->node);
-    ts_buf_puts(b, ",");
+    ts_buf_append(b, ",", 1);
     ts_csv_field(b, row->node_name);
-    ts_buf_printf(b, ",%s,%d,", row->parent, row->depth);
-    ts_buf_puts(b, ts_fmt_double(num, sizeof num, row->score));
-    if (row->rank) ts_buf_printf(b, ",%d,", row->rank);
-    else ts_buf_puts(b, ",,");
+    ts_buf_append(b, ",", 1);
+    ts_buf_puts(b, row->parent);
+    ts_buf_append(b, ",", 1);
+    ts_buf_int(b, row->depth);
+    ts_buf_append(b, ",", 1);
+    ts_buf_double(b, row->score);
+    ts_buf_append(b, ",", 1);
+    if (row->rank) ts_buf_int(b, row->rank);
+    ts_buf_append(b, ",", 1);
     ts_csv_field(b, row->cls ? row->cls : "");
-    ts_buf_printf(b, ",%s", ts_fmt_double(num, sizeof num, row->coverage));
-    ts_buf_printf(b, ",%s\n", ts_fmt_double(num, sizeof num, row->imputed));
+    ts_buf_append(b, ",", 1);
+    ts_buf_double(b, row->coverage);
+    ts_buf_append(b, ",", 1);
+    ts_buf_double(b, row->imputed);
+    ts_buf_append(b, "\n", 1);
 }
 
 /* Writes and clears b; returns TS_OK or TS_ESYSTEM. */

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fmt.h"
+
 struct ts_arena_block {
     struct ts_arena_block *next;
     size_t used, cap;
@@ -158,7 +160,18 @@ int ts_buf_json_string(ts_buf *b, const char *s) {
 
 int ts_buf_json_number(ts_buf *b, double x) {
     if (!isfinite(x)) return ts_buf_puts(b, "null");
-    return ts_buf_printf(b, "%.17g", x);
+    char num[TS_FMT_SIZE];
+    return ts_buf_append(b, num, ts_fmt_g17(num, x));
+}
+
+int ts_buf_double(ts_buf *b, double x) {
+    char num[TS_FMT_SIZE];
+    return isnan(x) ? 0 : ts_buf_append(b, num, ts_fmt_g17(num, x));
+}
+
+int ts_buf_int(ts_buf *b, long long v) {
+    char num[TS_FMT_SIZE];
+    return ts_buf_append(b, num, ts_fmt_int(num, v));
 }
 
 void ts_buf_free(ts_buf *b) {
@@ -270,10 +283,12 @@ char *ts_latin1_to_utf8(const char *s, size_t n, size_t *out_len) {
 }
 
 char *ts_fmt_double(char *buf, size_t n, double x) {
-    if (isnan(x))
-        snprintf(buf, n, "%s", "");
-    else
-        snprintf(buf, n, "%.17g", x);
+    char num[TS_FMT_SIZE];
+    if (n == 0) return buf;
+    size_t len = isnan(x) ? 0 : ts_fmt_g17(num, x);
+    if (len >= n) len = n - 1; /* truncated as snprintf would */
+    memcpy(buf, num, len);
+    buf[len] = '\0';
     return buf;
 }
 

@@ -107,36 +107,36 @@ size_t ts_fmt_g17(char *buf, double x) {
         d = TEN16;
         exp10++;
     }
-    char dig[17];
+    /* the digits, then slack: every copy below has a constant size, which
+       compilers turn into a few moves instead of a call to memcpy */
+    char dig[32] = {0};
     put_digits(dig + 9, d / 100000000, 9);
     put_digits(dig + 17, d % 100000000, 8);
     int nd = 17; /* significant digits once trailing zeros are dropped */
     while (dig[nd - 1] == '0') nd--;
     if (exp10 < -4 || exp10 >= 17) { /* %e style: d.ddde+XX */
-        *p++ = dig[0];
-        if (nd > 1) {
-            *p++ = '.';
-            memcpy(p, dig + 1, (size_t)nd - 1);
-            p += nd - 1;
-        }
+        p[0] = dig[0];
+        p[1] = '.';
+        memcpy(p + 2, dig + 1, 16);
+        p += nd > 1 ? nd + 1 : 1;
         *p++ = 'e';
         *p++ = exp10 < 0 ? '-' : '+';
         int a = exp10 < 0 ? -exp10 : exp10;
         memcpy(p, digit_pairs + 2 * a, 2); /* a < 100 within the exact range */
         p += 2;
     } else if (exp10 >= 0) { /* %f style, exp10 + 1 digits before the point */
-        memcpy(p, dig, (size_t)exp10 + 1);
-        p += exp10 + 1;
+        memcpy(p, dig, 17);
         if (nd > exp10 + 1) {
-            *p++ = '.';
-            memcpy(p, dig + exp10 + 1, (size_t)(nd - exp10 - 1));
-            p += nd - exp10 - 1;
+            p[exp10 + 1] = '.';
+            memcpy(p + exp10 + 2, dig + exp10 + 1, 16);
+            p += nd + 1;
+        } else {
+            p += exp10 + 1;
         }
     } else { /* 0.000ddd */
-        *p++ = '0';
-        *p++ = '.';
-        for (int i = 0; i < -exp10 - 1; i++) *p++ = '0';
-        memcpy(p, dig, (size_t)nd);
+        memcpy(p, "0.0000", 6);
+        p += 1 - exp10;
+        memcpy(p, dig, 17);
         p += nd;
     }
     *p = '\0';

@@ -5,8 +5,9 @@
 
 #include <stddef.h>
 
-/* Bytes a buffer needs for any result below, the NUL included. */
-#define TS_FMT_SIZE 32
+/* Bytes a buffer needs for the functions below: the longest result is 25
+ * bytes with its NUL, and ts_fmt_g17 uses the rest as scratch. */
+#define TS_FMT_SIZE 40
 
 /* Writes x into buf (TS_FMT_SIZE bytes) exactly as snprintf(buf, n,
  * "%.17g", x) does in the C locale and the default rounding mode (which

@@ -1,5 +1,6 @@
 /* test_fmt.c -- ts_fmt_g17 against snprintf("%.17g") on millions of values
- * (random bit patterns, exact ties, extremes, typical scores), ts_fmt_int. */
+ * (random bit patterns, exact ties, extremes, typical scores), ts_fmt_int,
+ * and the long scores CSV that is their main user. */
 #include "testutil.h"
 
 #include <float.h>
@@ -201,11 +202,56 @@ static void test_fmt_double(void **state) {
     ts_buf_free(&b);
 }
 
+/* score --format csv renders each node's part of a line once; score
+ * --lean writes every line through ts_csv_score_row. Names that need
+ * quotes, and names too long for the fast path's line buffer, must give
+ * the same bytes both ways. */
+static void test_scores_csv_writers_agree(void **state) {
+    (void)state;
+    char longname[1500], tax[4096], csv[4096];
+    memset(longname, 'L', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    snprintf(tax, sizeof tax,
+             "id = \"t\"; name = \"Index, \\\"quoted\\\"\";\n"
+             "scale = { min = 0.0; max = 10.0; };\n"
+             "classes = ( { name = \"Low, really\"; }, { name = \" High \"; min = 5.0; } );\n"
+             "children = (\n"
+             "  { id = \"a\"; name = \"%s\"; children = (\n"
+             "      { id = \"x1\"; direction = \"risk\"; goalposts = [0.0, 10.0]; },\n"
+             "      { id = \"x2\"; direction = \"protective\"; } ); },\n"
+             "  { id = \"b\"; name = \"Beta\\nline\"; children = (\n"
+             "      { id = \"y1\"; direction = \"risk\"; goalposts = [0.0, 100.0]; } ); }\n"
+             ");\n",
+             longname);
+    snprintf(csv, sizeof csv,
+             "id,name,x1,x2,y1\n"
+             "P,padded,2,10,50\n"
+             "Q,\"a, \"\"q\"\"\",8,20,NA\n"
+             "R,%s,5,30,0.1\n"
+             "S,S,5,30,7\n",
+             longname);
+    const char *tax_path = tu_write("csvw_tax.cfg", tax), *csv_path = tu_write("csvw.csv", csv);
+    char *out_n, *err_n, *out_l, *err_l;
+    int rn = tu_run(&out_n, &err_n, "score", "--taxonomy", tax_path, "--data", csv_path, "--name-column", "name",
+                    "--format", "csv", NULL);
+    int rl = tu_run(&out_l, &err_l, "score", "--taxonomy", tax_path, "--data", csv_path, "--name-column", "name",
+                    "--format", "csv", "--lean", NULL);
+    if (rn != 0 || rl != 0) print_message("%s%s", err_n, err_l);
+    assert_int_equal(rn, 0);
+    assert_int_equal(rl, 0);
+    assert_string_equal(out_l, out_n);
+    assert_non_null(strstr(out_n, "\nP,padded,t,\"Index, \"\"quoted\"\"\",,0,5.5,2,\" High \",1,0\n"));
+    assert_non_null(strstr(out_n, "\nQ,\"a, \"\"q\"\"\",b,\"Beta\nline\",t,1,,,"));
+    assert_non_null(strstr(out_n, longname));
+    free(out_n), free(err_n), free(out_l), free(err_l);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_random_bits), cmocka_unit_test(test_exact_range), cmocka_unit_test(test_exact_ties),
         cmocka_unit_test(test_extremes),    cmocka_unit_test(test_powers),      cmocka_unit_test(test_integers),
         cmocka_unit_test(test_scores),      cmocka_unit_test(test_fmt_int),     cmocka_unit_test(test_fmt_double),
+        cmocka_unit_test(test_scores_csv_writers_agree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

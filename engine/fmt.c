@@ -44,20 +44,22 @@ static int floor_log10_pow2(int e) {
 }
 
 /* Returns floor(m * 2^e / 10^k) and stores in *half whether the remainder
- * is below half a unit (-1), exactly half (0) or above (1). The caller
- * keeps -31 <= k <= 22 and the quotient below 10^18, so every
- * intermediate fits in 128 bits. */
-static uint64_t scale(uint64_t m, int e, int k, int *half) {
+ * is below half a unit (-1), exactly half (0) or above (1), and in *exact
+ * whether it is zero. The caller keeps -31 <= k <= 22 and the quotient
+ * below 10^18, so every intermediate fits in 128 bits. */
+static inline uint64_t scale(uint64_t m, int e, int k, int *half, int *exact) {
     int s = e - k; /* m * 2^e / 10^k = m * 5^-k * 2^(e-k) */
     u128 num = m;
     if (k <= 0) {
         num *= pow5(-k);
         if (s >= 0) {
             *half = -1;
+            *exact = 1;
             return (uint64_t)(num << s);
         }
         u128 q = num >> -s, rem = num - (q << -s), mid = (u128)1 << (-s - 1);
         *half = rem < mid ? -1 : rem > mid;
+        *exact = rem == 0;
         return (uint64_t)q;
     }
     u128 den = pow5(k);
@@ -65,7 +67,18 @@ static uint64_t scale(uint64_t m, int e, int k, int *half) {
     else den <<= -s;
     u128 q = num / den, rem = num - q * den;
     *half = rem < den - rem ? -1 : rem > den - rem;
+    *exact = rem == 0;
     return (uint64_t)q;
+}
+
+/* Writes the 8 decimal digits of v < 10^8 at p, in pairs that do not wait
+ * for each other. */
+static inline void put8(char *p, uint32_t v) {
+    uint32_t hi = v / 10000, lo = v % 10000;
+    memcpy(p, digit_pairs + 2 * (hi / 100), 2);
+    memcpy(p + 2, digit_pairs + 2 * (hi % 100), 2);
+    memcpy(p + 4, digit_pairs + 2 * (lo / 100), 2);
+    memcpy(p + 6, digit_pairs + 2 * (lo % 100), 2);
 }
 
 /* Writes the n low decimal digits of v ending just before end. */
@@ -98,10 +111,15 @@ size_t ts_fmt_g17(char *buf, double x) {
     int exp10 = floor_log10_pow2(biased - 1023); /* at most one too small */
     if (biased == 0 || biased == 0x7FF || exp10 < MIN_EXP10 || exp10 > MAX_EXP10) return fallback(buf, x);
     m |= 1ULL << 52;
-    int e = biased - 1075, half;
+    int e = biased - 1075, half, exact;
     /* 17 significant digits: d in [10^16, 10^17) with x ~ d * 10^(exp10 - 16) */
-    uint64_t d = scale(m, e, exp10 - 16, &half);
-    if (d >= TEN17) d = scale(m, e, ++exp10 - 16, &half);
+    uint64_t d = scale(m, e, exp10 - 16, &half, &exact);
+    if (d >= TEN17) { /* 18 digits: the estimate was one low; drop the last */
+        int last = (int)(d % 10);
+        d /= 10;
+        exp10++;
+        half = last > 5 ? 1 : last < 5 ? -1 : exact ? 0 : 1;
+    }
     if (half > 0 || (half == 0 && (d & 1))) d++; /* ties to even, as glibc */
     if (d == TEN17) {
         d = TEN16;
@@ -110,8 +128,9 @@ size_t ts_fmt_g17(char *buf, double x) {
     /* the digits, then slack: every copy below has a constant size, which
        compilers turn into a few moves instead of a call to memcpy */
     char dig[32] = {0};
-    put_digits(dig + 9, d / 100000000, 9);
-    put_digits(dig + 17, d % 100000000, 8);
+    dig[0] = (char)('0' + d / TEN16);
+    put8(dig + 1, (uint32_t)(d % TEN16 / 100000000));
+    put8(dig + 9, (uint32_t)(d % 100000000));
     int nd = 17; /* significant digits once trailing zeros are dropped */
     while (dig[nd - 1] == '0') nd--;
     if (exp10 < -4 || exp10 >= 17) { /* %e style: d.ddde+XX */

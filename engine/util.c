@@ -164,16 +164,6 @@ int ts_buf_json_number(ts_buf *b, double x) {
     return ts_buf_append(b, num, ts_fmt_g17(num, x));
 }
 
-int ts_buf_double(ts_buf *b, double x) {
-    char num[TS_FMT_SIZE];
-    return isnan(x) ? 0 : ts_buf_append(b, num, ts_fmt_g17(num, x));
-}
-
-int ts_buf_int(ts_buf *b, long long v) {
-    char num[TS_FMT_SIZE];
-    return ts_buf_append(b, num, ts_fmt_int(num, v));
-}
-
 void ts_buf_free(ts_buf *b) {
     free(b->data);
     memset(b, 0, sizeof *b);

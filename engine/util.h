@@ -37,11 +37,6 @@ int ts_buf_printf(ts_buf *b, const char *fmt, ...) __attribute__((format(printf,
 int ts_buf_json_string(ts_buf *b, const char *s);
 /* Appends a double as JSON: %.17g, or null when not finite. */
 int ts_buf_json_number(ts_buf *b, double x);
-/* Appends x as %.17g (ts_fmt_g17's exact bytes); NaN appends nothing, as
- * missing is empty in CSV. Returns as ts_buf_append. */
-int ts_buf_double(ts_buf *b, double x);
-/* Appends v in decimal. Returns as ts_buf_append. */
-int ts_buf_int(ts_buf *b, long long v);
 /* Frees the buffer's memory and zeroes it. */
 void ts_buf_free(ts_buf *b);
 

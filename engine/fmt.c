@@ -162,6 +162,25 @@ size_t ts_fmt_g17(char *buf, double x) {
     return (size_t)(p - buf);
 }
 
+_Static_assert(TS_FMT_CACHE_SLOTS == 256, "the slot is the top 8 bits of a hash");
+
+size_t ts_fmt_g17_cached(ts_fmt_cache *c, char *buf, double x) {
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    size_t slot = (size_t)((bits * 0x9E3779B97F4A7C15ULL) >> 56); /* 256 slots */
+    if (c->len[slot] && c->bits[slot] == bits) {
+        memcpy(buf, c->text[slot], sizeof c->text[slot]); /* the NUL and scratch too */
+        return c->len[slot];
+    }
+    size_t n = ts_fmt_g17(buf, x);
+    if (n < sizeof c->text[slot]) {
+        c->bits[slot] = bits;
+        c->len[slot] = (unsigned char)n;
+        memcpy(c->text[slot], buf, sizeof c->text[slot]);
+    }
+    return n;
+}
+
 size_t ts_fmt_int(char *buf, long long v) {
     unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
     int n = 1;

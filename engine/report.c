@@ -61,9 +61,9 @@ static char *put_field(char *p, const char *s, size_t n, char sep) {
 }
 
 /* Writes x at p (nothing for NaN), then sep; returns the end. Needs
- * TS_FMT_SIZE bytes. */
-static char *put_double(char *p, double x, char sep) {
-    if (!isnan(x)) p += ts_fmt_g17(p, x);
+ * TS_FMT_SIZE bytes. cache may be NULL. */
+static char *put_double(char *p, double x, char sep, ts_fmt_cache *cache) {
+    if (!isnan(x)) p += cache ? ts_fmt_g17_cached(cache, p, x) : ts_fmt_g17(p, x);
     *p++ = sep;
     return p;
 }
@@ -94,14 +94,15 @@ static char *put_node_part(char *p, const ts_score_row *row, const size_t *len) 
 #define VALUES_ROOM(n) (FIELD_ROOM(n) + 4 * TS_FMT_SIZE)
 
 /* Writes "score,rank,class,coverage,imputed\n" at p, cls_len being the
- * length of row->cls (or 0); returns the end. */
-static char *put_values_part(char *p, const ts_score_row *row, size_t cls_len) {
-    p = put_double(p, row->score, ',');
+ * length of row->cls (or 0); returns the end. shares (may be NULL)
+ * remembers coverage and imputed shares, which repeat. */
+static char *put_values_part(char *p, const ts_score_row *row, size_t cls_len, ts_fmt_cache *shares) {
+    p = put_double(p, row->score, ',', NULL);
     if (row->rank) p += ts_fmt_int(p, row->rank);
     *p++ = ',';
     p = put_field(p, row->cls ? row->cls : "", cls_len, ',');
-    p = put_double(p, row->coverage, ',');
-    return put_double(p, row->imputed, '\n');
+    p = put_double(p, row->coverage, ',', shares);
+    return put_double(p, row->imputed, '\n', shares);
 }
 
 void ts_csv_score_row(ts_buf *b, const ts_score_row *row) {
@@ -119,7 +120,7 @@ void ts_csv_score_row(ts_buf *b, const ts_score_row *row) {
     char *p = put_field(line, row->unit, unit_len, ',');
     p = put_field(p, row->unit_name, name_len, ',');
     p = put_node_part(p, row, len);
-    p = put_values_part(p, row, cls_len);
+    p = put_values_part(p, row, cls_len, NULL);
     ts_buf_append(b, line, (size_t)(p - line));
     if (line != local) free(line);
 }
@@ -275,8 +276,9 @@ static int write_csv(FILE *f, const ts_scenario *s, const ts_result *r, ts_error
     int *order = malloc((size_t)nn * sizeof *order);
     size_t *node_at = malloc(((size_t)nn + 1) * sizeof *node_at), node_room = 0;
     csv_cell *block = malloc((size_t)nn * CSV_BLOCK * sizeof *block), zero = {0};
+    ts_fmt_cache *shares = calloc(1, sizeof *shares);
     char *node_text = NULL;
-    if (order && node_at && block) {
+    if (order && node_at && block && shares) {
         ts_taxonomy_preorder(t, order);
         for (int j = 0; j < nn; j++) {
             ts_score_row row = csv_row(s, 0, order[j], &zero);
@@ -286,7 +288,7 @@ static int write_csv(FILE *f, const ts_scenario *s, const ts_result *r, ts_error
         node_text = malloc(node_room);
     }
     if (!node_text) {
-        free(order), free(node_at), free(block);
+        free(order), free(node_at), free(block), free(shares);
         return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
     }
     char *p = node_text;
@@ -327,7 +329,7 @@ static int write_csv(FILE *f, const ts_scenario *s, const ts_result *r, ts_error
                     continue;
                 }
                 memcpy(after_unit, node_text + node_at[j], node_len);
-                char *end = put_values_part(after_unit + node_len, &row, cls_len);
+                char *end = put_values_part(after_unit + node_len, &row, cls_len, shares);
                 ts_buf_append(&b, line, (size_t)(end - line));
             }
             if (b.len > 1 << 16) rc = flush(f, &b, err);
@@ -335,7 +337,7 @@ static int write_csv(FILE *f, const ts_scenario *s, const ts_result *r, ts_error
     }
     if (rc == TS_OK) rc = flush(f, &b, err);
     ts_buf_free(&b);
-    free(order), free(node_at), free(block), free(node_text);
+    free(order), free(node_at), free(block), free(node_text), free(shares);
     return rc;
 }
 

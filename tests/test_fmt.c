@@ -184,6 +184,24 @@ static void test_fmt_int(void **state) {
     for (int i = -1000; i <= 1000; i++) check_int(i);
 }
 
+/* The cache gives ts_fmt_g17's bytes on hits, misses and slot collisions:
+ * repeated shares, then random values that evict them. */
+static void test_cached(void **state) {
+    (void)state;
+    ts_fmt_cache *c = calloc(1, sizeof *c);
+    assert_non_null(c);
+    uint64_t s = 7;
+    for (int i = 0; i < 200000 / SCALE; i++) {
+        double x = i % 3 ? (double)(next(&s) % 11) / 10 : from_bits(next(&s));
+        if (i % 7 == 0) x = (double)(next(&s) % 501) / 500;
+        char want[TS_FMT_SIZE], got[TS_FMT_SIZE];
+        size_t n = ts_fmt_g17(want, x);
+        assert_int_equal(ts_fmt_g17_cached(c, got, x), n);
+        assert_string_equal(got, want);
+    }
+    free(c);
+}
+
 /* ts_fmt_double keeps its contract ("" for NaN) on the fast path, also
  * into a buffer too small for the number. */
 static void test_fmt_double(void **state) {
@@ -251,6 +269,7 @@ int main(void) {
         cmocka_unit_test(test_random_bits), cmocka_unit_test(test_exact_range), cmocka_unit_test(test_exact_ties),
         cmocka_unit_test(test_extremes),    cmocka_unit_test(test_powers),      cmocka_unit_test(test_integers),
         cmocka_unit_test(test_scores),      cmocka_unit_test(test_fmt_int),     cmocka_unit_test(test_fmt_double),
+        cmocka_unit_test(test_cached),
         cmocka_unit_test(test_scores_csv_writers_agree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -58,9 +58,10 @@ int ts_transform_column(const ts_transform *t, double *x, int n) {
 }
 
 /* At most this many values are ranked by counting, with no sorting and no
- * allocation: n^2 branch-free comparisons beat a sort for small n, and
- * the uncertainty analysis ranks every node of every replication. */
-#define RANK_BY_COUNTING 96
+ * allocation: n^2 vectorised comparisons beat glibc's qsort 2x at 50
+ * values and the radix sort below up to about 160 (measured), and the
+ * uncertainty analysis ranks every node of every replication. */
+#define RANK_BY_COUNTING 160
 
 /* Ranks by counting: rank = 1 + how many values are strictly smaller,
  * which is exactly "ties share the lowest rank". */

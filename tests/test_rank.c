@@ -110,7 +110,7 @@ static void test_large(void **state) {
 /* All missing, all equal, and one value: the degenerate columns. */
 static void test_degenerate(void **state) {
     (void)state;
-    int sizes[] = {1, 5, 96, 97, 500};
+    int sizes[] = {1, 5, 96, 97, 160, 161, 500};
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
         int n = sizes[k];
         double *x = malloc((size_t)n * sizeof *x), *r = malloc((size_t)n * sizeof *r);

@@ -36,8 +36,8 @@ static u128 pow5(int q) {
     return q < 28 ? (u128)pow5_table[q] : (u128)pow5_table[27] * pow5_table[q - 27];
 }
 
-/* Returns floor(log10(2^e)) for |e| < 1650 (78913 / 2^18 is log10(2)
- * rounded up closely enough), rounding toward minus infinity. */
+/* Returns floor(log10(2^e)), exactly for |e| <= 1100 (checked against
+ * 50-digit logarithms): 78913 / 2^18 is log10(2) to 6 digits. */
 static int floor_log10_pow2(int e) {
     int v = e * 78913;
     return v >= 0 ? v >> 18 : -((-v + (1 << 18) - 1) >> 18);

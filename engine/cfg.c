@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cfgalloc.h"
 #include "util.h"
 
 /* Returns the 1-based line of the first @include directive in text, or 0.
@@ -25,10 +26,21 @@ static int find_include(const char *text) {
     return 0;
 }
 
+typedef struct parse_call {
+    config_t *cfg;
+    const char *text;
+    int ok;
+} parse_call;
+
+static void parse_text(void *arg) {
+    parse_call *c = arg;
+    c->ok = config_read_string(c->cfg, c->text);
+}
+
 int ts_cfg_read(config_t *cfg, const char *path, ts_error *err) {
     size_t len;
     char *text = ts_read_file(path, &len);
-    if (!text) return ts_fail(err, TS_EINPUT, path, 0, "cannot open: %s", strerror(errno));
+    if (!text) return ts_fail_read(err, path, "cannot open", errno);
     if (strlen(text) != len) {
         free(text);
         return ts_fail(err, TS_EINPUT, path, 0, "NUL byte: not a text file");
@@ -39,9 +51,17 @@ int ts_cfg_read(config_t *cfg, const char *path, ts_error *err) {
         return ts_fail(err, TS_EINPUT, path, include_line,
                        "@include is not supported: give each file its own settings");
     }
-    int ok = config_read_string(cfg, text);
+    parse_call call = {cfg, text, CONFIG_FALSE};
+    int guard = ts_cfgalloc_run(parse_text, &call);
     free(text);
-    if (ok != CONFIG_TRUE)
+    if (guard != TS_CFGALLOC_OK) {
+        /* the tree libconfig was building went with the call; a zeroed
+           config is one config_destroy accepts */
+        memset(cfg, 0, sizeof *cfg);
+        return ts_fail(err, TS_ESYSTEM, path, 0, guard == TS_CFGALLOC_NOMEM ? "out of memory"
+                       : "libconfig failed while reading (scanner error)");
+    }
+    if (call.ok != CONFIG_TRUE)
         return ts_fail(err, TS_EINPUT, path, config_error_line(cfg), "syntax error: %s",
                        config_error_text(cfg));
     return TS_OK;

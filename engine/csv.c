@@ -221,7 +221,7 @@ ts_dataset *ts_csv_read(const char *path, const ts_taxonomy *t, const ts_csv_opt
     r->path = path;
     r->line = 1;
     if (!(r->f = fopen(path, "rb"))) {
-        ts_fail(err, TS_EINPUT, path, 0, "cannot open: %s", strerror(errno));
+        ts_fail_read(err, path, "cannot open", errno);
         goto fail;
     }
     /* pass 1: hash the file, count the data rows, check the syntax */
@@ -386,7 +386,7 @@ ts_csv_table *ts_csv_read_table(const char *path, int encoding, ts_error *err) {
     r->path = path;
     r->line = 1;
     if (!(r->f = fopen(path, "rb"))) {
-        ts_fail(err, TS_EINPUT, path, 0, "cannot open: %s", strerror(errno));
+        ts_fail_read(err, path, "cannot open", errno);
         goto fail;
     }
     while ((rc = read_record(r, &rec, err)) == 1) {

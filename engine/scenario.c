@@ -49,11 +49,12 @@ static int oom(loader *L) {
     return ts_fail(L->err, TS_ESYSTEM, L->file, 0, "out of memory");
 }
 
-/* Hashes a whole file into hex. Returns TS_OK or TS_EINPUT (unreadable). */
+/* Hashes a whole file into hex. Returns TS_OK, TS_EINPUT (unreadable) or
+ * TS_ESYSTEM (out of memory). */
 static int hash_file(const char *path, char hex[65], ts_error *err) {
     size_t len;
     char *bytes = ts_read_file(path, &len);
-    if (!bytes) return ts_fail(err, TS_EINPUT, path, 0, "cannot read: %s", strerror(errno));
+    if (!bytes) return ts_fail_read(err, path, "cannot read", errno);
     ts_sha256_hex(bytes, len, hex);
     free(bytes);
     return TS_OK;
@@ -849,7 +850,7 @@ static int hash_chain(loader *L, chain_file *files, int n, char hex[65]) {
     for (int f = n - 1; f >= 0; f--) {
         size_t len;
         char *bytes = ts_read_file(files[f].path, &len);
-        if (!bytes) return ts_fail(L->err, TS_EINPUT, files[f].path, 0, "cannot read: %s", strerror(errno));
+        if (!bytes) return ts_fail_read(L->err, files[f].path, "cannot read", errno);
         ts_sha256_update(&h, bytes, len);
         free(bytes);
     }

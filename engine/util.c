@@ -224,8 +224,9 @@ char *ts_read_file(const char *path, size_t *len) {
     int saved = errno;
     fclose(f);
     if (failed) {
+        int oom = b.oom;
         ts_buf_free(&b);
-        errno = saved ? saved : ENOMEM;
+        errno = oom ? ENOMEM : saved ? saved : EIO;
         return NULL;
     }
     if (!b.data && ts_buf_append(&b, "", 0) != 0) {

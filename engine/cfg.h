@@ -7,8 +7,19 @@
 
 #include "error.h"
 
-/* Reads path into cfg (already initialised). Returns TS_OK, or TS_EINPUT
- * with the file, line and libconfig's message (or the open error). */
+/* Out of memory: libconfig 1.5 does not check its allocations, and no test
+ * of its return values or its tree afterwards can tell a dropped setting
+ * from an absent one. So libconfig is never handed a NULL: it runs on the
+ * allocator in cfgalloc.h, and a parse either gets all its memory or is
+ * unwound, its partial tree freed, and reported as out of memory. The only
+ * libconfig calls that allocate are config_init (replaced by cfgalloc.c's
+ * checked one) and config_read_string (called only here, under
+ * ts_cfgalloc_run); the getters used elsewhere never allocate. The state
+ * this needs is one thread-local pointer, live only during a parse. */
+
+/* Reads path into cfg (already initialised). Returns TS_OK; TS_EINPUT with
+ * the file, line and libconfig's message (or the open error); or
+ * TS_ESYSTEM "out of memory", cfg then zeroed (config_destroy accepts it). */
 int ts_cfg_read(config_t *cfg, const char *path, ts_error *err);
 
 /* Returns the line of setting s, 0 when unknown. */

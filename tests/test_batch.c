@@ -671,5 +671,5 @@ int main(void) {
         cmocka_unit_test(test_two_writers),
         cmocka_unit_test(test_score_lean),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -691,5 +691,5 @@ int main(void) {
         cmocka_unit_test(test_batch_in_small_address_space),
 #endif
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

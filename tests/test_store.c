@@ -118,5 +118,5 @@ int main(void) {
         cmocka_unit_test(test_failed_save_leaves_nothing),
         cmocka_unit_test(test_refuses_foreign_files),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -43,10 +43,16 @@ const char *ts_opt_value(int argc, char **argv, int *i, const char *name, int *m
     return argv[++*i];
 }
 
+/* Returns why an output could not be written: "out of memory" for ENOMEM
+ * (the words every command uses for it), else strerror's text. */
+static const char *write_failure(int errnum) {
+    return errnum == ENOMEM ? "out of memory" : strerror(errnum);
+}
+
 FILE *ts_open_output(FILE *out, FILE *errs, const char *prog, const char *path, ts_outfile *o) {
     if (!path) return out;
     if (ts_outfile_open(o, path) != 0) {
-        fprintf(errs, "%s: %s: cannot write: %s\n", prog, path, strerror(errno));
+        fprintf(errs, "%s: %s: cannot write: %s\n", prog, path, write_failure(errno));
         return NULL;
     }
     return o->f;
@@ -55,6 +61,6 @@ FILE *ts_open_output(FILE *out, FILE *errs, const char *prog, const char *path, 
 int ts_close_output(FILE *errs, const char *prog, FILE *f, const char *path, ts_outfile *o, int ok) {
     if (!path) return fflush(f) == 0 || !ok ? 0 : 3;
     if (ts_outfile_close(o, ok) == 0) return 0;
-    fprintf(errs, "%s: %s: cannot write: %s\n", prog, path, strerror(errno));
+    fprintf(errs, "%s: %s: cannot write: %s\n", prog, path, write_failure(errno));
     return 3;
 }

@@ -99,6 +99,9 @@ static const known KNOWN[] = {
      "plots/plotdata.c (line ~583): a query failing with SQLITE_NOMEM taken for an empty table (exit 1)"},
     {"plot", "have a layout this threatscore cannot draw",
      "plots/plotdata.c (line ~924): a query failing with SQLITE_NOMEM taken for a foreign layout (exit 1)"},
+    {"", "pthread_getattr_np(pthread_self(), &attr))) == ((0))",
+     "AddressSanitizer's runtime, not threatscore (ASan builds only): a new thread's pthread_getattr_np "
+     "gets ENOMEM from the shim and ASan's thread start aborts on a CHECK"},
     {"plot", "exit 0",
      "plots/plotdata.c load_classes: ts_taxonomy_load or file_sha256 failing for lack of memory taken for "
      "\"no longer loads\"/\"not readable\": the ranking is drawn without its class lines, exit 0"},
@@ -411,7 +414,12 @@ static void judge(const oom_case *c, const paths *p, const outcome *ref, const c
     first_line(o->err, line, sizeof line);
     t->runs++;
     const char *bad = NULL;
-    if (WIFSIGNALED(o->status)) {
+    int k;
+    if (WIFSIGNALED(o->status) && WTERMSIG(o->status) == SIGABRT && strstr(o->err, "AddressSanitizer: CHECK") &&
+        (k = known_index(c, o->err)) >= 0) {
+        t->known++;
+        known_seen[k]++;
+    } else if (WIFSIGNALED(o->status)) {
         t->crash++;
         bad = "crash";
         snprintf(line, sizeof line, "signal %d: %.200s", WTERMSIG(o->status), o->err);
@@ -428,7 +436,7 @@ static void judge(const oom_case *c, const paths *p, const outcome *ref, const c
             if (same) {
                 t->identical++;
             } else {
-                int k = known_index(c, "exit 0");
+                k = known_index(c, "exit 0");
                 if (k >= 0) {
                     t->known++;
                     known_seen[k]++;
@@ -451,7 +459,7 @@ static void judge(const oom_case *c, const paths *p, const outcome *ref, const c
                 t->oom++;
             }
         } else {
-            int k = known_index(c, o->err);
+            k = known_index(c, o->err);
             if (k >= 0) {
                 t->known++;
                 known_seen[k]++;

@@ -472,7 +472,7 @@ static void judge(const oom_case *c, const paths *p, const outcome *ref, const c
         free(file);
         free(db);
     }
-    if (bad && t->crash + t->wrong + t->message + t->left_behind <= 12)
+    if (bad && t->crash + t->wrong + t->message + t->left_behind <= 6)
         printf("  %s: allocation %lu%s: %s: %s\n", c->name, n, persist ? " (and all after)" : "", bad, line);
 }
 
@@ -538,7 +538,7 @@ static void sweep_case(const oom_case *c, const char *plotdb, tally *all, long *
     const char *s = getenv("TS_OOM_STRIDE");
     unsigned long stride = s && *s ? strtoul(s, NULL, 10) : (total + DEFAULT_SAMPLES - 1) / DEFAULT_SAMPLES;
     if (stride < 1) stride = 1;
-    tally t = {0};
+    tally tallies[2] = {{0}}; /* one failure; that failure and all after it */
     unsigned long last = 0;
     for (unsigned long k = 0;; k++) {
         unsigned long n = next_point(k, stride, total);
@@ -551,7 +551,7 @@ static void sweep_case(const oom_case *c, const char *plotdb, tally *all, long *
             char **fenv = child_env(n, persist, NULL);
             outcome o;
             run_child(p.dir, argv, fenv, 0, &o);
-            judge(c, &p, &ref, ref_file, ref_file_n, ref_db, n, persist, &o, &t, known_seen);
+            judge(c, &p, &ref, ref_file, ref_file_n, ref_db, n, persist, &o, &tallies[persist], known_seen);
             free_outcome(&o);
             for (size_t i = 0; fenv[i]; i++)
                 if (strncmp(fenv[i], "LD_PRELOAD=", 11) == 0 || strncmp(fenv[i], "TS_OOM_", 7) == 0 ||
@@ -561,16 +561,20 @@ static void sweep_case(const oom_case *c, const char *plotdb, tally *all, long *
         }
         if (n == total) break;
     }
-    printf("%-17s %6lu allocations, stride %4lu: %5ld runs: %5ld identical, %5ld out of memory, "
-           "%ld crashes, %ld wrong results, %ld wrong messages, %ld wrote output, %ld known\n",
-           c->name, total, stride, t.runs, t.identical, t.oom, t.crash, t.wrong, t.message, t.left_behind, t.known);
+    for (int persist = 0; persist <= 1; persist++) {
+        const tally *t = &tallies[persist];
+        printf("%-17s %6lu allocations, stride %4lu, %-10s %5ld runs: %5ld identical, %5ld out of memory, "
+               "%ld crashes, %ld wrong results, %ld wrong messages, %ld wrote output, %ld known\n",
+               c->name, total, stride, persist ? "from N on:" : "only N:", t->runs, t->identical, t->oom, t->crash,
+               t->wrong, t->message, t->left_behind, t->known);
+        all->runs += t->runs;
+        all->crash += t->crash;
+        all->wrong += t->wrong;
+        all->message += t->message;
+        all->left_behind += t->left_behind;
+        all->known += t->known;
+    }
     fflush(stdout);
-    all->runs += t.runs;
-    all->crash += t.crash;
-    all->wrong += t.wrong;
-    all->message += t.message;
-    all->left_behind += t.left_behind;
-    all->known += t.known;
     clear_dir(p.dir);
     rmdir(p.dir);
     free_outcome(&ref);

@@ -119,7 +119,7 @@ _Noreturn void ts_lc_exit(int status) {
     abort();
 }
 
-/* Runs call under r (already on the thread's list), with setjmp in this
+/* Runs call under r (already the thread's current run), with setjmp in this
  * frame so that r, owned by the caller's frame, is safe to read after a
  * longjmp. Returns TS_CFGALLOC_OK or the code the allocator unwound with. */
 static int run_call(run *r, void (*call)(void *), void *arg) {

@@ -333,11 +333,23 @@ static int cmd_score(ts_cmd *c, int argc, char **argv) {
         score_opts_free(&o);
         return rc < 0 ? EXIT_OK : rc;
     }
+    /* neither -o nor --db may name a file the run reads */
+    const ts_cmd_input in[] = {{o.scenario, "the scenario", 0}, {o.taxonomy, "the taxonomy", 0},
+                               {o.data, "the data file", 0}, {o.db, "the database", 1}};
+    rc = ts_cmd_check_output(c, "-o", o.out_path, in, 4);
+    if (rc == EXIT_OK) rc = ts_cmd_check_output(c, "--db", o.db, in, 3);
+    if (rc != EXIT_OK) {
+        score_opts_free(&o);
+        return rc;
+    }
     ts_error err;
     ts_error_clear(&err);
     ts_scenario *s = NULL;
     if (o.scenario ? ts_scenario_load(o.scenario, &s, &err) : ts_scenario_from_csv(o.taxonomy, o.data, &o.csv, &s, &err))
         rc = ts_cmd_error(c, &err);
+    else if ((rc = ts_cmd_check_output_scenario(c, "-o", o.out_path, s)) != EXIT_OK ||
+             (rc = ts_cmd_check_output_scenario(c, "--db", o.db, s)) != EXIT_OK)
+        ; /* printed */
     else if (o.perspective && ts_scenario_apply_perspective(s, o.perspective, &err)) rc = ts_cmd_error(c, &err);
     else rc = apply_overrides(c, s, &o.ov);
     const char *persp[1] = {o.perspective};
@@ -381,12 +393,15 @@ static int cmd_explain(ts_cmd *c, int argc, char **argv) {
         }
     }
     if (n_pos < 2) return ts_cmd_usage(c, USAGE_EXPLAIN, "explain needs a SCENARIO and a %s", "UNIT");
+    const ts_cmd_input in = {pos[0], "the scenario", 0};
+    if (ts_cmd_check_output(c, "-o", out_path, &in, 1) != EXIT_OK) return EXIT_USAGE;
     ts_error err;
     ts_error_clear(&err);
     ts_scenario *s = NULL;
     ts_scenario_load(pos[0], &s, &err);
     if (!s) return ts_cmd_error(c, &err);
-    int rc = apply_overrides(c, s, &ov);
+    int rc = ts_cmd_check_output_scenario(c, "-o", out_path, s);
+    if (rc == EXIT_OK) rc = apply_overrides(c, s, &ov);
     if (rc != EXIT_OK) {
         ts_scenario_free(s);
         return rc;
@@ -451,6 +466,11 @@ static int cmd_import(ts_cmd *c, int argc, char **argv) {
     if (n_pos != 3 || strcmp(pos[0], "coinr") != 0)
         return ts_cmd_usage(c, USAGE_IMPORT, "import takes: coinr IDATA IMETA%s", "");
     if (!tax || !scen) return ts_cmd_usage(c, USAGE_IMPORT, "import needs --taxonomy-out and --scenario-out%s", "");
+    /* neither output may be an input, nor the other output */
+    const ts_cmd_input in[] = {{pos[1], "the iData file", 0}, {pos[2], "the iMeta file", 0}, {tax, "the --taxonomy-out file", 0}};
+    if (ts_cmd_check_output(c, "--taxonomy-out", tax, in, 2) != EXIT_OK ||
+        ts_cmd_check_output(c, "--scenario-out", scen, in, 3) != EXIT_OK)
+        return EXIT_USAGE;
     ts_error err;
     ts_error_clear(&err);
     if (ts_import_coinr(pos[1], pos[2], tax, scen, &err)) return ts_cmd_error(c, &err);

@@ -99,13 +99,18 @@ int ts_cli_audit(int argc, char **argv, FILE *out, FILE *errs) {
         }
     }
     if (!scenario) return ts_usage_error(errs, PROG, USAGE_AUDIT, "audit needs a %s", "SCENARIO");
+    const ts_cmd c = {out, errs, PROG};
+    const ts_cmd_input in = {scenario, "the scenario", 0};
+    if (ts_cmd_check_output(&c, "-o", out_path, &in, 1) != EXIT_OK) return EXIT_USAGE;
     ts_error err;
     ts_error_clear(&err);
     ts_scenario *s = NULL;
     ts_scenario_load(scenario, &s, &err);
     if (!s) return ts_print_error(errs, PROG, &err);
-    int rc = 0;
-    if (perspective && ts_scenario_apply_perspective(s, perspective, &err)) rc = ts_print_error(errs, PROG, &err);
+    int rc = ts_cmd_check_output_scenario(&c, "-o", out_path, s);
+    if (rc) {
+        /* printed */
+    } else if (perspective && ts_scenario_apply_perspective(s, perspective, &err)) rc = ts_print_error(errs, PROG, &err);
     else rc = ts_overrides_apply(errs, PROG, s, &ov);
     if (rc == 0 && node && (opt.node = ts_taxonomy_find(s->tax, node)) < 0)
         rc = ts_print_error(errs, PROG, (ts_taxonomy_unknown(s->tax, "node", node, 0, s->taxonomy_path, 0, &err), &err));

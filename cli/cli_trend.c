@@ -110,6 +110,11 @@ int ts_cli_trend(int argc, char **argv, FILE *out, FILE *errs) {
         fprintf(errs, "threatscore: trend needs a SCENARIO\n\n%s", USAGE_TREND);
         return 2;
     }
+    /* neither -o nor --db may name a file the trend reads */
+    const ts_cmd c = {out, errs, "threatscore"};
+    const ts_cmd_input in[] = {{scenario, "the scenario", 0}, {db, "the database", 1}};
+    if (ts_cmd_check_output(&c, "-o", out_path, in, 2) != EXIT_OK || ts_cmd_check_output(&c, "--db", db, in, 1) != EXIT_OK)
+        return EXIT_USAGE;
     ts_error err;
     ts_error_clear(&err);
     char msg[2048];
@@ -117,6 +122,10 @@ int ts_cli_trend(int argc, char **argv, FILE *out, FILE *errs) {
     ts_scenario_load(scenario, &s, &err);
     ts_trend *t = NULL;
     int rc = 0;
+    if (s && (ts_cmd_check_output_scenario(&c, "-o", out_path, s) || ts_cmd_check_output_scenario(&c, "--db", db, s))) {
+        ts_scenario_free(s);
+        return EXIT_USAGE;
+    }
     if (s) {
         if (isnan(threshold)) threshold = 0.02 * (s->tax->scale_max - s->tax->scale_min);
         ts_trend_compute(s, span, threshold, min_coverage, &t, &err);

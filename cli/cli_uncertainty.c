@@ -471,6 +471,12 @@ int ts_cli_uncertainty(int argc, char **argv, FILE *out, FILE *errs) {
     if (scenario && (taxonomy || data)) return usage(&c, "give a SCENARIO or --taxonomy with --data, not both%s", "");
     if (!scenario && !(taxonomy && data)) return usage(&c, "uncertainty needs a %s, or --taxonomy and --data", "SCENARIO");
     if (store_samples && !db) return usage(&c, "--store-samples needs --db%s", "");
+    /* neither -o nor --db may name a file the analysis reads */
+    const ts_cmd cmd = {out, errs, c.prog};
+    const ts_cmd_input in[] = {{scenario, "the scenario", 0}, {taxonomy, "the taxonomy", 0}, {data, "the data file", 0},
+                               {db, "the database", 1}};
+    if (ts_cmd_check_output(&cmd, "-o", out_path, in, 4) != EXIT_OK || ts_cmd_check_output(&cmd, "--db", db, in, 3) != EXIT_OK)
+        return EXIT_USAGE;
 
     ts_error err;
     ts_error_clear(&err);
@@ -480,6 +486,8 @@ int ts_cli_uncertainty(int argc, char **argv, FILE *out, FILE *errs) {
     else ts_scenario_from_csv(taxonomy, data, &csv, &s, &err);
     if (!s) return print_err(&c, &err);
     int rc = EXIT_OK;
+    if (ts_cmd_check_output_scenario(&cmd, "-o", out_path, s) || ts_cmd_check_output_scenario(&cmd, "--db", db, s))
+        rc = EXIT_USAGE;
     for (int i = 0; i < n_sets && rc == EXIT_OK; i++) {
         const char *eq = strchr(sets[i], '=');
         char key[128], where[300];

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "scenario.h"
@@ -115,6 +116,70 @@ int ts_cmd_open_store(const ts_cmd *c, const char *db, ts_store **st) {
     ts_error_clear(&err);
     if (ts_store_open(db, st, &err)) return ts_cmd_error(c, &err);
     return EXIT_OK;
+}
+
+/* ---- an output is not an input ----------------------------------------- */
+
+/* Returns the last component of path. */
+static const char *last_component(const char *path) {
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* Returns 1 when paths a and b name one file (see ts_cmd_check_output);
+ * stat follows symbolic links, so a link and its target are one file. */
+static int same_file(const char *a, const char *b) {
+    struct stat sa, sb;
+    int ea = stat(a, &sa) == 0, eb = stat(b, &sb) == 0;
+    if (ea && eb) return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    if (ea || eb) return 0;
+    /* neither exists (yet): one name in one directory */
+    if (strcmp(last_component(a), last_component(b)) != 0) return 0;
+    char *da = ts_dirname(a), *db = ts_dirname(b);
+    int same = da && db && stat(da, &sa) == 0 && stat(db, &sb) == 0 ? sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino
+                                                                   : strcmp(a, b) == 0;
+    free(da);
+    free(db);
+    return same;
+}
+
+/* Returns 1 when path names no file: NULL, empty, or "-" (a standard
+ * stream). */
+static int no_file(const char *path) {
+    return !path || !path[0] || strcmp(path, "-") == 0;
+}
+
+int ts_cmd_check_output(const ts_cmd *c, const char *option, const char *out, const ts_cmd_input *in, int n) {
+    if (no_file(out)) return EXIT_OK;
+    struct stat sb;
+    if (stat(out, &sb) == 0 && !S_ISREG(sb.st_mode)) return EXIT_OK;
+    static const char *const db_files[] = {"", "-wal", "-shm", "-journal"};
+    for (int i = 0; i < n; i++) {
+        if (no_file(in[i].path)) continue;
+        for (int k = 0; k < (in[i].is_db ? 4 : 1); k++) {
+            char side[PATH_MAX + 16];
+            if ((size_t)snprintf(side, sizeof side, "%s%s", in[i].path, db_files[k]) >= sizeof side) continue;
+            if (!same_file(out, side)) continue;
+            /* name the input as given when it is spelt otherwise */
+            fprintf(c->errs, "%s: %s %s: that is %s%s%s%s%s; the output must be another file\n", c->prog, option, out,
+                    k ? "a file SQLite keeps beside " : "", in[i].what, strcmp(out, side) ? " (" : "",
+                    strcmp(out, side) ? side : "", strcmp(out, side) ? ")" : "");
+            return EXIT_USAGE;
+        }
+    }
+    return EXIT_OK;
+}
+
+int ts_cmd_check_output_scenario(const ts_cmd *c, const char *option, const char *out, const struct ts_scenario *s) {
+    if (no_file(out) || !s) return EXIT_OK;
+    int rc = EXIT_OK;
+    for (int i = 0; i < s->n_files && rc == EXIT_OK; i++) {
+        ts_cmd_input in = {s->file_path[i], i ? "a scenario file it extends" : "the scenario", 0};
+        rc = ts_cmd_check_output(c, option, out, &in, 1);
+    }
+    ts_cmd_input more[2] = {{s->taxonomy_path, "the taxonomy", 0}, {s->data_path, "the data file", 0}};
+    if (rc == EXIT_OK) rc = ts_cmd_check_output(c, option, out, more, 2);
+    return rc;
 }
 
 int ts_same_double(double a, double b) {

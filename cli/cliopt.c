@@ -3,6 +3,7 @@
 #include "cliopt.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
@@ -64,18 +65,19 @@ FILE *ts_open_output(FILE *out, FILE *errs, const char *prog, const char *path, 
         fprintf(errs, "%s: %s: cannot write: %s\n", prog, path, strerror(errno));
         return NULL;
     }
-    if (o->tmp) ts_cli_track_temp(o->tmp);
+    if (o->tmp) ts_cli_track_temp(o->dir_fd, o->tmp_name);
     return o->f;
 }
 
 int ts_close_output(FILE *errs, const char *prog, FILE *f, const char *path, ts_outfile *o, int ok) {
     if (!path) return fflush(f) == 0 || !ok ? EXIT_OK : EXIT_SYSTEM;
-    char tmp[PATH_MAX + 64] = "";
-    if (o->tmp) snprintf(tmp, sizeof tmp, "%s", o->tmp);
+    char tmp[NAME_MAX + 1] = "";
+    if (o->tmp_name) snprintf(tmp, sizeof tmp, "%s", o->tmp_name);
     int rc = ts_outfile_close(o, ok);
     int saved = errno;
     /* only now: until the temporary file is renamed or removed, a signal
-       must still find it */
+       must still find it (through the tracker's own copy of the
+       directory's descriptor, which ts_outfile_close has closed) */
     if (tmp[0]) ts_cli_untrack_temp(tmp);
     if (rc == 0) return EXIT_OK;
     fprintf(errs, "%s: %s: cannot write: %s\n", prog, path, strerror(saved));
@@ -220,35 +222,45 @@ int ts_overrides_apply(FILE *errs, const char *prog, struct ts_scenario *s, cons
 
 enum { TEMP_FREE, TEMP_FILLING, TEMP_READY, MAX_TEMPS = 8 };
 
-/* Global because a signal handler can reach nothing else; the paths are
- * copies, so the handler never reads memory that was freed. */
+/* Global because a signal handler can reach nothing else. Each tracked
+ * file is a name in a directory open on temp_dir[i], a descriptor of the
+ * tracker's own (a duplicate), so the handler never uses memory that was
+ * freed or a descriptor that was closed and reused. */
 static atomic_int temp_state[MAX_TEMPS];
-static char temp_path[MAX_TEMPS][PATH_MAX + 64];
+static int temp_dir[MAX_TEMPS];
+static char temp_name[MAX_TEMPS][NAME_MAX + 1];
 
-void ts_cli_track_temp(const char *path) {
-    if (strlen(path) >= sizeof temp_path[0]) return;
+void ts_cli_track_temp(int dir_fd, const char *name) {
+    if (strlen(name) >= sizeof temp_name[0]) return;
     for (int i = 0; i < MAX_TEMPS; i++) {
         int expected = TEMP_FREE;
         if (!atomic_compare_exchange_strong(&temp_state[i], &expected, TEMP_FILLING)) continue;
-        memcpy(temp_path[i], path, strlen(path) + 1);
+        temp_dir[i] = fcntl(dir_fd, F_DUPFD_CLOEXEC, 0);
+        if (temp_dir[i] < 0) {
+            atomic_store(&temp_state[i], TEMP_FREE);
+            return;
+        }
+        memcpy(temp_name[i], name, strlen(name) + 1);
         atomic_store(&temp_state[i], TEMP_READY);
         return;
     }
 }
 
-void ts_cli_untrack_temp(const char *path) {
+void ts_cli_untrack_temp(const char *name) {
     for (int i = 0; i < MAX_TEMPS; i++)
-        if (atomic_load(&temp_state[i]) == TEMP_READY && strcmp(temp_path[i], path) == 0) {
+        if (atomic_load(&temp_state[i]) == TEMP_READY && strcmp(temp_name[i], name) == 0) {
+            atomic_store(&temp_state[i], TEMP_FILLING);
+            close(temp_dir[i]);
             atomic_store(&temp_state[i], TEMP_FREE);
             return;
         }
 }
 
-/* Removes the tracked files (unlink is async-signal-safe), then ends the
+/* Removes the tracked files (unlinkat is async-signal-safe), then ends the
  * process by the same signal, so the parent sees how it ended. */
 static void remove_temps_and_die(int sig) {
     for (int i = 0; i < MAX_TEMPS; i++)
-        if (atomic_load(&temp_state[i]) == TEMP_READY) unlink(temp_path[i]);
+        if (atomic_load(&temp_state[i]) == TEMP_READY) unlinkat(temp_dir[i], temp_name[i], 0);
     signal(sig, SIG_DFL);
     raise(sig);
 }

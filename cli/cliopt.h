@@ -130,11 +130,12 @@ int ts_overrides_apply(FILE *errs, const char *prog, struct ts_scenario *s, cons
  * nohup). Called once by main. */
 void ts_cli_catch_signals(void);
 
-/* Tracks (a copy of) path until ts_cli_untrack_temp; at most 8 at a time,
- * further ones are not tracked. */
-void ts_cli_track_temp(const char *path);
+/* Tracks the file name (a copy) in the directory open on dir_fd (a
+ * duplicate of the descriptor) until ts_cli_untrack_temp; at most 8 at a
+ * time, further ones are not tracked. */
+void ts_cli_track_temp(int dir_fd, const char *name);
 
-/* Stops tracking path. */
-void ts_cli_untrack_temp(const char *path);
+/* Stops tracking name. */
+void ts_cli_untrack_temp(const char *name);
 
 #endif

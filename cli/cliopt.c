@@ -60,7 +60,7 @@ const char *ts_opt_value(int argc, char **argv, int *i, const char *name, int *m
 }
 
 FILE *ts_open_output(FILE *out, FILE *errs, const char *prog, const char *path, ts_outfile *o) {
-    if (!path) return out;
+    if (!path || strcmp(path, "-") == 0) return out;
     if (ts_outfile_open(o, path) != 0) {
         fprintf(errs, "%s: %s: cannot write: %s\n", prog, path, strerror(errno));
         return NULL;
@@ -70,7 +70,7 @@ FILE *ts_open_output(FILE *out, FILE *errs, const char *prog, const char *path, 
 }
 
 int ts_close_output(FILE *errs, const char *prog, FILE *f, const char *path, ts_outfile *o, int ok) {
-    if (!path) return fflush(f) == 0 || !ok ? EXIT_OK : EXIT_SYSTEM;
+    if (!path || strcmp(path, "-") == 0) return fflush(f) == 0 || !ok ? EXIT_OK : EXIT_SYSTEM;
     char tmp[NAME_MAX + 1] = "";
     if (o->tmp_name) snprintf(tmp, sizeof tmp, "%s", o->tmp_name);
     int rc = ts_outfile_close(o, ok);

@@ -33,8 +33,8 @@ int ts_is_help(const char *arg);
  * has no value. */
 const char *ts_opt_value(int argc, char **argv, int *i, const char *name, int *missing);
 
-/* Opens a command's output: out when path is NULL, else path written whole
- * or not at all (ts_outfile). Returns the stream, or NULL after printing
+/* Opens a command's output: out when path is NULL or "-", else path written
+ * whole or not at all (ts_outfile). Returns the stream, or NULL after printing
  * "prog: path: cannot write". */
 FILE *ts_open_output(FILE *out, FILE *errs, const char *prog, const char *path, ts_outfile *o);
 

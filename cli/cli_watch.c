@@ -239,6 +239,8 @@ int ts_cli_watch(int argc, char **argv, FILE *out, FILE *errs) {
         }
     }
     if (rc == EXIT_OK && !path) rc = ts_cmd_usage(c, USAGE_WATCH, "watch needs a %s", "SCENARIO");
+    if (rc == EXIT_OK && strcmp(path, "-") == 0)
+        rc = ts_cmd_usage(c, USAGE_WATCH, "watch needs a file to watch, not standard input ('%s')", path);
     if (rc != EXIT_OK) {
         free(set), free(persp);
         return rc;

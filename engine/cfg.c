@@ -119,10 +119,18 @@ static int check_integers(const char *text, const char *path, ts_error *err) {
 
 int ts_cfg_read_file(config_t *cfg, const char *path, char sha256_hex[65], char **bytes, size_t *n_bytes,
                      ts_error *err) {
+    return ts_cfg_read_file_as(cfg, path, path, sha256_hex, bytes, n_bytes, err);
+}
+
+int ts_cfg_read_file_as(config_t *cfg, const char *path, const char *read_path, char sha256_hex[65], char **bytes,
+                        size_t *n_bytes, ts_error *err) {
     size_t len;
-    if (!path[0]) return ts_fail(err, TS_EINPUT, NULL, 0, "empty file name");
-    char *text = ts_read_input(path, TS_INPUT_CONFIG, &len, err);
-    if (!text) return err ? err->code : TS_EINPUT;
+    if (!path[0] || !read_path[0]) return ts_fail(err, TS_EINPUT, NULL, 0, "empty file name");
+    char *text = ts_read_input(read_path, TS_INPUT_CONFIG, &len, err);
+    if (!text) {
+        if (err && read_path != path) snprintf(err->file, sizeof err->file, "%s", path); /* name it as the user did */
+        return err ? err->code : TS_EINPUT;
+    }
     if (strlen(text) != len) {
         free(text);
         return ts_fail(err, TS_EINPUT, path, 0, "NUL byte: not a text file");
@@ -160,6 +168,21 @@ int ts_cfg_read_file(config_t *cfg, const char *path, char sha256_hex[65], char 
 
 int ts_cfg_read(config_t *cfg, const char *path, ts_error *err) {
     return ts_cfg_read_file(cfg, path, NULL, NULL, NULL, err);
+}
+
+int ts_cfg_read_as(config_t *cfg, const char *path, const char *read_path, ts_error *err) {
+    return ts_cfg_read_file_as(cfg, path, read_path, NULL, NULL, NULL, err);
+}
+
+int ts_cfg_opt_bool(const config_setting_t *group, const char *name, const char *file, int *out, int *present,
+                    ts_error *err) {
+    const config_setting_t *s = config_setting_get_member(group, name);
+    *present = s != NULL;
+    if (!s) return TS_OK;
+    if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+        return ts_fail(err, TS_EINPUT, file, ts_cfg_line(s), "%s must be true or false", name);
+    *out = config_setting_get_bool(s);
+    return TS_OK;
 }
 
 int ts_cfg_line(const config_setting_t *s) {

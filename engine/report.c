@@ -30,7 +30,8 @@ void ts_csv_field(ts_buf *b, const char *s) {
     ts_buf_append(b, "\"", 1);
 }
 
-const char TS_SCORES_CSV_HEADER[] = "unit,unit_name,node,node_name,parent,depth,score,rank,class,coverage,imputed\n";
+const char TS_SCORES_CSV_HEADER[] =
+    "unit,unit_name,node,node_name,parent,depth,score,rank,class,coverage,imputed,reliability\n";
 
 void ts_csv_score_row(ts_buf *b, const ts_score_row *row) {
     char num[40];
@@ -47,7 +48,8 @@ void ts_csv_score_row(ts_buf *b, const ts_score_row *row) {
     else ts_buf_puts(b, ",,");
     ts_csv_field(b, row->cls ? row->cls : "");
     ts_buf_printf(b, ",%s", ts_fmt_double(num, sizeof num, row->coverage));
-    ts_buf_printf(b, ",%s\n", ts_fmt_double(num, sizeof num, row->imputed));
+    ts_buf_printf(b, ",%s", ts_fmt_double(num, sizeof num, row->imputed));
+    ts_buf_printf(b, ",%s\n", ts_fmt_double(num, sizeof num, row->reliability));
 }
 
 /* Writes and clears b; returns TS_OK or TS_ESYSTEM. */
@@ -115,16 +117,20 @@ static int write_table(FILE *f, const ts_scenario *s, const ts_result *r, long l
     char name[256];
     ts_buf_printf(&b, "%s", printable(s->name, name, sizeof name));
     if (run_id > 0) ts_buf_printf(&b, " (run %lld)", run_id);
-    ts_buf_printf(&b, ": %s, %d units, %d indicators, scale %g-%g\n",
+    ts_buf_printf(&b, ": %s, %d units, %d indicators, scale %g-%g",
                   printable(t->name, name, sizeof name), n, t->n_indicators, t->scale_min, t->scale_max);
+    if (t->scale_min != t->file_scale_min || t->scale_max != t->file_scale_max)
+        ts_buf_printf(&b, " (normalise.range; class thresholds rescaled from the taxonomy's %g-%g)",
+                      t->file_scale_min, t->file_scale_max);
+    ts_buf_puts(&b, "\n");
     int name_w = 4;
     for (int u = 0; u < n; u++) {
         int len = (int)strlen(d->unit_name[u]);
         if (len > name_w) name_w = len > 24 ? 24 : len;
     }
     int root_w = (int)strlen(rn->id) < 7 ? 7 : (int)strlen(rn->id) > 16 ? 16 : (int)strlen(rn->id);
-    ts_buf_printf(&b, "%4s  %-8s %-*s %*.*s  %-10s %6s", "rank", "unit", name_w, "name", root_w, root_w, rn->id,
-                  "class", "cover");
+    ts_buf_printf(&b, "%4s  %-8s %-*s %*.*s  %-10s %6s %5s", "rank", "unit", name_w, "name", root_w, root_w, rn->id,
+                  "class", "cover", "rel");
     for (int c = 0; c < rn->n_children; c++) {
         const char *id = t->nodes[t->children[rn->first_child + c]].id;
         ts_buf_printf(&b, " %*.*s", (int)(strlen(id) > 10 ? 10 : (strlen(id) < 7 ? 7 : strlen(id))),
@@ -140,8 +146,8 @@ static int write_table(FILE *f, const ts_scenario *s, const ts_result *r, long l
         ts_buf_printf(&b, "%4s  %-8s %-*.*s", rank_s, d->unit_id[u], name_w, name_w,
                       printable(d->unit_name[u], name, sizeof name));
         fmt_score(&b, score, root_w);
-        ts_buf_printf(&b, "  %-10s %5.0f%%", cls ? printable(cls, name, sizeof name) : "-",
-                      100 * ts_result_coverage(r, root, u));
+        ts_buf_printf(&b, "  %-10s %5.0f%% %5.1f", cls ? printable(cls, name, sizeof name) : "-",
+                      100 * ts_result_coverage(r, root, u), ts_result_reliability(r, root, u));
         for (int c = 0; c < rn->n_children; c++) {
             int child = t->children[rn->first_child + c];
             size_t len = strlen(t->nodes[child].id);
@@ -194,7 +200,7 @@ static int write_csv(FILE *f, const ts_scenario *s, const ts_result *r, const ts
                                 r ? ts_result_rank(r, k, u) : lean->rank[cell], score,
                                 r ? ts_result_coverage(r, k, u) : ts_lean_coverage(lean, s, k, u),
                                 r ? r->imputed_share[cell] : ts_lean_imputed_share(lean, s, k, u),
-                                ts_taxonomy_class(t, k, score)};
+                                ts_taxonomy_class(t, k, score), r ? r->reliability[cell] : ts_lean_reliability(lean, s, k, u)};
             ts_csv_score_row(&b, &row);
         }
         if (b.len > 1 << 16) rc = flush(f, &b, err);
@@ -267,6 +273,8 @@ static int write_json(FILE *f, const ts_scenario *s, const ts_result *r, long lo
             ts_buf_json_number(&b, ts_result_coverage(r, k, u));
             ts_buf_puts(&b, ",\"imputed\":");
             ts_buf_json_number(&b, r->imputed_share[(size_t)k * (size_t)r->n_units + (size_t)u]);
+            ts_buf_puts(&b, ",\"reliability\":");
+            ts_buf_json_number(&b, ts_result_reliability(r, k, u));
             ts_buf_puts(&b, "}");
         }
         if (b.len > 1 << 16) rc = flush(f, &b, err);

@@ -36,6 +36,9 @@ typedef struct ts_scenario {
     int n_files;                 /* scenario files read: the scenario, then
                                     the files it extends, nearest first */
     const char **file_path;
+    const char **file_read;      /* where each file's text is read from: its
+                                    path, or for standard input the copy the
+                                    CLI made (ts_scenario_load_as) */
     const char **file_sha256;
     ts_taxonomy *tax;
     ts_dataset *data;
@@ -45,6 +48,19 @@ typedef struct ts_scenario {
     const char *perspective;     /* applied perspective, or NULL */
 } ts_scenario;
 
+
+/* As ts_scenario_load, but reads the scenario file itself from read_path
+ * while calling it path: in messages, provenance and the run record, and as
+ * the base of its relative names. The CLI reads standard input this way,
+ * from a copy, as path "<stdin>", whose relative names (taxonomy, extends)
+ * resolve against the current directory. read_path must stay readable as
+ * long as the scenario lives (the audit and the uncertainty analysis read
+ * the file again). Returns as ts_scenario_load. */
+int ts_scenario_load_as(const char *path, const char *read_path, ts_scenario **out, ts_error *err);
+
+/* As ts_config_kind, reading the text from read_path while naming the file
+ * path in messages. */
+int ts_config_kind_as(const char *path, const char *read_path, int *kind, ts_error *err);
 
 /* Applies the weight set name ("equal": every weight 1; else one of the
  * scenario's weight_sets) over the current weights. Returns TS_OK or

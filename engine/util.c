@@ -170,11 +170,21 @@ void ts_buf_free(ts_buf *b) {
     memset(b, 0, sizeof *b);
 }
 
-/* Edit distance counting a swap of two neighbours as one edit (optimal
- * string alignment), capped: returns limit+1 once it exceeds limit. */
-static size_t edit_distance(const char *a, const char *b, size_t limit) {
+/* Folds ASCII letters to lower case, so that a suggestion can fix case
+ * ("tjk" for "TJK"). */
+static int fold(char c) {
+    return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+/* Edit distances of a to b, ignoring ASCII case and counting a swap of two
+ * neighbours as one edit (optimal string alignment): *whole is the
+ * distance to b, *prefix the least distance to any prefix of b (how far a
+ * is from a truncation of b, "drug_trafic" from "drug_traffic..."). Both
+ * are capped: limit+1 means "more than limit". */
+static void edit_distances(const char *a, const char *b, size_t limit, size_t *whole, size_t *prefix) {
     size_t la = strlen(a), lb = strlen(b);
-    if (la > 64 || lb > 64) return limit + 1;
+    *whole = *prefix = limit + 1;
+    if (la > 64 || lb > 64) return;
     size_t rows[3][65];
     size_t *before = rows[0], *prev = rows[1], *cur = rows[2];
     for (size_t j = 0; j <= lb; j++) prev[j] = j;
@@ -182,38 +192,49 @@ static size_t edit_distance(const char *a, const char *b, size_t limit) {
         cur[0] = i;
         size_t row_min = cur[0];
         for (size_t j = 1; j <= lb; j++) {
-            size_t cost = (a[i - 1] == b[j - 1]) ? 0 : 1;
+            size_t cost = fold(a[i - 1]) == fold(b[j - 1]) ? 0 : 1;
             size_t v = prev[j - 1] + cost;
             if (prev[j] + 1 < v) v = prev[j] + 1;
             if (cur[j - 1] + 1 < v) v = cur[j - 1] + 1;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && before[j - 2] + 1 < v)
+            if (i > 1 && j > 1 && fold(a[i - 1]) == fold(b[j - 2]) && fold(a[i - 2]) == fold(b[j - 1]) &&
+                before[j - 2] + 1 < v)
                 v = before[j - 2] + 1;
             cur[j] = v;
             if (v < row_min) row_min = v;
         }
-        if (row_min > limit) return limit + 1;
+        if (row_min > limit) return;
         size_t *spare = before;
         before = prev;
         prev = cur;
         cur = spare;
     }
-    return prev[lb];
+    *whole = prev[lb] <= limit ? prev[lb] : limit + 1;
+    for (size_t j = 0; j <= lb; j++)
+        if (prev[j] < *prefix) *prefix = prev[j];
 }
 
 const char *ts_suggest(const char *word, const char *const *candidates, size_t n) {
-    size_t limit = strlen(word) / 3;
+    size_t len = strlen(word), limit = len / 3;
     if (limit < 1) limit = 1;
     const char *best = NULL;
-    size_t best_d = limit + 1;
+    size_t best_score = limit + 1, best_whole = limit + 1;
     for (size_t i = 0; i < n; i++) {
         if (!candidates[i]) continue;
-        size_t d = edit_distance(word, candidates[i], limit);
-        if (d < best_d) {
-            best_d = d;
+        size_t whole, prefix;
+        edit_distances(word, candidates[i], limit, &whole, &prefix);
+        /* a word of four or more characters close to the start of a
+           candidate is most likely that candidate cut short: it costs one
+           edit more than its distance to that start, so a whole-word match
+           of the same closeness still wins */
+        size_t score = whole;
+        if (len >= 4 && prefix + 1 < score) score = prefix + 1;
+        if (score < best_score || (score == best_score && whole < best_whole)) {
+            best_score = score;
+            best_whole = whole;
             best = candidates[i];
         }
     }
-    return best;
+    return best_score <= limit ? best : NULL;
 }
 
 size_t ts_input_limit(int kind, ts_error *err) {
@@ -500,6 +521,30 @@ char *ts_fmt_double(char *buf, size_t n, double x) {
     return buf;
 }
 
+char *ts_fmt_fixed(char *buf, size_t n, double x, int decimals) {
+    if (isnan(x)) {
+        snprintf(buf, n, "-");
+        return buf;
+    }
+    snprintf(buf, n, "%.*f", decimals, x);
+    /* "-0.00" and the like: the sign of a value that rounds to zero */
+    if (buf[0] == '-' && strspn(buf + 1, "0.") == strlen(buf + 1)) memmove(buf, buf + 1, strlen(buf));
+    return buf;
+}
+
+int ts_text_width(const char *s) {
+    int w = 0;
+    for (; s && *s; s++) w += ((unsigned char)*s & 0xC0) != 0x80; /* count lead bytes only */
+    return w;
+}
+
+int ts_buf_pad(ts_buf *b, const char *s, int width) {
+    if (s && ts_buf_puts(b, s)) return -1;
+    for (int w = ts_text_width(s); w < width; w++)
+        if (ts_buf_append(b, " ", 1)) return -1;
+    return 0;
+}
+
 char *ts_dirname(const char *path) {
     const char *slash = strrchr(path, '/');
     if (!slash) return strdup(".");
@@ -513,6 +558,34 @@ char *ts_path_join(const char *dir, const char *path) {
     char *out = malloc(n);
     if (out) snprintf(out, n, "%s/%s", dir, path);
     return out;
+}
+
+void ts_path_relative(const char *from, const char *target, char *out, size_t n) {
+    char *dir = ts_dirname(from), *rdir = dir ? realpath(dir, NULL) : NULL;
+    char *tdir = ts_dirname(target), *rt = tdir ? realpath(tdir, NULL) : NULL;
+    const char *base = strrchr(target, '/');
+    base = base ? base + 1 : target;
+    if (!rdir || !rt) {
+        snprintf(out, n, "%s", target);
+    } else {
+        size_t i = 0, common = 0;
+        while (rdir[i] && rdir[i] == rt[i]) {
+            if (rdir[i] == '/') common = i;
+            i++;
+        }
+        if (!rdir[i] && (!rt[i] || rt[i] == '/')) common = i;
+        ts_buf b = {0};
+        for (const char *p = rdir + common; *p; p++)
+            if (*p == '/') ts_buf_puts(&b, "../");
+        if (rt[common]) ts_buf_printf(&b, "%s/", rt + common + 1);
+        ts_buf_puts(&b, base);
+        snprintf(out, n, "%s", b.data ? b.data : base);
+        ts_buf_free(&b);
+    }
+    free(dir);
+    free(rdir);
+    free(tdir);
+    free(rt);
 }
 
 int ts_valid_id(const char *s) {

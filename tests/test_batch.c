@@ -752,7 +752,7 @@ static void test_batch_api(void **state) {
     for (int i = 0; i < 12; i++) snprintf(paths[i + 1], sizeof paths[i + 1], "%s/s_%03d.cfg", dir, i);
     snprintf(paths[13], sizeof paths[13], "%s/bad.cfg", dir);
     write_file(paths[13], FIX_SCENARIO_HEAD "weights = { nope = 1; };\n");
-    for (int i = 0; i < 14; i++) in[i] = (ts_batch_input){paths[i], 1};
+    for (int i = 0; i < 14; i++) in[i] = (ts_batch_input){paths[i], 1, NULL};
     ts_error err;
     ts_error_clear(&err);
     ts_store *st;

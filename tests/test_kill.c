@@ -288,8 +288,9 @@ static void test_uncertainty_killed(void **state) {
     snprintf(base, sizeof base, "%s", tu_path("ua-base.db"));
     snprintf(db, sizeof db, "%s", tu_path("ua-kill.db"));
     char *args[] = {"uncertainty", "scenarios/baseline.cfg", "-N", "16", "--sobol", "--store-samples", "-j", "1",
-                    "-q", "--db", base, NULL};
-    /* the fixture: one analysis already stored, no -wal beside it */
+                    "-q", "--seed", "1", "--db", base, NULL};
+    /* the fixture: one analysis already stored (another seed, so that the
+       one killed is not reused), no -wal beside it */
     int st = run_killed(0, args);
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     ua_before = query(base, "SELECT count(*) FROM ua_runs");
@@ -300,7 +301,8 @@ static void test_uncertainty_killed(void **state) {
     ua_samples_each = query(base, "SELECT count(*) FROM ua_samples");
     assert_true(ua_results_each > 0 && ua_sobol_each > 0 && ua_samples_each > 0);
     /* checkpointed on close: the copies start from the main file alone */
-    args[10] = db;
+    args[10] = "2";
+    args[12] = db;
     long killed = kill_at_points(base, db, args, check_analyses);
     print_message("uncertainty --db: killed at %ld points\n", killed);
     assert_true(killed >= 40);
@@ -332,7 +334,9 @@ static void test_trend_killed(void **state) {
     char base[512], db[512];
     snprintf(base, sizeof base, "%s", tu_path("trend-base.db"));
     snprintf(db, sizeof db, "%s", tu_path("trend-kill.db"));
-    char *args[] = {"trend", "scenarios/baseline.cfg", "--db", base, "-o", "/dev/null", NULL};
+    /* the fixture: the trend of a what-if already stored (a series of the
+       same scenario would be reused, not stored again) */
+    char *args[] = {"trend", "scenarios/economic_shock.cfg", "--db", base, "-o", "/dev/null", NULL};
     int st = run_killed(0, args);
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     trend_runs_before = query(base, "SELECT count(*) FROM runs");
@@ -340,6 +344,7 @@ static void test_trend_killed(void **state) {
     assert_true(trend_years >= 3);
     trend_scores_each = query(base, "SELECT count(*) FROM scores") / trend_years;
     trend_inputs_each = query(base, "SELECT count(*) FROM inputs") / trend_years;
+    args[1] = "scenarios/baseline.cfg";
     args[3] = db;
     long killed = kill_at_points(base, db, args, check_series);
     print_message("trend --db: killed at %ld points\n", killed);

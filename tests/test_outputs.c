@@ -250,7 +250,16 @@ static void test_output_is_not_an_input(void **state) {
     symlink("in.db", "in.png");
     expect_refused(tu_path("in.db"), "that is the database (in.db)", "plot", "--db", "in.db", "ranking", "-o",
                    "in.png", NULL);
+    expect_refused(tu_path("in.db"), "that is the database", "alert", "--db", "in.db", "-o", "in.db", NULL);
+    expect_refused(tu_path("in.db"), "that is the database", "report", "--db", "in.db", "-o", "./in.db", NULL);
+    expect_refused(tu_path("data.csv"), "that is the source register", "report", "--db", "in.db", "--register",
+                   "data.csv", "-o", "data.csv", NULL);
     /* every command that reads a scenario and writes -o or --db */
+    expect_refused(scen, "that is the scenario", "weights", "s.cfg", "-o", "s.cfg", NULL);
+    expect_refused(scen, "that is the scenario it extends", "new-scenario", "What if", "--extends", "s.cfg", "-o",
+                   "s.cfg", "--force", NULL);
+    expect_refused(tu_path("tax.cfg"), "that is the taxonomy", "new-scenario", "What if", "--extends", "s.cfg", "-o",
+                   "tax.cfg", "--force", NULL);
     expect_refused(scen, "that is the scenario", "explain", "s.cfg", "P", "-o", "s.cfg", NULL);
     expect_refused(scen, "that is the scenario", "audit", "s.cfg", "-o", "s.cfg", NULL);
     expect_refused(scen, "that is the scenario", "trend", "s.cfg", "-o", "s.cfg", NULL);

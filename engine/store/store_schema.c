@@ -83,6 +83,18 @@ static const char STEP_YEAR_COLUMN[] =
     "DROP TABLE run_years;"
     "CREATE INDEX runs_by_year ON runs(scenario, year, id);";
 
+/* Version 6: the reliability of every score (reliability.h), and the class
+ * thresholds a run was scored with (alerts measure the distance to the
+ * next class from them). A node's classes are stored where they differ
+ * from its parent's (the root's always): the others inherit them. min is
+ * NULL for an open lowest class. */
+static const char STEP_RELIABILITY_CLASSES[] =
+    "ALTER TABLE scores ADD COLUMN reliability REAL;"
+    "CREATE TABLE class_thresholds("
+    " run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+    " node TEXT NOT NULL, position INTEGER NOT NULL, class TEXT NOT NULL, min REAL,"
+    " PRIMARY KEY(run_id, node, position)) WITHOUT ROWID;";
+
 /* The schema, one step per version: MIGRATIONS[v] takes a file of version v
  * to v + 1, and a new file is made by running them all. Each step runs in
  * the transaction that sets its user_version, so a file is always at one
@@ -98,6 +110,8 @@ static const struct migration {
     {"add run years", STEP_RUN_YEARS},
     {"add the uncertainty tables", TS_STORE_UA_SCHEMA},
     {"move run years into runs.year", STEP_YEAR_COLUMN},
+    {"add score reliabilities and class thresholds", STEP_RELIABILITY_CLASSES},
+    {"add input details", TS_STORE_DETAILS_SCHEMA},
 };
 
 _Static_assert(sizeof MIGRATIONS / sizeof *MIGRATIONS == TS_STORE_SCHEMA_VERSION,

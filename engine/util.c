@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fmt.h"
+
 struct ts_arena_block {
     struct ts_arena_block *next;
     size_t used, cap;
@@ -162,7 +164,8 @@ int ts_buf_json_string(ts_buf *b, const char *s) {
 
 int ts_buf_json_number(ts_buf *b, double x) {
     if (!isfinite(x)) return ts_buf_puts(b, "null");
-    return ts_buf_printf(b, "%.17g", x);
+    char num[TS_FMT_SIZE];
+    return ts_buf_append(b, num, ts_fmt_g17(num, x));
 }
 
 void ts_buf_free(ts_buf *b) {
@@ -514,10 +517,12 @@ int ts_number_ok(double x) {
 }
 
 char *ts_fmt_double(char *buf, size_t n, double x) {
-    if (isnan(x))
-        snprintf(buf, n, "%s", "");
-    else
-        snprintf(buf, n, "%.17g", x);
+    char num[TS_FMT_SIZE];
+    if (n == 0) return buf;
+    size_t len = isnan(x) ? 0 : ts_fmt_g17(num, x);
+    if (len >= n) len = n - 1; /* truncated as snprintf would */
+    memcpy(buf, num, len);
+    buf[len] = '\0';
     return buf;
 }
 

@@ -327,6 +327,15 @@ static int cmd_score(ts_cmd *c, int argc, char **argv) {
         score_opts_free(&o);
         return rc < 0 ? EXIT_OK : rc;
     }
+    /* neither -o nor --db may name a file the run reads */
+    const ts_cmd_input inputs[] = {{o.scenario, "the scenario", 0}, {o.taxonomy, "the taxonomy", 0},
+                                   {o.data, "the data file", 0}, {o.db, "the database", 1}};
+    rc = ts_cmd_check_output(c, "-o", o.out_path, inputs, 4);
+    if (rc == EXIT_OK) rc = ts_cmd_check_output(c, "--db", o.db, inputs, 3);
+    if (rc != EXIT_OK) {
+        score_opts_free(&o);
+        return rc;
+    }
     ts_error err;
     ts_error_clear(&err);
     ts_scenario *s = NULL;
@@ -334,6 +343,9 @@ static int cmd_score(ts_cmd *c, int argc, char **argv) {
     rc = o.scenario ? ts_cmd_load_scenario(c, o.scenario, &in, &s)
                     : ts_cmd_load_csv(c, o.taxonomy, o.data, &o.csv, &in, &s);
     if (!s) {
+        /* reported */
+    } else if ((rc = ts_cmd_check_output_scenario(c, "-o", o.out_path, s)) != EXIT_OK ||
+               (rc = ts_cmd_check_output_scenario(c, "--db", o.db, s)) != EXIT_OK) {
         /* reported */
     } else if (o.perspective && ts_scenario_apply_perspective(s, o.perspective, &err)) rc = ts_cmd_error(c, &err);
     else rc = apply_overrides(c, s, &o.ov);
@@ -379,11 +391,14 @@ static int cmd_explain(ts_cmd *c, int argc, char **argv) {
         }
     }
     if (n_pos < 2) return ts_cmd_usage(c, USAGE_EXPLAIN, "explain needs a SCENARIO and a %s", "UNIT");
+    const ts_cmd_input scen_in = {pos[0], "the scenario", 0};
+    if (ts_cmd_check_output(c, "-o", out_path, &scen_in, 1) != EXIT_OK) return EXIT_USAGE;
     ts_error err;
     ts_error_clear(&err);
     ts_scenario *s = NULL;
     ts_file_arg in;
     int rc = ts_cmd_load_scenario(c, pos[0], &in, &s);
+    if (rc == EXIT_OK) rc = ts_cmd_check_output_scenario(c, "-o", out_path, s);
     if (rc == EXIT_OK) rc = apply_overrides(c, s, &ov);
     if (rc != EXIT_OK) {
         ts_scenario_free(s);
@@ -452,6 +467,12 @@ static int cmd_import(ts_cmd *c, int argc, char **argv) {
     /* the engine reads a table "-" from standard input itself, once */
     int rc = ts_cmd_one_stdin(c, USAGE_IMPORT, argc, argv);
     if (rc != EXIT_OK) return rc;
+    /* neither output may be an input, nor the other output */
+    const ts_cmd_input in[] = {{pos[1], "the iData file", 0}, {pos[2], "the iMeta file", 0},
+                               {tax, "the --taxonomy-out file", 0}};
+    if (ts_cmd_check_output(c, "--taxonomy-out", tax, in, 2) != EXIT_OK ||
+        ts_cmd_check_output(c, "--scenario-out", scen, in, 3) != EXIT_OK)
+        return EXIT_USAGE;
     ts_error err;
     ts_error_clear(&err);
     if (ts_import_coinr(pos[1], pos[2], tax, scen, &err) != TS_OK) return ts_cmd_error(c, &err);

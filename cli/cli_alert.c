@@ -113,6 +113,8 @@ int ts_cli_alert(int argc, char **argv, FILE *out, FILE *errs) {
         }
     }
     if (rc == EXIT_OK && !db) rc = ts_cmd_usage(c, USAGE_ALERT, "alert needs --db %s", "FILE");
+    const ts_cmd_input db_in = {db, "the database", 1};
+    if (rc == EXIT_OK) rc = ts_cmd_check_output(c, "-o", out_path, &db_in, 1);
     ts_store *st = NULL;
     if (rc == EXIT_OK) rc = ts_cmd_open_store(c, db, &st);
     ts_alerts *a = NULL;

@@ -103,10 +103,14 @@ int ts_cli_audit(int argc, char **argv, FILE *out, FILE *errs) {
     ts_error err;
     ts_error_clear(&err);
     ts_cmd c = {out, errs, PROG};
+    const ts_cmd_input scen_in = {scenario, "the scenario", 0};
+    if (ts_cmd_check_output(&c, "-o", out_path, &scen_in, 1) != EXIT_OK) return EXIT_USAGE;
     ts_scenario *s = NULL;
     ts_file_arg in;
     int rc = ts_cmd_load_scenario(&c, scenario, &in, &s);
+    if (rc == EXIT_OK) rc = ts_cmd_check_output_scenario(&c, "-o", out_path, s);
     if (rc) {
+        ts_scenario_free(s);
         ts_file_arg_free(&in);
         return rc;
     }

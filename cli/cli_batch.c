@@ -178,6 +178,12 @@ int ts_cli_batch(int argc, char **argv, FILE *out, FILE *errs) {
     }
     if (rc == EXIT_OK && !db) rc = ts_cmd_usage(c, USAGE_BATCH, "batch needs --db %s", "FILE");
     if (rc == EXIT_OK && inputs.n == 0) rc = ts_cmd_usage(c, USAGE_BATCH, "batch needs at least one %s", "SCENARIO");
+    /* the store is not one of the scenarios (the files each extends are
+       read by the workers, and a config file is no SQLite database) */
+    for (int i = 0; rc == EXIT_OK && i < inputs.n; i++) {
+        const ts_cmd_input scen = {inputs.path[i], "one of the scenarios", 0};
+        rc = ts_cmd_check_output(c, "--db", db, &scen, 1);
+    }
     if (rc != EXIT_OK) goto done;
 
     ts_error err;

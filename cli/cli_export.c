@@ -287,6 +287,8 @@ int ts_cli_export(int argc, char **argv, FILE *out, FILE *errs) {
     }
     if (!db) return ts_cmd_usage(c, USAGE_EXPORT, "export needs --db %s", "FILE");
     if (!run) return ts_cmd_usage(c, USAGE_EXPORT, "export needs --run %s", "RUN");
+    const ts_cmd_input db_in = {db, "the database", 1};
+    if (ts_cmd_check_output(c, "-o", out_path, &db_in, 1) != EXIT_OK) return EXIT_USAGE;
     ts_store *st;
     long long id;
     ts_stored_run *r;

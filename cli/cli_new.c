@@ -235,10 +235,15 @@ int ts_cli_new_scenario(int argc, char **argv, FILE *out, FILE *errs) {
         fprintf(errs, "%s: %s exists; give --force to replace it\n", c->prog, out_path);
         return EXIT_INPUT;
     }
+    /* even with --force, never over the scenario it extends or its files */
+    const ts_cmd_input base_in = {extends, "the scenario it extends", 0};
+    if (ts_cmd_check_output(c, "-o", out_path, &base_in, 1) != EXIT_OK) return EXIT_USAGE;
     ts_scenario *base = NULL;
     ts_file_arg in;
     int rc = ts_cmd_load_scenario(c, extends, &in, &base);
+    if (rc == EXIT_OK) rc = ts_cmd_check_output_scenario(c, "-o", out_path, base);
     if (rc != EXIT_OK) {
+        ts_scenario_free(base);
         ts_file_arg_free(&in);
         return rc;
     }

@@ -129,6 +129,9 @@ int ts_cli_plot(int argc, char **argv, FILE *out, FILE *errs) {
     if (rc == EXIT_OK && !kind_name) rc = usage_error(errs, "plot needs a chart %s", "KIND");
     if (rc == EXIT_OK && !db) rc = usage_error(errs, "plot needs --db %s", "FILE");
     if (rc == EXIT_OK && !output && !script_only) rc = usage_error(errs, "plot needs -o %s", "OUT");
+    const ts_cmd c = {out, errs, "threatscore plot"};
+    const ts_cmd_input in = {db, "the database", 1};
+    if (rc == EXIT_OK && !script_only) rc = ts_cmd_check_output(&c, "-o", output, &in, 1);
     ts_error err;
     ts_error_clear(&err);
     ts_plot_request req = {.kind = TS_PLOT_RANKING, .runs = runs, .n_runs = n_runs, .node = node,

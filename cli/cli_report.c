@@ -89,6 +89,8 @@ int ts_cli_report(int argc, char **argv, FILE *out, FILE *errs) {
     }
     if (rc == EXIT_OK && !db) rc = ts_cmd_usage(c, USAGE_REPORT, "report needs --db %s", "FILE");
     if (rc == EXIT_OK && !out_path) rc = ts_cmd_usage(c, USAGE_REPORT, "report needs -o %s", "BRIEF.html");
+    const ts_cmd_input inputs[] = {{db, "the database", 1}, {reg, "the source register", 0}};
+    if (rc == EXIT_OK) rc = ts_cmd_check_output(c, "-o", out_path, inputs, 2);
     if (rc != EXIT_OK) {
         free(runs);
         return rc;

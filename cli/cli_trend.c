@@ -156,12 +156,18 @@ int ts_cli_trend(int argc, char **argv, FILE *out, FILE *errs) {
         }
     }
     if (!scenario) return ts_cmd_usage(c, USAGE_TREND, "trend needs a %s", "SCENARIO");
+    /* neither -o nor --db may name a file the trend reads */
+    const ts_cmd_input inputs[] = {{scenario, "the scenario", 0}, {db, "the database", 1}};
+    if (ts_cmd_check_output(c, "-o", out_path, inputs, 2) != EXIT_OK || ts_cmd_check_output(c, "--db", db, inputs, 1) != EXIT_OK)
+        return EXIT_USAGE;
     ts_error err;
     ts_error_clear(&err);
     ts_scenario *s = NULL;
     ts_file_arg in;
     ts_trend *t = NULL;
     int rc = ts_cmd_load_scenario(c, scenario, &in, &s);
+    if (rc == EXIT_OK && (ts_cmd_check_output_scenario(c, "-o", out_path, s) || ts_cmd_check_output_scenario(c, "--db", db, s)))
+        rc = EXIT_USAGE;
     if (rc == EXIT_OK) {
         if (isnan(threshold)) threshold = 0.02 * (s->tax->scale_max - s->tax->scale_min);
         if (ts_trend_compute(s, (int)span, threshold, min_coverage, &t, &err)) rc = ts_cmd_error(c, &err);

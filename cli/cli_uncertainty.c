@@ -618,12 +618,23 @@ int ts_cli_uncertainty(int argc, char **argv, FILE *out, FILE *errs) {
         ts_csv_args_free(&a.csv);
         return rc < 0 ? EXIT_OK : rc;
     }
+    /* neither -o nor --db may name a file the analysis reads */
+    const ts_cmd_input inputs[] = {{a.scenario, "the scenario", 0}, {a.taxonomy, "the taxonomy", 0},
+                                   {a.data, "the data file", 0}, {a.db, "the database", 1}};
+    if (ts_cmd_check_output(&c, "-o", a.out_path, inputs, 4) != EXIT_OK ||
+        ts_cmd_check_output(&c, "--db", a.db, inputs, 3) != EXIT_OK) {
+        ts_csv_args_free(&a.csv);
+        return EXIT_USAGE;
+    }
     ts_error err;
     ts_error_clear(&err);
     ts_scenario *s = NULL;
     ts_file_arg in;
     rc = a.scenario ? ts_cmd_load_scenario(&c, a.scenario, &in, &s)
                     : ts_cmd_load_csv(&c, a.taxonomy, a.data, &a.csv, &in, &s);
+    if (rc == EXIT_OK && (ts_cmd_check_output_scenario(&c, "-o", a.out_path, s) ||
+                          ts_cmd_check_output_scenario(&c, "--db", a.db, s)))
+        rc = EXIT_USAGE;
     ts_ua_spec *spec = NULL;
     if (rc == EXIT_OK) rc = apply_args(&c, &a, s, &spec);
     unsigned char *track = NULL;

@@ -64,9 +64,12 @@ int ts_cli_weights(int argc, char **argv, FILE *out, FILE *errs) {
         }
     }
     if (!scenario) return ts_cmd_usage(c, USAGE_WEIGHTS, "weights needs a %s", "SCENARIO");
+    const ts_cmd_input scen_in = {scenario, "the scenario", 0};
+    if (ts_cmd_check_output(c, "-o", out_path, &scen_in, 1) != EXIT_OK) return EXIT_USAGE;
     ts_scenario *s = NULL;
     ts_file_arg in;
     int u = -1, rc = ts_cmd_load_scenario(c, scenario, &in, &s);
+    if (rc == EXIT_OK) rc = ts_cmd_check_output_scenario(c, "-o", out_path, s);
     if (rc == EXIT_OK) rc = ts_overrides_apply(errs, c->prog, s, &ov);
     if (rc == EXIT_OK && unit && (u = ts_dataset_find_unit(s->data, unit)) < 0) rc = ts_cmd_unknown_unit(c, s, unit);
     double *w = rc == EXIT_OK ? malloc(((size_t)s->tax->n_indicators + 1) * sizeof *w) : NULL;

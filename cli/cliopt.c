@@ -3,6 +3,7 @@
 #include "cliopt.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
@@ -168,18 +169,19 @@ FILE *ts_open_output(FILE *out, FILE *errs, const char *prog, const char *path, 
         fprintf(errs, "%s: %s: cannot write: %s\n", prog, path, write_failure(errno));
         return NULL;
     }
-    if (o->tmp) ts_cli_track_temp(o->tmp);
+    if (o->tmp) ts_cli_track_temp_at(o->dir_fd, o->tmp_name);
     return o->f;
 }
 
 int ts_close_output(FILE *errs, const char *prog, FILE *f, const char *path, ts_outfile *o, int ok) {
     if (is_stdout(path)) return fflush(f) == 0 || !ok ? EXIT_OK : EXIT_SYSTEM;
-    char tmp[PATH_MAX + 64] = "";
-    if (o->tmp) snprintf(tmp, sizeof tmp, "%s", o->tmp);
+    char tmp[NAME_MAX + 1] = "";
+    if (o->tmp_name) snprintf(tmp, sizeof tmp, "%s", o->tmp_name);
     int rc = ts_outfile_close(o, ok);
     int saved = errno;
     /* only now: until the temporary file is renamed or removed, a signal
-       must still find it */
+       must still find it (through the tracker's own copy of the
+       directory's descriptor, which ts_outfile_close has closed) */
     if (tmp[0]) ts_cli_untrack_temp(tmp);
     if (rc == 0) return EXIT_OK;
     fprintf(errs, "%s: %s: cannot write: %s\n", prog, path, write_failure(saved));
@@ -452,6 +454,72 @@ int ts_cmd_unknown_unit(const ts_cmd *c, const ts_scenario *s, const char *id) {
     return EXIT_INPUT;
 }
 
+/* ---- an output is not an input ----------------------------------------- */
+
+/* Returns the last component of path. */
+static const char *last_component(const char *path) {
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* Returns 1 when paths a and b name one file (see ts_cmd_check_output);
+ * stat follows symbolic links, so a link and its target are one file. */
+static int same_file(const char *a, const char *b) {
+    struct stat sa, sb;
+    int ea = stat(a, &sa) == 0, eb = stat(b, &sb) == 0;
+    if (ea && eb) return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    if (ea || eb) return 0;
+    /* neither exists (yet): one name in one directory */
+    if (strcmp(last_component(a), last_component(b)) != 0) return 0;
+    char *da = ts_dirname(a), *db = ts_dirname(b);
+    int same = da && db && stat(da, &sa) == 0 && stat(db, &sb) == 0 ? sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino
+                                                                   : strcmp(a, b) == 0;
+    free(da);
+    free(db);
+    return same;
+}
+
+/* Returns 1 when path names no file: NULL, empty, or "-" (a standard
+ * stream). */
+static int no_file(const char *path) {
+    return !path || !path[0] || strcmp(path, "-") == 0;
+}
+
+int ts_cmd_check_output(const ts_cmd *c, const char *option, const char *out, const ts_cmd_input *in, int n) {
+    if (no_file(out)) return EXIT_OK;
+    struct stat sb;
+    if (stat(out, &sb) == 0 && !S_ISREG(sb.st_mode)) return EXIT_OK;
+    static const char *const db_files[] = {"", "-wal", "-shm", "-journal"};
+    for (int i = 0; i < n; i++) {
+        if (no_file(in[i].path)) continue;
+        for (int k = 0; k < (in[i].is_db ? 4 : 1); k++) {
+            char side[PATH_MAX + 16];
+            if ((size_t)snprintf(side, sizeof side, "%s%s", in[i].path, db_files[k]) >= sizeof side) continue;
+            if (!same_file(out, side)) continue;
+            /* name the input as given when it is spelt otherwise */
+            fprintf(c->errs, "%s: %s %s: that is %s%s%s%s%s; the output must be another file\n", c->prog, option, out,
+                    k ? "a file SQLite keeps beside " : "", in[i].what, strcmp(out, side) ? " (" : "",
+                    strcmp(out, side) ? side : "", strcmp(out, side) ? ")" : "");
+            return EXIT_USAGE;
+        }
+    }
+    return EXIT_OK;
+}
+
+int ts_cmd_check_output_scenario(const ts_cmd *c, const char *option, const char *out, const struct ts_scenario *s) {
+    if (no_file(out) || !s) return EXIT_OK;
+    int rc = EXIT_OK;
+    /* standard input (copied to a file of its own) is no file of the user's */
+    for (int i = 0; i < s->n_files && rc == EXIT_OK; i++) {
+        if (strcmp(s->file_path[i], TS_STDIN_NAME) == 0) continue;
+        const ts_cmd_input in = {s->file_path[i], i ? "a scenario file it extends" : "the scenario", 0};
+        rc = ts_cmd_check_output(c, option, out, &in, 1);
+    }
+    ts_cmd_input more[2] = {{s->taxonomy_path, "the taxonomy", 0}, {s->data_path, "the data file", 0}};
+    if (rc == EXIT_OK) rc = ts_cmd_check_output(c, option, out, more, 2);
+    return rc;
+}
+
 int ts_same_double(double a, double b) {
     if (isnan(a) || isnan(b)) return isnan(a) && isnan(b);
     return memcmp(&a, &b, sizeof a) == 0;
@@ -490,35 +558,61 @@ int ts_overrides_apply(FILE *errs, const char *prog, struct ts_scenario *s, cons
 
 enum { TEMP_FREE, TEMP_FILLING, TEMP_READY, MAX_TEMPS = 8 };
 
-/* Global because a signal handler can reach nothing else; the paths are
- * copies, so the handler never reads memory that was freed. */
+/* Global because a signal handler can reach nothing else. Each tracked
+ * file is a name in a directory open on temp_dir[i], a descriptor of the
+ * tracker's own (a duplicate), so the handler never uses memory that was
+ * freed or a descriptor that was closed and reused, and a path of any
+ * length can be tracked. */
 static atomic_int temp_state[MAX_TEMPS];
-static char temp_path[MAX_TEMPS][PATH_MAX + 64];
+static int temp_dir[MAX_TEMPS];
+static char temp_name[MAX_TEMPS][NAME_MAX + 1];
 
-void ts_cli_track_temp(const char *path) {
-    if (strlen(path) >= sizeof temp_path[0]) return;
+void ts_cli_track_temp_at(int dir_fd, const char *name) {
+    if (strlen(name) >= sizeof temp_name[0]) return;
     for (int i = 0; i < MAX_TEMPS; i++) {
         int expected = TEMP_FREE;
         if (!atomic_compare_exchange_strong(&temp_state[i], &expected, TEMP_FILLING)) continue;
-        memcpy(temp_path[i], path, strlen(path) + 1);
+        temp_dir[i] = fcntl(dir_fd, F_DUPFD_CLOEXEC, 0);
+        if (temp_dir[i] < 0) {
+            atomic_store(&temp_state[i], TEMP_FREE);
+            return;
+        }
+        memcpy(temp_name[i], name, strlen(name) + 1);
         atomic_store(&temp_state[i], TEMP_READY);
         return;
     }
 }
 
+void ts_cli_track_temp(const char *path) {
+#ifdef O_PATH
+    int flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+#else
+    int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+#endif
+    char *dir = ts_dirname(path);
+    int fd = dir ? open(dir, flags) : -1;
+    free(dir);
+    if (fd < 0) return;
+    ts_cli_track_temp_at(fd, last_component(path));
+    close(fd);
+}
+
 void ts_cli_untrack_temp(const char *path) {
+    const char *name = last_component(path);
     for (int i = 0; i < MAX_TEMPS; i++)
-        if (atomic_load(&temp_state[i]) == TEMP_READY && strcmp(temp_path[i], path) == 0) {
+        if (atomic_load(&temp_state[i]) == TEMP_READY && strcmp(temp_name[i], name) == 0) {
+            atomic_store(&temp_state[i], TEMP_FILLING);
+            close(temp_dir[i]);
             atomic_store(&temp_state[i], TEMP_FREE);
             return;
         }
 }
 
-/* Removes the tracked files (unlink is async-signal-safe), then ends the
+/* Removes the tracked files (unlinkat is async-signal-safe), then ends the
  * process by the same signal, so the parent sees how it ended. */
 static void remove_temps_and_die(int sig) {
     for (int i = 0; i < MAX_TEMPS; i++)
-        if (atomic_load(&temp_state[i]) == TEMP_READY) unlink(temp_path[i]);
+        if (atomic_load(&temp_state[i]) == TEMP_READY) unlinkat(temp_dir[i], temp_name[i], 0);
     signal(sig, SIG_DFL);
     raise(sig);
 }

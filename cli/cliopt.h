@@ -197,6 +197,34 @@ void ts_path_list_free(ts_path_list *l);
  * (up to 12). Returns the bad-input exit status (1). */
 int ts_cmd_unknown_unit(const ts_cmd *c, const struct ts_scenario *s, const char *id);
 
+/* An input a command reads, for ts_cmd_check_output: its path (NULL or
+ * "-" for none) and what it is ("the database", "the scenario"...). A
+ * database also stands for its -wal, -shm and -journal files. */
+typedef struct ts_cmd_input {
+    const char *path;
+    const char *what;
+    int is_db;
+} ts_cmd_input;
+
+/* Refuses to write an output over one of the command's inputs: out, given
+ * with option (e.g. "-o", "--db"), against in[0..n). Writing there would
+ * destroy the input (-o replaces its file on success, and a store is
+ * rewritten in place), so every command that writes checks its outputs
+ * before it does anything. Two paths name one file when stat gives them
+ * one device and inode ("./x", "x", a hard link and a symbolic link to x
+ * all match), or, when neither exists yet, when their directories are one
+ * and their last components are equal. An output that exists and is not a
+ * regular file (/dev/null, a pipe) replaces nothing and is let through.
+ * NULL and "-" (standard input or output) are no files. Returns EXIT_OK,
+ * or EXIT_USAGE after printing which input out is. */
+int ts_cmd_check_output(const ts_cmd *c, const char *option, const char *out, const ts_cmd_input *in, int n);
+
+/* As ts_cmd_check_output for the files a loaded scenario was read from:
+ * its scenario files (the extends chain), its taxonomy and its data file,
+ * which are known only once it is loaded. Returns as that does. */
+struct ts_scenario;
+int ts_cmd_check_output_scenario(const ts_cmd *c, const char *option, const char *out, const struct ts_scenario *s);
+
 /* Returns 1 when a and b are the same double bit for bit, or both NaN. */
 int ts_same_double(double a, double b);
 
@@ -234,11 +262,16 @@ int ts_overrides_apply(FILE *errs, const char *prog, struct ts_scenario *s, cons
  * nohup). Called once by main. */
 void ts_cli_catch_signals(void);
 
-/* Tracks (a copy of) path until ts_cli_untrack_temp; at most 8 at a time,
- * further ones are not tracked. */
+/* Tracks the file name (a copy) in the directory open on dir_fd (through
+ * a duplicate of the descriptor, the tracker's own) until
+ * ts_cli_untrack_temp; at most 8 at a time, further ones are not tracked.
+ * Names are unique (made with O_EXCL), so one name is one file. */
+void ts_cli_track_temp_at(int dir_fd, const char *name);
+
+/* Tracks path: its last component in its directory, as above. */
 void ts_cli_track_temp(const char *path);
 
-/* Stops tracking path. */
+/* Stops tracking the file whose name is path's last component. */
 void ts_cli_untrack_temp(const char *path);
 
 #endif

@@ -605,60 +605,103 @@ int ts_valid_id(const char *s) {
     return 1;
 }
 
-/* Creates a temporary file for o->path beside it: PATH.tmp.PID.N, or, when
- * that name is too long for the file system, .ts-PID.N.tmp in the same
- * directory. O_EXCL|O_NOFOLLOW: an existing file or symlink at the name is
- * skipped, never opened. mode is the creation mode (less the umask).
- * Returns the descriptor, or -1 with errno set. */
-static int create_temp(ts_outfile *o, mode_t mode) {
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    unsigned long seed = (unsigned long)now.tv_nsec ^ ((unsigned long)now.tv_sec << 20);
-    char *dir = ts_dirname(o->path);
-    size_t n = strlen(o->path) + strlen(dir ? dir : "") + 64;
-    if (!dir || !(o->tmp = malloc(n))) {
-        free(dir);
+/* Opens the directory that holds path (O_PATH where there is one: it
+ * needs search permission only). Returns the descriptor, or -1 with errno
+ * set. */
+static int open_dir_of(const char *path) {
+#ifdef O_PATH
+    int flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+#else
+    int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+#endif
+    char *dir = ts_dirname(path);
+    if (!dir) {
         errno = ENOMEM;
         return -1;
     }
-    int fd = -1, short_name = 0;
+    int fd = open(dir, flags);
+    int saved = errno;
+    free(dir);
+    errno = saved;
+    return fd;
+}
+
+/* Creates a temporary file for o->path beside it, in the directory open
+ * on o->dir_fd: BASE.tmp.PID.N, or, when that name is longer than a file
+ * name may be, .ts-PID.N.tmp. Every name is relative to the descriptor, so
+ * a path of any legal length (PATH_MAX in all) works, however long the
+ * directory part is. O_EXCL|O_NOFOLLOW: an existing file or symlink at the
+ * name is skipped, never opened. mode is the creation mode (less the
+ * umask). Sets o->tmp (the directory part of path, then the name) and
+ * o->tmp_name (its last component). Returns the descriptor, or -1 with
+ * errno set. */
+static int create_temp(ts_outfile *o, const char *base, mode_t mode) {
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    unsigned long seed = (unsigned long)now.tv_nsec ^ ((unsigned long)now.tv_sec << 20);
+    size_t dir_len = (size_t)(base - o->path), n = dir_len + strlen(base) + 64;
+    if (!(o->tmp = malloc(n))) {
+        errno = ENOMEM;
+        return -1;
+    }
+    memcpy(o->tmp, o->path, dir_len);
+    char *name = o->tmp + dir_len;
+    o->tmp_name = name;
+    size_t room = n - dir_len;
+    int fd = -1, short_name = strlen(base) + 32 > 255;
     for (int attempt = 0; attempt < 100 && fd < 0; attempt++) {
         unsigned long tag = (seed + (unsigned long)attempt * 2654435761UL) & 0xffffffUL;
-        if (short_name) snprintf(o->tmp, n, "%s/.ts-%ld.%06lx.tmp", dir, (long)getpid(), tag);
-        else snprintf(o->tmp, n, "%s.tmp.%ld.%06lx", o->path, (long)getpid(), tag);
-        fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, mode);
+        if (short_name) snprintf(name, room, ".ts-%ld.%06lx.tmp", (long)getpid(), tag);
+        else snprintf(name, room, "%s.tmp.%ld.%06lx", base, (long)getpid(), tag);
+        fd = openat(o->dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, mode);
         if (fd < 0 && errno == ENAMETOOLONG && !short_name) short_name = 1;
         else if (fd < 0 && errno != EEXIST) break;
     }
-    int saved = errno;
-    free(dir);
     if (fd < 0) {
+        int saved = errno;
         free(o->tmp);
         o->tmp = NULL;
+        o->tmp_name = NULL;
         errno = saved;
     }
     return fd;
 }
 
+/* Frees what ts_outfile_open took and clears o, keeping errno. */
+static void outfile_release(ts_outfile *o) {
+    int saved = errno;
+    if (o->dir_fd >= 0) close(o->dir_fd);
+    free(o->path);
+    free(o->tmp);
+    memset(o, 0, sizeof *o);
+    o->dir_fd = -1;
+    errno = saved;
+}
+
 int ts_outfile_open(ts_outfile *o, const char *path) {
     struct stat sb;
     memset(o, 0, sizeof *o);
+    o->dir_fd = -1;
     if (!(o->path = strdup(path))) {
         errno = ENOMEM;
         return -1;
     }
+    const char *slash = strrchr(o->path, '/');
+    const char *base = slash ? slash + 1 : o->path;
     int exists = stat(path, &sb) == 0;
     o->direct = exists && !S_ISREG(sb.st_mode);
-    int fd;
+    int fd = -1;
     if (o->direct) {
         fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
-    } else {
-        fd = create_temp(o, 0666);
+    } else if (!*base) {
+        errno = EISDIR; /* "dir/": no file name */
+    } else if ((o->dir_fd = open_dir_of(path)) >= 0) {
+        fd = create_temp(o, base, 0666);
         /* the replacement keeps the mode of the file it replaces */
         if (fd >= 0 && exists && fchmod(fd, sb.st_mode & 07777) != 0) {
             int saved = errno;
             close(fd);
-            unlink(o->tmp);
+            unlinkat(o->dir_fd, o->tmp_name, 0);
             errno = saved;
             fd = -1;
         }
@@ -666,15 +709,11 @@ int ts_outfile_open(ts_outfile *o, const char *path) {
     if (fd >= 0 && !(o->f = fdopen(fd, "w"))) {
         int saved = errno;
         close(fd);
-        if (o->tmp) unlink(o->tmp);
+        if (o->tmp) unlinkat(o->dir_fd, o->tmp_name, 0);
         errno = saved;
     }
     if (o->f) return 0;
-    int saved = errno;
-    free(o->path);
-    free(o->tmp);
-    memset(o, 0, sizeof *o);
-    errno = saved;
+    outfile_release(o);
     return -1;
 }
 
@@ -686,14 +725,16 @@ int ts_outfile_close(ts_outfile *o, int keep) {
     int rc = 0;
     if (o->direct) {
         rc = keep && failed ? -1 : 0;
-    } else if (!(keep && !failed && rename(o->tmp, o->path) == 0)) {
-        saved = errno;
-        unlink(o->tmp);
-        rc = keep ? -1 : 0;
+    } else {
+        const char *slash = strrchr(o->path, '/');
+        const char *base = slash ? slash + 1 : o->path;
+        if (!(keep && !failed && renameat(o->dir_fd, o->tmp_name, o->dir_fd, base) == 0)) {
+            if (keep && !failed) saved = errno;
+            unlinkat(o->dir_fd, o->tmp_name, 0);
+            rc = keep ? -1 : 0;
+        }
     }
-    free(o->path);
-    free(o->tmp);
-    o->path = o->tmp = NULL;
+    outfile_release(o);
     errno = saved;
     return rc;
 }

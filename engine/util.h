@@ -178,12 +178,20 @@ void ts_path_relative(const char *from, const char *target, char *out, size_t n)
  * The temporary file is created with O_CREAT|O_EXCL|O_NOFOLLOW under a name
  * no other file has, so a file or symlink planted at a guessable name is
  * never followed or overwritten. It gets the mode of the file it replaces,
- * or for a new file 0666 less the umask. While it exists, tmp names it, so
- * a program can remove it when interrupted (the library keeps no list). */
+ * or for a new file 0666 less the umask. The target's directory is opened
+ * once and the temporary file created, renamed and removed relative to it,
+ * so a path of any legal length works (a file name of up to NAME_MAX bytes
+ * in a path of up to PATH_MAX) and the file lands in the directory that
+ * was opened. While the temporary file exists, dir_fd and tmp_name name
+ * it, so a program can remove it when interrupted (the library keeps no
+ * list). */
 typedef struct ts_outfile {
     FILE *f;
-    char *path;       /* malloc'd copy of the target path */
-    char *tmp;        /* malloc'd temporary path; NULL when direct */
+    char *path;           /* malloc'd copy of the target path */
+    char *tmp;            /* malloc'd temporary path (for messages; it may be
+                             longer than PATH_MAX); NULL when direct */
+    const char *tmp_name; /* its last component, inside tmp */
+    int dir_fd;           /* the target's directory; -1 when direct */
     int direct;
 } ts_outfile;
 

@@ -36,27 +36,39 @@ static size_t utf8_len(const unsigned char *s) {
     return n;
 }
 
+/* U+2060 WORD JOINER: no width, no glyph, no line break (see ts_gp_quote) */
+#define WORD_JOINER "\xe2\x81\xa0"
+
 int ts_gp_quote(ts_buf *b, const char *s, int flags) {
     ts_buf_append(b, "'", 1);
     const unsigned char *p = (const unsigned char *)(s ? s : "");
+    /* gnuplot's scanner takes '' as a quote only after a character of the
+       string: right after the opening quote, or after another '', it ends
+       the string instead. A quote there gets a word joiner before it. */
+    int after_quote = 1;
     while (*p) {
         if (*p < 0x20 || *p == 0x7f) {
             p++; /* control characters (newline, CR, tab, ESC...) are dropped */
-        } else if (*p == '\'') {
+            continue;
+        }
+        if (*p == '\'') {
+            if (after_quote) ts_buf_append(b, WORD_JOINER, 3);
             ts_buf_append(b, "''", 2);
             p++;
-        } else if (*p == '%' && (flags & TS_GP_FORMAT)) {
+            after_quote = 1;
+            continue;
+        }
+        after_quote = 0;
+        size_t n = utf8_len(p);
+        if (*p == '%' && (flags & TS_GP_FORMAT)) {
             ts_buf_append(b, "%%", 2);
             p++;
+        } else if (n == 0) {
+            ts_buf_append(b, "?", 1);
+            p++;
         } else {
-            size_t n = utf8_len(p);
-            if (n == 0) {
-                ts_buf_append(b, "?", 1);
-                p++;
-            } else {
-                ts_buf_append(b, (const char *)p, n);
-                p += n;
-            }
+            ts_buf_append(b, (const char *)p, n);
+            p += n;
         }
     }
     return ts_buf_append(b, "'", 1);

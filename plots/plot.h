@@ -45,8 +45,13 @@ enum { TS_GP_TEXT = 0, TS_GP_FORMAT = 1 /* text gnuplot reads as a format: % dou
  * control characters (bytes below 0x20 and 0x7f) removed, invalid UTF-8
  * bytes replaced by '?', and with TS_GP_FORMAT every % doubled. gnuplot
  * does no backquote, macro or escape processing inside single quotes, so
- * this is the only way text from a database reaches a script. Returns 0,
- * or -1 when out of memory (b->oom set). */
+ * this is the only way text from a database reaches a script. gnuplot's
+ * scanner (5.4 and before) reads '' as a quote only after another
+ * character of the string: right after the opening quote, or right after
+ * another '', it ends the string ('''x' is '' and then 'x'). A quote in
+ * those places (a name that begins with ', or has '' in it) gets U+2060
+ * WORD JOINER before it, a character that has no width and draws nothing.
+ * Returns 0, or -1 when out of memory (b->oom set). */
 int ts_gp_quote(ts_buf *b, const char *s, int flags);
 
 /* Returns the terminal chosen by path's extension (.png, .svg, .pdf, .txt)

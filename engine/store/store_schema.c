@@ -365,9 +365,19 @@ int ts_store_open(const char *path, ts_store **out, ts_error *err) {
              : (src & 0xff) == SQLITE_CANTOPEN && too_long_for_sqlite(path) ? cannot_open(st, path, src, err)
                                                                              : unreadable(st, src, err);
     }
-    /* refuse a foreign database before switching it to WAL */
-    if (rc == TS_OK && st->version == 0 && schema_count(st->db) > 0)
-        rc = ts_fail(err, TS_EINPUT, path, 0, "not a threatscore store (it has other tables)");
+    /* refuse a foreign database before switching it to WAL. Another
+       process may be creating this store: it commits the tables and the
+       user_version together, so tables seen after a version 0 mean a
+       foreign file only when the version, read again, is still 0. */
+    if (rc == TS_OK && st->version == 0 && schema_count(st->db) > 0) {
+        int again = 0;
+        if (read_version(st->db, &again) == SQLITE_OK && again > 0) {
+            st->version = again;
+            rc = check_version(st, again, err);
+        } else {
+            rc = ts_fail(err, TS_EINPUT, path, 0, "not a threatscore store (it has other tables)");
+        }
+    }
     if (rc == TS_OK) {
         /* switching a new file to WAL can fail with SQLITE_BUSY without
            calling the busy handler while another process sets it up: retry

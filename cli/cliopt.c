@@ -157,10 +157,16 @@ static int is_stdout(const char *path) {
     return !path || strcmp(path, "-") == 0;
 }
 
+/* Returns why an output could not be written: "out of memory" for ENOMEM
+ * (the words every command uses for it), else strerror's text. */
+static const char *write_failure(int errnum) {
+    return errnum == ENOMEM ? "out of memory" : strerror(errnum);
+}
+
 FILE *ts_open_output(FILE *out, FILE *errs, const char *prog, const char *path, ts_outfile *o) {
     if (is_stdout(path)) return out;
     if (ts_outfile_open(o, path) != 0) {
-        fprintf(errs, "%s: %s: cannot write: %s\n", prog, path, strerror(errno));
+        fprintf(errs, "%s: %s: cannot write: %s\n", prog, path, write_failure(errno));
         return NULL;
     }
     if (o->tmp) ts_cli_track_temp_at(o->dir_fd, o->tmp_name);
@@ -178,7 +184,7 @@ int ts_close_output(FILE *errs, const char *prog, FILE *f, const char *path, ts_
        directory's descriptor, which ts_outfile_close has closed) */
     if (tmp[0]) ts_cli_untrack_temp(tmp);
     if (rc == 0) return EXIT_OK;
-    fprintf(errs, "%s: %s: cannot write: %s\n", prog, path, strerror(saved));
+    fprintf(errs, "%s: %s: cannot write: %s\n", prog, path, write_failure(saved));
     return EXIT_SYSTEM;
 }
 

@@ -7,6 +7,16 @@
 
 #include "error.h"
 
+/* Out of memory: libconfig 1.5 does not check its allocations, and no test
+ * of its return values or its tree afterwards can tell a dropped setting
+ * from an absent one. So libconfig is never handed a NULL: it runs on the
+ * allocator in cfgalloc.h, and a parse either gets all its memory or is
+ * unwound, its partial tree freed, and reported as out of memory. The only
+ * libconfig calls that allocate are config_init (replaced by cfgalloc.c's
+ * checked one) and config_read_string (called only here, under
+ * ts_cfgalloc_run); the getters used elsewhere never allocate. The state
+ * this needs is one thread-local pointer, live only during a parse. */
+
 /* Reads path into cfg (already initialised). path must be a regular file
  * of at most TS_CONFIG_LIMIT bytes (see ts_input_limit); a leading UTF-8
  * byte order mark is skipped. Returns TS_OK, or TS_EINPUT with the file,

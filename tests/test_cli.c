@@ -448,5 +448,5 @@ int main(void) {
         cmocka_unit_test(test_batch),          cmocka_unit_test(test_explain),
         cmocka_unit_test(test_explain_baseline),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

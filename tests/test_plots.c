@@ -875,5 +875,5 @@ int main(void) {
         cmocka_unit_test(test_unit_colours),
         cmocka_unit_test(test_thresholds_need_unchanged_taxonomy),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

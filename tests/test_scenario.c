@@ -627,5 +627,5 @@ int main(void) {
         cmocka_unit_test(test_year_selection),   cmocka_unit_test(test_perspectives),
         cmocka_unit_test(test_pca_and_effective_weights), cmocka_unit_test(test_trace_by_hand),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

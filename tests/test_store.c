@@ -488,5 +488,5 @@ int main(void) {
         cmocka_unit_test(test_every_command_refuses_unknown_versions),
         cmocka_unit_test(test_read_only_directory),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -98,8 +98,11 @@ int ts_store_load_ua_results(ts_store *st, const ts_stored_ua *ua, const char *n
         return ts_store_fail(st, err, "cannot read uncertainty results");
     sqlite3_bind_int64(q, 1, ua->id);
     sqlite3_bind_text(q, 2, node, -1, SQLITE_STATIC);
-    if (sqlite3_step(q) == SQLITE_ROW) count = sqlite3_column_int64(q, 0);
+    /* a failed step (out of memory, I/O) is an error, not "no results" */
+    int step = sqlite3_step(q);
+    if (step == SQLITE_ROW) count = sqlite3_column_int64(q, 0);
     sqlite3_finalize(q);
+    if (step != SQLITE_ROW) return ts_store_fail(st, err, "cannot read uncertainty results");
     size_t n = (size_t)count + 1;
     res->unit_id = ts_arena_alloc(a, n * sizeof *res->unit_id);
     res->unit_name = ts_arena_alloc(a, n * sizeof *res->unit_name);

@@ -44,7 +44,7 @@ static int save_years(ts_store *st, ts_scenario *s, const ts_trend *t, int reuse
         ts_dataset_select(s->data, t->years[y], s->spec->max_age, s->spec->interpolate);
         ts_result *r = NULL;
         ts_run_record *rec = NULL;
-        long long id;
+        long long id = 0; /* read below even when saving failed */
         int was_reused = 0;
         if ((rc = ts_score(s, &r, err)) == TS_OK && (rc = ts_run_record_new(s, NULL, &rec, err)) == TS_OK)
             rc = ts_store_save_record(st, s, r, rec, reuse, &id, &was_reused, err);

@@ -25,6 +25,7 @@ static const char USAGE[] =
     "  batch SCENARIO_OR_DIR...  score many scenarios into a database\n"
     "  runs --db FILE            list the runs stored in a database\n"
     "  compare --db FILE RUN...  compare stored runs (scores, ranks, classes)\n"
+    "  alert --db FILE           class changes, near thresholds and jumps, with drivers\n"
     "  export --db FILE --run ID write a stored run with its traces (csv, json)\n"
     "  rescore --db FILE --run ID  re-run a stored run and check it is identical\n"
     "  watch SCENARIO            re-score on every save and show what changed\n"
@@ -35,16 +36,28 @@ static const char USAGE[] =
     "  weights SCENARIO          every indicator's effective weight at the index\n"
     "  audit SCENARIO            statistical audit: coherence, redundancy, influence\n"
     "  plot --db FILE KIND       draw a chart of stored runs with gnuplot\n"
+    "  new-scenario NAME --extends FILE  write a commented what-if scenario skeleton\n"
+    "  report --db FILE -o F.html  a briefing report: one self-contained HTML page\n"
     "\n"
-    "Run 'threatscore COMMAND --help' for a command's options.\n";
+    "Run 'threatscore COMMAND --help' for a command's options. Also:\n"
+    "  --version                 print the version\n"
+    "  --man                     print this manual as a man page (roff), from the\n"
+    "                            same texts as --help\n"
+    "  --complete N WORD...      print the completions of word N of a command line\n"
+    "                            (for the bash completion script)\n"
+    "\n"
+    "A file argument '-' reads standard input, -o - writes standard output.\n"
+    "Exit status: 0 success, 1 bad input (FILE:LINE: MESSAGE on stderr; nothing\n"
+    "is written to a database), 2 usage error, 3 system error.\n";
 
 static const char USAGE_VALIDATE[] =
-    "usage: threatscore validate FILE...\n"
+    "usage: threatscore validate FILE_OR_DIR...\n"
     "\n"
     "Checks each taxonomy or scenario file (the kind is recognised by its\n"
     "keys); a scenario is also scored, so every problem the engine would meet\n"
-    "is reported. Errors are printed as FILE:LINE: MESSAGE; exit status 1 when\n"
-    "any file fails.\n";
+    "is reported. A directory stands for its *.cfg files in name order, as for\n"
+    "batch; '-' reads one file from standard input. Errors are printed as\n"
+    "FILE:LINE: MESSAGE; exit status 1 when any file fails.\n";
 
 static const char USAGE_SCORE[] =
     "usage: threatscore score SCENARIO [options]\n"
@@ -68,12 +81,15 @@ static const char USAGE_SCORE[] =
     "                         inputs: about 1.7x the value matrix in memory)\n"
     "  --taxonomy FILE        score a wide CSV against this taxonomy ...\n"
     "  --data FILE            ... read from this CSV (one row per unit)\n"
-    "  --unit-column COL      CSV column holding unit ids (default: first)\n"
-    "  --name-column COL      CSV column holding unit names (default: none)\n"
-    "  --missing LIST         comma-separated missing-value markers\n"
-    "                         (default: empty, NA, N/A, x; case-insensitive)\n"
-    "  --encoding auto|utf-8|latin1  CSV encoding (default auto: UTF-8, and\n"
-    "                         fields that are not UTF-8 are read as Latin-1)\n";
+    TS_CSV_OPTIONS_HELP
+    "\n"
+    "The header names the scale in effect. normalise.range=LO,HI moves the\n"
+    "scores onto LO-HI, and the class thresholds with them, linearly:\n"
+    "min' = LO + (min - scale.min) x (HI - LO) / (scale.max - scale.min), so\n"
+    "\"High\" from 5 on a 0-10 scale is \"High\" from 50.5 on 1-100.\n"
+    "\n"
+    "SCENARIO or --data FILE '-' reads standard input (relative names in it\n"
+    "resolve against the current directory); -o - writes standard output.\n";
 
 static const char USAGE_EXPLAIN[] =
     "usage: threatscore explain SCENARIO UNIT [NODE] [--set KEY=VALUE]... [--format table|csv] [-o FILE]\n"
@@ -106,23 +122,31 @@ static const char USAGE_RUNS[] =
 
 /* ---- validate ---------------------------------------------------------- */
 
-/* Validates one file, reading it (and the files it names) through cache,
- * so that files shared by the scenarios are read and parsed once. */
-static int validate_one(ts_cmd *c, ts_load_cache *cache, const char *path) {
+/* Validates one file (its text at read, named path) by its kind, reading
+ * it and the files it names through cache so that files shared by the
+ * scenarios are read and parsed once. Returns the exit status, after
+ * printing "ok" or the error. */
+static int validate_one(ts_cmd *c, ts_load_cache *cache, const char *path, const char *read) {
     ts_error err;
     ts_error_clear(&err);
     int kind;
-    if (ts_config_kind_cached(path, cache, &kind, &err)) return ts_cmd_error(c, &err);
+    if (ts_config_kind_cached(path, read, cache, &kind, &err)) return ts_cmd_error(c, &err);
     if (kind == TS_FILE_TAXONOMY) {
-        ts_taxonomy *t = NULL;
-        ts_load_cache_taxonomy(cache, path, &t, &err);
+        ts_taxonomy *t = NULL, *own = NULL;
+        if (strcmp(path, read) == 0) {
+            ts_load_cache_taxonomy(cache, path, &t, &err); /* the cache's */
+        } else {
+            ts_taxonomy_load_as(path, read, &own, &err);
+            t = own;
+        }
         if (!t) return ts_cmd_error(c, &err);
         fprintf(c->out, "%s: ok (taxonomy '%s': %d nodes, %d indicators)\n", path, t->id, t->n_nodes,
                 t->n_indicators);
+        ts_taxonomy_free(own);
         return EXIT_OK;
     }
     ts_scenario *s = NULL;
-    ts_scenario_load_cached(path, cache, &s, &err);
+    ts_scenario_load_cached(path, read, cache, &s, &err);
     if (!s) return ts_cmd_error(c, &err);
     ts_result *r = NULL;
     ts_score(s, &r, &err);
@@ -146,13 +170,31 @@ static int cmd_validate(ts_cmd *c, int argc, char **argv) {
         if (ts_is_help(argv[i])) {
             fputs(USAGE_VALIDATE, c->out);
             return EXIT_OK;
+        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            return ts_cmd_usage(c, USAGE_VALIDATE, "unknown option '%s'", argv[i]);
         }
+    int worst = ts_cmd_one_stdin(c, USAGE_VALIDATE, argc, argv);
+    if (worst != EXIT_OK) return worst;
     ts_error err;
     ts_load_cache *cache = NULL;
     if (ts_load_cache_new(1, &cache, &err)) return ts_cmd_error(c, &err);
-    int worst = EXIT_OK;
     for (int i = 1; i < argc; i++) {
-        int rc = validate_one(c, cache, argv[i]);
+        int rc;
+        if (strcmp(argv[i], "-") == 0) {
+            ts_file_arg in;
+            rc = ts_cmd_file_arg(c, argv[i], &in);
+            if (rc == EXIT_OK) rc = validate_one(c, cache, in.path, in.read);
+            ts_file_arg_free(&in);
+        } else {
+            /* a directory stands for its *.cfg files, as for batch */
+            ts_path_list files = {0};
+            rc = ts_cmd_collect(c, argv[i], &files);
+            for (int k = 0; k < files.n; k++) {
+                int one = validate_one(c, cache, files.path[k], files.path[k]);
+                if (one > rc) rc = one;
+            }
+            ts_path_list_free(&files);
+        }
         if (rc > worst) worst = rc;
     }
     ts_load_cache_free(cache);
@@ -177,48 +219,22 @@ typedef struct score_opts {
     int lean;
     overrides ov;
     ts_format format;
-    ts_csv_options csv;
-    char *missing_buf;
-    const char **missing;
+    ts_csv_args csv;
 } score_opts;
 
 static void score_opts_free(score_opts *o) {
-    free(o->missing_buf);
-    free(o->missing);
-}
-
-/* Splits a comma-separated marker list; "" entries stand for empty cells. */
-static int parse_missing(score_opts *o, const char *list) {
-    free(o->missing_buf);
-    free(o->missing);
-    o->missing_buf = strdup(list);
-    size_t n = 2;
-    for (const char *p = list; *p; p++) n += *p == ',';
-    o->missing = calloc(n, sizeof *o->missing);
-    if (!o->missing_buf || !o->missing) return -1;
-    size_t k = 0;
-    char *save = o->missing_buf;
-    for (char *p = o->missing_buf;; p++) {
-        if (*p == ',' || *p == '\0') {
-            int end = *p == '\0';
-            *p = '\0';
-            o->missing[k++] = save;
-            save = p + 1;
-            if (end) break;
-        }
-    }
-    o->csv.missing = o->missing;
-    return 0;
+    ts_csv_args_free(&o->csv);
 }
 
 static int parse_score_opts(ts_cmd *c, int argc, char **argv, score_opts *o) {
     memset(o, 0, sizeof *o);
     o->format = TS_FORMAT_TABLE;
-    o->csv.encoding = TS_ENC_AUTO;
     for (int i = 1; i < argc; i++) {
-        int missing = 0;
+        int missing = 0, rc;
         const char *v;
-        if (ts_is_help(argv[i])) {
+        if (ts_csv_args_parse(c, USAGE_SCORE, argc, argv, &i, &o->csv, &rc)) {
+            if (rc) return rc;
+        } else if (ts_is_help(argv[i])) {
             fputs(USAGE_SCORE, c->out);
             return -1;
         } else if ((v = ts_opt_value(argc, argv, &i, "--db", &missing))) {
@@ -230,8 +246,7 @@ static int parse_score_opts(ts_cmd *c, int argc, char **argv, score_opts *o) {
             if (ts_format_parse(v, &o->format))
                 return ts_cmd_usage(c, USAGE_SCORE, "unknown format '%s' (table, csv or json)", v);
         } else if ((v = ts_opt_value(argc, argv, &i, "--set", &missing))) {
-            int rc = add_override(c, &o->ov, v, USAGE_SCORE);
-            if (rc) return rc;
+            if ((rc = add_override(c, &o->ov, v, USAGE_SCORE))) return rc;
         } else if ((v = ts_opt_value(argc, argv, &i, "--perspective", &missing))) {
             o->perspective = v;
         } else if (strcmp(argv[i], "--lean") == 0) {
@@ -240,21 +255,6 @@ static int parse_score_opts(ts_cmd *c, int argc, char **argv, score_opts *o) {
             o->taxonomy = v;
         } else if ((v = ts_opt_value(argc, argv, &i, "--data", &missing))) {
             o->data = v;
-        } else if ((v = ts_opt_value(argc, argv, &i, "--unit-column", &missing))) {
-            o->csv.unit_column = v;
-        } else if ((v = ts_opt_value(argc, argv, &i, "--name-column", &missing))) {
-            o->csv.name_column = v;
-        } else if ((v = ts_opt_value(argc, argv, &i, "--missing", &missing))) {
-            if (parse_missing(o, v)) {
-                fprintf(c->errs, "%s: out of memory\n", c->prog);
-                return EXIT_SYSTEM;
-            }
-        } else if ((v = ts_opt_value(argc, argv, &i, "--encoding", &missing))) {
-            if (strcmp(v, "auto") == 0) o->csv.encoding = TS_ENC_AUTO;
-            else if (strcmp(v, "utf-8") == 0 || strcmp(v, "utf8") == 0) o->csv.encoding = TS_ENC_UTF8;
-            else if (strcmp(v, "latin1") == 0 || strcmp(v, "latin-1") == 0 || strcmp(v, "iso-8859-1") == 0)
-                o->csv.encoding = TS_ENC_LATIN1;
-            else return ts_cmd_usage(c, USAGE_SCORE, "unknown encoding '%s' (auto, utf-8 or latin1)", v);
         } else if (missing) {
             return ts_cmd_usage(c, USAGE_SCORE, "option %s needs a value", argv[i]);
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
@@ -271,7 +271,7 @@ static int parse_score_opts(ts_cmd *c, int argc, char **argv, score_opts *o) {
         return ts_cmd_usage(c, USAGE_SCORE, "give a scenario or --taxonomy with --data, not both%s", "");
     if (!o->scenario && !(o->taxonomy && o->data))
         return ts_cmd_usage(c, USAGE_SCORE, "score needs a SCENARIO, or --taxonomy and --data%s", "");
-    if (o->scenario && (o->csv.unit_column || o->csv.name_column || o->csv.missing))
+    if (o->scenario && o->csv.given)
         return ts_cmd_usage(c, USAGE_SCORE, "CSV options need --taxonomy and --data%s", "");
     return 0;
 }
@@ -338,18 +338,34 @@ static int cmd_score(ts_cmd *c, int argc, char **argv) {
         score_opts_free(&o);
         return rc < 0 ? EXIT_OK : rc;
     }
+    /* neither -o nor --db may name a file the run reads */
+    const ts_cmd_input inputs[] = {{o.scenario, "the scenario", 0}, {o.taxonomy, "the taxonomy", 0},
+                                   {o.data, "the data file", 0}, {o.db, "the database", 1}};
+    rc = ts_cmd_check_output(c, "-o", o.out_path, inputs, 4);
+    if (rc == EXIT_OK) rc = ts_cmd_check_output(c, "--db", o.db, inputs, 3);
+    if (rc != EXIT_OK) {
+        score_opts_free(&o);
+        return rc;
+    }
     ts_error err;
     ts_error_clear(&err);
     ts_scenario *s = NULL;
-    if (o.scenario ? ts_scenario_load(o.scenario, &s, &err) : ts_scenario_from_csv(o.taxonomy, o.data, &o.csv, &s, &err))
-        rc = ts_cmd_error(c, &err);
-    else if (o.perspective && ts_scenario_apply_perspective(s, o.perspective, &err)) rc = ts_cmd_error(c, &err);
+    ts_file_arg in = {0};
+    rc = o.scenario ? ts_cmd_load_scenario(c, o.scenario, &in, &s)
+                    : ts_cmd_load_csv(c, o.taxonomy, o.data, &o.csv, &in, &s);
+    if (!s) {
+        /* reported */
+    } else if ((rc = ts_cmd_check_output_scenario(c, "-o", o.out_path, s)) != EXIT_OK ||
+               (rc = ts_cmd_check_output_scenario(c, "--db", o.db, s)) != EXIT_OK) {
+        /* reported */
+    } else if (o.perspective && ts_scenario_apply_perspective(s, o.perspective, &err)) rc = ts_cmd_error(c, &err);
     else rc = apply_overrides(c, s, &o.ov);
     const char *persp[1] = {o.perspective};
-    ts_run_options ro = {o.ov.n, o.ov.set, o.perspective ? 1 : 0, persp, o.scenario ? NULL : &o.csv};
+    ts_run_options ro = {o.ov.n, o.ov.set, o.perspective ? 1 : 0, persp, o.scenario ? NULL : &o.csv.opt};
     if (s && rc == EXIT_OK && o.lean) rc = score_lean(c, s, o.out_path);
     else if (s && rc == EXIT_OK) rc = score_and_store(c, s, o.db, o.format, o.out_path, &ro);
     ts_scenario_free(s);
+    ts_file_arg_free(&in);
     score_opts_free(&o);
     return rc;
 }
@@ -386,14 +402,18 @@ static int cmd_explain(ts_cmd *c, int argc, char **argv) {
         }
     }
     if (n_pos < 2) return ts_cmd_usage(c, USAGE_EXPLAIN, "explain needs a SCENARIO and a %s", "UNIT");
+    const ts_cmd_input scen_in = {pos[0], "the scenario", 0};
+    if (ts_cmd_check_output(c, "-o", out_path, &scen_in, 1) != EXIT_OK) return EXIT_USAGE;
     ts_error err;
     ts_error_clear(&err);
     ts_scenario *s = NULL;
-    ts_scenario_load(pos[0], &s, &err);
-    if (!s) return ts_cmd_error(c, &err);
-    int rc = apply_overrides(c, s, &ov);
+    ts_file_arg in;
+    int rc = ts_cmd_load_scenario(c, pos[0], &in, &s);
+    if (rc == EXIT_OK) rc = ts_cmd_check_output_scenario(c, "-o", out_path, s);
+    if (rc == EXIT_OK) rc = apply_overrides(c, s, &ov);
     if (rc != EXIT_OK) {
         ts_scenario_free(s);
+        ts_file_arg_free(&in);
         return rc;
     }
     ts_result *r = NULL;
@@ -401,12 +421,7 @@ static int cmd_explain(ts_cmd *c, int argc, char **argv) {
     ts_explain *x = NULL;
     int u = -1, k = -1;
     if (!r) rc = ts_cmd_error(c, &err);
-    if (rc == EXIT_OK && (u = ts_dataset_find_unit(s->data, pos[1])) < 0) {
-        const char *hint = ts_suggest(pos[1], s->data->unit_id, (size_t)s->data->n_units);
-        fprintf(c->errs, "%s: %s: unknown unit '%s'%s%s%s\n", c->prog, pos[0], pos[1], hint ? " (did you mean '" : "",
-                hint ? hint : "", hint ? "'?)" : "");
-        rc = EXIT_INPUT;
-    }
+    if (rc == EXIT_OK && (u = ts_dataset_find_unit(s->data, pos[1])) < 0) rc = ts_cmd_unknown_unit(c, s, pos[1]);
     if (rc == EXIT_OK) {
         k = pos[2] ? ts_taxonomy_find(s->tax, pos[2]) : ts_taxonomy_root(s->tax);
         if (k < 0) rc = ts_cmd_error(c, (ts_taxonomy_unknown(s->tax, "node", pos[2], 0, s->taxonomy_path, 0, &err), &err));
@@ -425,6 +440,7 @@ static int cmd_explain(ts_cmd *c, int argc, char **argv) {
     ts_explain_free(x);
     ts_result_free(r);
     ts_scenario_free(s);
+    ts_file_arg_free(&in);
     return rc;
 }
 
@@ -456,9 +472,21 @@ static int cmd_import(ts_cmd *c, int argc, char **argv) {
     if (n_pos != 3 || strcmp(pos[0], "coinr") != 0)
         return ts_cmd_usage(c, USAGE_IMPORT, "import takes: coinr IDATA IMETA%s", "");
     if (!tax || !scen) return ts_cmd_usage(c, USAGE_IMPORT, "import needs --taxonomy-out and --scenario-out%s", "");
+    /* the scenario names its taxonomy by path, so both must be files */
+    if (strcmp(tax, "-") == 0 || strcmp(scen, "-") == 0)
+        return ts_cmd_usage(c, USAGE_IMPORT, "--taxonomy-out and --scenario-out need files, not '%s'", "-");
+    /* the engine reads a table "-" from standard input itself, once */
+    int rc = ts_cmd_one_stdin(c, USAGE_IMPORT, argc, argv);
+    if (rc != EXIT_OK) return rc;
+    /* neither output may be an input, nor the other output */
+    const ts_cmd_input in[] = {{pos[1], "the iData file", 0}, {pos[2], "the iMeta file", 0},
+                               {tax, "the --taxonomy-out file", 0}};
+    if (ts_cmd_check_output(c, "--taxonomy-out", tax, in, 2) != EXIT_OK ||
+        ts_cmd_check_output(c, "--scenario-out", scen, in, 3) != EXIT_OK)
+        return EXIT_USAGE;
     ts_error err;
     ts_error_clear(&err);
-    if (ts_import_coinr(pos[1], pos[2], tax, scen, &err)) return ts_cmd_error(c, &err);
+    if (ts_import_coinr(pos[1], pos[2], tax, scen, &err) != TS_OK) return ts_cmd_error(c, &err);
     fprintf(c->out, "wrote %s and %s\n", tax, scen);
     return EXIT_OK;
 }
@@ -473,30 +501,35 @@ typedef struct runs_ctx {
     int name_width; /* the table's scenario column: the widest name, at most 48 */
 } runs_ctx;
 
-/* Returns the number of characters (UTF-8 code points) in s. */
-static int text_width(const char *s) {
-    int n = 0;
-    for (; *s; s++) n += ((unsigned char)*s & 0xc0) != 0x80;
-    return n;
-}
-
 /* Widens the table's scenario column to fit run's name (as printed). */
 static int measure_run(const ts_run_info *run, void *vctx) {
     runs_ctx *x = vctx;
     char safe[512];
-    int w = text_width(ts_term_safe(safe, sizeof safe, run->scenario));
+    int w = ts_text_width(ts_term_safe(safe, sizeof safe, run->scenario));
     if (w > x->name_width) x->name_width = w > 48 ? 48 : w;
     return 0;
 }
 
-/* Appends s padded with spaces to width characters (longer names as they
- * are), control characters escaped as ts_buf_term does: a name must not
- * send escapes to the terminal. */
+/* Appends s padded with spaces to width characters, a longer name cut to
+ * width - 1 characters and an ellipsis so the columns stay in line;
+ * control characters escaped as ts_buf_term does: a name must not send
+ * escapes to the terminal. */
 static void pad_text(ts_buf *b, const char *s, int width) {
     char safe[512];
     ts_term_safe(safe, sizeof safe, s);
+    if (ts_text_width(safe) > width) {
+        /* keep width - 1 characters: cut at the lead byte of the next one */
+        int seen = 0;
+        char *p = safe;
+        for (; *p; p++)
+            if (((unsigned char)*p & 0xc0) != 0x80 && seen++ == width - 1) break;
+        *p = '\0';
+        ts_buf_puts(b, safe);
+        ts_buf_puts(b, "\xe2\x80\xa6"); /* U+2026, the ellipsis */
+        return;
+    }
     ts_buf_puts(b, safe);
-    for (int w = text_width(safe); w < width; w++) ts_buf_puts(b, " ");
+    for (int w = ts_text_width(safe); w < width; w++) ts_buf_puts(b, " ");
 }
 
 static int print_run(const ts_run_info *run, void *vctx) {
@@ -600,10 +633,42 @@ static int cmd_runs(ts_cmd *c, int argc, char **argv) {
     return rc;
 }
 
+/* Every command: those that take cli's context, and the families in other
+ * files that take the streams. One table, so --help, dispatch, the "did
+ * you mean" of a misspelt command, the man page and shell completion
+ * cannot disagree. */
+static const struct {
+    const char *name;
+    int (*in_cli)(ts_cmd *c, int argc, char **argv);
+    int (*family)(int argc, char **argv, FILE *out, FILE *errs);
+} COMMANDS[] = {
+    {"validate", cmd_validate, NULL},    {"score", cmd_score, NULL},
+    {"batch", NULL, ts_cli_batch},       {"runs", cmd_runs, NULL},
+    {"compare", NULL, ts_cli_compare},   {"export", NULL, ts_cli_export},
+    {"rescore", NULL, ts_cli_rescore},   {"watch", NULL, ts_cli_watch},
+    {"explain", cmd_explain, NULL},      {"import", cmd_import, NULL},
+    {"uncertainty", NULL, ts_cli_uncertainty}, {"trend", NULL, ts_cli_trend},
+    {"weights", NULL, ts_cli_weights},   {"plot", NULL, ts_cli_plot},
+    {"audit", NULL, ts_cli_audit},       {"alert", NULL, ts_cli_alert},
+    {"report", NULL, ts_cli_report},     {"new-scenario", NULL, ts_cli_new_scenario},
+};
+enum { N_COMMANDS = sizeof COMMANDS / sizeof *COMMANDS };
+
+int ts_cli_command_names(const char **names, int max) {
+    int n = 0;
+    for (int k = 0; k < N_COMMANDS && n < max; k++) names[n++] = COMMANDS[k].name;
+    return n;
+}
+
+const char *ts_cli_usage(void) {
+    return USAGE;
+}
+
 int ts_cli_main(int argc, char **argv, FILE *out, FILE *errs) {
     ts_cmd c = {out, errs, "threatscore"};
     if (argc < 2) {
-        fputs(USAGE, errs);
+        fputs("usage: threatscore COMMAND [ARGS]\n", errs);
+        ts_help_pointer(errs, USAGE);
         return EXIT_USAGE;
     }
     const char *cmd = argv[1];
@@ -620,30 +685,14 @@ int ts_cli_main(int argc, char **argv, FILE *out, FILE *errs) {
         fprintf(out, "threatscore %s\n", TS_VERSION);
         return EXIT_OK;
     }
-    /* Commands that take cli's context, and the families in other files
-     * that take the streams; one table, so --help, dispatch and the "did
-     * you mean" of a misspelt command cannot disagree. */
-    static const struct {
-        const char *name;
-        int (*in_cli)(ts_cmd *c, int argc, char **argv);
-        int (*family)(int argc, char **argv, FILE *out, FILE *errs);
-    } commands[] = {
-        {"validate", cmd_validate, NULL},    {"score", cmd_score, NULL},
-        {"batch", NULL, ts_cli_batch},       {"runs", cmd_runs, NULL},
-        {"compare", NULL, ts_cli_compare},   {"export", NULL, ts_cli_export},
-        {"rescore", NULL, ts_cli_rescore},   {"watch", NULL, ts_cli_watch},
-        {"explain", cmd_explain, NULL},      {"import", cmd_import, NULL},
-        {"uncertainty", NULL, ts_cli_uncertainty}, {"trend", NULL, ts_cli_trend},
-        {"weights", NULL, ts_cli_weights},   {"plot", NULL, ts_cli_plot},
-        {"audit", NULL, ts_cli_audit},
-    };
-    enum { N_COMMANDS = sizeof commands / sizeof *commands };
+    if (strcmp(cmd, "--man") == 0) return ts_cli_man(out, errs);
+    if (strcmp(cmd, "--complete") == 0) return ts_cli_complete(argc - 1, argv + 1, out, errs);
     const char *names[N_COMMANDS + 1];
     for (int k = 0; k < N_COMMANDS; k++) {
-        names[k] = commands[k].name;
-        if (strcmp(cmd, commands[k].name) != 0) continue;
-        if (commands[k].in_cli) return commands[k].in_cli(&c, argc - 1, argv + 1);
-        return commands[k].family(argc - 1, argv + 1, out, errs);
+        names[k] = COMMANDS[k].name;
+        if (strcmp(cmd, COMMANDS[k].name) != 0) continue;
+        if (COMMANDS[k].in_cli) return COMMANDS[k].in_cli(&c, argc - 1, argv + 1);
+        return COMMANDS[k].family(argc - 1, argv + 1, out, errs);
     }
     names[N_COMMANDS] = "help";
     const char *hint = ts_suggest(cmd, names, N_COMMANDS + 1);

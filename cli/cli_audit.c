@@ -47,7 +47,8 @@ static const char USAGE_AUDIT[] =
     "  --perspective NAME    lay the taxonomy's weight profile NAME over the scenario\n"
     "  --format table|csv|json  output (default table); csv is long:\n"
     "                        node,statistic,with,value,n,flag\n"
-    "  -o FILE               write to FILE instead of stdout\n";
+    "  -o FILE               write to FILE instead of stdout\n"
+    "SCENARIO '-' reads standard input; -o - writes standard output.\n";
 
 /* Parses a share in [0, 1]; returns 0 or -1. */
 static int parse_share(const char *v, double *out) {
@@ -101,10 +102,18 @@ int ts_cli_audit(int argc, char **argv, FILE *out, FILE *errs) {
     if (!scenario) return ts_usage_error(errs, PROG, USAGE_AUDIT, "audit needs a %s", "SCENARIO");
     ts_error err;
     ts_error_clear(&err);
+    ts_cmd c = {out, errs, PROG};
+    const ts_cmd_input scen_in = {scenario, "the scenario", 0};
+    if (ts_cmd_check_output(&c, "-o", out_path, &scen_in, 1) != EXIT_OK) return EXIT_USAGE;
     ts_scenario *s = NULL;
-    ts_scenario_load(scenario, &s, &err);
-    if (!s) return ts_print_error(errs, PROG, &err);
-    int rc = 0;
+    ts_file_arg in;
+    int rc = ts_cmd_load_scenario(&c, scenario, &in, &s);
+    if (rc == EXIT_OK) rc = ts_cmd_check_output_scenario(&c, "-o", out_path, s);
+    if (rc) {
+        ts_scenario_free(s);
+        ts_file_arg_free(&in);
+        return rc;
+    }
     if (perspective && ts_scenario_apply_perspective(s, perspective, &err)) rc = ts_print_error(errs, PROG, &err);
     else rc = ts_overrides_apply(errs, PROG, s, &ov);
     if (rc == 0 && node && (opt.node = ts_taxonomy_find(s->tax, node)) < 0)
@@ -124,5 +133,6 @@ int ts_cli_audit(int argc, char **argv, FILE *out, FILE *errs) {
     }
     ts_audit_free(a);
     ts_scenario_free(s);
+    ts_file_arg_free(&in);
     return rc;
 }

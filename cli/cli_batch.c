@@ -3,11 +3,8 @@
  * The scoring pool is the engine's (batch.h). */
 #include "cli.h"
 
-#include <dirent.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,103 +41,6 @@ static double now_seconds(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int has_cfg_suffix(const char *name) {
-    size_t n = strlen(name);
-    return n > 4 && strcmp(name + n - 4, ".cfg") == 0;
-}
-
-static int cmp_str(const void *a, const void *b) {
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The scenarios to score; each path is malloc'd and owned by the list. */
-typedef struct input_list {
-    ts_batch_input *v;
-    int n, cap;
-} input_list;
-
-/* Appends path (taken over; NULL stands for a failed strdup). Returns 0, or
- * -1 when out of memory (path is then freed). */
-static int input_add(input_list *l, char *path, int from_dir) {
-    if (!path) return -1;
-    if (l->n == l->cap) {
-        int cap = l->cap ? 2 * l->cap : 16;
-        ts_batch_input *v = realloc(l->v, (size_t)cap * sizeof *v);
-        if (!v) {
-            free(path);
-            return -1;
-        }
-        l->v = v;
-        l->cap = cap;
-    }
-    l->v[l->n++] = (ts_batch_input){path, from_dir};
-    return 0;
-}
-
-static void input_list_free(input_list *l) {
-    for (int i = 0; i < l->n; i++) free((void *)l->v[i].path);
-    free(l->v);
-    memset(l, 0, sizeof *l);
-}
-
-/* Appends the file arg, or a directory's *.cfg files in name order (marked
- * as from a directory). Returns EXIT_OK or an exit status after printing. */
-static int collect(ts_cmd *c, const char *arg, input_list *inputs) {
-    struct stat sb;
-    if (stat(arg, &sb) != 0) {
-        fprintf(c->errs, "%s: %s: %s\n", c->prog, arg, strerror(errno));
-        return EXIT_INPUT;
-    }
-    if (!S_ISDIR(sb.st_mode)) {
-        if (input_add(inputs, strdup(arg), 0)) goto oom;
-        return EXIT_OK;
-    }
-    DIR *dir = opendir(arg);
-    if (!dir) {
-        fprintf(c->errs, "%s: %s: %s\n", c->prog, arg, strerror(errno));
-        return EXIT_INPUT;
-    }
-    char **found = NULL;
-    int n = 0, cap = 0, failed = 0;
-    struct dirent *e;
-    while (!failed && (e = readdir(dir))) {
-        if (!has_cfg_suffix(e->d_name)) continue;
-        if (n == cap) {
-            int grown_cap = cap ? 2 * cap : 16;
-            char **grown = realloc(found, (size_t)grown_cap * sizeof *found);
-            if (!grown) {
-                failed = 1;
-                break;
-            }
-            found = grown;
-            cap = grown_cap;
-        }
-        size_t len = strlen(arg) + strlen(e->d_name) + 2;
-        if (!(found[n] = malloc(len))) failed = 1;
-        else snprintf(found[n++], len, "%s/%s", arg, e->d_name);
-    }
-    if (failed) {
-        closedir(dir);
-        for (int i = 0; i < n; i++) free(found[i]);
-        free(found);
-        goto oom;
-    }
-    closedir(dir);
-    if (n) qsort(found, (size_t)n, sizeof *found, cmp_str);
-    for (int i = 0; i < n; i++) {
-        if (input_add(inputs, found[i], 1)) {
-            for (int j = i + 1; j < n; j++) free(found[j]);
-            free(found);
-            goto oom;
-        }
-    }
-    free(found);
-    return EXIT_OK;
-oom:
-    fprintf(c->errs, "%s: out of memory\n", c->prog);
-    return EXIT_SYSTEM;
 }
 
 /* The progress bar, drawn on stderr when it is a terminal. */
@@ -223,7 +123,9 @@ int ts_cli_batch(int argc, char **argv, FILE *out, FILE *errs) {
     const char *db = NULL;
     int quiet = 0, force = 0, timing = 0, progress_mode = -1, rc = EXIT_OK;
     long jobs_n = 0;
-    input_list inputs = {0};
+    ts_path_list inputs = {0};
+    ts_file_arg stdin_copy = {0};
+    ts_batch_input *in = NULL;
     const char **set = calloc((size_t)argc + 1, sizeof *set), **persp = calloc((size_t)argc + 1, sizeof *persp);
     int n_set = 0, n_persp = 0;
     if (!set || !persp) {
@@ -231,6 +133,7 @@ int ts_cli_batch(int argc, char **argv, FILE *out, FILE *errs) {
         fprintf(errs, "%s: out of memory\n", c->prog);
         return EXIT_SYSTEM;
     }
+    rc = ts_cmd_one_stdin(c, USAGE_BATCH, argc, argv);
     for (int i = 1; i < argc && rc == EXIT_OK; i++) {
         int missing = 0;
         const char *v;
@@ -265,12 +168,22 @@ int ts_cli_batch(int argc, char **argv, FILE *out, FILE *errs) {
             rc = ts_cmd_usage(c, USAGE_BATCH, "option %s needs a value", argv[i]);
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
             rc = ts_cmd_usage(c, USAGE_BATCH, "unknown option '%s'", argv[i]);
+        } else if (strcmp(argv[i], "-") == 0) {
+            /* one scenario from standard input, through a copy */
+            rc = ts_cmd_file_arg(c, argv[i], &stdin_copy);
+            if (rc == EXIT_OK && ts_path_list_add(&inputs, "-", 0)) rc = ts_cmd_oom(c);
         } else {
-            rc = collect(c, argv[i], &inputs);
+            rc = ts_cmd_collect(c, argv[i], &inputs);
         }
     }
     if (rc == EXIT_OK && !db) rc = ts_cmd_usage(c, USAGE_BATCH, "batch needs --db %s", "FILE");
     if (rc == EXIT_OK && inputs.n == 0) rc = ts_cmd_usage(c, USAGE_BATCH, "batch needs at least one %s", "SCENARIO");
+    /* the store is not one of the scenarios (the files each extends are
+       read by the workers, and a config file is no SQLite database) */
+    for (int i = 0; rc == EXIT_OK && i < inputs.n; i++) {
+        const ts_cmd_input scen = {inputs.path[i], "one of the scenarios", 0};
+        rc = ts_cmd_check_output(c, "--db", db, &scen, 1);
+    }
     if (rc != EXIT_OK) goto done;
 
     ts_error err;
@@ -280,13 +193,23 @@ int ts_cli_batch(int argc, char **argv, FILE *out, FILE *errs) {
         rc = ts_cmd_error(c, &err);
         goto done;
     }
+    if (!(in = calloc((size_t)inputs.n, sizeof *in))) {
+        ts_store_close(st);
+        rc = ts_cmd_oom(c);
+        goto done;
+    }
+    for (int k = 0; k < inputs.n; k++) {
+        int from_stdin = strcmp(inputs.path[k], "-") == 0;
+        in[k] = (ts_batch_input){from_stdin ? stdin_copy.path : inputs.path[k], inputs.from_dir[k],
+                                 from_stdin ? stdin_copy.read : NULL};
+    }
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     ts_batch_options opt = {(int)(jobs_n > 0 ? jobs_n : ncpu > 0 ? ncpu : 1), n_persp, persp, n_set, set, !force};
     printer p = {c, {errs, progress_mode < 0 ? isatty(fileno(errs)) : progress_mode, 0, now_seconds(), 0}, quiet, 0,
                  EXIT_OK};
     ts_batch_callbacks cb = {on_job, on_progress, &p};
     ts_batch_stats stats;
-    if (ts_batch_run(st, inputs.v, inputs.n, &opt, &cb, &stats, &err)) {
+    if (ts_batch_run(st, in, inputs.n, &opt, &cb, &stats, &err)) {
         progress_clear(&p.pr);
         note_status(&p, ts_cmd_error(c, &err));
     }
@@ -304,7 +227,9 @@ int ts_cli_batch(int argc, char **argv, FILE *out, FILE *errs) {
         fprintf(errs, "%s: batch: writer %.3f s saving (%.3f ms a run), %.3f s waiting for scoring threads\n", c->prog,
                 stats.seconds_saving, kept ? 1e3 * stats.seconds_saving / kept : 0.0, stats.seconds_waiting);
 done:
-    input_list_free(&inputs);
+    free(in);
+    ts_path_list_free(&inputs);
+    ts_file_arg_free(&stdin_copy);
     free(set);
     free(persp);
     return rc;

@@ -375,6 +375,8 @@ int ts_cli_compare(int argc, char **argv, FILE *out, FILE *errs) {
     if (rc == EXIT_OK && n == 1 && !reference)
         rc = ts_cmd_usage(c, USAGE_COMPARE, "compare needs two RUNs, or a RUN and --reference (%s given)", specs[0]);
     int matrix = n >= 3 && !reference && !opt.changed_only;
+    const ts_cmd_input in = {db, "the database", 1};
+    if (rc == EXIT_OK) rc = ts_cmd_check_output(c, "-o", out_path, &in, 1);
     ts_store *st = NULL;
     if (rc == EXIT_OK) rc = ts_cmd_open_store(c, db, &st);
     cmp_run *runs = rc == EXIT_OK && matrix ? calloc((size_t)n, sizeof *runs) : NULL;

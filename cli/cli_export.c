@@ -14,7 +14,7 @@
 #include "scenario.h"
 #include "sha256.h"
 #include "store.h"
-#include "trace.h"
+#include "run_trace.h"
 
 /* Opens the store db and reads the run named by spec (an id or a scenario
  * name) into *r, with its id in *id; the store stays open in *st. Returns
@@ -53,59 +53,12 @@ static const char USAGE_EXPORT[] =
     "  nodes      the tree with weights and methods\n"
     "  treatment  the outlier treatment of each indicator\n";
 
-/* The contribution traces of every unit of a stored run to one node, as
- * explain computes them (ts_trace_unit). Cells [u * n_nodes + k]; NaN
- * outside the node's subtree. */
-typedef struct run_traces {
-    double *weight, *eff, *contrib;
-} run_traces;
-
-static void run_traces_free(run_traces *t) {
-    free(t->weight), free(t->eff), free(t->contrib);
-}
-
-/* Traces every unit of r to node top. Returns 0, or -1 when out of memory. */
-static int run_traces_build(run_traces *t, const ts_stored_run *r, int top) {
-    size_t nn = (size_t)r->n_nodes + 1, cells = ((size_t)r->n_units + 1) * nn;
-    int *parent = malloc(nn * sizeof *parent);
-    unsigned char *arithmetic = malloc(nn);
-    double *weight = malloc(nn * sizeof *weight);
-    t->weight = malloc(cells * sizeof *t->weight);
-    t->eff = malloc(cells * sizeof *t->eff);
-    t->contrib = malloc(cells * sizeof *t->contrib);
-    ts_trace *tr = NULL;
-    if (parent && arithmetic && weight && t->weight && t->eff && t->contrib) {
-        for (int k = 0; k < r->n_nodes; k++) {
-            parent[k] = r->nodes[k].parent;
-            arithmetic[k] = !r->nodes[k].aggregate || strcmp(r->nodes[k].aggregate, "arithmetic") == 0;
-        }
-        tr = ts_trace_new(r->n_nodes, parent, arithmetic);
-    }
-    for (size_t c = 0; tr && c < cells; c++) t->weight[c] = t->eff[c] = t->contrib[c] = NAN;
-    for (int u = 0; tr && u < r->n_units; u++) {
-        size_t base = (size_t)u * (size_t)r->n_nodes;
-        for (int k = 0; k < r->n_nodes; k++) weight[k] = ts_stored_run_weight(r, u, k);
-        ts_trace_unit(tr, top, weight, r->score + base);
-        for (int i = 0; i < tr->n_subtree; i++) {
-            int k = tr->subtree[i];
-            t->weight[base + (size_t)k] = weight[k];
-            t->eff[base + (size_t)k] = tr->effective_weight[k];
-            t->contrib[base + (size_t)k] = tr->contribution[k];
-        }
-    }
-    int rc = tr ? 0 : -1;
-    ts_trace_free(tr);
-    free(parent), free(arithmetic), free(weight);
-    if (rc) run_traces_free(t);
-    return rc;
-}
-
 typedef struct export_ctx {
     FILE *f;
     ts_buf b;
     ts_format fmt;
     const ts_stored_run *r;
-    const run_traces *t;
+    const ts_run_traces *t;
     int count, failed;
 } export_ctx;
 
@@ -231,7 +184,7 @@ static void export_scores(export_ctx *x) {
             if (x->fmt == TS_FORMAT_CSV) {
                 ts_score_row row = {r->unit_id[u], r->unit_name[u], nd->id, nd->name,
                                     nd->parent_id ? nd->parent_id : "", nd->depth, r->rank[c], r->score[c],
-                                    r->coverage[c], r->imputed[c], r->cls[c]};
+                                    r->coverage[c], r->imputed[c], r->cls[c], r->reliability[c]};
                 ts_csv_score_row(b, &row);
             } else {
                 ts_buf_puts(b, x->count ? ",\n{\"unit\":" : "\n{\"unit\":");
@@ -248,6 +201,8 @@ static void export_scores(export_ctx *x) {
                 ts_buf_json_number(b, r->coverage[c]);
                 ts_buf_puts(b, ",\"imputed\":");
                 ts_buf_json_number(b, r->imputed[c]);
+                ts_buf_puts(b, ",\"reliability\":");
+                ts_buf_json_number(b, r->reliability[c]);
                 ts_buf_puts(b, "}");
             }
             x->count++;
@@ -332,6 +287,8 @@ int ts_cli_export(int argc, char **argv, FILE *out, FILE *errs) {
     }
     if (!db) return ts_cmd_usage(c, USAGE_EXPORT, "export needs --db %s", "FILE");
     if (!run) return ts_cmd_usage(c, USAGE_EXPORT, "export needs --run %s", "RUN");
+    const ts_cmd_input db_in = {db, "the database", 1};
+    if (ts_cmd_check_output(c, "-o", out_path, &db_in, 1) != EXIT_OK) return EXIT_USAGE;
     ts_store *st;
     long long id;
     ts_stored_run *r;
@@ -346,17 +303,17 @@ int ts_cli_export(int argc, char **argv, FILE *out, FILE *errs) {
         ts_store_close(st);
         return EXIT_INPUT;
     }
-    run_traces t;
-    if (run_traces_build(&t, r, top)) {
-        fprintf(c->errs, "%s: out of memory\n", c->prog);
+    ts_run_traces *t;
+    if (ts_run_traces_new(r, top, &t, &err) != TS_OK) {
+        rc = ts_cmd_error(c, &err);
         ts_stored_run_free(r);
         ts_store_close(st);
-        return EXIT_SYSTEM;
+        return rc;
     }
     ts_outfile tmp;
     FILE *f = ts_cmd_open_output(c, out_path, &tmp);
     if (!f) rc = EXIT_SYSTEM;
-    export_ctx x = {f, {0}, fmt, r, &t, 0, 0};
+    export_ctx x = {f, {0}, fmt, r, t, 0, 0};
     ts_buf *b = &x.b;
     if (f && fmt == TS_FORMAT_CSV) {
         if (strcmp(table, "scores") == 0) {
@@ -433,7 +390,7 @@ int ts_cli_export(int argc, char **argv, FILE *out, FILE *errs) {
         if (rc == EXIT_OK) rc = crc;
     }
     ts_buf_free(b);
-    run_traces_free(&t);
+    ts_run_traces_free(t);
     ts_stored_run_free(r);
     ts_store_close(st);
     return rc;
@@ -449,7 +406,8 @@ static const char USAGE_RESCORE[] =
     "--set overrides and CSV options. First every input file's SHA-256 is\n"
     "checked against the one stored; a file that changed or is missing is\n"
     "named. Then the run is scored again and every score, rank, class,\n"
-    "coverage and imputed share is compared bit for bit with the stored one.\n"
+    "coverage, imputed share and reliability is compared bit for bit with the\n"
+    "stored one.\n"
     "Relative paths are resolved from the current directory, as they were\n"
     "when the run was made.\n"
     "\n"
@@ -612,7 +570,7 @@ int ts_cli_rescore(int argc, char **argv, FILE *out, FILE *errs) {
         }
     } else {
         const char *path = scenario_file ? scenario_file : r->info.scenario_path ? r->info.scenario_path : "";
-        ts_scenario_load_with(path, opt.perspectives, opt.n_perspectives, opt.set, opt.n_set, NULL, &s, &err);
+        ts_scenario_load_with(path, opt.perspectives, opt.n_perspectives, opt.set, opt.n_set, &s, &err);
     }
     /* a per-year run is scored for its year: from its options, or for runs
        stored before the year was kept there, from its year column */
@@ -679,7 +637,9 @@ int ts_cli_rescore(int argc, char **argv, FILE *out, FILE *errs) {
                 compared++;
                 if (!ts_same_double(x, r->score[sc]) || ts_result_rank(res, k, u) != r->rank[sc] ||
                     !same_str(cls, r->cls[sc]) || !ts_same_double(ts_result_coverage(res, k, u), r->coverage[sc]) ||
-                    !ts_same_double(res->imputed_share[(size_t)k * (size_t)res->n_units + (size_t)u], r->imputed[sc])) {
+                    !ts_same_double(res->imputed_share[(size_t)k * (size_t)res->n_units + (size_t)u], r->imputed[sc]) ||
+                    /* runs stored before schema 6 have no reliability to compare */
+                    (!isnan(r->reliability[sc]) && !ts_same_double(ts_result_reliability(res, k, u), r->reliability[sc]))) {
                     if (shown++ < 10)
                         fprintf(out, "different: %s at %s: score %.17g rank %d stored, %.17g rank %d now\n",
                                 s->data->unit_id[u], s->tax->nodes[k].id, r->score[sc], r->rank[sc], x,

@@ -41,6 +41,12 @@ static const char USAGE_PLOT[] =
     "                 the mean over units (needs an analysis run with --sobol).\n"
     "                 For these two, --run is an uncertainty run id or scenario\n"
     "                 name; the default is the latest analysis (with --sobol).\n"
+    "  alerts         units x nodes of one run against its reference, as\n"
+    "                 `threatscore alert` finds them: class changes marked and\n"
+    "                 coloured by direction, approaches to a class and jumps\n"
+    "                 shaded; rows are NODE, its children and every node under\n"
+    "                 it with an alert. --run RUN (against the run it extends)\n"
+    "                 or --run REFERENCE --run RUN; default the latest run.\n"
     "\n"
     "options:\n"
     "  --db FILE      the threatscore database (read only)\n"
@@ -123,13 +129,15 @@ int ts_cli_plot(int argc, char **argv, FILE *out, FILE *errs) {
     if (rc == EXIT_OK && !kind_name) rc = usage_error(errs, "plot needs a chart %s", "KIND");
     if (rc == EXIT_OK && !db) rc = usage_error(errs, "plot needs --db %s", "FILE");
     if (rc == EXIT_OK && !output && !script_only) rc = usage_error(errs, "plot needs -o %s", "OUT");
+    const ts_cmd c = {out, errs, "threatscore plot"};
+    const ts_cmd_input in = {db, "the database", 1};
+    if (rc == EXIT_OK && !script_only) rc = ts_cmd_check_output(&c, "-o", output, &in, 1);
     ts_error err;
     ts_error_clear(&err);
     ts_plot_request req = {.kind = TS_PLOT_RANKING, .runs = runs, .n_runs = n_runs, .node = node,
                            .units = units, .n_units = n_units, .reference = reference};
     if (rc == EXIT_OK && ts_plot_kind_parse(kind_name, &req.kind, &err) != TS_OK) {
-        fprintf(errs, "threatscore plot: %s\n\n%s", err.message, USAGE_PLOT);
-        rc = EXIT_USAGE;
+        rc = usage_error(errs, "%s", err.message);
     }
     if (rc == EXIT_OK && script_only) {
         rc = print_script(db, &req, out, errs);

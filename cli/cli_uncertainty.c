@@ -48,30 +48,24 @@ static const char USAGE_UA[] =
     "  --store-samples        with --db, also store every replication's parameters\n"
     "  --format table|csv|json  output format (default table)\n"
     "  -o FILE                write the output to FILE\n"
-    "  --taxonomy FILE, --data FILE  analyse a wide CSV against a taxonomy\n"
-    "                         (first column: unit ids); declare factors with --vary\n"
-    "  --quiet                no progress bar\n";
+    "  --taxonomy FILE, --data FILE  analyse a wide CSV against a taxonomy;\n"
+    "                         declare factors with --vary\n"
+    TS_CSV_OPTIONS_HELP
+    "  --quiet                no progress bar\n"
+    "\n"
+    "With --db, an analysis identical to a stored one (same inputs, methods,\n"
+    "factors, seed, N, --sobol, --bootstrap, --bins and reported nodes) is not\n"
+    "stored again: it is reported as unchanged and the stored one reused.\n"
+    "SCENARIO or --data FILE '-' reads standard input; -o - writes standard output.\n";
 
-typedef struct ua_cli {
-    FILE *out, *errs;
-    const char *prog;
-} ua_cli;
+typedef ts_cmd ua_cli;
 
 static int print_err(ua_cli *c, const ts_error *err) {
-    char msg[2048];
-    fprintf(c->errs, "%s: %s\n", c->prog, ts_error_format(err, msg, sizeof msg));
-    switch (err->code) {
-    case TS_EINPUT: return EXIT_INPUT;
-    case TS_EUSAGE: return EXIT_USAGE;
-    default: return EXIT_SYSTEM;
-    }
+    return ts_cmd_error(c, err);
 }
 
 static int usage(ua_cli *c, const char *fmt, const char *arg) {
-    fprintf(c->errs, "%s: ", c->prog);
-    fprintf(c->errs, fmt, arg);
-    fprintf(c->errs, "\n\n%s", USAGE_UA);
-    return EXIT_USAGE;
+    return ts_cmd_usage(c, USAGE_UA, fmt, arg);
 }
 
 static int parse_long(const char *s, long *out) {
@@ -106,10 +100,6 @@ static void show_progress(void *ctx, long done, long total) {
 
 
 
-static void fmt_num(char *buf, size_t n, double x) {
-    if (isnan(x)) snprintf(buf, n, "-");
-    else snprintf(buf, n, "%.2f", x);
-}
 
 /* Class names used by tracked nodes, in order of first appearance. */
 static int class_names(const ts_scenario *s, const ts_ua_result *r, const char **names, int max) {
@@ -141,69 +131,152 @@ static size_t sidx(const ts_ua_result *r, int k, int u, int out, int f) {
     return (ts_ua_cell(r, k, u) * 2 + (size_t)out) * (size_t)r->n_factors + (size_t)f;
 }
 
-static void write_table(FILE *f, const ts_scenario *s, const ts_ua_result *r, const ts_ua_options *opt,
+/* Appends x with two decimals, never "-0.00" (ts_fmt_fixed), right-aligned
+ * in width characters. */
+static void put_fixed(ts_buf *b, double x, int width) {
+    char num[64];
+    ts_buf_printf(b, "%*s", width, ts_fmt_fixed(num, sizeof num, x, 2));
+}
+
+/* Formats a Sobol' index with its bootstrap interval, "0.12 [0.10, 0.15]";
+ * the interval is left out when not estimated (--bootstrap 0), the whole
+ * cell is "-" when the index is undefined. Returns buf. */
+static char *sobol_cell(char *buf, size_t n, double x, double lo, double hi) {
+    char a[32], l[32], h[32];
+    if (isnan(x)) snprintf(buf, n, "-");
+    else if (isnan(lo) || isnan(hi)) snprintf(buf, n, "%s", ts_fmt_fixed(a, sizeof a, x, 2));
+    else
+        snprintf(buf, n, "%s [%s, %s]", ts_fmt_fixed(a, sizeof a, x, 2), ts_fmt_fixed(l, sizeof l, lo, 2),
+                 ts_fmt_fixed(h, sizeof h, hi, 2));
+    return buf;
+}
+
+/* Appends the Sobol' table of the score at node k: per unit a row of
+ * first-order indices (S1) and one of total-order indices (ST), each with
+ * its 95% bootstrap interval; columns sized to their content. */
+static void write_sobol_table(ts_buf *b, const ts_scenario *s, const ts_ua_result *r, int k) {
+    int n = r->n_units, w_unit = 4;
+    int *width = calloc((size_t)r->n_factors + 1, sizeof *width);
+    if (!width) {
+        b->oom = 1;
+        return;
+    }
+    char cell[128];
+    for (int u = 0; u < n; u++)
+        if (ts_text_width(s->data->unit_id[u]) > w_unit) w_unit = ts_text_width(s->data->unit_id[u]);
+    for (int i = 0; i < r->n_factors; i++) {
+        width[i] = ts_text_width(r->factor_name[i]);
+        for (int u = 0; u < n; u++) {
+            size_t x = sidx(r, k, u, 0, i);
+            int w1 = (int)strlen(sobol_cell(cell, sizeof cell, r->s1[x], r->s1_lo[x], r->s1_hi[x]));
+            int w2 = (int)strlen(sobol_cell(cell, sizeof cell, r->st[x], r->st_lo[x], r->st_hi[x]));
+            if (w1 > width[i]) width[i] = w1;
+            if (w2 > width[i]) width[i] = w2;
+        }
+    }
+    ts_buf_printf(b, "\nSobol' indices of the score at %s, each with its 95%% bootstrap confidence interval:\n"
+                     "S1 = first order (the factor alone), ST = total order (with its interactions)\n",
+                  s->tax->nodes[k].id);
+    ts_buf_pad(b, "unit", w_unit);
+    ts_buf_puts(b, "  index");
+    for (int i = 0; i < r->n_factors; i++) {
+        ts_buf_puts(b, "  ");
+        ts_buf_pad(b, r->factor_name[i], i + 1 < r->n_factors ? width[i] : 0);
+    }
+    ts_buf_puts(b, "\n");
+    for (int u = 0; u < n; u++)
+        for (int row = 0; row < 2; row++) {
+            ts_buf_pad(b, row == 0 ? s->data->unit_id[u] : "", w_unit);
+            ts_buf_puts(b, row == 0 ? "  S1   " : "  ST   ");
+            for (int i = 0; i < r->n_factors; i++) {
+                size_t x = sidx(r, k, u, 0, i);
+                if (row == 0) sobol_cell(cell, sizeof cell, r->s1[x], r->s1_lo[x], r->s1_hi[x]);
+                else sobol_cell(cell, sizeof cell, r->st[x], r->st_lo[x], r->st_hi[x]);
+                ts_buf_puts(b, "  ");
+                ts_buf_pad(b, cell, i + 1 < r->n_factors ? width[i] : 0);
+            }
+            ts_buf_puts(b, "\n");
+        }
+    free(width);
+}
+
+static void write_table(ts_buf *b, const ts_scenario *s, const ts_ua_result *r, const ts_ua_options *opt,
                         long long id) {
     const ts_taxonomy *t = s->tax;
     int n = r->n_units, root = ts_taxonomy_root(t);
-    fprintf(f, "%s: uncertainty analysis, %ld %s, seed %llu, %d unit%s; factors:", s->name, r->n,
-            opt->sobol ? "Sobol' design points" : "replications", (unsigned long long)opt->seed, n, n == 1 ? "" : "s");
-    for (int i = 0; i < r->n_factors; i++) fprintf(f, " %s", r->factor_name[i]);
-    fprintf(f, "\n%ld evaluations in %.3f s (%.0f per second)%s\n", r->evaluations, r->seconds,
-            r->seconds > 0 ? (double)r->evaluations / r->seconds : 0.0, id > 0 ? "" : "");
-    if (id > 0) fprintf(f, "stored as uncertainty run %lld\n", id);
+    char safe[512]; /* names from files reach the terminal without control characters */
+    ts_buf_printf(b, "%s: uncertainty analysis, %ld %s, seed %llu, %d unit%s; factors:",
+                  ts_term_safe(safe, sizeof safe, s->name), r->n,
+                  opt->sobol ? "Sobol' design points" : "replications", (unsigned long long)opt->seed, n,
+                  n == 1 ? "" : "s");
+    for (int i = 0; i < r->n_factors; i++) ts_buf_printf(b, " %s", r->factor_name[i]);
+    ts_buf_printf(b, "\n%ld evaluations in %.3f s (%.0f per second)\n", r->evaluations, r->seconds,
+                  r->seconds > 0 ? (double)r->evaluations / r->seconds : 0.0);
+    if (id > 0) ts_buf_printf(b, "stored as uncertainty run %lld\n", id);
     if (!r->tracked[root]) {
-        fprintf(f, "(the index is not among the reported nodes; use --format csv)\n");
+        ts_buf_puts(b, "(the index is not among the reported nodes; use --format csv)\n");
         return;
     }
-    const char *names[16];
-    int nc = class_names(s, r, names, 16);
-    fprintf(f, "node %s; ranks: 5th/50th/95th percentile\n", t->nodes[root].id);
-    fprintf(f, "%-4s %-8s %-20s %8s %4s %8s %8s %5s %5s %5s", "rank", "unit", "name", "nominal", "", "mean", "median",
-            "p05", "p50", "p95");
-    for (int c = 0; c < t->nodes[root].n_classes; c++) fprintf(f, " %9.9s", t->classes[t->nodes[root].first_class + c].name);
-    fputc('\n', f);
-    (void)names;
-    (void)nc;
+    int w_unit = 4, w_name = 4;
+    for (int u = 0; u < n; u++) {
+        if (ts_text_width(s->data->unit_id[u]) > w_unit) w_unit = ts_text_width(s->data->unit_id[u]);
+        int w = s->data->unit_name[u] ? ts_text_width(ts_term_safe(safe, sizeof safe, s->data->unit_name[u])) : 0;
+        if (w > w_name) w_name = w;
+    }
+    const ts_node *rn = &t->nodes[root];
+    ts_buf_printf(b, "node %s; score: nominal, mean and median; rank: nominal and 5th/50th/95th percentile;\n"
+                     "then the probability of each class\n",
+                  rn->id);
+    ts_buf_puts(b, "rank  ");
+    ts_buf_pad(b, "unit", w_unit);
+    ts_buf_puts(b, "  ");
+    ts_buf_pad(b, "name", w_name);
+    ts_buf_printf(b, " %8s %8s %8s %5s %5s %5s", "nominal", "mean", "median", "p05", "p50", "p95");
+    int *w_class = calloc((size_t)rn->n_classes + 1, sizeof *w_class);
+    if (!w_class) {
+        b->oom = 1;
+        return;
+    }
+    for (int c = 0; c < rn->n_classes; c++) {
+        const char *nm = ts_term_safe(safe, sizeof safe, t->classes[rn->first_class + c].name);
+        w_class[c] = ts_text_width(nm) > 6 ? ts_text_width(nm) : 6;
+        ts_buf_puts(b, " ");
+        ts_buf_printf(b, "%*s", w_class[c] - ts_text_width(nm), "");
+        ts_buf_puts(b, nm);
+    }
+    ts_buf_puts(b, "\n");
     /* units in nominal rank order */
     for (int rank = 1; rank <= n; rank++)
         for (int u = 0; u < n; u++) {
             if (r->nominal_rank[ts_ua_cell(r, root, u)] != rank) continue;
-            char a[32], b[32], d[32];
-            fmt_num(a, sizeof a, r->nominal_score[ts_ua_cell(r, root, u)]);
-            fmt_num(b, sizeof b, r->mean_score[ts_ua_cell(r, root, u)]);
-            fmt_num(d, sizeof d, r->median_score[ts_ua_cell(r, root, u)]);
-            fprintf(f, "%4d %-8.8s %-20.20s %8s %4d %8s %8s %5.4g %5.4g %5.4g", rank, s->data->unit_id[u],
-                    s->data->unit_name[u] ? s->data->unit_name[u] : "", a, rank, b, d, r->rank_p05[ts_ua_cell(r, root, u)],
-                    r->rank_p50[ts_ua_cell(r, root, u)], r->rank_p95[ts_ua_cell(r, root, u)]);
-            for (int c = 0; c < t->nodes[root].n_classes; c++) {
+            ts_buf_printf(b, "%4d  ", rank);
+            ts_buf_pad(b, s->data->unit_id[u], w_unit);
+            ts_buf_puts(b, "  ");
+            ts_buf_pad(b, s->data->unit_name[u] ? ts_term_safe(safe, sizeof safe, s->data->unit_name[u]) : "", w_name);
+            ts_buf_puts(b, " ");
+            put_fixed(b, r->nominal_score[ts_ua_cell(r, root, u)], 8);
+            ts_buf_puts(b, " ");
+            put_fixed(b, r->mean_score[ts_ua_cell(r, root, u)], 8);
+            ts_buf_puts(b, " ");
+            put_fixed(b, r->median_score[ts_ua_cell(r, root, u)], 8);
+            ts_buf_printf(b, " %5.4g %5.4g %5.4g", r->rank_p05[ts_ua_cell(r, root, u)], r->rank_p50[ts_ua_cell(r, root, u)],
+                          r->rank_p95[ts_ua_cell(r, root, u)]);
+            for (int c = 0; c < rn->n_classes; c++) {
                 double p = r->class_prob[ts_ua_cell(r, root, u) * (size_t)(r->max_classes + 1) + (size_t)c];
-                fprintf(f, " %8.1f%%", 100 * p);
+                char num[32];
+                ts_fmt_fixed(num, sizeof num, 100 * p, 1);
+                ts_buf_printf(b, " %*s%%", w_class[c] - 1, num);
             }
-            fputc('\n', f);
+            ts_buf_puts(b, "\n");
         }
+    free(w_class);
     for (int u = 0; u < n; u++)
         if (r->nominal_rank[ts_ua_cell(r, root, u)] == 0)
-            fprintf(f, "   - %-8.8s (no score)\n", s->data->unit_id[u]);
-    fprintf(f, "median score: histogram of %d bins per unit and node (widest bin %.3g); ranks %s\n",
-            opt->score_bins, r->median_resolution, r->rank_bin_width == 1 ? "exact" : "binned");
-    if (r->clamped) fprintf(f, "note: %ld scores fell outside their histogram's range (edge bins)\n", r->clamped);
-    if (!opt->sobol) return;
-    fprintf(f, "\nSobol' indices of the score at %s: first order S1 / total order ST (95%% bootstrap CI)\n",
-            t->nodes[root].id);
-    fprintf(f, "%-8s", "unit");
-    for (int i = 0; i < r->n_factors; i++) fprintf(f, " %-28.28s", r->factor_name[i]);
-    fputc('\n', f);
-    for (int u = 0; u < n; u++) {
-        fprintf(f, "%-8.8s", s->data->unit_id[u]);
-        for (int i = 0; i < r->n_factors; i++) {
-            size_t x = sidx(r, root, u, 0, i);
-            char cell[64];
-            if (isnan(r->s1[x])) snprintf(cell, sizeof cell, "-");
-            else snprintf(cell, sizeof cell, "%.2f/%.2f (%.2f-%.2f)", r->s1[x], r->st[x], r->st_lo[x], r->st_hi[x]);
-            fprintf(f, " %-28s", cell);
-        }
-        fputc('\n', f);
-    }
+            ts_buf_printf(b, "   -  %s (no score)\n", s->data->unit_id[u]);
+    ts_buf_printf(b, "median score: histogram of %d bins per unit and node (widest bin %.3g); ranks %s\n",
+                  opt->score_bins, r->median_resolution, r->rank_bin_width == 1 ? "exact" : "binned");
+    if (r->clamped) ts_buf_printf(b, "note: %ld scores fell outside their histogram's range (edge bins)\n", r->clamped);
+    if (opt->sobol) write_sobol_table(b, s, r, root);
 }
 
 static void csv_num(ts_buf *b, double x) {
@@ -399,147 +472,196 @@ static int parse_nodes(ua_cli *c, const ts_scenario *s, const char *v, unsigned 
     return 0;
 }
 
-int ts_cli_uncertainty(int argc, char **argv, FILE *out, FILE *errs) {
-    ua_cli c = {out, errs, "threatscore"};
+/* What the command line asks for. */
+typedef struct ua_args {
     ts_ua_options opt;
-    ts_ua_options_default(&opt);
-    const char *scenario = NULL, *db = NULL, *out_path = NULL, *nodes = NULL, *taxonomy = NULL, *data = NULL;
+    const char *scenario, *db, *out_path, *nodes, *taxonomy, *data;
     const char *sets[64], *varies[64];
-    int n_sets = 0, n_varies = 0, quiet = 0, store_samples = 0;
-    ts_format fmt = TS_FORMAT_TABLE;
+    int n_sets, n_varies, quiet, store_samples;
+    ts_format fmt;
+    ts_csv_args csv;
+} ua_args;
+
+/* Parses the command line into *a. Returns EXIT_OK, -1 after printing the
+ * help, or the usage exit status after printing why. */
+static int parse_args(ua_cli *c, int argc, char **argv, ua_args *a) {
+    ts_ua_options_default(&a->opt);
+    a->fmt = TS_FORMAT_TABLE;
     for (int i = 1; i < argc; i++) {
-        int missing = 0;
+        int missing = 0, rc;
         const char *v;
         long x;
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(USAGE_UA, out);
-            return EXIT_OK;
+        if (ts_csv_args_parse(c, USAGE_UA, argc, argv, &i, &a->csv, &rc)) {
+            if (rc) return rc;
+        } else if (ts_is_help(argv[i])) {
+            fputs(USAGE_UA, c->out);
+            return -1;
         } else if ((v = ts_opt_value(argc, argv, &i, "-N", &missing))) {
-            if (parse_long(v, &x) || x < 1) return usage(&c, "-N takes a count >= 1, not '%s'", v);
-            opt.n = x;
+            if (parse_long(v, &x) || x < 1) return usage(c, "-N takes a count >= 1, not '%s'", v);
+            a->opt.n = x;
         } else if ((v = ts_opt_value(argc, argv, &i, "--seed", &missing))) {
             char *end;
             errno = 0;
             unsigned long long sd = strtoull(v, &end, 10);
-            if (end == v || *end || errno || v[0] == '-') return usage(&c, "--seed takes a non-negative integer, not '%s'", v);
-            opt.seed = sd;
+            if (end == v || *end || errno || v[0] == '-') return usage(c, "--seed takes a non-negative integer, not '%s'", v);
+            a->opt.seed = sd;
         } else if ((v = ts_opt_value(argc, argv, &i, "-j", &missing))) {
-            if (parse_long(v, &x) || x < 1 || x > 256) return usage(&c, "-j takes 1 to 256 threads, not '%s'", v);
-            opt.threads = (int)x;
+            if (parse_long(v, &x) || x < 1 || x > 256) return usage(c, "-j takes 1 to 256 threads, not '%s'", v);
+            a->opt.threads = (int)x;
         } else if ((v = ts_opt_value(argc, argv, &i, "--bootstrap", &missing))) {
-            if (parse_long(v, &x) || x < 0 || x > 10000) return usage(&c, "--bootstrap takes 0 to 10000, not '%s'", v);
-            opt.bootstrap = (int)x;
+            if (parse_long(v, &x) || x < 0 || x > 10000) return usage(c, "--bootstrap takes 0 to 10000, not '%s'", v);
+            a->opt.bootstrap = (int)x;
         } else if ((v = ts_opt_value(argc, argv, &i, "--bins", &missing))) {
-            if (parse_long(v, &x) || x < 2 || x > 100000) return usage(&c, "--bins takes 2 to 100000, not '%s'", v);
-            opt.score_bins = (int)x;
+            if (parse_long(v, &x) || x < 2 || x > 100000) return usage(c, "--bins takes 2 to 100000, not '%s'", v);
+            a->opt.score_bins = (int)x;
         } else if ((v = ts_opt_value(argc, argv, &i, "--db", &missing))) {
-            db = v;
+            a->db = v;
         } else if ((v = ts_opt_value(argc, argv, &i, "--taxonomy", &missing))) {
-            taxonomy = v;
+            a->taxonomy = v;
         } else if ((v = ts_opt_value(argc, argv, &i, "--data", &missing))) {
-            data = v;
+            a->data = v;
         } else if ((v = ts_opt_value(argc, argv, &i, "--nodes", &missing))) {
-            nodes = v;
-        } else if ((v = ts_opt_value(argc, argv, &i, "-o", &missing)) || (v = ts_opt_value(argc, argv, &i, "--output", &missing))) {
-            out_path = v;
+            a->nodes = v;
+        } else if ((v = ts_opt_value(argc, argv, &i, "-o", &missing)) ||
+                   (v = ts_opt_value(argc, argv, &i, "--output", &missing))) {
+            a->out_path = v;
         } else if ((v = ts_opt_value(argc, argv, &i, "--format", &missing))) {
-            if (ts_format_parse(v, &fmt)) return usage(&c, "unknown format '%s' (table, csv or json)", v);
+            if (ts_format_parse(v, &a->fmt)) return usage(c, "unknown format '%s' (table, csv or json)", v);
         } else if ((v = ts_opt_value(argc, argv, &i, "--set", &missing))) {
-            if (!strchr(v, '=') || v[0] == '=' || n_sets == 64) return usage(&c, "--set takes KEY=VALUE, not '%s'", v);
-            sets[n_sets++] = v;
+            if (!strchr(v, '=') || v[0] == '=' || a->n_sets == 64) return usage(c, "--set takes KEY=VALUE, not '%s'", v);
+            a->sets[a->n_sets++] = v;
         } else if ((v = ts_opt_value(argc, argv, &i, "--vary", &missing))) {
-            if (!strchr(v, '=') || v[0] == '=' || n_varies == 64) return usage(&c, "--vary takes KEY=VALUE, not '%s'", v);
-            varies[n_varies++] = v;
+            if (!strchr(v, '=') || v[0] == '=' || a->n_varies == 64)
+                return usage(c, "--vary takes KEY=VALUE, not '%s'", v);
+            a->varies[a->n_varies++] = v;
         } else if (strcmp(argv[i], "--sobol") == 0) {
-            opt.sobol = 1;
+            a->opt.sobol = 1;
         } else if (strcmp(argv[i], "--store-samples") == 0) {
-            store_samples = 1;
+            a->store_samples = 1;
         } else if (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0) {
-            quiet = 1;
+            a->quiet = 1;
         } else if (missing) {
-            return usage(&c, "option %s needs a value", argv[i]);
+            return usage(c, "option %s needs a value", argv[i]);
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            return usage(&c, "unknown option '%s'", argv[i]);
-        } else if (!scenario) {
-            scenario = argv[i];
+            return usage(c, "unknown option '%s'", argv[i]);
+        } else if (!a->scenario) {
+            a->scenario = argv[i];
         } else {
-            return usage(&c, "unexpected argument '%s'", argv[i]);
+            return usage(c, "unexpected argument '%s'", argv[i]);
         }
     }
-    if (scenario && (taxonomy || data)) return usage(&c, "give a SCENARIO or --taxonomy with --data, not both%s", "");
-    if (!scenario && !(taxonomy && data)) return usage(&c, "uncertainty needs a %s, or --taxonomy and --data", "SCENARIO");
-    if (store_samples && !db) return usage(&c, "--store-samples needs --db%s", "");
+    if (a->scenario && (a->taxonomy || a->data))
+        return usage(c, "give a SCENARIO or --taxonomy with --data, not both%s", "");
+    if (!a->scenario && !(a->taxonomy && a->data))
+        return usage(c, "uncertainty needs a %s, or --taxonomy and --data", "SCENARIO");
+    if (a->scenario && a->csv.given) return usage(c, "CSV options need --taxonomy and --data%s", "");
+    if (a->store_samples && !a->db) return usage(c, "--store-samples needs --db%s", "");
+    return EXIT_OK;
+}
 
+/* Applies --set and --vary to s and its uncertainty spec (loaded into
+ * *spec). Returns EXIT_OK or the exit status after printing the error. */
+static int apply_args(ua_cli *c, const ua_args *a, ts_scenario *s, ts_ua_spec **spec) {
     ts_error err;
     ts_error_clear(&err);
-    ts_csv_options csv = {NULL, NULL, NULL, TS_ENC_AUTO};
-    ts_scenario *s = NULL;
-    if (scenario) ts_scenario_load(scenario, &s, &err);
-    else ts_scenario_from_csv(taxonomy, data, &csv, &s, &err);
-    if (!s) return print_err(&c, &err);
-    int rc = EXIT_OK;
-    for (int i = 0; i < n_sets && rc == EXIT_OK; i++) {
-        const char *eq = strchr(sets[i], '=');
+    for (int i = 0; i < a->n_sets; i++) {
+        const char *eq = strchr(a->sets[i], '=');
         char key[128], where[300];
-        snprintf(key, sizeof key, "%.*s", (int)(eq - sets[i]), sets[i]);
-        snprintf(where, sizeof where, "--set %s", sets[i]);
+        snprintf(key, sizeof key, "%.*s", (int)(eq - a->sets[i]), a->sets[i]);
+        snprintf(where, sizeof where, "--set %s", a->sets[i]);
         if (ts_scenario_set(s, key, eq + 1, where, &err)) {
             err.code = TS_EUSAGE;
-            rc = print_err(&c, &err);
+            return print_err(c, &err);
         }
     }
-    ts_ua_spec *spec = NULL;
-    if (rc == EXIT_OK && ts_ua_spec_load(s, &spec, &err)) rc = print_err(&c, &err);
-    for (int i = 0; i < n_varies && rc == EXIT_OK; i++) {
-        const char *eq = strchr(varies[i], '=');
+    if (ts_ua_spec_load(s, spec, &err)) return print_err(c, &err);
+    for (int i = 0; i < a->n_varies; i++) {
+        const char *eq = strchr(a->varies[i], '=');
         char key[128], where[300];
-        snprintf(key, sizeof key, "%.*s", (int)(eq - varies[i]), varies[i]);
-        snprintf(where, sizeof where, "--vary %s", varies[i]);
-        if (ts_ua_spec_vary(spec, s, key, eq + 1, where, &err)) {
+        snprintf(key, sizeof key, "%.*s", (int)(eq - a->varies[i]), a->varies[i]);
+        snprintf(where, sizeof where, "--vary %s", a->varies[i]);
+        if (ts_ua_spec_vary(*spec, s, key, eq + 1, where, &err)) {
             err.code = TS_EUSAGE;
-            rc = print_err(&c, &err);
+            return print_err(c, &err);
         }
     }
+    return EXIT_OK;
+}
+
+/* Writes the report of analysis r (stored as id, 0 when not) in a->fmt.
+ * Returns the exit status. */
+static int write_report(ua_cli *c, const ua_args *a, const ts_scenario *s, const ts_ua_spec *spec,
+                        const ts_ua_result *r, long long id) {
+    ts_outfile tmp;
+    FILE *f = ts_cmd_open_output(c, a->out_path, &tmp);
+    if (!f) return EXIT_SYSTEM;
+    int rc = EXIT_OK;
+    ts_buf b = {0};
+    if (a->fmt == TS_FORMAT_TABLE) write_table(&b, s, r, &a->opt, id);
+    else if (a->fmt == TS_FORMAT_CSV) write_csv(&b, s, r, &a->opt);
+    else write_json(&b, s, spec, r, &a->opt, id);
+    if (b.oom) rc = ts_cmd_oom(c);
+    else if (b.len) fwrite(b.data, 1, b.len, f);
+    ts_buf_free(&b);
+    int crc = ts_cmd_close_output(c, f, a->out_path, &tmp, rc == EXIT_OK);
+    return rc != EXIT_OK ? rc : crc;
+}
+
+int ts_cli_uncertainty(int argc, char **argv, FILE *out, FILE *errs) {
+    ua_cli c = {out, errs, "threatscore"};
+    ua_args a;
+    memset(&a, 0, sizeof a);
+    int rc = parse_args(&c, argc, argv, &a);
+    if (rc != EXIT_OK) {
+        ts_csv_args_free(&a.csv);
+        return rc < 0 ? EXIT_OK : rc;
+    }
+    /* neither -o nor --db may name a file the analysis reads */
+    const ts_cmd_input inputs[] = {{a.scenario, "the scenario", 0}, {a.taxonomy, "the taxonomy", 0},
+                                   {a.data, "the data file", 0}, {a.db, "the database", 1}};
+    if (ts_cmd_check_output(&c, "-o", a.out_path, inputs, 4) != EXIT_OK ||
+        ts_cmd_check_output(&c, "--db", a.db, inputs, 3) != EXIT_OK) {
+        ts_csv_args_free(&a.csv);
+        return EXIT_USAGE;
+    }
+    ts_error err;
+    ts_error_clear(&err);
+    ts_scenario *s = NULL;
+    ts_file_arg in;
+    rc = a.scenario ? ts_cmd_load_scenario(&c, a.scenario, &in, &s)
+                    : ts_cmd_load_csv(&c, a.taxonomy, a.data, &a.csv, &in, &s);
+    if (rc == EXIT_OK && (ts_cmd_check_output_scenario(&c, "-o", a.out_path, s) ||
+                          ts_cmd_check_output_scenario(&c, "--db", a.db, s)))
+        rc = EXIT_USAGE;
+    ts_ua_spec *spec = NULL;
+    if (rc == EXIT_OK) rc = apply_args(&c, &a, s, &spec);
     unsigned char *track = NULL;
-    if (rc == EXIT_OK) rc = parse_nodes(&c, s, nodes, &track);
-    opt.track = track;
+    if (rc == EXIT_OK) rc = parse_nodes(&c, s, a.nodes, &track);
+    a.opt.track = track;
     progress pg = {errs, -1};
-    if (!quiet && isatty(fileno(errs))) {
-        opt.progress = show_progress;
-        opt.progress_ctx = &pg;
+    if (!a.quiet && isatty(fileno(errs))) {
+        a.opt.progress = show_progress;
+        a.opt.progress_ctx = &pg;
     }
     ts_ua_result *r = NULL;
-    if (rc == EXIT_OK && ts_ua_run(s, spec, &opt, &r, &err)) rc = print_err(&c, &err);
+    if (rc == EXIT_OK && ts_ua_run(s, spec, &a.opt, &r, &err)) rc = print_err(&c, &err);
     long long id = 0;
-    if (rc == EXIT_OK && db) {
+    if (rc == EXIT_OK && a.db) {
         ts_store *st = NULL;
-        if (ts_store_open(db, &st, &err) || ts_ua_save(st, s, spec, &opt, r, store_samples, &id, &err))
+        int reused = 0;
+        if (ts_store_open(a.db, &st, &err) ||
+            ts_ua_save_or_reuse(st, s, spec, &a.opt, r, a.store_samples, &id, &reused, &err))
             rc = print_err(&c, &err);
+        else if (reused)
+            fprintf(errs, "%s: %s: unchanged, uncertainty run %lld reused\n", c.prog, in.path, id);
         ts_store_close(st);
     }
-    if (rc == EXIT_OK) {
-        ts_outfile tmp;
-        FILE *f = ts_open_output(out, errs, c.prog, out_path, &tmp);
-        if (!f) rc = EXIT_SYSTEM;
-        if (f) {
-            ts_buf b = {0};
-            if (fmt == TS_FORMAT_TABLE) write_table(f, s, r, &opt, id);
-            else if (fmt == TS_FORMAT_CSV) write_csv(&b, s, r, &opt);
-            else write_json(&b, s, spec, r, &opt, id);
-            if (b.oom) {
-                fprintf(errs, "%s: out of memory\n", c.prog);
-                rc = EXIT_SYSTEM;
-            } else if (b.len) {
-                fwrite(b.data, 1, b.len, f);
-            }
-            ts_buf_free(&b);
-            int crc = ts_close_output(errs, c.prog, f, out_path, &tmp, rc == EXIT_OK);
-            if (rc == EXIT_OK) rc = crc;
-        }
-    }
+    if (rc == EXIT_OK) rc = write_report(&c, &a, s, spec, r, id);
     ts_ua_result_free(r);
     free(track);
     ts_ua_spec_free(spec);
     ts_scenario_free(s);
+    ts_file_arg_free(&in);
+    ts_csv_args_free(&a.csv);
     return rc;
 }

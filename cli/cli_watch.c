@@ -239,6 +239,8 @@ int ts_cli_watch(int argc, char **argv, FILE *out, FILE *errs) {
         }
     }
     if (rc == EXIT_OK && !path) rc = ts_cmd_usage(c, USAGE_WATCH, "watch needs a %s", "SCENARIO");
+    if (rc == EXIT_OK && strcmp(path, "-") == 0)
+        rc = ts_cmd_usage(c, USAGE_WATCH, "watch needs a file to watch, not standard input ('%s')", path);
     if (rc != EXIT_OK) {
         free(set), free(persp);
         return rc;
@@ -256,7 +258,7 @@ int ts_cli_watch(int argc, char **argv, FILE *out, FILE *errs) {
         ts_error err;
         ts_error_clear(&err);
         ts_scenario *s = NULL;
-        ts_scenario_load_with(path, persp, n_persp, set, n_set, NULL, &s, &err);
+        ts_scenario_load_with(path, persp, n_persp, set, n_set, &s, &err);
         ts_result *r = NULL;
         if (s) ts_score(s, &r, &err);
         char ts[16];

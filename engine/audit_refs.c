@@ -174,7 +174,7 @@ int ts_audit_refs_load(const ts_scenario *s, ts_audit_refs **out, ts_error *err)
     for (int f = 0; f < s->n_files && rc == TS_OK; f++) {
         config_t cfg;
         config_init(&cfg);
-        rc = ts_cfg_read(&cfg, s->file_path[f], err);
+        rc = ts_cfg_read_as(&cfg, s->file_path[f], s->file_read[f], err);
         const config_setting_t *l = rc == TS_OK ? config_lookup(&cfg, "references") : NULL;
         if (l) rc = read_list(r, s, l, s->file_path[f], err);
         config_destroy(&cfg);

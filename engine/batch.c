@@ -9,7 +9,7 @@
 /* One scenario under one perspective. Workers fill the result fields and
  * set done; the writer consumes jobs in order. */
 typedef struct job {
-    const char *file, *perspective;
+    const char *file, *read, *perspective; /* read: where the text is, NULL for file */
     int from_dir;
     int done, skipped;
     ts_scenario *s;
@@ -37,7 +37,11 @@ static void run_job(const ts_batch_options *opt, job *j) {
     ts_error_clear(&j->err);
     const char *persp[1] = {j->perspective};
     int n_persp = j->perspective ? 1 : 0;
-    ts_scenario_load_with(j->file, persp, n_persp, opt->set, opt->n_set, NULL, &j->s, &j->err);
+    if (ts_scenario_load_as(j->file, j->read ? j->read : j->file, &j->s, &j->err) == TS_OK &&
+        ts_scenario_apply_options(j->s, persp, n_persp, opt->set, opt->n_set, &j->err) != TS_OK) {
+        ts_scenario_free(j->s);
+        j->s = NULL;
+    }
     if (!j->s) {
         /* a directory may hold taxonomy files next to its scenarios */
         int kind;
@@ -123,6 +127,7 @@ int ts_batch_run(ts_store *st, const ts_batch_input *in, int n_in, const ts_batc
         for (int q = 0; q < per; q++) {
             job *j = &p.jobs[f * per + q];
             j->file = in[f].path;
+            j->read = in[f].read;
             j->from_dir = in[f].from_dir;
             j->perspective = opt->n_perspectives ? opt->perspectives[q] : NULL;
         }

@@ -14,6 +14,8 @@ typedef struct ts_batch_input {
     int from_dir; /* 1: listed from a directory, where a config file that is
                      not a scenario (a taxonomy beside the scenarios) is
                      skipped rather than failed */
+    const char *read; /* where its text is: NULL for path itself, else the
+                         CLI's copy of standard input (ts_scenario_load_as) */
 } ts_batch_input;
 
 typedef struct ts_batch_options {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cfgalloc.h"
 #include "sha256.h"
 #include "util.h"
 
@@ -117,12 +118,33 @@ static int check_integers(const char *text, const char *path, ts_error *err) {
     return TS_OK;
 }
 
+/* config_read_string run under ts_cfgalloc_run: one parse, all of whose
+ * allocations succeed, or none of its tree is left (cfgalloc.h). */
+typedef struct parse_call {
+    config_t *cfg;
+    const char *text;
+    int ok;
+} parse_call;
+
+static void parse_text(void *arg) {
+    parse_call *c = arg;
+    c->ok = config_read_string(c->cfg, c->text);
+}
+
 int ts_cfg_read_file(config_t *cfg, const char *path, char sha256_hex[65], char **bytes, size_t *n_bytes,
                      ts_error *err) {
+    return ts_cfg_read_file_as(cfg, path, path, sha256_hex, bytes, n_bytes, err);
+}
+
+int ts_cfg_read_file_as(config_t *cfg, const char *path, const char *read_path, char sha256_hex[65], char **bytes,
+                        size_t *n_bytes, ts_error *err) {
     size_t len;
-    if (!path[0]) return ts_fail(err, TS_EINPUT, NULL, 0, "empty file name");
-    char *text = ts_read_input(path, TS_INPUT_CONFIG, &len, err);
-    if (!text) return err ? err->code : TS_EINPUT;
+    if (!path[0] || !read_path[0]) return ts_fail(err, TS_EINPUT, NULL, 0, "empty file name");
+    char *text = ts_read_input(read_path, TS_INPUT_CONFIG, &len, err);
+    if (!text) {
+        if (err && read_path != path) snprintf(err->file, sizeof err->file, "%s", path); /* name it as the user did */
+        return err ? err->code : TS_EINPUT;
+    }
     if (strlen(text) != len) {
         free(text);
         return ts_fail(err, TS_EINPUT, path, 0, "NUL byte: not a text file");
@@ -141,8 +163,17 @@ int ts_cfg_read_file(config_t *cfg, const char *path, char sha256_hex[65], char 
         free(text);
         return TS_EINPUT;
     }
-    int ok = config_read_string(cfg, body);
-    if (ok != CONFIG_TRUE) {
+    parse_call call = {cfg, body, CONFIG_FALSE};
+    int guard = ts_cfgalloc_run(parse_text, &call);
+    if (guard != TS_CFGALLOC_OK) {
+        /* the tree libconfig was building went with the call; a zeroed
+           config is one config_destroy accepts */
+        free(text);
+        memset(cfg, 0, sizeof *cfg);
+        return ts_fail(err, TS_ESYSTEM, path, 0, "%s",
+                       guard == TS_CFGALLOC_NOMEM ? "out of memory" : "libconfig failed while reading (scanner error)");
+    }
+    if (call.ok != CONFIG_TRUE) {
         /* libconfig's text is usually just "syntax error" */
         const char *why = config_error_text(cfg);
         free(text);
@@ -160,6 +191,21 @@ int ts_cfg_read_file(config_t *cfg, const char *path, char sha256_hex[65], char 
 
 int ts_cfg_read(config_t *cfg, const char *path, ts_error *err) {
     return ts_cfg_read_file(cfg, path, NULL, NULL, NULL, err);
+}
+
+int ts_cfg_read_as(config_t *cfg, const char *path, const char *read_path, ts_error *err) {
+    return ts_cfg_read_file_as(cfg, path, read_path, NULL, NULL, NULL, err);
+}
+
+int ts_cfg_opt_bool(const config_setting_t *group, const char *name, const char *file, int *out, int *present,
+                    ts_error *err) {
+    const config_setting_t *s = config_setting_get_member(group, name);
+    *present = s != NULL;
+    if (!s) return TS_OK;
+    if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+        return ts_fail(err, TS_EINPUT, file, ts_cfg_line(s), "%s must be true or false", name);
+    *out = config_setting_get_bool(s);
+    return TS_OK;
 }
 
 int ts_cfg_line(const config_setting_t *s) {

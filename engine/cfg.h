@@ -7,6 +7,16 @@
 
 #include "error.h"
 
+/* Out of memory: libconfig 1.5 does not check its allocations, and no test
+ * of its return values or its tree afterwards can tell a dropped setting
+ * from an absent one. So libconfig is never handed a NULL: it runs on the
+ * allocator in cfgalloc.h, and a parse either gets all its memory or is
+ * unwound, its partial tree freed, and reported as out of memory. The only
+ * libconfig calls that allocate are config_init (replaced by cfgalloc.c's
+ * checked one) and config_read_string (called only here, under
+ * ts_cfgalloc_run); the getters used elsewhere never allocate. The state
+ * this needs is one thread-local pointer, live only during a parse. */
+
 /* Reads path into cfg (already initialised). path must be a regular file
  * of at most TS_CONFIG_LIMIT bytes (see ts_input_limit); a leading UTF-8
  * byte order mark is skipped. Returns TS_OK, or TS_EINPUT with the file,
@@ -21,6 +31,13 @@ int ts_cfg_read(config_t *cfg, const char *path, ts_error *err);
  * them), so a hash never describes other bytes than the ones parsed. */
 int ts_cfg_read_file(config_t *cfg, const char *path, char sha256_hex[65], char **bytes, size_t *n_bytes,
                      ts_error *err);
+
+/* As ts_cfg_read_file and ts_cfg_read, reading the text from read_path
+ * while naming the file path in messages (the CLI reads standard input
+ * from a copy it made, named "<stdin>"). */
+int ts_cfg_read_file_as(config_t *cfg, const char *path, const char *read_path, char sha256_hex[65], char **bytes,
+                        size_t *n_bytes, ts_error *err);
+int ts_cfg_read_as(config_t *cfg, const char *path, const char *read_path, ts_error *err);
 
 /* Returns the line of setting s, 0 when unknown. */
 int ts_cfg_line(const config_setting_t *s);
@@ -47,6 +64,12 @@ int ts_cfg_opt_string(const config_setting_t *group, const char *name,
                       const char *file, const char **out, ts_error *err);
 int ts_cfg_opt_number(const config_setting_t *group, const char *name,
                       const char *file, double *out, int *present, ts_error *err);
+
+/* Looks up the boolean member name of group: when absent leaves *out
+ * untouched, sets *present to 0 and returns TS_OK; else stores it and sets
+ * *present. Fails, naming the line, when it is not true or false. */
+int ts_cfg_opt_bool(const config_setting_t *group, const char *name, const char *file, int *out, int *present,
+                    ts_error *err);
 
 /* Stores an integer setting in *out; fails for non-integers. */
 int ts_cfg_int(const config_setting_t *s, const char *file, const char *what,

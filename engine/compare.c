@@ -282,7 +282,7 @@ int ts_compare_load(ts_store *st, const char *reference, const char *const *spec
     ts_stored_run *ref = NULL;
     if (rc == TS_OK && reference) rc = ts_store_load_run(st, ref_id, &ref, err);
     if (rc == TS_OK && !reference) {
-        int r;
+        int r = 0;
         rc = n_ids ? ts_compare_default_reference(runs, n_ids, &r, err)
                    : ts_fail(err, TS_EINPUT, ts_store_path(st), 0, "the store holds no runs to compare");
         if (rc == TS_OK) {

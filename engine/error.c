@@ -1,6 +1,7 @@
 /* error.c -- filling and formatting ts_error records. */
 #include "error.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,6 +26,11 @@ int ts_fail(ts_error *err, int code, const char *file, int line,
     ts_vfail(err, code, file, line, fmt, ap);
     va_end(ap);
     return code;
+}
+
+int ts_fail_read(ts_error *err, const char *file, const char *what, int errnum) {
+    if (errnum == ENOMEM) return ts_fail(err, TS_ESYSTEM, file, 0, "out of memory");
+    return ts_fail(err, TS_EINPUT, file, 0, "%s: %s", what, strerror(errnum));
 }
 
 char *ts_error_format(const ts_error *err, char *buf, unsigned long n) {

@@ -12,6 +12,11 @@
 int ts_fail(ts_error *err, int code, const char *file, int line,
             const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/* Records a failed open or read of file whose errno is in errnum: ENOMEM
+ * as TS_ESYSTEM "out of memory" (the file is fine, the process is not),
+ * anything else as TS_EINPUT "what: <strerror>". Returns the code. */
+int ts_fail_read(ts_error *err, const char *file, const char *what, int errnum);
+
 /* As ts_fail with a va_list. */
 int ts_vfail(ts_error *err, int code, const char *file, int line,
              const char *fmt, va_list ap);

@@ -33,7 +33,11 @@ static int trace_into(const ts_scenario *s, const ts_result *r, int u, int k, ts
         for (int i = 0; i < tr->n_subtree; i++) {
             int j = tr->subtree[i];
             if (t->nodes[j].indicator < 0) continue;
-            x->rows[x->n_rows++] = (ts_explain_row){j, weight[j], tr->effective_weight[j], tr->contribution[j]};
+            ts_explain_row *row = &x->rows[x->n_rows++];
+            row->node = j;
+            row->weight = weight[j];
+            row->effective_weight = tr->effective_weight[j];
+            row->contribution = tr->contribution[j]; /* the rest: judge_rows */
         }
         for (int i = 0; i < tr->n_split; i++) x->split[x->n_split++] = tr->split[i];
         rc = 0;
@@ -41,6 +45,26 @@ static int trace_into(const ts_scenario *s, const ts_result *r, int u, int k, ts
     ts_trace_free(tr);
     free(parent), free(arithmetic), free(weight), free(score);
     return rc;
+}
+
+/* Fills each row's reliability: its value's quality, nominal weight and
+ * loss (reliability.h). Returns TS_OK or TS_ESYSTEM. */
+static int judge_rows(const ts_scenario *s, const ts_result *r, ts_explain *x, ts_error *err) {
+    ts_reliability *rl;
+    int rc = ts_reliability_new(s, &rl, err);
+    if (rc != TS_OK) return rc;
+    size_t n = (size_t)s->data->n_units;
+    for (int j = 0; j < x->n_rows; j++) {
+        ts_explain_row *row = &x->rows[j];
+        int i = s->tax->nodes[row->node].indicator;
+        ts_reliability_value(rl, i, x->unit, s->data->values + (size_t)i * n, r->normalised + (size_t)i * n,
+                             &row->quality);
+        row->nominal_weight = ts_reliability_weight(rl, i, x->node, x->unit);
+        row->reliability_loss = 10 * row->nominal_weight * (1 - row->quality.quality);
+    }
+    x->reliability = ts_result_reliability(r, x->node, x->unit);
+    ts_reliability_free(rl);
+    return TS_OK;
 }
 
 int ts_explain_unit(const ts_scenario *s, const ts_result *r, int u, int k, ts_explain **out, ts_error *err) {
@@ -56,6 +80,10 @@ int ts_explain_unit(const ts_scenario *s, const ts_result *r, int u, int k, ts_e
     if (!x || !x->rows || !x->split || trace_into(s, r, u, k, x)) {
         ts_explain_free(x);
         ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+        return ts_status(err);
+    }
+    if (judge_rows(s, r, x, err) != TS_OK) {
+        ts_explain_free(x);
         return ts_status(err);
     }
     *out = x;
@@ -97,7 +125,8 @@ static int write_csv(FILE *f, const ts_scenario *s, const ts_result *r, const ts
     ts_buf b = {0};
     char num[40];
     ts_buf_puts(&b, "indicator,name,path,raw,source,year,estimate,note,shock,transform,transformed,"
-                    "normalised,weight,effective_weight,contribution\n");
+                    "normalised,weight,effective_weight,contribution,nominal_weight,quality,reliability_loss,"
+                    "lowered_by\n");
     for (int j = 0; j < x->n_rows; j++) {
         const ts_explain_row *row = &x->rows[j];
         const ts_node *nd = &t->nodes[row->node];
@@ -126,7 +155,16 @@ static int write_csv(FILE *f, const ts_scenario *s, const ts_result *r, const ts
         ts_buf_printf(&b, "%s,", ts_fmt_double(num, sizeof num, r->normalised[c]));
         ts_buf_printf(&b, "%s,", ts_fmt_double(num, sizeof num, row->weight));
         ts_buf_printf(&b, "%s,", ts_fmt_double(num, sizeof num, row->effective_weight));
-        ts_buf_printf(&b, "%s\n", ts_fmt_double(num, sizeof num, row->contribution));
+        ts_buf_printf(&b, "%s,", ts_fmt_double(num, sizeof num, row->contribution));
+        ts_buf_printf(&b, "%s,", ts_fmt_double(num, sizeof num, row->nominal_weight));
+        ts_buf_printf(&b, "%s,", ts_fmt_double(num, sizeof num, row->quality.quality));
+        ts_buf_printf(&b, "%s,", ts_fmt_double(num, sizeof num, row->reliability_loss));
+        ts_buf why = {0};
+        ts_value_quality_describe(&row->quality, &why);
+        ts_csv_field(&b, why.data ? why.data : "");
+        if (why.oom) b.oom = 1;
+        ts_buf_free(&why);
+        ts_buf_puts(&b, "\n");
     }
     int rc = TS_OK;
     if (b.oom) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
@@ -149,6 +187,36 @@ static void fmt_num(ts_buf *b, double x, int width, int prec) {
     else ts_buf_printf(b, " %*.*f", width, prec, x);
 }
 
+/* Appends the reliability section of the table: the node's reliability
+ * and the indicators that lower it, the costliest first. */
+static void write_reliability(ts_buf *b, const ts_taxonomy *t, const ts_explain *x) {
+    int *order = malloc(((size_t)x->n_rows + 1) * sizeof *order), n = 0;
+    if (!order) {
+        b->oom = 1;
+        return;
+    }
+    for (int j = 0; j < x->n_rows; j++)
+        if (x->rows[j].reliability_loss > 0) order[n++] = j;
+    for (int i = 1; i < n; i++) /* insertion sort: stable, and rows are few */
+        for (int j = i; j > 0 && x->rows[order[j]].reliability_loss > x->rows[order[j - 1]].reliability_loss; j--) {
+            int tmp = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = tmp;
+        }
+    ts_buf_printf(b, "\nreliability %.1f of 10", x->reliability);
+    if (n == 0) ts_buf_puts(b, ": every value complete, current, single-source and measured\n");
+    else ts_buf_puts(b, "; lowered by (points lost = 10 x nominal weight x (1 - quality)):\n");
+    char c1[64];
+    for (int i = 0; i < n; i++) {
+        const ts_explain_row *row = &x->rows[order[i]];
+        ts_buf_printf(b, "  %-22s %6.3f  weight %5.3f  quality %4.2f  ", cell(t->nodes[row->node].id, c1, sizeof c1, 22),
+                      -row->reliability_loss, row->nominal_weight, row->quality.quality);
+        ts_value_quality_describe(&row->quality, b);
+        ts_buf_puts(b, "\n");
+    }
+    free(order);
+}
+
 static int write_table(FILE *f, const ts_scenario *s, const ts_result *r, const ts_explain *x, ts_error *err) {
     const ts_taxonomy *t = s->tax;
     const ts_dataset *d = s->data;
@@ -163,9 +231,9 @@ static int write_table(FILE *f, const ts_scenario *s, const ts_result *r, const 
                   d->unit_id[x->unit], top->id, cell(top->name, c2, sizeof c2, 80), cell(s->name, c3, sizeof c3, 80));
     if (isnan(score)) ts_buf_puts(&b, "score: none (no data under this node)\n");
     else
-        ts_buf_printf(&b, "score %.4g, rank %d of %d, class %s, coverage %.0f%%\n", score,
+        ts_buf_printf(&b, "score %.4g, rank %d of %d, class %s, coverage %.0f%%, reliability %.1f\n", score,
                       ts_result_rank(r, x->node, x->unit), ranked, cls ? cls : "-",
-                      100 * ts_result_coverage(r, x->node, x->unit));
+                      100 * ts_result_coverage(r, x->node, x->unit), x->reliability);
     if (x->n_split == 0) {
         ts_buf_puts(&b, "Every node on the way is an arithmetic mean: contribution = effective weight x normalised,\n"
                         "and the contributions add up to the score.\n");
@@ -208,6 +276,7 @@ static int write_table(FILE *f, const ts_scenario *s, const ts_result *r, const 
         if (!isnan(row->contribution)) sum += row->contribution;
     }
     ts_buf_printf(&b, "%-22s %11s %5s  %-36s %11s %10s %7s %9s %12.4f\n", "sum", "", "", "", "", "", "", "", sum);
+    write_reliability(&b, t, x);
     int rc = TS_OK;
     if (b.oom) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
     else if (fwrite(b.data, 1, b.len, f) != b.len) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "write failed");

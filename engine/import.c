@@ -112,36 +112,6 @@ static int write_whole(const char *path, const ts_buf *b) {
     return ts_outfile_close(&o, ok) == 0 && ok ? 0 : -1;
 }
 
-/* Stores in out the path of target relative to the directory of from
- * (both as given, relative to the current directory or absolute). */
-static void relative_path(const char *from, const char *target, char *out, size_t n) {
-    char *dir = ts_dirname(from), *rdir = dir ? realpath(dir, NULL) : NULL;
-    char *tdir = ts_dirname(target), *rt = tdir ? realpath(tdir, NULL) : NULL;
-    const char *base = strrchr(target, '/');
-    base = base ? base + 1 : target;
-    if (!rdir || !rt) {
-        snprintf(out, n, "%s", target);
-    } else {
-        size_t i = 0, common = 0;
-        while (rdir[i] && rdir[i] == rt[i]) {
-            if (rdir[i] == '/') common = i;
-            i++;
-        }
-        if (!rdir[i] && (!rt[i] || rt[i] == '/')) common = i;
-        ts_buf b = {0};
-        for (const char *p = rdir + common; *p; p++)
-            if (*p == '/') ts_buf_puts(&b, "../");
-        if (rt[common]) ts_buf_printf(&b, "%s/", rt + common + 1);
-        ts_buf_puts(&b, base);
-        snprintf(out, n, "%s", b.data ? b.data : base);
-        ts_buf_free(&b);
-    }
-    free(dir);
-    free(rdir);
-    free(tdir);
-    free(rt);
-}
-
 int ts_import_coinr(const char *idata, const char *imeta, const char *taxonomy_out, const char *scenario_out,
                     ts_error *err) {
     ts_csv_table *mt = NULL, *dt = NULL;
@@ -231,7 +201,7 @@ int ts_import_coinr(const char *idata, const char *imeta, const char *taxonomy_o
     ts_buf_free(&root_node);
 
     char tax_rel[1024];
-    relative_path(scenario_out, taxonomy_out, tax_rel, sizeof tax_rel);
+    ts_path_relative(scenario_out, taxonomy_out, tax_rel, sizeof tax_rel);
     const char *base = strrchr(idata, '/');
     ts_buf_puts(&scen, "# Imported from COINr's iData by `threatscore import coinr`.\nname = ");
     char name[600];

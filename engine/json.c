@@ -110,11 +110,14 @@ const char *ts_json_string(ts_json *j) {
     return s;
 }
 
-void ts_json_skip(ts_json *j) {
+/* Skips one value inside depth arrays and objects (see ts_json_skip). */
+static void skip_value(ts_json *j, int depth) {
     skip_space(j);
     char c = *j->p;
     if (c == '"' || c == 'n') {
         (void)ts_json_string(j);
+    } else if ((c == '[' || c == '{') && depth >= TS_JSON_MAX_DEPTH) {
+        j->bad = 1; /* a store file from elsewhere could nest without end */
     } else if (c == '[' || c == '{') {
         char close = c == '[' ? ']' : '}';
         j->p++;
@@ -124,7 +127,7 @@ void ts_json_skip(ts_json *j) {
                 (void)ts_json_string(j);
                 if (!ts_json_eat(j, ':')) j->bad = 1;
             }
-            ts_json_skip(j);
+            if (!j->bad) skip_value(j, depth + 1);
         } while (!j->bad && ts_json_eat(j, ','));
         if (!ts_json_eat(j, close)) j->bad = 1;
     } else if (c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f') {
@@ -132,6 +135,10 @@ void ts_json_skip(ts_json *j) {
     } else {
         j->bad = 1;
     }
+}
+
+void ts_json_skip(ts_json *j) {
+    skip_value(j, 0);
 }
 
 const char **ts_json_strings(ts_json *j, int *n) {

@@ -30,7 +30,13 @@ const char *ts_json_string(ts_json *j);
  * with *n = 0. Sets bad on anything else. */
 const char **ts_json_strings(ts_json *j, int *n);
 
-/* Skips one value of any kind. Sets bad when it is malformed. */
+/* How deep arrays and objects may nest in a value that ts_json_skip
+ * skips: the engine writes three levels at most, and a limit keeps a store
+ * file from elsewhere, nested a million deep, from overflowing the stack. */
+#define TS_JSON_MAX_DEPTH 64
+
+/* Skips one value of any kind. Sets bad when it is malformed or nests
+ * deeper than TS_JSON_MAX_DEPTH. */
 void ts_json_skip(ts_json *j);
 
 #endif

@@ -9,6 +9,7 @@
 #include "aggregate.h"
 #include "impute.h"
 #include "normalise.h"
+#include "reliability.h"
 
 void ts_result_free(ts_result *r) {
     if (!r) return;
@@ -21,6 +22,7 @@ void ts_result_free(ts_result *r) {
     free(r->rank);
     free(r->coverage);
     free(r->imputed_share);
+    free(r->reliability);
     free(r);
 }
 
@@ -40,8 +42,9 @@ static ts_result *result_new(int n_units, int n_nodes, int n_ind) {
     r->rank = calloc(cells, sizeof *r->rank);
     r->coverage = malloc(cells * sizeof *r->coverage);
     r->imputed_share = malloc(cells * sizeof *r->imputed_share);
+    r->reliability = calloc(cells, sizeof *r->reliability);
     if (!r->screened || !r->imputed || !r->transformed || !r->normalised || !r->treatment || !r->score ||
-        !r->rank || !r->coverage || !r->imputed_share) {
+        !r->rank || !r->coverage || !r->imputed_share || !r->reliability) {
         ts_result_free(r);
         return NULL;
     }
@@ -364,6 +367,29 @@ static int rank_all(ts_result *r, ts_error *err) {
     return TS_OK;
 }
 
+/* Fills r->reliability (zeroed) from the values of s and what the pipeline
+ * did with them: indicators in index order, as score --lean adds them.
+ * Returns TS_OK or TS_ESYSTEM. */
+static int reliability_all(const ts_scenario *s, ts_result *r, ts_error *err) {
+    ts_reliability *rl;
+    int rc = ts_reliability_new(s, &rl, err);
+    if (rc != TS_OK) return rc;
+    size_t n = (size_t)r->n_units, cells = n * (size_t)r->n_nodes;
+    double *q = malloc((n + 1) * sizeof *q);
+    if (!q) {
+        ts_reliability_free(rl);
+        return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    }
+    for (int i = 0; i < r->n_indicators; i++) {
+        ts_reliability_column(rl, i, s->data->values + (size_t)i * n, r->normalised + (size_t)i * n, q);
+        ts_reliability_add(rl, i, q, r->reliability, NULL);
+    }
+    for (size_t c = 0; c < cells; c++) r->reliability[c] = ts_reliability_finish(r->reliability[c], r->score[c]);
+    free(q);
+    ts_reliability_free(rl);
+    return TS_OK;
+}
+
 /* Fails when no unit has a score at the index: every score would print as
  * missing, which is bad input (no value, or none that the methods and the
  * data thresholds can use), not a result. score(k, u) reads a score.
@@ -408,6 +434,7 @@ int ts_score_allow_empty(const ts_scenario *s, ts_result **out, ts_error *err) {
     for (int i = 0; i < s->tax->n_indicators && rc == TS_OK; i++) rc = prepare_indicator(s, r, i, err);
     if (rc == TS_OK) rc = aggregate_all(s, r, err);
     if (rc == TS_OK) rc = rank_all(r, err);
+    if (rc == TS_OK) rc = reliability_all(s, r, err);
     if (rc != TS_OK) {
         ts_result_free(r);
         return ts_status(err);
@@ -428,6 +455,8 @@ void ts_lean_result_free(ts_lean_result *r) {
     free(r->agg_coverage);
     free(r->agg_imputed);
     free(r->rank);
+    free(r->agg_reliability);
+    free(r->ind_reliability);
     free(r);
 }
 
@@ -471,6 +500,16 @@ double ts_lean_imputed_share(const ts_lean_result *r, const ts_scenario *s, int 
     const ts_node *nd = &s->tax->nodes[k];
     if (nd->indicator >= 0) return r->imputed[(size_t)nd->indicator * (size_t)r->n_units + (size_t)u] ? 1.0 : 0.0;
     return r->agg_imputed[(size_t)r->agg_row[k] * (size_t)r->n_units + (size_t)u];
+}
+
+double ts_lean_reliability(const ts_lean_result *r, const ts_scenario *s, int k, int u) {
+    const ts_node *nd = &s->tax->nodes[k];
+    size_t n = (size_t)r->n_units;
+    if (nd->indicator < 0) return r->agg_reliability[(size_t)r->agg_row[k] * n + (size_t)u];
+    if (r->ind_reliability) return r->ind_reliability[(size_t)nd->indicator * n + (size_t)u];
+    /* CSV input: no year, estimate or alternative lowers a value (ts_reliability_value) */
+    if (isnan(ts_lean_score(r, s, k, u)) || r->imputed[(size_t)nd->indicator * n + (size_t)u]) return 0;
+    return ts_reliability_finish(1, 0);
 }
 
 /* The lean layout seen through tree_access. */
@@ -623,11 +662,16 @@ int ts_score_lean(ts_scenario *s, ts_lean_result **result, ts_error *err) {
         r->agg_score = malloc(acells * sizeof *r->agg_score);
         r->agg_coverage = malloc(acells * sizeof *r->agg_coverage);
         r->agg_imputed = malloc(acells * sizeof *r->agg_imputed);
+        r->agg_reliability = calloc(acells, sizeof *r->agg_reliability);
+        if (s->data->prov) r->ind_reliability = malloc(icells * sizeof *r->ind_reliability);
     }
     int rc = TS_OK;
     if (!r || !scratch || !out || !tmp || !r->screened || !r->imputed || !r->treatment || !r->agg_row || !r->rank ||
-        !r->agg_score || !r->agg_coverage || !r->agg_imputed)
+        !r->agg_score || !r->agg_coverage || !r->agg_imputed || !r->agg_reliability ||
+        (s->data->prov && !r->ind_reliability))
         rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    ts_reliability *rl = NULL;
+    if (rc == TS_OK) rc = ts_reliability_new(s, &rl, err);
     if (rc == TS_OK) {
         ts_result screen = {0};
         screen.screened = r->screened;
@@ -637,7 +681,13 @@ int ts_score_lean(ts_scenario *s, ts_lean_result **result, ts_error *err) {
        is overwritten by its normalised values */
     for (int i = 0; i < t->n_indicators && rc == TS_OK; i++) {
         rc = lean_prepare(s, r, i, scratch, out, err);
-        if (rc == TS_OK) memcpy(s->data->values + (size_t)i * (size_t)n, out, (size_t)n * sizeof *out);
+        if (rc != TS_OK) break;
+        /* judged while the raw column is still there; scratch is free again */
+        ts_reliability_column(rl, i, s->data->values + (size_t)i * (size_t)n, out, scratch);
+        ts_reliability_add(rl, i, scratch, r->agg_reliability, r->agg_row);
+        for (int u = 0; r->ind_reliability && u < n; u++)
+            r->ind_reliability[(size_t)i * (size_t)n + (size_t)u] = ts_reliability_finish(scratch[u], out[u]);
+        memcpy(s->data->values + (size_t)i * (size_t)n, out, (size_t)n * sizeof *out);
     }
     if (rc == TS_OK) rc = lean_aggregate(s, r, err);
     for (int k = 0; k < t->n_nodes && rc == TS_OK; k++) {
@@ -648,7 +698,10 @@ int ts_score_lean(ts_scenario *s, ts_lean_result **result, ts_error *err) {
         }
         int *rank = r->rank + (size_t)k * (size_t)n;
         for (int u = 0; u < n; u++) rank[u] = isnan(tmp[u]) ? 0 : (int)tmp[u];
+        double *rel = r->agg_row[k] >= 0 ? r->agg_reliability + (size_t)r->agg_row[k] * (size_t)n : NULL;
+        for (int u = 0; rel && u < n; u++) rel[u] = ts_reliability_finish(rel[u], out[u]);
     }
+    ts_reliability_free(rl);
     free(scratch), free(out), free(tmp);
     if (rc == TS_OK) {
         /* the values now hold the normalised indicators: count from the

@@ -9,7 +9,7 @@
 #include "treat.h"
 
 /* ts_score, ts_result_free and the accessors ts_result_score, _rank,
- * _coverage and _class are declared in threatscore.h. */
+ * _coverage, _class and _reliability are declared in threatscore.h. */
 
 /* The scores of one run. Indicator matrices are [i * n_units + u]; node
  * matrices are [k * n_units + u]. */
@@ -24,6 +24,8 @@ typedef struct ts_result {
     int *rank;                /* 1 = highest risk, ties share the lowest; 0 = none */
     double *coverage;         /* share of the node's indicators with a value */
     double *imputed_share;    /* share of the node's indicators imputed */
+    double *reliability;      /* 0 (no usable data) to 10 (complete, current,
+                                 single-source, measured): reliability.h */
 } ts_result;
 
 /* As ts_score, but a result where no unit has a score is returned, not an
@@ -60,6 +62,10 @@ typedef struct ts_lean_result {
     int *agg_row;              /* per node: its row in the agg_* matrices, -1 for indicators */
     double *agg_score, *agg_coverage, *agg_imputed; /* [agg_row * n_units + u] */
     int *rank;                 /* [k * n_units + u], 0 = none */
+    double *agg_reliability;   /* [agg_row * n_units + u], as ts_result's */
+    double *ind_reliability;   /* [i * n_units + u] for data with provenance;
+                                  NULL for CSV input, whose values are worth 10
+                                  when scored and not imputed, else 0 */
 } ts_lean_result;
 
 /* Scores s leanly. Returns TS_OK with the result in *result, or an error as
@@ -70,6 +76,8 @@ int ts_score_lean(ts_scenario *s, ts_lean_result **result, ts_error *err);
 double ts_lean_score(const ts_lean_result *r, const ts_scenario *s, int k, int u);
 double ts_lean_coverage(const ts_lean_result *r, const ts_scenario *s, int k, int u);
 double ts_lean_imputed_share(const ts_lean_result *r, const ts_scenario *s, int k, int u);
+/* Reliability of node k for unit u, as ts_result's. */
+double ts_lean_reliability(const ts_lean_result *r, const ts_scenario *s, int k, int u);
 
 /* Frees the result. NULL is allowed. */
 void ts_lean_result_free(ts_lean_result *r);

@@ -26,15 +26,19 @@ int ts_report_write_lean_csv(FILE *f, const ts_scenario *s, const ts_lean_result
 
 /* One row of the long scores CSV. Every writer of that format (score,
  * score --lean, export) goes through ts_csv_score_row, so their bytes
- * agree. parent is "" for the root; NaN scores are empty; rank 0 is empty. */
+ * agree. parent is "" for the root; NaN scores are empty; rank 0 is empty;
+ * a NaN reliability (a run stored before reliabilities were) is empty. */
 typedef struct ts_score_row {
     const char *unit, *unit_name, *node, *node_name, *parent;
     int depth, rank;
     double score, coverage, imputed;
     const char *cls;  /* NULL: none */
+    double reliability;
 } ts_score_row;
 
-/* The header line of the long scores CSV, newline included. */
+/* The header line of the long scores CSV, newline included. Columns are
+ * only ever added at its end, so scripts that read them by position keep
+ * working. */
 extern const char TS_SCORES_CSV_HEADER[];
 
 /* Appends row as one line of the long scores CSV. */

@@ -37,6 +37,7 @@ typedef struct chain_file {
     config_t *cfgp;     /* the settings: &cfg, or the cached file's */
     ts_cached_file *cached; /* NULL when read here */
     const char *path;   /* arena copy: also the identity of the file in provenance */
+    const char *read;   /* where its text is: path, or the copy of standard input */
     char sha256[65];
     char *real;         /* realpath, for cycle detection */
     char *bytes;        /* the bytes parsed, hashed into the chain's hash */
@@ -524,9 +525,25 @@ int ts_scenario_apply_perspective(ts_scenario *s, const char *name, ts_error *er
     return apply_perspective(s, name, 1, err);
 }
 
+/* Returns 1 when some indicator's normaliser maps onto an explicit range
+ * lo-hi (as normalise.range sets). */
+static int some_norm_in_range(const ts_scenario *s, double lo, double hi) {
+    const ts_taxonomy *t = s->tax;
+    for (int i = 0; i < t->n_indicators; i++) {
+        const ts_norm *nm = &s->spec->norm[t->indicator_node[i]];
+        if (nm->has_range && nm->lo == lo && nm->hi == hi) return 1;
+    }
+    return 0;
+}
+
 int ts_scenario_set(ts_scenario *s, const char *key, const char *value, const char *where, ts_error *err) {
     int rc = strcmp(key, "weights") == 0 ? ts_scenario_use_weights(s, value, where, 0, err)
                                          : ts_spec_set(s->spec, s->tax, key, value, where, err);
+    double lo, hi;
+    /* the indicators now land on lo-hi: the scale and the classes follow */
+    if (rc == TS_OK && strcmp(key, "normalise.range") == 0 && sscanf(value, "%lf,%lf", &lo, &hi) == 2 &&
+        some_norm_in_range(s, lo, hi))
+        ts_taxonomy_rescale(s->tax, lo, hi);
     if (rc == TS_OK && strcmp(key, "weights") == 0)
         rc = ts_spec_check_weights(s->spec, s->tax, s->data->unit_id, where, 0, err);
     if (rc == TS_OK && (!strcmp(key, "year") || !strcmp(key, "max_age") || !strcmp(key, "interpolate")))
@@ -552,16 +569,16 @@ int ts_scenario_apply_options(ts_scenario *s, const char *const *persp, int n_pe
 }
 
 int ts_scenario_load_with(const char *path, const char *const *persp, int n_persp, const char *const *set,
-                          int n_set, ts_load_cache *cache, ts_scenario **out, ts_error *err) {
+                          int n_set, ts_scenario **out, ts_error *err) {
     *out = NULL;
     ts_scenario *s = NULL;
-    ts_scenario_load_cached(path, cache, &s, err);
+    ts_scenario_load(path, &s, err);
     if (s && ts_scenario_apply_options(s, persp, n_persp, set, n_set, err)) {
         ts_scenario_free(s);
         s = NULL;
     }
     *out = s;
-    return TS_OK;
+    return s ? TS_OK : ts_status(err);
 }
 
 static int parse_overrides(loader *L, const config_setting_t *root, chain_file *files, int n_files) {
@@ -606,10 +623,11 @@ static int check_weights(loader *L, chain_file *files, int n_files) {
     return ts_spec_check_weights(L->s->spec, L->s->tax, L->s->data->unit_id, file, line, L->err);
 }
 
-/* Reads path and the files it extends into files[], nearest first.
- * Returns TS_OK and the count in *n, or an error (missing file, syntax,
- * unknown key, a cycle, a chain deeper than MAX_CHAIN). */
-static int load_chain(loader *L, const char *path, chain_file *files, int *n) {
+/* Reads path (its text from read_path) and the files it extends into
+ * files[], nearest first. Returns TS_OK and the count in *n, or an error
+ * (missing file, syntax, unknown key, a cycle, a chain deeper than
+ * MAX_CHAIN). */
+static int load_chain(loader *L, const char *path, const char *read_path, chain_file *files, int *n) {
     ts_scenario *s = L->s;
     const char *next = path;
     char *owned = NULL;
@@ -630,8 +648,10 @@ static int load_chain(loader *L, const char *path, chain_file *files, int *n) {
         free(owned);
         owned = NULL;
         if (!f->path) return oom(L);
+        f->read = *n == 1 && read_path ? ts_arena_strdup(s->arena, read_path) : f->path;
+        if (!f->read) return oom(L);
         L->file = f->path;
-        if (L->cache && ts_load_cache_keeps_files(L->cache)) {
+        if (L->cache && ts_load_cache_keeps_files(L->cache) && strcmp(f->read, f->path) == 0) {
             /* read, hashed and parsed once per cache; borrowed here */
             int rc = ts_load_cache_file(L->cache, f->path, &f->cached, L->err);
             if (rc) return rc;
@@ -641,9 +661,9 @@ static int load_chain(loader *L, const char *path, chain_file *files, int *n) {
             f->n_bytes = f->cached->n_bytes;
             f->real = f->cached->real;
         } else {
-            int rc = ts_cfg_read_file(&f->cfg, f->path, f->sha256, &f->bytes, &f->n_bytes, L->err);
+            int rc = ts_cfg_read_file_as(&f->cfg, f->path, f->read, f->sha256, &f->bytes, &f->n_bytes, L->err);
             if (rc) return rc;
-            f->real = realpath(f->path, NULL);
+            f->real = realpath(f->read, NULL);
         }
         for (int j = 0; f->real && j < *n - 1; j++)
             if (files[j].real && strcmp(files[j].real, f->real) == 0)
@@ -720,27 +740,34 @@ static int scenario_header(loader *L, chain_file *files, int n) {
     if (!s->name || !s->taxonomy_path || (desc && !s->description)) return oom(L);
     s->n_files = n;
     s->file_path = ts_arena_alloc(s->arena, (size_t)n * sizeof *s->file_path);
+    s->file_read = ts_arena_alloc(s->arena, (size_t)n * sizeof *s->file_read);
     s->file_sha256 = ts_arena_alloc(s->arena, (size_t)n * sizeof *s->file_sha256);
-    if (!s->file_path || !s->file_sha256) return oom(L);
+    if (!s->file_path || !s->file_read || !s->file_sha256) return oom(L);
     for (int f = 0; f < n; f++) {
         s->file_path[f] = files[f].path;
+        s->file_read[f] = files[f].read;
         if (!(s->file_sha256[f] = ts_arena_strdup(s->arena, files[f].sha256))) return oom(L);
     }
     return TS_OK;
 }
 
 int ts_scenario_load(const char *path, ts_scenario **out, ts_error *err) {
-    return ts_scenario_load_cached(path, NULL, out, err);
+    return ts_scenario_load_cached(path, path, NULL, out, err);
 }
 
-int ts_scenario_load_cached(const char *path, ts_load_cache *cache, ts_scenario **out, ts_error *err) {
+int ts_scenario_load_as(const char *path, const char *read_path, ts_scenario **out, ts_error *err) {
+    return ts_scenario_load_cached(path, read_path, NULL, out, err);
+}
+
+int ts_scenario_load_cached(const char *path, const char *read_path, ts_load_cache *cache, ts_scenario **out,
+                            ts_error *err) {
     *out = NULL;
     chain_file files[MAX_CHAIN];
     int n = 0;
     ts_scenario *s = scenario_new(err);
     loader L = {s, path, err, 0, cache};
     if (!s) return ts_status(err);
-    int rc = load_chain(&L, path, files, &n);
+    int rc = load_chain(&L, path, read_path, files, &n);
     if (rc == TS_OK) rc = scenario_header(&L, files, n);
     if (rc == TS_OK) {
         s->path = files[0].path;
@@ -828,19 +855,23 @@ fail:
 }
 
 int ts_config_kind(const char *path, int *kind, ts_error *err) {
-    return ts_config_kind_cached(path, NULL, kind, err);
+    return ts_config_kind_cached(path, path, NULL, kind, err);
 }
 
-int ts_config_kind_cached(const char *path, ts_load_cache *cache, int *kind, ts_error *err) {
+int ts_config_kind_as(const char *path, const char *read_path, int *kind, ts_error *err) {
+    return ts_config_kind_cached(path, read_path, NULL, kind, err);
+}
+
+int ts_config_kind_cached(const char *path, const char *read_path, ts_load_cache *cache, int *kind, ts_error *err) {
     config_t own, *cfg = &own;
     config_init(&own);
     int rc;
-    if (cache && ts_load_cache_keeps_files(cache)) {
+    if (cache && ts_load_cache_keeps_files(cache) && strcmp(path, read_path) == 0) {
         ts_cached_file *f;
         rc = ts_load_cache_file(cache, path, &f, err);
         if (rc == TS_OK) cfg = &f->cfg;
     } else {
-        rc = ts_cfg_read(&own, path, err);
+        rc = ts_cfg_read_as(&own, path, read_path, err);
     }
     if (rc == TS_OK) {
         const config_setting_t *root = config_root_setting(cfg);

@@ -184,7 +184,19 @@ void ts_spec_json(const ts_spec *s, const ts_taxonomy *t, const char *const *uni
         }
         ts_buf_puts(b, "}");
     }
-    ts_buf_puts(b, "}}");
+    ts_buf_puts(b, "}");
+    /* only a taxonomy that sets alert norms has them, so other runs keep
+       their method JSON (and run keys) */
+    const char *const names[] = {"near_class", "jump_sd", "jump_share", "min_reliability"};
+    const double norms[] = {t->alert_near_class, t->alert_jump_sd, t->alert_jump_share, t->alert_min_reliability};
+    int any = 0;
+    for (int i = 0; i < 4; i++) {
+        if (isnan(norms[i])) continue;
+        ts_buf_printf(b, "%s\"%s\":", any++ ? "," : ",\"alerts\":{", names[i]);
+        ts_buf_json_number(b, norms[i]);
+    }
+    if (any) ts_buf_puts(b, "}");
+    ts_buf_puts(b, "}");
 }
 
 /* Applies missing=TREATMENT[:IND,...] (every indicator without a list).

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cfg.h"
+#include "normalise.h"
 
 #define MAX_DEPTH 32
 
@@ -34,7 +35,7 @@ typedef struct parser {
 static const char *const ROOT_KEYS[] = {"id", "name", "description", "source", "scale",
                                         "normalise", "aggregate", "treat", "impute",
                                         "data_threshold", "direction", "classes", "children",
-                                        "perspectives", NULL};
+                                        "perspectives", "alerts", NULL};
 static const char *const AGGREGATE_KEYS[] = {"id", "name", "description", "source", "weight",
                                              "normalise", "aggregate", "treat", "impute",
                                              "data_threshold", "direction", "classes", "children",
@@ -173,6 +174,30 @@ static int parse_direction(parser *p, const config_setting_t *g, ts_node *nd, in
     return TS_OK;
 }
 
+/* Checks at load what scoring would refuse whatever the data: a transform
+ * (log, log1p, boxcox) undefined at a goalpost or at the target, which are
+ * transformed with the values. logct depends on the values' range, so it
+ * is checked when a scenario is scored. Returns TS_OK or TS_EINPUT naming
+ * the goalposts' or target's line. */
+static int check_transform_domain(parser *p, const config_setting_t *g, const ts_node *nd) {
+    const ts_transform *tr = &nd->transform;
+    if (tr->method == TS_TRANSFORM_NONE || tr->method == TS_TRANSFORM_LOGCT) return TS_OK;
+    const char *domain = tr->method == TS_TRANSFORM_LOG1P ? "values above -1" : "values above 0";
+    double y;
+    const double goal[2] = {nd->goal_lo, nd->goal_hi};
+    for (int i = 0; nd->has_goalposts && i < 2; i++)
+        if (ts_transform_value(tr, goal[i], 0, 0, &y) != 0)
+            return ts_fail(p->err, TS_EINPUT, p->file, ts_cfg_line(config_setting_get_member(g, "goalposts")),
+                           "%s transform of indicator '%s' is undefined for its goalpost %g (it takes %s): "
+                           "move the goalposts or use another transform (log1p, logct)",
+                           ts_transform_name(tr->method), nd->id, goal[i], domain);
+    if (nd->has_target && ts_transform_value(tr, nd->target, 0, 0, &y) != 0)
+        return ts_fail(p->err, TS_EINPUT, p->file, ts_cfg_line(config_setting_get_member(g, "target")),
+                       "%s transform of indicator '%s' is undefined for its target %g (it takes %s)",
+                       ts_transform_name(tr->method), nd->id, nd->target, domain);
+    return TS_OK;
+}
+
 static int parse_indicator(parser *p, const config_setting_t *g, ts_node *nd) {
     const config_setting_t *s;
     ts_taxonomy *t = p->t;
@@ -202,6 +227,7 @@ static int parse_indicator(parser *p, const config_setting_t *g, ts_node *nd) {
                            nd->goal_lo, nd->goal_hi);
         nd->has_goalposts = 1;
     }
+    if (check_transform_domain(p, g, nd)) return TS_EINPUT;
     if (grow((void **)&t->indicator_node, &p->cap_ind, t->n_indicators, sizeof(int))) return oom(p);
     nd->indicator = t->n_indicators++;
     nd->n_leaves = 1;
@@ -328,6 +354,25 @@ static void resolve_inherited(parser *p) {
     }
 }
 
+/* Checks the normaliser each indicator inherits against what it needs and
+ * scoring would otherwise refuse: goalposts for "goalposts", a target for
+ * "dist2targ". Returns TS_OK or TS_EINPUT naming the indicator's line. */
+static int check_normalisers(parser *p) {
+    const ts_taxonomy *t = p->t;
+    for (int i = 0; i < t->n_indicators; i++) {
+        const ts_node *nd = &t->nodes[t->indicator_node[i]];
+        if (nd->norm.method == TS_NORM_GOALPOSTS && !nd->has_goalposts)
+            return ts_fail(p->err, TS_EINPUT, p->file, nd->line,
+                           "indicator '%s' is normalised by goalposts but has none: give it goalposts = [min, max]",
+                           nd->id);
+        if (nd->norm.method == TS_NORM_DIST2TARG && !nd->has_target)
+            return ts_fail(p->err, TS_EINPUT, p->file, nd->line,
+                           "indicator '%s' is normalised by dist2targ but has no target: give it target = VALUE",
+                           nd->id);
+    }
+    return TS_OK;
+}
+
 static int cmp_node_id(const void *a, const void *b, void *ctx) {
     const ts_taxonomy *t = ctx;
     return strcmp(t->nodes[*(const int *)a].id, t->nodes[*(const int *)b].id);
@@ -353,6 +398,31 @@ static void sort_ids(ts_taxonomy *t, int *tmp) {
         b = s;
     }
     if (a != t->sorted) memcpy(t->sorted, a, (size_t)n * sizeof *a);
+}
+
+/* Reads alerts = { near_class = D; jump_sd = K; jump_share = S;
+ * min_reliability = R; } (each optional, none negative) into the
+ * taxonomy's alert norms, which stay NaN when unset. Returns TS_OK or
+ * TS_EINPUT. */
+static int parse_alerts(parser *p, const config_setting_t *g) {
+    ts_taxonomy *t = p->t;
+    t->alert_near_class = t->alert_jump_sd = t->alert_jump_share = t->alert_min_reliability = NAN;
+    if (!g) return TS_OK;
+    static const char *const keys[] = {"near_class", "jump_sd", "jump_share", "min_reliability", NULL};
+    double *dst[] = {&t->alert_near_class, &t->alert_jump_sd, &t->alert_jump_share, &t->alert_min_reliability};
+    if (ts_cfg_expect_group(g, p->file, "alerts", p->err) || ts_cfg_check_keys(g, keys, p->file, p->err))
+        return TS_EINPUT;
+    for (int i = 0; keys[i]; i++) {
+        int has;
+        double v;
+        if (ts_cfg_opt_number(g, keys[i], p->file, &v, &has, p->err)) return TS_EINPUT;
+        if (!has) continue;
+        if (!(v >= 0) || (i == 3 && v > 10))
+            return ts_fail(p->err, TS_EINPUT, p->file, ts_cfg_line(config_setting_get_member(g, keys[i])),
+                           "alerts.%s must be %s", keys[i], i == 3 ? "between 0 and 10" : "at least 0");
+        *dst[i] = v;
+    }
+    return TS_OK;
 }
 
 /* Reads perspectives = { NAME = { description = "..."; weights = { node = w; }; }; }
@@ -431,14 +501,20 @@ static int check_columns(parser *p) {
 }
 
 /* Builds the taxonomy of the parsed file cfg read from path (whose bytes
- * hash to sha256, or NULL: path is read into cfg here). Returns as
+ * hash to sha256, or NULL: read_path is read into cfg here, naming the
+ * file path). Returns as
  * ts_taxonomy_load. */
-static int taxonomy_build(const char *path, config_t *cfg, const char *sha256, ts_taxonomy **out, ts_error *err);
+static int taxonomy_build(const char *path, const char *read_path, config_t *cfg, const char *sha256,
+                          ts_taxonomy **out, ts_error *err);
 
 int ts_taxonomy_load(const char *path, ts_taxonomy **out, ts_error *err) {
+    return ts_taxonomy_load_as(path, path, out, err);
+}
+
+int ts_taxonomy_load_as(const char *path, const char *read_path, ts_taxonomy **out, ts_error *err) {
     config_t cfg;
     config_init(&cfg);
-    int rc = taxonomy_build(path, &cfg, NULL, out, err);
+    int rc = taxonomy_build(path, read_path, &cfg, NULL, out, err);
     config_destroy(&cfg);
     return rc;
 }
@@ -446,10 +522,11 @@ int ts_taxonomy_load(const char *path, ts_taxonomy **out, ts_error *err) {
 int ts_taxonomy_from_config(const char *path, const config_t *cfg, const char *sha256, ts_taxonomy **out,
                             ts_error *err) {
     /* built from settings it only reads */
-    return taxonomy_build(path, (config_t *)cfg, sha256, out, err);
+    return taxonomy_build(path, path, (config_t *)cfg, sha256, out, err);
 }
 
-static int taxonomy_build(const char *path, config_t *cfgp, const char *sha256, ts_taxonomy **out, ts_error *err) {
+static int taxonomy_build(const char *path, const char *read_path, config_t *cfgp, const char *sha256,
+                          ts_taxonomy **out, ts_error *err) {
     *out = NULL;
     parser p;
     memset(&p, 0, sizeof p);
@@ -466,7 +543,7 @@ static int taxonomy_build(const char *path, config_t *cfgp, const char *sha256, 
     p.t = t;
     p.file = t->path;
     if (sha256) memcpy(t->sha256, sha256, sizeof t->sha256);
-    else if (ts_cfg_read_file(cfgp, path, t->sha256, NULL, NULL, err)) goto fail;
+    else if (ts_cfg_read_file_as(cfgp, path, read_path, t->sha256, NULL, NULL, err)) goto fail;
     config_setting_t *root = config_root_setting(cfgp);
     t->scale_min = 0;
     t->scale_max = 100;
@@ -484,12 +561,15 @@ static int taxonomy_build(const char *path, config_t *cfgp, const char *sha256, 
             goto fail;
         }
     }
+    t->file_scale_min = t->scale_min;
+    t->file_scale_max = t->scale_max;
     int root_index;
     if (parse_node(&p, root, 0, &root_index)) goto fail;
     t->id = t->nodes[root_index].id;
     t->name = t->nodes[root_index].name;
     t->description = t->nodes[root_index].description;
     resolve_inherited(&p);
+    if (check_normalisers(&p)) goto fail;
 
     t->sorted = malloc((size_t)t->n_nodes * sizeof(int));
     int *tmp = malloc((size_t)t->n_nodes * sizeof(int));
@@ -511,6 +591,7 @@ static int taxonomy_build(const char *path, config_t *cfgp, const char *sha256, 
     }
     if (check_columns(&p)) goto fail;
     if (parse_perspectives(&p, config_setting_get_member(root, "perspectives"))) goto fail;
+    if (parse_alerts(&p, config_setting_get_member(root, "alerts"))) goto fail;
     free(p.raw);
     *out = t;
     return TS_OK;
@@ -541,6 +622,14 @@ int ts_taxonomy_find(const ts_taxonomy *t, const char *id) {
         else hi = mid - 1;
     }
     return -1;
+}
+
+void ts_taxonomy_rescale(ts_taxonomy *t, double lo, double hi) {
+    double f = (hi - lo) / (t->scale_max - t->scale_min);
+    for (int c = 0; c < t->n_class_total; c++)
+        if (isfinite(t->classes[c].min)) t->classes[c].min = lo + (t->classes[c].min - t->scale_min) * f;
+    t->scale_min = lo;
+    t->scale_max = hi;
 }
 
 int ts_taxonomy_root(const ts_taxonomy *t) {

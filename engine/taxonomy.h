@@ -59,7 +59,8 @@ typedef struct ts_taxonomy {
     const char *path;
     char sha256[65];      /* of the bytes the taxonomy was read from */
     const char *id, *name, *description;
-    double scale_min, scale_max;
+    double scale_min, scale_max;  /* the scale in effect (ts_taxonomy_rescale) */
+    double file_scale_min, file_scale_max; /* the scale the file gives */
     int n_nodes;
     ts_node *nodes;
     int *children;        /* children of node k: children[first_child ...] */
@@ -70,6 +71,10 @@ typedef struct ts_taxonomy {
     int *sorted;          /* node indices sorted by id, for lookups */
     int n_perspectives;
     ts_perspective *perspectives; /* arena-owned */
+    /* the norms of `threatscore alert` (alerts = { ... }), NaN when unset:
+       distance to the next class, jumps in standard deviations of past
+       year-on-year changes or as a share of the scale, least reliability */
+    double alert_near_class, alert_jump_sd, alert_jump_share, alert_min_reliability;
 } ts_taxonomy;
 
 /* Reads and validates a taxonomy file. Returns TS_OK with a new taxonomy in *out, or
@@ -77,6 +82,10 @@ typedef struct ts_taxonomy {
  * err filled (TS_EINPUT for bad input with file:line, TS_ESYSTEM when out
  * of memory). */
 int ts_taxonomy_load(const char *path, ts_taxonomy **out, ts_error *err);
+
+/* As ts_taxonomy_load, reading the text from read_path while naming the
+ * file path (the CLI's copy of standard input). */
+int ts_taxonomy_load_as(const char *path, const char *read_path, ts_taxonomy **out, ts_error *err);
 
 /* As ts_taxonomy_load, from the settings cfg already parsed from path (as
  * ts_cfg_read_file parses) whose bytes hash to sha256 (64 hex digits):
@@ -90,6 +99,14 @@ void ts_taxonomy_free(ts_taxonomy *t);
 
 /* Returns the index of the node with this id, or -1. */
 int ts_taxonomy_find(const ts_taxonomy *t, const char *id);
+
+/* Moves t onto the scale lo-hi (lo < hi), for a run whose normalisers map
+ * onto it (--set normalise.range=LO,HI): the scale becomes lo-hi and every
+ * class threshold is mapped linearly with it, min' = lo + (min - old_lo)
+ * x (hi - lo) / (old_hi - old_lo), so each class keeps its place on the
+ * scale ("High" from 5 on 0-10 is "High" from 50.5 on 1-100). The file's
+ * own scale stays in file_scale_min/max. */
+void ts_taxonomy_rescale(ts_taxonomy *t, double lo, double hi);
 
 /* Returns the root's node index. */
 int ts_taxonomy_root(const ts_taxonomy *t);

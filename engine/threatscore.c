@@ -32,6 +32,8 @@ double ts_result_score(const ts_result *r, int k, int u) { return r->score[cell(
 int ts_result_rank(const ts_result *r, int k, int u) { return r->rank[cell(r, k, u)]; }
 double ts_result_coverage(const ts_result *r, int k, int u) { return r->coverage[cell(r, k, u)]; }
 
+double ts_result_reliability(const ts_result *r, int k, int u) { return r->reliability[cell(r, k, u)]; }
+
 const char *ts_result_class(const ts_scenario *s, const ts_result *r, int k, int u) {
     return ts_taxonomy_class(s->tax, k, ts_result_score(r, k, u));
 }

@@ -138,6 +138,13 @@ TS_API int ts_result_rank(const ts_result *r, int k, int u);
 TS_API double ts_result_coverage(const ts_result *r, int k, int u);
 TS_API const char *ts_result_class(const ts_scenario *s, const ts_result *r, int k, int u);
 
+/* Unit u's reliability at node k: 0 (no usable data, or no score) to 10
+ * (every value under the node present, current, single-source and
+ * measured); the share of the node's nominal weight resting on such values,
+ * with missing and imputed values counting nothing and old values,
+ * estimates and values whose sources disagree counting less. */
+TS_API double ts_result_reliability(const ts_result *r, int k, int u);
+
 /* ---- the run store (SQLite) -------------------------------------------- */
 
 /* One SQLite file holding runs with their provenance. */

@@ -145,9 +145,13 @@ int ts_trend_write(FILE *f, ts_format fmt, const ts_scenario *s, const ts_trend 
             }
     } else {
         char name[512];
-        ts_buf_printf(&b, "%s: index by year; trend = change %d -> %d, stable within +-%g\n",
-                      ts_term_safe(name, sizeof name, s->name), t->base_year,
-                      t->years[t->n_years - 1], t->threshold);
+        if (t->base_year)
+            ts_buf_printf(&b, "%s: index by year; trend = change %d -> %d, stable within +-%g\n",
+                          ts_term_safe(name, sizeof name, s->name), t->base_year, t->years[t->n_years - 1],
+                          t->threshold);
+        else /* no kept year is span years before the last */
+            ts_buf_printf(&b, "%s: index by year; no trend: the years kept span less than %d years\n",
+                          ts_term_safe(name, sizeof name, s->name), t->span);
         ts_buf_printf(&b, "%-8s", "unit");
         for (int y = 0; y < t->n_years; y++) ts_buf_printf(&b, " %6d", t->years[y]);
         ts_buf_printf(&b, " %8s  %s\n", "change", "trend");
@@ -164,7 +168,11 @@ int ts_trend_write(FILE *f, ts_format fmt, const ts_scenario *s, const ts_trend 
             ts_buf_printf(&b, "  %s\n", direction_name(t->direction[(size_t)root * n + u]));
         }
         const ts_node *rn = &tax->nodes[root];
-        ts_buf_printf(&b, "\ntrends of the index's children (%d -> %d):\n%-8s", t->base_year, t->years[t->n_years - 1], "unit");
+        if (t->base_year)
+            ts_buf_printf(&b, "\ntrends of the index's children (%d -> %d):\n%-8s", t->base_year,
+                          t->years[t->n_years - 1], "unit");
+        else
+            ts_buf_printf(&b, "\ntrends of the index's children (none):\n%-8s", "unit");
         for (int c = 0; c < rn->n_children; c++) ts_buf_printf(&b, " %-11.11s", tax->nodes[tax->children[rn->first_child + c]].id);
         ts_buf_puts(&b, "\n");
         for (int u = 0; u < n; u++) {

@@ -331,7 +331,7 @@ int ts_ua_spec_load(const ts_scenario *s, ts_ua_spec **out, ts_error *err) {
     for (int f = 0; f < s->n_files && rc == TS_OK; f++) {
         config_t cfg;
         config_init(&cfg);
-        rc = ts_cfg_read(&cfg, s->file_path[f], err);
+        rc = ts_cfg_read_as(&cfg, s->file_path[f], s->file_read[f], err);
         const config_setting_t *g = rc == TS_OK ? config_lookup(&cfg, "uncertainty") : NULL;
         if (g) rc = parse_group(u, s, g, s->file_path[f], err);
         config_destroy(&cfg);

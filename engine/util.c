@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fmt.h"
+
 struct ts_arena_block {
     struct ts_arena_block *next;
     size_t used, cap;
@@ -162,7 +164,8 @@ int ts_buf_json_string(ts_buf *b, const char *s) {
 
 int ts_buf_json_number(ts_buf *b, double x) {
     if (!isfinite(x)) return ts_buf_puts(b, "null");
-    return ts_buf_printf(b, "%.17g", x);
+    char num[TS_FMT_SIZE];
+    return ts_buf_append(b, num, ts_fmt_g17(num, x));
 }
 
 void ts_buf_free(ts_buf *b) {
@@ -170,11 +173,21 @@ void ts_buf_free(ts_buf *b) {
     memset(b, 0, sizeof *b);
 }
 
-/* Edit distance counting a swap of two neighbours as one edit (optimal
- * string alignment), capped: returns limit+1 once it exceeds limit. */
-static size_t edit_distance(const char *a, const char *b, size_t limit) {
+/* Folds ASCII letters to lower case, so that a suggestion can fix case
+ * ("tjk" for "TJK"). */
+static int fold(char c) {
+    return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+/* Edit distances of a to b, ignoring ASCII case and counting a swap of two
+ * neighbours as one edit (optimal string alignment): *whole is the
+ * distance to b, *prefix the least distance to any prefix of b (how far a
+ * is from a truncation of b, "drug_trafic" from "drug_traffic..."). Both
+ * are capped: limit+1 means "more than limit". */
+static void edit_distances(const char *a, const char *b, size_t limit, size_t *whole, size_t *prefix) {
     size_t la = strlen(a), lb = strlen(b);
-    if (la > 64 || lb > 64) return limit + 1;
+    *whole = *prefix = limit + 1;
+    if (la > 64 || lb > 64) return;
     size_t rows[3][65];
     size_t *before = rows[0], *prev = rows[1], *cur = rows[2];
     for (size_t j = 0; j <= lb; j++) prev[j] = j;
@@ -182,38 +195,49 @@ static size_t edit_distance(const char *a, const char *b, size_t limit) {
         cur[0] = i;
         size_t row_min = cur[0];
         for (size_t j = 1; j <= lb; j++) {
-            size_t cost = (a[i - 1] == b[j - 1]) ? 0 : 1;
+            size_t cost = fold(a[i - 1]) == fold(b[j - 1]) ? 0 : 1;
             size_t v = prev[j - 1] + cost;
             if (prev[j] + 1 < v) v = prev[j] + 1;
             if (cur[j - 1] + 1 < v) v = cur[j - 1] + 1;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && before[j - 2] + 1 < v)
+            if (i > 1 && j > 1 && fold(a[i - 1]) == fold(b[j - 2]) && fold(a[i - 2]) == fold(b[j - 1]) &&
+                before[j - 2] + 1 < v)
                 v = before[j - 2] + 1;
             cur[j] = v;
             if (v < row_min) row_min = v;
         }
-        if (row_min > limit) return limit + 1;
+        if (row_min > limit) return;
         size_t *spare = before;
         before = prev;
         prev = cur;
         cur = spare;
     }
-    return prev[lb];
+    *whole = prev[lb] <= limit ? prev[lb] : limit + 1;
+    for (size_t j = 0; j <= lb; j++)
+        if (prev[j] < *prefix) *prefix = prev[j];
 }
 
 const char *ts_suggest(const char *word, const char *const *candidates, size_t n) {
-    size_t limit = strlen(word) / 3;
+    size_t len = strlen(word), limit = len / 3;
     if (limit < 1) limit = 1;
     const char *best = NULL;
-    size_t best_d = limit + 1;
+    size_t best_score = limit + 1, best_whole = limit + 1;
     for (size_t i = 0; i < n; i++) {
         if (!candidates[i]) continue;
-        size_t d = edit_distance(word, candidates[i], limit);
-        if (d < best_d) {
-            best_d = d;
+        size_t whole, prefix;
+        edit_distances(word, candidates[i], limit, &whole, &prefix);
+        /* a word of four or more characters close to the start of a
+           candidate is most likely that candidate cut short: it costs one
+           edit more than its distance to that start, so a whole-word match
+           of the same closeness still wins */
+        size_t score = whole;
+        if (len >= 4 && prefix + 1 < score) score = prefix + 1;
+        if (score < best_score || (score == best_score && whole < best_whole)) {
+            best_score = score;
+            best_whole = whole;
             best = candidates[i];
         }
     }
-    return best;
+    return best_score <= limit ? best : NULL;
 }
 
 size_t ts_input_limit(int kind, ts_error *err) {
@@ -493,11 +517,37 @@ int ts_number_ok(double x) {
 }
 
 char *ts_fmt_double(char *buf, size_t n, double x) {
-    if (isnan(x))
-        snprintf(buf, n, "%s", "");
-    else
-        snprintf(buf, n, "%.17g", x);
+    char num[TS_FMT_SIZE];
+    if (n == 0) return buf;
+    size_t len = isnan(x) ? 0 : ts_fmt_g17(num, x);
+    if (len >= n) len = n - 1; /* truncated as snprintf would */
+    memcpy(buf, num, len);
+    buf[len] = '\0';
     return buf;
+}
+
+char *ts_fmt_fixed(char *buf, size_t n, double x, int decimals) {
+    if (isnan(x)) {
+        snprintf(buf, n, "-");
+        return buf;
+    }
+    snprintf(buf, n, "%.*f", decimals, x);
+    /* "-0.00" and the like: the sign of a value that rounds to zero */
+    if (buf[0] == '-' && strspn(buf + 1, "0.") == strlen(buf + 1)) memmove(buf, buf + 1, strlen(buf));
+    return buf;
+}
+
+int ts_text_width(const char *s) {
+    int w = 0;
+    for (; s && *s; s++) w += ((unsigned char)*s & 0xC0) != 0x80; /* count lead bytes only */
+    return w;
+}
+
+int ts_buf_pad(ts_buf *b, const char *s, int width) {
+    if (s && ts_buf_puts(b, s)) return -1;
+    for (int w = ts_text_width(s); w < width; w++)
+        if (ts_buf_append(b, " ", 1)) return -1;
+    return 0;
 }
 
 char *ts_dirname(const char *path) {
@@ -515,6 +565,34 @@ char *ts_path_join(const char *dir, const char *path) {
     return out;
 }
 
+void ts_path_relative(const char *from, const char *target, char *out, size_t n) {
+    char *dir = ts_dirname(from), *rdir = dir ? realpath(dir, NULL) : NULL;
+    char *tdir = ts_dirname(target), *rt = tdir ? realpath(tdir, NULL) : NULL;
+    const char *base = strrchr(target, '/');
+    base = base ? base + 1 : target;
+    if (!rdir || !rt) {
+        snprintf(out, n, "%s", target);
+    } else {
+        size_t i = 0, common = 0;
+        while (rdir[i] && rdir[i] == rt[i]) {
+            if (rdir[i] == '/') common = i;
+            i++;
+        }
+        if (!rdir[i] && (!rt[i] || rt[i] == '/')) common = i;
+        ts_buf b = {0};
+        for (const char *p = rdir + common; *p; p++)
+            if (*p == '/') ts_buf_puts(&b, "../");
+        if (rt[common]) ts_buf_printf(&b, "%s/", rt + common + 1);
+        ts_buf_puts(&b, base);
+        snprintf(out, n, "%s", b.data ? b.data : base);
+        ts_buf_free(&b);
+    }
+    free(dir);
+    free(rdir);
+    free(tdir);
+    free(rt);
+}
+
 int ts_valid_id(const char *s) {
     size_t n = strlen(s);
     if (n == 0 || n > 64) return 0;
@@ -527,60 +605,103 @@ int ts_valid_id(const char *s) {
     return 1;
 }
 
-/* Creates a temporary file for o->path beside it: PATH.tmp.PID.N, or, when
- * that name is too long for the file system, .ts-PID.N.tmp in the same
- * directory. O_EXCL|O_NOFOLLOW: an existing file or symlink at the name is
- * skipped, never opened. mode is the creation mode (less the umask).
- * Returns the descriptor, or -1 with errno set. */
-static int create_temp(ts_outfile *o, mode_t mode) {
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    unsigned long seed = (unsigned long)now.tv_nsec ^ ((unsigned long)now.tv_sec << 20);
-    char *dir = ts_dirname(o->path);
-    size_t n = strlen(o->path) + strlen(dir ? dir : "") + 64;
-    if (!dir || !(o->tmp = malloc(n))) {
-        free(dir);
+/* Opens the directory that holds path (O_PATH where there is one: it
+ * needs search permission only). Returns the descriptor, or -1 with errno
+ * set. */
+static int open_dir_of(const char *path) {
+#ifdef O_PATH
+    int flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+#else
+    int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+#endif
+    char *dir = ts_dirname(path);
+    if (!dir) {
         errno = ENOMEM;
         return -1;
     }
-    int fd = -1, short_name = 0;
+    int fd = open(dir, flags);
+    int saved = errno;
+    free(dir);
+    errno = saved;
+    return fd;
+}
+
+/* Creates a temporary file for o->path beside it, in the directory open
+ * on o->dir_fd: BASE.tmp.PID.N, or, when that name is longer than a file
+ * name may be, .ts-PID.N.tmp. Every name is relative to the descriptor, so
+ * a path of any legal length (PATH_MAX in all) works, however long the
+ * directory part is. O_EXCL|O_NOFOLLOW: an existing file or symlink at the
+ * name is skipped, never opened. mode is the creation mode (less the
+ * umask). Sets o->tmp (the directory part of path, then the name) and
+ * o->tmp_name (its last component). Returns the descriptor, or -1 with
+ * errno set. */
+static int create_temp(ts_outfile *o, const char *base, mode_t mode) {
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    unsigned long seed = (unsigned long)now.tv_nsec ^ ((unsigned long)now.tv_sec << 20);
+    size_t dir_len = (size_t)(base - o->path), n = dir_len + strlen(base) + 64;
+    if (!(o->tmp = malloc(n))) {
+        errno = ENOMEM;
+        return -1;
+    }
+    memcpy(o->tmp, o->path, dir_len);
+    char *name = o->tmp + dir_len;
+    o->tmp_name = name;
+    size_t room = n - dir_len;
+    int fd = -1, short_name = strlen(base) + 32 > 255;
     for (int attempt = 0; attempt < 100 && fd < 0; attempt++) {
         unsigned long tag = (seed + (unsigned long)attempt * 2654435761UL) & 0xffffffUL;
-        if (short_name) snprintf(o->tmp, n, "%s/.ts-%ld.%06lx.tmp", dir, (long)getpid(), tag);
-        else snprintf(o->tmp, n, "%s.tmp.%ld.%06lx", o->path, (long)getpid(), tag);
-        fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, mode);
+        if (short_name) snprintf(name, room, ".ts-%ld.%06lx.tmp", (long)getpid(), tag);
+        else snprintf(name, room, "%s.tmp.%ld.%06lx", base, (long)getpid(), tag);
+        fd = openat(o->dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, mode);
         if (fd < 0 && errno == ENAMETOOLONG && !short_name) short_name = 1;
         else if (fd < 0 && errno != EEXIST) break;
     }
-    int saved = errno;
-    free(dir);
     if (fd < 0) {
+        int saved = errno;
         free(o->tmp);
         o->tmp = NULL;
+        o->tmp_name = NULL;
         errno = saved;
     }
     return fd;
 }
 
+/* Frees what ts_outfile_open took and clears o, keeping errno. */
+static void outfile_release(ts_outfile *o) {
+    int saved = errno;
+    if (o->dir_fd >= 0) close(o->dir_fd);
+    free(o->path);
+    free(o->tmp);
+    memset(o, 0, sizeof *o);
+    o->dir_fd = -1;
+    errno = saved;
+}
+
 int ts_outfile_open(ts_outfile *o, const char *path) {
     struct stat sb;
     memset(o, 0, sizeof *o);
+    o->dir_fd = -1;
     if (!(o->path = strdup(path))) {
         errno = ENOMEM;
         return -1;
     }
+    const char *slash = strrchr(o->path, '/');
+    const char *base = slash ? slash + 1 : o->path;
     int exists = stat(path, &sb) == 0;
     o->direct = exists && !S_ISREG(sb.st_mode);
-    int fd;
+    int fd = -1;
     if (o->direct) {
         fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
-    } else {
-        fd = create_temp(o, 0666);
+    } else if (!*base) {
+        errno = EISDIR; /* "dir/": no file name */
+    } else if ((o->dir_fd = open_dir_of(path)) >= 0) {
+        fd = create_temp(o, base, 0666);
         /* the replacement keeps the mode of the file it replaces */
         if (fd >= 0 && exists && fchmod(fd, sb.st_mode & 07777) != 0) {
             int saved = errno;
             close(fd);
-            unlink(o->tmp);
+            unlinkat(o->dir_fd, o->tmp_name, 0);
             errno = saved;
             fd = -1;
         }
@@ -588,15 +709,11 @@ int ts_outfile_open(ts_outfile *o, const char *path) {
     if (fd >= 0 && !(o->f = fdopen(fd, "w"))) {
         int saved = errno;
         close(fd);
-        if (o->tmp) unlink(o->tmp);
+        if (o->tmp) unlinkat(o->dir_fd, o->tmp_name, 0);
         errno = saved;
     }
     if (o->f) return 0;
-    int saved = errno;
-    free(o->path);
-    free(o->tmp);
-    memset(o, 0, sizeof *o);
-    errno = saved;
+    outfile_release(o);
     return -1;
 }
 
@@ -608,14 +725,16 @@ int ts_outfile_close(ts_outfile *o, int keep) {
     int rc = 0;
     if (o->direct) {
         rc = keep && failed ? -1 : 0;
-    } else if (!(keep && !failed && rename(o->tmp, o->path) == 0)) {
-        saved = errno;
-        unlink(o->tmp);
-        rc = keep ? -1 : 0;
+    } else {
+        const char *slash = strrchr(o->path, '/');
+        const char *base = slash ? slash + 1 : o->path;
+        if (!(keep && !failed && renameat(o->dir_fd, o->tmp_name, o->dir_fd, base) == 0)) {
+            if (keep && !failed) saved = errno;
+            unlinkat(o->dir_fd, o->tmp_name, 0);
+            rc = keep ? -1 : 0;
+        }
     }
-    free(o->path);
-    free(o->tmp);
-    o->path = o->tmp = NULL;
+    outfile_release(o);
     errno = saved;
     return rc;
 }

@@ -42,9 +42,14 @@ int ts_buf_json_number(ts_buf *b, double x);
 /* Frees the buffer's memory and zeroes it. */
 void ts_buf_free(ts_buf *b);
 
-/* Returns the candidate closest to word by edit distance when it is close
- * enough to be a plausible typo (distance <= max(1, len/3)), else NULL.
- * candidates is an array of n strings; NULL entries are skipped. */
+/* Returns the candidate closest to word when it is close enough to be a
+ * plausible typo, else NULL. Closeness is the edit distance ignoring ASCII
+ * case (so "tjk" finds "TJK"), or, for a word of 4 or more characters, one
+ * more than its distance to the start of a candidate (so "drug_trafic"
+ * finds "drug_trafficking" before "drug_transit"); it must be at most
+ * max(1, len/3). Ties go to the closer whole word, then to the earlier
+ * candidate. candidates is an array of n strings; NULL entries are
+ * skipped. */
 const char *ts_suggest(const char *word, const char *const *candidates, size_t n);
 
 /* ---- reading inputs ----------------------------------------------------
@@ -139,6 +144,19 @@ int ts_number_ok(double x);
  * for NaN. Returns buf. */
 char *ts_fmt_double(char *buf, size_t n, double x);
 
+/* Formats x in fixed point with decimals digits ("%.*f"), folding
+ * negative zero: a value that rounds to zero is printed without a sign
+ * ("0.00", never "-0.00"); NaN is "-". Returns buf. */
+char *ts_fmt_fixed(char *buf, size_t n, double x, int decimals);
+
+/* Returns the number of characters (UTF-8 code points) of s, its width in
+ * a table; 0 for NULL. */
+int ts_text_width(const char *s);
+
+/* Appends s (NULL: nothing) and spaces up to width characters; longer text
+ * is kept whole. Returns as ts_buf_append. */
+int ts_buf_pad(ts_buf *b, const char *s, int width);
+
 /* Returns the directory part of path as a malloc'd string ("." when none),
  * or NULL when out of memory. */
 char *ts_dirname(const char *path);
@@ -147,6 +165,12 @@ char *ts_dirname(const char *path);
  * out of memory. */
 char *ts_path_join(const char *dir, const char *path);
 
+/* Stores in out (n bytes) the path of target relative to the directory of
+ * from, both as given (relative to the current directory, or absolute):
+ * what a file written at from must say to name target. Both directories
+ * must exist; when one cannot be resolved, target is stored as given. */
+void ts_path_relative(const char *from, const char *target, char *out, size_t n);
+
 /* An output file written whole or not at all: the text goes to a
  * temporary file beside the path, renamed over it on success. A path that
  * exists and is not a regular file (/dev/null, a pipe, a terminal) is
@@ -154,12 +178,20 @@ char *ts_path_join(const char *dir, const char *path);
  * The temporary file is created with O_CREAT|O_EXCL|O_NOFOLLOW under a name
  * no other file has, so a file or symlink planted at a guessable name is
  * never followed or overwritten. It gets the mode of the file it replaces,
- * or for a new file 0666 less the umask. While it exists, tmp names it, so
- * a program can remove it when interrupted (the library keeps no list). */
+ * or for a new file 0666 less the umask. The target's directory is opened
+ * once and the temporary file created, renamed and removed relative to it,
+ * so a path of any legal length works (a file name of up to NAME_MAX bytes
+ * in a path of up to PATH_MAX) and the file lands in the directory that
+ * was opened. While the temporary file exists, dir_fd and tmp_name name
+ * it, so a program can remove it when interrupted (the library keeps no
+ * list). */
 typedef struct ts_outfile {
     FILE *f;
-    char *path;       /* malloc'd copy of the target path */
-    char *tmp;        /* malloc'd temporary path; NULL when direct */
+    char *path;           /* malloc'd copy of the target path */
+    char *tmp;            /* malloc'd temporary path (for messages; it may be
+                             longer than PATH_MAX); NULL when direct */
+    const char *tmp_name; /* its last component, inside tmp */
+    int dir_fd;           /* the target's directory; -1 when direct */
     int direct;
 } ts_outfile;
 

@@ -36,27 +36,39 @@ static size_t utf8_len(const unsigned char *s) {
     return n;
 }
 
+/* U+2060 WORD JOINER: no width, no glyph, no line break (see ts_gp_quote) */
+#define WORD_JOINER "\xe2\x81\xa0"
+
 int ts_gp_quote(ts_buf *b, const char *s, int flags) {
     ts_buf_append(b, "'", 1);
     const unsigned char *p = (const unsigned char *)(s ? s : "");
+    /* gnuplot's scanner takes '' as a quote only after a character of the
+       string: right after the opening quote, or after another '', it ends
+       the string instead. A quote there gets a word joiner before it. */
+    int after_quote = 1;
     while (*p) {
         if (*p < 0x20 || *p == 0x7f) {
             p++; /* control characters (newline, CR, tab, ESC...) are dropped */
-        } else if (*p == '\'') {
+            continue;
+        }
+        if (*p == '\'') {
+            if (after_quote) ts_buf_append(b, WORD_JOINER, 3);
             ts_buf_append(b, "''", 2);
             p++;
-        } else if (*p == '%' && (flags & TS_GP_FORMAT)) {
+            after_quote = 1;
+            continue;
+        }
+        after_quote = 0;
+        size_t n = utf8_len(p);
+        if (*p == '%' && (flags & TS_GP_FORMAT)) {
             ts_buf_append(b, "%%", 2);
             p++;
+        } else if (n == 0) {
+            ts_buf_append(b, "?", 1);
+            p++;
         } else {
-            size_t n = utf8_len(p);
-            if (n == 0) {
-                ts_buf_append(b, "?", 1);
-                p++;
-            } else {
-                ts_buf_append(b, (const char *)p, n);
-                p += n;
-            }
+            ts_buf_append(b, (const char *)p, n);
+            p += n;
         }
     }
     return ts_buf_append(b, "'", 1);
@@ -259,13 +271,32 @@ static int copy_chart(int fd, const char *out, ts_error *err) {
     return TS_OK;
 }
 
-/* Runs the chart script body (without terminal lines) through gnuplot and
- * writes the chart to out. gnuplot never sees out, or any path we chose:
- * `set output` reads a name starting with '|' as a shell command, so a
- * user's path there could run one. It writes to '/dev/fd/3', an unnamed
- * temporary file (tmpfile) handed to it as its descriptor 3, which leaves
- * nothing behind when we are interrupted; the chart is then copied to out
- * through ts_outfile. Returns TS_OK, or the error with err filled. */
+/* Runs script (terminal lines, `set output '/dev/fd/3'`, the chart, `unset
+ * output`) through gnuplot with the unnamed temporary file chart as its
+ * descriptor 3. gnuplot never sees a path we chose: `set output` reads a
+ * name starting with '|' as a shell command, so a user's path there could
+ * run one; and an unnamed file leaves nothing behind when we are
+ * interrupted. Returns TS_OK when gnuplot wrote something, or the error
+ * with err filled (what names the chart in "gnuplot wrote nothing"). */
+static int spawn_chart(const char *gnuplot, const ts_buf *script, FILE *chart, const char *what, ts_error *err) {
+    /* a descriptor above the ones gnuplot_spawn rearranges (0 to 3), so no
+       dup2 there overwrites it before it is passed on */
+    (void)fcntl(fileno(chart), F_SETFD, FD_CLOEXEC);
+    int chart_fd = fcntl(fileno(chart), F_DUPFD_CLOEXEC, 10);
+    int rc;
+    if (chart_fd < 0) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "cannot pass the chart file to gnuplot: %s", strerror(errno));
+    else if (script->oom) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    else rc = gnuplot_spawn(gnuplot, script->data, script->len, GNUPLOT_TIMEOUT_S, chart_fd, NULL, err);
+    if (chart_fd >= 0) close(chart_fd);
+    struct stat stb;
+    if (rc == TS_OK && (fstat(fileno(chart), &stb) != 0 || stb.st_size == 0))
+        rc = ts_fail(err, TS_ESYSTEM, what, 0, "gnuplot wrote nothing");
+    return rc;
+}
+
+/* Runs the chart script body (without terminal lines) through gnuplot
+ * (spawn_chart) and copies the chart to out through ts_outfile. Returns
+ * TS_OK, or the error with err filled. */
 static int draw_chart(const char *gnuplot, ts_plot_term term, const ts_buf *body, const char *out,
                       ts_error *err) {
     struct stat target;
@@ -280,21 +311,28 @@ static int draw_chart(const char *gnuplot, ts_plot_term term, const ts_buf *body
     ts_plot_preamble(&script, term, chart_path);
     if (body->data) ts_buf_append(&script, body->data, body->len);
     ts_buf_puts(&script, "unset output\n");
-    /* a descriptor above the ones gnuplot_spawn rearranges (0 to 3), so no
-       dup2 there overwrites it before it is passed on */
-    (void)fcntl(fileno(chart), F_SETFD, FD_CLOEXEC);
-    int chart_fd = fcntl(fileno(chart), F_DUPFD_CLOEXEC, 10);
-    int rc;
-    if (chart_fd < 0) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "cannot pass the chart file to gnuplot: %s", strerror(errno));
-    else if (script.oom) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
-    else rc = gnuplot_spawn(gnuplot, script.data, script.len, GNUPLOT_TIMEOUT_S, chart_fd, NULL, err);
-    if (chart_fd >= 0) close(chart_fd);
+    int rc = spawn_chart(gnuplot, &script, chart, out, err);
     ts_buf_free(&script);
-    struct stat stb;
-    if (rc == TS_OK && (fstat(fileno(chart), &stb) != 0 || stb.st_size == 0))
-        rc = ts_fail(err, TS_ESYSTEM, out, 0, "gnuplot wrote nothing");
     if (rc == TS_OK) rc = copy_chart(fileno(chart), out, err);
     fclose(chart);
+    return rc;
+}
+
+int ts_gnuplot_draw(const char *gnuplot, const char *terminal, const ts_buf *body, ts_buf *chart, ts_error *err) {
+    FILE *f = tmpfile();
+    if (!f) return ts_fail(err, TS_ESYSTEM, NULL, 0, "cannot create a temporary file for the chart: %s", strerror(errno));
+    ts_buf script = {0};
+    ts_buf_puts(&script, terminal);
+    ts_buf_printf(&script, "set encoding utf8\nset output '/dev/fd/%d'\n", CHART_FD);
+    if (body->data) ts_buf_append(&script, body->data, body->len);
+    ts_buf_puts(&script, "unset output\n");
+    int rc = spawn_chart(gnuplot, &script, f, NULL, err);
+    ts_buf_free(&script);
+    if (rc == TS_OK) {
+        slurp(fileno(f), chart);
+        if (chart->oom) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    }
+    fclose(f);
     return rc;
 }
 

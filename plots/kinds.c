@@ -5,14 +5,15 @@
 #include <string.h>
 #include <strings.h>
 
-#include "plotdata.h"
+#include "kinds.h"
 #include "trace.h"
 
 static const char *const KIND_NAMES[] = {"ranking",     "compare",     "heatmap", "radar", "contributions",
-                                         "trend",       "uncertainty", "sensitivity", "scores"};
+                                         "trend",       "uncertainty", "sensitivity", "scores", "alerts"};
 static const ts_plot_kind KIND_VALUES[] = {TS_PLOT_RANKING,     TS_PLOT_COMPARE,     TS_PLOT_HEATMAP,
                                            TS_PLOT_RADAR,       TS_PLOT_CONTRIBUTIONS, TS_PLOT_TREND,
-                                           TS_PLOT_UNCERTAINTY, TS_PLOT_SENSITIVITY, TS_PLOT_SCORES};
+                                           TS_PLOT_UNCERTAINTY, TS_PLOT_SENSITIVITY, TS_PLOT_SCORES,
+                                           TS_PLOT_ALERTS};
 #define N_KINDS ((int)(sizeof KIND_NAMES / sizeof *KIND_NAMES))
 
 /* Category colours (children of a node), by position. */
@@ -47,17 +48,6 @@ const char *ts_plot_kind_name(ts_plot_kind kind) {
 
 /* ---- helpers ----------------------------------------------------------- */
 
-typedef struct gen {
-    const ts_plot_data *d;
-    const ts_plot_request *req;
-    ts_plot_term term;
-    ts_buf *b;
-    ts_buf foot[4]; /* footnote lines, plain text (quoted when written) */
-    int n_foot;
-    int xtic_chars; /* longest rotated x tic label, in characters (0: none) */
-    int ytic_chars; /* longest y tic label given by name */
-    int tic_max;    /* tic labels are cut to this many characters (0: 36) */
-} gen;
 
 static double score_at(const ts_prun *r, int u, int k) {
     return r->score[(size_t)u * (size_t)r->n_nodes + (size_t)k];
@@ -77,18 +67,18 @@ static const char *unit_label(const ts_prun *r, int u) {
     return n && *n ? n : r->unit_id[u];
 }
 
-static void num(ts_buf *b, double x) {
+void tsk_num(ts_buf *b, double x) {
     ts_buf_printf(b, "%.10g", x);
 }
 
 /* Writes `prefix 'text'` and a newline. */
-static void set_text(gen *g, const char *prefix, const char *text) {
+void tsk_set_text(gen *g, const char *prefix, const char *text) {
     ts_buf_puts(g->b, prefix);
     ts_gp_quote(g->b, text, TS_GP_TEXT);
     ts_buf_puts(g->b, "\n");
 }
 
-static ts_buf *foot_line(gen *g) {
+ts_buf *tsk_foot_line(gen *g) {
     return g->n_foot < 4 ? &g->foot[g->n_foot++] : &g->foot[3];
 }
 
@@ -98,23 +88,23 @@ static void scale_label(const ts_prun *r, char *buf, size_t n) {
 }
 
 /* Common settings: title, axis labels, key, grid, margins. */
-static void begin(gen *g, const char *title, const char *xlabel, const char *ylabel) {
+void tsk_begin(gen *g, const char *title, const char *xlabel, const char *ylabel) {
     ts_buf_puts(g->b, "reset\nset encoding utf8\nset termoption noenhanced\n");
-    set_text(g, "set title ", title);
-    if (xlabel) set_text(g, "set xlabel ", xlabel);
-    if (ylabel) set_text(g, "set ylabel ", ylabel);
+    tsk_set_text(g, "set title ", title);
+    if (xlabel) tsk_set_text(g, "set xlabel ", xlabel);
+    if (ylabel) tsk_set_text(g, "set ylabel ", ylabel);
     ts_buf_puts(g->b, "set key outside right top vertical Left reverse noautotitle box\n");
 }
 
 /* The footnote: run and scenario, then any notes. */
 static void footnote_run(gen *g, const ts_prun *r) {
-    ts_buf *f = foot_line(g);
+    ts_buf *f = tsk_foot_line(g);
     ts_buf_printf(f, "Scenario: %s · run %lld · threatscore", r->scenario, r->id);
 }
 
 /* Writes the footnotes and a bottom margin that leaves room for them and
  * for rotated x tic labels. */
-static void finish_footnotes(gen *g) {
+void tsk_finish_footnotes(gen *g) {
     int lines = 4 + (3 * g->xtic_chars + 9) / 10 + (3 * g->n_foot + 1) / 2;
     ts_buf_printf(g->b, "set bmargin %d\n", lines);
     if (g->xtic_chars) { /* rotated labels reach left of the first tic */
@@ -186,7 +176,7 @@ static int short_label(const char *label, char *buf, size_t n) {
 /* Writes `set xtics (...)` (or ytics for axis 'y') for the labels, cut to a
  * readable length; x labels are rotated when they would not fit side by
  * side. */
-static void tics(gen *g, char axis, const char *const *labels, const double *pos, int n, const char *opts) {
+void tsk_tics(gen *g, char axis, const char *const *labels, const double *pos, int n, const char *opts) {
     char label[256];
     int total = 0, longest = 0, max = g->tic_max ? g->tic_max : 36;
     for (int i = 0; i < n; i++) {
@@ -203,12 +193,12 @@ static void tics(gen *g, char axis, const char *const *labels, const double *pos
         if (i) ts_buf_puts(g->b, ", ");
         ts_gp_quote(g->b, label, TS_GP_FORMAT);
         ts_buf_puts(g->b, " ");
-        num(g->b, pos[i]);
+        tsk_num(g->b, pos[i]);
     }
     ts_buf_printf(g->b, ")%s %s\n", rotate ? " rotate by 30 right" : "", opts);
 }
 
-static void rgb(ts_buf *b, unsigned c) {
+void tsk_rgb(ts_buf *b, unsigned c) {
     ts_buf_printf(b, "'#%06x'", c & 0xffffff);
 }
 
@@ -221,7 +211,7 @@ static unsigned darken(unsigned c, double f) {
 
 /* Returns 1 for the text terminal, which draws no colours or fills: charts
  * there name what colours would show. */
-static int text_term(const gen *g) {
+int tsk_text_term(const gen *g) {
     return g->term == TS_TERM_DUMB;
 }
 
@@ -278,7 +268,7 @@ static void note_missing(gen *g, const ts_prun *r, int k) {
     for (int u = 0; u < r->n_units; u++) {
         if (!ts_plot_unit_selected(g->req, r->unit_id[u]) || !isnan(score_at(r, u, k))) continue;
         if (!f) {
-            f = foot_line(g);
+            f = tsk_foot_line(g);
             ts_buf_puts(f, "No score, not shown: ");
         } else {
             ts_buf_puts(f, ", ");
@@ -297,7 +287,7 @@ static void xtics_units(gen *g, const ts_prun *r, const int *units, int n) {
             labels[i] = unit_label(r, units[i]);
             pos[i] = i;
         }
-        tics(g, 'x', labels, pos, n, "nomirror");
+        tsk_tics(g, 'x', labels, pos, n, "nomirror");
     }
     free(labels);
     free(pos);
@@ -320,11 +310,11 @@ static int kind_ranking(gen *g, ts_error *err) {
     char title[1200], ylabel[128];
     snprintf(title, sizeof title, "Ranking by %s", node_label(r, k));
     scale_label(r, ylabel, sizeof ylabel);
-    begin(g, title, "unit, from the highest risk (rank 1) down", ylabel);
+    tsk_begin(g, title, "unit, from the highest risk (rank 1) down", ylabel);
     ts_buf_puts(g->b, "set yrange [");
-    num(g->b, r->lo);
+    tsk_num(g->b, r->lo);
     ts_buf_puts(g->b, ":");
-    num(g->b, r->hi);
+    tsk_num(g->b, r->hi);
     ts_buf_printf(g->b, "]\nset xrange [-0.6:%g]\nset grid ytics lc rgb '#dddddd'\n", n - 0.4);
     ts_buf_puts(g->b, "set style fill solid 0.9 border lc rgb '#333333'\nset boxwidth 0.7\n");
     xtics_units(g, r, units, n);
@@ -336,49 +326,49 @@ static int kind_ranking(gen *g, ts_error *err) {
         for (int j = 0; cl && j < c->n; j++)
             if (strcmp(c->name[j], cl) == 0) ci = j;
         ts_buf_printf(g->b, "%d ", i);
-        num(g->b, r->score[at]);
+        tsk_num(g->b, r->score[at]);
         ts_buf_printf(g->b, " %u %d\n", cl ? class_colour(cl, ci, c->n) : NO_CLASS_COLOUR, rank_at(r, units[i], k));
     }
     ts_buf_puts(g->b, "EOD\n");
     if (c->have_thresholds) {
         /* behind the bars, and labelled in a darker shade of the class
            colour: the palest class colour is unreadable as text on white */
-        if (text_term(g)) ts_buf_puts(g->b, "set rmargin 20\n"); /* room for the threshold labels */
+        if (tsk_text_term(g)) ts_buf_puts(g->b, "set rmargin 20\n"); /* room for the threshold labels */
         for (int j = 0; j < c->n; j++) {
             if (!isfinite(c->min[j])) continue;
             unsigned col = class_colour(c->name[j], j, c->n);
             /* text has no dashes to tell a threshold from the bars' edges:
                there the labels on the right mark the thresholds alone */
-            if (!text_term(g)) {
+            if (!tsk_text_term(g)) {
                 ts_buf_puts(g->b, "set arrow from graph 0, first ");
-                num(g->b, c->min[j]);
+                tsk_num(g->b, c->min[j]);
                 ts_buf_puts(g->b, " to graph 1, first ");
-                num(g->b, c->min[j]);
+                tsk_num(g->b, c->min[j]);
                 ts_buf_puts(g->b, " nohead back lw 1.5 dt 2 lc rgb ");
-                rgb(g->b, col);
+                tsk_rgb(g->b, col);
                 ts_buf_puts(g->b, "\n");
             }
             ts_buf_puts(g->b, "set label ");
             char text[600];
-            snprintf(text, sizeof text, "%s%s ≥ %g", text_term(g) ? "- " : "", c->name[j], c->min[j]);
+            snprintf(text, sizeof text, "%s%s ≥ %g", tsk_text_term(g) ? "- " : "", c->name[j], c->min[j]);
             ts_gp_quote(g->b, text, TS_GP_TEXT);
             ts_buf_puts(g->b, " at graph 1, first ");
-            num(g->b, c->min[j]);
+            tsk_num(g->b, c->min[j]);
             ts_buf_puts(g->b, " left offset 0.5,0 front font ',8' textcolor rgb ");
-            rgb(g->b, darken(col, 0.6));
+            tsk_rgb(g->b, darken(col, 0.6));
             ts_buf_puts(g->b, "\n");
         }
-        ts_buf *f = foot_line(g);
-        ts_buf_puts(f, text_term(g) ? "Right: class thresholds from the run's taxonomy file (unchanged since the run)."
+        ts_buf *f = tsk_foot_line(g);
+        ts_buf_puts(f, tsk_text_term(g) ? "Right: class thresholds from the run's taxonomy file (unchanged since the run)."
                                     : "Dashed lines: class thresholds from the run's taxonomy file (unchanged since the run).");
     } else if (c->note) {
-        ts_buf *f = foot_line(g);
+        ts_buf *f = tsk_foot_line(g);
         ts_buf_printf(f, "Bars coloured by stored class; %s.", c->note);
     }
     footnote_run(g, r);
     note_missing(g, r, k);
-    finish_footnotes(g);
-    if (text_term(g)) {
+    tsk_finish_footnotes(g);
+    if (tsk_text_term(g)) {
         /* no colours: each bar names its class */
         ts_buf_puts(g->b, "unset key\n");
         for (int i = 0; i < n; i++) {
@@ -388,7 +378,7 @@ static int kind_ranking(gen *g, ts_error *err) {
             ts_buf_puts(g->b, "set label ");
             ts_gp_quote(g->b, text, TS_GP_TEXT);
             ts_buf_printf(g->b, " at %d, ", i);
-            num(g->b, r->score[at]);
+            tsk_num(g->b, r->score[at]);
             ts_buf_puts(g->b, " center offset 0,1 front\n");
         }
         ts_buf_puts(g->b, "plot $bars using 1:2 with boxes notitle\n");
@@ -401,7 +391,7 @@ static int kind_ranking(gen *g, ts_error *err) {
                       "     $bars using 1:2:(sprintf('%.2f', $2)) with labels boxed offset 0,0.8 font ',9' notitle");
     for (int j = 0; j < c->n; j++) {
         ts_buf_puts(g->b, ", \\\n     NaN with boxes lc rgb ");
-        rgb(g->b, class_colour(c->name[j], j, c->n));
+        tsk_rgb(g->b, class_colour(c->name[j], j, c->n));
         ts_buf_puts(g->b, " title ");
         ts_gp_quote(g->b, c->name[j], TS_GP_TEXT);
     }
@@ -414,9 +404,9 @@ static int kind_ranking(gen *g, ts_error *err) {
 
 static void palette(gen *g, const ts_prun *r) {
     ts_buf_puts(g->b, "set palette defined (0 '#1a9850', 0.5 '#fee08b', 1 '#d73027')\nset cbrange [");
-    num(g->b, r->lo);
+    tsk_num(g->b, r->lo);
     ts_buf_puts(g->b, ":");
-    num(g->b, r->hi);
+    tsk_num(g->b, r->hi);
     ts_buf_puts(g->b, "]\n");
 }
 
@@ -447,9 +437,9 @@ static int kind_heatmap(gen *g, ts_error *err) {
     snprintf(title, sizeof title, "%s: the score of each part, per unit", node_label(r, k));
     snprintf(parts, sizeof parts, "the %d parts of %s (its children in the taxonomy)", nc, node_label(r, k));
     scale_label(r, cblabel, sizeof cblabel);
-    if (across) begin(g, title, "unit, from the highest risk (rank 1) on the left", parts);
-    else begin(g, title, parts, "unit (highest risk on top)");
-    set_text(g, "set cblabel ", cblabel);
+    if (across) tsk_begin(g, title, "unit, from the highest risk (rank 1) on the left", parts);
+    else tsk_begin(g, title, parts, "unit (highest risk on top)");
+    tsk_set_text(g, "set cblabel ", cblabel);
     palette(g, r);
     /* columns x, rows y: cell (unit i, part c) sits at (i, nc-1-c) across,
        else at (c, nu-1-i) */
@@ -461,13 +451,13 @@ static int kind_heatmap(gen *g, ts_error *err) {
         pos[c] = across ? nc - 1 - c : c;
     }
     g->tic_max = across ? 60 : 36; /* horizontal names have room */
-    tics(g, across ? 'y' : 'x', labels, pos, nc, "");
+    tsk_tics(g, across ? 'y' : 'x', labels, pos, nc, "");
     g->tic_max = 0;
     for (int i = 0; i < nu; i++) {
         labels[i] = unit_label(r, units[i]);
         pos[i] = across ? i : nu - 1 - i;
     }
-    tics(g, across ? 'x' : 'y', labels, pos, nu, across ? "nomirror" : "");
+    tsk_tics(g, across ? 'x' : 'y', labels, pos, nu, across ? "nomirror" : "");
     ts_buf_puts(g->b, "$cells << EOD\n");
     int missing = 0;
     for (int i = 0; i < nu; i++)
@@ -478,7 +468,7 @@ static int kind_heatmap(gen *g, ts_error *err) {
                 continue;
             }
             ts_buf_printf(g->b, "%d %d ", across ? i : c, across ? nc - 1 - c : nu - 1 - i);
-            num(g->b, v);
+            tsk_num(g->b, v);
             ts_buf_puts(g->b, "\n");
         }
     ts_buf_puts(g->b, "EOD\n");
@@ -488,9 +478,9 @@ static int kind_heatmap(gen *g, ts_error *err) {
                 ts_buf_printf(g->b, "set label 'n/a' at %d, %d center front textcolor rgb '#666666'\n",
                               across ? i : c, across ? nc - 1 - c : nu - 1 - i);
     footnote_run(g, r);
-    if (missing) ts_buf_printf(foot_line(g), "n/a: no data for that unit and part (%d cells).", missing);
-    finish_footnotes(g);
-    if (text_term(g)) /* no colours: the values are the chart */
+    if (missing) ts_buf_printf(tsk_foot_line(g), "n/a: no data for that unit and part (%d cells).", missing);
+    tsk_finish_footnotes(g);
+    if (tsk_text_term(g)) /* no colours: the values are the chart */
         ts_buf_puts(g->b, "plot $cells using 1:2:(sprintf('%.2f', $3)) with labels\n");
     else
         ts_buf_puts(g->b, "plot $cells using 1:2:(0.5):(0.5):3 with boxxyerror fc palette fs solid 1.0 noborder, \\\n"
@@ -527,7 +517,7 @@ static int kind_radar(gen *g, ts_error *err) {
     } else {
         snprintf(title, sizeof title, "%s: profile of each unit", node_label(r0, k0));
     }
-    begin(g, title, NULL, NULL);
+    tsk_begin(g, title, NULL, NULL);
     ts_buf_puts(g->b, "unset border\nunset xtics\nunset ytics\nset size ratio -1\n"
                       "set xrange [-2.1:2.1]\nset yrange [-1.25:1.25]\n");
     /* grid: rings at 25% steps and spokes, labelled in scale units */
@@ -587,7 +577,7 @@ static int kind_radar(gen *g, ts_error *err) {
         unsigned col = by_run ? RUN_PALETTE[s % 6] : ts_plot_unit_colour(d, r->unit_id[u]);
         ts_buf_printf(&plot, ", \\\n     $series index %d using 1:2 with linespoints lw 2 pt 7 ps 0.8 dt %d lc rgb ",
                       n_series, by_run ? 1 + s % 5 : 1);
-        rgb(&plot, col);
+        tsk_rgb(&plot, col);
         ts_buf_puts(&plot, " title ");
         if (by_run) {
             char t[1200];
@@ -602,16 +592,16 @@ static int kind_radar(gen *g, ts_error *err) {
     if (series.data) ts_buf_append(g->b, series.data, series.len);
     ts_buf_puts(g->b, "EOD\n");
     if (by_run) {
-        ts_buf *f = foot_line(g);
+        ts_buf *f = tsk_foot_line(g);
         ts_buf_puts(f, "Runs: ");
         for (int i = 0; i < d->n_runs; i++)
             ts_buf_printf(f, "%s%lld %s", i ? "; " : "", d->runs[i].id, d->runs[i].scenario);
     } else {
         footnote_run(g, r0);
     }
-    ts_buf_printf(foot_line(g), "Radius: score from %g (centre) to %g (outer ring)%s.", r0->lo, r0->hi,
+    ts_buf_printf(tsk_foot_line(g), "Radius: score from %g (centre) to %g (outer ring)%s.", r0->lo, r0->hi,
                   gaps ? "; a gap in a line is a missing value" : "");
-    finish_footnotes(g);
+    tsk_finish_footnotes(g);
     if (plot.data) ts_buf_append(g->b, plot.data, plot.len);
     ts_buf_puts(g->b, "\n");
     int oom = series.oom || plot.oom;
@@ -698,11 +688,11 @@ static int kind_contributions(gen *g, ts_error *err) {
     char title[1200], ylabel[160];
     snprintf(title, sizeof title, "%s: contribution of each part", node_label(r, k));
     snprintf(ylabel, sizeof ylabel, "contribution to the score (scale %g-%g)", r->lo, r->hi);
-    begin(g, title, "unit, from the highest risk (rank 1) down", ylabel);
+    tsk_begin(g, title, "unit, from the highest risk (rank 1) down", ylabel);
     ts_buf_puts(g->b, "set yrange [");
-    num(g->b, ymin);
+    tsk_num(g->b, ymin);
     ts_buf_puts(g->b, ":");
-    num(g->b, ymax + 0.06 * (ymax - ymin));
+    tsk_num(g->b, ymax + 0.06 * (ymax - ymin));
     ts_buf_printf(g->b, "]\nset xrange [-0.6:%g]\nset grid ytics lc rgb '#dddddd'\n", nu - 0.4);
     ts_buf_puts(g->b, "set style fill solid 0.9 border lc rgb '#333333'\n");
     xtics_units(g, r, units, nu);
@@ -719,9 +709,9 @@ static int kind_contributions(gen *g, ts_error *err) {
             double y0 = *base, y1 = *base + p;
             *base = y1;
             ts_buf_printf(g->b, "%d ", i);
-            num(g->b, (y0 + y1) / 2);
+            tsk_num(g->b, (y0 + y1) / 2);
             ts_buf_puts(g->b, " 0.35 ");
-            num(g->b, fabs(y1 - y0) / 2);
+            tsk_num(g->b, fabs(y1 - y0) / 2);
             ts_buf_puts(g->b, "\n");
         }
         ts_buf_puts(g->b, "\n\n");
@@ -729,16 +719,16 @@ static int kind_contributions(gen *g, ts_error *err) {
     ts_buf_puts(g->b, "EOD\n$totals << EOD\n");
     for (int i = 0; i < nu; i++) {
         ts_buf_printf(g->b, "%d ", i);
-        num(g->b, score_at(r, units[i], k));
+        tsk_num(g->b, score_at(r, units[i], k));
         ts_buf_puts(g->b, " ");
-        num(g->b, pos ? pos[i] : 0);
+        tsk_num(g->b, pos ? pos[i] : 0);
         ts_buf_puts(g->b, "\n");
     }
     ts_buf_puts(g->b, "EOD\n");
     free(pos);
     free(neg);
     footnote_run(g, r);
-    ts_buf *f = foot_line(g);
+    ts_buf *f = tsk_foot_line(g);
     if (arithmetic)
         ts_buf_puts(f, "Part = weight x score of the part, weights rescaled among the parts with data; the "
                        "parts add up to the score.");
@@ -746,10 +736,10 @@ static int kind_contributions(gen *g, ts_error *err) {
         ts_buf_printf(f, "The node uses the %s mean, not a weighted sum: its score is split in proportion "
                          "to weight x score of each part.",
                       agg);
-    if (rescaled) ts_buf_puts(foot_line(g), "Some units miss parts: their other parts' weights are rescaled.");
+    if (rescaled) ts_buf_puts(tsk_foot_line(g), "Some units miss parts: their other parts' weights are rescaled.");
     note_missing(g, r, k);
-    finish_footnotes(g);
-    if (text_term(g)) {
+    tsk_finish_footnotes(g);
+    if (tsk_text_term(g)) {
         /* no fills: each part is numbered in its block and in the legend */
         const char **names = malloc(((size_t)nc + 1) * sizeof *names);
         if (!names) g->b->oom = 1;
@@ -776,7 +766,7 @@ static int kind_contributions(gen *g, ts_error *err) {
         if (!first) ts_buf_puts(g->b, ", \\\n     ");
         first = 0;
         ts_buf_printf(g->b, "$parts index %d using 1:2:3:4 with boxxyerror fc rgb ", c);
-        rgb(g->b, CATEGORY_PALETTE[c % 10]);
+        tsk_rgb(g->b, CATEGORY_PALETTE[c % 10]);
         ts_buf_puts(g->b, " title ");
         ts_gp_quote(g->b, node_label(r, kids[c]), TS_GP_TEXT);
     }
@@ -788,14 +778,10 @@ static int kind_contributions(gen *g, ts_error *err) {
 
 /* ---- panels (small multiples) ----------------------------------------- */
 
-/* Panels up to this many are drawn as small multiples; more, and compare
- * and sensitivity draw one heatmap instead. */
-#define MAX_PANELS 9
-
 /* Starts a grid of n panels (at most MAX_PANELS) under title, leaving room
  * at the bottom for the footnotes, which are set as labels of the first
  * panel (end_panel removes every label after a panel is drawn). */
-static void begin_panels(gen *g, int n, const char *title) {
+void tsk_begin_panels(gen *g, int n, const char *title) {
     int cols = n <= 1 ? 1 : n <= 4 ? 2 : 3, rows = (n + cols - 1) / cols;
     double bottom = 0.05 + 0.032 * g->n_foot, top = 0.90;
     ts_buf_printf(g->b, "set multiplot layout %d,%d title ", rows, cols);
@@ -811,18 +797,18 @@ static void begin_panels(gen *g, int n, const char *title) {
 }
 
 /* Ends one panel: its labels (and the first panel's footnotes) go. */
-static void end_panel(gen *g) {
+void tsk_end_panel(gen *g) {
     ts_buf_puts(g->b, "unset label\n");
 }
 
 /* Ends the grid. */
-static void end_panels(gen *g) {
+void tsk_end_panels(gen *g) {
     ts_buf_puts(g->b, "unset multiplot\n");
 }
 
 /* Writes x tics of unit labels for a panel of room characters: names when
  * they fit side by side, else ids (ts_prun ids are short codes). */
-static void panel_unit_tics(gen *g, const char *const *names, const char *const *ids, int n, int room) {
+void tsk_panel_unit_tics(gen *g, const char *const *names, const char *const *ids, int n, int room) {
     int total = 0;
     for (int i = 0; i < n; i++) total += (int)strlen(names[i]) + 2;
     const char *const *labels = total <= room ? names : ids;
@@ -927,13 +913,13 @@ static void compare_footnotes(gen *g, const char *what) {
     const ts_prun *ref = &d->runs[0];
     char name[600];
     run_name(ref, name, sizeof name);
-    ts_buf_printf(foot_line(g), "%s run minus reference (run %lld %s, scale %g-%g). Marks: rank from→to "
+    ts_buf_printf(tsk_foot_line(g), "%s run minus reference (run %lld %s, scale %g-%g). Marks: rank from→to "
                                 "(1 = highest risk), class change.",
                   what, ref->id, name, ref->lo, ref->hi);
     if (d->cmp->n_left_out)
-        ts_buf_printf(foot_line(g), "Left out, their scenario files are gone: %s.", d->cmp->left_out);
+        ts_buf_printf(tsk_foot_line(g), "Left out, their scenario files are gone: %s.", d->cmp->left_out);
     if (g->req->n_runs == 0)
-        ts_buf_puts(foot_line(g), "Each scenario's latest run; per-year runs (NAME@YEAR) only with --run.");
+        ts_buf_puts(tsk_foot_line(g), "Each scenario's latest run; per-year runs (NAME@YEAR) only with --run.");
 }
 
 /* Compare as small multiples: one panel per run, a bar per unit. */
@@ -943,16 +929,16 @@ static int compare_panels(gen *g, const delta_grid *dg, const char *title) {
        third of the half-height of a panel */
     double b = dg->biggest > 0 ? dg->biggest : 0.01 * (d->runs[0].hi - d->runs[0].lo);
     compare_footnotes(g, "Bars:");
-    begin_panels(g, dg->nr, title);
+    tsk_begin_panels(g, dg->nr, title);
     int cols = dg->nr <= 1 ? 1 : dg->nr <= 4 ? 2 : 3;
     ts_buf_puts(g->b, "set xzeroaxis lt -1 lw 1\nset grid ytics lc rgb '#e5e5e5'\nset style fill solid 0.85 border "
                       "lc rgb '#333333'\nset boxwidth 0.6\nunset key\nset ytics nomirror font ',8'\n");
     ts_buf_printf(g->b, "set xrange [-0.6:%g]\nset yrange [", dg->nu - 0.4);
-    num(g->b, -2.1 * b);
+    tsk_num(g->b, -2.1 * b);
     ts_buf_puts(g->b, ":");
-    num(g->b, 2.1 * b);
+    tsk_num(g->b, 2.1 * b);
     ts_buf_puts(g->b, "]\n");
-    panel_unit_tics(g, dg->names, dg->ids, dg->nu, 150 / cols);
+    tsk_panel_unit_tics(g, dg->names, dg->ids, dg->nu, 150 / cols);
     for (int j = 0; j < dg->nr; j++) {
         const ts_prun *r = &d->runs[j + 1];
         char name[600], t[700];
@@ -970,7 +956,7 @@ static int compare_panels(gen *g, const delta_grid *dg, const char *title) {
             const ts_compare_row *row = dg->row[(size_t)j * (size_t)dg->nu + (size_t)i];
             if (!row || isnan(row->delta)) continue;
             ts_buf_printf(g->b, "%d ", i);
-            num(g->b, row->delta);
+            tsk_num(g->b, row->delta);
             ts_buf_printf(g->b, " %u\n", ts_plot_unit_colour(d, dg->ids[i]));
             any = 1;
         }
@@ -994,7 +980,7 @@ static int compare_panels(gen *g, const delta_grid *dg, const char *title) {
                 ts_buf_puts(g->b, "set label ");
                 ts_gp_quote(g->b, text[m], TS_GP_TEXT);
                 ts_buf_printf(g->b, " at %d, ", i);
-                num(g->b, row->delta);
+                tsk_num(g->b, row->delta);
                 ts_buf_printf(g->b, " center offset 0,%.1f font ',8' textcolor rgb '%s'\n", side * line, colour[m]);
                 line += 1.1;
             }
@@ -1006,9 +992,9 @@ static int compare_panels(gen *g, const delta_grid *dg, const char *title) {
                             "     $change%d using 1:($2 < 0 ? $2 : NaN):(sprintf('%s', $2)) with labels offset 0,-0.7 "
                             "font ',8'\n",
                       j, j, f, j, f);
-        end_panel(g);
+        tsk_end_panel(g);
     }
-    end_panels(g);
+    tsk_end_panels(g);
     return TS_OK;
 }
 
@@ -1016,13 +1002,13 @@ static int compare_panels(gen *g, const delta_grid *dg, const char *title) {
 static int compare_heatmap(gen *g, const delta_grid *dg, const char *title) {
     const ts_plot_data *d = g->d;
     double b = dg->biggest > 0 ? dg->biggest : 0.01 * (d->runs[0].hi - d->runs[0].lo);
-    begin(g, title, "unit, from the reference's highest risk (rank 1) on the left", NULL);
+    tsk_begin(g, title, "unit, from the reference's highest risk (rank 1) on the left", NULL);
     ts_buf_puts(g->b, "unset key\nset tics scale 0\n");
-    set_text(g, "set cblabel ", "change against the reference");
+    tsk_set_text(g, "set cblabel ", "change against the reference");
     ts_buf_puts(g->b, "set palette defined (0 '#4393c3', 0.5 '#f7f7f7', 1 '#d6604d')\nset cbrange [");
-    num(g->b, -b);
+    tsk_num(g->b, -b);
     ts_buf_puts(g->b, ":");
-    num(g->b, b);
+    tsk_num(g->b, b);
     ts_buf_printf(g->b, "]\nset xrange [-0.5:%g]\nset yrange [-0.5:%g]\n", dg->nu - 0.5, dg->nr - 0.5);
     double *pos = malloc(((size_t)(dg->nu > dg->nr ? dg->nu : dg->nr) + 1) * sizeof *pos);
     const char **labels = calloc((size_t)dg->nr + 1, sizeof *labels);
@@ -1033,7 +1019,7 @@ static int compare_heatmap(gen *g, const delta_grid *dg, const char *title) {
     }
     for (int i = 0; i < dg->nu; i++) pos[i] = i;
     int room = 120;
-    panel_unit_tics(g, dg->names, dg->ids, dg->nu, room);
+    tsk_panel_unit_tics(g, dg->names, dg->ids, dg->nu, room);
     for (int j = 0; j < dg->nr; j++) {
         const ts_prun *r = &d->runs[j + 1];
         char name[600];
@@ -1041,18 +1027,18 @@ static int compare_heatmap(gen *g, const delta_grid *dg, const char *title) {
         char t[700];
         snprintf(t, sizeof t, "%lld %s", r->id, name);
         owned[j] = malloc(256);
-        if (owned[j]) mid_label(t, owned[j], 256, text_term(g) ? 36 : 44);
+        if (owned[j]) mid_label(t, owned[j], 256, tsk_text_term(g) ? 36 : 44);
         labels[j] = owned[j] ? owned[j] : "";
         pos[j] = dg->nr - 1 - j;
     }
-    tics(g, 'y', labels, pos, dg->nr, "");
+    tsk_tics(g, 'y', labels, pos, dg->nr, "");
     ts_buf_puts(g->b, "$cells << EOD\n");
     for (int j = 0; j < dg->nr; j++)
         for (int i = 0; i < dg->nu; i++) {
             const ts_compare_row *row = dg->row[(size_t)j * (size_t)dg->nu + (size_t)i];
             if (!row || isnan(row->delta)) continue;
             ts_buf_printf(g->b, "%d %d ", i, dg->nr - 1 - j);
-            num(g->b, row->delta);
+            tsk_num(g->b, row->delta);
             ts_buf_puts(g->b, "\n");
         }
     ts_buf_puts(g->b, "EOD\n");
@@ -1077,8 +1063,8 @@ static int compare_heatmap(gen *g, const delta_grid *dg, const char *title) {
                           cls[0] ? " textcolor rgb '#7f0000'" : "");
         }
     compare_footnotes(g, "Cells:");
-    finish_footnotes(g);
-    if (text_term(g)) ts_buf_puts(g->b, "plot $cells using 1:2 with dots notitle\n");
+    tsk_finish_footnotes(g);
+    if (tsk_text_term(g)) ts_buf_puts(g->b, "plot $cells using 1:2 with dots notitle\n");
     else ts_buf_puts(g->b, "plot $cells using 1:2:(0.5):(0.5):3 with boxxyerror fc palette fs solid 1.0 noborder\n");
     for (int j = 0; j < dg->nr; j++) free(owned[j]);
     free(pos), free(labels), free(owned);
@@ -1101,7 +1087,7 @@ static int kind_compare(gen *g, ts_error *err) {
     run_name(ref, name, sizeof name);
     int k = ts_prun_node(ref, d->node);
     snprintf(title, sizeof title, "Change against %s (run %lld) at %s", name, ref->id, node_label(ref, k));
-    int heat = text_term(g) || dg.nr > MAX_PANELS || dg.nu > 15;
+    int heat = tsk_text_term(g) || dg.nr > MAX_PANELS || dg.nu > 15;
     int rc = heat ? compare_heatmap(g, &dg, title) : compare_panels(g, &dg, title);
     delta_grid_free(&dg);
     if (rc) return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
@@ -1125,11 +1111,11 @@ static int kind_scores(gen *g, ts_error *err) {
     run_name(r0, name, sizeof name);
     snprintf(title, sizeof title, "%s: the scores of %d runs side by side", node_label(r0, k0), m);
     scale_label(r0, ylabel, sizeof ylabel);
-    begin(g, title, "unit, from the reference's highest risk (rank 1) down", ylabel);
+    tsk_begin(g, title, "unit, from the reference's highest risk (rank 1) down", ylabel);
     ts_buf_puts(g->b, "set yrange [");
-    num(g->b, r0->lo);
+    tsk_num(g->b, r0->lo);
     ts_buf_puts(g->b, ":");
-    num(g->b, r0->hi);
+    tsk_num(g->b, r0->hi);
     ts_buf_printf(g->b, "]\nset xrange [-0.6:%g]\nset grid ytics lc rgb '#dddddd'\nset boxwidth %.6f\n", n - 0.4, bw);
     ts_buf_puts(g->b, "set style fill solid 1.0 border lc rgb '#333333'\n");
     double *xpos = malloc(((size_t)n + 1) * sizeof *xpos);
@@ -1138,7 +1124,7 @@ static int kind_scores(gen *g, ts_error *err) {
         return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
     }
     for (int i = 0; i < n; i++) xpos[i] = i;
-    tics(g, 'x', dg.names, xpos, n, "nomirror");
+    tsk_tics(g, 'x', dg.names, xpos, n, "nomirror");
     free(xpos);
     ts_buf_puts(g->b, "$bars << EOD\n");
     for (int j = 0; j < m; j++) {
@@ -1151,7 +1137,7 @@ static int kind_scores(gen *g, ts_error *err) {
             double v = u >= 0 ? score_at(r, u, k) : NAN;
             if (isnan(v)) continue;
             ts_buf_printf(g->b, "%.6f ", i - 0.4 + bw * (j + 0.5));
-            num(g->b, v);
+            tsk_num(g->b, v);
             ts_buf_puts(g->b, "\n");
             any = 1;
         }
@@ -1159,10 +1145,10 @@ static int kind_scores(gen *g, ts_error *err) {
         ts_buf_puts(g->b, "\n\n");
     }
     ts_buf_puts(g->b, "EOD\n");
-    ts_buf_printf(foot_line(g), "The reference is run %lld %s; `plot compare` draws each run's change against it.",
+    ts_buf_printf(tsk_foot_line(g), "The reference is run %lld %s; `plot compare` draws each run's change against it.",
                   r0->id, name);
     if (d->cmp->n_left_out)
-        ts_buf_printf(foot_line(g), "Left out, their scenario files are gone: %s.", d->cmp->left_out);
+        ts_buf_printf(tsk_foot_line(g), "Left out, their scenario files are gone: %s.", d->cmp->left_out);
     const char **names = calloc((size_t)m + 1, sizeof *names);
     char **owned = calloc((size_t)m + 1, sizeof *owned);
     if (!names || !owned) {
@@ -1177,8 +1163,8 @@ static int kind_scores(gen *g, ts_error *err) {
             snprintf(owned[j], len, "run %lld: %s%s", d->runs[j].id, name, j ? "" : " (reference)");
         names[j] = owned[j] ? owned[j] : "";
     }
-    finish_footnotes(g);
-    if (text_term(g)) {
+    tsk_finish_footnotes(g);
+    if (tsk_text_term(g)) {
         /* no fills: each bar carries its run's number */
         text_legend(g, names, m);
         ts_buf_puts(g->b, "unset key\nplot ");
@@ -1190,7 +1176,7 @@ static int kind_scores(gen *g, ts_error *err) {
         ts_buf_puts(g->b, "plot ");
         for (int j = 0; j < m; j++) {
             ts_buf_printf(g->b, "%s$bars index %d using 1:2 with boxes fc rgb ", j ? ", \\\n     " : "", j);
-            rgb(g->b, SCORE_RUN_PALETTE[j % 8]);
+            tsk_rgb(g->b, SCORE_RUN_PALETTE[j % 8]);
             ts_buf_puts(g->b, " title ");
             ts_gp_quote(g->b, names[j], TS_GP_TEXT);
         }
@@ -1221,11 +1207,11 @@ static int kind_trend(gen *g, ts_error *err) {
     char title[1200], ylabel[128];
     snprintf(title, sizeof title, "%s over the years", node_label(r0, k0));
     scale_label(r0, ylabel, sizeof ylabel);
-    begin(g, title, "year", ylabel);
+    tsk_begin(g, title, "year", ylabel);
     ts_buf_puts(g->b, "set yrange [");
-    num(g->b, r0->lo);
+    tsk_num(g->b, r0->lo);
     ts_buf_puts(g->b, ":");
-    num(g->b, r0->hi);
+    tsk_num(g->b, r0->hi);
     ts_buf_printf(g->b, "]\nset xrange [%g:%g]\nset xtics 1 format '%%.0f' nomirror\nset grid lc rgb '#dddddd'\n",
                   runs[0]->year - 0.5, runs[d->n_runs - 1]->year + 0.5);
     ts_buf_puts(g->b, "$lines << EOD\n");
@@ -1241,14 +1227,14 @@ static int kind_trend(gen *g, ts_error *err) {
             if (!any) ts_buf_printf(g->b, "# %d\n", ns);
             any = 1;
             ts_buf_printf(g->b, "%d ", runs[j]->year);
-            num(g->b, v);
+            tsk_num(g->b, v);
             ts_buf_puts(g->b, "\n");
         }
         if (!any) continue; /* gnuplot refuses an empty block */
         ts_buf_puts(g->b, "\n\n");
         ts_buf_printf(&plot, "%s$lines index %d using 1:2 with linespoints lw 2 pt 7 lc rgb ", ns ? ", \\\n     " : "",
                       ns);
-        rgb(&plot, ts_plot_unit_colour(d, r0->unit_id[u]));
+        tsk_rgb(&plot, ts_plot_unit_colour(d, r0->unit_id[u]));
         ts_buf_puts(&plot, " title ");
         ts_gp_quote(&plot, unit_label(r0, u), TS_GP_TEXT);
         ns++;
@@ -1259,10 +1245,10 @@ static int kind_trend(gen *g, ts_error *err) {
         return ts_fail(err, TS_EINPUT, NULL, 0, "trend: no unit has a score at node '%s'", d->node);
     }
     ts_buf_puts(g->b, "EOD\n");
-    ts_buf *f = foot_line(g);
+    ts_buf *f = tsk_foot_line(g);
     ts_buf_printf(f, "Scenario: %s · runs", r0->scenario);
     for (int j = 0; j < d->n_runs; j++) ts_buf_printf(f, "%s %lld (%d)", j ? "," : "", runs[j]->id, runs[j]->year);
-    finish_footnotes(g);
+    tsk_finish_footnotes(g);
     ts_buf_puts(g->b, "plot ");
     if (plot.data) ts_buf_append(g->b, plot.data, plot.len);
     ts_buf_puts(g->b, "\n");
@@ -1270,368 +1256,6 @@ static int kind_trend(gen *g, ts_error *err) {
     ts_buf_free(&plot);
     free(runs);
     return oom ? ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory") : TS_OK;
-}
-
-/* ---- uncertainty and sensitivity ------------------------------------- */
-
-/* "Scenario: S · uncertainty run N · threatscore". */
-static void footnote_ua(gen *g, const ts_pua *a) {
-    ts_buf_printf(foot_line(g), "Scenario: %s · uncertainty run %lld · threatscore", a->scenario, a->id);
-}
-
-/* Appends ", " or starts line f with prefix; returns the line. */
-static ts_buf *list_item(gen *g, ts_buf *f, const char *prefix) {
-    if (!f) {
-        f = foot_line(g);
-        ts_buf_puts(f, prefix);
-    } else {
-        ts_buf_puts(f, ", ");
-    }
-    return f;
-}
-
-static int kind_uncertainty(gen *g, ts_error *err) {
-    const ts_plot_data *d = g->d;
-    const ts_pua *a = d->ua;
-    int *units = malloc((size_t)(a->n_units + 1) * sizeof *units);
-    const char **labels = calloc((size_t)a->n_units + 1, sizeof *labels);
-    double *pos = calloc((size_t)a->n_units + 1, sizeof *pos);
-    if (!units || !labels || !pos) {
-        free(units), free(labels), free(pos);
-        return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
-    }
-    /* units by median rank, then nominal rank (none last), then id */
-    int n = 0;
-    for (int u = 0; u < a->n_units; u++)
-        if (ts_plot_unit_selected(g->req, a->unit_id[u]) && !isnan(a->rank_p50[u])) units[n++] = u;
-    for (int i = 1; i < n; i++)
-        for (int j = i; j > 0; j--) {
-            int x = units[j], y = units[j - 1];
-            int rx = a->nominal_rank[x] > 0 ? a->nominal_rank[x] : 1 << 30;
-            int ry = a->nominal_rank[y] > 0 ? a->nominal_rank[y] : 1 << 30;
-            if (a->rank_p50[x] > a->rank_p50[y] || (a->rank_p50[x] == a->rank_p50[y] && rx >= ry)) break;
-            units[j] = y;
-            units[j - 1] = x;
-        }
-    if (n == 0) {
-        free(units), free(labels), free(pos);
-        return ts_fail(err, TS_EINPUT, NULL, 0, "no unit has a rank at node '%s' in uncertainty run %lld", d->node,
-                       a->id);
-    }
-    double top = 1;
-    for (int u = 0; u < a->n_units; u++) {
-        if (a->rank_p95[u] > top) top = a->rank_p95[u];
-        if (a->nominal_rank[u] > top) top = a->nominal_rank[u];
-    }
-    char title[1200];
-    snprintf(title, sizeof title, "Rank uncertainty at %s", a->node_name);
-    begin(g, title, "unit, by median rank (1 = highest risk)", "rank (1 = highest risk)");
-    ts_buf_printf(g->b, "set yrange [%g:0.5]\nset xrange [-0.6:%g]\nset grid ytics lc rgb '#dddddd'\n",
-                  floor(top) + 0.5, n - 0.4);
-    ts_buf_puts(g->b, top <= 25 ? "set ytics 1 nomirror\n" : "set ytics nomirror\nset format y '%.0f'\n");
-    for (int i = 0; i < n; i++) {
-        labels[i] = a->unit_name[units[i]];
-        pos[i] = i;
-    }
-    tics(g, 'x', labels, pos, n, "nomirror");
-    /* x, median rank, 5th and 95th percentile, colour, nominal rank (0: none) */
-    ts_buf_puts(g->b, "$ranks << EOD\n");
-    for (int i = 0; i < n; i++) {
-        int u = units[i];
-        ts_buf_printf(g->b, "%d ", i);
-        num(g->b, a->rank_p50[u]);
-        ts_buf_puts(g->b, " ");
-        num(g->b, isnan(a->rank_p05[u]) ? a->rank_p50[u] : a->rank_p05[u]);
-        ts_buf_puts(g->b, " ");
-        num(g->b, isnan(a->rank_p95[u]) ? a->rank_p50[u] : a->rank_p95[u]);
-        ts_buf_printf(g->b, " %u %d\n", ts_plot_unit_colour(d, a->unit_id[u]), a->nominal_rank[u]);
-    }
-    ts_buf_puts(g->b, "EOD\n");
-    footnote_ua(g, a);
-    ts_buf *f = foot_line(g);
-    ts_buf_printf(f, "Dot: median rank; whiskers: 5th to 95th percentile rank over %ld replications (seed %s); "
-                     "ring: nominal rank.",
-                  a->sobol ? 2 * a->n : a->n, a->seed);
-    if (a->rank_bin_width > 1) ts_buf_printf(f, " Ranks pooled in bins of %d.", a->rank_bin_width);
-    ts_buf *part = NULL, *none = NULL;
-    for (int u = 0; u < a->n_units; u++) {
-        if (!ts_plot_unit_selected(g->req, a->unit_id[u])) continue;
-        if (isnan(a->rank_p50[u])) {
-            none = list_item(g, none, "No rank, not shown: ");
-            ts_buf_puts(none, a->unit_name[u]);
-        } else if (a->scored[u] < 1) {
-            part = list_item(g, part, "Ranked only when scored: ");
-            ts_buf_printf(part, "%s (%.0f %% of replications)", a->unit_name[u], 100 * a->scored[u]);
-        }
-    }
-    if (!a->names_run) ts_buf_printf(foot_line(g), "Unit ids shown: no scored run of this scenario in the database.");
-    finish_footnotes(g);
-    /* the nominal rank is a ring drawn under the median's dot, so that
-       both show when they coincide */
-    ts_buf_puts(g->b, "plot $ranks using 1:3:(0):($4 - $3):5 with vectors heads size screen 0.008,90 lw 2 "
-                      "lc rgb variable notitle, \\\n"
-                      "     $ranks using 1:($6 > 0 ? $6 : NaN) with points pt 6 ps 2.6 lw 1.5 lc rgb '#000000' "
-                      "notitle, \\\n"
-                      "     $ranks using 1:2:5 with points pt 7 ps 1.5 lc rgb variable notitle, \\\n"
-                      "     keyentry with points pt 7 ps 1.5 lc rgb '#555555' title ");
-    ts_gp_quote(g->b, "median rank (unit colour)", TS_GP_TEXT);
-    ts_buf_puts(g->b, ", \\\n     keyentry with vectors heads size screen 0.008,90 lw 2 lc rgb '#555555' title ");
-    ts_gp_quote(g->b, "5th to 95th percentile rank", TS_GP_TEXT);
-    ts_buf_puts(g->b, ", \\\n     keyentry with points pt 6 ps 2.6 lw 1.5 lc rgb '#000000' title ");
-    ts_gp_quote(g->b, "nominal rank", TS_GP_TEXT);
-    ts_buf_puts(g->b, "\n");
-    free(units), free(labels), free(pos);
-    return TS_OK;
-}
-
-/* Returns 1 when unit u has an index of any factor. */
-static int ua_has_indices(const ts_pua *a, int u) {
-    for (int f = 0; f < a->n_factors; f++) {
-        size_t at = (size_t)u * (size_t)a->n_factors + (size_t)f;
-        if (!isnan(a->s1[at]) || !isnan(a->st[at])) return 1;
-    }
-    return 0;
-}
-
-/* Appends the S1 and ST indices of unit u as one panel's datablock name:
- * block 0 first order, block 1 total order; x, index, interval low, high
- * (the index itself when no interval is stored). */
-static void sobol_block(gen *g, const ts_pua *a, int u, const char *name, int have[2]) {
-    int nf = a->n_factors;
-    ts_buf_printf(g->b, "%s << EOD\n", name);
-    have[0] = have[1] = 0;
-    for (int o = 0; o < 2; o++) {
-        ts_buf_printf(g->b, "# %s\n", o ? "total order" : "first order");
-        const double *v = o ? a->st : a->s1, *lo = o ? a->st_lo : a->s1_lo, *hi = o ? a->st_hi : a->s1_hi;
-        for (int f = 0; f < nf; f++) {
-            size_t at = (size_t)u * (size_t)nf + (size_t)f;
-            if (isnan(v[at])) continue;
-            have[o] = 1;
-            ts_buf_printf(g->b, "%.2f ", f + (o ? 0.18 : -0.18));
-            num(g->b, v[at]);
-            ts_buf_puts(g->b, " ");
-            num(g->b, isnan(lo[at]) ? v[at] : lo[at]);
-            ts_buf_puts(g->b, " ");
-            num(g->b, isnan(hi[at]) ? v[at] : hi[at]);
-            ts_buf_puts(g->b, "\n");
-        }
-        ts_buf_puts(g->b, "\n\n");
-    }
-    ts_buf_puts(g->b, "EOD\n");
-}
-
-/* Appends the plot command of one unit's S1 and ST bars from datablock
- * name, in colour col, with intervals and values. */
-static void sobol_plot(gen *g, const char *name, const int have[2], unsigned col, int key, int font) {
-    ts_buf_puts(g->b, "plot ");
-    int first = 1;
-    for (int o = 0; o < 2; o++) {
-        if (!have[o]) continue; /* gnuplot refuses an empty block */
-        ts_buf_printf(g->b, "%s%s index %d using 1:2 with boxes fc rgb ", first ? "" : ", \\\n     ", name, o);
-        rgb(g->b, col);
-        ts_buf_printf(g->b, " fs solid %.2f border lc rgb '#333333' ", o ? 0.35 : 1.0);
-        if (key) {
-            ts_buf_puts(g->b, "title ");
-            ts_gp_quote(g->b, o ? "ST: total order" : "S1: first order", TS_GP_TEXT);
-        } else {
-            ts_buf_puts(g->b, "notitle");
-        }
-        ts_buf_printf(g->b, ", \\\n     %s index %d using 1:3:(0):($4 - $3) with vectors heads size screen "
-                            "0.006,90 lw 1.5 lc rgb '#000000' notitle, \\\n     %s index %d using "
-                            "1:($4 > $2 ? $4 : $2):(sprintf('%%.2f', abs($2) < 0.005 ? 0 : $2)) with labels offset 0,0.6 "
-                            "font ',%d' notitle",
-                      name, o, name, o, font);
-        first = 0;
-    }
-    if (first) ts_buf_puts(g->b, "NaN notitle");
-    ts_buf_puts(g->b, "\n");
-}
-
-/* The y range of Sobol' panels: [0, 1] widened to every index and interval
- * of the units listed. */
-static void sobol_range(const ts_pua *a, const int *units, int n, double *ymin, double *ymax) {
-    *ymin = 0, *ymax = 1;
-    size_t nf = (size_t)a->n_factors;
-    for (int i = 0; i < n; i++)
-        for (size_t f = 0; f < nf; f++) {
-            size_t at = (size_t)units[i] * nf + f;
-            const double *v[] = {a->s1, a->s1_lo, a->s1_hi, a->st, a->st_lo, a->st_hi};
-            for (int j = 0; j < 6; j++) {
-                if (v[j][at] < *ymin) *ymin = v[j][at];
-                if (v[j][at] > *ymax) *ymax = v[j][at];
-            }
-        }
-}
-
-/* The common footnotes of the sensitivity charts. */
-static void sobol_footnotes(gen *g, const ts_pua *a, const char *whiskers) {
-    footnote_ua(g, a);
-    ts_buf_printf(foot_line(g), "S1: share of the variance due to the factor alone; ST: with its interactions. "
-                                "%ld base samples, seed %s.",
-                  a->n, a->seed);
-    if (whiskers) ts_buf_printf(foot_line(g), whiskers, a->bootstrap);
-    ts_buf *flat = NULL;
-    for (int u = 0; u < a->n_units; u++)
-        if (ts_plot_unit_selected(g->req, a->unit_id[u]) && !ua_has_indices(a, u)) {
-            flat = list_item(g, flat, "No indices (score constant), not shown: ");
-            ts_buf_puts(flat, a->unit_name[u]);
-        }
-}
-
-/* Sensitivity of one unit (one --unit): its indices with bootstrap
- * intervals. */
-static int sensitivity_one(gen *g, int u, ts_error *err) {
-    const ts_plot_data *d = g->d;
-    const ts_pua *a = d->ua;
-    int nf = a->n_factors;
-    if (!ua_has_indices(a, u))
-        return ts_fail(err, TS_EINPUT, NULL, 0, "no Sobol' indices of the score at node '%s' for %s in uncertainty run %lld",
-                       d->node, g->req->units[0], a->id);
-    double ymin, ymax;
-    sobol_range(a, &u, 1, &ymin, &ymax);
-    char title[1200];
-    snprintf(title, sizeof title, "Sensitivity of the score at %s: %s", a->node_name, a->unit_name[u]);
-    begin(g, title, "uncertain factor", "Sobol' index (share of the score's variance)");
-    ts_buf_puts(g->b, "set yrange [");
-    num(g->b, ymin - 0.02);
-    ts_buf_puts(g->b, ":");
-    num(g->b, ymax + 0.08 * (ymax - ymin));
-    ts_buf_printf(g->b, "]\nset xrange [-0.6:%g]\nset grid ytics lc rgb '#dddddd'\nset boxwidth 0.34\n", nf - 0.4);
-    ts_buf_puts(g->b, "set xzeroaxis lt -1\n");
-    double *pos = calloc((size_t)nf + 1, sizeof *pos);
-    if (!pos) return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
-    for (int f = 0; f < nf; f++) pos[f] = f;
-    tics(g, 'x', a->factor, pos, nf, "nomirror");
-    free(pos);
-    int have[2];
-    sobol_block(g, a, u, "$indices", have);
-    sobol_footnotes(g, a, "Whiskers: 95 %% bootstrap interval (%d replicates).");
-    finish_footnotes(g);
-    sobol_plot(g, "$indices", have, ts_plot_unit_colour(d, a->unit_id[u]), 1, 8);
-    /* the key's whisker sample: the last line of the plot command, extended */
-    g->b->len--; /* the newline */
-    ts_buf_puts(g->b, ", \\\n     keyentry with vectors heads size screen 0.006,90 lw 1.5 lc rgb '#000000' title ");
-    ts_gp_quote(g->b, "95 % bootstrap interval", TS_GP_TEXT);
-    ts_buf_puts(g->b, "\n");
-    return TS_OK;
-}
-
-/* Sensitivity of many units as one heatmap: units down, factors across,
- * the total-order index as colour, both indices printed. */
-static int sensitivity_heatmap(gen *g, const int *units, int n, ts_error *err) {
-    const ts_pua *a = g->d->ua;
-    int nf = a->n_factors;
-    char title[1200];
-    snprintf(title, sizeof title, "Sensitivity of the score at %s, per unit", a->node_name);
-    begin(g, title, "uncertain factor", NULL);
-    ts_buf_puts(g->b, "unset key\nset tics scale 0\nset palette defined (0 '#ffffff', 1 '#6a3d9a')\nset cbrange [0:1]\n");
-    set_text(g, "set cblabel ", "ST: total-order index");
-    ts_buf_printf(g->b, "set xrange [-0.5:%g]\nset yrange [-0.5:%g]\n", nf - 0.5, n - 0.5);
-    const char **labels = calloc((size_t)(n > nf ? n : nf) + 1, sizeof *labels);
-    double *pos = calloc((size_t)(n > nf ? n : nf) + 1, sizeof *pos);
-    if (!labels || !pos) {
-        free(labels), free(pos);
-        return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
-    }
-    for (int f = 0; f < nf; f++) pos[f] = f;
-    tics(g, 'x', a->factor, pos, nf, "");
-    for (int i = 0; i < n; i++) {
-        labels[i] = a->unit_name[units[i]];
-        pos[i] = n - 1 - i;
-    }
-    tics(g, 'y', labels, pos, n, "");
-    free(labels), free(pos);
-    ts_buf_puts(g->b, "$cells << EOD\n");
-    for (int i = 0; i < n; i++)
-        for (int f = 0; f < nf; f++) {
-            size_t at = (size_t)units[i] * (size_t)nf + (size_t)f;
-            ts_buf_printf(g->b, "%d %d ", f, n - 1 - i);
-            num(g->b, isnan(a->st[at]) ? -1 : a->st[at]);
-            ts_buf_puts(g->b, " ");
-            num(g->b, isnan(a->s1[at]) ? -1 : a->s1[at]);
-            ts_buf_puts(g->b, "\n");
-        }
-    ts_buf_puts(g->b, "EOD\n");
-    sobol_footnotes(g, a, NULL);
-    finish_footnotes(g);
-    /* a rounding error below zero prints as 0.00, not -0.00 */
-    const char *cell = "sprintf('S1 %.2f  ST %.2f', abs($4) < 0.005 ? 0 : $4, abs($3) < 0.005 ? 0 : $3)";
-    if (text_term(g))
-        ts_buf_printf(g->b, "plot $cells using 1:2:(%s) with labels\n", cell);
-    else
-        ts_buf_printf(g->b, "plot $cells using 1:2:(0.5):(0.5):($3 < 0 ? NaN : $3) with boxxyerror fc palette fs solid "
-                            "1.0 noborder, \\\n     $cells using 1:2:(%s) with labels font ',9'\n",
-                      cell);
-    return TS_OK;
-}
-
-/* Sensitivity of several units as small multiples: a panel per unit with
- * its S1 and ST bars and bootstrap intervals, one y scale for all. */
-static int sensitivity_panels(gen *g, const int *units, int n) {
-    const ts_plot_data *d = g->d;
-    const ts_pua *a = d->ua;
-    int nf = a->n_factors;
-    double ymin, ymax;
-    sobol_range(a, units, n, &ymin, &ymax);
-    char title[1200];
-    snprintf(title, sizeof title, "Sensitivity of the score at %s, per unit (dark: S1 first order; light: ST total "
-                                  "order)",
-             a->node_name);
-    sobol_footnotes(g, a, "Whiskers: 95 %% bootstrap interval (%d replicates). Give --unit for one unit alone.");
-    begin_panels(g, n, title);
-    ts_buf_puts(g->b, "unset key\nset grid ytics lc rgb '#e5e5e5'\nset boxwidth 0.34\nset xzeroaxis lt -1\n"
-                      "set ytics nomirror font ',8'\n");
-    ts_buf_puts(g->b, "set yrange [");
-    num(g->b, ymin - 0.02);
-    ts_buf_puts(g->b, ":");
-    num(g->b, ymax + 0.12 * (ymax - ymin));
-    ts_buf_printf(g->b, "]\nset xrange [-0.6:%g]\n", nf - 0.4);
-    panel_unit_tics(g, a->factor, a->factor, nf, 1000);
-    for (int i = 0; i < n; i++) {
-        int u = units[i];
-        char name[32];
-        snprintf(name, sizeof name, "$unit%d", i);
-        set_text(g, "set title ", a->unit_name[u]);
-        int have[2];
-        sobol_block(g, a, u, name, have);
-        sobol_plot(g, name, have, ts_plot_unit_colour(d, a->unit_id[u]), 0, 7);
-        end_panel(g);
-    }
-    end_panels(g);
-    return TS_OK;
-}
-
-static int kind_sensitivity(gen *g, ts_error *err) {
-    const ts_plot_data *d = g->d;
-    const ts_pua *a = d->ua;
-    if (g->req->n_units == 1) {
-        for (int u = 0; u < a->n_units; u++)
-            if (ts_plot_unit_selected(g->req, a->unit_id[u])) return sensitivity_one(g, u, err);
-    }
-    /* the units with indices, by nominal rank (none last), then id order */
-    int *units = malloc(((size_t)a->n_units + 1) * sizeof *units);
-    if (!units) return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
-    int n = 0;
-    for (int u = 0; u < a->n_units; u++)
-        if (ts_plot_unit_selected(g->req, a->unit_id[u]) && ua_has_indices(a, u)) units[n++] = u;
-    for (int i = 1; i < n; i++)
-        for (int j = i; j > 0; j--) {
-            int x = units[j], y = units[j - 1];
-            int rx = a->nominal_rank[x] > 0 ? a->nominal_rank[x] : 1 << 30;
-            int ry = a->nominal_rank[y] > 0 ? a->nominal_rank[y] : 1 << 30;
-            if (rx >= ry) break;
-            units[j] = y;
-            units[j - 1] = x;
-        }
-    if (n == 0) {
-        free(units);
-        return ts_fail(err, TS_EINPUT, NULL, 0,
-                       "no Sobol' indices of the score at node '%s' for the chosen units in uncertainty run %lld",
-                       d->node, a->id);
-    }
-    int rc = text_term(g) || n > MAX_PANELS ? sensitivity_heatmap(g, units, n, err) : sensitivity_panels(g, units, n);
-    free(units);
-    return rc;
 }
 
 int ts_plot_script(const ts_plot_data *d, const ts_plot_request *req, ts_plot_term term, ts_buf *b,
@@ -1646,15 +1270,16 @@ int ts_plot_script(const ts_plot_data *d, const ts_plot_request *req, ts_plot_te
     case TS_PLOT_COMPARE: rc = kind_compare(&g, err); break;
     case TS_PLOT_SCORES: rc = kind_scores(&g, err); break;
     case TS_PLOT_TREND: rc = kind_trend(&g, err); break;
+    case TS_PLOT_ALERTS: rc = ts_plot_kind_alerts(d, req, b, err); break;
     case TS_PLOT_UNCERTAINTY:
     case TS_PLOT_SENSITIVITY:
         if (!d->ua)
             rc = ts_fail(err, TS_EINPUT, NULL, 0, "%s charts need an uncertainty analysis (none loaded)",
                          ts_plot_kind_name(req->kind));
         else if (req->kind == TS_PLOT_UNCERTAINTY)
-            rc = kind_uncertainty(&g, err);
+            rc = tsk_uncertainty(&g, err);
         else
-            rc = kind_sensitivity(&g, err);
+            rc = tsk_sensitivity(&g, err);
         break;
     default:
         rc = ts_fail(err, TS_EINPUT, NULL, 0, "%s charts need stored results this database lacks",

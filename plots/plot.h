@@ -17,7 +17,8 @@ typedef enum ts_plot_kind {
     TS_PLOT_TREND,
     TS_PLOT_UNCERTAINTY,
     TS_PLOT_SENSITIVITY,
-    TS_PLOT_SCORES
+    TS_PLOT_SCORES,
+    TS_PLOT_ALERTS        /* kind_alerts.c */
 } ts_plot_kind;
 
 typedef enum ts_plot_term { TS_TERM_PNG, TS_TERM_SVG, TS_TERM_PDF, TS_TERM_DUMB } ts_plot_term;
@@ -44,8 +45,13 @@ enum { TS_GP_TEXT = 0, TS_GP_FORMAT = 1 /* text gnuplot reads as a format: % dou
  * control characters (bytes below 0x20 and 0x7f) removed, invalid UTF-8
  * bytes replaced by '?', and with TS_GP_FORMAT every % doubled. gnuplot
  * does no backquote, macro or escape processing inside single quotes, so
- * this is the only way text from a database reaches a script. Returns 0,
- * or -1 when out of memory (b->oom set). */
+ * this is the only way text from a database reaches a script. gnuplot's
+ * scanner (5.4 and before) reads '' as a quote only after another
+ * character of the string: right after the opening quote, or right after
+ * another '', it ends the string ('''x' is '' and then 'x'). A quote in
+ * those places (a name that begins with ', or has '' in it) gets U+2060
+ * WORD JOINER before it, a character that has no width and draws nothing.
+ * Returns 0, or -1 when out of memory (b->oom set). */
 int ts_gp_quote(ts_buf *b, const char *s, int flags);
 
 /* Returns the terminal chosen by path's extension (.png, .svg, .pdf, .txt)
@@ -65,6 +71,15 @@ void ts_plot_preamble(ts_buf *b, ts_plot_term term, const char *out);
  * holding what gnuplot printed on stderr. */
 int ts_gnuplot_run(const char *gnuplot, const char *script, size_t n, int timeout_s,
                    ts_buf *messages, ts_error *err);
+
+/* Runs the chart script body (without terminal lines) through gnuplot
+ * (NULL for "gnuplot" on PATH) with the terminal lines terminal ("set
+ * terminal ...\n": gnuplot code, made by the caller from constants and
+ * numbers, never from user text), and appends the chart's bytes to chart.
+ * gnuplot writes, as for ts_plot_render, to an unnamed temporary file
+ * handed to it as a descriptor, never to a path. Returns TS_OK, or
+ * TS_ESYSTEM with err filled (gnuplot failed or wrote nothing). */
+int ts_gnuplot_draw(const char *gnuplot, const char *terminal, const ts_buf *body, ts_buf *chart, ts_error *err);
 
 /* ---- plotdata.c: the runs to draw, read from the store ----------------- */
 
@@ -117,5 +132,38 @@ int ts_plot_script(const ts_plot_data *d, const ts_plot_request *req, ts_plot_te
  * step (see above); gnuplot's messages are in err on failure. */
 int ts_plot_render(const char *db, const ts_plot_request *req, const char *out,
                    const char *gnuplot, ts_error *err);
+
+/* ---- svg.c: charts to inline in an HTML page --------------------------- */
+
+/* How ts_plot_svg draws. Zero fields take the defaults. */
+typedef struct ts_plot_svg_options {
+    int width, height;     /* canvas in pixels (default 1100 x 650) */
+    int font_size;         /* points (default 10) */
+    const char *id_prefix; /* put before every id and fragment reference, so
+                              that several charts can share one page */
+} ts_plot_svg_options;
+
+/* Makes n bytes of SVG text as gnuplot writes it safe to inline in an HTML
+ * page and appends it to out: from the <svg> element to its end, without
+ * the XML declaration, DOCTYPE, comments, CDATA, namespace declarations,
+ * event handler attributes, the elements script, style, foreignObject,
+ * image, iframe, object, embed, audio, video, a, title, desc and metadata
+ * (with their content), href values other than "#fragment", and
+ * attributes that refer outside the document (url() without '#',
+ * javascript:, data:, expression(), @import); every id, href="#x" and
+ * url(#x) gets prefix (letters, digits, '-', '_', '.'); bytes that are not
+ * UTF-8 and control characters (C0 but tab and newlines, DEL, C1) become
+ * U+FFFD. Returns TS_OK,
+ * TS_EUSAGE for a bad prefix, TS_EINPUT when there is no whole <svg>
+ * element, TS_ESYSTEM when out of memory. */
+int ts_svg_inline(const char *svg, size_t n, const char *prefix, ts_buf *out, ts_error *err);
+
+/* Draws req from the store db as ts_plot_render does (same data, script
+ * generator, quoting, pipe and unnamed output file, ts_gnuplot_draw;
+ * gnuplot NULL for "gnuplot" on PATH) with the svg terminal, and appends
+ * the chart made safe to inline (ts_svg_inline) to svg. Returns TS_OK or
+ * the error of the failing step; nothing is left on disk. */
+int ts_plot_svg(const char *db, const ts_plot_request *req, const ts_plot_svg_options *opt, const char *gnuplot,
+                ts_buf *svg, ts_error *err);
 
 #endif

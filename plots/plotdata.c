@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alert.h"
 #include "sha256.h"
 #include "store.h"
 #include "store_ua_read.h"
@@ -537,6 +538,28 @@ static int load_runs(loader *L, const ts_plot_request *req) {
     return rc;
 }
 
+/* Loads the alerts of one run against its reference, as `threatscore
+ * alert` finds them: --run RUN (the reference is the run it extends), or
+ * --run REFERENCE --run RUN; by default the latest run compared. The drawn
+ * run is also d->runs[0], for names and footnotes. */
+static int load_alerts(loader *L, const ts_plot_request *req) {
+    ts_plot_data *d = L->d;
+    if (req->n_runs > 2)
+        return ts_fail(L->err, TS_EUSAGE, NULL, 0, "alerts draws one run against a reference: give --run once or twice");
+    const char *reference = req->n_runs == 2 ? req->runs[0] : NULL;
+    const char *const *specs = req->n_runs ? req->runs + req->n_runs - 1 : NULL;
+    int rc = ts_alerts_load(L->st, reference, specs, req->n_runs ? 1 : 0, NULL, &d->alerts, L->err);
+    if (rc != TS_OK) return rc;
+    const ts_alerts *a = d->alerts;
+    for (int j = 1; j < a->n_runs; j++) /* the default: the latest run compared */
+        if (a->runs[j].run->info.id > a->runs[d->alert_run].run->info.id) d->alert_run = j;
+    if (!(d->runs = ts_arena_alloc(d->arena, sizeof *d->runs))) return oom(L);
+    rc = fill_run(L, a->runs[d->alert_run].run, &d->runs[0]);
+    if (rc != TS_OK) return rc;
+    d->n_runs = 1;
+    return check_names(L, req);
+}
+
 int ts_plot_data_load(const char *db, const ts_plot_request *req, ts_plot_data **out, ts_error *err) {
     *out = NULL;
     loader L = {NULL, db, NULL, err};
@@ -548,7 +571,7 @@ int ts_plot_data_load(const char *db, const ts_plot_request *req, ts_plot_data *
     L.d = d;
     int rc = ts_store_open_readonly(db, &L.st, err);
     int ua = req->kind == TS_PLOT_UNCERTAINTY || req->kind == TS_PLOT_SENSITIVITY;
-    if (rc == TS_OK) rc = ua ? load_ua(&L, req) : load_runs(&L, req);
+    if (rc == TS_OK) rc = ua ? load_ua(&L, req) : req->kind == TS_PLOT_ALERTS ? load_alerts(&L, req) : load_runs(&L, req);
     if (rc == TS_OK) rc = load_colours(&L);
     if (rc == TS_OK && req->kind == TS_PLOT_RANKING) rc = load_classes(&L);
     ts_store_close(L.st);
@@ -564,6 +587,7 @@ void ts_plot_data_free(ts_plot_data *d) {
     if (!d) return;
     ts_comparison_free(d->cmp);
     for (int i = 0; i < d->n_stored; i++) ts_stored_run_free(d->stored[i]);
+    ts_alerts_free(d->alerts);
     ts_arena_free(d->arena);
     free(d);
 }

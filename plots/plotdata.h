@@ -60,6 +60,8 @@ typedef struct ts_pua {
 
 struct ts_plot_data {
     ts_arena *arena;
+    struct ts_alerts *alerts; /* alerts only (owned): the run against its reference */
+    int alert_run;        /* the compared run drawn (index into alerts->runs) */
     struct ts_stored_run **stored; /* the runs as the store read them (owned) */
     int n_stored;
     ts_pua *ua;           /* uncertainty and sensitivity (n_runs is then 0) */
@@ -89,5 +91,10 @@ int ts_prun_children(const ts_prun *r, int k, int *kids);
 unsigned ts_plot_unit_colour(const ts_plot_data *d, const char *id);
 /* Returns 1 when unit id is selected by req (no --unit selects all). */
 int ts_plot_unit_selected(const ts_plot_request *req, const char *id);
+
+/* Appends the script of the alerts chart (kind_alerts.c) to b, as
+ * ts_plot_script does for the other kinds. Returns TS_OK, or TS_EINPUT /
+ * TS_ESYSTEM with err filled. */
+int ts_plot_kind_alerts(const ts_plot_data *d, const ts_plot_request *req, ts_buf *b, ts_error *err);
 
 #endif

@@ -614,33 +614,54 @@ static void test_watch(void **state) {
 
 /* ---- integrity --------------------------------------------------------- */
 
+/* Waits (up to 30 s) until db holds at least want runs, polling with a
+ * read-only connection while the writer works. Returns the count seen. */
+static long long wait_for_runs(const char *db, long long want) {
+    long long n = -1;
+    for (int i = 0; i < 30000; i++) {
+        n = tu_query_int(db, "SELECT count(*) FROM runs");
+        if (n >= want) return n;
+        sleep_ms(1);
+    }
+    fail_msg("the batch stored %lld runs in 30 s, waiting for %lld", n, want);
+    return n;
+}
+
+/* Each round kills a batch of 300 runs once the store holds a given number
+ * of its runs (observed committed, not guessed from a clock), so every
+ * kill lands while runs are still being written. The child is stopped
+ * first: a child that had already finished would be seen here and not
+ * counted as killed mid-batch. */
 static void test_sigkill_leaves_consistent_store(void **state) {
     (void)state;
     const char *dir = make_dir("kill", 300);
     const char *db = tu_path("kill.db");
     const char *log = tu_path("kill.log");
-    srand((unsigned)time(NULL) ^ (unsigned)getpid());
+    static const int after_runs[] = {1, 2, 7, 30, 60, 120};
     long long before = 0;
     int killed_mid = 0;
-    for (int round = 0; round < 6; round++) {
+    for (int round = 0; round < (int)(sizeof after_runs / sizeof *after_runs); round++) {
         char *args[] = {"batch", (char *)dir, "--db", (char *)db, "-q", "--force", "-j", "2", NULL};
         pid_t pid = spawn(log, args);
-        /* every other round, wait until runs are being written: a slow
-           build (sanitizers, a loaded machine) may not store its first run
-           within the random delay alone */
-        if (round % 2)
-            for (int waited = 0; waited < 20000 && query_rw(db, "SELECT count(*) FROM runs") <= before; waited += 2)
-                sleep_ms(2);
-        sleep_ms(5 + rand() % 80);
-        kill(pid, SIGKILL);
-        int st = wait_exit(pid);
+        wait_for_runs(db, before + after_runs[round]);
+        kill(pid, SIGSTOP);
+        int status;
+        while (waitpid(pid, &status, WUNTRACED) < 0) assert_int_equal(errno, EINTR);
+        int stopped = WIFSTOPPED(status);
+        if (stopped) {
+            kill(pid, SIGKILL);
+            assert_int_equal(wait_exit(pid), 128 + SIGKILL);
+        }
         long long now = check_complete(db);
-        print_message("round %d: exit %d, %lld runs stored\n", round, st, now);
-        if (st == 128 + SIGKILL && now > before) killed_mid++;
-        assert_true(now >= before);
+        print_message("round %d: %s after %lld runs, %lld runs stored\n", round,
+                      stopped ? "killed" : "finished", before + after_runs[round], now);
+        assert_true(now >= before + after_runs[round]);
+        if (stopped && now < before + 300) killed_mid++;
         before = now;
     }
-    /* at least one kill landed while runs were being written */
+    /* a kill landed while runs were being written (in practice all six:
+       a round is only missed if 180 runs complete between seeing the
+       count and stopping the child) */
     assert_true(killed_mid >= 1);
     /* the store still works after the kills */
     char *out, *err;
@@ -752,7 +773,7 @@ static void test_batch_api(void **state) {
     for (int i = 0; i < 12; i++) snprintf(paths[i + 1], sizeof paths[i + 1], "%s/s_%03d.cfg", dir, i);
     snprintf(paths[13], sizeof paths[13], "%s/bad.cfg", dir);
     write_file(paths[13], FIX_SCENARIO_HEAD "weights = { nope = 1; };\n");
-    for (int i = 0; i < 14; i++) in[i] = (ts_batch_input){paths[i], 1};
+    for (int i = 0; i < 14; i++) in[i] = (ts_batch_input){paths[i], 1, NULL};
     ts_error err;
     ts_error_clear(&err);
     ts_store *st;
@@ -801,5 +822,5 @@ int main(void) {
         cmocka_unit_test(test_two_writers),
         cmocka_unit_test(test_score_lean),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -64,7 +64,8 @@ static void test_baseline_csv(void **state) {
     (void)state;
     char *out, *err;
     assert_int_equal(tu_run(&out, &err, "score", "scenarios/baseline.cfg", "--format", "csv", NULL), 0);
-    assert_true(strncmp(out, "unit,unit_name,node,node_name,parent,depth,score,rank,class,coverage,imputed\n", 77) == 0);
+    assert_true(strncmp(out, "unit,unit_name,node,node_name,parent,depth,score,rank,class,coverage,imputed,reliability\n",
+                         89) == 0);
     ts_error e;
     ts_scenario *s = NULL;
     ts_scenario_load("scenarios/baseline.cfg", &s, &e);
@@ -202,7 +203,7 @@ static void test_csv_mode(void **state) {
                             "--unit-column", "id", "--name-column", "name", "--missing", "-,NA", "--format", "csv",
                             NULL),
                      0);
-    assert_non_null(strstr(out, "P,Pe,y1,y1,b,2,,,,0,0\n"));
+    assert_non_null(strstr(out, "P,Pe,y1,y1,b,2,,,,0,0,0\n")); /* no score: reliability 0 */
     free(out), free(err);
     assert_int_equal(tu_run(&out, &err, "score", "--taxonomy", tu_path("tax.cfg"), "--data", tu_path("data.csv"),
                             NULL),
@@ -221,7 +222,7 @@ static void test_set_overrides(void **state) {
                             "--format", "csv", NULL),
                      0);
     assert_non_null(strstr(out, "\nR,R,y1,y1,b,2,7.5,"));
-    assert_non_null(strstr(out, ",1,1\n")); /* R's y1: coverage 1, imputed 1 */
+    assert_non_null(strstr(out, ",1,1,0\n")); /* R's y1: coverage 1, imputed 1, so reliability 0 */
     free(out), free(err);
     assert_int_equal(tu_run(&out, &err, "score", tu_path("scen.cfg"), "--set", "normalise=zscroe", NULL), 2);
     assert_non_null(strstr(err, "--set normalise=zscroe: unknown normaliser 'zscroe' (did you mean 'zscore'?)"));
@@ -335,16 +336,20 @@ static void test_batch(void **state) {
 }
 
 /* Sums the last field of every data row of a CSV; returns the row count. */
-static int sum_last_field(const char *csv, double *sum) {
+/* Sums the contribution column of explain's CSV: the fifth field from the
+ * end (the four reliability columns after it hold no commas). */
+static int sum_contributions(const char *csv, double *sum) {
     int rows = 0;
     *sum = 0;
     const char *line = strchr(csv, '\n');
     while (line && line[1]) {
         line++;
-        const char *end = strchr(line, '\n');
-        const char *last = end;
+        const char *end = strchr(line, '\n'), *field_end = end;
+        for (int skip = 0; skip < 4 && field_end > line; skip++)
+            for (field_end--; field_end > line && *field_end != ','; field_end--) continue;
+        const char *last = field_end;
         while (last > line && last[-1] != ',') last--;
-        if (last < end) *sum += strtod(last, NULL);
+        if (last < field_end) *sum += strtod(last, NULL);
         rows++;
         line = end;
     }
@@ -359,24 +364,24 @@ static void test_explain(void **state) {
        x1 8/8 = 1, x2 5/8 = 0.625, y1 and y2 split b's 7.5 evenly */
     assert_int_equal(tu_run(&out, &err, "explain", tu_path("scen.cfg"), "Q", "--format", "csv", NULL), 0);
     assert_true(strncmp(out, "indicator,name,path,raw,source,year,estimate,note,shock,transform,transformed,"
-                             "normalised,weight,effective_weight,contribution\n", 126) == 0);
-    assert_non_null(strstr(out, "\nx1,x1,a/x1,8,s1,2020,,,,none,8,8,1,0.125,1\n"));
-    assert_non_null(strstr(out, "\nx2,x2,a/x2,20,s2,2020,,,,none,20,5,1,0.125,0.625\n"));
+                             "normalised,weight,effective_weight,contribution,", 126) == 0);
+    assert_non_null(strstr(out, "\nx1,x1,a/x1,8,s1,2020,,,,none,8,8,1,0.125,1,"));
+    assert_non_null(strstr(out, "\nx2,x2,a/x2,20,s2,2020,,,,none,20,5,1,0.125,0.625,"));
     assert_non_null(strstr(out, "\ny1,y1,b/y1,100,s3,2021,,,,none,100,10,1,0.375,3.75"));
     double sum;
-    assert_int_equal(sum_last_field(out, &sum), 4);
+    assert_int_equal(sum_contributions(out, &sum), 4);
     assert_float_equal(sum, 9.125, 1e-12);
     free(out), free(err);
     /* R has no y1: it shows as missing, and y2 carries b alone */
     assert_int_equal(tu_run(&out, &err, "explain", tu_path("scen.cfg"), "R", "--format", "csv", NULL), 0);
-    assert_non_null(strstr(out, "\ny1,y1,b/y1,,,,,,,none,,,1,0,\n"));
+    assert_non_null(strstr(out, "\ny1,y1,b/y1,,,,,,,none,,,1,0,,0.375,0,3.75,missing\n"));
     assert_non_null(strstr(out, "\ny2,y2,b/y2,2,s4,2019,,,,none,2,5,1,0.75,"));
-    assert_int_equal(sum_last_field(out, &sum), 4);
+    assert_int_equal(sum_contributions(out, &sum), 4);
     assert_float_equal(sum, 4.375, 1e-12);
     free(out), free(err);
     /* at a node: only its indicators, adding up to its score */
     assert_int_equal(tu_run(&out, &err, "explain", tu_path("scen.cfg"), "Q", "a", "--format", "csv", NULL), 0);
-    assert_int_equal(sum_last_field(out, &sum), 2);
+    assert_int_equal(sum_contributions(out, &sum), 2);
     assert_float_equal(sum, 6.5, 1e-12);
     free(out), free(err);
     assert_int_equal(tu_run(&out, &err, "explain", tu_path("scen.cfg"), "Q", NULL), 0);
@@ -408,7 +413,7 @@ static void test_explain_baseline(void **state) {
         char *out, *err;
         assert_int_equal(tu_run(&out, &err, "explain", "scenarios/baseline.cfg", s->data->unit_id[u], "--format", "csv", NULL), 0);
         double sum;
-        sum_last_field(out, &sum);
+        sum_contributions(out, &sum);
         assert_float_equal(sum, ts_result_score(r, root, u), 1e-9);
         /* rows: indicator,name,path,raw,source,year,...: a raw value needs a source and a year */
         for (const char *line = strchr(out, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
@@ -443,5 +448,5 @@ int main(void) {
         cmocka_unit_test(test_batch),          cmocka_unit_test(test_explain),
         cmocka_unit_test(test_explain_baseline),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

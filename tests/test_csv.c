@@ -138,15 +138,12 @@ static void test_bad_csv(void **state) {
     assert_non_null(strstr(err.message, "no unit column 'ids' (did you mean 'id'?)"));
 }
 
-/* The INFORM export is Latin-1: reading it must neither crash nor corrupt
- * names. Skipped when ../shared/reference is not beside the project. */
+/* The INFORM export (tests/data) is Latin-1: reading it must neither crash
+ * nor corrupt names. */
 static void test_inform_latin1_export(void **state) {
     (void)state;
-    const char *path = "../shared/reference/inform/inform_gri_2020_v040.csv";
-    if (access(path, R_OK) != 0) {
-        print_message("skipped: %s not present\n", path);
-        skip();
-    }
+    const char *path = TU_DATA "/inform/inform_gri_2020_v040.csv";
+    tu_need(path);
     const char *tax = tu_write("inform_small.cfg",
                                "id = \"i\"; scale = { min = 0.0; max = 10.0; };\n"
                                "children = ( { id = \"eq\"; column = \"Earthquake\"; direction = \"risk\"; goalposts = [0.0, 10.0]; },\n"
@@ -168,5 +165,5 @@ int main(void) {
         cmocka_unit_test(test_latin1_names),                 cmocka_unit_test(test_missing_markers),
         cmocka_unit_test(test_bad_csv),                      cmocka_unit_test(test_inform_latin1_export),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -15,7 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "csv.h"
+#include "json.h"
 #include "fixtures.h"
 #include "scenario.h"
 #include "util.h"
@@ -255,6 +258,68 @@ static void test_bom_and_empty_names(void **state) {
                    tu_write("y2.cfg", FIX_SCENARIO_HEAD "method = { year = 30000000000L; };\n"), NULL);
 }
 
+/* A store file from elsewhere whose inputs_json or options_json nests a
+ * million arrays deep overflowed the stack of the JSON reader's skip
+ * (found by fuzz_json): rescore and report died of SIGSEGV. Nesting past
+ * TS_JSON_MAX_DEPTH is now malformed JSON, which each command reports. */
+static void test_store_json_nested_without_end(void **state) {
+    (void)state;
+    tu_write("tax.cfg", FIX_TAXONOMY);
+    const char *scen = tu_write("deep.cfg", FIX_SCENARIO_HEAD);
+    char db[512];
+    snprintf(db, sizeof db, "%s", tu_path("deep.db"));
+    remove(db);
+    char *out, *err;
+    assert_int_equal(tu_run(&out, &err, "score", scen, "--db", db, NULL), 0);
+    free(out), free(err);
+    size_t depth = 1000000;
+    char *deep = malloc(depth + 64);
+    assert_non_null(deep);
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    for (int col = 0; col < 2; col++) {
+        /* an unknown key (skipped) in inputs_json; a --set list in options_json */
+        strcpy(deep, col ? "{\"set\":" : "[{\"future\":");
+        memset(deep + strlen(deep), '[', depth);
+        deep[depth + (col ? 7 : 11)] = '\0';
+        sqlite3_stmt *q;
+        assert_int_equal(sqlite3_prepare_v2(h, col ? "UPDATE runs SET options_json = ?1" : "UPDATE runs SET inputs_json = ?1",
+                                            -1, &q, NULL),
+                         SQLITE_OK);
+        sqlite3_bind_text(q, 1, deep, -1, SQLITE_STATIC);
+        assert_int_equal(sqlite3_step(q), SQLITE_DONE);
+        sqlite3_finalize(q);
+    }
+    sqlite3_close(h);
+    free(deep);
+    int rc = tu_run(&out, &err, "rescore", "--db", db, "--run", "1", NULL);
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(err, "cannot be read"));
+    free(out), free(err);
+    rc = tu_run(&out, &err, "report", "--db", db, "--no-charts", "-o", tu_path("deep.html"), NULL);
+    if (rc != 0 && rc != 1) fail_msg("report: status %d: %s", rc, err);
+    free(out), free(err);
+    /* and the reader itself */
+    ts_arena *a = ts_arena_new();
+    assert_non_null(a);
+    char nest[200];
+    memset(nest, '[', sizeof nest - 1);
+    nest[sizeof nest - 1] = '\0';
+    ts_json j;
+    ts_json_init(&j, nest, a);
+    ts_json_skip(&j);
+    assert_true(j.bad);
+    /* as deep as the limit is still read */
+    char ok[2 * TS_JSON_MAX_DEPTH + 1];
+    memset(ok, '[', TS_JSON_MAX_DEPTH);
+    memset(ok + TS_JSON_MAX_DEPTH, ']', TS_JSON_MAX_DEPTH);
+    ok[2 * TS_JSON_MAX_DEPTH] = '\0';
+    ts_json_init(&j, ok, a);
+    ts_json_skip(&j);
+    assert_false(j.bad);
+    ts_arena_free(a);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fifo_and_devices_in_configs),
@@ -262,6 +327,7 @@ int main(void) {
         cmocka_unit_test(test_csv_from_a_pipe),
         cmocka_unit_test(test_csv_rewritten_while_read),
         cmocka_unit_test(test_bom_and_empty_names),
+        cmocka_unit_test(test_store_json_nested_without_end),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -356,5 +356,5 @@ int main(void) {
         cmocka_unit_test(test_treatment),            cmocka_unit_test(test_imputation),
         cmocka_unit_test(test_aggregators),          cmocka_unit_test(test_copeland),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -1,8 +1,8 @@
 /* test_reference.c -- parity with our peers on their own published data:
  * INFORM GRI 2020 recomputed from its components with taxonomy/inform.cfg,
  * and COINr's ASEM example imported and scored four ways, against an
- * independent, plain re-statement of COINr's documented rules. Skips when
- * ../shared/reference is not beside the project. */
+ * independent, plain re-statement of COINr's documented rules. The data
+ * are in tests/data (origin and licence in tests/data/README.md). */
 #include "testutil.h"
 
 #include <math.h>
@@ -16,15 +16,12 @@
 #include "pipeline.h"
 #include "scenario.h"
 
-#define INFORM_CSV "../shared/reference/inform/inform_gri_2020_v040.csv"
-#define ASEM_DATA "../shared/reference/coinr-asem/asem_iData.csv"
-#define ASEM_META "../shared/reference/coinr-asem/asem_iMeta.csv"
+#define INFORM_CSV TU_DATA "/inform/inform_gri_2020_v040.csv"
+#define ASEM_DATA TU_DATA "/coinr-asem/asem_iData.csv"
+#define ASEM_META TU_DATA "/coinr-asem/asem_iMeta.csv"
 
 static void need(const char *path) {
-    if (access(path, R_OK) != 0) {
-        print_message("skipped: %s not present\n", path);
-        skip();
-    }
+    tu_need(path);
 }
 
 static void test_inform_parity(void **state) {
@@ -387,5 +384,5 @@ int main(void) {
         cmocka_unit_test(test_coinr_asem),
         cmocka_unit_test(test_coinr_import_details),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

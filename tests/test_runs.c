@@ -128,6 +128,11 @@ static void test_trend_is_one_series(void **state) {
     const char *db = tu_path("series.db");
     remove(db);
     free(run_ok(0, "trend", scen, "--db", db, "-o", "/dev/null", NULL));
+    /* the same trend again is not stored twice (issue 14): an edit makes
+       it another trend */
+    free(run_ok(0, "trend", scen, "--db", db, "-o", "/dev/null", NULL));
+    assert_int_equal(tu_query_int(db, "SELECT count(DISTINCT series) FROM runs"), 1);
+    tu_write("t.cfg", TREND_SCENARIO("T") "# edited\n");
     free(run_ok(0, "trend", scen, "--db", db, "-o", "/dev/null", NULL));
     assert_int_equal(tu_query_int(db, "SELECT count(DISTINCT series) FROM runs"), 2);
     assert_int_equal(tu_query_int(db, "SELECT count(*) FROM runs WHERE series = 3"), 2);

@@ -264,8 +264,7 @@ static void test_extends_and_shocks(void **state) {
         "country_weights = { Q = { a = 0.5; }; };\n"
         "shocks = (\n"
         "  { indicator = \"x2\"; countries = [\"Q\"]; scale = 2.0; note = \"doubled\"; },\n"
-        "  { indicator = \"y1\"; countries = [\"R\"]; set = 70.0; years = [2024]; note = \"assumed\"; },\n"
-        "  { indicator = \"y2\"; add = 1.0; years = [2018]; note = \"no value is from 2018\"; }\n"
+        "  { indicator = \"y1\"; countries = [\"R\"]; set = 70.0; years = [2024]; create = true; note = \"assumed\"; }\n"
         ");\n");
     ts_error err;
     ts_scenario *s = NULL;
@@ -285,7 +284,8 @@ static void test_extends_and_shocks(void **state) {
     assert_non_null(strstr(d->prov[1 * 4 + Q].shock, "scale 2 (child.cfg:7: doubled)"));
     assert_float_equal(ts_dataset_get(d, 2, R), 70, 0);         /* set where missing */
     assert_int_equal(d->prov[2 * 4 + R].year, 2024);
-    assert_float_equal(ts_dataset_get(d, 3, 0), 1, 0);          /* year filter: untouched */
+    assert_non_null(strstr(d->prov[2 * 4 + R].source, "created"));  /* says so */
+    assert_non_null(strstr(d->prov[2 * 4 + R].shock, "created by the shock"));
     int b = ts_taxonomy_find(s->tax, "b"), a = ts_taxonomy_find(s->tax, "a");
     assert_float_equal(s->spec->weight[b], 2, 0);               /* inherited */
     assert_float_equal(ts_spec_weight(s->spec, Q, a), 0.5, 0);
@@ -627,5 +627,5 @@ int main(void) {
         cmocka_unit_test(test_year_selection),   cmocka_unit_test(test_perspectives),
         cmocka_unit_test(test_pca_and_effective_weights), cmocka_unit_test(test_trace_by_hand),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -323,6 +323,9 @@ static void test_upgrade_every_version(void **state) {
         assert_int_equal(tu_query_int(db, "SELECT count(*) FROM runs WHERE run_key IS NOT NULL"),
                          cases[i].from == 1 ? 1 : 2);
         assert_int_equal(tu_query_int(db, "SELECT count(*) FROM scores"), 4 + 3 * 7);
+        /* only the run saved after the upgrade has reliabilities and class thresholds */
+        assert_int_equal(tu_query_int(db, "SELECT count(*) FROM scores WHERE reliability IS NOT NULL"), 3 * 7);
+        assert_int_equal(tu_query_int(db, "SELECT count(DISTINCT run_id) FROM class_thresholds"), 1);
         assert_int_equal(tu_query_int(db, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check <> 'ok'"), 0);
         /* every uncertainty table exists; an analysis stored by 0.1 is kept */
         assert_int_equal(tu_query_int(db, "SELECT count(*) FROM sqlite_schema WHERE name IN ('ua_runs', 'ua_results',"
@@ -341,8 +344,8 @@ static void test_upgrade_every_version(void **state) {
     assert_int_equal(ts_store_open(fresh, &st, &err), TS_OK);
     ts_store_close(st);
     assert_int_equal(tu_query_int(fresh, "PRAGMA user_version"), TS_STORE_SCHEMA_VERSION);
-    /* 8 run tables and 5 uncertainty tables */
-    assert_int_equal(tu_query_int(fresh, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 12);
+    /* 9 run tables (class_thresholds from version 6, input_details from 7) and 5 uncertainty tables */
+    assert_int_equal(tu_query_int(fresh, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 14);
     ts_result_free(r);
     ts_scenario_free(s);
 }
@@ -485,5 +488,5 @@ int main(void) {
         cmocka_unit_test(test_every_command_refuses_unknown_versions),
         cmocka_unit_test(test_read_only_directory),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -223,5 +223,5 @@ int main(void) {
         cmocka_unit_test(test_missing_file),  cmocka_unit_test(test_deep_tree_is_rejected),
         cmocka_unit_test(test_shipped_taxonomy), cmocka_unit_test(test_column_check_is_linear),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

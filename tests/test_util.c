@@ -212,5 +212,5 @@ int main(void) {
         cmocka_unit_test(test_fmt_double_round_trip), cmocka_unit_test(test_valid_id),
         cmocka_unit_test(test_arena),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

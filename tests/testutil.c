@@ -80,6 +80,29 @@ int tu_run(char **out, char **err, ...) {
     return rc;
 }
 
+static int skipped;
+
+void tu_skip(const char *why) {
+    const char *allow = getenv("TS_ALLOW_SKIP");
+    if (!allow || strcmp(allow, "1") != 0)
+        fail_msg("cannot run: %s (set TS_ALLOW_SKIP=1 to skip instead)", why);
+    skipped = 1;
+    print_message("skipped: %s\n", why);
+    skip();
+}
+
+void tu_need(const char *path) {
+    if (access(path, R_OK) == 0) return;
+    char why[700];
+    snprintf(why, sizeof why, "%s is not readable", path);
+    tu_skip(why);
+}
+
+int tu_exit_status(int failed) {
+    if (failed) return failed;
+    return skipped ? 77 : 0;
+}
+
 long long tu_query_int(const char *db, const char *sql) {
     sqlite3 *h;
     if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {

@@ -34,6 +34,24 @@ int tu_run(char **out, char **err, ...);
  * arguments in ap. */
 int tu_vrun(int (*main_fn)(int, char **, FILE *, FILE *), const char *argv0, char **out, char **err, va_list ap);
 
+/* The reference data shipped with the tests (tests/data/README.md), read
+ * from the project root as ctest runs the tests. */
+#define TU_DATA "tests/data"
+
+/* Ends the current test as not runnable, saying why (its data is absent).
+ * By default that fails the test: on a fresh clone every test must run.
+ * With TS_ALLOW_SKIP=1 in the environment the test is skipped instead, and
+ * tu_exit_status makes the program exit 77, which ctest reports as
+ * skipped (SKIP_RETURN_CODE), never as passed. */
+void tu_skip(const char *why);
+
+/* Calls tu_skip unless path is readable. */
+void tu_need(const char *path);
+
+/* Returns main's exit status from cmocka's count of failed tests: that
+ * count when non-zero, else 77 when a test was skipped, else 0. */
+int tu_exit_status(int failed);
+
 /* Counts rows of a SQL query's first column (an integer) in db; -1 when the
  * database cannot be opened. */
 long long tu_query_int(const char *db, const char *sql);

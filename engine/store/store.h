@@ -14,8 +14,9 @@
  * 2: runs.options_json and runs.run_key (indexed), unit_weights; 3:
  * run_years; 4: the uncertainty tables ua_runs, ua_results, ua_classes,
  * ua_sobol and ua_samples; 5: runs.year (run_years moved into it) and
- * runs.series. The steps are listed in store_schema.c. */
-#define TS_STORE_SCHEMA_VERSION 5
+ * runs.series; 6: scores.reliability and class_thresholds; 7:
+ * input_details (store_details.h). The steps are listed in store_schema.c. */
+#define TS_STORE_SCHEMA_VERSION 7
 
 /* ts_store_open, ts_store_close and ts_store_save (one run, one
  * transaction) are declared in threatscore.h. A run scored for one year
@@ -180,6 +181,11 @@ typedef struct ts_stored_node {
     int depth, is_indicator;
     double weight;
     const char *aggregate, *normalise, *direction, *unit_of_measure, *source; /* may be NULL */
+    int n_classes;                       /* the node's classes, lowest first (inherited
+                                            ones included); 0 for runs stored before
+                                            schema 6, which kept only class names */
+    const char **class_name;
+    double *class_min;                   /* -INFINITY for an open lowest class */
 } ts_stored_node;
 
 /* A stored run read back whole (without its inputs). Per-unit arrays are
@@ -198,12 +204,15 @@ typedef struct ts_stored_run {
     int *rank;            /* 0: no rank */
     const char **cls;     /* NULL: no class */
     double *coverage, *imputed;
+    double *reliability;  /* 0-10 (reliability.h); NaN for runs stored before schema 6 */
     int n_scores;         /* score rows found: n_units * n_nodes for a whole run */
     double *unit_weight;  /* per-unit weight overrides (unit_weights; for runs
                              stored before schema 2, their method_json), NaN =
                              none; NULL when none */
     double scale_min, scale_max; /* the taxonomy's scale (method_json); NaN when absent */
     int year;             /* the reference year of a per-year run; 0 when none */
+    /* the taxonomy's alert norms (method_json "alerts"); NaN when it sets none */
+    double alert_near_class, alert_jump_sd, alert_jump_share, alert_min_reliability;
 } ts_stored_run;
 
 /* Reads run id. Returns TS_OK with the run in *out, or an error code with

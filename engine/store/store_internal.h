@@ -8,7 +8,7 @@
 #include "store.h"
 
 /* Statements that saving prepares once per store and reuses (store_write.c). */
-enum { TS_Q_RUN, TS_Q_UNIT, TS_Q_NODE, TS_Q_SCORE, TS_Q_INPUT, TS_Q_TREAT, TS_Q_UWEIGHT, TS_Q_KEY, TS_Q_COUNT };
+enum { TS_Q_RUN, TS_Q_UNIT, TS_Q_NODE, TS_Q_SCORE, TS_Q_INPUT, TS_Q_TREAT, TS_Q_UWEIGHT, TS_Q_KEY, TS_Q_CLASS, TS_Q_COUNT };
 
 struct ts_store {
     sqlite3 *db;
@@ -35,6 +35,13 @@ const char *ts_store_year_sql(const ts_store *st);
 
 /* The SQL that creates the uncertainty tables (store_ua.c), schema step 4. */
 extern const char TS_STORE_UA_SCHEMA[];
+
+/* The SQL that creates input_details (store_details.c), schema step 7. */
+extern const char TS_STORE_DETAILS_SCHEMA[];
+
+/* Saves, inside the caller's transaction, the details of scenario s's
+ * values (store_details.c) for run run_id. Returns TS_OK or TS_ESYSTEM. */
+int ts_store_insert_details(ts_store *st, const ts_scenario *s, long long run_id, ts_error *err);
 
 /* Returns the store's SQLite connection (owned by the store). Only code in
  * engine/store/ calls sqlite3_*. */

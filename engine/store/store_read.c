@@ -403,6 +403,7 @@ void ts_stored_run_free(ts_stored_run *r) {
     free(r->cls);
     free(r->coverage);
     free(r->imputed);
+    free(r->reliability);
     free(r->unit_weight);
     ts_arena_free(r->arena);
     free(r);
@@ -431,14 +432,19 @@ double ts_stored_run_weight(const ts_stored_run *r, int u, int k) {
 /* Reads run id's row of runs (and its year) into r. Columns a file of an
  * older schema lacks (read-only stores are not upgraded) read as NULL. */
 static int load_header(ts_store *st, ts_stored_run *r, long long id, ts_error *err) {
-    char sql[1024];
+    char sql[2048];
     snprintf(sql, sizeof sql,
              "SELECT id, scenario, created_at, taxonomy_id, engine_version, scenario_path,"
              " taxonomy_path, data_path, scenario_sha256, taxonomy_sha256, data_sha256,"
              " n_units, n_indicators, values_sha256, method_json, inputs_json, %s, %s,"
              " CASE WHEN json_valid(method_json) THEN json_extract(method_json, '$.scale[0]') END,"
              " CASE WHEN json_valid(method_json) THEN json_extract(method_json, '$.scale[1]') END,"
-             " %s, %s FROM runs WHERE id = ?",
+             " %s, %s,"
+             " CASE WHEN json_valid(method_json) THEN json_extract(method_json, '$.alerts.near_class') END,"
+             " CASE WHEN json_valid(method_json) THEN json_extract(method_json, '$.alerts.jump_sd') END,"
+             " CASE WHEN json_valid(method_json) THEN json_extract(method_json, '$.alerts.jump_share') END,"
+             " CASE WHEN json_valid(method_json) THEN json_extract(method_json, '$.alerts.min_reliability') END"
+             " FROM runs WHERE id = ?",
              st->version >= 2 ? "options_json" : "NULL", st->version >= 2 ? "run_key" : "NULL",
              ts_store_year_sql(st), st->years == TS_YEARS_COLUMN ? "series" : "NULL");
     sqlite3_stmt *q;
@@ -470,6 +476,10 @@ static int load_header(ts_store *st, ts_stored_run *r, long long id, ts_error *e
         r->scale_max = ts_store_col_double(q, 19);
         r->year = in->year = sqlite3_column_type(q, 20) == SQLITE_NULL ? 0 : sqlite3_column_int(q, 20);
         in->series = sqlite3_column_int64(q, 21);
+        r->alert_near_class = ts_store_col_double(q, 22);
+        r->alert_jump_sd = ts_store_col_double(q, 23);
+        r->alert_jump_share = ts_store_col_double(q, 24);
+        r->alert_min_reliability = ts_store_col_double(q, 25);
     }
     sqlite3_finalize(q);
     if (rc == SQLITE_DONE) return ts_fail(err, TS_EINPUT, st->path, 0, "no run %lld", id);
@@ -559,6 +569,50 @@ static int find_sorted(const id_index *sorted, int n, const char *id) {
     return hit ? hit->i : -1;
 }
 
+/* Reads run id's class thresholds (schema 6) into its nodes: a node
+ * without rows of its own inherits its parent's (parents come first in
+ * pre-order). Runs stored earlier keep n_classes 0. Returns TS_OK or
+ * TS_ESYSTEM. */
+static int load_classes(ts_store *st, ts_stored_run *r, long long id, ts_error *err) {
+    if (!ts_store_has_table(st, "class_thresholds")) return TS_OK;
+    sqlite3_stmt *q = run_query(st,
+                                "SELECT c.node, c.class, c.min, (SELECT count(*) FROM class_thresholds d"
+                                " WHERE d.run_id = c.run_id AND d.node = c.node) FROM class_thresholds c"
+                                " WHERE c.run_id = ? ORDER BY c.node, c.position",
+                                id, err);
+    if (!q) return TS_ESYSTEM;
+    int rc = TS_OK, src, oom = 0;
+    while (rc == TS_OK && (src = sqlite3_step(q)) == SQLITE_ROW) {
+        int k = ts_stored_run_node(r, (const char *)sqlite3_column_text(q, 0));
+        if (k < 0) continue;
+        ts_stored_node *nd = &r->nodes[k];
+        if (!nd->class_name) {
+            int n = sqlite3_column_int(q, 3);
+            nd->class_name = ts_arena_alloc(r->arena, ((size_t)n + 1) * sizeof *nd->class_name);
+            nd->class_min = ts_arena_alloc(r->arena, ((size_t)n + 1) * sizeof *nd->class_min);
+            if (!nd->class_name || !nd->class_min) {
+                rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+                break;
+            }
+        }
+        nd->class_name[nd->n_classes] = ts_store_col_dup(r->arena, q, 1, &oom);
+        double min = ts_store_col_double(q, 2);
+        nd->class_min[nd->n_classes++] = isnan(min) ? -INFINITY : min;
+    }
+    if (rc == TS_OK && oom) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    if (rc == TS_OK && src != SQLITE_DONE) rc = ts_store_fail(st, err, "cannot read class thresholds");
+    sqlite3_finalize(q);
+    for (int k = 0; rc == TS_OK && k < r->n_nodes; k++) {
+        ts_stored_node *nd = &r->nodes[k];
+        if (nd->class_name || nd->parent < 0) continue;
+        const ts_stored_node *up = &r->nodes[nd->parent];
+        nd->n_classes = up->n_classes;
+        nd->class_name = up->class_name;
+        nd->class_min = up->class_min;
+    }
+    return rc;
+}
+
 /* Per-unit weight overrides, in the unit_weights table; runs stored before
  * schema 2 (no run key) kept them only in method_json. */
 static const char UNIT_WEIGHTS[] = "SELECT unit, node, weight FROM unit_weights WHERE run_id = ?";
@@ -607,9 +661,15 @@ static int load_scores(ts_store *st, ts_stored_run *r, long long id, ts_error *e
     for (int k = 0; k < r->n_nodes; k++) node_ids[k] = r->nodes[k].id;
     sort_index(r->unit_id, r->n_units, us);
     sort_index(node_ids, r->n_nodes, ns);
-    for (size_t c = 0; c < cells; c++) r->score[c] = r->coverage[c] = r->imputed[c] = NAN;
+    for (size_t c = 0; c < cells; c++) r->score[c] = r->coverage[c] = r->imputed[c] = r->reliability[c] = NAN;
     int rc = TS_OK, src;
-    sqlite3_stmt *q = run_query(st, "SELECT unit, node, score, rank, class, coverage, imputed FROM scores WHERE run_id = ?",
+    /* files of schema 4 and older, read as they are, have no reliability */
+    sqlite3_stmt *q = run_query(st,
+                                ts_store_has_column(st, "scores", "reliability")
+                                    ? "SELECT unit, node, score, rank, class, coverage, imputed, reliability"
+                                      " FROM scores WHERE run_id = ?"
+                                    : "SELECT unit, node, score, rank, class, coverage, imputed, NULL"
+                                      " FROM scores WHERE run_id = ?",
                                 id, err);
     if (!q) rc = TS_ESYSTEM;
     while (rc == TS_OK && (src = sqlite3_step(q)) == SQLITE_ROW) {
@@ -622,6 +682,7 @@ static int load_scores(ts_store *st, ts_stored_run *r, long long id, ts_error *e
         r->cls[c] = ts_store_col_dup(r->arena, q, 4, NULL);
         r->coverage[c] = ts_store_col_double(q, 5);
         r->imputed[c] = ts_store_col_double(q, 6);
+        r->reliability[c] = ts_store_col_double(q, 7);
         r->n_scores++;
     }
     if (rc == TS_OK && src != SQLITE_DONE) rc = ts_store_fail(st, err, "cannot read scores");
@@ -653,12 +714,14 @@ int ts_store_load_run(ts_store *st, long long id, ts_stored_run **out, ts_error 
         r->cls = calloc(cells, sizeof *r->cls);
         r->coverage = malloc(cells * sizeof *r->coverage);
         r->imputed = malloc(cells * sizeof *r->imputed);
+        r->reliability = malloc(cells * sizeof *r->reliability);
         if (!r->unit_id || !r->unit_name || !r->screened || !r->nodes || !r->score || !r->rank || !r->cls ||
-            !r->coverage || !r->imputed)
+            !r->coverage || !r->imputed || !r->reliability)
             rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
     }
     if (rc == TS_OK) rc = load_units_nodes(st, r, id, err);
     if (rc == TS_OK) rc = load_scores(st, r, id, err);
+    if (rc == TS_OK) rc = load_classes(st, r, id, err);
     if (rc != TS_OK) {
         ts_stored_run_free(r);
         return ts_status(err);

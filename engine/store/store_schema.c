@@ -83,6 +83,18 @@ static const char STEP_YEAR_COLUMN[] =
     "DROP TABLE run_years;"
     "CREATE INDEX runs_by_year ON runs(scenario, year, id);";
 
+/* Version 6: the reliability of every score (reliability.h), and the class
+ * thresholds a run was scored with (alerts measure the distance to the
+ * next class from them). A node's classes are stored where they differ
+ * from its parent's (the root's always): the others inherit them. min is
+ * NULL for an open lowest class. */
+static const char STEP_RELIABILITY_CLASSES[] =
+    "ALTER TABLE scores ADD COLUMN reliability REAL;"
+    "CREATE TABLE class_thresholds("
+    " run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+    " node TEXT NOT NULL, position INTEGER NOT NULL, class TEXT NOT NULL, min REAL,"
+    " PRIMARY KEY(run_id, node, position)) WITHOUT ROWID;";
+
 /* The schema, one step per version: MIGRATIONS[v] takes a file of version v
  * to v + 1, and a new file is made by running them all. Each step runs in
  * the transaction that sets its user_version, so a file is always at one
@@ -98,6 +110,8 @@ static const struct migration {
     {"add run years", STEP_RUN_YEARS},
     {"add the uncertainty tables", TS_STORE_UA_SCHEMA},
     {"move run years into runs.year", STEP_YEAR_COLUMN},
+    {"add score reliabilities and class thresholds", STEP_RELIABILITY_CLASSES},
+    {"add input details", TS_STORE_DETAILS_SCHEMA},
 };
 
 _Static_assert(sizeof MIGRATIONS / sizeof *MIGRATIONS == TS_STORE_SCHEMA_VERSION,
@@ -273,11 +287,17 @@ static int migrate(ts_store *st, ts_error *err) {
     return check_version(st, version, err);
 }
 
-/* Creates the handle for path, or returns NULL with err filled. */
-static ts_store *new_store(const char *path, int read_only, ts_error *err) {
+/* Creates the handle for path, or returns NULL with err filled (TS_EUSAGE
+ * in *code for an empty path, which SQLite would open as a temporary
+ * database that vanishes on close; TS_ESYSTEM when out of memory). */
+static ts_store *new_store(const char *path, int read_only, int *code, ts_error *err) {
+    if (!path[0]) {
+        *code = ts_fail(err, TS_EUSAGE, NULL, 0, "no database file named (the path is empty)");
+        return NULL;
+    }
     ts_store *st = calloc(1, sizeof *st);
     if (!st) {
-        ts_fail(err, TS_ESYSTEM, path, 0, "out of memory");
+        *code = ts_fail(err, TS_ESYSTEM, path, 0, "out of memory");
         return NULL;
     }
     snprintf(st->path, sizeof st->path, "%s", path);
@@ -285,22 +305,79 @@ static ts_store *new_store(const char *path, int read_only, ts_error *err) {
     return st;
 }
 
+/* Returns the name SQLite is given for path: path when it is absolute,
+ * else "./" + path. SQLite reads a name starting with "file:" as a URI
+ * (with ?mode=memory, ?vfs=... and the like) whenever its library was built
+ * with SQLITE_USE_URI, as Debian's is, whatever the open flags say; it
+ * reads ":memory:" as a database in memory. A --db named so would store
+ * nothing, silently. Behind "./" every name is a plain file name. Returns
+ * a malloc'd string, or NULL when out of memory. */
+static char *plain_name(const char *path) {
+    if (path[0] == '/') return strdup(path);
+    size_t n = strlen(path) + 3;
+    char *name = malloc(n);
+    if (name) snprintf(name, n, "./%s", path);
+    return name;
+}
+
+/* SQLite's unix VFS keeps a database's path, made absolute with its
+ * symbolic links resolved, and "-journal" after it in 512 bytes. Returns 1
+ * when path is longer than that allows (so that a failed open can say
+ * why), 0 when it is not or cannot be told. */
+static int too_long_for_sqlite(const char *path) {
+    char *dir = ts_dirname(path);
+    char *real = dir ? realpath(dir, NULL) : NULL;
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t n = real ? strlen(real) + 1 + strlen(base) : strlen(path);
+    free(dir);
+    free(real);
+    return n + strlen("-journal") > 512;
+}
+
+/* Fills err for the store at path that SQLite could not open (code rc)
+ * and returns TS_ESYSTEM, naming the path's length when that is why. */
+static int cannot_open(ts_store *st, const char *path, int rc, ts_error *err) {
+    if ((rc & 0xff) == SQLITE_CANTOPEN && too_long_for_sqlite(path))
+        return ts_fail(err, TS_ESYSTEM, st->path, 0,
+                       "cannot open database: the path is too long for SQLite, which opens a database only when"
+                       " its absolute path (symbolic links resolved) and \"-journal\" fit in 512 bytes; use a"
+                       " shorter path");
+    return ts_store_fail(st, err, "cannot open database");
+}
+
 int ts_store_open(const char *path, ts_store **out, ts_error *err) {
     *out = NULL;
-    ts_store *st = new_store(path, 0, err);
-    if (!st) return TS_ESYSTEM;
     int rc = TS_OK;
-    if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
-        SQLITE_OK)
-        rc = ts_store_fail(st, err, "cannot open database");
+    ts_store *st = new_store(path, 0, &rc, err);
+    if (!st) return rc;
+    char *name = plain_name(path);
+    if (!name) rc = ts_fail(err, TS_ESYSTEM, path, 0, "out of memory");
+    int orc = name ? sqlite3_open_v2(name, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                     NULL)
+                   : SQLITE_OK;
+    free(name);
+    if (rc == TS_OK && orc != SQLITE_OK) rc = cannot_open(st, path, orc, err);
     if (rc == TS_OK) {
         sqlite3_busy_timeout(st->db, 10000);
         int src = read_version(st->db, &st->version);
-        rc = src != SQLITE_OK ? unreadable(st, src, err) : check_version(st, st->version, err);
+        rc = src == SQLITE_OK ? check_version(st, st->version, err)
+             : (src & 0xff) == SQLITE_CANTOPEN && too_long_for_sqlite(path) ? cannot_open(st, path, src, err)
+                                                                             : unreadable(st, src, err);
     }
-    /* refuse a foreign database before switching it to WAL */
-    if (rc == TS_OK && st->version == 0 && schema_count(st->db) > 0)
-        rc = ts_fail(err, TS_EINPUT, path, 0, "not a threatscore store (it has other tables)");
+    /* refuse a foreign database before switching it to WAL. Another
+       process may be creating this store: it commits the tables and the
+       user_version together, so tables seen after a version 0 mean a
+       foreign file only when the version, read again, is still 0. */
+    if (rc == TS_OK && st->version == 0 && schema_count(st->db) > 0) {
+        int again = 0;
+        if (read_version(st->db, &again) == SQLITE_OK && again > 0) {
+            st->version = again;
+            rc = check_version(st, again, err);
+        } else {
+            rc = ts_fail(err, TS_EINPUT, path, 0, "not a threatscore store (it has other tables)");
+        }
+    }
     if (rc == TS_OK) {
         /* switching a new file to WAL can fail with SQLITE_BUSY without
            calling the busy handler while another process sets it up: retry
@@ -363,17 +440,26 @@ static int reopen_immutable(ts_store *st) {
 
 int ts_store_open_readonly(const char *path, ts_store **out, ts_error *err) {
     *out = NULL;
-    if (access(path, F_OK) != 0) return ts_fail(err, TS_EINPUT, path, 0, "no such database");
-    ts_store *st = new_store(path, 1, err);
-    if (!st) return TS_ESYSTEM;
     int rc = TS_OK;
-    if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
-        rc = ts_fail(err, TS_EINPUT, path, 0, "cannot open database: %s", sqlite3_errmsg(st->db));
+    if (path[0] && access(path, F_OK) != 0) return ts_fail(err, TS_EINPUT, path, 0, "no such database");
+    ts_store *st = new_store(path, 1, &rc, err);
+    if (!st) return rc;
+    char *name = plain_name(path); /* see plain_name: never a URI or ":memory:" */
+    if (!name) rc = ts_fail(err, TS_ESYSTEM, path, 0, "out of memory");
+    int orc = name ? sqlite3_open_v2(name, &st->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) : SQLITE_OK;
+    free(name);
+    if (rc == TS_OK && orc != SQLITE_OK)
+        rc = (orc & 0xff) == SQLITE_CANTOPEN && too_long_for_sqlite(path)
+                 ? cannot_open(st, path, orc, err)
+                 : ts_fail(err, TS_EINPUT, path, 0, "cannot open database: %s", sqlite3_errmsg(st->db));
     if (rc == TS_OK) {
         sqlite3_busy_timeout(st->db, 10000);
         int src = read_version(st->db, &st->version);
-        if ((src & 0xff) == SQLITE_READONLY || (src & 0xff) == SQLITE_CANTOPEN) src = reopen_immutable(st);
-        rc = src != SQLITE_OK ? unreadable(st, src, err) : check_version(st, st->version, err);
+        if (((src & 0xff) == SQLITE_READONLY || (src & 0xff) == SQLITE_CANTOPEN) && !too_long_for_sqlite(path))
+            src = reopen_immutable(st);
+        rc = src == SQLITE_OK ? check_version(st, st->version, err)
+             : (src & 0xff) == SQLITE_CANTOPEN && too_long_for_sqlite(path) ? cannot_open(st, path, src, err)
+                                                                             : unreadable(st, src, err);
     }
     /* an older version is read as it is: readers look at st->version */
     if (rc == TS_OK && (st->version < 1 || !ts_store_has_table(st, "runs") || !ts_store_has_table(st, "units") ||

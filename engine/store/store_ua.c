@@ -203,16 +203,109 @@ static int save_rows(sqlite3 *db, const ts_scenario *s, const ts_ua_spec *u, con
     return rc;
 }
 
-/* Returns TS_OK with the analysis stored under *id, or an error with
- * nothing stored and *id 0. */
-int ts_ua_save(ts_store *st, const ts_scenario *s, const ts_ua_spec *u, const ts_ua_options *opt,
-               const ts_ua_result *r, int store_samples, long long *id, ts_error *err) {
+/* Returns 1 when analysis id reports exactly the nodes r tracks (every
+ * tracked node has rows, and no other node has), 0 when not, -1 on a
+ * database error. */
+static int same_nodes(sqlite3 *db, const ts_scenario *s, const ts_ua_result *r, long long id) {
+    sqlite3_stmt *q = NULL;
+    int tracked = 0, same = 1;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM ua_results WHERE ua_id = ? AND node = ? LIMIT 1", -1, &q, NULL))
+        return -1;
+    for (int k = 0; k < s->tax->n_nodes && same == 1; k++) {
+        if (!r->tracked[k]) continue;
+        tracked++;
+        sqlite3_bind_int64(q, 1, id);
+        sqlite3_bind_text(q, 2, s->tax->nodes[k].id, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(q);
+        same = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+        sqlite3_reset(q);
+    }
+    sqlite3_finalize(q);
+    if (same != 1) return same;
+    if (sqlite3_prepare_v2(db, "SELECT count(DISTINCT node) FROM ua_results WHERE ua_id = ?", -1, &q, NULL)) return -1;
+    sqlite3_bind_int64(q, 1, id);
+    same = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) == tracked : -1;
+    sqlite3_finalize(q);
+    return same;
+}
+
+/* Finds the latest stored analysis identical to this one (see
+ * ts_ua_save_or_reuse) and stores its id in *found, 0 when none. Returns
+ * TS_OK or TS_ESYSTEM. */
+static int find_same(sqlite3 *db, const ts_scenario *s, const ts_ua_spec *u, const ts_ua_options *opt,
+                     const ts_ua_result *r, int store_samples, long long *found, ts_error *err) {
+    *found = 0;
+    ts_buf spec = {0}, method = {0};
+    ts_ua_spec_json(u, s, &spec);
+    ts_spec_json(s->spec, s->tax, s->data->unit_id, &method);
+    char vhash[65], seed[32];
+    ts_dataset_hash(s->data, vhash);
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)opt->seed);
+    sqlite3_stmt *q = NULL;
+    int rc = spec.oom || method.oom ? ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory") : TS_OK;
+    const char *sql =
+        "SELECT id FROM ua_runs WHERE scenario = ? AND scenario_path IS ? AND scenario_sha256 IS ?"
+        " AND taxonomy_sha256 = ? AND data_path IS ? AND data_sha256 = ? AND values_sha256 = ?"
+        " AND engine_version = ? AND seed = ? AND n = ? AND sobol = ? AND bootstrap = ? AND spec_json = ?"
+        " AND method_json = ? AND median_bins = ?"
+        " AND (? = 0 OR EXISTS (SELECT 1 FROM ua_samples WHERE ua_id = ua_runs.id)) ORDER BY id DESC";
+    if (rc == TS_OK && sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) rc = TS_ESYSTEM;
+    if (rc == TS_OK) {
+        sqlite3_bind_text(q, 1, s->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, s->path, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 3, s->scenario_sha256[0] ? s->scenario_sha256 : NULL, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 4, s->taxonomy_sha256, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 5, s->data_path, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 6, s->data_sha256, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 7, vhash, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 8, TS_VERSION, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 9, seed, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 10, opt->n);
+        sqlite3_bind_int(q, 11, opt->sobol);
+        sqlite3_bind_int(q, 12, opt->sobol ? opt->bootstrap : 0);
+        sqlite3_bind_text(q, 13, spec.data, (int)spec.len, SQLITE_STATIC);
+        sqlite3_bind_text(q, 14, method.data, (int)method.len, SQLITE_STATIC);
+        sqlite3_bind_int(q, 15, opt->score_bins);
+        sqlite3_bind_int(q, 16, store_samples);
+        int step = SQLITE_DONE;
+        while (rc == TS_OK && !*found && (step = sqlite3_step(q)) == SQLITE_ROW) {
+            long long id = sqlite3_column_int64(q, 0);
+            int same = same_nodes(db, s, r, id);
+            if (same < 0) rc = TS_ESYSTEM;
+            else if (same) *found = id;
+        }
+        if (rc == TS_OK && !*found && step != SQLITE_DONE) rc = TS_ESYSTEM;
+    }
+    if (rc == TS_ESYSTEM && !err->code)
+        ts_fail(err, TS_ESYSTEM, NULL, 0, "cannot look up analyses: %s", sqlite3_errmsg(db));
+    sqlite3_finalize(q);
+    ts_buf_free(&spec);
+    ts_buf_free(&method);
+    return rc;
+}
+
+/* Saves the analysis, or with reuse finds an identical one first. Returns
+ * as ts_ua_save_or_reuse. */
+static int save(ts_store *st, const ts_scenario *s, const ts_ua_spec *u, const ts_ua_options *opt,
+                const ts_ua_result *r, int store_samples, int reuse, long long *id, int *reused, ts_error *err) {
     sqlite3 *db = ts_store_sqlite(st);
     *id = 0;
+    if (reused) *reused = 0;
     if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return ts_fail(err, TS_ESYSTEM, NULL, 0, "cannot lock the database: %s", sqlite3_errmsg(db));
     ts_error_clear(err);
-    int rc = save_rows(db, s, u, opt, r, id, err);
+    long long found = 0;
+    int rc = reuse ? find_same(db, s, u, opt, r, store_samples, &found, err) : TS_OK;
+    if (rc == TS_OK && found) {
+        *id = found;
+        if (reused) *reused = 1;
+        if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) return TS_OK;
+        rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "cannot commit: %s", sqlite3_errmsg(db));
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        *id = 0;
+        return rc;
+    }
+    if (rc == TS_OK) rc = save_rows(db, s, u, opt, r, id, err);
     if (rc == TS_OK && store_samples) rc = save_samples(db, s, u, opt, *id, err);
     if (rc == TS_OK && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "cannot commit: %s", sqlite3_errmsg(db));
@@ -221,4 +314,16 @@ int ts_ua_save(ts_store *st, const ts_scenario *s, const ts_ua_spec *u, const ts
         *id = 0;
     }
     return rc;
+}
+
+/* Returns TS_OK with the analysis stored under *id, or an error with
+ * nothing stored and *id 0. */
+int ts_ua_save(ts_store *st, const ts_scenario *s, const ts_ua_spec *u, const ts_ua_options *opt,
+               const ts_ua_result *r, int store_samples, long long *id, ts_error *err) {
+    return save(st, s, u, opt, r, store_samples, 0, id, NULL, err);
+}
+
+int ts_ua_save_or_reuse(ts_store *st, const ts_scenario *s, const ts_ua_spec *u, const ts_ua_options *opt,
+                        const ts_ua_result *r, int store_samples, long long *id, int *reused, ts_error *err) {
+    return save(st, s, u, opt, r, store_samples, 1, id, reused, err);
 }

@@ -16,4 +16,17 @@
 int ts_ua_save(ts_store *st, const ts_scenario *s, const ts_ua_spec *u, const ts_ua_options *opt,
                const ts_ua_result *r, int store_samples, long long *id, ts_error *err);
 
+/* As ts_ua_save, unless the store holds an analysis identical to this one:
+ * the same scenario name, paths and file hashes, values, engine version,
+ * seed, N, Sobol' design and bootstrap replicates, factors (the spec
+ * JSON), nominal methods (the method JSON), histogram bins and reported
+ * nodes, with its samples when store_samples asks for them (threads and
+ * timing do not count: the results do not depend on them). Then nothing
+ * is written, that analysis's id goes to *id and *reused is set to 1 (else
+ * 0). The lookup and the insert share one transaction, as for runs. So
+ * running the same analysis twice does not pile up copies. Returns as
+ * ts_ua_save. */
+int ts_ua_save_or_reuse(ts_store *st, const ts_scenario *s, const ts_ua_spec *u, const ts_ua_options *opt,
+                        const ts_ua_result *r, int store_samples, long long *id, int *reused, ts_error *err);
+
 #endif

@@ -98,8 +98,11 @@ int ts_store_load_ua_results(ts_store *st, const ts_stored_ua *ua, const char *n
         return ts_store_fail(st, err, "cannot read uncertainty results");
     sqlite3_bind_int64(q, 1, ua->id);
     sqlite3_bind_text(q, 2, node, -1, SQLITE_STATIC);
-    if (sqlite3_step(q) == SQLITE_ROW) count = sqlite3_column_int64(q, 0);
+    /* a failed step (out of memory, I/O) is an error, not "no results" */
+    int step = sqlite3_step(q);
+    if (step == SQLITE_ROW) count = sqlite3_column_int64(q, 0);
     sqlite3_finalize(q);
+    if (step != SQLITE_ROW) return ts_store_fail(st, err, "cannot read uncertainty results");
     size_t n = (size_t)count + 1;
     res->unit_id = ts_arena_alloc(a, n * sizeof *res->unit_id);
     res->unit_name = ts_arena_alloc(a, n * sizeof *res->unit_name);
@@ -207,4 +210,70 @@ int ts_store_load_ua_sobol(ts_store *st, const ts_stored_ua *ua, const char *nod
     }
     sqlite3_finalize(q);
     return rc == SQLITE_DONE ? TS_OK : ts_store_fail(st, err, "cannot read Sobol' indices");
+}
+
+int ts_store_ua_of_run(ts_store *st, const ts_stored_run *r, long long *id, ts_error *err) {
+    *id = 0;
+    if (!ts_store_has_table(st, "ua_runs") || !ts_store_has_table(st, "ua_classes")) return TS_OK;
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT id FROM ua_runs WHERE scenario = ?1 AND taxonomy_sha256 = ?2 AND values_sha256 = ?3"
+                           " ORDER BY id DESC LIMIT 1",
+                           -1, &q, NULL) != SQLITE_OK)
+        return ts_store_fail(st, err, "cannot look up uncertainty runs");
+    sqlite3_bind_text(q, 1, r->info.scenario, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, r->info.taxonomy_sha256, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, r->values_sha256, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) *id = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? TS_OK : ts_store_fail(st, err, "cannot look up uncertainty runs");
+}
+
+int ts_store_load_ua_classes(ts_store *st, long long id, ts_arena *a, ts_stored_ua_classes *out, ts_error *err) {
+    memset(out, 0, sizeof *out);
+    static const char count_sql[] =
+        "SELECT count(*) FROM ua_results r LEFT JOIN ua_classes c"
+        " ON c.ua_id = r.ua_id AND c.unit = r.unit AND c.node = r.node WHERE r.ua_id = ?";
+    static const char sql[] =
+        "SELECT r.unit, r.node, c.class, c.probability FROM ua_results r LEFT JOIN ua_classes c"
+        " ON c.ua_id = r.ua_id AND c.unit = r.unit AND c.node = r.node WHERE r.ua_id = ?"
+        " ORDER BY r.unit, r.node, c.class";
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(st->db, count_sql, -1, &q, NULL) != SQLITE_OK)
+        return ts_store_fail(st, err, "cannot read class probabilities");
+    sqlite3_bind_int64(q, 1, id);
+    int n = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : 0;
+    sqlite3_finalize(q);
+    out->unit = ts_arena_alloc(a, ((size_t)n + 1) * sizeof *out->unit);
+    out->node = ts_arena_alloc(a, ((size_t)n + 1) * sizeof *out->node);
+    out->cls = ts_arena_alloc(a, ((size_t)n + 1) * sizeof *out->cls);
+    out->p = ts_arena_alloc(a, ((size_t)n + 1) * sizeof *out->p);
+    if (!out->unit || !out->node || !out->cls || !out->p) return oom(err);
+    if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK)
+        return ts_store_fail(st, err, "cannot read class probabilities");
+    sqlite3_bind_int64(q, 1, id);
+    int bad = 0, rc = SQLITE_DONE;
+    while (out->n < n && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        int i = out->n++;
+        out->unit[i] = ts_store_col_dup(a, q, 0, &bad);
+        out->node[i] = ts_store_col_dup(a, q, 1, &bad);
+        out->cls[i] = ts_store_col_dup(a, q, 2, &bad);
+        out->p[i] = ts_store_col_double(q, 3);
+        if (!out->unit[i] || !out->node[i]) out->n--; /* a row without ids is not one to look up */
+    }
+    sqlite3_finalize(q);
+    if (bad) return oom(err);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? TS_OK : ts_store_fail(st, err, "cannot read class probabilities");
+}
+
+double ts_stored_ua_class_probability(const ts_stored_ua_classes *c, const char *unit, const char *node,
+                                      const char *cls) {
+    int reported = 0;
+    for (int i = 0; i < c->n; i++) {
+        if (strcmp(c->unit[i], unit) != 0 || strcmp(c->node[i], node) != 0) continue;
+        reported = 1;
+        if (cls && c->cls[i] && strcmp(c->cls[i], cls) == 0) return c->p[i];
+    }
+    return reported ? 0 : NAN;
 }

@@ -58,4 +58,29 @@ typedef struct ts_stored_sobol {
 int ts_store_load_ua_sobol(ts_store *st, const ts_stored_ua *ua, const char *node, const ts_stored_ua_results *res,
                            ts_arena *a, ts_stored_sobol *out, ts_error *err);
 
+/* Finds the latest uncertainty analysis of exactly run r's inputs: the
+ * same scenario name, taxonomy and scored values (their SHA-256), so that
+ * its class probabilities describe r's scores. Stores its id in *id, 0
+ * when there is none (or the store holds no analyses). Returns TS_OK or
+ * TS_ESYSTEM. */
+int ts_store_ua_of_run(ts_store *st, const ts_stored_run *r, long long *id, ts_error *err);
+
+/* The class probabilities of one analysis (ua_classes), for every unit x
+ * node it reported (ua_results), sorted by unit, node and class. */
+typedef struct ts_stored_ua_classes {
+    int n;
+    const char **unit, **node, **cls; /* cls NULL: reported, but without classes */
+    double *p;                        /* share of the replications in that class */
+} ts_stored_ua_classes;
+
+/* Reads the class probabilities of analysis id into *out, allocating in a.
+ * Returns TS_OK or TS_ESYSTEM. */
+int ts_store_load_ua_classes(ts_store *st, long long id, ts_arena *a, ts_stored_ua_classes *out, ts_error *err);
+
+/* Returns the probability that unit is in class cls at node: 0 for a class
+ * no replication reached at a reported node; NaN when the analysis did
+ * not report the unit at the node. */
+double ts_stored_ua_class_probability(const ts_stored_ua_classes *c, const char *unit, const char *node,
+                                      const char *cls);
+
 #endif

@@ -18,11 +18,12 @@ static const char *const STATEMENTS[TS_Q_COUNT] = {
     " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     "INSERT INTO units VALUES(?,?,?,?,?)",
     "INSERT INTO nodes VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
-    "INSERT INTO scores VALUES(?,?,?,?,?,?,?,?)",
+    "INSERT INTO scores VALUES(?,?,?,?,?,?,?,?,?)",
     "INSERT INTO inputs VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     "INSERT INTO treatment VALUES(?,?,?,?,?,?,?,?,?,?)",
     "INSERT INTO unit_weights VALUES(?,?,?,?)",
     "SELECT id FROM runs WHERE run_key = ? ORDER BY id DESC LIMIT 1",
+    "INSERT INTO class_thresholds VALUES(?,?,?,?,?)",
 };
 
 /* Binds x, or SQL NULL for NaN (missing). */
@@ -238,7 +239,8 @@ static int insert_rows(ts_store *st, const ts_scenario *s, const ts_result *r, l
     sqlite3_stmt *qu = stmt(st, TS_Q_UNIT, err), *qn = qu ? stmt(st, TS_Q_NODE, err) : NULL;
     sqlite3_stmt *qs = qn ? stmt(st, TS_Q_SCORE, err) : NULL, *qi = qs ? stmt(st, TS_Q_INPUT, err) : NULL;
     sqlite3_stmt *qt = qi ? stmt(st, TS_Q_TREAT, err) : NULL, *qw = qt ? stmt(st, TS_Q_UWEIGHT, err) : NULL;
-    if (!qw) return TS_ESYSTEM;
+    sqlite3_stmt *qc = qw ? stmt(st, TS_Q_CLASS, err) : NULL;
+    if (!qc) return TS_ESYSTEM;
     int rc = TS_OK;
     for (int u = 0; u < d->n_units && rc == TS_OK; u++) {
         sqlite3_bind_int64(qu, 1, run_id);
@@ -268,6 +270,18 @@ static int insert_rows(ts_store *st, const ts_scenario *s, const ts_result *r, l
         bind_static(qn, 12, nd->unit);
         bind_static(qn, 13, nd->source);
         if (step_reset(qn)) rc = ts_store_fail(st, err, "cannot insert node");
+        /* classes inherited unchanged from the parent are not repeated */
+        int own = nd->parent < 0 || t->nodes[nd->parent].first_class != nd->first_class ||
+                  t->nodes[nd->parent].n_classes != nd->n_classes;
+        for (int c = 0; own && c < nd->n_classes && rc == TS_OK; c++) {
+            const ts_class *cl = &t->classes[nd->first_class + c];
+            sqlite3_bind_int64(qc, 1, run_id);
+            bind_static(qc, 2, nd->id);
+            sqlite3_bind_int(qc, 3, c);
+            bind_static(qc, 4, cl->name);
+            bind_double(qc, 5, isinf(cl->min) ? NAN : cl->min);
+            if (step_reset(qc)) rc = ts_store_fail(st, err, "cannot insert class threshold");
+        }
     }
     for (int u = 0; u < d->n_units && rc == TS_OK; u++) {
         for (int j = 0; j < t->n_nodes && rc == TS_OK; j++) {
@@ -282,6 +296,7 @@ static int insert_rows(ts_store *st, const ts_scenario *s, const ts_result *r, l
             bind_static(qs, 6, ts_taxonomy_class(t, k, score));
             sqlite3_bind_double(qs, 7, ts_result_coverage(r, k, u));
             sqlite3_bind_double(qs, 8, r->imputed_share[(size_t)k * (size_t)r->n_units + (size_t)u]);
+            sqlite3_bind_double(qs, 9, ts_result_reliability(r, k, u));
             if (step_reset(qs)) rc = ts_store_fail(st, err, "cannot insert score");
             double w = s->spec->unit_weight ? s->spec->unit_weight[(size_t)u * (size_t)s->spec->n_nodes + (size_t)k] : NAN;
             if (rc == TS_OK && !isnan(w)) {
@@ -404,6 +419,7 @@ int ts_store_save_record(ts_store *st, const ts_scenario *s, const ts_result *r,
     }
     if (rc == TS_OK && !found) rc = insert_run(st, s, rec, run_id, err);
     if (rc == TS_OK) rc = insert_rows(st, s, r, *run_id, err);
+    if (rc == TS_OK) rc = ts_store_insert_details(st, s, *run_id, err);
     if (rc == TS_OK && sqlite3_exec(st->db, own ? "COMMIT" : "RELEASE run", NULL, NULL, NULL) != SQLITE_OK)
         rc = ts_store_fail(st, err, "cannot commit");
     if (rc != TS_OK) {

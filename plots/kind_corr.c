@@ -244,9 +244,10 @@ static void headings(const ts_pcorr *c, int text, char *title, size_t nt, char *
     describe_n(m, ns_text, sizeof ns_text, &lo, &hi);
     snprintf(sub, ns, "Scenario: %s · %s · %s%s", c->scenario, sample, ns_text,
              lo < 10 ? " · n < 10: fragile, read as hints" : "");
-    snprintf(method, nm, "%s of the normalised values and scores the aggregation uses, pairwise complete, as threatscore audit computes it%s%s",
-             what, m->n_years > 1 ? "; each unit-year an observation, though the years of a unit are not independent" : "",
-             text ? "" : "; colours fixed from -1 to 1");
+    snprintf(method, nm,
+             "%s of the normalised values and scores the aggregation uses, pairwise complete, as threatscore audit"
+             " computes it%s",
+             what, text ? "" : "; colours fixed from -1 to 1");
 }
 
 /* Where the matrix goes on the canvas (screen fractions), the canvas (in
@@ -376,7 +377,7 @@ static double widest_label(const ts_pcorr *c, int max, int *chars) {
 /* What the chart says around the matrix, and where everything goes. */
 typedef struct chart {
     char title[1200], sub[1200], method[600], boxes[600], values[300];
-    const char *foot[4];   /* the footnotes, the bottom line last */
+    const char *foot[5];   /* the footnotes, the bottom line last */
     int n_foot, undefined, ychars;
     layout l;
 } chart;
@@ -388,13 +389,16 @@ static void prepare(const ts_pcorr *c, int text, chart *ch) {
     headings(c, text, ch->title, sizeof ch->title, ch->sub, sizeof ch->sub, ch->method, sizeof ch->method);
     ch->n_foot = 0;
     ch->foot[ch->n_foot++] = ch->method;
+    if (c->pooled)
+        ch->foot[ch->n_foot++] = "Pooled: each unit-year is an observation, but the years of one unit are not"
+                                 " independent, so n overstates what is known";
     ch->undefined = 0;
     for (size_t k = 0; k < (size_t)n * (size_t)n; k++)
         ch->undefined += k % ((size_t)n + 1) != 0 && isnan(m->value[k]);
     if (ch->undefined)
         ch->foot[ch->n_foot++] = "n/a: undefined, as in the audit: a side without spread, or fewer than 3 pairs (or 3"
                                  " units) behind them";
-    if (c->n_groups) {
+    if (c->n_groups && !text) { /* the text chart draws no boxes */
         snprintf(ch->boxes, sizeof ch->boxes, "Boxes: the indicators under each of the %d children of %s",
                  c->n_groups, c->node_name);
         ch->foot[ch->n_foot++] = ch->boxes;
@@ -430,9 +434,12 @@ static void text_chart(ts_buf *b, const ts_pcorr *c, const chart *ch) {
         screen_label(b, i ? ch->foot[i - 1] : ch->sub, 0.01, 0.02 + 0.045 * (ch->n_foot - i), "left");
     tics(b, c, 1, "");
     datablocks(b, c->m);
-    ts_buf_puts(b, "plot $cells using 1:2:(sprintf('%.2f', $4)) with labels, \\\n"
-                   "     $undefined using 1:2:('n/a') with labels, \\\n"
-                   "     $diagonal using 1:2:('-') with labels\n");
+    /* only the datablocks that have lines: gnuplot warns of an empty one */
+    int defined = ch->undefined < n * (n - 1);
+    ts_buf_puts(b, "plot $diagonal using 1:2:('-') with labels");
+    if (defined) ts_buf_puts(b, ", \\\n     $cells using 1:2:(sprintf('%.2f', $4)) with labels");
+    if (ch->undefined) ts_buf_puts(b, ", \\\n     $undefined using 1:2:('n/a') with labels");
+    ts_buf_puts(b, "\n");
 }
 
 /* Writes the chart for a graphic terminal: the cells in the diverging
@@ -454,19 +461,26 @@ static void graphic_chart(ts_buf *b, const ts_pcorr *c, const chart *ch) {
     if (c->n_groups) group_boxes(b, c);
     tics(b, c, 0, l->tic_font);
     datablocks(b, c->m);
+    /* only the datablocks that have lines: gnuplot warns of an empty one */
+    int n = c->m->n, defined = ch->undefined < n * (n - 1);
     ts_buf_printf(b,
                   "plot $diagonal using 1:2:(0.5):(0.5) with boxxyerror fc rgb '#%06x' fs solid 1.0 border lc rgb "
-                  "'#ffffff', \\\n"
-                  "     $undefined using 1:2:(0.5):(0.5) with boxxyerror fc rgb '#%06x' fs solid 1.0 border lc rgb "
-                  "'#ffffff', \\\n"
-                  "     $cells using 1:2:(0.5):(0.5):3 with boxxyerror fc palette fs solid 1.0 border lc rgb "
                   "'#ffffff'",
-                  COLOUR_DIAGONAL, COLOUR_UNDEFINED);
-    if (l->values)
+                  COLOUR_DIAGONAL);
+    if (ch->undefined)
         ts_buf_printf(b,
-                      ", \\\n     $cells using 1:2:(sprintf('%%.2f', $4)):5 with labels textcolor rgb variable font "
-                      "'%s', \\\n     $undefined using 1:2:('n/a') with labels textcolor rgb '#444444' font '%s'",
-                      l->value_font, l->value_font);
+                      ", \\\n     $undefined using 1:2:(0.5):(0.5) with boxxyerror fc rgb '#%06x' fs solid 1.0 border"
+                      " lc rgb '#ffffff'",
+                      COLOUR_UNDEFINED);
+    if (defined)
+        ts_buf_puts(b, ", \\\n     $cells using 1:2:(0.5):(0.5):3 with boxxyerror fc palette fs solid 1.0 border lc rgb"
+                       " '#ffffff'");
+    if (l->values && defined)
+        ts_buf_printf(b, ", \\\n     $cells using 1:2:(sprintf('%%.2f', $4)):5 with labels textcolor rgb variable font '%s'",
+                      l->value_font);
+    if (l->values && ch->undefined)
+        ts_buf_printf(b, ", \\\n     $undefined using 1:2:('n/a') with labels textcolor rgb '#444444' font '%s'",
+                      l->value_font);
     ts_buf_puts(b, "\n");
 }
 

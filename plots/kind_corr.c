@@ -30,6 +30,8 @@ static const char PALETTE[] = "set palette defined (-1 '#2166ac', -0.667 '#67a9c
  * across the bottom, where each character costs height the cells need */
 #define Y_CHARS 40
 #define X_CHARS 30
+/* and the node's and the scenario's names in the title and notes */
+#define TITLE_CHARS 60
 /* the smallest cell that holds "-0.43" in 8 points, in pixels, and the
  * largest matrix the canvas grows to for it */
 #define MIN_CELL 30.0
@@ -51,8 +53,8 @@ static const char *name_of(const ts_node *nd) {
     return nd->name && *nd->name ? nd->name : nd->id;
 }
 
-/* Fills the names, ids and groups of d->corr from taxonomy t. Returns
- * TS_OK or TS_ESYSTEM. */
+/* Fills the names, ids and groups of d->corr from scenario s, copied into
+ * d's arena (s may be freed before d). Returns TS_OK or TS_ESYSTEM. */
 static int fill_names(ts_plot_data *d, const ts_scenario *s, ts_error *err) {
     ts_pcorr *c = d->corr;
     const ts_audit_corr *m = c->m;
@@ -206,7 +208,8 @@ static void screen_label(ts_buf *b, const char *text, double x, double y, const 
     ts_buf_printf(b, " at screen %.4f, screen %.4f %s\n", x, y, opts);
 }
 
-/* Appends the "(a to b)" range of pairs counts, or "= a", to out. */
+/* Writes "n = a", or "n = a to b (...)" when the pairs' counts differ, to
+ * out, and the least and largest count to *lo and *hi. */
 static void describe_n(const ts_audit_corr *m, char *out, size_t n, int *lo, int *hi) {
     *lo = -1, *hi = -1;
     for (int i = 0; i < m->n; i++)
@@ -225,10 +228,13 @@ static void headings(const ts_pcorr *c, int text, char *title, size_t nt, char *
                      size_t nm) {
     const ts_audit_corr *m = c->m;
     const char *what = m->spearman ? "Spearman's rho" : "Pearson's r";
+    char node[256], scenario[256];
+    cut(c->node_name, node, sizeof node, TITLE_CHARS);
+    cut(c->scenario, scenario, sizeof scenario, TITLE_CHARS);
     if (m->indicators)
-        snprintf(title, nt, "Correlation of the %d indicators under %s (%s)", m->n, c->node_name, what);
+        snprintf(title, nt, "Correlation of the %d indicators under %s (%s)", m->n, node, what);
     else
-        snprintf(title, nt, "Correlation within %s: its %d children (%s)", c->node_name, m->n, what);
+        snprintf(title, nt, "Correlation within %s: its %d children (%s)", node, m->n, what);
     char sample[256], ns_text[128];
     if (c->pooled && m->n_years > 1) {
         snprintf(sample, sizeof sample, "%d units x %d years pooled (%d-%d)", m->n_units, m->n_years, m->years[0],
@@ -242,7 +248,7 @@ static void headings(const ts_pcorr *c, int text, char *title, size_t nt, char *
     }
     int lo, hi;
     describe_n(m, ns_text, sizeof ns_text, &lo, &hi);
-    snprintf(sub, ns, "Scenario: %s · %s · %s%s", c->scenario, sample, ns_text,
+    snprintf(sub, ns, "Scenario: %s · %s · %s%s", scenario, sample, ns_text,
              lo < 10 ? " · n < 10: fragile, read as hints" : "");
     snprintf(method, nm,
              "%s of the normalised values and scores the aggregation uses, pairwise complete, as threatscore audit"
@@ -399,8 +405,10 @@ static void prepare(const ts_pcorr *c, int text, chart *ch) {
         ch->foot[ch->n_foot++] = "n/a: undefined, as in the audit: a side without spread, or fewer than 3 pairs (or 3"
                                  " units) behind them";
     if (c->n_groups && !text) { /* the text chart draws no boxes */
+        char node[256];
+        cut(c->node_name, node, sizeof node, TITLE_CHARS);
         snprintf(ch->boxes, sizeof ch->boxes, "Boxes: the indicators under each of the %d children of %s",
-                 c->n_groups, c->node_name);
+                 c->n_groups, node);
         ch->foot[ch->n_foot++] = ch->boxes;
     }
     int xchars;

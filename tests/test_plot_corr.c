@@ -52,13 +52,12 @@ static const char SCENARIO[] =
     "  { indicator = \"w1\"; year = 2024; source = \"a\"; values = { U1 = 1; U2 = 9; U3 = 4; U4 = 6; U5 = 2; }; }\n"
     ");\n";
 
-/* Writes the fixture (tax.cfg, base.cfg) once; returns the scenario's path. */
+/* Writes the fixture (tax.cfg, base.cfg; again each time, as the hostile
+ * test replaces tax.cfg); returns the scenario's path. */
 static const char *fixture(void) {
     static char path[512];
-    if (!path[0]) {
-        tu_write("tax.cfg", TAXONOMY);
-        snprintf(path, sizeof path, "%s", tu_write("base.cfg", SCENARIO));
-    }
+    tu_write("tax.cfg", TAXONOMY);
+    snprintf(path, sizeof path, "%s", tu_write("base.cfg", SCENARIO));
     return path;
 }
 
@@ -338,15 +337,17 @@ static void test_hostile_names(void **state) {
     char *tax = malloc(8192), *scen = malloc(sizeof SCENARIO + 2048);
     assert_non_null(tax);
     assert_non_null(scen);
-    /* the index, d1 and x1 get the hostile name; d2 a leading quote, y1
-       two quotes in a row, d3 typographic quotes */
+    /* the index, d1 and x1 get the hostile name, x2 the system() call
+       alone (the others are cut before it on the axes); d2 a leading
+       quote, y1 two quotes in a row, d3 typographic quotes */
     snprintf(tax, 8192,
              "id = \"idx\"; name = \"%s index\";\n"
              "scale = { min = 0.0; max = 10.0; };\n"
              "children = (\n"
              "  { id = \"d1\"; name = \"%s one\"; children = (\n"
              "      { id = \"x1\"; name = \"%s x\"; direction = \"risk\"; goalposts = [0.0, 10.0]; source = \"s\"; },\n"
-             "      { id = \"x2\"; name = \"Ex two\"; direction = \"risk\"; goalposts = [0.0, 10.0]; source = \"s\"; } ); },\n"
+             "      { id = \"x2\"; name = \"system(\\\"touch %s\\\")\"; direction = \"risk\"; goalposts = [0.0, 10.0];"
+             " source = \"s\"; } ); },\n"
              "  { id = \"d2\"; name = \"'lead\"; children = (\n"
              "      { id = \"y1\"; name = \"''two''\"; direction = \"risk\"; goalposts = [0.0, 10.0]; source = \"s\"; },\n"
              "      { id = \"y2\"; name = \"Why two\"; direction = \"risk\"; goalposts = [0.0, 10.0]; source = \"s\"; } ); },\n"
@@ -356,7 +357,7 @@ static void test_hostile_names(void **state) {
              "  { id = \"d4\"; name = \"Dimension four\"; children = (\n"
              "      { id = \"w1\"; name = \"Double-u one\"; direction = \"risk\"; goalposts = [0.0, 10.0]; source = \"s\"; } ); }\n"
              ");\n",
-             evil, evil, evil);
+             evil, evil, evil, marker);
     tu_write("tax.cfg", tax);
     const char *body = strchr(SCENARIO, '\n') + 1;
     snprintf(scen, sizeof SCENARIO + 2048, "name = \"%s\";\n%s", evil, body);
@@ -388,7 +389,7 @@ static void test_hostile_names(void **state) {
             assert_false(file_exists(marker));
             size_t n;
             char *s = slurp(out_path, &n);
-            if (e == 0) assert_non_null(strstr(s, "system("));
+            if (e == 0) assert_non_null(strstr(s, ind ? "system(" : "Evil `touch"));
             if (e == 2) {
                 assert_non_null(strstr(s, "Evil `touch"));
                 if (!ind) assert_non_null(strstr(s, "'lead"));

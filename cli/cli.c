@@ -78,8 +78,9 @@ static const char USAGE_SCORE[] =
     "  --format table|csv|json  output format (default table); csv is long\n"
     "                         format, one row per unit x node\n"
     "  -o FILE                write the output to FILE instead of stdout\n"
-    "  --lean                 keep only what --format csv needs (for big CSV\n"
-    "                         inputs: about 1.7x the value matrix in memory)\n"
+    "  --lean                 what table and csv output do anyway without --db:\n"
+    "                         keep only what they print (about 1.7x the value\n"
+    "                         matrix in memory); kept for scripts that pass it\n"
     "  --taxonomy FILE        score a wide CSV against this taxonomy ...\n"
     "  --data FILE            ... read from this CSV (one row per unit)\n"
     TS_CSV_OPTIONS_HELP
@@ -123,24 +124,31 @@ static const char USAGE_RUNS[] =
 
 /* ---- validate ---------------------------------------------------------- */
 
-/* Validates one file (its text at read, named path) by its kind. Returns
- * the exit status, after printing "ok" or the error. */
-static int validate_one(ts_cmd *c, const char *path, const char *read) {
+/* Validates one file (its text at read, named path) by its kind, reading
+ * it and the files it names through cache so that files shared by the
+ * scenarios are read and parsed once. Returns the exit status, after
+ * printing "ok" or the error. */
+static int validate_one(ts_cmd *c, ts_load_cache *cache, const char *path, const char *read) {
     ts_error err;
     ts_error_clear(&err);
     int kind;
-    if (ts_config_kind_as(path, read, &kind, &err)) return ts_cmd_error(c, &err);
+    if (ts_config_kind_cached(path, read, cache, &kind, &err)) return ts_cmd_error(c, &err);
     if (kind == TS_FILE_TAXONOMY) {
-        ts_taxonomy *t = NULL;
-        ts_taxonomy_load_as(path, read, &t, &err);
+        ts_taxonomy *t = NULL, *own = NULL;
+        if (strcmp(path, read) == 0) {
+            ts_load_cache_taxonomy(cache, path, &t, &err); /* the cache's */
+        } else {
+            ts_taxonomy_load_as(path, read, &own, &err);
+            t = own;
+        }
         if (!t) return ts_cmd_error(c, &err);
         fprintf(c->out, "%s: ok (taxonomy '%s': %d nodes, %d indicators)\n", path, t->id, t->n_nodes,
                 t->n_indicators);
-        ts_taxonomy_free(t);
+        ts_taxonomy_free(own);
         return EXIT_OK;
     }
     ts_scenario *s = NULL;
-    ts_scenario_load_as(path, read, &s, &err);
+    ts_scenario_load_cached(path, read, cache, &s, &err);
     if (!s) return ts_cmd_error(c, &err);
     ts_result *r = NULL;
     ts_score(s, &r, &err);
@@ -169,25 +177,29 @@ static int cmd_validate(ts_cmd *c, int argc, char **argv) {
         }
     int worst = ts_cmd_one_stdin(c, USAGE_VALIDATE, argc, argv);
     if (worst != EXIT_OK) return worst;
+    ts_error err;
+    ts_load_cache *cache = NULL;
+    if (ts_load_cache_new(1, &cache, &err)) return ts_cmd_error(c, &err);
     for (int i = 1; i < argc; i++) {
         int rc;
         if (strcmp(argv[i], "-") == 0) {
             ts_file_arg in;
             rc = ts_cmd_file_arg(c, argv[i], &in);
-            if (rc == EXIT_OK) rc = validate_one(c, in.path, in.read);
+            if (rc == EXIT_OK) rc = validate_one(c, cache, in.path, in.read);
             ts_file_arg_free(&in);
         } else {
             /* a directory stands for its *.cfg files, as for batch */
             ts_path_list files = {0};
             rc = ts_cmd_collect(c, argv[i], &files);
             for (int k = 0; k < files.n; k++) {
-                int one = validate_one(c, files.path[k], files.path[k]);
+                int one = validate_one(c, cache, files.path[k], files.path[k]);
                 if (one > rc) rc = one;
             }
             ts_path_list_free(&files);
         }
         if (rc > worst) worst = rc;
     }
+    ts_load_cache_free(cache);
     return worst;
 }
 
@@ -255,8 +267,8 @@ static int parse_score_opts(ts_cmd *c, int argc, char **argv, score_opts *o) {
             return ts_cmd_usage(c, USAGE_SCORE, "unexpected argument '%s'", argv[i]);
         }
     }
-    if (o->lean && (o->format != TS_FORMAT_CSV || o->db))
-        return ts_cmd_usage(c, USAGE_SCORE, "--lean writes --format csv only, without --db%s", "");
+    if (o->lean && (o->format == TS_FORMAT_JSON || o->db))
+        return ts_cmd_usage(c, USAGE_SCORE, "--lean writes table or csv output only, without --db%s", "");
     if (o->scenario && (o->taxonomy || o->data))
         return ts_cmd_usage(c, USAGE_SCORE, "give a scenario or --taxonomy with --data, not both%s", "");
     if (!o->scenario && !(o->taxonomy && o->data))
@@ -298,9 +310,10 @@ static int score_and_store(ts_cmd *c, ts_scenario *s, const char *db, ts_format 
     return rc != EXIT_OK ? rc : crc;
 }
 
-/* score --lean --format csv: scores s keeping only what the long CSV needs
- * (its values are consumed) and writes the CSV. */
-static int score_lean(ts_cmd *c, ts_scenario *s, const char *out_path) {
+/* score without --db, as table or csv: scores s keeping only what the
+ * output prints (its values are consumed) and writes it, byte for byte
+ * what the full result would print. */
+static int score_lean(ts_cmd *c, ts_scenario *s, ts_format fmt, const char *out_path) {
     ts_error err;
     ts_error_clear(&err);
     ts_lean_result *r = NULL;
@@ -309,7 +322,8 @@ static int score_lean(ts_cmd *c, ts_scenario *s, const char *out_path) {
     ts_outfile tmp;
     FILE *f = ts_cmd_open_output(c, out_path, &tmp);
     int rc = f ? EXIT_OK : EXIT_SYSTEM;
-    if (f && ts_report_write_lean_csv(f, s, r, &err)) {
+    if (f && (fmt == TS_FORMAT_CSV ? ts_report_write_lean_csv(f, s, r, &err)
+                                   : ts_report_write_lean_table(f, s, r, &err))) {
         fprintf(c->errs, "%s: cannot write the scores\n", c->prog);
         rc = EXIT_SYSTEM;
     }
@@ -352,7 +366,8 @@ static int cmd_score(ts_cmd *c, int argc, char **argv) {
     else rc = apply_overrides(c, s, &o.ov);
     const char *persp[1] = {o.perspective};
     ts_run_options ro = {o.ov.n, o.ov.set, o.perspective ? 1 : 0, persp, o.scenario ? NULL : &o.csv.opt};
-    if (s && rc == EXIT_OK && o.lean) rc = score_lean(c, s, o.out_path);
+    /* JSON and a stored run need the whole result */
+    if (s && rc == EXIT_OK && !o.db && o.format != TS_FORMAT_JSON) rc = score_lean(c, s, o.format, o.out_path);
     else if (s && rc == EXIT_OK) rc = score_and_store(c, s, o.db, o.format, o.out_path, &ro);
     ts_scenario_free(s);
     ts_file_arg_free(&in);

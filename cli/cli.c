@@ -36,6 +36,7 @@ static const char USAGE[] =
     "  weights SCENARIO          every indicator's effective weight at the index\n"
     "  audit SCENARIO            statistical audit: coherence, redundancy, influence\n"
     "  plot --db FILE KIND       draw a chart of stored runs with gnuplot\n"
+    "  plot correlation SCENARIO the correlation matrix within a node, as audit finds it\n"
     "  new-scenario NAME --extends FILE  write a commented what-if scenario skeleton\n"
     "  report --db FILE -o F.html  a briefing report: one self-contained HTML page\n"
     "\n"

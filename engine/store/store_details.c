@@ -128,7 +128,8 @@ static int parse_alternatives(const char *text, ts_arena *a, const ts_stored_alt
 
 int ts_store_each_detail(ts_store *st, long long id, int (*cb)(const ts_stored_detail *d, void *ctx), void *ctx,
                          ts_error *err) {
-    if (!ts_store_has_table(st, "input_details")) return TS_OK;
+    int has = ts_store_has_table(st, "input_details", err);
+    if (has <= 0) return has < 0 ? TS_ESYSTEM : TS_OK;
     sqlite3_stmt *q;
     if (sqlite3_prepare_v2(st->db,
                            "SELECT unit, indicator, selected, alternatives_json FROM input_details"
@@ -137,11 +138,12 @@ int ts_store_each_detail(ts_store *st, long long id, int (*cb)(const ts_stored_d
         return ts_store_fail(st, err, "cannot read input details");
     sqlite3_bind_int64(q, 1, id);
     ts_arena *a = ts_arena_new();
-    int rc = a ? TS_OK : ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory"), src = SQLITE_DONE;
-    while (rc == TS_OK && (src = sqlite3_step(q)) == SQLITE_ROW) {
+    int rc = a ? TS_OK : ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    while (rc == TS_OK && sqlite3_step(q) == SQLITE_ROW) {
         ts_stored_detail d = {(const char *)sqlite3_column_text(q, 0), (const char *)sqlite3_column_text(q, 1),
                               sqlite3_column_int(q, 2), 0, NULL};
         const char *alts = (const char *)sqlite3_column_text(q, 3);
+        if (ts_store_row_lost(st)) break;
         if (alts && (d.n_alternatives = parse_alternatives(alts, a, &d.alternatives)) < 0) {
             rc = ts_fail(err, TS_EINPUT, st->path, 0, "run %lld: the alternatives of %s at %s cannot be read", id,
                          d.unit, d.indicator);
@@ -149,8 +151,9 @@ int ts_store_each_detail(ts_store *st, long long id, int (*cb)(const ts_stored_d
         }
         if (cb(&d, ctx)) break;
     }
-    if (rc == TS_OK && src != SQLITE_ROW && src != SQLITE_DONE) rc = ts_store_fail(st, err, "cannot read input details");
-    sqlite3_finalize(q);
+    /* a failed step or column: sqlite3_finalize reports it */
+    if (rc == TS_OK) rc = ts_store_finish(st, q, "cannot read input details", err);
+    else sqlite3_finalize(q);
     ts_arena_free(a);
     return rc;
 }

@@ -565,9 +565,13 @@ char *ts_path_join(const char *dir, const char *path) {
     return out;
 }
 
-void ts_path_relative(const char *from, const char *target, char *out, size_t n) {
+int ts_path_relative(const char *from, const char *target, char *out, size_t n) {
+    errno = 0;
     char *dir = ts_dirname(from), *rdir = dir ? realpath(dir, NULL) : NULL;
+    int oom = !dir || (!rdir && errno == ENOMEM);
+    errno = 0;
     char *tdir = ts_dirname(target), *rt = tdir ? realpath(tdir, NULL) : NULL;
+    oom = oom || !tdir || (!rt && errno == ENOMEM);
     const char *base = strrchr(target, '/');
     base = base ? base + 1 : target;
     if (!rdir || !rt) {
@@ -584,13 +588,15 @@ void ts_path_relative(const char *from, const char *target, char *out, size_t n)
             if (*p == '/') ts_buf_puts(&b, "../");
         if (rt[common]) ts_buf_printf(&b, "%s/", rt + common + 1);
         ts_buf_puts(&b, base);
-        snprintf(out, n, "%s", b.data ? b.data : base);
+        oom = b.oom;
+        snprintf(out, n, "%s", b.data && !b.oom ? b.data : target);
         ts_buf_free(&b);
     }
     free(dir);
     free(rdir);
     free(tdir);
     free(rt);
+    return oom ? -1 : 0;
 }
 
 int ts_valid_id(const char *s) {

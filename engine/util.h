@@ -168,8 +168,10 @@ char *ts_path_join(const char *dir, const char *path);
 /* Stores in out (n bytes) the path of target relative to the directory of
  * from, both as given (relative to the current directory, or absolute):
  * what a file written at from must say to name target. Both directories
- * must exist; when one cannot be resolved, target is stored as given. */
-void ts_path_relative(const char *from, const char *target, char *out, size_t n);
+ * must exist; when one cannot be resolved, target is stored as given.
+ * Returns 0, or -1 when out of memory (out then holds target as given,
+ * which is not what the file should say). */
+int ts_path_relative(const char *from, const char *target, char *out, size_t n);
 
 /* An output file written whole or not at all: the text goes to a
  * temporary file beside the path, renamed over it on success. A path that

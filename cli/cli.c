@@ -122,24 +122,31 @@ static const char USAGE_RUNS[] =
 
 /* ---- validate ---------------------------------------------------------- */
 
-/* Validates one file (its text at read, named path) by its kind. Returns
- * the exit status, after printing "ok" or the error. */
-static int validate_one(ts_cmd *c, const char *path, const char *read) {
+/* Validates one file (its text at read, named path) by its kind, reading
+ * it and the files it names through cache so that files shared by the
+ * scenarios are read and parsed once. Returns the exit status, after
+ * printing "ok" or the error. */
+static int validate_one(ts_cmd *c, ts_load_cache *cache, const char *path, const char *read) {
     ts_error err;
     ts_error_clear(&err);
     int kind;
-    if (ts_config_kind_as(path, read, &kind, &err)) return ts_cmd_error(c, &err);
+    if (ts_config_kind_cached(path, read, cache, &kind, &err)) return ts_cmd_error(c, &err);
     if (kind == TS_FILE_TAXONOMY) {
-        ts_taxonomy *t = NULL;
-        ts_taxonomy_load_as(path, read, &t, &err);
+        ts_taxonomy *t = NULL, *own = NULL;
+        if (strcmp(path, read) == 0) {
+            ts_load_cache_taxonomy(cache, path, &t, &err); /* the cache's */
+        } else {
+            ts_taxonomy_load_as(path, read, &own, &err);
+            t = own;
+        }
         if (!t) return ts_cmd_error(c, &err);
         fprintf(c->out, "%s: ok (taxonomy '%s': %d nodes, %d indicators)\n", path, t->id, t->n_nodes,
                 t->n_indicators);
-        ts_taxonomy_free(t);
+        ts_taxonomy_free(own);
         return EXIT_OK;
     }
     ts_scenario *s = NULL;
-    ts_scenario_load_as(path, read, &s, &err);
+    ts_scenario_load_cached(path, read, cache, &s, &err);
     if (!s) return ts_cmd_error(c, &err);
     ts_result *r = NULL;
     ts_score(s, &r, &err);
@@ -168,25 +175,29 @@ static int cmd_validate(ts_cmd *c, int argc, char **argv) {
         }
     int worst = ts_cmd_one_stdin(c, USAGE_VALIDATE, argc, argv);
     if (worst != EXIT_OK) return worst;
+    ts_error err;
+    ts_load_cache *cache = NULL;
+    if (ts_load_cache_new(1, &cache, &err)) return ts_cmd_error(c, &err);
     for (int i = 1; i < argc; i++) {
         int rc;
         if (strcmp(argv[i], "-") == 0) {
             ts_file_arg in;
             rc = ts_cmd_file_arg(c, argv[i], &in);
-            if (rc == EXIT_OK) rc = validate_one(c, in.path, in.read);
+            if (rc == EXIT_OK) rc = validate_one(c, cache, in.path, in.read);
             ts_file_arg_free(&in);
         } else {
             /* a directory stands for its *.cfg files, as for batch */
             ts_path_list files = {0};
             rc = ts_cmd_collect(c, argv[i], &files);
             for (int k = 0; k < files.n; k++) {
-                int one = validate_one(c, files.path[k], files.path[k]);
+                int one = validate_one(c, cache, files.path[k], files.path[k]);
                 if (one > rc) rc = one;
             }
             ts_path_list_free(&files);
         }
         if (rc > worst) worst = rc;
     }
+    ts_load_cache_free(cache);
     return worst;
 }
 

@@ -98,9 +98,7 @@ static void show_progress(void *ctx, long done, long total) {
 
 /* ---- reports ------------------------------------------------------------- */
 
-static double at(const double *a, int k, int n, int u) {
-    return a[(size_t)k * (size_t)n + (size_t)u];
-}
+
 
 
 /* Class names used by tracked nodes, in order of first appearance. */
@@ -125,12 +123,12 @@ static double class_p(const ts_scenario *s, const ts_ua_result *r, int k, int u,
     const ts_node *nd = &s->tax->nodes[k];
     for (int c = 0; c < nd->n_classes; c++)
         if (strcmp(s->tax->classes[nd->first_class + c].name, name) == 0)
-            return r->class_prob[((size_t)k * (size_t)r->n_units + (size_t)u) * (size_t)(r->max_classes + 1) + (size_t)c];
+            return r->class_prob[ts_ua_cell(r, k, u) * (size_t)(r->max_classes + 1) + (size_t)c];
     return NAN;
 }
 
 static size_t sidx(const ts_ua_result *r, int k, int u, int out, int f) {
-    return (((size_t)k * (size_t)r->n_units + (size_t)u) * 2 + (size_t)out) * (size_t)r->n_factors + (size_t)f;
+    return (ts_ua_cell(r, k, u) * 2 + (size_t)out) * (size_t)r->n_factors + (size_t)f;
 }
 
 /* Appends x with two decimals, never "-0.00" (ts_fmt_fixed), right-aligned
@@ -250,21 +248,21 @@ static void write_table(ts_buf *b, const ts_scenario *s, const ts_ua_result *r, 
     /* units in nominal rank order */
     for (int rank = 1; rank <= n; rank++)
         for (int u = 0; u < n; u++) {
-            if (r->nominal_rank[(size_t)root * (size_t)n + (size_t)u] != rank) continue;
+            if (r->nominal_rank[ts_ua_cell(r, root, u)] != rank) continue;
             ts_buf_printf(b, "%4d  ", rank);
             ts_buf_pad(b, s->data->unit_id[u], w_unit);
             ts_buf_puts(b, "  ");
             ts_buf_pad(b, s->data->unit_name[u] ? ts_term_safe(safe, sizeof safe, s->data->unit_name[u]) : "", w_name);
             ts_buf_puts(b, " ");
-            put_fixed(b, at(r->nominal_score, root, n, u), 8);
+            put_fixed(b, r->nominal_score[ts_ua_cell(r, root, u)], 8);
             ts_buf_puts(b, " ");
-            put_fixed(b, at(r->mean_score, root, n, u), 8);
+            put_fixed(b, r->mean_score[ts_ua_cell(r, root, u)], 8);
             ts_buf_puts(b, " ");
-            put_fixed(b, at(r->median_score, root, n, u), 8);
-            ts_buf_printf(b, " %5.4g %5.4g %5.4g", at(r->rank_p05, root, n, u), at(r->rank_p50, root, n, u),
-                          at(r->rank_p95, root, n, u));
+            put_fixed(b, r->median_score[ts_ua_cell(r, root, u)], 8);
+            ts_buf_printf(b, " %5.4g %5.4g %5.4g", r->rank_p05[ts_ua_cell(r, root, u)], r->rank_p50[ts_ua_cell(r, root, u)],
+                          r->rank_p95[ts_ua_cell(r, root, u)]);
             for (int c = 0; c < rn->n_classes; c++) {
-                double p = r->class_prob[((size_t)root * (size_t)n + (size_t)u) * (size_t)(r->max_classes + 1) + (size_t)c];
+                double p = r->class_prob[ts_ua_cell(r, root, u) * (size_t)(r->max_classes + 1) + (size_t)c];
                 char num[32];
                 ts_fmt_fixed(num, sizeof num, 100 * p, 1);
                 ts_buf_printf(b, " %*s%%", w_class[c] - 1, num);
@@ -273,7 +271,7 @@ static void write_table(ts_buf *b, const ts_scenario *s, const ts_ua_result *r, 
         }
     free(w_class);
     for (int u = 0; u < n; u++)
-        if (r->nominal_rank[(size_t)root * (size_t)n + (size_t)u] == 0)
+        if (r->nominal_rank[ts_ua_cell(r, root, u)] == 0)
             ts_buf_printf(b, "   -  %s (no score)\n", s->data->unit_id[u]);
     ts_buf_printf(b, "median score: histogram of %d bins per unit and node (widest bin %.3g); ranks %s\n",
                   opt->score_bins, r->median_resolution, r->rank_bin_width == 1 ? "exact" : "binned");
@@ -327,16 +325,16 @@ static void write_csv(ts_buf *b, const ts_scenario *s, const ts_ua_result *r, co
             ts_buf_puts(b, ",");
             ts_csv_field(b, nd->name ? nd->name : "");
             ts_buf_printf(b, ",%d", nd->depth);
-            csv_num(b, at(r->nominal_score, k, n, u));
-            int rk = r->nominal_rank[(size_t)k * (size_t)n + (size_t)u];
+            csv_num(b, r->nominal_score[ts_ua_cell(r, k, u)]);
+            int rk = r->nominal_rank[ts_ua_cell(r, k, u)];
             if (rk > 0) ts_buf_printf(b, ",%d", rk);
             else ts_buf_puts(b, ",");
-            csv_num(b, at(r->mean_score, k, n, u));
-            csv_num(b, at(r->median_score, k, n, u));
-            csv_num(b, at(r->rank_p05, k, n, u));
-            csv_num(b, at(r->rank_p50, k, n, u));
-            csv_num(b, at(r->rank_p95, k, n, u));
-            csv_num(b, at(r->scored, k, n, u));
+            csv_num(b, r->mean_score[ts_ua_cell(r, k, u)]);
+            csv_num(b, r->median_score[ts_ua_cell(r, k, u)]);
+            csv_num(b, r->rank_p05[ts_ua_cell(r, k, u)]);
+            csv_num(b, r->rank_p50[ts_ua_cell(r, k, u)]);
+            csv_num(b, r->rank_p95[ts_ua_cell(r, k, u)]);
+            csv_num(b, r->scored[ts_ua_cell(r, k, u)]);
             for (int c = 0; c < nc; c++) csv_num(b, class_p(s, r, k, u, names[c]));
             if (opt->sobol)
                 for (int o = 0; o < 2; o++)
@@ -388,22 +386,22 @@ static void write_json(ts_buf *b, const ts_scenario *s, const ts_ua_spec *spec, 
             ts_buf_json_string(b, s->data->unit_id[u]);
             ts_buf_puts(b, ",\"node\":");
             ts_buf_json_string(b, nd->id);
-            json_kv(b, "nominal_score", at(r->nominal_score, k, n, u));
-            int rk = r->nominal_rank[(size_t)k * (size_t)n + (size_t)u];
+            json_kv(b, "nominal_score", r->nominal_score[ts_ua_cell(r, k, u)]);
+            int rk = r->nominal_rank[ts_ua_cell(r, k, u)];
             if (rk > 0) ts_buf_printf(b, ",\"nominal_rank\":%d", rk);
             else ts_buf_puts(b, ",\"nominal_rank\":null");
-            json_kv(b, "mean_score", at(r->mean_score, k, n, u));
-            json_kv(b, "median_score", at(r->median_score, k, n, u));
-            json_kv(b, "rank_p05", at(r->rank_p05, k, n, u));
-            json_kv(b, "rank_p50", at(r->rank_p50, k, n, u));
-            json_kv(b, "rank_p95", at(r->rank_p95, k, n, u));
-            json_kv(b, "scored", at(r->scored, k, n, u));
+            json_kv(b, "mean_score", r->mean_score[ts_ua_cell(r, k, u)]);
+            json_kv(b, "median_score", r->median_score[ts_ua_cell(r, k, u)]);
+            json_kv(b, "rank_p05", r->rank_p05[ts_ua_cell(r, k, u)]);
+            json_kv(b, "rank_p50", r->rank_p50[ts_ua_cell(r, k, u)]);
+            json_kv(b, "rank_p95", r->rank_p95[ts_ua_cell(r, k, u)]);
+            json_kv(b, "scored", r->scored[ts_ua_cell(r, k, u)]);
             ts_buf_puts(b, ",\"classes\":{");
             for (int c = 0; c < nd->n_classes; c++) {
                 if (c) ts_buf_puts(b, ",");
                 ts_buf_json_string(b, t->classes[nd->first_class + c].name);
                 ts_buf_puts(b, ":");
-                ts_buf_json_number(b, r->class_prob[((size_t)k * (size_t)n + (size_t)u) * (size_t)(r->max_classes + 1) + (size_t)c]);
+                ts_buf_json_number(b, r->class_prob[ts_ua_cell(r, k, u) * (size_t)(r->max_classes + 1) + (size_t)c]);
             }
             ts_buf_puts(b, "}");
             int has = 0;

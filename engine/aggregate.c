@@ -38,9 +38,8 @@ static double weighted_median(const double *v, const double *w, int n, double ws
     return out;
 }
 
-/* Returns x clamped to [lo, hi]. A weighted mean (harmonic, power,
- * complement geometric, median) lies between the least and the greatest
- * of its values, but its rounding does not: exp(log(11))
+/* Returns x clamped to [lo, hi]. A weighted mean lies between the least
+ * and the greatest of its values, but its rounding does not: exp(log(11))
  * is 11.000000000000002, so a complement geometric mean of values at the
  * bottom of the scale came out at -1.8e-15, and a geometric mean above it
  * then refused the run. The clamp removes only such rounding error. */
@@ -111,11 +110,12 @@ double ts_aggregate(const ts_agg *a, const double *v, const double *w, int n, in
     }
     if (!(wsum > 0)) return NAN;
     switch (a->method) {
-    /* not clamped: the uncertainty analysis computes these two means in
-       its own vectorised loops, which must give the same bits; neither can
-       leave [0, inf) for values >= 0 */
-    case TS_AGG_ARITHMETIC: return acc / wsum;
-    case TS_AGG_GEOMETRIC: return zero ? 0.0 : exp(acc / wsum);
+    /* the uncertainty analysis computes these two means in its own
+       vectorised loops (ua_eval.c) and clamps them there alike: a
+       protective geometric mean of values at the top of the scale came out
+       above it, and reflected to -1.8e-15 */
+    case TS_AGG_ARITHMETIC: return within(acc / wsum, lo, hi);
+    case TS_AGG_GEOMETRIC: return zero ? 0.0 : within(exp(acc / wsum), lo, hi);
     case TS_AGG_HARMONIC: return zero ? 0.0 : within(wsum / acc, lo, hi);
     case TS_AGG_GENMEAN: return zero ? 0.0 : power_mean(a->p, v, w, n, wsum, lo, hi);
     case TS_AGG_MIN: case TS_AGG_MAX: case TS_AGG_WMAX: return best;

@@ -6,6 +6,10 @@
 #include <stdlib.h>
 #include <time.h>
 
+/* Runs saved in one transaction (each in a savepoint of its own): a
+ * commit per run is most of what a small run costs the writer. */
+#define RUNS_PER_COMMIT 8
+
 /* One scenario under one perspective. Workers fill the result fields and
  * set done; the writer consumes jobs in order. */
 typedef struct job {
@@ -16,12 +20,18 @@ typedef struct job {
     ts_result *r;
     ts_run_record *rec;
     ts_error err;
+    /* the writer's: what became of it, reported once its transaction is in */
+    ts_batch_outcome outcome;
+    long long run_id;
+    ts_error save_err;
+    int save_failed;
 } job;
 
 typedef struct pool {
     const ts_batch_options *opt;
     job *jobs;
     int n, next, consumed, window, stop;
+    ts_load_cache *cache;     /* the taxonomy the scenarios share, built once */
     pthread_mutex_t mu;
     pthread_cond_t done_cv, room_cv;
 } pool;
@@ -33,11 +43,11 @@ static double now_seconds(void) {
 }
 
 /* Loads, scores and records job j (in a worker thread; no SQLite here). */
-static void run_job(const ts_batch_options *opt, job *j) {
+static void run_job(const ts_batch_options *opt, ts_load_cache *cache, job *j) {
     ts_error_clear(&j->err);
     const char *persp[1] = {j->perspective};
     int n_persp = j->perspective ? 1 : 0;
-    if (ts_scenario_load_as(j->file, j->read ? j->read : j->file, &j->s, &j->err) == TS_OK &&
+    if (ts_scenario_load_cached(j->file, j->read ? j->read : j->file, cache, &j->s, &j->err) == TS_OK &&
         ts_scenario_apply_options(j->s, persp, n_persp, opt->set, opt->n_set, &j->err) != TS_OK) {
         ts_scenario_free(j->s);
         j->s = NULL;
@@ -65,7 +75,7 @@ static void *worker(void *arg) {
         if (p->stop || p->next >= p->n) break;
         job *j = &p->jobs[p->next++];
         pthread_mutex_unlock(&p->mu);
-        run_job(p->opt, j);
+        run_job(p->opt, p->cache, j);
         pthread_mutex_lock(&p->mu);
         j->done = 1;
         pthread_cond_broadcast(&p->done_cv);
@@ -83,35 +93,83 @@ static void job_clear(job *j) {
     j->s = NULL;
 }
 
-/* Saves job j (done) and reports it. */
-static void write_job(ts_store *st, const ts_batch_options *opt, const ts_batch_callbacks *cb, int index, job *j,
-                      ts_batch_stats *stats) {
-    ts_batch_job out = {index, j->file, j->perspective, TS_BATCH_FAILED, 0, NULL, NULL, &j->err};
-    ts_error err;
-    ts_error_clear(&err);
+/* Saves job j (done) in the writer's open transaction, if any, and
+ * records its outcome for the report. */
+static void save_job(ts_store *st, const ts_batch_options *opt, job *j, ts_batch_stats *stats) {
+    ts_error_clear(&j->save_err);
+    j->outcome = TS_BATCH_FAILED;
+    j->save_failed = 0;
     if (j->skipped) {
-        out.outcome = TS_BATCH_SKIPPED; /* not a scenario: a taxonomy beside the scenarios */
+        j->outcome = TS_BATCH_SKIPPED; /* not a scenario: a taxonomy beside the scenarios */
         stats->skipped++;
     } else if (!j->rec) {
         stats->failed++;
     } else {
         double t0 = now_seconds();
         int reused = 0;
-        int saved = ts_store_save_record(st, j->s, j->r, j->rec, opt->reuse, &out.run_id, &reused, &err);
+        int saved = ts_store_save_record(st, j->s, j->r, j->rec, opt->reuse, &j->run_id, &reused, &j->save_err);
         stats->seconds_saving += now_seconds() - t0;
         if (saved) {
-            out.err = &err;
+            j->save_failed = 1;
             stats->failed++;
         } else {
-            out.outcome = reused ? TS_BATCH_REUSED : TS_BATCH_STORED;
-            out.s = j->s;
-            out.r = j->r;
-            out.err = NULL;
+            j->outcome = reused ? TS_BATCH_REUSED : TS_BATCH_STORED;
             if (reused) stats->reused++;
             else stats->stored++;
         }
     }
+}
+
+/* Reports job j, saved, as job index. */
+static void report_job(const ts_batch_callbacks *cb, int index, job *j) {
+    ts_batch_job out = {index, j->file, j->perspective, j->outcome, 0, NULL, NULL, &j->err};
+    if (j->outcome == TS_BATCH_STORED || j->outcome == TS_BATCH_REUSED) {
+        out.run_id = j->run_id;
+        out.s = j->s;
+        out.r = j->r;
+        out.err = NULL;
+    } else if (j->save_failed) {
+        out.err = &j->save_err;
+    }
     if (cb && cb->job) cb->job(cb->ctx, &out);
+}
+
+/* Reports jobs [first, last) in order (their transaction is in), frees
+ * them and lets the workers go on past them. Returns last. */
+static int report_jobs(pool *p, const ts_batch_callbacks *cb, int first, int last, ts_batch_stats *stats) {
+    for (int k = first; k < last; k++) {
+        report_job(cb, k, &p->jobs[k]);
+        job_clear(&p->jobs[k]);
+        stats->done = k + 1;
+        if (cb && cb->progress) cb->progress(cb->ctx, stats);
+    }
+    pthread_mutex_lock(&p->mu);
+    p->consumed = last;
+    pthread_cond_broadcast(&p->room_cv);
+    pthread_mutex_unlock(&p->mu);
+    return last;
+}
+
+/* Ends the writer's transaction over jobs [first, last): commits it, or
+ * when the commit fails turns its saved runs into failures with the
+ * commit's error. Cannot fail. */
+static void end_group(ts_store *st, job *jobs, int first, int last, ts_batch_stats *stats) {
+    ts_error err;
+    ts_error_clear(&err);
+    double t0 = now_seconds();
+    int rc = ts_store_commit(st, &err);
+    stats->seconds_saving += now_seconds() - t0;
+    if (rc == TS_OK) return;
+    for (int i = first; i < last; i++) {
+        job *j = &jobs[i];
+        if (j->outcome != TS_BATCH_STORED && j->outcome != TS_BATCH_REUSED) continue;
+        if (j->outcome == TS_BATCH_STORED) stats->stored--;
+        else stats->reused--;
+        stats->failed++;
+        j->outcome = TS_BATCH_FAILED;
+        j->save_failed = 1;
+        j->save_err = err;
+    }
 }
 
 int ts_batch_run(ts_store *st, const ts_batch_input *in, int n_in, const ts_batch_options *opt,
@@ -131,6 +189,10 @@ int ts_batch_run(ts_store *st, const ts_batch_input *in, int n_in, const ts_batc
             j->from_dir = in[f].from_dir;
             j->perspective = opt->n_perspectives ? opt->perspectives[q] : NULL;
         }
+    if (ts_load_cache_new(0, &p.cache, err)) {
+        free(p.jobs);
+        return TS_ESYSTEM;
+    }
     int threads = opt->threads > 0 ? opt->threads : 1;
     if (threads > n) threads = n;
     if (threads > 256) threads = 256;
@@ -148,26 +210,45 @@ int ts_batch_run(ts_store *st, const ts_batch_input *in, int n_in, const ts_batc
     stats->threads = started;
     int rc = TS_OK;
     if (started == 0) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "cannot start threads");
+    /* the writer skips the foreign-key checks: it inserts the rows of a run
+       only after the run itself, in the same transaction, and deletes
+       nothing, so there is no reference to check and no cascade to run */
+    int fk_off = started > 0 && ts_store_foreign_keys(st, 0, err) == TS_OK;
+    /* a few jobs per transaction, fewer than the workers may run ahead */
+    int group = RUNS_PER_COMMIT < p.window / 2 ? RUNS_PER_COMMIT : p.window / 2 > 0 ? p.window / 2 : 1;
+    int first = 0, in_group = 0; /* jobs [first, i) wait for the commit to be reported */
     for (int i = 0; i < n && started > 0; i++) {
         job *j = &p.jobs[i];
         double t0 = now_seconds();
         pthread_mutex_lock(&p.mu);
+        int ready = j->done;
+        pthread_mutex_unlock(&p.mu);
+        if (!ready && in_group) {
+            /* nothing to save meanwhile: commit rather than hold the lock */
+            end_group(st, p.jobs, first, i, stats);
+            in_group = 0;
+            first = report_jobs(&p, cb, first, i, stats);
+        }
+        pthread_mutex_lock(&p.mu);
         while (!j->done) pthread_cond_wait(&p.done_cv, &p.mu);
         pthread_mutex_unlock(&p.mu);
         stats->seconds_waiting += now_seconds() - t0;
-        write_job(st, opt, cb, i, j, stats);
-        job_clear(j);
-        pthread_mutex_lock(&p.mu);
-        p.consumed = i + 1;
-        pthread_cond_broadcast(&p.room_cv);
-        pthread_mutex_unlock(&p.mu);
-        stats->done = i + 1;
-        if (cb && cb->progress) cb->progress(cb->ctx, stats);
+        if (!in_group && j->rec && !j->skipped) {
+            ts_error berr;
+            in_group = ts_store_begin(st, 0, &berr) == TS_OK; /* else the run takes its own */
+        }
+        save_job(st, opt, j, stats);
+        if (in_group && i + 1 - first < group && i + 1 < n) continue;
+        if (in_group) end_group(st, p.jobs, first, i + 1, stats);
+        in_group = 0;
+        first = report_jobs(&p, cb, first, i + 1, stats);
     }
+    if (fk_off) ts_store_foreign_keys(st, 1, err);
     for (int t = 0; t < started; t++) pthread_join(tid[t], NULL);
     free(tid);
     for (int i = 0; i < n; i++) job_clear(&p.jobs[i]);
     free(p.jobs);
+    ts_load_cache_free(p.cache); /* after the scenarios that borrow from it */
     pthread_mutex_destroy(&p.mu);
     pthread_cond_destroy(&p.done_cv);
     pthread_cond_destroy(&p.room_cv);

@@ -463,7 +463,7 @@ void ts_lean_result_free(ts_lean_result *r) {
 /* Prepares indicator i of s into out (n values) through prepare_indicator,
  * on a view of s in which indicator i is indicator 0: every pointer then
  * stays inside its array, and the pipeline's own code does the work. */
-static int lean_prepare(ts_scenario *s, ts_lean_result *lr, int i, double *scratch, double *out, ts_error *err) {
+static int lean_prepare(const ts_scenario *s, ts_lean_result *lr, int i, double *scratch, double *out, ts_error *err) {
     size_t n = (size_t)s->data->n_units;
     ts_taxonomy tax = *s->tax;
     tax.indicator_node = s->tax->indicator_node + i;
@@ -547,6 +547,95 @@ static int lean_aggregate(const ts_scenario *s, ts_lean_result *r, ts_error *err
     lean_view l = {r, s};
     tree_access a = {&l, lean_score, lean_coverage, lean_imputed, lean_rows};
     return aggregate_tree(s, r->n_units, &a, err);
+}
+
+/* ---- normalised values and aggregate scores only ------------------------ */
+
+/* The view of ts_score_normalised: indicators from the caller's
+ * normalised matrix, aggregates from rows of their own. */
+typedef struct values_view {
+    const double *normalised;
+    const int *agg_row;
+    double *score, *cov, *imp;  /* [agg_row * n + u] */
+    const unsigned char *imputed;
+    const ts_taxonomy *tax;
+    int n;
+} values_view;
+
+static double values_score(const void *ctx, int k, int u) {
+    const values_view *v = ctx;
+    const ts_node *nd = &v->tax->nodes[k];
+    size_t n = (size_t)v->n;
+    if (nd->indicator >= 0) return v->normalised[(size_t)nd->indicator * n + (size_t)u];
+    return v->score[(size_t)v->agg_row[k] * n + (size_t)u];
+}
+
+static double values_coverage(const void *ctx, int k, int u) {
+    const values_view *v = ctx;
+    const ts_node *nd = &v->tax->nodes[k];
+    if (nd->indicator >= 0) return isnan(values_score(ctx, k, u)) ? 0.0 : 1.0;
+    return v->cov[(size_t)v->agg_row[k] * (size_t)v->n + (size_t)u];
+}
+
+static double values_imputed(const void *ctx, int k, int u) {
+    const values_view *v = ctx;
+    const ts_node *nd = &v->tax->nodes[k];
+    if (nd->indicator >= 0) return v->imputed[(size_t)nd->indicator * (size_t)v->n + (size_t)u] ? 1.0 : 0.0;
+    return v->imp[(size_t)v->agg_row[k] * (size_t)v->n + (size_t)u];
+}
+
+static void values_rows(void *ctx, int k, double **score, double **cov, double **imp) {
+    values_view *v = ctx;
+    size_t base = (size_t)v->agg_row[k] * (size_t)v->n;
+    *score = v->score + base;
+    *cov = v->cov + base;
+    *imp = v->imp + base;
+}
+
+int ts_score_normalised(const ts_scenario *s, double *normalised, double *agg_score, ts_error *err) {
+    const ts_taxonomy *t = s->tax;
+    int n = s->data->n_units, n_agg = 0;
+    ts_lean_result lr = {0};
+    values_view v = {normalised, NULL, agg_score, NULL, NULL, NULL, t, n};
+    int *agg_row = malloc(((size_t)t->n_nodes + 1) * sizeof *agg_row);
+    for (int k = 0; agg_row && k < t->n_nodes; k++) agg_row[k] = t->nodes[k].indicator >= 0 ? -1 : n_agg++;
+    size_t acells = (size_t)n_agg * (size_t)n + 1;
+    lr.n_units = n;
+    lr.screened = calloc((size_t)n + 1, 1);
+    lr.imputed = calloc((size_t)n * (size_t)t->n_indicators + 1, 1);
+    lr.treatment = calloc((size_t)t->n_indicators + 1, sizeof *lr.treatment);
+    double *own = agg_score ? NULL : malloc(acells * sizeof *own);
+    double *cov = malloc(acells * sizeof *cov), *imp = malloc(acells * sizeof *imp);
+    double *scratch = malloc(((size_t)n + 1) * sizeof *scratch);
+    int rc = TS_OK;
+    if (!agg_row || !lr.screened || !lr.imputed || !lr.treatment || (!agg_score && !own) || !cov || !imp || !scratch)
+        rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    if (rc == TS_OK) {
+        ts_result screen = {0};
+        screen.screened = lr.screened;
+        screen_units(s, &screen);
+        for (int i = 0; i < t->n_indicators && rc == TS_OK; i++)
+            rc = lean_prepare(s, &lr, i, scratch, normalised + (size_t)i * (size_t)n, err);
+    }
+    if (rc == TS_OK) {
+        v.agg_row = agg_row;
+        v.score = agg_score ? agg_score : own;
+        v.cov = cov;
+        v.imp = imp;
+        v.imputed = lr.imputed;
+        tree_access a = {&v, values_score, values_coverage, values_imputed, values_rows};
+        rc = aggregate_tree(s, n, &a, err);
+    }
+    if (rc == TS_OK) rc = check_any_score(s, values_score, &v, err);
+    free(agg_row);
+    free(lr.screened);
+    free(lr.imputed);
+    free(lr.treatment);
+    free(own);
+    free(cov);
+    free(imp);
+    free(scratch);
+    return rc;
 }
 
 int ts_score_lean(ts_scenario *s, ts_lean_result **result, ts_error *err) {

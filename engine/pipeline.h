@@ -37,6 +37,17 @@ int ts_score_allow_empty(const ts_scenario *s, ts_result **out, ts_error *err);
  * messages: its file and line in *file / *line. */
 void ts_value_origin(const ts_scenario *s, int i, int u, const char **file, int *line);
 
+/* The indicator stages and the aggregation of s, without ranks and without
+ * keeping the stages before normalisation: for callers that score many
+ * variants of one scenario (the uncertainty analysis). Fills normalised
+ * (the caller's n_indicators x n_units matrix, [i * n_units + u]) and, when
+ * agg_score is not NULL, the aggregates' scores ([a * n_units + u], a
+ * counting the aggregate nodes in node order). s is not changed. Returns
+ * TS_OK, or the error ts_score would give (a method the data cannot take,
+ * a value outside an aggregator's domain, no unit with a score,
+ * TS_ESYSTEM). The values are bit-identical to ts_score's. */
+int ts_score_normalised(const ts_scenario *s, double *normalised, double *agg_score, ts_error *err);
+
 /* Lean scoring, for big CSV inputs (score --lean): only what the long
  * output needs is kept. Each indicator's normalised values overwrite its
  * raw values in s->data->values (the scenario's values are consumed: do

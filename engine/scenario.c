@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache.h"
 #include "cfg.h"
 #include "csv.h"
 #include "pca.h"
@@ -30,9 +31,11 @@ static const char *const NODE_METHOD_KEYS[] = {"normalise", "aggregate", "treat"
 
 #define MAX_CHAIN 16
 
-/* One file of an extends chain. */
+/* One file of an extends chain: read here, or borrowed from a cache. */
 typedef struct chain_file {
     config_t cfg;
+    config_t *cfgp;     /* the settings: &cfg, or the cached file's */
+    ts_cached_file *cached; /* NULL when read here */
     const char *path;   /* arena copy: also the identity of the file in provenance */
     const char *read;   /* where its text is: path, or the copy of standard input */
     char sha256[65];
@@ -46,6 +49,7 @@ typedef struct loader {
     const char *file;
     ts_error *err;
     int pca_pending;   /* weights = "pca": computed once the values are in */
+    ts_load_cache *cache; /* NULL: read every file here */
 } loader;
 
 static int oom(loader *L) {
@@ -66,7 +70,7 @@ void ts_scenario_free(ts_scenario *s) {
     if (!s) return;
     ts_spec_free(s->spec);
     ts_dataset_free(s->data);
-    ts_taxonomy_free(s->tax);
+    if (!s->tax_borrowed) ts_taxonomy_free(s->tax);
     ts_arena_free(s->arena);
     free(s);
 }
@@ -111,7 +115,7 @@ static int parse_unit_extras(loader *L, const config_setting_t *g, int u) {
 static int parse_units(loader *L, chain_file *files, int n_files) {
     int total = 0;
     for (int f = n_files - 1; f >= 0; f--) {
-        const config_setting_t *units = config_setting_get_member(config_root_setting(&files[f].cfg), "units");
+        const config_setting_t *units = config_setting_get_member(config_root_setting(files[f].cfgp), "units");
         L->file = files[f].path;
         if (!units) continue;
         if (ts_cfg_expect_list(units, L->file, "units", L->err)) return TS_EINPUT;
@@ -125,7 +129,7 @@ static int parse_units(loader *L, chain_file *files, int n_files) {
     L->s->data = d;
     int u = 0;
     for (int f = n_files - 1; f >= 0; f--) {
-        const config_setting_t *units = config_setting_get_member(config_root_setting(&files[f].cfg), "units");
+        const config_setting_t *units = config_setting_get_member(config_root_setting(files[f].cfgp), "units");
         L->file = files[f].path;
         for (int j = 0; units && j < config_setting_length(units); j++, u++) {
             const config_setting_t *g = config_setting_get_elem(units, (unsigned)j);
@@ -411,7 +415,7 @@ static int parse_weight_sets(loader *L, chain_file *files, int n_files) {
     const ts_taxonomy *t = s->tax;
     int total = 0;
     for (int f = 0; f < n_files; f++) {
-        const config_setting_t *g = config_setting_get_member(config_root_setting(&files[f].cfg), "weight_sets");
+        const config_setting_t *g = config_setting_get_member(config_root_setting(files[f].cfgp), "weight_sets");
         if (g) {
             L->file = files[f].path;
             if (ts_cfg_expect_group(g, L->file, "weight_sets", L->err)) return TS_EINPUT;
@@ -421,7 +425,7 @@ static int parse_weight_sets(loader *L, chain_file *files, int n_files) {
     s->weight_sets = ts_arena_alloc(s->arena, (size_t)(total + 1) * sizeof *s->weight_sets);
     if (!s->weight_sets) return oom(L);
     for (int f = n_files - 1; f >= 0; f--) {
-        const config_setting_t *g = config_setting_get_member(config_root_setting(&files[f].cfg), "weight_sets");
+        const config_setting_t *g = config_setting_get_member(config_root_setting(files[f].cfgp), "weight_sets");
         L->file = files[f].path;
         for (int j = 0; g && j < config_setting_length(g); j++) {
             const config_setting_t *set = config_setting_get_elem(g, (unsigned)j);
@@ -565,7 +569,7 @@ int ts_scenario_apply_options(ts_scenario *s, const char *const *persp, int n_pe
 }
 
 int ts_scenario_load_with(const char *path, const char *const *persp, int n_persp, const char *const *set,
-                                   int n_set, ts_scenario **out, ts_error *err) {
+                          int n_set, ts_scenario **out, ts_error *err) {
     *out = NULL;
     ts_scenario *s = NULL;
     ts_scenario_load(path, &s, err);
@@ -574,7 +578,7 @@ int ts_scenario_load_with(const char *path, const char *const *persp, int n_pers
         s = NULL;
     }
     *out = s;
-    return TS_OK;
+    return s ? TS_OK : ts_status(err);
 }
 
 static int parse_overrides(loader *L, const config_setting_t *root, chain_file *files, int n_files) {
@@ -611,7 +615,7 @@ static int check_weights(loader *L, chain_file *files, int n_files) {
     const char *file = files[n_files - 1].path;
     int line = 0;
     for (int f = 0; f < n_files && !line; f++) {
-        const config_setting_t *root = config_root_setting(&files[f].cfg);
+        const config_setting_t *root = config_root_setting(files[f].cfgp);
         line = ts_cfg_line(config_setting_get_member(root, "weights"));
         if (!line) line = ts_cfg_line(config_setting_get_member(root, "country_weights"));
         if (line) file = files[f].path;
@@ -635,6 +639,8 @@ static int load_chain(loader *L, const char *path, const char *read_path, chain_
         }
         chain_file *f = &files[*n];
         config_init(&f->cfg);
+        f->cfgp = &f->cfg;
+        f->cached = NULL;
         f->real = NULL;
         f->bytes = NULL;
         (*n)++;
@@ -645,17 +651,28 @@ static int load_chain(loader *L, const char *path, const char *read_path, chain_
         f->read = *n == 1 && read_path ? ts_arena_strdup(s->arena, read_path) : f->path;
         if (!f->read) return oom(L);
         L->file = f->path;
-        int rc = ts_cfg_read_file_as(&f->cfg, f->path, f->read, f->sha256, &f->bytes, &f->n_bytes, L->err);
-        if (rc) return rc;
-        errno = 0;
-        f->real = realpath(f->read, NULL);
-        if (!f->real && errno == ENOMEM) return oom(L); /* else the cycle check would skip it */
+        if (L->cache && ts_load_cache_keeps_files(L->cache) && strcmp(f->read, f->path) == 0) {
+            /* read, hashed and parsed once per cache; borrowed here */
+            int rc = ts_load_cache_file(L->cache, f->path, &f->cached, L->err);
+            if (rc) return rc;
+            f->cfgp = &f->cached->cfg;
+            memcpy(f->sha256, f->cached->sha256, sizeof f->sha256);
+            f->bytes = f->cached->bytes;
+            f->n_bytes = f->cached->n_bytes;
+            f->real = f->cached->real;
+        } else {
+            int rc = ts_cfg_read_file_as(&f->cfg, f->path, f->read, f->sha256, &f->bytes, &f->n_bytes, L->err);
+            if (rc) return rc;
+            errno = 0;
+            f->real = realpath(f->read, NULL);
+            if (!f->real && errno == ENOMEM) return oom(L); /* else the cycle check would skip it */
+        }
         for (int j = 0; f->real && j < *n - 1; j++)
             if (files[j].real && strcmp(files[j].real, f->real) == 0)
                 return ts_fail(L->err, TS_EINPUT, files[*n - 2].path,
-                               ts_cfg_line(config_setting_get_member(config_root_setting(&files[*n - 2].cfg), "extends")),
+                               ts_cfg_line(config_setting_get_member(config_root_setting(files[*n - 2].cfgp), "extends")),
                                "extends cycle: '%s' is already in the chain", f->path);
-        const config_setting_t *root = config_root_setting(&f->cfg);
+        const config_setting_t *root = config_root_setting(f->cfgp);
         if (ts_cfg_check_keys(root, SCENARIO_KEYS, f->path, L->err)) return TS_EINPUT;
         const char *ext;
         if (ts_cfg_opt_string(root, "extends", f->path, &ext, L->err)) return TS_EINPUT;
@@ -675,8 +692,21 @@ static int load_chain(loader *L, const char *path, const char *read_path, chain_
 }
 
 /* Hashes the contents of every file in the chain, root first: the bytes
- * that were parsed, not a second reading that could differ. */
-static int hash_chain(chain_file *files, int n, char hex[65]) {
+ * that were parsed, not a second reading that could differ (through the
+ * cache, which keeps each file's share of the hash, when they came from
+ * there). */
+static int hash_chain(const loader *L, chain_file *files, int n, char hex[65]) {
+    if (n > 0 && files[0].cached) {
+        ts_cached_file *chain[MAX_CHAIN];
+        for (int f = 0; f < n; f++) chain[f] = files[f].cached;
+        ts_load_cache_chain_hash(L->cache, chain, n, hex);
+        return TS_OK;
+    }
+    if (n == 1) {
+        /* a chain of one file: the same bytes, the same hash */
+        memcpy(hex, files[0].sha256, 65);
+        return TS_OK;
+    }
     ts_sha256 h;
     ts_sha256_init(&h);
     for (int f = n - 1; f >= 0; f--) ts_sha256_update(&h, files[f].bytes, files[f].n_bytes);
@@ -689,7 +719,7 @@ static int scenario_header(loader *L, chain_file *files, int n) {
     ts_scenario *s = L->s;
     const char *name = NULL, *desc = NULL, *tax = NULL, *tax_file = NULL;
     for (int f = 0; f < n; f++) {
-        const config_setting_t *root = config_root_setting(&files[f].cfg);
+        const config_setting_t *root = config_root_setting(files[f].cfgp);
         const char *v;
         if (ts_cfg_opt_string(root, "name", files[f].path, &v, L->err)) return TS_EINPUT;
         if (f == 0) name = v;
@@ -729,15 +759,20 @@ static int scenario_header(loader *L, chain_file *files, int n) {
 }
 
 int ts_scenario_load(const char *path, ts_scenario **out, ts_error *err) {
-    return ts_scenario_load_as(path, path, out, err);
+    return ts_scenario_load_cached(path, path, NULL, out, err);
 }
 
 int ts_scenario_load_as(const char *path, const char *read_path, ts_scenario **out, ts_error *err) {
+    return ts_scenario_load_cached(path, read_path, NULL, out, err);
+}
+
+int ts_scenario_load_cached(const char *path, const char *read_path, ts_load_cache *cache, ts_scenario **out,
+                            ts_error *err) {
     *out = NULL;
     chain_file files[MAX_CHAIN];
     int n = 0;
     ts_scenario *s = scenario_new(err);
-    loader L = {s, path, err, 0};
+    loader L = {s, path, err, 0, cache};
     if (!s) return ts_status(err);
     int rc = load_chain(&L, path, read_path, files, &n);
     if (rc == TS_OK) rc = scenario_header(&L, files, n);
@@ -745,9 +780,15 @@ int ts_scenario_load_as(const char *path, const char *read_path, ts_scenario **o
         s->path = files[0].path;
         s->data_path = s->path;
         memcpy(s->scenario_sha256, files[0].sha256, sizeof s->scenario_sha256);
-        rc = hash_chain(files, n, s->data_sha256);
+        rc = hash_chain(&L, files, n, s->data_sha256);
     }
-    if (rc == TS_OK) rc = ts_taxonomy_load(s->taxonomy_path, &s->tax, err);
+    if (rc == TS_OK && cache) {
+        /* built once per cache and shared: the scenario borrows it */
+        rc = ts_load_cache_taxonomy(cache, s->taxonomy_path, &s->tax, err);
+        s->tax_borrowed = rc == TS_OK;
+    } else if (rc == TS_OK) {
+        rc = ts_taxonomy_load(s->taxonomy_path, &s->tax, err);
+    }
     if (rc == TS_OK) memcpy(s->taxonomy_sha256, s->tax->sha256, sizeof s->taxonomy_sha256);
     if (rc == TS_OK) rc = parse_units(&L, files, n);
     if (rc == TS_OK && !(s->spec = ts_spec_from_taxonomy(s->tax, s->data->n_units))) rc = oom(&L);
@@ -755,14 +796,14 @@ int ts_scenario_load_as(const char *path, const char *read_path, ts_scenario **o
     /* root first, so a scenario's values, weights and methods override
        those of the files it extends */
     for (int f = n - 1; f >= 0 && rc == TS_OK; f--) {
-        const config_setting_t *root = config_root_setting(&files[f].cfg);
+        const config_setting_t *root = config_root_setting(files[f].cfgp);
         L.file = files[f].path;
         rc = parse_data(&L, config_setting_get_member(root, "data"));
         if (rc == TS_OK) rc = parse_overrides(&L, root, files, n);
     }
     if (rc == TS_OK) rc = check_weights(&L, files, n);
     for (int f = 0; f < n && rc == TS_OK; f++) {
-        const config_setting_t *ps = config_setting_get_member(config_root_setting(&files[f].cfg), "perspective");
+        const config_setting_t *ps = config_setting_get_member(config_root_setting(files[f].cfgp), "perspective");
         const char *name;
         if (!ps) continue;
         if (ts_cfg_string(ps, files[f].path, "perspective", &name, err)) rc = TS_EINPUT;
@@ -775,11 +816,12 @@ int ts_scenario_load_as(const char *path, const char *read_path, ts_scenario **o
     }
     for (int f = n - 1; f >= 0 && rc == TS_OK; f--) {
         L.file = files[f].path;
-        rc = ts_shocks_apply(s, config_setting_get_member(config_root_setting(&files[f].cfg), "shocks"), files[f].path, err);
+        rc = ts_shocks_apply(s, config_setting_get_member(config_root_setting(files[f].cfgp), "shocks"), files[f].path, err);
     }
     if (rc == TS_OK) ts_dataset_select(s->data, s->spec->year, s->spec->max_age, s->spec->interpolate);
     if (rc == TS_OK && L.pca_pending) rc = ts_scenario_use_weights(s, "pca", path, 0, err);
     for (int f = 0; f < n; f++) {
+        if (files[f].cached) continue; /* the cache's */
         config_destroy(&files[f].cfg);
         free(files[f].real);
         free(files[f].bytes);
@@ -820,15 +862,26 @@ fail:
 }
 
 int ts_config_kind(const char *path, int *kind, ts_error *err) {
-    return ts_config_kind_as(path, path, kind, err);
+    return ts_config_kind_cached(path, path, NULL, kind, err);
 }
 
 int ts_config_kind_as(const char *path, const char *read_path, int *kind, ts_error *err) {
-    config_t cfg;
-    config_init(&cfg);
-    int rc = ts_cfg_read_as(&cfg, path, read_path, err);
+    return ts_config_kind_cached(path, read_path, NULL, kind, err);
+}
+
+int ts_config_kind_cached(const char *path, const char *read_path, ts_load_cache *cache, int *kind, ts_error *err) {
+    config_t own, *cfg = &own;
+    config_init(&own);
+    int rc;
+    if (cache && ts_load_cache_keeps_files(cache) && strcmp(path, read_path) == 0) {
+        ts_cached_file *f;
+        rc = ts_load_cache_file(cache, path, &f, err);
+        if (rc == TS_OK) cfg = &f->cfg;
+    } else {
+        rc = ts_cfg_read_as(&own, path, read_path, err);
+    }
     if (rc == TS_OK) {
-        const config_setting_t *root = config_root_setting(&cfg);
+        const config_setting_t *root = config_root_setting(cfg);
         if (config_setting_get_member(root, "taxonomy") || config_setting_get_member(root, "extends"))
             *kind = TS_FILE_SCENARIO;
         else if (config_setting_get_member(root, "children"))
@@ -837,6 +890,6 @@ int ts_config_kind_as(const char *path, const char *read_path, int *kind, ts_err
             rc = ts_fail(err, TS_EINPUT, path, 0,
                          "neither a taxonomy (no 'children') nor a scenario (no 'taxonomy' or 'extends')");
     }
-    config_destroy(&cfg);
+    config_destroy(&own);
     return rc;
 }

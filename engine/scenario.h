@@ -13,6 +13,7 @@
 #include "error.h"
 #include "spec.h"
 #include "taxonomy.h"
+#include "cache.h"
 
 /* A named set of node weights, selectable with method.weights or --set. */
 typedef struct ts_weight_set {
@@ -46,6 +47,7 @@ typedef struct ts_scenario {
     int n_weight_sets;
     ts_weight_set *weight_sets;  /* arena-owned */
     const char *perspective;     /* applied perspective, or NULL */
+    int tax_borrowed;            /* tax belongs to the load cache */
 } ts_scenario;
 
 
@@ -76,10 +78,17 @@ int ts_scenario_apply_options(ts_scenario *s, const char *const *persp, int n_pe
                               int n_set, ts_error *err);
 
 /* Loads the scenario file path (ts_scenario_load) and applies the options
- * as ts_scenario_apply_options does. Returns TS_OK with the scenario in *out, or an error code with *out NULL and err
- * filled. */
+ * as ts_scenario_apply_options does. Returns TS_OK with the scenario in
+ * *out, or an error code with *out NULL and err filled. */
 int ts_scenario_load_with(const char *path, const char *const *persp, int n_persp, const char *const *set,
-                                   int n_set, ts_scenario **out, ts_error *err);
+                          int n_set, ts_scenario **out, ts_error *err);
+
+/* As ts_scenario_load_as, reading the files through cache (NULL: none): a
+ * file the cache keeps (and not read from a copy, read_path != path) is
+ * read, hashed and parsed once per cache, and the taxonomy is built once
+ * per cache and borrowed (free the scenario before the cache). */
+int ts_scenario_load_cached(const char *path, const char *read_path, ts_load_cache *cache, ts_scenario **out,
+                            ts_error *err);
 
 /* What a config file holds, judged by its top-level keys. */
 enum { TS_FILE_TAXONOMY = 1, TS_FILE_SCENARIO = 2 };
@@ -87,5 +96,9 @@ enum { TS_FILE_TAXONOMY = 1, TS_FILE_SCENARIO = 2 };
 /* Stores the kind of config file path in *kind. Returns TS_OK, or
  * TS_EINPUT when it cannot be read or is neither kind. */
 int ts_config_kind(const char *path, int *kind, ts_error *err);
+
+/* As ts_config_kind_as, reading path through cache (NULL: none) unless its
+ * text is read from a copy (read_path != path). */
+int ts_config_kind_cached(const char *path, const char *read_path, ts_load_cache *cache, int *kind, ts_error *err);
 
 #endif

@@ -500,14 +500,34 @@ static int check_columns(parser *p) {
     return rc;
 }
 
+/* Builds the taxonomy of the parsed file cfg read from path (whose bytes
+ * hash to sha256, or NULL: read_path is read into cfg here, naming the
+ * file path). Returns as
+ * ts_taxonomy_load. */
+static int taxonomy_build(const char *path, const char *read_path, config_t *cfg, const char *sha256,
+                          ts_taxonomy **out, ts_error *err);
+
 int ts_taxonomy_load(const char *path, ts_taxonomy **out, ts_error *err) {
     return ts_taxonomy_load_as(path, path, out, err);
 }
 
 int ts_taxonomy_load_as(const char *path, const char *read_path, ts_taxonomy **out, ts_error *err) {
-    *out = NULL;
     config_t cfg;
     config_init(&cfg);
+    int rc = taxonomy_build(path, read_path, &cfg, NULL, out, err);
+    config_destroy(&cfg);
+    return rc;
+}
+
+int ts_taxonomy_from_config(const char *path, const config_t *cfg, const char *sha256, ts_taxonomy **out,
+                            ts_error *err) {
+    /* built from settings it only reads */
+    return taxonomy_build(path, path, (config_t *)cfg, sha256, out, err);
+}
+
+static int taxonomy_build(const char *path, const char *read_path, config_t *cfgp, const char *sha256,
+                          ts_taxonomy **out, ts_error *err) {
+    *out = NULL;
     parser p;
     memset(&p, 0, sizeof p);
     p.err = err;
@@ -522,8 +542,9 @@ int ts_taxonomy_load_as(const char *path, const char *read_path, ts_taxonomy **o
     }
     p.t = t;
     p.file = t->path;
-    if (ts_cfg_read_file_as(&cfg, path, read_path, t->sha256, NULL, NULL, err)) goto fail;
-    config_setting_t *root = config_root_setting(&cfg);
+    if (sha256) memcpy(t->sha256, sha256, sizeof t->sha256);
+    else if (ts_cfg_read_file_as(cfgp, path, read_path, t->sha256, NULL, NULL, err)) goto fail;
+    config_setting_t *root = config_root_setting(cfgp);
     t->scale_min = 0;
     t->scale_max = 100;
     const config_setting_t *scale = config_setting_get_member(root, "scale");
@@ -572,12 +593,10 @@ int ts_taxonomy_load_as(const char *path, const char *read_path, ts_taxonomy **o
     if (parse_perspectives(&p, config_setting_get_member(root, "perspectives"))) goto fail;
     if (parse_alerts(&p, config_setting_get_member(root, "alerts"))) goto fail;
     free(p.raw);
-    config_destroy(&cfg);
     *out = t;
     return TS_OK;
 fail:
     free(p.raw);
-    config_destroy(&cfg);
     ts_taxonomy_free(t);
     return ts_status(err);
 }

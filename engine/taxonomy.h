@@ -87,6 +87,13 @@ int ts_taxonomy_load(const char *path, ts_taxonomy **out, ts_error *err);
  * file path (the CLI's copy of standard input). */
 int ts_taxonomy_load_as(const char *path, const char *read_path, ts_taxonomy **out, ts_error *err);
 
+/* As ts_taxonomy_load, from the settings cfg already parsed from path (as
+ * ts_cfg_read_file parses) whose bytes hash to sha256 (64 hex digits):
+ * for a file read once and used many times. cfg is only read. */
+struct config_t;
+int ts_taxonomy_from_config(const char *path, const struct config_t *cfg, const char *sha256, ts_taxonomy **out,
+                            ts_error *err);
+
 /* Frees the taxonomy. NULL is allowed. */
 void ts_taxonomy_free(ts_taxonomy *t);
 

@@ -71,11 +71,11 @@ typedef struct ua_variant {
     ts_impute *impute;
     ts_agg *agg;              /* all arithmetic: only the indicator stages matter */
     double *x;                /* normalised [i * n + u], NaN = missing */
-    double *x0;               /* x with missing as 0 */
-    double *mask;             /* 1 where x has a value, else 0 */
-    double *lx;               /* log x (-inf for 0, 0 for missing), or NULL */
+    double *lx;               /* log x (-inf for 0, NaN for missing), or NULL */
     unsigned char *complete;  /* per indicator: no unit missing */
     int *neg;                 /* per indicator: first unit with a negative value, -1 */
+    double *blo, *bhi;        /* [bpos[k] * n + u]: least and greatest value of node k's
+                                 indicators with nominal weight (+inf, -inf for none) */
 } ua_variant;
 
 /* A data cell whose value is sampled. */
@@ -97,6 +97,8 @@ typedef struct ua_model {
     int n_norm, n_treat, n_impute, n_missing, n_var;
     ua_variant *var;
     int n_aggn, *aggn;        /* aggregate nodes in post-order */
+    int n_bnodes, *bpos;      /* per node: its row of the variants' bounds when all its
+                                 children are indicators, else -1 */
     int *apos;                /* per node: its row among the aggregates' scores, -1 for leaves */
     int max_children;
     int need_log;
@@ -111,8 +113,24 @@ typedef struct ua_model {
     int n_cell;               /* n_slots * n */
     int *cls_first, *cls_n, max_classes;
     int rank_w, rank_bins, S;
-    int n_combo;              /* method combinations with a sort order of their own */
+    /* a cell's row of score bins, of class counts and its window of rank
+       bins each end in one more counter that takes what counts nothing
+       (no score, a rank outside the window), so that counting never
+       branches */
+    int score_stride, cls_stride; /* S + 1, max_classes + 2 */
     double *lo, *inv;         /* per cell: histogram origin and 1 / bin width */
+    /* per cell: the window of rank bins [wlo, wlo + wlen) counted in hot
+       counters at woff (wlen + 1 of them; from the pilot's ranks and the
+       nominal rank); a rank outside goes to a full row of 32-bit counters */
+    int *wlo, *wlen;
+    size_t *woff, n_win;
+    int windowed;             /* some cell's window is narrower than rank_bins */
+    /* the pilot's replications, kept to be counted instead of repeated
+       (Monte Carlo only, and only when they fit in UA_PILOT_BYTES) */
+    long n_pilot, n_kept;
+    double *kept_score;       /* [r * n_cell + c] */
+    uint16_t *kept_bin;       /* [r * n_cell + c]: rank bin + 1, 0 for no rank */
+    int *kept_variant;        /* [r] */
     int track_leaves;         /* leaves reported from variant counts */
     int exact;                /* compute every score as the pipeline does (no log-domain shortcut) */
     const unsigned char *track;
@@ -140,9 +158,10 @@ int ua_variant_index(const ua_model *m, int na, int nt, int ni, int nm);
  * (0 for a factor that does not vary). Cannot fail. */
 void ua_variant_choices(const ua_model *m, int v, int *na, int *nt, int *ni, int *nm);
 
-/* Allocates v's spec arrays and matrices for n_ind x n values. Returns 0,
- * or -1 when out of memory (what was allocated stays in v for freeing). */
-int ua_variant_alloc(ua_variant *v, int n_nodes, int n_ind, int n, int need_log);
+/* Allocates v's spec arrays and matrices for n_ind x n values and the
+ * bounds of n_bnodes nodes. Returns 0, or -1 when out of memory (what was
+ * allocated stays in v for freeing). */
+int ua_variant_alloc(ua_variant *v, int n_nodes, int n_ind, int n, int need_log, int n_bnodes);
 
 /* Runs the indicator stages of m's scenario under v's spec (aggregating
  * arithmetically, which cannot fail) and fills v's matrices; data replaces
@@ -150,7 +169,42 @@ int ua_variant_alloc(ua_variant *v, int n_nodes, int n_ind, int n, int need_log)
  * error code with err filled. */
 int ua_variant_score(const ua_model *m, ua_variant *v, const ts_dataset *data, ts_error *err);
 
+/* ---- ranking (ua_rank.c) ------------------------------------------------ */
+
+/* What ranking n units needs, allocated once per workspace. */
+typedef struct ua_rank_scratch {
+    int avx2;                 /* the processor runs the AVX2 kernels */
+    int count_max;            /* up to this many units: rank by counting */
+    int32_t *k32, *cnt;       /* counting: keys (padded) and counts */
+    uint64_t *a, *b, *key;    /* radix sort items and full order keys */
+    int *order, *bucket, *count; /* bucket sort */
+} ua_rank_scratch;
+
+/* Allocates s for rows rows of n units. Returns 0, or -1 when out of
+ * memory (free s with ua_rank_scratch_free either way). */
+int ua_rank_scratch_init(ua_rank_scratch *s, int n, int rows);
+
+/* Frees what s holds and zeroes it. NULL is allowed. */
+void ua_rank_scratch_free(ua_rank_scratch *s);
+
+/* Ranks each of rows rows of n values (x[r * n + u]) into rank[r * n + u]:
+ * 1 = highest, ties share the lowest rank, 0 = no score (NaN), exactly as
+ * ts_rank_values orders. s must be allocated for at least that many rows.
+ * Cannot fail. */
+void ua_rank_rows(const double *x, int n, int rows, int *rank, ua_rank_scratch *s);
+
 /* ---- one replication (ua_eval.c) --------------------------------------- */
+
+/* A hot counter, and the most replications it counts before its count is
+ * added into a 32-bit one. */
+typedef uint8_t ua_hot;
+#define UA_HOT_MAX 255
+
+/* Score histograms of more bins than this are counted without staging. */
+#define UA_STAGE_MAX_BINS 65535
+
+/* At most this many bytes keep the pilot's replications for counting. */
+#define UA_PILOT_BYTES (64.0 * 1024 * 1024)
 
 /* What one thread writes: one replication's parameters and scores, and
  * (with accumulate) its share of the statistics. */
@@ -158,6 +212,8 @@ typedef struct ua_ws {
     double *score;            /* [k * n + u], aggregates (and leaves in data mode: unused) */
     double *lscore;           /* log of a geometric node's score, kept for a geometric parent */
     unsigned char *haslog;    /* per node: lscore holds this replication's values */
+    unsigned char *haslin;    /* per node: score holds this replication's values */
+    double *blo, *bhi, *llo, *lhi; /* per unit: bounds of a node's children (linear, logs) */
     double *acc, *wsum;
     int *cnt;
     double *v, *w, *block;
@@ -167,16 +223,35 @@ typedef struct ua_ws {
     double *dval;             /* sampled data values */
     double *gam;              /* Dirichlet draws per selected node */
     int variant, agg;
-    int *order, *rank;        /* per slot: sort order carried over, ranks */
-    struct ua_keyed *keyed;   /* per unit, for sorting */
-    double *key;
+    int *rank;                /* per slot cell: this replication's ranks */
+    ua_rank_scratch rs;
+    int *vbin;                /* per slot cell: rank bins + 1 */
+    double *tmp;              /* per slot cell: scratch for binning */
+    double *xall;             /* per slot cell: the replication's scores, when gathered */
+    int gathered;             /* ua_rank_slots gathered them into xall */
     /* data mode */
     double *values;
     ts_dataset data;
     ua_variant dvar;
     const ua_variant *cur;    /* the leaves of this replication */
-    /* accumulators (integers: summed at the end) */
-    uint32_t *rhist, *shist, *cls, *nscored;
+    /* accumulators (integers: summed at the end). Histograms count in
+       8-bit counters (hot_*), small enough to stay in the caches, added
+       into 32-bit ones (cold_*) before any could overflow; ranks outside a
+       cell's window go to far_rank. */
+    ua_hot *hot_score;        /* [c * score_stride + bin] */
+    ua_hot *hot_rank;         /* [woff[c] + bin - wlo[c]] */
+    uint32_t *cold_score, *cold_rank;
+    uint32_t *far_rank;       /* [c * rank_bins + bin], NULL unless windowed */
+    unsigned char *far_any;   /* per cell: far_rank holds a count */
+    long since_flush;         /* replications counted in the hot counters */
+    /* blocked updates: each replication's bins are staged, and applied to
+       the histograms a block of replications at a time, a few cells at a
+       time, so that a cell's rows are loaded once per block */
+    int blk, staged;          /* replications per block (0: no staging), staged now */
+    uint16_t *st_score;       /* [r * n_cell + c]: score bin, S for no score */
+    uint16_t *st_rank;        /* offset in the cell's rank window, wlen outside */
+    uint8_t *st_class;        /* class index (max_classes + 1: none), or NULL without classes */
+    uint32_t *cls;            /* [c * cls_stride + class] */
     uint64_t *varcnt;
     long clamped;
     /* per chunk, merged in chunk order */
@@ -212,12 +287,28 @@ int ua_replicate(const ua_model *m, ua_ws *w, const double *uni, ts_error *err);
 /* Returns the values of node k (n of them) in w's last replication. */
 const double *ua_node_values(const ua_model *m, const ua_ws *w, int k);
 
-/* Ranks every slot's values into w->rank. Cannot fail. */
+/* Gathers every slot's values into w->xall and ranks them into w->rank.
+ * Cannot fail. */
 void ua_rank_slots(const ua_model *m, ua_ws *w);
 
-/* Adds this replication's scores and ranks to w's accumulators. Cannot
- * fail. */
+/* Returns slot s's values in w's last replication (after ua_rank_slots). */
+const double *ua_slot_values(const ua_model *m, const ua_ws *w, int s);
+
+/* Adds this replication's scores and ranks (after ua_rank_slots) to w's
+ * accumulators. Cannot fail. */
 void ua_accumulate(const ua_model *m, ua_ws *w);
+
+/* Applies the staged replications of w to its histograms (before they
+ * are read). Cannot fail. */
+void ua_ws_apply(const ua_model *m, ua_ws *w);
+
+/* Adds kept pilot replication r (r < m->n_kept) to w's accumulators, as
+ * ua_accumulate did when it was run. Cannot fail. */
+void ua_accumulate_kept(const ua_model *m, ua_ws *w, long r);
+
+/* Stores replication r's scores and rank bins (w's last, ranked) among
+ * the kept pilot replications. Cannot fail. */
+void ua_keep(ua_model *m, const ua_ws *w, long r);
 
 /* Copies the outputs (score, rank per slot cell) into f[2 * n_cell]
  * (NaN for no score). Cannot fail. */
@@ -235,23 +326,26 @@ int ts_ua_nominal_scores(const ts_scenario *s, double *score, ts_error *err);
 
 /* ---- statistics (ua_stats.c) ------------------------------------------- */
 
-/* Sets each cell's histogram range (m->lo, m->inv) from a pilot of the
- * first replications (Sobol' points from seq when opt->sobol) and the
- * nominal scores. Returns TS_OK, TS_ESYSTEM when out of memory, or the
- * evaluator's error. */
-int ua_set_bins(ua_model *m, const ts_ua_options *opt, const ts_result *nominal, const ts_sobol_seq *seq,
+/* Sets each cell's histogram range (m->lo, m->inv) and rank window from
+ * a pilot of the first replications (Sobol' points from seq when
+ * opt->sobol), run on opt's threads, and the nominal scores and ranks of
+ * the result nominal; keeps the pilot's replications when they fit.
+ * Returns TS_OK, TS_ESYSTEM when out of memory, or the evaluator's
+ * error. */
+int ua_set_bins(ua_model *m, const ts_ua_options *opt, const ts_ua_result *nominal, const ts_sobol_seq *seq,
                 ts_error *err);
 
-/* Returns a result for m with every statistic NaN (and room for Sobol'
- * indices when sobol), or NULL when out of memory. */
+/* Returns a result for m with a row for each reported node, every
+ * statistic NaN (and room for Sobol' indices when sobol), or NULL when
+ * out of memory. */
 ts_ua_result *ua_result_new(const ua_model *m, int sobol);
 
-/* Fills r from the accumulators of the nt workspaces ws (summing their
- * integer counts into ws[0]), the merged per-cell sums gsum, the merged
- * Sobol' accumulator gsob (NULL without Sobol') and the nominal result;
- * N is the number of replications counted. Returns TS_OK or TS_ESYSTEM
- * when out of memory. */
-int ua_result_fill(const ua_model *m, ua_ws *ws, int nt, const double *gsum, const ts_sobol_acc *gsob,
-                   const ts_result *nominal, long N, ts_ua_result *r, ts_error *err);
+/* Fills r (its nominal scores and ranks set) from the accumulators of the
+ * nt workspaces ws (summing their integer counts into ws[0]), the merged
+ * per-cell sums gsum and the merged Sobol' accumulator gsob (NULL without
+ * Sobol'); N is the number of replications counted. Returns TS_OK or
+ * TS_ESYSTEM when out of memory. */
+int ua_result_fill(const ua_model *m, ua_ws *ws, int nt, const double *gsum, const ts_sobol_acc *gsob, long N,
+                   ts_ua_result *r, ts_error *err);
 
 #endif

@@ -14,10 +14,10 @@ static void variant_free(ua_variant *v) {
     free(v->agg);
     free(v->x);
     free(v->lx);
-    free(v->x0);
-    free(v->mask);
     free(v->complete);
     free(v->neg);
+    free(v->blo);
+    free(v->bhi);
 }
 
 /* Frees what m holds and zeroes it. NULL is allowed. */
@@ -27,6 +27,7 @@ void ua_model_free(ua_model *m) {
     free(m->var);
     free(m->aggn);
     free(m->apos);
+    free(m->bpos);
     free(m->wsel);
     free(m->excl);
     free(m->cells);
@@ -36,60 +37,91 @@ void ua_model_free(ua_model *m) {
     free(m->cls_n);
     free(m->lo);
     free(m->inv);
+    free(m->wlo);
+    free(m->wlen);
+    free(m->woff);
+    free(m->kept_score);
+    free(m->kept_bin);
+    free(m->kept_variant);
     memset(m, 0, sizeof *m);
 }
 
 /* Allocates v's arrays for n_ind x n values. Returns 0, or -1 when out of
  * memory (what was allocated stays in v for variant_free). */
-int ua_variant_alloc(ua_variant *v, int n_nodes, int n_ind, int n, int need_log) {
+int ua_variant_alloc(ua_variant *v, int n_nodes, int n_ind, int n, int need_log, int n_bnodes) {
     size_t cells = (size_t)n_ind * (size_t)n + 1;
+    v->blo = malloc(((size_t)n_bnodes * (size_t)n + 1) * sizeof *v->blo);
+    v->bhi = malloc(((size_t)n_bnodes * (size_t)n + 1) * sizeof *v->bhi);
+    if (!v->blo || !v->bhi) return -1;
     v->norm = malloc((size_t)n_nodes * sizeof *v->norm);
     v->treat = malloc((size_t)n_nodes * sizeof *v->treat);
     v->impute = malloc((size_t)n_nodes * sizeof *v->impute);
     v->agg = malloc((size_t)n_nodes * sizeof *v->agg);
     v->x = malloc(cells * sizeof *v->x);
     v->lx = need_log ? malloc(cells * sizeof *v->lx) : NULL;
-    v->x0 = malloc(cells * sizeof *v->x0);
-    v->mask = malloc(cells * sizeof *v->mask);
     v->complete = malloc((size_t)n_ind + 1);
     v->neg = malloc(((size_t)n_ind + 1) * sizeof *v->neg);
-    return v->norm && v->treat && v->impute && v->agg && v->x && (!need_log || v->lx) && v->x0 && v->mask && v->complete && v->neg ? 0 : -1;
+    return v->norm && v->treat && v->impute && v->agg && v->x && (!need_log || v->lx) && v->complete && v->neg ? 0 : -1;
 }
 
-/* Fills v's matrices from the normalised values x. Cannot fail. */
-static void variant_fill(ua_variant *v, const double *x, int n_ind, int n) {
-    size_t cells = (size_t)n_ind * (size_t)n;
-    if (x != v->x) memcpy(v->x, x, cells * sizeof *x);
+/* Fills v's logs and per-indicator flags from its normalised values.
+ * Cannot fail. */
+static void variant_fill(ua_variant *v, int n_ind, int n) {
     for (int i = 0; i < n_ind; i++) {
         const double *c = v->x + (size_t)i * (size_t)n;
         double *l = v->lx ? v->lx + (size_t)i * (size_t)n : NULL;
-        double *z = v->x0 + (size_t)i * (size_t)n, *mk = v->mask + (size_t)i * (size_t)n;
         int complete = 1, neg = -1;
         for (int u = 0; u < n; u++) {
             double y = c[u];
             if (isnan(y)) complete = 0;
             else if (y < 0 && neg < 0) neg = u;
-            z[u] = isnan(y) ? 0 : y;
-            mk[u] = isnan(y) ? 0 : 1;
-            if (l) l[u] = isnan(y) || y < 0 ? 0 : y == 0 ? -INFINITY : log(y);
+            /* a negative value is never read: its geometric parent refuses it first */
+            if (l) l[u] = isnan(y) ? NAN : y < 0 ? 0 : y == 0 ? -INFINITY : log(y);
         }
         v->complete[i] = (unsigned char)complete;
         v->neg[i] = neg;
     }
 }
 
-/* Runs the indicator stages of s under variant v's spec (aggregating
- * arithmetically, which cannot fail) and fills v. data replaces s's
- * dataset when not NULL. Returns TS_OK or the pipeline's error code. */
+/* Fills v's bounds: for each node whose children are all indicators, the
+ * least and greatest value per unit of those with nominal weight, in
+ * child order (so that of -0 and +0 the first stays, as in ts_aggregate).
+ * Cannot fail. */
+static void variant_bounds(const ua_model *m, ua_variant *v) {
+    const ts_taxonomy *t = m->t;
+    size_t n = (size_t)m->n;
+    for (int k = 0; k < m->n_nodes; k++) {
+        if (m->bpos[k] < 0) continue;
+        double *restrict lo = v->blo + (size_t)m->bpos[k] * n, *restrict hi = v->bhi + (size_t)m->bpos[k] * n;
+        for (size_t u = 0; u < n; u++) {
+            lo[u] = INFINITY;
+            hi[u] = -INFINITY;
+        }
+        const ts_node *nd = &t->nodes[k];
+        for (int c = 0; c < nd->n_children; c++) {
+            int kc = t->children[nd->first_child + c];
+            if (!(m->spec->weight[kc] > 0)) continue;
+            const double *restrict x = v->x + (size_t)t->nodes[kc].indicator * n;
+            for (size_t u = 0; u < n; u++) {
+                lo[u] = x[u] < lo[u] ? x[u] : lo[u];
+                hi[u] = x[u] > hi[u] ? x[u] : hi[u];
+            }
+        }
+    }
+}
+
+/* Runs the indicator stages of s under variant v's spec into v's matrix
+ * (and aggregates arithmetically, for the errors ts_score gives) and
+ * fills the rest of v. data replaces s's dataset when not NULL. Returns
+ * TS_OK or the pipeline's error code. */
 int ua_variant_score(const ua_model *m, ua_variant *v, const ts_dataset *data, ts_error *err) {
     ts_scenario sc = *m->s;
     sc.spec = &v->spec;
     if (data) sc.data = (ts_dataset *)data;
-    ts_result *r = NULL;
-    ts_score(&sc, &r, err);
-    if (!r) return err->code ? err->code : TS_ESYSTEM;
-    variant_fill(v, r->normalised, m->n_ind, m->n);
-    ts_result_free(r);
+    int rc = ts_score_normalised(&sc, v->x, NULL, err);
+    if (rc != TS_OK) return rc;
+    variant_fill(v, m->n_ind, m->n);
+    variant_bounds(m, v);
     return TS_OK;
 }
 
@@ -157,11 +189,16 @@ int ua_model_build(ua_model *m, const ts_scenario *s, const ts_ua_spec *u, const
     m->track = opt ? opt->track : NULL;
     m->aggn = malloc(((size_t)m->n_nodes + 1) * sizeof *m->aggn);
     m->apos = malloc(((size_t)m->n_nodes + 1) * sizeof *m->apos);
-    if (!m->aggn || !m->apos) return ua_oom(err);
+    m->bpos = malloc(((size_t)m->n_nodes + 1) * sizeof *m->bpos);
+    if (!m->aggn || !m->apos || !m->bpos) return ua_oom(err);
     m->max_children = 1;
     for (int k = 0; k < m->n_nodes; k++) {
         m->apos[k] = -1;
+        m->bpos[k] = -1;
         if (t->nodes[k].n_children == 0) continue;
+        int leaves = 1;
+        for (int c = 0; c < t->nodes[k].n_children; c++) leaves &= t->nodes[t->children[t->nodes[k].first_child + c]].indicator >= 0;
+        if (leaves) m->bpos[k] = m->n_bnodes++;
         m->apos[k] = m->n_aggn;
         m->aggn[m->n_aggn++] = k;
         if (t->nodes[k].n_children > m->max_children) m->max_children = t->nodes[k].n_children;
@@ -243,7 +280,7 @@ int ua_model_build(ua_model *m, const ts_scenario *s, const ts_ua_spec *u, const
     for (int v = 0; v < nv; v++) {
         ua_variant *V = &m->var[v];
         m->n_var = v + 1;
-        if (ua_variant_alloc(V, m->n_nodes, m->n_ind, m->n, m->need_log)) return ua_oom(err);
+        if (ua_variant_alloc(V, m->n_nodes, m->n_ind, m->n, m->need_log, m->n_bnodes)) return ua_oom(err);
         int na, nt, ni, nm;
         ua_variant_choices(m, v, &na, &nt, &ni, &nm);
         if (nominal_only || !u->n_norm) na = -1;
@@ -277,13 +314,23 @@ int ua_model_build(ua_model *m, const ts_scenario *s, const ts_ua_spec *u, const
         if (tracked && leaf && !m->data_mode) m->track_leaves = 1;
     }
     m->n_cell = m->n_slots * m->n;
-    m->n_combo = m->n_var * (u->n_agg + 1);
-    if (m->n_combo > 64 || (double)m->n_combo * m->n_cell > 4e6) m->n_combo = 1;
     m->rank_w = m->n <= 1000 ? 1 : (m->n + 999) / 1000;
     m->rank_bins = (m->n + m->rank_w - 1) / m->rank_w;
     m->S = opt && opt->score_bins > 1 ? opt->score_bins : 128;
     m->lo = malloc(((size_t)m->n_cell + 1) * sizeof *m->lo);
     m->inv = malloc(((size_t)m->n_cell + 1) * sizeof *m->inv);
-    if (!m->lo || !m->inv) return ua_oom(err);
+    m->wlo = malloc(((size_t)m->n_cell + 1) * sizeof *m->wlo);
+    m->wlen = malloc(((size_t)m->n_cell + 1) * sizeof *m->wlen);
+    m->woff = malloc(((size_t)m->n_cell + 1) * sizeof *m->woff);
+    if (!m->lo || !m->inv || !m->wlo || !m->wlen || !m->woff) return ua_oom(err);
+    m->score_stride = m->S + 1;
+    m->cls_stride = m->max_classes + 2;
+    /* every rank bin in the window until a pilot narrows it */
+    for (int c = 0; c < m->n_cell; c++) {
+        m->wlo[c] = 0;
+        m->wlen[c] = m->rank_bins;
+        m->woff[c] = (size_t)c * (size_t)(m->rank_bins + 1);
+    }
+    m->n_win = (size_t)m->n_cell * (size_t)(m->rank_bins + 1);
     return TS_OK;
 }

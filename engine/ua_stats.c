@@ -3,6 +3,7 @@
 #include "ua_internal.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,44 +87,187 @@ static double pairs_quantile(const vc *p, int m, double q) {
     return x[0] + frac * (x[1] - x[0]);
 }
 
-/* Sets each cell's histogram range from a pilot of the first replications
- * and the nominal scores: the observed range widened by a quarter on each
- * side, and at least 5 % of the node's range over all units. Returns TS_OK,
- * TS_ESYSTEM when out of memory, or the evaluator's error. */
-int ua_set_bins(ua_model *m, const ts_ua_options *opt, const ts_result *nominal, const ts_sobol_seq *seq,
-                ts_error *err) {
-    ua_ws w;
-    size_t n = (size_t)m->n;
-    double *hi = malloc(((size_t)m->n_cell + 1) * sizeof *hi);
-    if (!hi || ua_ws_init(&w, m, 0, 0, 0, 0, NULL)) {
-        free(hi);
-        ua_ws_free(&w);
-        return ua_oom(err);
-    }
-    for (int s = 0; s < m->n_slots; s++)
-        for (size_t u = 0; u < n; u++) {
-            double y = ts_result_score(nominal, m->slot_node[s], (int)u);
-            m->lo[(size_t)s * n + u] = isnan(y) ? INFINITY : y;
-            hi[(size_t)s * n + u] = isnan(y) ? -INFINITY : y;
+/* Sets every cell's window of rank bins from the lowest and highest bin
+ * seen (rlo, rhi; the pilot's and the nominal rank's), widened by half
+ * the span and 4 bins on each side; a window that would cover most of
+ * the bins covers them all. Returns TS_OK or TS_ESYSTEM. */
+static int set_windows(ua_model *m, const int *rlo, const int *rhi, ts_error *err) {
+    size_t cells = (size_t)m->n_cell;
+    int RB = m->rank_bins;
+    m->n_win = 0;
+    m->windowed = 0;
+    for (size_t c = 0; c < cells; c++) {
+        int a = 0, b = RB - 1;
+        if (rlo && RB > 64 && rlo[c] <= rhi[c]) {
+            int pad = (rhi[c] - rlo[c]) / 2 + 4;
+            a = rlo[c] - pad > 0 ? rlo[c] - pad : 0;
+            b = rhi[c] + pad < RB - 1 ? rhi[c] + pad : RB - 1;
+            if (b - a + 1 > RB - RB / 4) a = 0, b = RB - 1;
         }
-    long pilot = opt->n < 200 ? opt->n : 200;
-    int rc = TS_OK;
-    for (long r = 0; r < pilot && rc == TS_OK; r++) {
-        if (opt->sobol) ts_sobol_seq_point(seq, (uint32_t)(r + 1), w.uni);
-        else ua_mc_uniforms(opt->seed, r, m->D, w.uni);
-        for (int half = 0; half < (opt->sobol ? 2 : 1) && rc == TS_OK; half++) {
-            rc = ua_replicate(m, &w, w.uni + half * m->D, err);
-            for (int s = 0; s < m->n_slots && rc == TS_OK; s++) {
-                const double *x = ua_node_values(m, &w, m->slot_node[s]);
-                for (size_t u = 0; u < n; u++) {
-                    size_t c = (size_t)s * n + u;
+        m->wlo[c] = a;
+        m->wlen[c] = b - a + 1;
+        m->woff[c] = m->n_win;
+        m->n_win += (size_t)(b - a + 2); /* and the counter of what counts nothing */
+        if (b - a + 1 < RB) m->windowed = 1;
+    }
+    (void)err;
+    return TS_OK;
+}
+
+/* One thread's share of the pilot: replications [r0, r1), their ranges
+ * per cell, and the first error. */
+typedef struct pilot_part {
+    ua_model *m;
+    const ts_ua_options *opt;
+    const ts_sobol_seq *seq;
+    long r0, r1;
+    double *lo, *hi;          /* per cell: lowest and highest score seen */
+    int *rlo, *rhi;           /* per cell: lowest and highest rank bin seen */
+    int rc;
+    ts_error err;
+} pilot_part;
+
+/* Runs replications [r0, r1) of the pilot (both halves of each Sobol'
+ * point), keeping each when the model keeps them, and widens the part's
+ * ranges. Returns NULL; a failure stops the part with rc and err set. */
+static void *pilot_main(void *arg) {
+    pilot_part *p = arg;
+    ua_model *m = p->m;
+    size_t cells = (size_t)m->n_cell;
+    ua_ws w;
+    ts_error_clear(&p->err);
+    p->rc = TS_OK;
+    if (ua_ws_init(&w, m, 0, 0, 0, 0, NULL)) {
+        ua_ws_free(&w);
+        p->rc = ua_oom(&p->err);
+        return NULL;
+    }
+    for (size_t c = 0; c < cells; c++) {
+        p->lo[c] = INFINITY;
+        p->hi[c] = -INFINITY;
+        p->rlo[c] = m->rank_bins;
+        p->rhi[c] = -1;
+    }
+    for (long r = p->r0; r < p->r1 && p->rc == TS_OK; r++) {
+        if (p->opt->sobol) ts_sobol_seq_point(p->seq, (uint32_t)(r + 1), w.uni);
+        else ua_mc_uniforms(p->opt->seed, r, m->D, w.uni);
+        for (int half = 0; half < (p->opt->sobol ? 2 : 1) && p->rc == TS_OK; half++) {
+            p->rc = ua_replicate(m, &w, w.uni + half * m->D, &p->err);
+            if (p->rc != TS_OK) break;
+            ua_rank_slots(m, &w);
+            if (r < m->n_kept) ua_keep(m, &w, r);
+            for (int s = 0; s < m->n_slots; s++) {
+                const double *x = ua_slot_values(m, &w, s);
+                for (size_t u = 0, c = (size_t)s * (size_t)m->n; u < (size_t)m->n; u++, c++) {
                     if (isnan(x[u])) continue;
-                    if (x[u] < m->lo[c]) m->lo[c] = x[u];
-                    if (x[u] > hi[c]) hi[c] = x[u];
+                    if (x[u] < p->lo[c]) p->lo[c] = x[u];
+                    if (x[u] > p->hi[c]) p->hi[c] = x[u];
+                    int b = (w.rank[c] - 1) / m->rank_w;
+                    if (b < p->rlo[c]) p->rlo[c] = b;
+                    if (b > p->rhi[c]) p->rhi[c] = b;
                 }
             }
         }
     }
+    ua_ws_free(&w);
+    return NULL;
+}
+
+/* Runs the pilot's P replications in contiguous parts on up to opt's
+ * threads (each part on a workspace of its own), and merges the parts'
+ * ranges into lo, hi, rlo, rhi in replication order, so that the result
+ * is the one a single thread would give. Returns TS_OK, TS_ESYSTEM, or
+ * the error of the first replication that failed. */
+static int run_pilot(ua_model *m, const ts_ua_options *opt, const ts_sobol_seq *seq, long P, double *lo, double *hi,
+                     int *rlo, int *rhi, ts_error *err) {
+    size_t cells = (size_t)m->n_cell;
+    long nt = opt->threads < P ? opt->threads : P;
+    if (nt < 1) nt = 1;
+    pilot_part *part = calloc((size_t)nt, sizeof *part);
+    pthread_t *tid = calloc((size_t)nt, sizeof *tid);
+    double *buf = part ? malloc((size_t)nt * (cells + 1) * 2 * sizeof *buf) : NULL;
+    int *ibuf = part ? malloc((size_t)nt * (cells + 1) * 2 * sizeof *ibuf) : NULL;
+    int rc = TS_OK;
+    if (!part || !tid || !buf || !ibuf) rc = ua_oom(err);
+    long started = 0;
+    for (long i = 0; i < nt && rc == TS_OK; i++) {
+        pilot_part *p = &part[i];
+        *p = (pilot_part){m, opt, seq, P * i / nt, P * (i + 1) / nt, buf + (size_t)i * (cells + 1) * 2,
+                          buf + (size_t)i * (cells + 1) * 2 + cells + 1, ibuf + (size_t)i * (cells + 1) * 2,
+                          ibuf + (size_t)i * (cells + 1) * 2 + cells + 1, TS_OK, {0}};
+        if (nt == 1) {
+            pilot_main(p);
+            started = 1;
+        } else if (pthread_create(&tid[i], NULL, pilot_main, p) == 0) {
+            started++;
+        } else {
+            rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "cannot start a thread");
+        }
+    }
+    if (nt > 1)
+        for (long i = 0; i < started; i++) pthread_join(tid[i], NULL);
+    /* parts in replication order: the first error, and the ranges as one
+       pass in order would widen them (a strict comparison keeps the first
+       of equal values, as the pass would) */
+    for (long i = 0; i < started && rc == TS_OK; i++) {
+        pilot_part *p = &part[i];
+        if (p->rc != TS_OK) {
+            *err = p->err;
+            rc = p->rc;
+            break;
+        }
+        for (size_t c = 0; c < cells; c++) {
+            if (p->lo[c] < lo[c]) lo[c] = p->lo[c];
+            if (p->hi[c] > hi[c]) hi[c] = p->hi[c];
+            if (p->rlo[c] < rlo[c]) rlo[c] = p->rlo[c];
+            if (p->rhi[c] > rhi[c]) rhi[c] = p->rhi[c];
+        }
+    }
+    free(part);
+    free(tid);
+    free(buf);
+    free(ibuf);
+    return rc;
+}
+
+/* Sets each cell's histogram range from a pilot of the first replications
+ * and the nominal scores: the observed range widened by a quarter on each
+ * side, and at least 5 % of the node's range over all units; and each
+ * cell's window of rank bins. The pilot runs on the analysis's threads.
+ * Under Monte Carlo its replications are kept (when they fit in
+ * UA_PILOT_BYTES) to be counted, not repeated. Returns TS_OK, TS_ESYSTEM
+ * when out of memory, or the evaluator's error. */
+int ua_set_bins(ua_model *m, const ts_ua_options *opt, const ts_ua_result *nominal, const ts_sobol_seq *seq,
+                ts_error *err) {
+    size_t n = (size_t)m->n, cells = (size_t)m->n_cell;
+    long pilot = opt->n < 200 ? opt->n : 200;
+    double *hi = malloc((cells + 1) * sizeof *hi);
+    int *rlo = malloc((cells + 1) * sizeof *rlo), *rhi = malloc((cells + 1) * sizeof *rhi);
+    if (!hi || !rlo || !rhi) {
+        free(hi);
+        free(rlo);
+        free(rhi);
+        return ua_oom(err);
+    }
+    m->n_pilot = pilot;
+    m->n_kept = 0;
+    if (!opt->sobol && (double)pilot * (double)cells * (sizeof *m->kept_score + sizeof *m->kept_bin) <= UA_PILOT_BYTES) {
+        m->kept_score = malloc(((size_t)pilot * cells + 1) * sizeof *m->kept_score);
+        m->kept_bin = malloc(((size_t)pilot * cells + 1) * sizeof *m->kept_bin);
+        m->kept_variant = malloc(((size_t)pilot + 1) * sizeof *m->kept_variant);
+        if (m->kept_score && m->kept_bin && m->kept_variant) m->n_kept = pilot;
+    }
+    for (int s = 0; s < m->n_slots; s++)
+        for (size_t u = 0; u < n; u++) {
+            size_t c = (size_t)s * n + u;
+            double y = nominal->nominal_score[ts_ua_cell(nominal, m->slot_node[s], (int)u)];
+            int rk = nominal->nominal_rank[ts_ua_cell(nominal, m->slot_node[s], (int)u)];
+            m->lo[c] = isnan(y) ? INFINITY : y;
+            hi[c] = isnan(y) ? -INFINITY : y;
+            rlo[c] = rk > 0 ? (rk - 1) / m->rank_w : m->rank_bins;
+            rhi[c] = rk > 0 ? (rk - 1) / m->rank_w : -1;
+        }
+    int rc = run_pilot(m, opt, seq, pilot, m->lo, hi, rlo, rhi, err);
     for (int s = 0; s < m->n_slots && rc == TS_OK; s++) {
         double nlo = INFINITY, nhi = -INFINITY;
         for (size_t u = 0; u < n; u++) {
@@ -143,8 +287,11 @@ int ua_set_bins(ua_model *m, const ts_ua_options *opt, const ts_result *nominal,
             m->inv[c] = m->S / span;
         }
     }
+    if (rc == TS_OK) rc = set_windows(m, rlo, rhi, err);
+    if (rc != TS_OK) m->n_kept = 0;
     free(hi);
-    ua_ws_free(&w);
+    free(rlo);
+    free(rhi);
     return rc;
 }
 
@@ -152,6 +299,7 @@ int ua_set_bins(ua_model *m, const ts_ua_options *opt, const ts_result *nominal,
 void ts_ua_result_free(ts_ua_result *r) {
     if (!r) return;
     free(r->tracked);
+    free(r->row);
     free(r->nominal_score);
     free(r->nominal_rank);
     free(r->mean_score);
@@ -171,16 +319,33 @@ void ts_ua_result_free(ts_ua_result *r) {
     free(r);
 }
 
-/* Returns a result for m with every statistic NaN (with Sobol' arrays
- * when sobol), or NULL when out of memory. */
+/* Returns the index of node k (tracked) and unit u in r's per-unit
+ * arrays. */
+size_t ts_ua_cell(const ts_ua_result *r, int k, int u) {
+    return (size_t)r->row[k] * (size_t)r->n_units + (size_t)u;
+}
+
+/* Returns a result for m with a row for each reported node (its slots and
+ * its tracked leaves), every statistic NaN and the nominal rank 0 (with
+ * Sobol' arrays when sobol), or NULL when out of memory. */
 ts_ua_result *ua_result_new(const ua_model *m, int sobol) {
     ts_ua_result *r = calloc(1, sizeof *r);
     if (!r) return NULL;
-    size_t cells = (size_t)m->n * (size_t)m->n_nodes + 1;
     r->n_units = m->n;
     r->n_nodes = m->n_nodes;
     r->max_classes = m->max_classes;
     r->tracked = calloc((size_t)m->n_nodes + 1, 1);
+    r->row = malloc(((size_t)m->n_nodes + 1) * sizeof *r->row);
+    if (!r->tracked || !r->row) {
+        ts_ua_result_free(r);
+        return NULL;
+    }
+    for (int k = 0; k < m->n_nodes; k++) {
+        int leaf = m->t->nodes[k].n_children == 0;
+        r->tracked[k] = m->slot[k] >= 0 || (leaf && m->track_leaves && (!m->track || m->track[k]));
+        r->row[k] = r->tracked[k] ? r->n_rows++ : -1;
+    }
+    size_t cells = (size_t)m->n * (size_t)r->n_rows + 1;
     r->nominal_score = malloc(cells * sizeof(double));
     r->nominal_rank = calloc(cells, sizeof(int));
     r->mean_score = malloc(cells * sizeof(double));
@@ -192,14 +357,15 @@ ts_ua_result *ua_result_new(const ua_model *m, int sobol) {
     r->class_prob = malloc((cells * (size_t)(m->max_classes + 1) + 1) * sizeof(double));
     r->n_factors = m->n_f;
     r->factor_name = calloc((size_t)m->n_f + 1, sizeof *r->factor_name);
-    if (!r->tracked || !r->nominal_score || !r->nominal_rank || !r->mean_score || !r->median_score || !r->rank_p05 ||
+    if (!r->nominal_score || !r->nominal_rank || !r->mean_score || !r->median_score || !r->rank_p05 ||
         !r->rank_p50 || !r->rank_p95 || !r->scored || !r->class_prob || !r->factor_name) {
         ts_ua_result_free(r);
         return NULL;
     }
     for (int f = 0; f < m->n_f; f++) r->factor_name[f] = ua_factor_name(m->fkind[f]);
     for (size_t c = 0; c < cells; c++)
-        r->mean_score[c] = r->median_score[c] = r->rank_p05[c] = r->rank_p50[c] = r->rank_p95[c] = r->scored[c] = NAN;
+        r->nominal_score[c] = r->mean_score[c] = r->median_score[c] = r->rank_p05[c] = r->rank_p50[c] =
+            r->rank_p95[c] = r->scored[c] = NAN;
     for (size_t c = 0; c < cells * (size_t)(m->max_classes + 1); c++) r->class_prob[c] = NAN;
     if (sobol) {
         size_t ns = cells * 2 * (size_t)m->n_f + 1;
@@ -235,12 +401,11 @@ static int leaf_stats(const ua_model *m, const uint64_t *varcnt, ts_ua_result *r
     int rc = TS_OK;
     for (int i = 0; i < m->n_ind && rc == TS_OK; i++) {
         int k = m->t->indicator_node[i];
-        if (m->track && !m->track[k]) continue;
-        r->tracked[k] = 1;
+        if (!r->tracked[k]) continue;
         for (int v = 0; v < nv; v++)
             if (ts_rank_values(m->var[v].x + (size_t)i * (size_t)n, n, 1, rk + (size_t)v * (size_t)n)) rc = ua_oom(err);
         for (int u = 0; u < n && rc == TS_OK; u++) {
-            size_t c = (size_t)k * (size_t)n + (size_t)u;
+            size_t c = ts_ua_cell(r, k, u);
             double sum = 0;
             uint64_t sc = 0;
             int mm = 0;
@@ -278,52 +443,78 @@ static int leaf_stats(const ua_model *m, const uint64_t *varcnt, ts_ua_result *r
 
 /* Fills r from the workspaces' accumulators. Returns TS_OK, or TS_ESYSTEM
  * when out of memory (r is then partly filled). */
-int ua_result_fill(const ua_model *m, ua_ws *ws, int nt, const double *gsum, const ts_sobol_acc *gsob,
-                   const ts_result *nominal, long N, ts_ua_result *r, ts_error *err) {
-    /* sum the integer accumulators of every thread into the first */
+int ua_result_fill(const ua_model *m, ua_ws *ws, int nt, const double *gsum, const ts_sobol_acc *gsob, long N,
+                   ts_ua_result *r, ts_error *err) {
+    /* the variant counts and classes of every thread summed into the first;
+       the histograms cell by cell below */
     ua_ws *w0 = &ws[0];
-    size_t c = (size_t)m->n_cell;
+    size_t c = (size_t)m->n_cell, S = (size_t)m->S, RB = (size_t)m->rank_bins;
+    for (int i = 0; i < nt; i++) ua_ws_apply(m, &ws[i]);
     for (int i = 1; i < nt; i++) {
         ua_ws *w = &ws[i];
-        for (size_t x = 0; x < c * (size_t)m->rank_bins; x++) w0->rhist[x] += w->rhist[x];
-        for (size_t x = 0; x < c * (size_t)m->S; x++) w0->shist[x] += w->shist[x];
-        for (size_t x = 0; x < c * (size_t)(m->max_classes + 1); x++) w0->cls[x] += w->cls[x];
-        for (size_t x = 0; x < c; x++) w0->nscored[x] += w->nscored[x];
+        for (size_t x = 0; x < c * (size_t)m->cls_stride; x++) w0->cls[x] += w->cls[x];
         for (int v = 0; v < m->n_var; v++) w0->varcnt[v] += w->varcnt[v];
         w0->clamped += w->clamped;
+    }
+    uint32_t *sh = malloc((S + 1) * sizeof *sh), *rh = malloc((RB + 1) * sizeof *rh);
+    if (!sh || !rh) {
+        free(sh);
+        free(rh);
+        return ua_oom(err);
     }
     r->clamped = w0->clamped;
     r->rank_bin_width = m->rank_w;
     size_t n = (size_t)m->n;
-    for (int k = 0; k < m->n_nodes; k++)
-        for (size_t uu = 0; uu < n; uu++) {
-            r->nominal_score[(size_t)k * n + uu] = ts_result_score(nominal, k, (int)uu);
-            r->nominal_rank[(size_t)k * n + uu] = ts_result_rank(nominal, k, (int)uu);
-        }
     int MC = m->max_classes + 1;
     for (int sl = 0; sl < m->n_slots; sl++) {
         int k = m->slot_node[sl];
-        r->tracked[k] = 1;
         for (size_t uu = 0; uu < n; uu++) {
-            size_t cc = (size_t)sl * n + uu, o = (size_t)k * n + uu;
-            uint32_t ns = w0->nscored[cc];
+            size_t cc = (size_t)sl * n + uu, o = ts_ua_cell(r, k, (int)uu);
+            /* the score histogram, and the count of scores, of every thread */
+            uint64_t ns = 0;
+            size_t srow = cc * (size_t)m->score_stride;
+            for (size_t b = 0; b < S; b++) {
+                uint32_t v = 0;
+                for (int i = 0; i < nt; i++) v += ws[i].cold_score[srow + b] + ws[i].hot_score[srow + b];
+                sh[b] = v;
+                ns += v;
+            }
             r->scored[o] = (double)ns / (double)N;
             if (ns == 0) continue;
-            r->mean_score[o] = gsum[cc] / ns;
-            r->median_score[o] = hist_quantile(w0->shist + cc * (size_t)m->S, m->S, m->lo[cc], m->inv[cc], 0.5);
+            r->mean_score[o] = gsum[cc] / (double)(uint32_t)ns;
+            r->median_score[o] = hist_quantile(sh, m->S, m->lo[cc], m->inv[cc], 0.5);
             if (1 / m->inv[cc] > r->median_resolution) r->median_resolution = 1 / m->inv[cc];
-            const uint32_t *rh = w0->rhist + cc * (size_t)m->rank_bins;
+            /* the rank histogram: the window, or the whole row when a rank
+               fell outside it */
+            int far = 0;
+            for (int i = 0; i < nt && m->windowed; i++) far |= ws[i].far_any[cc];
+            int wlo = m->wlo[cc], wlen = m->wlen[cc], len = far ? m->rank_bins : wlen;
+            uint32_t *row = rh + (far ? wlo : 0);
+            if (far)
+                for (size_t b = 0; b < RB; b++) {
+                    uint32_t v = 0;
+                    for (int i = 0; i < nt; i++) v += ws[i].far_rank[cc * RB + b];
+                    rh[b] = v;
+                }
+            else
+                memset(rh, 0, (size_t)wlen * sizeof *rh);
+            for (int b = 0; b < wlen; b++)
+                for (int i = 0; i < nt; i++)
+                    row[b] += ws[i].cold_rank[m->woff[cc] + (size_t)b] + ws[i].hot_rank[m->woff[cc] + (size_t)b];
+            double first = far ? 0 : wlo;
             double lo = 1, sc = m->rank_w;
             /* binned ranks: the bin's first rank plus half its width */
             if (m->rank_w > 1) lo = 1 + (m->rank_w - 1) / 2.0;
-            r->rank_p05[o] = lo + (ts_ua_count_quantile(rh, m->rank_bins, 0, 0.05)) * sc;
-            r->rank_p50[o] = lo + (ts_ua_count_quantile(rh, m->rank_bins, 0, 0.50)) * sc;
-            r->rank_p95[o] = lo + (ts_ua_count_quantile(rh, m->rank_bins, 0, 0.95)) * sc;
+            r->rank_p05[o] = lo + (ts_ua_count_quantile(rh, len, first, 0.05)) * sc;
+            r->rank_p50[o] = lo + (ts_ua_count_quantile(rh, len, first, 0.50)) * sc;
+            r->rank_p95[o] = lo + (ts_ua_count_quantile(rh, len, first, 0.95)) * sc;
             if (m->cls_n[k])
                 for (int q = 0; q <= m->cls_n[k]; q++)
-                    r->class_prob[o * (size_t)MC + (size_t)q] = (double)w0->cls[cc * (size_t)MC + (size_t)q] / ns;
+                    r->class_prob[o * (size_t)MC + (size_t)q] = (double)w0->cls[cc * (size_t)m->cls_stride + (size_t)q] / (double)(uint32_t)ns;
         }
     }
+    free(sh);
+    free(rh);
     int rc = TS_OK;
     if (m->track_leaves) rc = leaf_stats(m, w0->varcnt, r, err);
     if (rc == TS_OK && gsob) {
@@ -332,7 +523,7 @@ int ua_result_fill(const ua_model *m, ua_ws *ws, int nt, const double *gsum, con
             for (size_t uu = 0; uu < n; uu++)
                 for (int outk = 0; outk < 2; outk++)
                     for (int f = 0; f < F; f++) {
-                        size_t cc = (size_t)sl * n + uu, o = (size_t)m->slot_node[sl] * n + uu;
+                        size_t cc = (size_t)sl * n + uu, o = ts_ua_cell(r, m->slot_node[sl], (int)uu);
                         size_t idx = (o * 2 + (size_t)outk) * (size_t)F + (size_t)f;
                         double ci[4];
                         ts_sobol_acc_indices(gsob, (int)(cc * 2 + (size_t)outk), f, &r->s1[idx], &r->st[idx], ci);

@@ -2,11 +2,14 @@
  * threads, merged in chunk order, and the replay of their sampled parameters. */
 #include "ua_internal.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "normalise.h"
 
 /* Fills opt with the defaults. Cannot fail. */
 void ts_ua_options_default(ts_ua_options *opt) {
@@ -47,6 +50,10 @@ static int work_item(ua_run *R, ua_ws *w, long j, ts_error *err) {
     const ua_model *m = R->m;
     int D = m->D, rc;
     if (!R->opt->sobol) {
+        if (j < m->n_kept) {
+            ua_accumulate_kept(m, w, j);
+            return TS_OK;
+        }
         ua_mc_uniforms(R->opt->seed, j, D, w->uni);
         if ((rc = ua_replicate(m, w, w->uni, err))) return rc;
         ua_rank_slots(m, w);
@@ -115,6 +122,30 @@ static void *thread_main(void *arg) {
     return NULL;
 }
 
+/* Stores in r the nominal score and rank of each reported node: the
+ * normalised values x ([i * n + u]) of an indicator, the aggregate's row
+ * of agg ([a * n + u], a counting aggregates in node order), ranked as
+ * ts_score ranks. Returns TS_OK or TS_ESYSTEM when out of memory. */
+static int nominal_rows(const ua_model *m, const double *x, const double *agg, ts_ua_result *r, ts_error *err) {
+    size_t n = (size_t)m->n;
+    double *rk = malloc((n + 1) * sizeof *rk);
+    if (!rk) return ua_oom(err);
+    for (int k = 0; k < m->n_nodes; k++) {
+        if (!r->tracked[k]) continue;
+        int i = m->t->nodes[k].indicator;
+        const double *v = i >= 0 ? x + (size_t)i * n : agg + (size_t)m->apos[k] * n;
+        if (ts_rank_values(v, m->n, 1, rk)) {
+            free(rk);
+            return ua_oom(err);
+        }
+        size_t o = ts_ua_cell(r, k, 0);
+        memcpy(r->nominal_score + o, v, n * sizeof *v);
+        for (size_t uu = 0; uu < n; uu++) r->nominal_rank[o + uu] = isnan(rk[uu]) ? 0 : (int)rk[uu];
+    }
+    free(rk);
+    return TS_OK;
+}
+
 /* Returns TS_OK with the result in *out, or an error with *out NULL (see
  * uncertainty.h). */
 int ts_ua_run(const ts_scenario *s, const ts_ua_spec *u, const ts_ua_options *opt, ts_ua_result **out,
@@ -127,30 +158,28 @@ int ts_ua_run(const ts_scenario *s, const ts_ua_spec *u, const ts_ua_options *op
         return ts_fail(err, TS_EUSAGE, NULL, 0, "-N and -j must be at least 1");
     if (opt->sobol && opt->n >= 0x7fffffffL)
         return ts_fail(err, TS_EUSAGE, NULL, 0, "-N is too large for the Sobol' sequence");
-    ts_result *full = NULL;
-    ts_score(s, &full, err);
-    if (!full) return err->code;
-    /* keep only the nominal scores and ranks: the stages' matrices go */
-    ts_result slim;
-    memset(&slim, 0, sizeof slim);
-    size_t ncell = (size_t)full->n_nodes * (size_t)full->n_units;
-    slim.n_units = full->n_units;
-    slim.n_nodes = full->n_nodes;
-    slim.score = malloc((ncell + 1) * sizeof *slim.score);
-    slim.rank = malloc((ncell + 1) * sizeof *slim.rank);
-    if (slim.score && slim.rank) {
-        memcpy(slim.score, full->score, ncell * sizeof *slim.score);
-        memcpy(slim.rank, full->rank, ncell * sizeof *slim.rank);
-    }
-    ts_result_free(full);
-    if (!slim.score || !slim.rank) {
-        free(slim.score);
-        free(slim.rank);
+    /* the nominal: normalised values and aggregates as ts_score computes
+       them (and fails), without the other stages' matrices or ranking
+       every node */
+    const ts_taxonomy *tax = s->tax;
+    size_t nu = (size_t)s->data->n_units;
+    int n_agg = 0;
+    for (int k = 0; k < tax->n_nodes; k++) n_agg += tax->nodes[k].indicator < 0;
+    double *nom_x = malloc(((size_t)tax->n_indicators * nu + 1) * sizeof *nom_x);
+    double *nom_agg = malloc(((size_t)n_agg * nu + 1) * sizeof *nom_agg);
+    if (!nom_x || !nom_agg) {
+        free(nom_x);
+        free(nom_agg);
         return ua_oom(err);
     }
-    const ts_result *nominal = &slim;
+    int rc = ts_score_normalised(s, nom_x, nom_agg, err);
+    if (rc != TS_OK) {
+        free(nom_x);
+        free(nom_agg);
+        return rc;
+    }
     ua_model m;
-    int rc = ua_model_build(&m, s, u, opt, 0, err);
+    rc = ua_model_build(&m, s, u, opt, 0, err);
     /* memory of the accumulators, per thread */
     double bytes = (double)m.n_cell * ((double)m.rank_bins + m.S + m.max_classes + 3) * 4.0;
     if (opt->sobol) bytes += (double)m.n_cell * 2 * (opt->bootstrap + 1) * (5 + 2 * m.n_f) * 8.0;
@@ -159,11 +188,17 @@ int ts_ua_run(const ts_scenario *s, const ts_ua_spec *u, const ts_ua_options *op
                      "the analysis would need %.1f GB of accumulators: report fewer nodes (--nodes) or fewer "
                      "bootstrap replicates",
                      bytes * (opt->threads + 1) / 1e9);
-    ts_sobol_seq *seq = NULL;
-    if (rc == TS_OK && opt->sobol && !(seq = ts_sobol_seq_new(2 * m.D))) rc = ua_oom(err);
-    if (rc == TS_OK) rc = ua_set_bins(&m, opt, nominal, seq, err);
     ts_ua_result *r = rc == TS_OK ? ua_result_new(&m, opt->sobol) : NULL;
     if (rc == TS_OK && !r) rc = ua_oom(err);
+    if (rc == TS_OK) rc = nominal_rows(&m, nom_x, nom_agg, r, err);
+    free(nom_x);
+    free(nom_agg);
+    ts_sobol_seq *seq = NULL;
+    if (rc == TS_OK && opt->sobol && !(seq = ts_sobol_seq_new(2 * m.D))) rc = ua_oom(err);
+    /* the replications' time starts with the pilot's, the first of them */
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (rc == TS_OK) rc = ua_set_bins(&m, opt, r, seq, err);
 
     ua_run R;
     memset(&R, 0, sizeof R);
@@ -185,9 +220,9 @@ int ts_ua_run(const ts_scenario *s, const ts_ua_spec *u, const ts_ua_options *op
         if (!centre) rc = ua_oom(err);
         for (int sl = 0; sl < m.n_slots && rc == TS_OK; sl++)
             for (int uu = 0; uu < m.n; uu++) {
-                size_t c = (size_t)sl * (size_t)m.n + (size_t)uu;
-                centre[2 * c] = ts_result_score(nominal, m.slot_node[sl], uu);
-                centre[2 * c + 1] = ts_result_rank(nominal, m.slot_node[sl], uu);
+                size_t c = (size_t)sl * (size_t)m.n + (size_t)uu, o = ts_ua_cell(r, m.slot_node[sl], uu);
+                centre[2 * c] = r->nominal_score[o];
+                centre[2 * c + 1] = r->nominal_rank[o];
             }
         if (rc == TS_OK && !(R.gsob = ts_sobol_acc_new(m.n_cell * 2, m.n_f, opt->bootstrap, opt->seed, centre)))
             rc = ua_oom(err);
@@ -195,8 +230,6 @@ int ts_ua_run(const ts_scenario *s, const ts_ua_spec *u, const ts_ua_options *op
     for (int i = 0; i < nt && rc == TS_OK; i++)
         if (ua_ws_init(&R.ws[i], &m, 1, opt->sobol, opt->bootstrap, opt->seed, centre)) rc = ua_oom(err);
     free(centre);
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
     if (rc == TS_OK) {
         pthread_mutex_init(&R.lock, NULL);
         pthread_cond_init(&R.turn, NULL);
@@ -239,7 +272,7 @@ int ts_ua_run(const ts_scenario *s, const ts_ua_spec *u, const ts_ua_options *op
         r->n = N;
         r->evaluations = R.total;
         r->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
-        rc = ua_result_fill(&m, R.ws, nt, R.gsum, R.gsob, nominal, N, r, err);
+        rc = ua_result_fill(&m, R.ws, nt, R.gsum, R.gsob, N, r, err);
     }
     if (R.ws)
         for (int i = 0; i < nt; i++) ua_ws_free(&R.ws[i]);
@@ -248,8 +281,6 @@ int ts_ua_run(const ts_scenario *s, const ts_ua_spec *u, const ts_ua_options *op
     ts_sobol_acc_free(R.gsob);
     ts_sobol_seq_free(seq);
     ua_model_free(&m);
-    free(slim.score);
-    free(slim.rank);
     if (rc != TS_OK) {
         ts_ua_result_free(r);
         return rc;

@@ -62,10 +62,13 @@ typedef struct ts_ua_options {
  * 100, 128 bins. */
 void ts_ua_options_default(ts_ua_options *opt);
 
-/* The results, per node k and unit u at [k * n_units + u]. Untracked
- * nodes hold NaN. */
+/* The results, per reported node k and unit u at [row[k] * n_units + u]
+ * (ts_ua_cell): only the reported nodes (tracked) have rows, so that a
+ * large model reporting its index holds one row, not one per node. */
 typedef struct ts_ua_result {
     int n_units, n_nodes;
+    int n_rows;               /* reported nodes */
+    int *row;                 /* per node: its row, -1 when not reported */
     long n;                   /* replications whose results are counted */
     long evaluations;         /* model evaluations (Sobol' adds the AB runs) */
     double seconds;           /* wall time of the replications */
@@ -76,11 +79,11 @@ typedef struct ts_ua_result {
     double *rank_p05, *rank_p50, *rank_p95;
     double *scored;           /* share of replications in which the unit has a score */
     int max_classes;
-    double *class_prob;       /* [(k * n_units + u) * max_classes + c], the node's classes */
+    double *class_prob;       /* [ts_ua_cell(k, u) * (max_classes + 1) + c], the node's classes */
     double median_resolution; /* widest histogram bin of any reported median */
     int rank_bin_width;       /* 1: exact ranks; else ranks pooled in bins */
     long clamped;             /* scores outside their histogram's range */
-    /* Sobol' (when run): [((k * n_units + u) * 2 + out) * n_factors + f],
+    /* Sobol' (when run): [(ts_ua_cell(k, u) * 2 + out) * n_factors + f],
        out 0 = score, 1 = rank; aggregate nodes (and indicators when data
        vary) */
     int n_factors;
@@ -99,6 +102,10 @@ int ts_ua_run(const ts_scenario *s, const ts_ua_spec *u, const ts_ua_options *op
 
 /* Frees the result. NULL is allowed. */
 void ts_ua_result_free(ts_ua_result *r);
+
+/* Returns the index of reported node k (r->tracked[k]) and unit u in r's
+ * per-unit arrays: row[k] * n_units + u. */
+size_t ts_ua_cell(const ts_ua_result *r, int k, int u);
 
 /* Receives replication r's sampled parameters as a JSON object of len
  * bytes (valid until it returns). Returns TS_OK to go on; any other code

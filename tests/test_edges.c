@@ -12,6 +12,8 @@
 #include "aggregate.h"
 #include "pipeline.h"
 #include "scenario.h"
+#include "ua_internal.h" /* ts_ua_nominal_scores */
+#include "uncertainty.h"
 
 /* A taxonomy of two categories of two indicators, with the given settings
  * spliced in: top (root level), a_agg (category a), w1 (weight of x1),
@@ -122,6 +124,77 @@ static void test_cgeometric_at_the_bottom(void **state) {
     double h[3] = {0.1, 0.1, 0.1};
     x = ts_aggregate(&harm, h, mw, 3, &bad);
     assert_true(x == 0.1);
+}
+
+/* A protective geometric mean at the top of the 0-10 scale: exp(log(10))
+ * is 10.000000000000002, which reflected to -1.8e-15 and made the
+ * geometric root refuse the run, in the pipeline and (where the evaluator
+ * computes the mean itself) in the uncertainty analysis. Arithmetic and
+ * geometric means are clamped into their values' range in both. */
+static void test_protective_geometric_at_the_top(void **state) {
+    (void)state;
+    tu_write("top.cfg", "id = \"t\";\nscale = { min = 0.0; max = 10.0; };\naggregate = \"geometric\";\n"
+                        "children = (\n"
+                        "  { id = \"a\"; direction = \"protective\"; children = (\n"
+                        "      { id = \"x1\"; direction = \"risk\"; goalposts = [0.0, 10.0]; },\n"
+                        "      { id = \"x2\"; direction = \"risk\"; goalposts = [0.0, 10.0]; weight = 3.0; } ); },\n"
+                        "  { id = \"b\"; aggregate = \"arithmetic\"; children = (\n"
+                        "      { id = \"y1\"; direction = \"risk\"; goalposts = [0.0, 10.0]; } ); }\n"
+                        ");\n");
+    tu_write("top_scen.cfg", "name = \"Top\";\ntaxonomy = \"top.cfg\";\nunits = ( { id = \"P\"; }, { id = \"Q\"; } );\n"
+                             "data = (\n"
+                             "  { indicator = \"x1\"; year = 2020; source = \"s\"; values = { P = 10.0; Q = 4.0; }; },\n"
+                             "  { indicator = \"x2\"; year = 2020; source = \"s\"; values = { P = 10.0; Q = 6.0; }; },\n"
+                             "  { indicator = \"y1\"; year = 2020; source = \"s\"; values = { P = 3.0; Q = 7.0; }; }\n"
+                             ");\n"
+                             "uncertainty = { weights = { vary = 0.25; nodes = \"indicators\"; }; };\n");
+    ts_error err;
+    ts_scenario *s = NULL;
+    ts_scenario_load(tu_path("top_scen.cfg"), &s, &err);
+    if (!s) fail_msg("load: %s:%d: %s", err.file, err.line, err.message);
+    ts_result *r = NULL;
+    ts_score(s, &r, &err);
+    if (!r) fail_msg("score: %s:%d: %s", err.file, err.line, err.message);
+    int a = ts_taxonomy_find(s->tax, "a"), b = ts_taxonomy_find(s->tax, "b");
+    /* at the top, reflected to the bottom: exactly 0, and so the index */
+    assert_true(ts_result_score(r, a, 0) == 0.0);
+    assert_true(ts_result_score(r, ts_taxonomy_root(s->tax), 0) == 0.0);
+    /* a mean of one value is that value */
+    assert_true(ts_result_score(r, b, 0) == 3.0);
+    check_sane(s, r);
+    /* the evaluator clamps alike, bit for bit */
+    size_t cells = (size_t)s->tax->n_nodes * (size_t)s->data->n_units;
+    double *x = malloc(cells * sizeof *x);
+    assert_non_null(x);
+    if (ts_ua_nominal_scores(s, x, &err)) fail_msg("%s", err.message);
+    for (size_t c = 0; c < cells; c++)
+        if (!(isnan(r->score[c]) && isnan(x[c])) && memcmp(&r->score[c], &x[c], sizeof x[c]) != 0)
+            fail_msg("cell %zu: pipeline %.17g, evaluator %.17g", c, r->score[c], x[c]);
+    free(x);
+    /* and the analysis runs: varied weights keep P's node a at the top */
+    ts_ua_spec *u = NULL;
+    if (ts_ua_spec_load(s, &u, &err)) fail_msg("%s:%d: %s", err.file, err.line, err.message);
+    ts_ua_options opt;
+    ts_ua_options_default(&opt);
+    opt.n = 300;
+    ts_ua_result *ua = NULL;
+    if (ts_ua_run(s, u, &opt, &ua, &err)) fail_msg("uncertainty: %s:%d: %s", err.file, err.line, err.message);
+    assert_true(ua->mean_score[ts_ua_cell(ua, a, 0)] == 0.0);
+    assert_true(ua->mean_score[ts_ua_cell(ua, b, 0)] == 3.0);
+    ts_ua_result_free(ua);
+    ts_ua_spec_free(u);
+    ts_result_free(r);
+    ts_scenario_free(s);
+    /* the aggregators themselves, for one value and for many */
+    double top[5] = {10, 10, 10, 10, 10}, w[5] = {1, 0.3, 0.7, 1.5, 2};
+    ts_agg ar = {TS_AGG_ARITHMETIC, 0, 0, 0}, ge = {TS_AGG_GEOMETRIC, 0, 0, 0};
+    int bad;
+    for (int n = 1; n <= 5; n++) {
+        assert_true(ts_aggregate(&ge, top, w, n, &bad) == 10.0);
+        assert_true(ts_aggregate(&ar, top, w, n, &bad) == 10.0);
+    }
+    double third[2] = {1.0 / 3, 1.0 / 3}, w3[2] = {0.1, 0.7};
+    assert_true(ts_aggregate(&ar, third, w3, 2, &bad) == 1.0 / 3);
 }
 
 /* A real domain error names the node, the child, the unit, the value and
@@ -259,7 +332,8 @@ static void test_integer_literals(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cgeometric_at_the_bottom), cmocka_unit_test(test_domain_error_says_why),
+        cmocka_unit_test(test_cgeometric_at_the_bottom), cmocka_unit_test(test_protective_geometric_at_the_top),
+        cmocka_unit_test(test_domain_error_says_why),
         cmocka_unit_test(test_huge_and_tiny_numbers),    cmocka_unit_test(test_genmean_p),
         cmocka_unit_test(test_denominator_overflow), cmocka_unit_test(test_integer_literals),
     };

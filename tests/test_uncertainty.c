@@ -215,7 +215,9 @@ static void same(const double *a, const double *b, size_t n, const char *what) {
 }
 
 static void check_same(const ts_ua_result *a, const ts_ua_result *b, int sobol) {
-    size_t c = (size_t)a->n_units * (size_t)a->n_nodes;
+    assert_int_equal(a->n_rows, b->n_rows);
+    size_t c = (size_t)a->n_units * (size_t)a->n_rows;
+    same(a->nominal_score, b->nominal_score, c, "nominal");
     same(a->mean_score, b->mean_score, c, "mean");
     same(a->median_score, b->median_score, c, "median");
     same(a->rank_p05, b->rank_p05, c, "p05");
@@ -239,12 +241,12 @@ static void test_determinism(void **state) {
     /* something actually varies, and the class probabilities add up */
     int root = ts_taxonomy_root(s->tax);
     int moved = 0;
-    for (int u = 0; u < 3; u++) moved |= a->mean_score[root * 3 + u] != a->nominal_score[root * 3 + u];
+    for (int u = 0; u < 3; u++) moved |= a->mean_score[ts_ua_cell(a, root, u)] != a->nominal_score[ts_ua_cell(a, root, u)];
     assert_true(moved);
     for (int u = 0; u < 3; u++) {
         double p = 0;
         for (int k = 0; k <= a->max_classes; k++) {
-            double x = a->class_prob[((size_t)root * 3 + (size_t)u) * (size_t)(a->max_classes + 1) + (size_t)k];
+            double x = a->class_prob[ts_ua_cell(a, root, u) * (size_t)(a->max_classes + 1) + (size_t)k];
             if (!isnan(x)) p += x;
         }
         assert_true(fabs(p - 1) < 1e-12);
@@ -280,16 +282,16 @@ static void test_ua_statistics(void **state) {
     int root = ts_taxonomy_root(s->tax);
     for (int un = 0; un < 2; un++) {
         double xa = ts_result_score(ra, root, un), xh = ts_result_score(rh, root, un);
-        double m = r->mean_score[root * 3 + un];
+        double m = r->mean_score[ts_ua_cell(r, root, un)];
         assert_true(m > fmin(xa, xh) - 1e-9 && m < fmax(xa, xh) + 1e-9);
-        double med = r->median_score[root * 3 + un];
+        double med = r->median_score[ts_ua_cell(r, root, un)];
         assert_true(fabs(med - xa) < r->median_resolution || fabs(med - xh) < r->median_resolution ||
                     (med > fmin(xa, xh) && med < fmax(xa, xh)));
     }
     /* an indicator's distribution is exact: its score never moves here */
     int k = ts_taxonomy_find(s->tax, "x1");
-    assert_true(r->mean_score[k * 3 + 0] == ts_result_score(ra, k, 0));
-    assert_true(r->rank_p05[k * 3 + 0] == ts_result_rank(ra, k, 0));
+    assert_true(r->mean_score[ts_ua_cell(r, k, 0)] == ts_result_score(ra, k, 0));
+    assert_true(r->rank_p05[ts_ua_cell(r, k, 0)] == ts_result_rank(ra, k, 0));
     ts_result_free(ra);
     ts_result_free(rh);
     ts_ua_spec_free(u);
@@ -457,7 +459,7 @@ static ts_ua_result *miss_run(const char *ev, const char *spec, int threads, int
 static double total_index(const ts_ua_result *r, int k, int u, const char *name) {
     for (int f = 0; f < r->n_factors; f++)
         if (strcmp(r->factor_name[f], name) == 0)
-            return r->st[(((size_t)k * (size_t)r->n_units + (size_t)u) * 2) * (size_t)r->n_factors + (size_t)f];
+            return r->st[(ts_ua_cell(r, k, u) * 2) * (size_t)r->n_factors + (size_t)f];
     fail_msg("no factor %s", name);
     return NAN;
 }
@@ -469,11 +471,11 @@ static void test_missing_factor(void **state) {
        time each, and it ranks 3rd or 4th; nobody else moves */
     ts_ua_result *a = miss_run(MISS_EV_GAP, spec, 1, 0, 6000);
     int root = a->n_nodes - 1; /* post-order: ev, ix, m */
-    assert_true(a->nominal_score[root * 4 + 2] == 2.0);
-    assert_true(fabs(a->mean_score[root * 4 + 2] - 2.0) < 0.05);
-    assert_true(a->rank_p05[root * 4 + 2] == 3 && a->rank_p95[root * 4 + 2] == 4);
-    assert_true(a->mean_score[root * 4 + 0] == 1.5 && a->rank_p05[root * 4 + 0] == 3 && a->rank_p95[root * 4 + 0] == 4);
-    assert_true(a->mean_score[root * 4 + 3] == 9.0);
+    assert_true(a->nominal_score[ts_ua_cell(a, root, 2)] == 2.0);
+    assert_true(fabs(a->mean_score[ts_ua_cell(a, root, 2)] - 2.0) < 0.05);
+    assert_true(a->rank_p05[ts_ua_cell(a, root, 2)] == 3 && a->rank_p95[ts_ua_cell(a, root, 2)] == 4);
+    assert_true(a->mean_score[ts_ua_cell(a, root, 0)] == 1.5 && a->rank_p05[ts_ua_cell(a, root, 0)] == 3 && a->rank_p95[ts_ua_cell(a, root, 0)] == 4);
+    assert_true(a->mean_score[ts_ua_cell(a, root, 3)] == 9.0);
     /* the same for any -j */
     ts_ua_result *b = miss_run(MISS_EV_GAP, spec, 2, 0, 6000), *c = miss_run(MISS_EV_GAP, spec, 3, 0, 6000);
     check_same(a, b, 0);
@@ -508,10 +510,10 @@ static void test_missing_factor(void **state) {
     /* the short form: every indicator; and with the impute factor the
        treatment wins on its indicators */
     a = miss_run(MISS_EV_GAP, "uncertainty = { missing = [ \"zero\" ]; impute = [ \"mean\" ]; };\n", 1, 0, 50);
-    assert_true(a->mean_score[root * 4 + 2] == 1.0);
+    assert_true(a->mean_score[ts_ua_cell(a, root, 2)] == 1.0);
     ts_ua_result_free(a);
     a = miss_run(MISS_EV_GAP, "uncertainty = { missing = [ \"impute\" ]; impute = [ \"mean\" ]; };\n", 1, 0, 50);
-    assert_true(a->mean_score[root * 4 + 2] == 3.5);
+    assert_true(a->mean_score[ts_ua_cell(a, root, 2)] == 3.5);
     ts_ua_result_free(a);
 }
 

@@ -69,6 +69,13 @@ int ts_store_commit(ts_store *st, ts_error *err);
  * its runs is stored. */
 void ts_store_rollback(ts_store *st);
 
+/* Turns SQLite's foreign-key checks of this connection off (on = 0) or back
+ * on, outside a transaction: for a writer that only inserts runs, each
+ * run's rows after the run in one transaction, and never deletes (batch),
+ * so that no reference can dangle and no cascade is due. Every other
+ * connection keeps them. Returns TS_OK or TS_ESYSTEM. */
+int ts_store_foreign_keys(ts_store *st, int on, ts_error *err);
+
 /* ---- recording runs with their options (batch, rescore) ------------- */
 
 /* What shaped a run besides its input files. Kept in runs.options_json, so

@@ -149,7 +149,7 @@ static int save_rows(sqlite3 *db, const ts_scenario *s, const ts_ua_spec *u, con
     for (int k = 0; k < t->n_nodes && rc == TS_OK; k++) {
         if (!r->tracked[k]) continue;
         for (int uu = 0; uu < n && rc == TS_OK; uu++) {
-            size_t c = (size_t)k * (size_t)n + (size_t)uu;
+            size_t c = ts_ua_cell(r, k, uu);
             sqlite3_bind_int64(q, 1, *id);
             sqlite3_bind_text(q, 2, d->unit_id[uu], -1, SQLITE_STATIC);
             sqlite3_bind_text(q, 3, t->nodes[k].id, -1, SQLITE_STATIC);

@@ -404,6 +404,13 @@ int ts_store_commit(ts_store *st, ts_error *err) {
     return rc;
 }
 
+int ts_store_foreign_keys(ts_store *st, int on, ts_error *err) {
+    if (st->in_txn) return ts_fail(err, TS_ESYSTEM, st->path, 0, "a transaction is open");
+    if (sqlite3_exec(st->db, on ? "PRAGMA foreign_keys=ON" : "PRAGMA foreign_keys=OFF", NULL, NULL, NULL) != SQLITE_OK)
+        return ts_store_fail(st, err, "cannot set foreign keys");
+    return TS_OK;
+}
+
 void ts_store_rollback(ts_store *st) {
     if (!st || !st->in_txn) return;
     sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);

@@ -721,6 +721,8 @@ static int load_scores(ts_store *st, ts_stored_run *r, long long id, ts_error *e
     return rc;
 }
 
+static int read_json_columns(ts_stored_run *r, ts_error *err);
+
 int ts_store_load_run(ts_store *st, long long id, ts_stored_run **out, ts_error *err) {
     *out = NULL;
     ts_stored_run *r = calloc(1, sizeof *r);
@@ -730,6 +732,7 @@ int ts_store_load_run(ts_store *st, long long id, ts_stored_run **out, ts_error 
         return ts_status(err);
     }
     int rc = load_header(st, r, id, err);
+    if (rc == TS_OK) rc = read_json_columns(r, err);
     if (rc == TS_OK) rc = count_rows(st, "SELECT count(*) FROM units WHERE run_id = ?", id, &r->n_units, err);
     if (rc == TS_OK) rc = count_rows(st, "SELECT count(*) FROM nodes WHERE run_id = ?", id, &r->n_nodes, err);
     if (rc == TS_OK) {
@@ -802,84 +805,122 @@ int ts_store_each_treatment(ts_store *st, long long id,
 
 /* ---- the JSON the store writes, read back (json.h) ---------------------- */
 
-int ts_stored_run_files(ts_stored_run *r, const ts_stored_file **files) {
-    ts_json j;
-    ts_json_init(&j, r->inputs_json, r->arena);
+/* Reads inputs_json at j (see ts_stored_run_files). Returns the count, or
+ * -1 when it is malformed or, with j->oom set, when out of memory. */
+static int read_files(ts_stored_run *r, ts_json *j, const ts_stored_file **files) {
     int cap = 1;
     for (const char *p = r->inputs_json; *p; p++) cap += *p == '{';
     ts_stored_file *f = ts_arena_alloc(r->arena, (size_t)cap * sizeof *f);
-    if (!f || !ts_json_eat(&j, '[')) return -1;
+    if (!f) j->oom = 1;
+    if (!f || !ts_json_eat(j, '[')) return -1;
     int n = 0;
-    if (!ts_json_eat(&j, ']')) {
+    if (!ts_json_eat(j, ']')) {
         do {
-            if (!ts_json_eat(&j, '{') || n == cap) return -1;
+            if (!ts_json_eat(j, '{') || n == cap) return -1;
             ts_stored_file *e = &f[n++];
-            if (!ts_json_eat(&j, '}')) {
+            if (!ts_json_eat(j, '}')) {
                 do {
-                    const char *key = ts_json_string(&j);
-                    if (!key || !ts_json_eat(&j, ':')) return -1;
-                    if (strcmp(key, "role") == 0) e->role = ts_json_string(&j);
-                    else if (strcmp(key, "path") == 0) e->path = ts_json_string(&j);
-                    else if (strcmp(key, "sha256") == 0) e->sha256 = ts_json_string(&j);
-                    else if (strcmp(key, "abs_path") == 0) e->abs_path = ts_json_string(&j);
-                    else ts_json_skip(&j);
-                } while (!j.bad && ts_json_eat(&j, ','));
-                if (!ts_json_eat(&j, '}')) return -1;
+                    const char *key = ts_json_string(j);
+                    if (!key || !ts_json_eat(j, ':')) return -1;
+                    if (strcmp(key, "role") == 0) e->role = ts_json_string(j);
+                    else if (strcmp(key, "path") == 0) e->path = ts_json_string(j);
+                    else if (strcmp(key, "sha256") == 0) e->sha256 = ts_json_string(j);
+                    else if (strcmp(key, "abs_path") == 0) e->abs_path = ts_json_string(j);
+                    else ts_json_skip(j);
+                } while (!j->bad && ts_json_eat(j, ','));
+                if (!ts_json_eat(j, '}')) return -1;
             }
             if (!e->role || !e->path || !e->sha256) return -1;
-        } while (!j.bad && ts_json_eat(&j, ','));
-        if (!ts_json_eat(&j, ']')) return -1;
+        } while (!j->bad && ts_json_eat(j, ','));
+        if (!ts_json_eat(j, ']')) return -1;
     }
     *files = f;
-    return j.bad ? -1 : n;
+    return j->bad ? -1 : n;
+}
+
+/* Reads options_json at j (see ts_stored_run_options). Returns 0, or -1
+ * when it is malformed or, with j->oom set, when out of memory. */
+static int read_options(ts_json *j, ts_stored_options *o) {
+    memset(o, 0, sizeof *o);
+    if (!ts_json_eat(j, '{')) return -1;
+    if (ts_json_eat(j, '}')) return 0;
+    do {
+        const char *key = ts_json_string(j);
+        if (!key || !ts_json_eat(j, ':')) return -1;
+        if (strcmp(key, "set") == 0) {
+            o->set = ts_json_strings(j, &o->n_set);
+        } else if (strcmp(key, "perspectives") == 0) {
+            o->perspectives = ts_json_strings(j, &o->n_perspectives);
+        } else if (strcmp(key, "year") == 0) {
+            /* json.h reads no numbers: the writer puts a bare integer here */
+            while (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r') j->p++;
+            char *end;
+            long y = strtol(j->p, &end, 10);
+            if (end == j->p || y < 1 || y > 9999) return -1;
+            j->p = end;
+            o->year = (int)y;
+        } else if (strcmp(key, "csv") == 0) {
+            o->has_csv = 1;
+            if (!ts_json_eat(j, '{')) return -1;
+            if (!ts_json_eat(j, '}')) {
+                do {
+                    const char *k = ts_json_string(j);
+                    if (!k || !ts_json_eat(j, ':')) return -1;
+                    if (strcmp(k, "unit_column") == 0) o->csv.unit_column = ts_json_string(j);
+                    else if (strcmp(k, "name_column") == 0) o->csv.name_column = ts_json_string(j);
+                    else if (strcmp(k, "missing") == 0) {
+                        int n;
+                        o->csv.missing = ts_json_strings(j, &n);
+                    } else if (strcmp(k, "encoding") == 0) {
+                        const char *e = ts_json_string(j);
+                        o->csv.encoding = e && strcmp(e, "utf-8") == 0 ? TS_ENC_UTF8
+                                          : e && strcmp(e, "latin1") == 0 ? TS_ENC_LATIN1 : TS_ENC_AUTO;
+                    } else ts_json_skip(j);
+                } while (!j->bad && ts_json_eat(j, ','));
+                if (!ts_json_eat(j, '}')) return -1;
+            }
+        } else {
+            ts_json_skip(j);
+        }
+    } while (!j->bad && ts_json_eat(j, ','));
+    if (!ts_json_eat(j, '}')) return -1;
+    return j->bad ? -1 : 0;
+}
+
+/* Reads r's inputs_json and options_json into r->files and r->options,
+ * so that reading them later cannot run out of memory (a run of a
+ * malformed text keeps its -1). Returns TS_OK or TS_ESYSTEM. */
+static int read_json_columns(ts_stored_run *r, ts_error *err) {
+    ts_json j;
+    ts_json_init(&j, r->inputs_json, r->arena);
+    r->n_files = read_files(r, &j, &r->files);
+    if (!j.oom && r->options_json) {
+        ts_json_init(&j, r->options_json, r->arena);
+        r->options_rc = read_options(&j, &r->options);
+    }
+    if (j.oom) return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    r->json_read = 1;
+    return TS_OK;
+}
+
+int ts_stored_run_files(ts_stored_run *r, const ts_stored_file **files) {
+    if (r->json_read) {
+        if (r->n_files >= 0) *files = r->files;
+        return r->n_files;
+    }
+    ts_json j; /* a run not made by ts_store_load_run */
+    ts_json_init(&j, r->inputs_json, r->arena);
+    return read_files(r, &j, files);
 }
 
 int ts_stored_run_options(ts_stored_run *r, ts_stored_options *o) {
+    if (r->json_read) {
+        *o = r->options;
+        return r->options_rc;
+    }
     memset(o, 0, sizeof *o);
     if (!r->options_json) return 0;
     ts_json j;
     ts_json_init(&j, r->options_json, r->arena);
-    if (!ts_json_eat(&j, '{')) return -1;
-    if (ts_json_eat(&j, '}')) return 0;
-    do {
-        const char *key = ts_json_string(&j);
-        if (!key || !ts_json_eat(&j, ':')) return -1;
-        if (strcmp(key, "set") == 0) {
-            o->set = ts_json_strings(&j, &o->n_set);
-        } else if (strcmp(key, "perspectives") == 0) {
-            o->perspectives = ts_json_strings(&j, &o->n_perspectives);
-        } else if (strcmp(key, "year") == 0) {
-            /* json.h reads no numbers: the writer puts a bare integer here */
-            while (*j.p == ' ' || *j.p == '\t' || *j.p == '\n' || *j.p == '\r') j.p++;
-            char *end;
-            long y = strtol(j.p, &end, 10);
-            if (end == j.p || y < 1 || y > 9999) return -1;
-            j.p = end;
-            o->year = (int)y;
-        } else if (strcmp(key, "csv") == 0) {
-            o->has_csv = 1;
-            if (!ts_json_eat(&j, '{')) return -1;
-            if (!ts_json_eat(&j, '}')) {
-                do {
-                    const char *k = ts_json_string(&j);
-                    if (!k || !ts_json_eat(&j, ':')) return -1;
-                    if (strcmp(k, "unit_column") == 0) o->csv.unit_column = ts_json_string(&j);
-                    else if (strcmp(k, "name_column") == 0) o->csv.name_column = ts_json_string(&j);
-                    else if (strcmp(k, "missing") == 0) {
-                        int n;
-                        o->csv.missing = ts_json_strings(&j, &n);
-                    } else if (strcmp(k, "encoding") == 0) {
-                        const char *e = ts_json_string(&j);
-                        o->csv.encoding = e && strcmp(e, "utf-8") == 0 ? TS_ENC_UTF8
-                                          : e && strcmp(e, "latin1") == 0 ? TS_ENC_LATIN1 : TS_ENC_AUTO;
-                    } else ts_json_skip(&j);
-                } while (!j.bad && ts_json_eat(&j, ','));
-                if (!ts_json_eat(&j, '}')) return -1;
-            }
-        } else {
-            ts_json_skip(&j);
-        }
-    } while (!j.bad && ts_json_eat(&j, ','));
-    if (!ts_json_eat(&j, '}')) return -1;
-    return j.bad ? -1 : 0;
+    return read_options(&j, o);
 }

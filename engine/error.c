@@ -32,6 +32,10 @@ const char *ts_errstr(int errnum) {
     return errnum == ENOMEM ? "out of memory" : strerror(errnum);
 }
 
+const char *ts_thread_errstr(int rc) {
+    return rc == EAGAIN ? "out of memory or at the thread limit" : ts_errstr(rc);
+}
+
 int ts_error_oom(const ts_error *err) {
     static const char OOM[] = "out of memory";
     if (!err || err->code != TS_ESYSTEM) return 0;

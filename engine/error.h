@@ -21,6 +21,12 @@ int ts_fail_read(ts_error *err, const char *file, const char *what, int errnum);
  * allocation failure is reported with (see ts_error_oom). */
 const char *ts_errstr(int errnum);
 
+/* Returns why pthread_create failed with rc: for EAGAIN, glibc's
+ * "insufficient resources", "out of memory or at the thread limit" (the
+ * thread's stack or control block could not be allocated, or
+ * RLIMIT_NPROC was reached); else strerror(rc). */
+const char *ts_thread_errstr(int rc);
+
 /* Returns 1 when err records an allocation failure: TS_ESYSTEM with the
  * message "out of memory" or one ending in ": out of memory", which is how
  * every one is reported (ts_fail(..., "out of memory"), ts_fail_read,

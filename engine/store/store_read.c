@@ -128,22 +128,33 @@ static int unknown_named(ts_store *st, const named_table *t, const char *spec, t
     const char **names = NULL;
     size_t n = 0, cap = 0;
     ts_arena *a = ts_arena_new();
+    /* the names a hint is chosen from; a list cut short for lack of memory
+       would give another message, so that is out of memory */
+    int oom = !a;
     if (a && sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) == SQLITE_OK) {
-        while (sqlite3_step(q) == SQLITE_ROW) {
+        int src;
+        while ((src = sqlite3_step(q)) == SQLITE_ROW) {
             if (n == cap) {
                 cap = cap ? 2 * cap : 16;
                 const char **m = realloc(names, cap * sizeof *m);
-                if (!m) break;
+                if (!m) {
+                    oom = 1;
+                    break;
+                }
                 names = m;
             }
-            names[n] = ts_store_col_dup(a, q, 0, NULL);
+            names[n] = ts_store_col_dup(a, q, 0, &oom);
             if (names[n]) n++;
         }
+        if (src != SQLITE_ROW && src != SQLITE_DONE && ts_store_nomem(src)) oom = 1;
         sqlite3_finalize(q);
+    } else if (a && ts_store_nomem(sqlite3_errcode(st->db))) {
+        oom = 1;
     }
     const char *hint = n ? ts_suggest(spec, names, n) : NULL;
-    int rc = hint ? ts_fail(err, TS_EINPUT, st->path, 0, "unknown %s '%s' (did you mean '%s'?)", t->noun, spec, hint)
-                  : ts_fail(err, TS_EINPUT, st->path, 0, "unknown %s '%s': %s", t->noun, spec, t->help);
+    int rc = oom    ? ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory")
+             : hint ? ts_fail(err, TS_EINPUT, st->path, 0, "unknown %s '%s' (did you mean '%s'?)", t->noun, spec, hint)
+                    : ts_fail(err, TS_EINPUT, st->path, 0, "unknown %s '%s': %s", t->noun, spec, t->help);
     free(names);
     ts_arena_free(a);
     return rc;

@@ -283,7 +283,8 @@ static int check_version(ts_store *st, int version, ts_error *err) {
  * SQLite could not allocate one), frees msg and returns TS_ESYSTEM with
  * "what: message" ("what: out of memory" for an allocation failure). */
 static int exec_failed(ts_store *st, int rc, char *msg, const char *what, ts_error *err) {
-    if (ts_store_nomem(rc) || !msg) ts_store_fail(st, err, what);
+    if (ts_store_nomem(rc)) ts_fail(err, TS_ESYSTEM, st->path, 0, "%s: out of memory", what);
+    else if (!msg) ts_store_fail(st, err, what);
     else ts_fail(err, TS_ESYSTEM, st->path, 0, "%s: %s", what, msg);
     sqlite3_free(msg);
     return TS_ESYSTEM;

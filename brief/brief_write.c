@@ -167,7 +167,7 @@ static void chart(ts_brief *b, ts_buf *h, ts_plot_kind kind, const long long *id
         snprintf(specs[i], sizeof specs[i], "%lld", ids[i]);
         runs[i] = specs[i];
     }
-    ts_plot_request req = {kind, runs, n, NULL, NULL, 0, NULL};
+    ts_plot_request req = {.kind = kind, .runs = runs, .n_runs = n};
     char ref[24];
     if (kind == TS_PLOT_COMPARE && n > 0) { /* the reference first, then the compared runs */
         snprintf(ref, sizeof ref, "%s", specs[0]);

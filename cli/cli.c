@@ -38,6 +38,7 @@ static const char USAGE[] =
     "  weights SCENARIO          every indicator's effective weight at the index\n"
     "  audit SCENARIO            statistical audit: coherence, redundancy, influence\n"
     "  plot --db FILE KIND       draw a chart of stored runs with gnuplot\n"
+    "  plot correlation SCENARIO the correlation matrix within a node, as audit finds it\n"
     "  new-scenario NAME --extends FILE  write a commented what-if scenario skeleton\n"
     "  report --db FILE -o F.html  a briefing report: one self-contained HTML page\n"
     "\n"
@@ -79,8 +80,9 @@ static const char USAGE_SCORE[] =
     "  --format table|csv|json  output format (default table); csv is long\n"
     "                         format, one row per unit x node\n"
     "  -o FILE                write the output to FILE instead of stdout\n"
-    "  --lean                 keep only what --format csv needs (for big CSV\n"
-    "                         inputs: about 1.7x the value matrix in memory)\n"
+    "  --lean                 what table and csv output do anyway without --db:\n"
+    "                         keep only what they print (about 1.7x the value\n"
+    "                         matrix in memory); kept for scripts that pass it\n"
     "  --taxonomy FILE        score a wide CSV against this taxonomy ...\n"
     "  --data FILE            ... read from this CSV (one row per unit)\n"
     TS_CSV_OPTIONS_HELP
@@ -267,8 +269,8 @@ static int parse_score_opts(ts_cmd *c, int argc, char **argv, score_opts *o) {
             return ts_cmd_usage(c, USAGE_SCORE, "unexpected argument '%s'", argv[i]);
         }
     }
-    if (o->lean && (o->format != TS_FORMAT_CSV || o->db))
-        return ts_cmd_usage(c, USAGE_SCORE, "--lean writes --format csv only, without --db%s", "");
+    if (o->lean && (o->format == TS_FORMAT_JSON || o->db))
+        return ts_cmd_usage(c, USAGE_SCORE, "--lean writes table or csv output only, without --db%s", "");
     if (o->scenario && (o->taxonomy || o->data))
         return ts_cmd_usage(c, USAGE_SCORE, "give a scenario or --taxonomy with --data, not both%s", "");
     if (!o->scenario && !(o->taxonomy && o->data))
@@ -338,9 +340,10 @@ static int score_and_store(ts_cmd *c, ts_scenario *s, const char *db, ts_format 
     return rc != EXIT_OK ? rc : crc;
 }
 
-/* score --lean --format csv: scores s keeping only what the long CSV needs
- * (its values are consumed) and writes the CSV. */
-static int score_lean(ts_cmd *c, ts_scenario *s, const char *out_path) {
+/* score without --db, as table or csv: scores s keeping only what the
+ * output prints (its values are consumed) and writes it, byte for byte
+ * what the full result would print. */
+static int score_lean(ts_cmd *c, ts_scenario *s, ts_format fmt, const char *out_path) {
     ts_error err;
     ts_error_clear(&err);
     ts_lean_result *r = NULL;
@@ -349,7 +352,8 @@ static int score_lean(ts_cmd *c, ts_scenario *s, const char *out_path) {
     ts_outfile tmp;
     FILE *f = ts_cmd_open_output(c, out_path, &tmp);
     int rc = f ? EXIT_OK : EXIT_SYSTEM;
-    if (f && ts_report_write_lean_csv(f, s, r, &err)) {
+    if (f && (fmt == TS_FORMAT_CSV ? ts_report_write_lean_csv(f, s, r, &err)
+                                   : ts_report_write_lean_table(f, s, r, &err))) {
         fprintf(c->errs, "%s: cannot write the scores\n", c->prog);
         rc = EXIT_SYSTEM;
     }
@@ -392,7 +396,8 @@ static int cmd_score(ts_cmd *c, int argc, char **argv) {
     else rc = apply_overrides(c, s, &o.ov);
     const char *persp[1] = {o.perspective};
     ts_run_options ro = {o.ov.n, o.ov.set, o.perspective ? 1 : 0, persp, o.scenario ? NULL : &o.csv.opt};
-    if (s && rc == EXIT_OK && o.lean) rc = score_lean(c, s, o.out_path);
+    /* JSON and a stored run need the whole result */
+    if (s && rc == EXIT_OK && !o.db && o.format != TS_FORMAT_JSON) rc = score_lean(c, s, o.format, o.out_path);
     else if (s && rc == EXIT_OK) rc = score_and_store(c, s, o.db, o.format, o.out_path, &ro);
     ts_scenario_free(s);
     ts_file_arg_free(&in);

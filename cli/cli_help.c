@@ -184,7 +184,7 @@ static void offer_values(FILE *out, const char *placeholder, const line_info *li
     } else if (strcmp(placeholder, "UNIT") == 0) {
         offer_ids(out, li, 1, prefix);
     } else if (strcmp(placeholder, "KIND") == 0) {
-        for (int k = TS_PLOT_RANKING; k <= TS_PLOT_SENSITIVITY; k++) offer(out, ts_plot_kind_name((ts_plot_kind)k), prefix);
+        for (int k = 0; k < TS_PLOT_N_KINDS; k++) offer(out, ts_plot_kind_name((ts_plot_kind)k), prefix);
     }
 }
 

@@ -1,5 +1,6 @@
 /* audit.c -- the statistical audit of a framework: the sample (units, or
- * country-years pooled), then the rows of every statistic in pre-order. */
+ * country-years pooled), then the rows of every statistic in pre-order,
+ * or the correlation matrix within one node from the same sample. */
 #include "audit.h"
 
 #include <math.h>
@@ -499,5 +500,125 @@ int ts_audit_run(ts_scenario *s, const ts_audit_options *opt, ts_audit **out, ts
         return ts_status(err);
     }
     *out = a;
+    return TS_OK;
+}
+
+/* ---- the correlation matrix within a node ---------------------------------- */
+
+void ts_audit_corr_free(ts_audit_corr *c) {
+    if (!c) return;
+    free(c->years);
+    free(c->node);
+    free(c->value);
+    free(c->pairs);
+    free(c->flags);
+    free(c);
+}
+
+/* Stores in c->node the nodes c correlates, in pre-order: top's children,
+ * or with c->indicators every indicator under top. Returns TS_OK, TS_EINPUT
+ * (no file: the node, not a line, is wrong) when there are fewer than two,
+ * TS_ESYSTEM when out of memory. */
+static int corr_nodes(const ts_taxonomy *t, ts_audit_corr *c, ts_error *err) {
+    int *order = malloc((size_t)t->n_nodes * sizeof *order);
+    c->node = malloc((size_t)t->n_nodes * sizeof *c->node);
+    if (!order || !c->node) {
+        free(order);
+        return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    }
+    ts_taxonomy_preorder(t, order);
+    for (int j = 0; j < t->n_nodes; j++) {
+        int k = order[j];
+        int wanted = c->indicators ? k != c->top && t->nodes[k].indicator >= 0 && in_subtree(t, k, c->top)
+                                   : t->nodes[k].parent == c->top;
+        if (wanted) c->node[c->n++] = k;
+    }
+    free(order);
+    if (c->n >= 2) return TS_OK;
+    const ts_node *nd = &t->nodes[c->top];
+    if (nd->indicator >= 0)
+        return ts_fail(err, TS_EINPUT, NULL, 0,
+                       "node '%s' is an indicator: a correlation matrix needs a node with two or more %s", nd->id,
+                       c->indicators ? "indicators under it" : "children");
+    if (c->indicators)
+        return ts_fail(err, TS_EINPUT, NULL, 0,
+                       "node '%s' has only one indicator under it: a correlation matrix needs two or more", nd->id);
+    if (nd->n_leaves >= 2)
+        return ts_fail(err, TS_EINPUT, NULL, 0,
+                       "node '%s' has only one child: a correlation matrix needs two or more"
+                       " (--indicators correlates the %d indicators under it)",
+                       nd->id, nd->n_leaves);
+    return ts_fail(err, TS_EINPUT, NULL, 0, "node '%s' has only one child: a correlation matrix needs two or more",
+                   nd->id);
+}
+
+/* Fills c's matrix from the sample with the audit's own measures (the
+ * pairs in pre-order, the earlier node first, as the sibling rows). */
+static void corr_cells(builder *b, ts_audit_corr *c) {
+    const ts_audit_options *o = &b->a->opt;
+    for (int i = 0; i < c->n; i++)
+        for (int j = i; j < c->n; j++) {
+            const double *x = column(b->sm, c->node[i]), *y = column(b->sm, c->node[j]);
+            measure m = c->spearman ? spearman(b, x, y) : pearson(b, x, y);
+            unsigned f = m.flags | (m.n < 10 ? TS_AFLAG_SMALL_N : 0);
+            /* NaN compares false: no sign flags on an undefined value */
+            if (!c->spearman && i != j) {
+                if (fabs(m.value) > o->collinear) f |= TS_AFLAG_COLLINEAR;
+                if (m.value < o->negative) f |= TS_AFLAG_NEGATIVE;
+            }
+            size_t ij = (size_t)i * (size_t)c->n + (size_t)j, ji = (size_t)j * (size_t)c->n + (size_t)i;
+            c->value[ij] = c->value[ji] = m.value;
+            c->pairs[ij] = c->pairs[ji] = m.n;
+            c->flags[ij] = c->flags[ji] = f;
+        }
+}
+
+int ts_audit_corr_new(ts_scenario *s, const ts_audit_options *opt, int indicators, int use_spearman,
+                      ts_audit_corr **out, ts_error *err) {
+    *out = NULL;
+    ts_audit_corr *c = calloc(1, sizeof *c);
+    if (!c) return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    c->top = opt->node >= 0 ? opt->node : ts_taxonomy_root(s->tax);
+    c->indicators = indicators != 0;
+    c->spearman = use_spearman != 0;
+    /* the sample as ts_audit_run draws it, into an audit of no rows */
+    ts_audit a;
+    memset(&a, 0, sizeof a);
+    a.opt = *opt;
+    a.top = c->top;
+    sample sm;
+    memset(&sm, 0, sizeof sm);
+    builder b;
+    memset(&b, 0, sizeof b);
+    int rc = corr_nodes(s->tax, c, err);
+    if (rc == TS_OK) rc = build_sample(s, &a, &sm, err);
+    if (rc == TS_OK) {
+        size_t cells = (size_t)c->n * (size_t)c->n;
+        b = (builder){&a, s, &sm, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0};
+        b.work = malloc((3 * (size_t)sm.n_obs + 1) * sizeof *b.work);
+        b.seen = calloc((size_t)a.n_units + 1, sizeof *b.seen);
+        c->value = malloc(cells * sizeof *c->value);
+        c->pairs = malloc(cells * sizeof *c->pairs);
+        c->flags = malloc(cells * sizeof *c->flags);
+        if (!b.work || !b.seen || !c->value || !c->pairs || !c->flags)
+            rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    }
+    if (rc == TS_OK) {
+        corr_cells(&b, c);
+        c->n_units = a.n_units;
+        c->n_years = a.n_years;
+        c->n_obs = sm.n_obs;
+        c->years = a.years;
+        a.years = NULL;
+    }
+    free(b.work);
+    free(b.seen);
+    free(a.years);
+    sample_free(&sm);
+    if (rc != TS_OK) {
+        ts_audit_corr_free(c);
+        return rc;
+    }
+    *out = c;
     return TS_OK;
 }

@@ -97,6 +97,40 @@ const char *ts_audit_flag_name(int b);
  * and reference (-1: none), or NULL. */
 const ts_audit_row *ts_audit_find(const ts_audit *a, int node, ts_audit_stat st, int with_node, int with_ref);
 
+/* The correlation matrix within a node, as the audit correlates an
+ * aggregate's children: the same sample (one observation per unit, or per
+ * unit and year pooled), the same Pearson or Spearman measure, pairwise
+ * complete, undefined (NaN) with fewer than 3 pairs or 3 units behind
+ * them, or a side without spread. Arrays are [i * n + j] and symmetric; the
+ * diagonal is each node with itself (1, or NaN when it is constant). */
+typedef struct ts_audit_corr {
+    int top;                     /* the node */
+    int indicators;              /* 1: the indicators under top; 0: its children */
+    int spearman;                /* 1: Spearman's rho; 0: Pearson's r */
+    int n_units, n_years, n_obs; /* as in ts_audit */
+    int *years;                  /* as in ts_audit */
+    int n;                       /* nodes correlated */
+    int *node;                   /* their indices, in pre-order */
+    double *value;
+    int *pairs;                  /* observations where both have a value */
+    unsigned *flags;             /* TS_AFLAG_CONSTANT, TOO_FEW and SMALL_N as on
+                                    the audit's rows; Pearson's also COLLINEAR
+                                    and NEGATIVE by opt's sibling thresholds */
+} ts_audit_corr;
+
+/* Correlates the children of node opt->node (-1: the index) of scenario s
+ * (after its --set and perspective options), or with indicators every
+ * indicator under it, with Spearman's rho when spearman, else Pearson's r;
+ * pooled as ts_audit_run. Returns TS_OK with the matrix in *out, or an
+ * error code with *out NULL and err filled: TS_EINPUT without a file for a
+ * node with fewer than two children (or indicators under it), a scoring
+ * error, TS_ESYSTEM when out of memory. */
+int ts_audit_corr_new(ts_scenario *s, const ts_audit_options *opt, int indicators, int spearman, ts_audit_corr **out,
+                      ts_error *err);
+
+/* Frees the matrix. NULL is allowed. */
+void ts_audit_corr_free(ts_audit_corr *c);
+
 /* Writes the audit: the long CSV `node,statistic,with,value,n,flag`
  * (values %.17g, undefined ones empty), JSON with the same rows, or
  * tables with the findings. Returns TS_OK or TS_ESYSTEM. */

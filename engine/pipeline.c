@@ -394,19 +394,30 @@ static int reliability_all(const ts_scenario *s, ts_result *r, ts_error *err) {
  * missing, which is bad input (no value, or none that the methods and the
  * data thresholds can use), not a result. score(k, u) reads a score.
  * Returns TS_OK or TS_EINPUT. */
-static int check_any_score(const ts_scenario *s, double (*score)(const void *, int, int), const void *ctx,
-                           ts_error *err) {
-    const ts_taxonomy *t = s->tax;
-    const ts_dataset *d = s->data;
-    int root = ts_taxonomy_root(t);
-    for (int u = 0; u < d->n_units; u++)
-        if (!isnan(score(ctx, root, u))) return TS_OK;
+/* Returns how many of the values of d are there (not NaN). */
+static size_t values_present(const ts_dataset *d) {
     size_t cells = (size_t)d->n_units * (size_t)d->n_indicators, present = 0;
     for (size_t c = 0; c < cells; c++) present += !isnan(d->values[c]);
+    return present;
+}
+
+/* The error of a run where no unit has a score, present of the data's
+ * values being there. Returns TS_EINPUT. */
+static int no_score_error(const ts_scenario *s, size_t present, ts_error *err) {
+    const ts_dataset *d = s->data;
     return ts_fail(err, TS_EINPUT, s->path ? s->path : s->data_path, 0,
                    "no unit has a score for '%s': %zu of %zu values are present, and the methods or data "
                    "thresholds leave none to score",
-                   t->nodes[root].id, present, cells);
+                   s->tax->nodes[ts_taxonomy_root(s->tax)].id, present,
+                   (size_t)d->n_units * (size_t)d->n_indicators);
+}
+
+static int check_any_score(const ts_scenario *s, double (*score)(const void *, int, int), const void *ctx,
+                           ts_error *err) {
+    int root = ts_taxonomy_root(s->tax);
+    for (int u = 0; u < s->data->n_units; u++)
+        if (!isnan(score(ctx, root, u))) return TS_OK;
+    return no_score_error(s, values_present(s->data), err);
 }
 
 static double result_score(const void *ctx, int k, int u) {
@@ -643,6 +654,7 @@ int ts_score_lean(ts_scenario *s, ts_lean_result **result, ts_error *err) {
     const ts_taxonomy *t = s->tax;
     int n = s->data->n_units, n_agg = 0;
     size_t icells = (size_t)n * (size_t)t->n_indicators + 1;
+    size_t present = values_present(s->data); /* counted before the values are consumed */
     ts_lean_result *r = calloc(1, sizeof *r);
     double *scratch = malloc(((size_t)n + 1) * sizeof *scratch), *out = malloc(((size_t)n + 1) * sizeof *out);
     double *tmp = malloc(((size_t)n + 1) * sizeof *tmp);
@@ -704,14 +716,10 @@ int ts_score_lean(ts_scenario *s, ts_lean_result **result, ts_error *err) {
     ts_reliability_free(rl);
     free(scratch), free(out), free(tmp);
     if (rc == TS_OK) {
-        /* the values now hold the normalised indicators: count from the
-           scores, which are missing exactly where no value was usable */
+        /* the same error as ts_score's, so that both paths print it */
         int root = ts_taxonomy_root(t), any = 0;
         for (int u = 0; u < n && !any; u++) any = !isnan(ts_lean_score(r, s, root, u));
-        if (!any)
-            rc = ts_fail(err, TS_EINPUT, s->path ? s->path : s->data_path, 0,
-                         "no unit has a score for '%s': the methods or data thresholds leave no value to score",
-                         t->nodes[root].id);
+        if (!any) rc = no_score_error(s, present, err);
     }
     if (rc != TS_OK) {
         ts_lean_result_free(r);

@@ -173,8 +173,31 @@ static int sort_by_rank(int *order, int n, const int *rank) {
     return 0;
 }
 
-static int write_table(FILE *f, const ts_scenario *s, const ts_result *r, long long run_id,
-                       ts_error *err) {
+/* What the table reads of a result, full (ts_score) or lean (ts_score_lean):
+ * the table is the same either way. */
+typedef struct table_view {
+    const ts_result *full;      /* or NULL, and then lean */
+    const ts_lean_result *lean;
+    const ts_scenario *s;
+    const int *rank;            /* [k * n_units + u] */
+    const unsigned char *screened;
+    const ts_treat_log *treatment;
+} table_view;
+
+static double view_score(const table_view *v, int k, int u) {
+    return v->full ? ts_result_score(v->full, k, u) : ts_lean_score(v->lean, v->s, k, u);
+}
+
+static double view_coverage(const table_view *v, int k, int u) {
+    return v->full ? ts_result_coverage(v->full, k, u) : ts_lean_coverage(v->lean, v->s, k, u);
+}
+
+static double view_reliability(const table_view *v, int k, int u) {
+    return v->full ? ts_result_reliability(v->full, k, u) : ts_lean_reliability(v->lean, v->s, k, u);
+}
+
+static int write_table(FILE *f, const table_view *r, long long run_id, ts_error *err) {
+    const ts_scenario *s = r->s;
     const ts_taxonomy *t = s->tax;
     const ts_dataset *d = s->data;
     int root = ts_taxonomy_root(t), n = d->n_units;
@@ -213,8 +236,8 @@ static int write_table(FILE *f, const ts_scenario *s, const ts_result *r, long l
     }
     ts_buf_puts(&b, "\n");
     for (int j = 0; j < m; j++) {
-        int u = order[j], rank = ts_result_rank(r, root, u);
-        double score = ts_result_score(r, root, u);
+        int u = order[j], rank = r->rank[(size_t)root * (size_t)n + (size_t)u];
+        double score = view_score(r, root, u);
         const char *cls = ts_taxonomy_class(t, root, score);
         char rank_s[16];
         snprintf(rank_s, sizeof rank_s, rank ? "%d" : "-", rank);
@@ -222,11 +245,11 @@ static int write_table(FILE *f, const ts_scenario *s, const ts_result *r, long l
                       printable(d->unit_name[u], name, sizeof name));
         fmt_score(&b, score, root_w);
         ts_buf_printf(&b, "  %-10s %5.0f%% %5.1f", cls ? printable(cls, name, sizeof name) : "-",
-                      100 * ts_result_coverage(r, root, u), ts_result_reliability(r, root, u));
+                      100 * view_coverage(r, root, u), view_reliability(r, root, u));
         for (int c = 0; c < rn->n_children; c++) {
             int child = t->children[rn->first_child + c];
             size_t len = strlen(t->nodes[child].id);
-            fmt_score(&b, ts_result_score(r, child, u), (int)(len > 10 ? 10 : (len < 7 ? 7 : len)));
+            fmt_score(&b, view_score(r, child, u), (int)(len > 10 ? 10 : (len < 7 ? 7 : len)));
         }
         ts_buf_puts(&b, "\n");
     }
@@ -359,6 +382,11 @@ static int write_csv(FILE *f, const ts_scenario *s, const ts_result *r, const ts
     return rc;
 }
 
+int ts_report_write_lean_table(FILE *f, const ts_scenario *s, const ts_lean_result *r, ts_error *err) {
+    table_view v = {NULL, r, s, r->rank, r->screened, r->treatment};
+    return write_table(f, &v, 0, err);
+}
+
 int ts_report_write_lean_csv(FILE *f, const ts_scenario *s, const ts_lean_result *r, ts_error *err) {
     return write_csv(f, s, NULL, r, err);
 }
@@ -464,7 +492,10 @@ static int write_json(FILE *f, const ts_scenario *s, const ts_result *r, long lo
 int ts_report_write(FILE *f, ts_format fmt, const ts_scenario *s, const ts_result *r,
                     long long run_id, ts_error *err) {
     switch (fmt) {
-    case TS_FORMAT_TABLE: return write_table(f, s, r, run_id, err);
+    case TS_FORMAT_TABLE: {
+        table_view v = {r, NULL, s, r->rank, r->screened, r->treatment};
+        return write_table(f, &v, run_id, err);
+    }
     case TS_FORMAT_CSV: return write_csv(f, s, r, NULL, err);
     case TS_FORMAT_JSON: return write_json(f, s, r, run_id, err);
     }

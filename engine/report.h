@@ -24,6 +24,11 @@ int ts_report_write(FILE *f, ts_format fmt, const ts_scenario *s, const ts_resul
  * out. */
 int ts_report_write_lean_csv(FILE *f, const ts_scenario *s, const ts_lean_result *r, ts_error *err);
 
+/* Writes the table of a lean result: byte for byte what ts_report_write
+ * writes as TS_FORMAT_TABLE without a run id. Returns as
+ * ts_report_write_lean_csv. */
+int ts_report_write_lean_table(FILE *f, const ts_scenario *s, const ts_lean_result *r, ts_error *err);
+
 /* One row of the long scores CSV. Every writer of that format (score,
  * score --lean, export) goes through ts_csv_score_row, so their bytes
  * agree. parent is "" for the root; NaN scores are empty; rank 0 is empty;

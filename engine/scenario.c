@@ -821,8 +821,8 @@ int ts_scenario_load_cached(const char *path, const char *read_path, ts_load_cac
     if (rc == TS_OK) ts_dataset_select(s->data, s->spec->year, s->spec->max_age, s->spec->interpolate);
     if (rc == TS_OK && L.pca_pending) rc = ts_scenario_use_weights(s, "pca", path, 0, err);
     for (int f = 0; f < n; f++) {
+        config_destroy(&files[f].cfg); /* initialised even when the settings are the cache's */
         if (files[f].cached) continue; /* the cache's */
-        config_destroy(&files[f].cfg);
         free(files[f].real);
         free(files[f].bytes);
     }

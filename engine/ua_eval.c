@@ -45,10 +45,7 @@ void ua_ws_free(ua_ws *w) {
     free(w->xall);
     ua_rank_scratch_free(&w->rs);
     free(w->values);
-    free(w->dvar.x);
-    free(w->dvar.lx);
-    free(w->dvar.complete);
-    free(w->dvar.neg);
+    ua_variant_free(&w->dvar);
     free(w->hot_score);
     free(w->hot_rank);
     free(w->cold_score);

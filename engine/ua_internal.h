@@ -163,6 +163,9 @@ void ua_variant_choices(const ua_model *m, int v, int *na, int *nt, int *ni, int
  * allocated stays in v for freeing). */
 int ua_variant_alloc(ua_variant *v, int n_nodes, int n_ind, int n, int need_log, int n_bnodes);
 
+/* Frees the arrays of v (not v itself); arrays may be NULL. */
+void ua_variant_free(ua_variant *v);
+
 /* Runs the indicator stages of m's scenario under v's spec (aggregating
  * arithmetically, which cannot fail) and fills v's matrices; data replaces
  * the scenario's dataset when not NULL. Returns TS_OK or the pipeline's

@@ -7,7 +7,7 @@
 #include <string.h>
 
 /* Frees the arrays of v (not v itself). */
-static void variant_free(ua_variant *v) {
+void ua_variant_free(ua_variant *v) {
     free(v->norm);
     free(v->treat);
     free(v->impute);
@@ -23,7 +23,7 @@ static void variant_free(ua_variant *v) {
 /* Frees what m holds and zeroes it. NULL is allowed. */
 void ua_model_free(ua_model *m) {
     if (!m) return;
-    for (int v = 0; v < m->n_var; v++) variant_free(&m->var[v]);
+    for (int v = 0; v < m->n_var; v++) ua_variant_free(&m->var[v]);
     free(m->var);
     free(m->aggn);
     free(m->apos);
@@ -47,7 +47,7 @@ void ua_model_free(ua_model *m) {
 }
 
 /* Allocates v's arrays for n_ind x n values. Returns 0, or -1 when out of
- * memory (what was allocated stays in v for variant_free). */
+ * memory (what was allocated stays in v for ua_variant_free). */
 int ua_variant_alloc(ua_variant *v, int n_nodes, int n_ind, int n, int need_log, int n_bnodes) {
     size_t cells = (size_t)n_ind * (size_t)n + 1;
     v->blo = malloc(((size_t)n_bnodes * (size_t)n + 1) * sizeof *v->blo);

@@ -1,6 +1,7 @@
 /* gnuplot.c -- the gnuplot side: quoting text into scripts, terminals, and
  * running gnuplot as a child fed through a pipe with its stderr captured. */
 #include "plot.h"
+#include "plotdata.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -88,16 +89,18 @@ int ts_plot_term_from_path(const char *path, ts_plot_term *term, ts_error *err) 
     return TS_OK;
 }
 
-void ts_plot_preamble(ts_buf *b, ts_plot_term term, const char *out) {
+/* ts_plot_preamble for a canvas of w x h pixels (the PDF in hundredths of
+ * an inch; the text terminal keeps its size). */
+static void preamble(ts_buf *b, ts_plot_term term, const char *out, int w, int h) {
     switch (term) {
     case TS_TERM_PNG:
-        ts_buf_puts(b, "set terminal pngcairo size 1100,650 noenhanced font 'Sans,10'\n");
+        ts_buf_printf(b, "set terminal pngcairo size %d,%d noenhanced font 'Sans,10'\n", w, h);
         break;
     case TS_TERM_SVG:
-        ts_buf_puts(b, "set terminal svg size 1100,650 noenhanced font 'Sans,10' background '#ffffff'\n");
+        ts_buf_printf(b, "set terminal svg size %d,%d noenhanced font 'Sans,10' background '#ffffff'\n", w, h);
         break;
     case TS_TERM_PDF:
-        ts_buf_puts(b, "set terminal pdfcairo size 11in,6.5in noenhanced font 'Sans,10'\n");
+        ts_buf_printf(b, "set terminal pdfcairo size %gin,%gin noenhanced font 'Sans,10'\n", w / 100.0, h / 100.0);
         break;
     case TS_TERM_DUMB:
         ts_buf_puts(b, "set terminal dumb size 130,45 noenhanced\n");
@@ -106,6 +109,10 @@ void ts_plot_preamble(ts_buf *b, ts_plot_term term, const char *out) {
     ts_buf_puts(b, "set encoding utf8\nset output ");
     ts_gp_quote(b, out, TS_GP_TEXT);
     ts_buf_puts(b, "\n");
+}
+
+void ts_plot_preamble(ts_buf *b, ts_plot_term term, const char *out) {
+    preamble(b, term, out, 1100, 650);
 }
 
 /* Reads everything from fd (from its start) into b. */
@@ -303,9 +310,9 @@ static int spawn_chart(const char *gnuplot, const ts_buf *script, FILE *chart, c
 }
 
 /* Runs the chart script body (without terminal lines) through gnuplot
- * (spawn_chart) and copies the chart to out through ts_outfile. Returns
- * TS_OK, or the error with err filled. */
-static int draw_chart(const char *gnuplot, ts_plot_term term, const ts_buf *body, const char *out,
+ * (spawn_chart) on a canvas of w x h pixels and copies the chart to out
+ * through ts_outfile. Returns TS_OK, or the error with err filled. */
+static int draw_chart(const char *gnuplot, ts_plot_term term, int w, int h, const ts_buf *body, const char *out,
                       ts_error *err) {
     struct stat target;
     if (stat(out, &target) == 0 && !S_ISREG(target.st_mode))
@@ -316,7 +323,7 @@ static int draw_chart(const char *gnuplot, ts_plot_term term, const ts_buf *body
     ts_buf script = {0};
     char chart_path[32];
     snprintf(chart_path, sizeof chart_path, "/dev/fd/%d", CHART_FD);
-    ts_plot_preamble(&script, term, chart_path);
+    preamble(&script, term, chart_path, w, h);
     if (body->data) ts_buf_append(&script, body->data, body->len);
     ts_buf_puts(&script, "unset output\n");
     int rc = spawn_chart(gnuplot, &script, chart, out, err);
@@ -344,25 +351,40 @@ int ts_gnuplot_draw(const char *gnuplot, const char *terminal, const ts_buf *bod
     return rc;
 }
 
-int ts_plot_render(const char *db, const ts_plot_request *req, const char *out,
-                   const char *gnuplot, ts_error *err) {
-    ts_plot_term term;
-    int rc = ts_plot_term_from_path(out, &term, err);
+/* Stores the terminal out's extension picks in *term. Returns TS_OK, or
+ * TS_EUSAGE for another extension or a path with a control character. */
+static int check_output(const char *out, ts_plot_term *term, ts_error *err) {
+    int rc = ts_plot_term_from_path(out, term, err);
     if (rc != TS_OK) return rc;
     for (const unsigned char *p = (const unsigned char *)out; *p; p++)
         if (*p < 0x20 || *p == 0x7f)
             return ts_fail(err, TS_EUSAGE, NULL, 0, "output path contains a control character");
+    return TS_OK;
+}
+
+int ts_plot_render(const char *db, const ts_plot_request *req, const char *out,
+                   const char *gnuplot, ts_error *err) {
+    ts_plot_term term;
+    int rc = check_output(out, &term, err);
+    if (rc != TS_OK) return rc;
     ts_plot_data *d;
     rc = ts_plot_data_load(db, req, &d, err);
     if (rc != TS_OK) return rc;
+    rc = ts_plot_render_data(d, req, out, gnuplot, err);
+    ts_plot_data_free(d);
+    return rc;
+}
+
+int ts_plot_render_data(const ts_plot_data *d, const ts_plot_request *req, const char *out, const char *gnuplot,
+                        ts_error *err) {
+    ts_plot_term term;
+    int rc = check_output(out, &term, err);
+    if (rc != TS_OK) return rc;
     ts_buf body = {0};
     rc = ts_plot_script(d, req, term, &body, err);
-    ts_plot_data_free(d);
-    if (rc != TS_OK) {
-        ts_buf_free(&body);
-        return rc;
-    }
-    rc = draw_chart(gnuplot, term, &body, out, err);
+    int w, h; /* the canvas the chart is laid out for */
+    ts_plot_kind_correlation_canvas(d, &w, &h);
+    if (rc == TS_OK) rc = draw_chart(gnuplot, term, w, h, &body, out, err);
     ts_buf_free(&body);
     return rc;
 }

@@ -9,11 +9,12 @@
 #include "trace.h"
 
 static const char *const KIND_NAMES[] = {"ranking",     "compare",     "heatmap", "radar", "contributions",
-                                         "trend",       "uncertainty", "sensitivity", "scores", "alerts"};
+                                         "trend",       "uncertainty", "sensitivity", "scores", "alerts",
+                                         "correlation"};
 static const ts_plot_kind KIND_VALUES[] = {TS_PLOT_RANKING,     TS_PLOT_COMPARE,     TS_PLOT_HEATMAP,
                                            TS_PLOT_RADAR,       TS_PLOT_CONTRIBUTIONS, TS_PLOT_TREND,
                                            TS_PLOT_UNCERTAINTY, TS_PLOT_SENSITIVITY, TS_PLOT_SCORES,
-                                           TS_PLOT_ALERTS};
+                                           TS_PLOT_ALERTS,      TS_PLOT_CORRELATION};
 #define N_KINDS ((int)(sizeof KIND_NAMES / sizeof *KIND_NAMES))
 
 /* Category colours (children of a node), by position. */
@@ -1271,6 +1272,7 @@ int ts_plot_script(const ts_plot_data *d, const ts_plot_request *req, ts_plot_te
     case TS_PLOT_SCORES: rc = kind_scores(&g, err); break;
     case TS_PLOT_TREND: rc = kind_trend(&g, err); break;
     case TS_PLOT_ALERTS: rc = ts_plot_kind_alerts(d, req, b, err); break;
+    case TS_PLOT_CORRELATION: rc = ts_plot_kind_correlation(d, term, b, err); break;
     case TS_PLOT_UNCERTAINTY:
     case TS_PLOT_SENSITIVITY:
         if (!d->ua)

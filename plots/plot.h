@@ -18,7 +18,9 @@ typedef enum ts_plot_kind {
     TS_PLOT_UNCERTAINTY,
     TS_PLOT_SENSITIVITY,
     TS_PLOT_SCORES,
-    TS_PLOT_ALERTS        /* kind_alerts.c */
+    TS_PLOT_ALERTS,       /* kind_alerts.c */
+    TS_PLOT_CORRELATION,  /* kind_corr.c: from a scenario, not a store */
+    TS_PLOT_N_KINDS
 } ts_plot_kind;
 
 typedef enum ts_plot_term { TS_TERM_PNG, TS_TERM_SVG, TS_TERM_PDF, TS_TERM_DUMB } ts_plot_term;
@@ -34,6 +36,12 @@ typedef struct ts_plot_request {
     int n_units;
     const char *reference;    /* compare and scores: the reference run; NULL
                                  for the default (compare.h) */
+    /* correlation only (ts_plot_data_from_scenario) */
+    int indicators;           /* 1: the indicators under the node; 0: its children */
+    int spearman;             /* 1: Spearman's rho; 0: Pearson's r */
+    const struct ts_audit_options *audit; /* the sample (pooled, min_coverage)
+                                 and flag thresholds; NULL for the defaults.
+                                 Its node is ignored: node above names it */
 } ts_plot_request;
 
 /* ---- gnuplot.c: quoting and the pipe ----------------------------------- */
@@ -104,6 +112,20 @@ typedef struct ts_plot_data ts_plot_data;
 int ts_plot_data_load(const char *db, const ts_plot_request *req, ts_plot_data **out,
                       ts_error *err);
 
+/* Loads what a correlation chart needs from scenario s (after its --set
+ * and perspective options): the matrix within req->node (NULL: the index)
+ * as `threatscore audit` correlates (ts_audit_corr_new: its children, or
+ * with req->indicators the indicators under it, Pearson or with
+ * req->spearman Spearman, pooled as req->audit says), with the nodes'
+ * names. s is scored, not changed. Returns TS_OK and the data in *out;
+ * TS_EUSAGE for any other kind; TS_EINPUT for an unknown node (with a "did
+ * you mean") or one with fewer than two children or indicators (no file or
+ * line: the node is the mistake); the scoring error; TS_ESYSTEM when out
+ * of memory. */
+struct ts_scenario;
+int ts_plot_data_from_scenario(struct ts_scenario *s, const ts_plot_request *req, ts_plot_data **out,
+                               ts_error *err);
+
 /* Frees the data. NULL is allowed. */
 void ts_plot_data_free(ts_plot_data *d);
 
@@ -132,6 +154,11 @@ int ts_plot_script(const ts_plot_data *d, const ts_plot_request *req, ts_plot_te
  * step (see above); gnuplot's messages are in err on failure. */
 int ts_plot_render(const char *db, const ts_plot_request *req, const char *out,
                    const char *gnuplot, ts_error *err);
+
+/* As ts_plot_render, for data already loaded (ts_plot_data_load or
+ * ts_plot_data_from_scenario). */
+int ts_plot_render_data(const ts_plot_data *d, const ts_plot_request *req, const char *out, const char *gnuplot,
+                        ts_error *err);
 
 /* ---- svg.c: charts to inline in an HTML page --------------------------- */
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "alert.h"
+#include "audit.h"
 #include "sha256.h"
 #include "store.h"
 #include "store_ua_read.h"
@@ -594,6 +595,12 @@ int ts_plot_data_load(const char *db, const ts_plot_request *req, ts_plot_data *
         return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
     }
     L.d = d;
+    if (req->kind == TS_PLOT_CORRELATION) {
+        ts_plot_data_free(d);
+        return ts_fail(err, TS_EUSAGE, NULL, 0,
+                       "correlation charts are drawn from a scenario, not a database:"
+                       " threatscore plot correlation SCENARIO.cfg");
+    }
     int rc = ts_store_open_readonly(db, &L.st, err);
     int ua = req->kind == TS_PLOT_UNCERTAINTY || req->kind == TS_PLOT_SENSITIVITY;
     if (rc == TS_OK) rc = ua ? load_ua(&L, req) : req->kind == TS_PLOT_ALERTS ? load_alerts(&L, req) : load_runs(&L, req);
@@ -613,6 +620,7 @@ void ts_plot_data_free(ts_plot_data *d) {
     ts_comparison_free(d->cmp);
     for (int i = 0; i < d->n_stored; i++) ts_stored_run_free(d->stored[i]);
     ts_alerts_free(d->alerts);
+    if (d->corr) ts_audit_corr_free(d->corr->m);
     ts_arena_free(d->arena);
     free(d);
 }

@@ -58,8 +58,24 @@ typedef struct ts_pua {
     double *s1, *s1_lo, *s1_hi, *st, *st_lo, *st_hi; /* output "score" */
 } ts_pua;
 
+/* The correlation chart's matrix (kind_corr.c), computed from a scenario;
+ * strings in the data's arena. */
+typedef struct ts_pcorr {
+    struct ts_audit_corr *m;   /* the matrix (owned) */
+    const char *scenario;      /* the scenario's name */
+    const char *node_id, *node_name; /* the node, its name falling back to the id */
+    int year;                  /* the reference year scored, 0: the latest values */
+    int pooled;
+    const char **id, **name;   /* per matrix node; the name falls back to the id */
+    int *group;                /* indicators: which child of the node each is
+                                  under (its position among the children) */
+    int n_groups;              /* the node's children (indicators: 0 when every
+                                  indicator is a child itself) */
+} ts_pcorr;
+
 struct ts_plot_data {
     ts_arena *arena;
+    ts_pcorr *corr;       /* correlation only */
     struct ts_alerts *alerts; /* alerts only (owned): the run against its reference */
     int alert_run;        /* the compared run drawn (index into alerts->runs) */
     struct ts_stored_run **stored; /* the runs as the store read them (owned) */
@@ -96,5 +112,15 @@ int ts_plot_unit_selected(const ts_plot_request *req, const char *id);
  * ts_plot_script does for the other kinds. Returns TS_OK, or TS_EINPUT /
  * TS_ESYSTEM with err filled. */
 int ts_plot_kind_alerts(const ts_plot_data *d, const ts_plot_request *req, ts_buf *b, ts_error *err);
+
+/* Appends the script of the correlation chart (kind_corr.c) for terminal
+ * term to b, as ts_plot_script does. Returns TS_OK, or TS_EINPUT /
+ * TS_ESYSTEM with err filled. */
+int ts_plot_kind_correlation(const ts_plot_data *d, ts_plot_term term, ts_buf *b, ts_error *err);
+
+/* Stores the canvas the correlation chart of d is laid out for, in
+ * pixels, in *width and *height: the default (1100 x 650), or more for a
+ * matrix too large for it. The default for the other kinds. */
+void ts_plot_kind_correlation_canvas(const ts_plot_data *d, int *width, int *height);
 
 #endif

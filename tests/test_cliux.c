@@ -589,6 +589,18 @@ static void test_completion(void **state) {
     c = complete(4, "plot", "--db", "x.db", "r", NULL);
     assert_string_equal(c, "ranking\nradar\n");
     free(c);
+    /* every kind, the later ones too (scores, alerts and correlation were
+       left out) */
+    c = complete(2, "plot", "", NULL);
+    assert_string_equal(c, "ranking\nheatmap\nradar\ncontributions\ncompare\ntrend\nuncertainty\nsensitivity\nscores\n"
+                           "alerts\ncorrelation\n");
+    free(c);
+    c = complete(5, "plot", "correlation", "scenarios/baseline.cfg", "--node", "drug_tr", NULL);
+    assert_string_equal(c, "drug_transit\ndrug_trafficking\n");
+    free(c);
+    c = complete(4, "plot", "correlation", "scenarios/baseline.cfg", "--ind", NULL);
+    assert_string_equal(c, "--indicators\n");
+    free(c);
     /* where a file goes, nothing: bash completes file names */
     c = complete(2, "validate", "", NULL);
     assert_string_equal(c, "");

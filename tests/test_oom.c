@@ -70,6 +70,9 @@ static const oom_case CASES[] = {
     {"plot-ranking", {"plot", "--db", "@PLOTDB", "ranking", "--script", NULL}, LEAVES_NOTHING},
     {"plot-compare", {"plot", "--db", "@PLOTDB", "compare", "--script", NULL}, LEAVES_NOTHING},
     {"plot-uncertainty", {"plot", "--db", "@PLOTDB", "uncertainty", "--script", NULL}, LEAVES_NOTHING},
+    {"plot-correlation",
+     {"plot", "correlation", "scenarios/baseline.cfg", "--node", "pol_social", "--indicators", "--script", NULL},
+     LEAVES_NOTHING},
     /* the briefing: every chart drawn through gnuplot (or, without it, each
        one's note: the reference run shows which) */
     {"report", {"report", "--db", "@PLOTDB", "-o", "@OUT", NULL}, LEAVES_NOTHING},

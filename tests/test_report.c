@@ -445,7 +445,7 @@ static void test_report_shipped(void **state) {
     ts_store_close(st);
     assert_true(x.checked > 200);
     if (x.missing) fail_msg("%d of %d sources are not in the page, e.g. \"%s\"", x.missing, x.checked, x.first_missing);
-    assert_non_null(strstr(html, "Publisher: The Fund for Peace. Title: Fragile States Index 2017"));
+    assert_non_null(strstr(html, "Publisher: The Fund for Peace. Title: Fragile States Index 2023"));
     assert_null(strstr(html, "not in the register"));
     /* flags, alternatives, carried-forward years, the analysis and the trend */
     static const char *const SHOWN[] = {"flag est\">estimate", "flag alt\">alternatives", "[DAWN-2022-01-16]",

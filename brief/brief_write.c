@@ -181,9 +181,10 @@ static void chart(ts_brief *b, ts_buf *h, ts_plot_kind kind, const long long *id
     ts_buf svg = {0};
     ts_error err;
     ts_error_clear(&err);
-    if (ts_plot_svg(b->opt->db, &req, &so, b->opt->gnuplot, &svg, &err) != TS_OK && ts_error_oom(&err)) {
+    int drawn = ts_plot_svg(b->opt->db, &req, &so, b->opt->gnuplot, &svg, &err) == TS_OK;
+    if (!drawn && ts_error_oom(&err)) {
         h->oom = 1;
-    } else if (err.code != TS_OK) {
+    } else if (!drawn) {
         ts_buf_printf(h, "<p class=\"nochart\">The %s chart could not be drawn: ", name);
         bp_esc(h, err.message);
         ts_buf_puts(h, "</p>\n");

@@ -3,7 +3,6 @@
  * command family). */
 #include "cli.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -280,24 +279,13 @@ static int parse_score_opts(ts_cmd *c, int argc, char **argv, score_opts *o) {
     return 0;
 }
 
-/* Copies the whole of from (a temporary file) to to. Returns 0, or -1
- * with errno set. */
-static int copy_stream(FILE *from, FILE *to) {
-    char chunk[65536];
-    size_t n;
-    if (fseek(from, 0, SEEK_SET) != 0) return -1;
-    while ((n = fread(chunk, 1, sizeof chunk, from)) > 0)
-        if (fwrite(chunk, 1, n, to) != n) return -1;
-    return ferror(from) ? -1 : 0;
-}
-
 /* Loads, scores, optionally stores (with the options that shaped the run,
  * so that rescore can repeat it) and reports one scenario. With a store,
- * the run is committed only after its report is written (to the -o file's
- * temporary, or to a temporary file that is copied to standard output
- * after the commit): a report that fails, out of memory included, leaves
- * no run, and a run that cannot be committed leaves no report. Only the
- * copy to standard output, an I/O error, can fail after the commit. */
+ * the run is committed only after its report is written to the output
+ * (held until ts_cmd_close_output: the -o file's temporary, or standard
+ * output's): a report that fails, out of memory included, leaves no run,
+ * and a run that cannot be committed leaves no report. Only moving the
+ * output into place, an I/O error, can fail after the commit. */
 static int score_and_store(ts_cmd *c, ts_scenario *s, const char *db, ts_format fmt, const char *out_path,
                            const ts_run_options *opt) {
     ts_error err;
@@ -314,27 +302,17 @@ static int score_and_store(ts_cmd *c, ts_scenario *s, const char *db, ts_format 
     long long run_id = 0;
     int rc = EXIT_OK;
     ts_store *st = NULL;
-    FILE *held = NULL, *to = f;
     if (db) {
         ts_run_record *rec = NULL;
         if (ts_store_open(db, &st, &err) || ts_run_record_new(s, opt, &rec, &err) != TS_OK ||
             ts_store_begin(st, 0, &err) || ts_store_save_record(st, s, r, rec, 0, &run_id, NULL, &err))
             rc = ts_cmd_error(c, &err);
         ts_run_record_free(rec);
-        if (rc == EXIT_OK && f == c->out && !(to = held = tmpfile()))
-            rc = ts_cmd_error(c, (ts_fail(&err, TS_ESYSTEM, NULL, 0, "cannot create a temporary file: %s",
-                                          ts_errstr(errno)),
-                                  &err));
     }
-    if (rc == EXIT_OK && ts_report_write(to, fmt, s, r, run_id, &err)) rc = ts_cmd_error(c, &err);
-    if (rc == EXIT_OK && held && fflush(held) != 0)
-        rc = ts_cmd_error(c, (ts_fail(&err, TS_ESYSTEM, NULL, 0, "cannot write: %s", ts_errstr(errno)), &err));
+    if (rc == EXIT_OK && ts_report_write(f, fmt, s, r, run_id, &err)) rc = ts_cmd_error(c, &err);
     if (rc == EXIT_OK && st && ts_store_commit(st, &err)) rc = ts_cmd_error(c, &err);
-    if (rc != EXIT_OK && st) ts_store_rollback(st);
+    if (rc != EXIT_OK) ts_store_rollback(st);
     ts_store_close(st);
-    if (rc == EXIT_OK && held && copy_stream(held, f) != 0)
-        rc = ts_cmd_error(c, (ts_fail(&err, TS_ESYSTEM, NULL, 0, "cannot write: %s", ts_errstr(errno)), &err));
-    if (held) fclose(held);
     int crc = ts_cmd_close_output(c, f, out_path, &tmp, rc == EXIT_OK);
     ts_result_free(r);
     return rc != EXIT_OK ? rc : crc;
@@ -354,8 +332,8 @@ static int score_lean(ts_cmd *c, ts_scenario *s, ts_format fmt, const char *out_
     int rc = f ? EXIT_OK : EXIT_SYSTEM;
     if (f && (fmt == TS_FORMAT_CSV ? ts_report_write_lean_csv(f, s, r, &err)
                                    : ts_report_write_lean_table(f, s, r, &err))) {
-        fprintf(c->errs, "%s: cannot write the scores\n", c->prog);
-        rc = EXIT_SYSTEM;
+        if (ts_error_oom(&err)) rc = ts_cmd_error(c, &err); /* not a write that failed */
+        else rc = (fprintf(c->errs, "%s: cannot write the scores\n", c->prog), EXIT_SYSTEM);
     }
     if (f) {
         int crc = ts_cmd_close_output(c, f, out_path, &tmp, rc == EXIT_OK);
@@ -612,6 +590,7 @@ static int print_run(const ts_run_info *run, void *vctx) {
         else ts_buf_puts(b, "null}");
     }
     x->count++;
+    if (b->oom) return 1; /* cmd_runs reports it */
     if (b->len > 1 << 16) {
         fwrite(b->data, 1, b->len, x->out);
         b->len = 0;
@@ -662,6 +641,7 @@ static int cmd_runs(ts_cmd *c, int argc, char **argv) {
         ts_buf_puts(&x.b, "[");
     rc = ts_store_list_runs(st, print_run, &x, &err) ? ts_cmd_error(c, &err) : EXIT_OK;
     if (x.fmt == TS_FORMAT_JSON) ts_buf_puts(&x.b, "\n]\n");
+    if (rc == EXIT_OK && x.b.oom) rc = ts_cmd_oom(c); /* not a listing with runs missing */
     if (rc == EXIT_OK && x.b.len) fwrite(x.b.data, 1, x.b.len, c->out);
     ts_buf_free(&x.b);
     ts_store_close(st);

@@ -445,7 +445,7 @@ static int parse_nodes(ua_cli *c, const ts_scenario *s, const char *v, unsigned 
     *out = NULL;
     if (!v || strcmp(v, "all") == 0) return 0;
     unsigned char *m = calloc((size_t)t->n_nodes + 1, 1);
-    if (!m) return EXIT_SYSTEM;
+    if (!m) return ts_cmd_oom(c);
     if (strcmp(v, "aggregates") == 0) {
         for (int k = 0; k < t->n_nodes; k++) m[k] = t->nodes[k].n_children > 0;
     } else if (strcmp(v, "root") == 0) {
@@ -454,7 +454,7 @@ static int parse_nodes(ua_cli *c, const ts_scenario *s, const char *v, unsigned 
         char *buf = strdup(v);
         if (!buf) {
             free(m);
-            return EXIT_SYSTEM;
+            return ts_cmd_oom(c);
         }
         for (char *p = strtok(buf, ","); p; p = strtok(NULL, ",")) {
             int k = ts_taxonomy_find(t, p);
@@ -599,10 +599,11 @@ static int render_report(ua_cli *c, const ua_args *a, const ts_scenario *s, cons
 }
 
 /* Saves analysis r to a->db when asked and writes its report. The
- * analysis is committed only once the report is made and, for -o, in the
- * output's temporary file (renamed over it after the commit): a report
- * that fails, out of memory included, leaves no analysis, and an analysis
- * that cannot be committed no report. Returns the exit status. */
+ * analysis is committed only once the report is written to the output,
+ * which is held until ts_cmd_close_output (the -o file's temporary, or
+ * standard output's): a report that fails, out of memory included, leaves
+ * no analysis, and an analysis that cannot be committed no report.
+ * Returns the exit status. */
 static int store_and_report(ua_cli *c, const ua_args *a, const ts_scenario *s, const ts_ua_spec *spec,
                             const ts_ua_result *r, const char *input) {
     ts_outfile tmp;
@@ -618,15 +619,13 @@ static int store_and_report(ua_cli *c, const ua_args *a, const ts_scenario *s, c
         rc = print_err(c, &err);
     ts_buf b = {0};
     if (rc == EXIT_OK) rc = render_report(c, a, s, spec, r, id, &b);
-    int to_stdout = f == c->out;
-    if (rc == EXIT_OK && !to_stdout && b.len && fwrite(b.data, 1, b.len, f) != b.len)
+    if (rc == EXIT_OK && b.len && fwrite(b.data, 1, b.len, f) != b.len)
         rc = print_err(c, (ts_fail(&err, TS_ESYSTEM, a->out_path, 0, "cannot write: %s", ts_errstr(errno)), &err));
+    ts_buf_free(&b);
     if (rc == EXIT_OK && st && ts_store_commit(st, &err)) rc = print_err(c, &err);
     if (rc != EXIT_OK) ts_store_rollback(st);
     ts_store_close(st);
     if (rc == EXIT_OK && reused) fprintf(c->errs, "%s: %s: unchanged, uncertainty run %lld reused\n", c->prog, input, id);
-    if (rc == EXIT_OK && to_stdout && b.len) fwrite(b.data, 1, b.len, f);
-    ts_buf_free(&b);
     int crc = ts_cmd_close_output(c, f, a->out_path, &tmp, rc == EXIT_OK);
     return rc != EXIT_OK ? rc : crc;
 }

@@ -4,6 +4,7 @@
  * per-year runs and the source register. */
 #include "brief_internal.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,7 +181,12 @@ static int load_ua(ts_brief *b, ts_error *err) {
     if (rc != TS_OK || any == 0) return rc;
     ts_error miss;
     ts_error_clear(&miss);
-    if (ts_store_resolve_ua(b->st, p->info.scenario, 1, &id, &miss) != TS_OK) return TS_OK; /* none of it */
+    rc = ts_store_resolve_ua(b->st, p->info.scenario, 1, &id, &miss);
+    if (rc == TS_EINPUT) return TS_OK; /* none of this scenario */
+    if (rc != TS_OK) {
+        if (err) *err = miss;
+        return rc;
+    }
     brief_ua *u = &b->ua;
     rc = ts_store_load_ua(b->st, id, b->arena, &u->ua, err);
     if (rc == TS_OK) rc = ts_store_ua_match(b->st, id, p->info.id, &u->match, err);
@@ -220,7 +226,9 @@ static int load_years(ts_brief *b, ts_error *err) {
 
 /* Reads the index's classes (names and lower bounds) from the primary
  * run's taxonomy file, when it still has the hash stored with the run: the
- * store keeps each score's class but not the thresholds. */
+ * store keeps each score's class but not the thresholds. A file that is
+ * gone, changed or no longer loads gives none; returns TS_OK, or
+ * TS_ESYSTEM when out of memory (never a page without them for that). */
 static int load_classes(ts_brief *b, ts_error *err) {
     const ts_stored_run *p = b->runs[b->primary].r;
     const ts_stored_file *files;
@@ -229,10 +237,18 @@ static int load_classes(ts_brief *b, ts_error *err) {
     for (int i = 0; i < n && !path; i++)
         if (strcmp(files[i].role, "taxonomy") == 0) path = files[i].abs_path ? files[i].abs_path : files[i].path;
     char hex[65];
-    if (!path || ts_sha256_file(path, hex) != 0 || strcmp(hex, p->info.taxonomy_sha256) != 0) return TS_OK;
+    if (!path) return TS_OK;
+    if (ts_sha256_file(path, hex) != 0) return errno == ENOMEM ? oom(err) : TS_OK;
+    if (strcmp(hex, p->info.taxonomy_sha256) != 0) return TS_OK;
     ts_taxonomy *t;
     ts_error terr;
-    if (ts_taxonomy_load(path, &t, &terr) != TS_OK) return TS_OK;
+    ts_error_clear(&terr);
+    int lrc = ts_taxonomy_load(path, &t, &terr);
+    if (lrc == TS_EINPUT) return TS_OK;
+    if (lrc != TS_OK) {
+        if (err) *err = terr;
+        return lrc;
+    }
     int k = ts_taxonomy_find(t, p->nodes[b->root].id), rc = TS_OK;
     if (k >= 0 && t->nodes[k].n_classes > 0) {
         const ts_node *nd = &t->nodes[k];

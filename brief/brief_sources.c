@@ -135,7 +135,8 @@ static void method_summary(ts_buf *h, const char *json, ts_arena *a) {
             ts_buf_printf(h, " (%d)", sc[s].count[i]);
         }
     }
-    if (j.bad) ts_buf_puts(h, " <span class=\"muted\">(the stored method settings could not be read whole)</span>");
+    if (j.oom) h->oom = 1; /* the text is fine: ts_brief_html fails */
+    else if (j.bad) ts_buf_puts(h, " <span class=\"muted\">(the stored method settings could not be read whole)</span>");
 }
 
 
@@ -151,7 +152,7 @@ static void source_text(ts_buf *h, const char *s) {
     const char *key;
     char *copy = malloc(strlen(s) + 1);
     if (!copy) {
-        bp_esc(h, s);
+        h->oom = 1; /* not the text without its bold keys: ts_brief_html fails */
         return;
     }
     while (ts_register_next_key(s, &pos, &key, &n)) {
@@ -196,7 +197,8 @@ static void esc_tidy(ts_buf *h, const char *s) {
             p++;
         }
     }
-    bp_esc(h, plain.data ? plain.data : "");
+    if (plain.oom) h->oom = 1;
+    else bp_esc(h, plain.data ? plain.data : "");
     ts_buf_free(&plain);
 }
 
@@ -292,7 +294,10 @@ static void values_table(ts_brief *b, ts_buf *h) {
     const brief_run *pr = &b->runs[b->primary];
     const ts_stored_run *p = pr->r;
     int nu = p->n_units, *order = bp_ranked_units(p, b->root);
-    if (!order) return;
+    if (!order) {
+        h->oom = 1; /* a page without the table is another page */
+        return;
+    }
     ts_buf_puts(h, "<p class=\"small\">Marks after a value: <b>E</b> estimate, <b>I</b> imputed, <b>C</b> carried"
                    " forward from an earlier year, <b>P</b> interpolated, <b>S</b> shocked by the scenario,"
                    " <b>A</b> conflicting sourced alternatives; each is listed under <i>Flagged values</i>. A year"
@@ -480,7 +485,10 @@ static int cmp_cited(const void *a, const void *b) {
 static void register_table(ts_brief *b, ts_buf *h) {
     enum { CAP = 1024 };
     cited *keys = malloc(CAP * sizeof *keys);
-    if (!keys) return;
+    if (!keys) {
+        h->oom = 1;
+        return;
+    }
     int n = 0, uncited = 0;
     /* the primary run's values, and the values the other runs change */
     for (int i = 0; i < b->n_runs; i++) {

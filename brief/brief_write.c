@@ -151,7 +151,9 @@ static void class_badge(ts_buf *h, const class_order *co, const char *c) {
 
 /* Draws one chart of kind through plots/ and writes it as a figure, or a
  * visible note saying why it is not there. runs are run (or analysis)
- * ids; caption is plain text. */
+ * ids; caption is plain text. A chart not drawn for lack of memory sets
+ * h->oom instead: the page would be another page, and ts_brief_html then
+ * fails with out of memory. */
 static void chart(ts_brief *b, ts_buf *h, ts_plot_kind kind, const long long *ids, int n_ids, const char *caption) {
     const char *name = ts_plot_kind_name(kind);
     if (b->opt->no_charts) {
@@ -179,7 +181,10 @@ static void chart(ts_brief *b, ts_buf *h, ts_plot_kind kind, const long long *id
     ts_buf svg = {0};
     ts_error err;
     ts_error_clear(&err);
-    if (ts_plot_svg(b->opt->db, &req, &so, b->opt->gnuplot, &svg, &err) != TS_OK) {
+    int drawn = ts_plot_svg(b->opt->db, &req, &so, b->opt->gnuplot, &svg, &err) == TS_OK;
+    if (!drawn && ts_error_oom(&err)) {
+        h->oom = 1;
+    } else if (!drawn) {
         ts_buf_printf(h, "<p class=\"nochart\">The %s chart could not be drawn: ", name);
         bp_esc(h, err.message);
         ts_buf_puts(h, "</p>\n");
@@ -327,7 +332,10 @@ static void key_points(ts_brief *b, ts_buf *h, const class_order *co) {
     const brief_run *pr = &b->runs[b->primary];
     const ts_stored_run *p = pr->r;
     int k = b->root, *order = bp_ranked_units(p, k);
-    if (!order) return;
+    if (!order) {
+        h->oom = 1; /* out of memory: ts_brief_html fails */
+        return;
+    }
     ts_buf_puts(h, "<div class=\"keypoints keep\"><b>Key points</b>\n<ul>\n");
     int top = order[0], last = order[p->n_units - 1];
     ts_buf_puts(h, "<li>Highest risk: ");
@@ -405,7 +413,10 @@ static void key_points(ts_brief *b, ts_buf *h, const class_order *co) {
 static void section_ranking(ts_brief *b, ts_buf *h, const class_order *co) {
     const ts_stored_run *p = b->runs[b->primary].r;
     int k = b->root, *order = bp_ranked_units(p, k);
-    if (!order) return;
+    if (!order) {
+        h->oom = 1; /* out of memory: ts_brief_html fails */
+        return;
+    }
     ts_buf_puts(h, "<section id=\"ranking\">\n<h2>1. Ranking</h2>\n<p>");
     bp_run_label(h, p);
     ts_buf_puts(h, " at the index, ");
@@ -492,7 +503,10 @@ static void section_scenarios(ts_brief *b, ts_buf *h, const class_order *co) {
         return;
     }
     int k = ts_brief_root(ref), *order = bp_ranked_units(ref, k);
-    if (!order) return;
+    if (!order) {
+        h->oom = 1; /* out of memory: ts_brief_html fails */
+        return;
+    }
     ts_buf_puts(h, "<p>Each scenario against the reference ");
     bp_run_label(h, ref);
     ts_buf_puts(h, " at the index: \xce\x94 is the scenario's score minus the reference's; \xe2\x96\xb2" "1 means one"
@@ -715,7 +729,10 @@ static void country(ts_brief *b, ts_buf *h, const class_order *co, int u) {
 static void section_countries(ts_brief *b, ts_buf *h, const class_order *co) {
     const ts_stored_run *p = b->runs[b->primary].r;
     int *order = bp_ranked_units(p, b->root);
-    if (!order) return;
+    if (!order) {
+        h->oom = 1; /* out of memory: ts_brief_html fails */
+        return;
+    }
     ts_buf_puts(h, "<section id=\"countries\">\n<h2>3. Country by country</h2>\n<p>What drives each unit's score in ");
     bp_run_label(h, p);
     ts_buf_puts(h, ": the parts of the index score that its dimensions and indicators make up (the contribution trace"
@@ -842,6 +859,7 @@ static void section_trend(ts_brief *b, ts_buf *h) {
     for (int y = 0; y < b->n_years; y++) ts_buf_printf(h, "<th class=\"num\">%d</th>", b->years[y]);
     ts_buf_puts(h, "</tr></thead><tbody>\n");
     int *order = bp_ranked_units(p, b->root);
+    if (!order) h->oom = 1; /* out of memory: ts_brief_html fails */
     for (int i = 0; order && i < p->n_units; i++) {
         const char *unit = p->unit_id[order[i]];
         ts_buf_puts(h, "<tr><td>");

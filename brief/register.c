@@ -65,7 +65,7 @@ int ts_register_load(const char *path, ts_register **out, ts_error *err) {
     *out = NULL;
     size_t len;
     char *text = ts_read_file(path, &len);
-    if (!text) return ts_fail(err, TS_EINPUT, path, 0, "cannot read the source register: %s", strerror(errno));
+    if (!text) return ts_fail_read(err, path, "cannot read the source register", errno);
     ts_register *reg = calloc(1, sizeof *reg);
     int rc = reg ? TS_OK : TS_ESYSTEM;
     entry *open = NULL; /* the entry whose title is still to come */

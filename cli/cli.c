@@ -3,6 +3,7 @@
  * command family). */
 #include "cli.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -279,7 +280,12 @@ static int parse_score_opts(ts_cmd *c, int argc, char **argv, score_opts *o) {
 }
 
 /* Loads, scores, optionally stores (with the options that shaped the run,
- * so that rescore can repeat it) and reports one scenario. */
+ * so that rescore can repeat it) and reports one scenario. With a store,
+ * the run is committed only after its report is written to the output
+ * (held until ts_cmd_close_output: the -o file's temporary, or standard
+ * output's): a report that fails, out of memory included, leaves no run,
+ * and a run that cannot be committed leaves no report. Only moving the
+ * output into place, an I/O error, can fail after the commit. */
 static int score_and_store(ts_cmd *c, ts_scenario *s, const char *db, ts_format fmt, const char *out_path,
                            const ts_run_options *opt) {
     ts_error err;
@@ -295,16 +301,18 @@ static int score_and_store(ts_cmd *c, ts_scenario *s, const char *db, ts_format 
     }
     long long run_id = 0;
     int rc = EXIT_OK;
+    ts_store *st = NULL;
     if (db) {
-        ts_store *st;
         ts_run_record *rec = NULL;
         if (ts_store_open(db, &st, &err) || ts_run_record_new(s, opt, &rec, &err) != TS_OK ||
-            ts_store_save_record(st, s, r, rec, 0, &run_id, NULL, &err))
+            ts_store_begin(st, 0, &err) || ts_store_save_record(st, s, r, rec, 0, &run_id, NULL, &err))
             rc = ts_cmd_error(c, &err);
         ts_run_record_free(rec);
-        ts_store_close(st);
     }
     if (rc == EXIT_OK && ts_report_write(f, fmt, s, r, run_id, &err)) rc = ts_cmd_error(c, &err);
+    if (rc == EXIT_OK && st && ts_store_commit(st, &err)) rc = ts_cmd_error(c, &err);
+    if (rc != EXIT_OK) ts_store_rollback(st);
+    ts_store_close(st);
     int crc = ts_cmd_close_output(c, f, out_path, &tmp, rc == EXIT_OK);
     ts_result_free(r);
     return rc != EXIT_OK ? rc : crc;
@@ -324,8 +332,8 @@ static int score_lean(ts_cmd *c, ts_scenario *s, ts_format fmt, const char *out_
     int rc = f ? EXIT_OK : EXIT_SYSTEM;
     if (f && (fmt == TS_FORMAT_CSV ? ts_report_write_lean_csv(f, s, r, &err)
                                    : ts_report_write_lean_table(f, s, r, &err))) {
-        fprintf(c->errs, "%s: cannot write the scores\n", c->prog);
-        rc = EXIT_SYSTEM;
+        if (ts_error_oom(&err)) rc = ts_cmd_error(c, &err); /* not a write that failed */
+        else rc = (fprintf(c->errs, "%s: cannot write the scores\n", c->prog), EXIT_SYSTEM);
     }
     if (f) {
         int crc = ts_cmd_close_output(c, f, out_path, &tmp, rc == EXIT_OK);
@@ -582,6 +590,7 @@ static int print_run(const ts_run_info *run, void *vctx) {
         else ts_buf_puts(b, "null}");
     }
     x->count++;
+    if (b->oom) return 1; /* cmd_runs reports it */
     if (b->len > 1 << 16) {
         fwrite(b->data, 1, b->len, x->out);
         b->len = 0;
@@ -632,6 +641,7 @@ static int cmd_runs(ts_cmd *c, int argc, char **argv) {
         ts_buf_puts(&x.b, "[");
     rc = ts_store_list_runs(st, print_run, &x, &err) ? ts_cmd_error(c, &err) : EXIT_OK;
     if (x.fmt == TS_FORMAT_JSON) ts_buf_puts(&x.b, "\n]\n");
+    if (rc == EXIT_OK && x.b.oom) rc = ts_cmd_oom(c); /* not a listing with runs missing */
     if (rc == EXIT_OK && x.b.len) fwrite(x.b.data, 1, x.b.len, c->out);
     ts_buf_free(&x.b);
     ts_store_close(st);

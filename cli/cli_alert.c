@@ -68,7 +68,7 @@ int ts_cli_alert(int argc, char **argv, FILE *out, FILE *errs) {
     ts_alert_options_init(&opt);
     const char **specs = calloc((size_t)argc + 1, sizeof *specs);
     int n = 0;
-    if (!specs) return EXIT_SYSTEM;
+    if (!specs) return ts_cmd_oom(c);
     static const char *const norm_names[] = {"--near", "--jump-sd", "--jump-share", "--min-reliability", "--stable"};
     double *norms[] = {&opt.near_class, &opt.jump_sd, &opt.jump_share, &opt.min_reliability, &opt.stable};
     for (int i = 1; i < argc && rc == EXIT_OK; i++) {

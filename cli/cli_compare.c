@@ -150,9 +150,22 @@ static void write_row(ts_buf *o, ts_format fmt, const ts_comparison *cmp, const 
     }
 }
 
+/* Writes what is left of o to f, unless an append to o failed (out of
+ * memory) or an earlier write did (failed). Returns the exit status, with
+ * the message printed. */
+static int finish_output(ts_cmd *c, FILE *f, const ts_buf *o, int failed) {
+    if (o->oom) return ts_cmd_oom(c);
+    if (failed || (o->len && fwrite(o->data, 1, o->len, f) != o->len)) {
+        fprintf(c->errs, "%s: cannot write the comparison\n", c->prog);
+        return EXIT_SYSTEM;
+    }
+    return EXIT_OK;
+}
+
 /* Writes the comparison against its reference: per run, its rows. */
 static int compare_rows(ts_cmd *c, FILE *f, ts_format fmt, const ts_comparison *cmp, const ts_compare_options *opt) {
     ts_buf o = {0};
+    int failed = 0; /* a write of what o held */
     if (fmt == TS_FORMAT_CSV) {
         ts_buf_puts(&o, "node,unit,unit_name,score_a,score_b,delta,rank_a,rank_b,rank_change,class_a,class_b,"
                         "class_changed,reference,run,scenario,year\n");
@@ -184,8 +197,8 @@ static int compare_rows(ts_cmd *c, FILE *f, ts_format fmt, const ts_comparison *
         int shown = 0;
         for (; j < cmp->n_rows && cmp->rows[j].run == i; j++, shown++) {
             write_row(&o, fmt, cmp, &cmp->rows[j], j == 0);
-            if (o.len > 1 << 16) {
-                if (fwrite(o.data, 1, o.len, f) != o.len) o.oom = 1;
+            if (o.len > 1 << 16 && !o.oom && !failed) {
+                failed = fwrite(o.data, 1, o.len, f) != o.len;
                 o.len = 0;
             }
         }
@@ -194,9 +207,7 @@ static int compare_rows(ts_cmd *c, FILE *f, ts_format fmt, const ts_comparison *
                           opt->changed_only && opt->threshold > 0 ? "the threshold" : "");
     }
     if (fmt == TS_FORMAT_JSON) ts_buf_puts(&o, "\n]}\n");
-    int rc = o.oom ? EXIT_SYSTEM : EXIT_OK;
-    if (o.len && fwrite(o.data, 1, o.len, f) != o.len) rc = EXIT_SYSTEM;
-    if (rc) fprintf(c->errs, "%s: cannot write the comparison\n", c->prog);
+    int rc = finish_output(c, f, &o, failed);
     ts_buf_free(&o);
     return rc;
 }
@@ -310,12 +321,11 @@ static int compare_matrix(ts_cmd *c, FILE *f, ts_format fmt, const cmp_run *runs
                           rk.data ? rk.data : "", cl.data ? cl.data : "");
         else
             ts_buf_puts(&o, "\n");
+        if (sc.oom || rk.oom || cl.oom) o.oom = 1; /* the row would lack them */
         ts_buf_free(&sc), ts_buf_free(&rk), ts_buf_free(&cl);
     }
     if (fmt == TS_FORMAT_JSON) ts_buf_puts(&o, "\n]}\n");
-    int rc = o.oom ? EXIT_SYSTEM : EXIT_OK;
-    if (o.len && fwrite(o.data, 1, o.len, f) != o.len) rc = EXIT_SYSTEM;
-    if (rc) fprintf(c->errs, "%s: cannot write the comparison\n", c->prog);
+    int rc = finish_output(c, f, &o, 0);
     ts_buf_free(&o);
     free(k), free(uid), free(uname);
     return rc;
@@ -337,7 +347,7 @@ int ts_cli_compare(int argc, char **argv, FILE *out, FILE *errs) {
     ts_format fmt = TS_FORMAT_TABLE;
     const char **specs = calloc((size_t)argc + 1, sizeof *specs);
     int n = 0, rc = EXIT_OK;
-    if (!specs) return EXIT_SYSTEM;
+    if (!specs) return ts_cmd_oom(c);
     for (int i = 1; i < argc && rc == EXIT_OK; i++) {
         int missing = 0;
         const char *v;

@@ -420,7 +420,7 @@ static const char USAGE_RESCORE[] =
  * the first that can be read, with its hash in now); *owned is a malloc'd
  * path to free, or NULL. Returns 0 when found unchanged, 1 when only
  * changed contents were found, -1 when no candidate can be read (errno
- * set). */
+ * set), -2 when out of memory (a candidate not tried could be the one). */
 static int find_input(const ts_stored_file *f, const char *db_dir, const char **path, char **owned, char now[65]) {
     char *joined = f->path[0] != '/' ? ts_path_join(db_dir, f->path) : NULL;
     const char *candidates[] = {f->abs_path, f->path, joined};
@@ -428,10 +428,15 @@ static int find_input(const ts_stored_file *f, const char *db_dir, const char **
     char first_hash[65] = "";
     *path = f->path;
     *owned = NULL;
+    if (f->path[0] != '/' && !joined) return -2;
     for (int i = 0; i < 3; i++) {
         if (!candidates[i]) continue;
         char hex[65];
         if (ts_sha256_file(candidates[i], hex)) {
+            if (errno == ENOMEM) {
+                free(joined);
+                return -2;
+            }
             if (i == 1) saved_errno = errno; /* the path as given explains best */
             continue;
         }
@@ -470,7 +475,27 @@ static int same_str(const char *a, const char *b) {
     return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
+static int rescore(int argc, char **argv, FILE *out, FILE *errs);
+
 int ts_cli_rescore(int argc, char **argv, FILE *out, FILE *errs) {
+    /* the verdict is held until rescore is done, so that one that fails
+       half way (out of memory, exit 3) prints none of it */
+    ts_outfile held;
+    int hold = ts_outfile_hold(&held, out) == 0;
+    if (!hold && errno == ENOMEM) {
+        fprintf(errs, "threatscore: out of memory\n");
+        return EXIT_SYSTEM;
+    }
+    int rc = rescore(argc, argv, hold ? held.f : out, errs);
+    if (hold && ts_outfile_close(&held, rc != EXIT_SYSTEM) != 0 && rc != EXIT_SYSTEM) {
+        fprintf(errs, "threatscore: cannot write to standard output: %s\n", ts_errstr(errno));
+        rc = EXIT_SYSTEM;
+    }
+    return rc;
+}
+
+/* rescore, writing its verdict to out. Returns the exit status. */
+static int rescore(int argc, char **argv, FILE *out, FILE *errs) {
     ts_cmd cc = {out, errs, "threatscore"}, *c = &cc;
     const char *db = NULL, *run = NULL;
     for (int i = 1; i < argc; i++) {
@@ -528,6 +553,11 @@ int ts_cli_rescore(int argc, char **argv, FILE *out, FILE *errs) {
     for (int i = 0; i < n_files; i++) {
         char now[65];
         int status = find_input(&files[i], db_dir, &found[i], &owned[i], now);
+        if (status == -2) {
+            free_found(owned, n_files, db_dir, found);
+            ts_stored_run_free(r);
+            return ts_cmd_oom(c);
+        }
         if (status < 0) {
             fprintf(out, "changed: %s (%s) cannot be read: %s\n", files[i].path, files[i].role, strerror(errno));
             changed++;
@@ -590,7 +620,8 @@ int ts_cli_rescore(int argc, char **argv, FILE *out, FILE *errs) {
     if (s && ts_score(s, &res, &err) == TS_OK) ts_run_record_new(s, &ro, &rec, &err);
     if (!rec) {
         int e = ts_cmd_error(c, &err);
-        fprintf(out, "run %lld (%s): the unchanged inputs no longer score: %s\n", id, label, err.message);
+        if (!ts_error_oom(&err)) /* that is no verdict on the run */
+            fprintf(out, "run %lld (%s): the unchanged inputs no longer score: %s\n", id, label, err.message);
         ts_run_record_free(rec);
         ts_result_free(res);
         ts_scenario_free(s);

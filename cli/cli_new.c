@@ -248,11 +248,12 @@ int ts_cli_new_scenario(int argc, char **argv, FILE *out, FILE *errs) {
         return rc;
     }
     char rel[1024];
+    int rel_oom = 0;
     if (to_stdout) snprintf(rel, sizeof rel, "%s", extends);
-    else ts_path_relative(out_path, extends, rel, sizeof rel);
+    else rel_oom = ts_path_relative(out_path, extends, rel, sizeof rel) != 0;
     ts_buf b = {0};
     write_skeleton(&b, base, name, rel, to_stdout);
-    if (b.oom) {
+    if (b.oom || rel_oom) {
         rc = ts_cmd_oom(c);
     } else {
         ts_outfile o;

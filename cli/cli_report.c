@@ -104,6 +104,8 @@ int ts_cli_report(int argc, char **argv, FILE *out, FILE *errs) {
     ts_error_clear(&err);
     if (ts_brief_write(&opt, &page, &warnings, &err) != TS_OK) {
         rc = ts_cmd_error(c, &err);
+    } else if (warnings.oom) {
+        rc = ts_cmd_oom(c); /* a warning lost */
     } else {
         if (warnings.len) {
             for (char *line = warnings.data; line && *line;) {

@@ -445,7 +445,7 @@ static int parse_nodes(ua_cli *c, const ts_scenario *s, const char *v, unsigned 
     *out = NULL;
     if (!v || strcmp(v, "all") == 0) return 0;
     unsigned char *m = calloc((size_t)t->n_nodes + 1, 1);
-    if (!m) return EXIT_SYSTEM;
+    if (!m) return ts_cmd_oom(c);
     if (strcmp(v, "aggregates") == 0) {
         for (int k = 0; k < t->n_nodes; k++) m[k] = t->nodes[k].n_children > 0;
     } else if (strcmp(v, "root") == 0) {
@@ -454,7 +454,7 @@ static int parse_nodes(ua_cli *c, const ts_scenario *s, const char *v, unsigned 
         char *buf = strdup(v);
         if (!buf) {
             free(m);
-            return EXIT_SYSTEM;
+            return ts_cmd_oom(c);
         }
         for (char *p = strtok(buf, ","); p; p = strtok(NULL, ",")) {
             int k = ts_taxonomy_find(t, p);
@@ -588,21 +588,44 @@ static int apply_args(ua_cli *c, const ua_args *a, ts_scenario *s, ts_ua_spec **
     return EXIT_OK;
 }
 
-/* Writes the report of analysis r (stored as id, 0 when not) in a->fmt.
+/* Appends the report of analysis r (stored as id, 0 when not) in a->fmt
+ * to b. Returns the exit status (out of memory). */
+static int render_report(ua_cli *c, const ua_args *a, const ts_scenario *s, const ts_ua_spec *spec,
+                         const ts_ua_result *r, long long id, ts_buf *b) {
+    if (a->fmt == TS_FORMAT_TABLE) write_table(b, s, r, &a->opt, id);
+    else if (a->fmt == TS_FORMAT_CSV) write_csv(b, s, r, &a->opt);
+    else write_json(b, s, spec, r, &a->opt, id);
+    return b->oom ? ts_cmd_oom(c) : EXIT_OK;
+}
+
+/* Saves analysis r to a->db when asked and writes its report. The
+ * analysis is committed only once the report is written to the output,
+ * which is held until ts_cmd_close_output (the -o file's temporary, or
+ * standard output's): a report that fails, out of memory included, leaves
+ * no analysis, and an analysis that cannot be committed no report.
  * Returns the exit status. */
-static int write_report(ua_cli *c, const ua_args *a, const ts_scenario *s, const ts_ua_spec *spec,
-                        const ts_ua_result *r, long long id) {
+static int store_and_report(ua_cli *c, const ua_args *a, const ts_scenario *s, const ts_ua_spec *spec,
+                            const ts_ua_result *r, const char *input) {
     ts_outfile tmp;
     FILE *f = ts_cmd_open_output(c, a->out_path, &tmp);
     if (!f) return EXIT_SYSTEM;
-    int rc = EXIT_OK;
+    ts_error err;
+    ts_error_clear(&err);
+    ts_store *st = NULL;
+    long long id = 0;
+    int rc = EXIT_OK, reused = 0;
+    if (a->db && (ts_store_open(a->db, &st, &err) || ts_store_begin(st, 0, &err) ||
+                  ts_ua_save_or_reuse(st, s, spec, &a->opt, r, a->store_samples, &id, &reused, &err)))
+        rc = print_err(c, &err);
     ts_buf b = {0};
-    if (a->fmt == TS_FORMAT_TABLE) write_table(&b, s, r, &a->opt, id);
-    else if (a->fmt == TS_FORMAT_CSV) write_csv(&b, s, r, &a->opt);
-    else write_json(&b, s, spec, r, &a->opt, id);
-    if (b.oom) rc = ts_cmd_oom(c);
-    else if (b.len) fwrite(b.data, 1, b.len, f);
+    if (rc == EXIT_OK) rc = render_report(c, a, s, spec, r, id, &b);
+    if (rc == EXIT_OK && b.len && fwrite(b.data, 1, b.len, f) != b.len)
+        rc = print_err(c, (ts_fail(&err, TS_ESYSTEM, a->out_path, 0, "cannot write: %s", ts_errstr(errno)), &err));
     ts_buf_free(&b);
+    if (rc == EXIT_OK && st && ts_store_commit(st, &err)) rc = print_err(c, &err);
+    if (rc != EXIT_OK) ts_store_rollback(st);
+    ts_store_close(st);
+    if (rc == EXIT_OK && reused) fprintf(c->errs, "%s: %s: unchanged, uncertainty run %lld reused\n", c->prog, input, id);
     int crc = ts_cmd_close_output(c, f, a->out_path, &tmp, rc == EXIT_OK);
     return rc != EXIT_OK ? rc : crc;
 }
@@ -645,18 +668,7 @@ int ts_cli_uncertainty(int argc, char **argv, FILE *out, FILE *errs) {
     }
     ts_ua_result *r = NULL;
     if (rc == EXIT_OK && ts_ua_run(s, spec, &a.opt, &r, &err)) rc = print_err(&c, &err);
-    long long id = 0;
-    if (rc == EXIT_OK && a.db) {
-        ts_store *st = NULL;
-        int reused = 0;
-        if (ts_store_open(a.db, &st, &err) ||
-            ts_ua_save_or_reuse(st, s, spec, &a.opt, r, a.store_samples, &id, &reused, &err))
-            rc = print_err(&c, &err);
-        else if (reused)
-            fprintf(errs, "%s: %s: unchanged, uncertainty run %lld reused\n", c.prog, in.path, id);
-        ts_store_close(st);
-    }
-    if (rc == EXIT_OK) rc = write_report(&c, &a, s, spec, r, id);
+    if (rc == EXIT_OK) rc = store_and_report(&c, &a, s, spec, r, in.path);
     ts_ua_result_free(r);
     free(track);
     ts_ua_spec_free(spec);

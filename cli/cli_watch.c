@@ -211,7 +211,7 @@ int ts_cli_watch(int argc, char **argv, FILE *out, FILE *errs) {
     int n_set = 0, n_persp = 0, rc = EXIT_OK;
     if (!set || !persp) {
         free(set), free(persp);
-        return EXIT_SYSTEM;
+        return ts_cmd_oom(c);
     }
     for (int i = 1; i < argc && rc == EXIT_OK; i++) {
         int missing = 0;

@@ -164,7 +164,17 @@ static const char *write_failure(int errnum) {
 }
 
 FILE *ts_open_output(FILE *out, FILE *errs, const char *prog, const char *path, ts_outfile *o) {
-    if (is_stdout(path)) return out;
+    if (is_stdout(path)) {
+        /* held in an unnamed temporary file until the command succeeds, so
+           that one failing half way (out of memory) has printed nothing */
+        if (ts_outfile_hold(o, out) == 0) return o->f;
+        if (errno == ENOMEM) {
+            fprintf(errs, "%s: out of memory\n", prog);
+            return NULL;
+        }
+        memset(o, 0, sizeof *o); /* no temporary file here: printed as it is made */
+        return out;
+    }
     if (ts_outfile_open(o, path) != 0) {
         fprintf(errs, "%s: %s: cannot write: %s\n", prog, path, write_failure(errno));
         return NULL;
@@ -174,7 +184,12 @@ FILE *ts_open_output(FILE *out, FILE *errs, const char *prog, const char *path, 
 }
 
 int ts_close_output(FILE *errs, const char *prog, FILE *f, const char *path, ts_outfile *o, int ok) {
-    if (is_stdout(path)) return fflush(f) == 0 || !ok ? EXIT_OK : EXIT_SYSTEM;
+    if (is_stdout(path) && !o->to) return fflush(f) == 0 || !ok ? EXIT_OK : EXIT_SYSTEM;
+    if (is_stdout(path)) {
+        if (ts_outfile_close(o, ok) == 0) return EXIT_OK;
+        fprintf(errs, "%s: cannot write to standard output: %s\n", prog, write_failure(errno));
+        return EXIT_SYSTEM;
+    }
     char tmp[NAME_MAX + 1] = "";
     if (o->tmp_name) snprintf(tmp, sizeof tmp, "%s", o->tmp_name);
     int rc = ts_outfile_close(o, ok);
@@ -246,7 +261,7 @@ int ts_cmd_file_arg(const ts_cmd *c, const char *arg, ts_file_arg *in) {
     if (fd >= 0) ts_cli_track_temp(in->tmp); /* removed on a signal too */
     FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
     if (!f) {
-        fprintf(c->errs, "%s: cannot copy standard input: %s\n", c->prog, strerror(errno));
+        fprintf(c->errs, "%s: cannot copy standard input: %s\n", c->prog, write_failure(errno));
         if (fd >= 0) close(fd), remove(in->tmp), ts_cli_untrack_temp(in->tmp);
         in->tmp[0] = '\0';
         return EXIT_SYSTEM;

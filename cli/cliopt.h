@@ -66,9 +66,13 @@ int ts_is_help(const char *arg);
 const char *ts_opt_value(int argc, char **argv, int *i, const char *name, int *missing);
 
 /* Opens a command's output: out when path is NULL or "-" (standard output,
- * for every command's -o), else path written whole or not at all
- * (ts_outfile). Returns the stream, or NULL after printing "prog: path:
- * cannot write". */
+ * for every command's -o), else path, written whole or not at all
+ * (ts_outfile). Standard output is held in an unnamed temporary file
+ * (ts_outfile_hold) and printed by ts_close_output when the command
+ * succeeds, so that a command that fails half way, out of memory
+ * included, prints nothing; where no temporary file can be made it is
+ * written as it is made. Returns the stream, or NULL after printing "prog:
+ * path: cannot write" (or "prog: out of memory"). */
 FILE *ts_open_output(FILE *out, FILE *errs, const char *prog, const char *path, ts_outfile *o);
 
 /* Finishes the output of ts_open_output, keeping it when ok. Returns the

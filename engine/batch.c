@@ -201,15 +201,16 @@ int ts_batch_run(ts_store *st, const ts_batch_input *in, int n_in, const ts_batc
     pthread_cond_init(&p.done_cv, NULL);
     pthread_cond_init(&p.room_cv, NULL);
     pthread_t *tid = calloc((size_t)threads + 1, sizeof *tid);
-    int started = 0;
+    int started = 0, prc = 0;
     for (int t = 0; tid && t < threads; t++) {
-        if (pthread_create(&tid[t], NULL, worker, &p) != 0) break;
+        if ((prc = pthread_create(&tid[t], NULL, worker, &p)) != 0) break;
         started++;
     }
     stats->total = n;
     stats->threads = started;
     int rc = TS_OK;
-    if (started == 0) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "cannot start threads");
+    if (!tid) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    else if (started == 0) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "cannot start threads: %s", ts_thread_errstr(prc));
     /* the writer skips the foreign-key checks: it inserts the rows of a run
        only after the run itself, in the same transaction, and deletes
        nothing, so there is no reference to check and no cascade to run */

@@ -2,6 +2,7 @@
  * and parsed once (by identity), taxonomies built once (by name). */
 #include "cache.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,7 +78,8 @@ static int file_read(const char *path, ts_cached_file **out, ts_error *err) {
     if (!f) return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
     config_init(&f->cfg);
     int rc = ts_cfg_read_file(&f->cfg, path, NULL, &f->bytes, &f->n_bytes, err);
-    if (rc == TS_OK && !(f->real = realpath(path, NULL))) rc = ts_fail(err, TS_EINPUT, path, 0, "cannot resolve the path");
+    /* ENOMEM is out of memory, not a path that does not resolve */
+    if (rc == TS_OK && !(f->real = realpath(path, NULL))) rc = ts_fail_read(err, path, "cannot resolve the path", errno);
     if (rc != TS_OK) {
         file_free(f);
         return rc;

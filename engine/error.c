@@ -28,6 +28,22 @@ int ts_fail(ts_error *err, int code, const char *file, int line,
     return code;
 }
 
+const char *ts_errstr(int errnum) {
+    return errnum == ENOMEM ? "out of memory" : strerror(errnum);
+}
+
+const char *ts_thread_errstr(int rc) {
+    return rc == EAGAIN ? "out of memory or at the thread limit" : ts_errstr(rc);
+}
+
+int ts_error_oom(const ts_error *err) {
+    static const char OOM[] = "out of memory";
+    if (!err || err->code != TS_ESYSTEM) return 0;
+    size_t n = strlen(err->message), k = sizeof OOM - 1;
+    if (n < k || strcmp(err->message + n - k, OOM) != 0) return 0;
+    return n == k || (n >= k + 2 && strncmp(err->message + n - k - 2, ": ", 2) == 0);
+}
+
 int ts_fail_read(ts_error *err, const char *file, const char *what, int errnum) {
     if (errnum == ENOMEM) return ts_fail(err, TS_ESYSTEM, file, 0, "out of memory");
     return ts_fail(err, TS_EINPUT, file, 0, "%s: %s", what, strerror(errnum));

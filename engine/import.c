@@ -201,7 +201,7 @@ int ts_import_coinr(const char *idata, const char *imeta, const char *taxonomy_o
     ts_buf_free(&root_node);
 
     char tax_rel[1024];
-    ts_path_relative(scenario_out, taxonomy_out, tax_rel, sizeof tax_rel);
+    if (ts_path_relative(scenario_out, taxonomy_out, tax_rel, sizeof tax_rel)) scen.oom = 1; /* reported below */
     const char *base = strrchr(idata, '/');
     ts_buf_puts(&scen, "# Imported from COINr's iData by `threatscore import coinr`.\nname = ");
     char name[600];

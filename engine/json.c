@@ -8,6 +8,7 @@ void ts_json_init(ts_json *j, const char *text, ts_arena *a) {
     j->p = text ? text : "";
     j->arena = a;
     j->bad = 0;
+    j->oom = 0;
 }
 
 /* Skips JSON white space. */
@@ -105,6 +106,7 @@ const char *ts_json_string(ts_json *j) {
     if (*j->p != '"') j->bad = 1;
     else j->p++;
     const char *s = j->bad || b.oom ? NULL : ts_arena_strdup(j->arena, b.data ? b.data : "");
+    if (!s && !j->bad) j->oom = 1;
     if (!s) j->bad = 1;
     ts_buf_free(&b);
     return s;
@@ -164,6 +166,7 @@ const char **ts_json_strings(ts_json *j, int *n) {
     }
     const char **out = j->bad ? NULL : ts_arena_alloc(j->arena, ((size_t)count + 1) * sizeof *out);
     if (!out) {
+        if (!j->bad) j->oom = 1;
         j->bad = 1;
         return NULL;
     }

@@ -7,11 +7,13 @@
 
 /* A cursor over NUL-terminated JSON text. Strings read are copied into the
  * arena. bad is set on the first malformed token or allocation failure and
- * stays set (like ts_buf.oom): check it once at the end. */
+ * stays set (like ts_buf.oom): check it once at the end. oom is set too
+ * when it was an allocation that failed: the text may be fine. */
 typedef struct ts_json {
     const char *p;
     ts_arena *arena;
     int bad;
+    int oom;
 } ts_json;
 
 /* Starts reading text, copying strings into a. */

@@ -663,7 +663,9 @@ static int load_chain(loader *L, const char *path, const char *read_path, chain_
         } else {
             int rc = ts_cfg_read_file_as(&f->cfg, f->path, f->read, f->sha256, &f->bytes, &f->n_bytes, L->err);
             if (rc) return rc;
+            errno = 0;
             f->real = realpath(f->read, NULL);
+            if (!f->real && errno == ENOMEM) return oom(L); /* else the cycle check would skip it */
         }
         for (int j = 0; f->real && j < *n - 1; j++)
             if (files[j].real && strcmp(files[j].real, f->real) == 0)

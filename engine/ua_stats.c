@@ -190,6 +190,7 @@ static int run_pilot(ua_model *m, const ts_ua_options *opt, const ts_sobol_seq *
     int rc = TS_OK;
     if (!part || !tid || !buf || !ibuf) rc = ua_oom(err);
     long started = 0;
+    int prc;
     for (long i = 0; i < nt && rc == TS_OK; i++) {
         pilot_part *p = &part[i];
         *p = (pilot_part){m, opt, seq, P * i / nt, P * (i + 1) / nt, buf + (size_t)i * (cells + 1) * 2,
@@ -198,10 +199,10 @@ static int run_pilot(ua_model *m, const ts_ua_options *opt, const ts_sobol_seq *
         if (nt == 1) {
             pilot_main(p);
             started = 1;
-        } else if (pthread_create(&tid[i], NULL, pilot_main, p) == 0) {
+        } else if ((prc = pthread_create(&tid[i], NULL, pilot_main, p)) == 0) {
             started++;
         } else {
-            rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "cannot start a thread");
+            rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "cannot start a thread: %s", ts_thread_errstr(prc));
         }
     }
     if (nt > 1)

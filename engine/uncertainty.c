@@ -244,11 +244,12 @@ int ts_ua_run(const ts_scenario *s, const ts_ua_spec *u, const ts_ua_options *op
                 thread_main(&th[i]);
                 continue;
             }
-            if (pthread_create(&tid[i], NULL, thread_main, &th[i]) != 0) {
+            int prc = pthread_create(&tid[i], NULL, thread_main, &th[i]);
+            if (prc != 0) {
                 pthread_mutex_lock(&R.lock);
                 R.failed = 1;
                 R.err.code = TS_ESYSTEM;
-                snprintf(R.err.message, sizeof R.err.message, "cannot start a thread");
+                snprintf(R.err.message, sizeof R.err.message, "cannot start a thread: %s", ts_thread_errstr(prc));
                 pthread_cond_broadcast(&R.turn);
                 pthread_mutex_unlock(&R.lock);
                 break;

@@ -436,9 +436,12 @@ char *ts_read_file(const char *path, size_t *len) {
     return text;
 }
 
-int ts_buf_term(ts_buf *b, const char *s) {
+/* Passes s to put piece by piece, with every control character written as
+ * a visible escape (see ts_buf_term). */
+static void term_escape(const char *s, void (*put)(void *ctx, const char *p, size_t n), void *ctx) {
     const unsigned char *p = (const unsigned char *)(s ? s : "");
     size_t n = strlen((const char *)p);
+    char esc[8];
     for (size_t i = 0; i < n;) {
         unsigned char c = p[i];
         size_t len = utf8_seq_len(p + i, n - i);
@@ -446,35 +449,60 @@ int ts_buf_term(ts_buf *b, const char *s) {
             static const char names[] = "\a\b\t\n\v\f\r";
             static const char letters[] = "abtnvfr";
             const char *k = c ? strchr(names, c) : NULL;
-            if (k) ts_buf_printf(b, "\\%c", letters[k - names]);
-            else ts_buf_printf(b, "\\x%02x", c);
+            if (k) snprintf(esc, sizeof esc, "\\%c", letters[k - names]);
+            else snprintf(esc, sizeof esc, "\\x%02x", c);
+            put(ctx, esc, strlen(esc));
             i++;
         } else if (len == 0) {
-            ts_buf_printf(b, "\\x%02x", c);
+            snprintf(esc, sizeof esc, "\\x%02x", c);
+            put(ctx, esc, strlen(esc));
             i++;
         } else if (len == 2 && c == 0xC2 && p[i + 1] < 0xA0) {
-            ts_buf_printf(b, "\\u%04x", p[i + 1]); /* C1 control, U+0080..U+009F */
+            snprintf(esc, sizeof esc, "\\u%04x", p[i + 1]); /* C1 control, U+0080..U+009F */
+            put(ctx, esc, strlen(esc));
             i += 2;
         } else {
-            ts_buf_append(b, (const char *)p + i, len);
+            put(ctx, (const char *)p + i, len);
             i += len;
         }
     }
+}
+
+static void put_buf(void *ctx, const char *p, size_t n) {
+    ts_buf_append(ctx, p, n);
+}
+
+int ts_buf_term(ts_buf *b, const char *s) {
+    term_escape(s, put_buf, b);
     return b->oom ? -1 : 0;
 }
 
-char *ts_term_safe(char *out, size_t n, const char *s) {
-    ts_buf b = {0};
-    ts_buf_term(&b, s);
-    size_t len = b.oom || !b.data ? 0 : b.len;
-    if (len >= n) {
-        len = n - 1;
-        /* cut before a partial UTF-8 sequence */
-        while (len > 0 && ((unsigned char)b.data[len] & 0xC0) == 0x80) len--;
+/* What ts_term_safe fills: out's first n - 1 bytes, and the first byte
+ * that did not fit. */
+typedef struct term_window {
+    char *out;
+    size_t n, len;
+    int over;
+    unsigned char next;
+} term_window;
+
+static void put_window(void *ctx, const char *p, size_t n) {
+    term_window *w = ctx;
+    for (size_t i = 0; i < n; i++) {
+        if (w->len + 1 < w->n) w->out[w->len++] = p[i];
+        else if (!w->over) w->over = 1, w->next = (unsigned char)p[i];
     }
-    if (len) memcpy(out, b.data, len);
+}
+
+char *ts_term_safe(char *out, size_t n, const char *s) {
+    /* written in place, with nothing allocated: it cannot fail */
+    term_window w = {out, n, 0, 0, 0};
+    term_escape(s, put_window, &w);
+    size_t len = w.len;
+    /* cut before a partial UTF-8 sequence: back over the continuation
+       bytes of the character the cut fell in */
+    for (unsigned char at = w.next; w.over && len > 0 && (at & 0xC0) == 0x80; at = (unsigned char)out[len]) len--;
     out[len] = '\0';
-    ts_buf_free(&b);
     return out;
 }
 
@@ -565,9 +593,13 @@ char *ts_path_join(const char *dir, const char *path) {
     return out;
 }
 
-void ts_path_relative(const char *from, const char *target, char *out, size_t n) {
+int ts_path_relative(const char *from, const char *target, char *out, size_t n) {
+    errno = 0;
     char *dir = ts_dirname(from), *rdir = dir ? realpath(dir, NULL) : NULL;
+    int oom = !dir || (!rdir && errno == ENOMEM);
+    errno = 0;
     char *tdir = ts_dirname(target), *rt = tdir ? realpath(tdir, NULL) : NULL;
+    oom = oom || !tdir || (!rt && errno == ENOMEM);
     const char *base = strrchr(target, '/');
     base = base ? base + 1 : target;
     if (!rdir || !rt) {
@@ -584,13 +616,15 @@ void ts_path_relative(const char *from, const char *target, char *out, size_t n)
             if (*p == '/') ts_buf_puts(&b, "../");
         if (rt[common]) ts_buf_printf(&b, "%s/", rt + common + 1);
         ts_buf_puts(&b, base);
-        snprintf(out, n, "%s", b.data ? b.data : base);
+        oom = b.oom;
+        snprintf(out, n, "%s", b.data && !b.oom ? b.data : target);
         ts_buf_free(&b);
     }
     free(dir);
     free(rdir);
     free(tdir);
     free(rt);
+    return oom ? -1 : 0;
 }
 
 int ts_valid_id(const char *s) {
@@ -717,13 +751,39 @@ int ts_outfile_open(ts_outfile *o, const char *path) {
     return -1;
 }
 
+int ts_outfile_hold(ts_outfile *o, FILE *to) {
+    memset(o, 0, sizeof *o);
+    o->dir_fd = -1;
+    o->direct = 1;
+    o->to = to;
+    o->f = tmpfile();
+    return o->f ? 0 : -1;
+}
+
+/* Copies the whole of from to to and flushes to. Returns 0, or -1 with
+ * errno set. */
+static int copy_stream(FILE *from, FILE *to) {
+    char chunk[65536];
+    size_t n;
+    if (fflush(from) != 0 || fseek(from, 0, SEEK_SET) != 0) return -1;
+    while ((n = fread(chunk, 1, sizeof chunk, from)) > 0)
+        if (fwrite(chunk, 1, n, to) != n) return -1;
+    if (ferror(from)) return errno = errno ? errno : EIO, -1;
+    return fflush(to) == 0 ? 0 : -1;
+}
+
 int ts_outfile_close(ts_outfile *o, int keep) {
-    int failed = ferror(o->f) != 0;
-    failed |= fclose(o->f) != 0;
+    int failed = ferror(o->f) != 0, copied = 0;
+    /* a held stream: its text goes out only now, whole */
+    if (o->to && keep && !failed && copy_stream(o->f, o->to) != 0) failed = copied = 1;
     int saved = errno;
+    failed |= fclose(o->f) != 0;
+    if (!copied) saved = errno;
     o->f = NULL;
     int rc = 0;
-    if (o->direct) {
+    if (o->to) {
+        rc = keep && failed ? -1 : 0;
+    } else if (o->direct) {
         rc = keep && failed ? -1 : 0;
     } else {
         const char *slash = strrchr(o->path, '/');

@@ -118,7 +118,9 @@ int ts_buf_term(ts_buf *b, const char *s);
 
 /* Writes s, made safe for a terminal as by ts_buf_term, into out (n > 0
  * bytes), cut at a character boundary when it does not fit. NULL gives "".
- * Returns out, so it can be an argument of printf. */
+ * Allocates nothing, so it cannot fail (it used to give "" when out of
+ * memory: a table printed with a name missing). Returns out, so it can be
+ * an argument of printf. */
 char *ts_term_safe(char *out, size_t n, const char *s);
 
 /* Returns 1 when the n bytes at s are valid UTF-8, else 0; on 0 stores the
@@ -168,8 +170,10 @@ char *ts_path_join(const char *dir, const char *path);
 /* Stores in out (n bytes) the path of target relative to the directory of
  * from, both as given (relative to the current directory, or absolute):
  * what a file written at from must say to name target. Both directories
- * must exist; when one cannot be resolved, target is stored as given. */
-void ts_path_relative(const char *from, const char *target, char *out, size_t n);
+ * must exist; when one cannot be resolved, target is stored as given.
+ * Returns 0, or -1 when out of memory (out then holds target as given,
+ * which is not what the file should say). */
+int ts_path_relative(const char *from, const char *target, char *out, size_t n);
 
 /* An output file written whole or not at all: the text goes to a
  * temporary file beside the path, renamed over it on success. A path that
@@ -193,15 +197,24 @@ typedef struct ts_outfile {
     const char *tmp_name; /* its last component, inside tmp */
     int dir_fd;           /* the target's directory; -1 when direct */
     int direct;
+    FILE *to;             /* ts_outfile_hold: the stream the text goes to */
 } ts_outfile;
 
 /* Opens path for writing as above. Returns 0, or -1 with errno set (then
  * nothing needs closing). */
 int ts_outfile_open(ts_outfile *o, const char *path);
 
-/* Closes o: with keep, the text replaces the file (returns 0, or -1 with
- * errno set when writing failed, leaving the old file); without keep, the
- * temporary file is removed and 0 returned. Frees o's paths. */
+/* Opens o as an unnamed temporary file whose text ts_outfile_close copies
+ * to the stream to (standard output) when it keeps it, and drops
+ * otherwise: a stream written whole or not at all, so that a command that
+ * fails half way (out of memory) has printed nothing. Returns 0, or -1
+ * with errno set (then nothing needs closing). */
+int ts_outfile_hold(ts_outfile *o, FILE *to);
+
+/* Closes o: with keep, the text replaces the file or goes to the held
+ * stream (returns 0, or -1 with errno set when writing failed, leaving the
+ * old file); without keep, the temporary file is removed and 0 returned.
+ * Frees o's paths. */
 int ts_outfile_close(ts_outfile *o, int keep);
 
 /* Returns 1 when s is a valid identifier for nodes, units and indicators:

@@ -183,36 +183,44 @@ static int gnuplot_spawn(const char *gnuplot, const char *script, size_t n, int 
     int sv[2];
     /* a socket pair rather than a pipe: send(MSG_NOSIGNAL) cannot raise
      * SIGPIPE in the caller if gnuplot exits before reading everything */
+    /* ENOMEM reads "out of memory" (ts_errstr): no reason to draw less */
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-        return ts_fail(err, TS_ESYSTEM, NULL, 0, "cannot create a pipe to gnuplot: %s", strerror(errno));
+        return ts_fail(err, TS_ESYSTEM, NULL, 0, "cannot create a pipe to gnuplot: %s", ts_errstr(errno));
     FILE *ef = tmpfile();
     if (!ef) {
+        int e = errno;
         close(sv[0]);
         close(sv[1]);
-        return ts_fail(err, TS_ESYSTEM, NULL, 0, "cannot create a file for gnuplot's messages: %s",
-                       strerror(errno));
+        return ts_fail(err, TS_ESYSTEM, NULL, 0, "cannot create a file for gnuplot's messages: %s", ts_errstr(e));
     }
     int efd = fileno(ef);
     (void)fcntl(efd, F_SETFD, FD_CLOEXEC);
+    /* each action allocates: one that failed would leave gnuplot reading
+       our standard input or writing to our standard output */
     posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, sv[1], 0);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, efd, 2);
-    if (chart_fd >= 0) posix_spawn_file_actions_adddup2(&fa, chart_fd, CHART_FD);
+    int src = posix_spawn_file_actions_init(&fa);
+    int have_fa = src == 0;
+    if (src == 0) src = posix_spawn_file_actions_adddup2(&fa, sv[1], 0);
+    if (src == 0) src = posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    if (src == 0) src = posix_spawn_file_actions_adddup2(&fa, efd, 2);
+    if (src == 0 && chart_fd >= 0) src = posix_spawn_file_actions_adddup2(&fa, chart_fd, CHART_FD);
+    int set_up = src == 0;
     /* -d: ignore the user's ~/.gnuplot, so charts do not depend on it */
     char *argv[] = {(char *)gnuplot, (char *)"-d", NULL};
     pid_t pid;
-    int src = posix_spawnp(&pid, gnuplot, &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
+    if (set_up) src = posix_spawnp(&pid, gnuplot, &fa, NULL, argv, environ);
+    if (have_fa) posix_spawn_file_actions_destroy(&fa);
     close(sv[1]);
     ts_buf msgs = {0};
     int rc = TS_OK;
     if (src != 0) {
-        rc = ts_fail(err, TS_ESYSTEM, NULL, 0,
-                     "cannot run gnuplot '%s': %s (install gnuplot, e.g. apt-get install gnuplot-nox, "
-                     "or set TS_GNUPLOT to its path)",
-                     gnuplot, strerror(src));
+        if (src == ENOMEM || !set_up)
+            rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "cannot run gnuplot '%s': %s", gnuplot, ts_errstr(src));
+        else
+            rc = ts_fail(err, TS_ESYSTEM, NULL, 0,
+                         "cannot run gnuplot '%s': %s (install gnuplot, e.g. apt-get install gnuplot-nox, "
+                         "or set TS_GNUPLOT to its path)",
+                         gnuplot, strerror(src));
         close(sv[0]);
         fclose(ef);
         return rc;
@@ -262,7 +270,7 @@ int ts_gnuplot_run(const char *gnuplot, const char *script, size_t n, int timeou
 static int copy_chart(int fd, const char *out, ts_error *err) {
     ts_outfile o;
     if (lseek(fd, 0, SEEK_SET) != 0 || ts_outfile_open(&o, out) != 0)
-        return ts_fail(err, TS_ESYSTEM, out, 0, "cannot write: %s", strerror(errno));
+        return ts_fail(err, TS_ESYSTEM, out, 0, "cannot write: %s", ts_errstr(errno));
     char chunk[65536];
     ssize_t n;
     int failed = 0;
@@ -274,7 +282,7 @@ static int copy_chart(int fd, const char *out, ts_error *err) {
         }
     }
     if (ts_outfile_close(&o, !failed) != 0 || failed)
-        return ts_fail(err, TS_ESYSTEM, out, 0, "cannot write: %s", strerror(failed ? failed : errno));
+        return ts_fail(err, TS_ESYSTEM, out, 0, "cannot write: %s", ts_errstr(failed ? failed : errno));
     return TS_OK;
 }
 
@@ -291,7 +299,7 @@ static int spawn_chart(const char *gnuplot, const ts_buf *script, FILE *chart, c
     (void)fcntl(fileno(chart), F_SETFD, FD_CLOEXEC);
     int chart_fd = fcntl(fileno(chart), F_DUPFD_CLOEXEC, 10);
     int rc;
-    if (chart_fd < 0) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "cannot pass the chart file to gnuplot: %s", strerror(errno));
+    if (chart_fd < 0) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "cannot pass the chart file to gnuplot: %s", ts_errstr(errno));
     else if (script->oom) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
     else rc = gnuplot_spawn(gnuplot, script->data, script->len, GNUPLOT_TIMEOUT_S, chart_fd, NULL, err);
     if (chart_fd >= 0) close(chart_fd);
@@ -311,7 +319,7 @@ static int draw_chart(const char *gnuplot, ts_plot_term term, int w, int h, cons
         return ts_fail(err, TS_EUSAGE, out, 0, "not a regular file: a chart goes to a file");
     FILE *chart = tmpfile();
     if (!chart) return ts_fail(err, TS_ESYSTEM, NULL, 0, "cannot create a temporary file for the chart: %s",
-                               strerror(errno));
+                               ts_errstr(errno));
     ts_buf script = {0};
     char chart_path[32];
     snprintf(chart_path, sizeof chart_path, "/dev/fd/%d", CHART_FD);
@@ -327,7 +335,7 @@ static int draw_chart(const char *gnuplot, ts_plot_term term, int w, int h, cons
 
 int ts_gnuplot_draw(const char *gnuplot, const char *terminal, const ts_buf *body, ts_buf *chart, ts_error *err) {
     FILE *f = tmpfile();
-    if (!f) return ts_fail(err, TS_ESYSTEM, NULL, 0, "cannot create a temporary file for the chart: %s", strerror(errno));
+    if (!f) return ts_fail(err, TS_ESYSTEM, NULL, 0, "cannot create a temporary file for the chart: %s", ts_errstr(errno));
     ts_buf script = {0};
     ts_buf_puts(&script, terminal);
     ts_buf_printf(&script, "set encoding utf8\nset output '/dev/fd/%d'\n", CHART_FD);

@@ -2,6 +2,7 @@
  * the chosen runs or uncertainty analysis, unit colours, risk classes. */
 #include "plotdata.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,25 +154,50 @@ static const char *base_name(const char *p) {
     return s ? s + 1 : p;
 }
 
+/* Hashes the taxonomy file at path into hex. Returns 1 when done, 0 when
+ * the file cannot be read here (a chart drawn without it), or -1 with err
+ * filled (TS_ESYSTEM) when out of memory: that is no reason to draw less. */
+static int hash_taxonomy(loader *L, const char *path, char hex[65]) {
+    if (ts_sha256_file(path, hex) == 0) return 1;
+    if (errno == ENOMEM) return ts_fail_read(L->err, path, "cannot read", errno), -1;
+    return 0;
+}
+
+/* Loads the taxonomy file at path into *t. Returns TS_OK, with *t NULL
+ * when the file no longer loads as a taxonomy (bad input: the chart is
+ * drawn without what it would give), or TS_ESYSTEM with L->err filled
+ * when it could not be loaded for lack of memory. */
+static int load_taxonomy(loader *L, const char *path, ts_taxonomy **t) {
+    ts_error terr;
+    ts_error_clear(&terr);
+    int rc = ts_taxonomy_load(path, t, &terr);
+    if (rc == TS_OK || rc == TS_EINPUT) return TS_OK;
+    if (L->err) *L->err = terr;
+    return rc;
+}
+
 /* The classes at the drawn node: thresholds from the run's taxonomy file
  * when it is unchanged since the run, else the stored class names ordered
- * by the lowest score that has each (thresholds unknown). */
+ * by the lowest score that has each (thresholds unknown), with a note
+ * saying why. Returns TS_OK, or TS_ESYSTEM when out of memory (never a
+ * chart without its class lines for that). */
 static int load_classes(loader *L) {
     ts_plot_data *d = L->d;
     const ts_prun *r = &d->runs[0];
     ts_pclasses *c = &d->classes;
     char hex[65], note[600];
     note[0] = '\0';
-    if (!r->taxonomy_path || ts_sha256_file(r->taxonomy_path, hex) != 0) {
+    int hashed = r->taxonomy_path ? hash_taxonomy(L, r->taxonomy_path, hex) : 0;
+    if (hashed < 0) return TS_ESYSTEM;
+    if (!hashed) {
         snprintf(note, sizeof note, "class lines not drawn: the run's taxonomy file %s is not readable here",
                  r->taxonomy_path ? base_name(r->taxonomy_path) : "(none)");
     } else if (!r->taxonomy_sha256 || strcmp(hex, r->taxonomy_sha256) != 0) {
         snprintf(note, sizeof note, "class lines not drawn: taxonomy file %s changed since run %lld",
                  base_name(r->taxonomy_path), r->id);
     } else {
-        ts_error terr;
         ts_taxonomy *t = NULL;
-        ts_taxonomy_load(r->taxonomy_path, &t, &terr);
+        if (load_taxonomy(L, r->taxonomy_path, &t) != TS_OK) return TS_ESYSTEM;
         int k = t ? ts_taxonomy_find(t, d->node) : -1;
         if (k >= 0) {
             const ts_node *nd = &t->nodes[k];
@@ -390,11 +416,10 @@ static int ua_node_name(loader *L, ts_pua *a, const ts_stored_ua *ua) {
         return TS_OK;
     }
     char hex[65];
-    if (!ua->taxonomy_path || ts_sha256_file(ua->taxonomy_path, hex) != 0 || strcmp(hex, ua->taxonomy_sha256) != 0)
-        return TS_OK;
-    ts_error terr;
+    int hashed = ua->taxonomy_path ? hash_taxonomy(L, ua->taxonomy_path, hex) : 0;
+    if (hashed <= 0 || strcmp(hex, ua->taxonomy_sha256) != 0) return hashed < 0 ? TS_ESYSTEM : TS_OK;
     ts_taxonomy *t = NULL;
-    ts_taxonomy_load(ua->taxonomy_path, &t, &terr);
+    if (load_taxonomy(L, ua->taxonomy_path, &t) != TS_OK) return TS_ESYSTEM;
     int k = t ? ts_taxonomy_find(t, d->node) : -1;
     if (k >= 0 && t->nodes[k].name && *t->nodes[k].name) {
         const char *copy = ts_arena_strdup(d->arena, t->nodes[k].name);

@@ -195,6 +195,26 @@ typedef struct ts_stored_node {
     double *class_min;                   /* -INFINITY for an open lowest class */
 } ts_stored_node;
 
+/* One input file of a stored run (from runs.inputs_json). */
+typedef struct ts_stored_file {
+    const char *role;     /* scenario, extends, taxonomy or data */
+    const char *path, *sha256;
+    const char *abs_path; /* the path made absolute when the run was stored;
+                             NULL for runs stored without it */
+} ts_stored_file;
+
+/* The run's options_json read back; arena-owned. For runs stored before
+ * schema 2, no options. */
+typedef struct ts_stored_options {
+    int n_set;
+    const char **set;
+    int n_perspectives;
+    const char **perspectives;
+    int has_csv;
+    ts_csv_options csv;   /* when has_csv; csv.missing NULL-terminated */
+    int year;             /* a per-year run's year ("year"); 0 when not kept */
+} ts_stored_options;
+
 /* A stored run read back whole (without its inputs). Per-unit arrays are
  * indexed [u * n_nodes + k]; units are in their stored order and nodes in
  * pre-order (root first). */
@@ -220,6 +240,13 @@ typedef struct ts_stored_run {
     int year;             /* the reference year of a per-year run; 0 when none */
     /* the taxonomy's alert norms (method_json "alerts"); NaN when it sets none */
     double alert_near_class, alert_jump_sd, alert_jump_share, alert_min_reliability;
+    /* inputs_json and options_json as read at load, so that reading them
+       later cannot run out of memory (ts_stored_run_files, _options) */
+    int json_read;        /* 1 when these are filled */
+    const ts_stored_file *files;
+    int n_files;          /* -1: inputs_json is malformed */
+    ts_stored_options options;
+    int options_rc;       /* 0, or -1: options_json is malformed */
 } ts_stored_run;
 
 /* Reads run id. Returns TS_OK with the run in *out, or an error code with
@@ -264,32 +291,15 @@ typedef struct ts_stored_treatment {
 int ts_store_each_treatment(ts_store *st, long long id,
                             int (*cb)(const ts_stored_treatment *t, void *ctx), void *ctx, ts_error *err);
 
-/* One input file of a stored run (from runs.inputs_json). */
-typedef struct ts_stored_file {
-    const char *role;     /* scenario, extends, taxonomy or data */
-    const char *path, *sha256;
-    const char *abs_path; /* the path made absolute when the run was stored;
-                             NULL for runs stored without it */
-} ts_stored_file;
-
-/* Parses the run's inputs_json. Stores an arena-owned array in *files and
- * returns its length, or -1 when the JSON is malformed or out of memory. */
+/* Stores the run's input files (its inputs_json, arena-owned) in *files and
+ * returns their count, or -1 when the JSON is malformed. A run from
+ * ts_store_load_run was read at load, which failed when out of memory; for
+ * another (a fuzz target's), -1 also when out of memory. */
 int ts_stored_run_files(ts_stored_run *r, const ts_stored_file **files);
 
-/* The run's options_json read back; arena-owned. For runs stored before
- * schema 2, no options. */
-typedef struct ts_stored_options {
-    int n_set;
-    const char **set;
-    int n_perspectives;
-    const char **perspectives;
-    int has_csv;
-    ts_csv_options csv;   /* when has_csv; csv.missing NULL-terminated */
-    int year;             /* a per-year run's year ("year"); 0 when not kept */
-} ts_stored_options;
-
-/* Parses the run's options_json into *o. Returns 0, or -1 when malformed
- * or out of memory. */
+/* Stores the run's options_json, read back, in *o. Returns 0, or -1 when
+ * malformed (as ts_stored_run_files: out of memory only for a run not made
+ * by ts_store_load_run). */
 int ts_stored_run_options(ts_stored_run *r, ts_stored_options *o);
 
 /* Returns the store's SQLite file name. */

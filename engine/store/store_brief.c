@@ -9,7 +9,9 @@
 
 int ts_store_ua_match(ts_store *st, long long ua_id, long long run_id, ts_ua_match *m, ts_error *err) {
     memset(m, 0, sizeof *m);
-    if (!ts_store_has_table(st, "ua_runs")) return ts_fail(err, TS_EINPUT, st->path, 0, "no uncertainty analyses stored");
+    int has = ts_store_has_table(st, "ua_runs", err);
+    if (has < 0) return TS_ESYSTEM;
+    if (!has) return ts_fail(err, TS_EINPUT, st->path, 0, "no uncertainty analyses stored");
     sqlite3_stmt *q;
     if (sqlite3_prepare_v2(st->db,
                            "SELECT a.values_sha256 = r.values_sha256, a.taxonomy_sha256 = r.taxonomy_sha256,"

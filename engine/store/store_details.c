@@ -88,47 +88,57 @@ static double json_number(ts_json *j) {
     return NAN;
 }
 
-/* Reads a stored alternatives list into an arena array. Returns its
- * length, or -1 when the text is malformed or out of memory. */
-static int parse_alternatives(const char *text, ts_arena *a, const ts_stored_alternative **out) {
+/* Reads the alternatives list at j into an arena array. Returns its
+ * length, or -1 when the text is malformed or, with j->oom set, when out
+ * of memory. */
+static int read_alternatives(ts_json *j, const char *text, ts_arena *a, const ts_stored_alternative **out) {
     *out = NULL;
     int cap = 1;
     for (const char *p = text; *p; p++) cap += *p == '{';
     ts_stored_alternative *v = ts_arena_alloc(a, (size_t)cap * sizeof *v);
-    ts_json j;
-    ts_json_init(&j, text, a);
-    if (!v || !ts_json_eat(&j, '[')) return -1;
+    if (!v) j->oom = 1;
+    if (!v || !ts_json_eat(j, '[')) return -1;
     int n = 0;
-    if (!ts_json_eat(&j, ']')) {
+    if (!ts_json_eat(j, ']')) {
         do {
-            if (n == cap || !ts_json_eat(&j, '{')) return -1;
+            if (n == cap || !ts_json_eat(j, '{')) return -1;
             ts_stored_alternative *e = &v[n++];
             e->value = NAN;
             do {
-                const char *key = ts_json_string(&j);
-                if (!key || !ts_json_eat(&j, ':')) return -1;
+                const char *key = ts_json_string(j);
+                if (!key || !ts_json_eat(j, ':')) return -1;
                 if (strcmp(key, "source") == 0) {
-                    e->source = ts_json_string(&j);
+                    e->source = ts_json_string(j);
                 } else if (strcmp(key, "value") == 0) {
-                    e->value = json_number(&j);
+                    e->value = json_number(j);
                 } else if (strcmp(key, "year") == 0) {
-                    double y = json_number(&j);
+                    double y = json_number(j);
                     e->year = y == y ? (int)y : 0;
                 } else {
-                    ts_json_skip(&j);
+                    ts_json_skip(j);
                 }
-            } while (!j.bad && ts_json_eat(&j, ','));
-            if (!ts_json_eat(&j, '}')) return -1;
-        } while (!j.bad && ts_json_eat(&j, ','));
-        if (!ts_json_eat(&j, ']')) return -1;
+            } while (!j->bad && ts_json_eat(j, ','));
+            if (!ts_json_eat(j, '}')) return -1;
+        } while (!j->bad && ts_json_eat(j, ','));
+        if (!ts_json_eat(j, ']')) return -1;
     }
     *out = v;
-    return j.bad ? -1 : n;
+    return j->bad ? -1 : n;
+}
+
+/* Reads a stored alternatives list into an arena array. Returns its
+ * length, -1 when the text is malformed, or -2 when out of memory. */
+static int parse_alternatives(const char *text, ts_arena *a, const ts_stored_alternative **out) {
+    ts_json j;
+    ts_json_init(&j, text, a);
+    int n = read_alternatives(&j, text, a, out);
+    return n < 0 && j.oom ? -2 : n;
 }
 
 int ts_store_each_detail(ts_store *st, long long id, int (*cb)(const ts_stored_detail *d, void *ctx), void *ctx,
                          ts_error *err) {
-    if (!ts_store_has_table(st, "input_details")) return TS_OK;
+    int has = ts_store_has_table(st, "input_details", err);
+    if (has <= 0) return has < 0 ? TS_ESYSTEM : TS_OK;
     sqlite3_stmt *q;
     if (sqlite3_prepare_v2(st->db,
                            "SELECT unit, indicator, selected, alternatives_json FROM input_details"
@@ -137,20 +147,24 @@ int ts_store_each_detail(ts_store *st, long long id, int (*cb)(const ts_stored_d
         return ts_store_fail(st, err, "cannot read input details");
     sqlite3_bind_int64(q, 1, id);
     ts_arena *a = ts_arena_new();
-    int rc = a ? TS_OK : ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory"), src = SQLITE_DONE;
-    while (rc == TS_OK && (src = sqlite3_step(q)) == SQLITE_ROW) {
+    int rc = a ? TS_OK : ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    while (rc == TS_OK && sqlite3_step(q) == SQLITE_ROW) {
         ts_stored_detail d = {(const char *)sqlite3_column_text(q, 0), (const char *)sqlite3_column_text(q, 1),
                               sqlite3_column_int(q, 2), 0, NULL};
         const char *alts = (const char *)sqlite3_column_text(q, 3);
+        if (ts_store_row_lost(st)) break;
         if (alts && (d.n_alternatives = parse_alternatives(alts, a, &d.alternatives)) < 0) {
-            rc = ts_fail(err, TS_EINPUT, st->path, 0, "run %lld: the alternatives of %s at %s cannot be read", id,
-                         d.unit, d.indicator);
+            if (d.n_alternatives == -2) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+            else
+                rc = ts_fail(err, TS_EINPUT, st->path, 0, "run %lld: the alternatives of %s at %s cannot be read", id,
+                             d.unit, d.indicator);
             break;
         }
         if (cb(&d, ctx)) break;
     }
-    if (rc == TS_OK && src != SQLITE_ROW && src != SQLITE_DONE) rc = ts_store_fail(st, err, "cannot read input details");
-    sqlite3_finalize(q);
+    /* a failed step or column: sqlite3_finalize reports it */
+    if (rc == TS_OK) rc = ts_store_finish(st, q, "cannot read input details", err);
+    else sqlite3_finalize(q);
     ts_arena_free(a);
     return rc;
 }

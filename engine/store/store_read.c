@@ -14,10 +14,10 @@ static const char *col_text(sqlite3_stmt *q, int i) {
     return s ? (const char *)s : "";
 }
 
-/* Arena copy of column i, "" for SQL NULL (or out of memory, which the
- * caller cannot tell from "": strings here are for display). */
-static const char *col_dup_nn(ts_arena *a, sqlite3_stmt *q, int i) {
-    const char *s = ts_store_col_dup(a, q, i, NULL);
+/* Arena copy of column i, "" for SQL NULL; *oom is set when the copy
+ * fails (ts_store_col_dup). */
+static const char *col_dup_nn(ts_arena *a, sqlite3_stmt *q, int i, int *oom) {
+    const char *s = ts_store_col_dup(a, q, i, oom);
     return s ? s : "";
 }
 
@@ -50,11 +50,9 @@ int ts_store_list_runs(ts_store *st, int (*cb)(const ts_run_info *run, void *ctx
             col_text(q, 4), col_text(q, 5), col_text(q, 6), col_text(q, 7), col_text(q, 8),
             col_text(q, 9), col_text(q, 10), sqlite3_column_int(q, 11), sqlite3_column_int(q, 12),
             sqlite3_column_int(q, 13), sqlite3_column_int64(q, 14)};
-        if (cb(&run, ctx)) break;
+        if (ts_store_row_lost(st) || cb(&run, ctx)) break;
     }
-    int ok = rc == SQLITE_ROW || rc == SQLITE_DONE;
-    sqlite3_finalize(q);
-    return ok ? TS_OK : ts_store_fail(st, err, "cannot list runs");
+    return ts_store_finish(st, q, "cannot list runs", err);
 }
 
 /* ---- the resolver: runs and uncertainty analyses by id or name --------- */
@@ -130,22 +128,33 @@ static int unknown_named(ts_store *st, const named_table *t, const char *spec, t
     const char **names = NULL;
     size_t n = 0, cap = 0;
     ts_arena *a = ts_arena_new();
+    /* the names a hint is chosen from; a list cut short for lack of memory
+       would give another message, so that is out of memory */
+    int oom = !a;
     if (a && sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) == SQLITE_OK) {
-        while (sqlite3_step(q) == SQLITE_ROW) {
+        int src;
+        while ((src = sqlite3_step(q)) == SQLITE_ROW) {
             if (n == cap) {
                 cap = cap ? 2 * cap : 16;
                 const char **m = realloc(names, cap * sizeof *m);
-                if (!m) break;
+                if (!m) {
+                    oom = 1;
+                    break;
+                }
                 names = m;
             }
-            names[n] = ts_store_col_dup(a, q, 0, NULL);
+            names[n] = ts_store_col_dup(a, q, 0, &oom);
             if (names[n]) n++;
         }
+        if (src != SQLITE_ROW && src != SQLITE_DONE && ts_store_nomem(src)) oom = 1;
         sqlite3_finalize(q);
+    } else if (a && ts_store_nomem(sqlite3_errcode(st->db))) {
+        oom = 1;
     }
     const char *hint = n ? ts_suggest(spec, names, n) : NULL;
-    int rc = hint ? ts_fail(err, TS_EINPUT, st->path, 0, "unknown %s '%s' (did you mean '%s'?)", t->noun, spec, hint)
-                  : ts_fail(err, TS_EINPUT, st->path, 0, "unknown %s '%s': %s", t->noun, spec, t->help);
+    int rc = oom    ? ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory")
+             : hint ? ts_fail(err, TS_EINPUT, st->path, 0, "unknown %s '%s' (did you mean '%s'?)", t->noun, spec, hint)
+                    : ts_fail(err, TS_EINPUT, st->path, 0, "unknown %s '%s': %s", t->noun, spec, t->help);
     free(names);
     ts_arena_free(a);
     return rc;
@@ -249,9 +258,15 @@ int ts_store_resolve_run(ts_store *st, const char *spec, long long *id, ts_error
 
 int ts_store_resolve_ua(ts_store *st, const char *spec, int prefer_sobol, long long *id, ts_error *err) {
     *id = 0;
-    if (!ts_store_has_table(st, "ua_runs")) return TS_OK;
-    if (!ts_store_has_table(st, "ua_results") || !ts_store_has_table(st, "ua_sobol") ||
-        !ts_store_has_column(st, "ua_runs", "sobol") || !ts_store_has_column(st, "ua_results", "rank_p95"))
+    int has = ts_store_has_table(st, "ua_runs", err);
+    if (has <= 0) return has < 0 ? TS_ESYSTEM : TS_OK;
+    /* every part of the layout this threatscore draws from */
+    has = ts_store_has_table(st, "ua_results", err);
+    if (has > 0) has = ts_store_has_table(st, "ua_sobol", err);
+    if (has > 0) has = ts_store_has_column(st, "ua_runs", "sobol", err);
+    if (has > 0) has = ts_store_has_column(st, "ua_results", "rank_p95", err);
+    if (has < 0) return TS_ESYSTEM;
+    if (!has)
         return ts_fail(err, TS_EINPUT, st->path, 0,
                        "the %s results in this database have a layout this threatscore cannot draw",
                        prefer_sobol ? "sensitivity" : "uncertainty");
@@ -347,25 +362,26 @@ int ts_store_unit_ids(ts_store *st, ts_arena *a, const char ***ids, int *n, ts_e
     *ids = NULL;
     *n = 0;
     /* units of scored runs and of uncertainty analyses share one palette */
-    const char *all = ts_store_has_table(st, "ua_results") ? "SELECT unit FROM units UNION SELECT unit FROM ua_results"
-                                                           : "SELECT DISTINCT unit FROM units";
+    int has_ua = ts_store_has_table(st, "ua_results", err);
+    if (has_ua < 0) return TS_ESYSTEM;
+    const char *all = has_ua ? "SELECT unit FROM units UNION SELECT unit FROM ua_results"
+                             : "SELECT DISTINCT unit FROM units";
     char sql[160];
     snprintf(sql, sizeof sql, "SELECT count(*) FROM (%s)", all);
     sqlite3_stmt *q;
     if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK) return ts_store_fail(st, err, "cannot read units");
     int count = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : 0;
-    sqlite3_finalize(q);
+    if (ts_store_finish(st, q, "cannot read units", err) != TS_OK) return TS_ESYSTEM;
     const char **v = ts_arena_alloc(a, ((size_t)count + 1) * sizeof *v);
     if (!v) return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
     if (sqlite3_prepare_v2(st->db, all, -1, &q, NULL) != SQLITE_OK) return ts_store_fail(st, err, "cannot read units");
-    int oom = 0, rc = SQLITE_DONE;
-    while (*n < count && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+    int oom = 0;
+    while (*n < count && sqlite3_step(q) == SQLITE_ROW) {
         const char *id = ts_store_col_dup(a, q, 0, &oom);
         if (id) v[(*n)++] = id;
     }
-    sqlite3_finalize(q);
+    if (ts_store_finish(st, q, "cannot read units", err) != TS_OK) return TS_ESYSTEM;
     if (oom) return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return ts_store_fail(st, err, "cannot read units");
     *ids = v;
     return TS_OK;
 }
@@ -429,61 +445,77 @@ double ts_stored_run_weight(const ts_stored_run *r, int u, int k) {
     return r->nodes[k].weight;
 }
 
+/* Reads the scale and alert thresholds in run id's method_json into r,
+ * NaN where absent. A method_json that is not JSON (a store written
+ * elsewhere) holds none of them; that is told by the error of SQLite's
+ * JSON functions, as json_valid() does not tell malformed text from an
+ * allocation failure (ts_store_bad_json). Returns TS_OK or TS_ESYSTEM. */
+static int load_method_values(ts_store *st, ts_stored_run *r, long long id, ts_error *err) {
+    double *to[] = {&r->scale_min, &r->scale_max, &r->alert_near_class, &r->alert_jump_sd, &r->alert_jump_share,
+                    &r->alert_min_reliability};
+    for (size_t i = 0; i < sizeof to / sizeof *to; i++) *to[i] = NAN;
+    sqlite3_stmt *q = run_query(st,
+                                "SELECT json_extract(method_json, '$.scale[0]'), json_extract(method_json, '$.scale[1]'),"
+                                " json_extract(method_json, '$.alerts.near_class'),"
+                                " json_extract(method_json, '$.alerts.jump_sd'),"
+                                " json_extract(method_json, '$.alerts.jump_share'),"
+                                " json_extract(method_json, '$.alerts.min_reliability') FROM runs WHERE id = ?",
+                                id, err);
+    if (!q) return TS_ESYSTEM;
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        for (size_t i = 0; i < sizeof to / sizeof *to; i++) *to[i] = ts_store_col_double(q, (int)i);
+    if (rc != SQLITE_ROW && ts_store_bad_json(st, rc)) {
+        sqlite3_finalize(q);
+        return TS_OK;
+    }
+    return ts_store_finish(st, q, "cannot read run", err);
+}
+
 /* Reads run id's row of runs (and its year) into r. Columns a file of an
- * older schema lacks (read-only stores are not upgraded) read as NULL. */
+ * older schema lacks (read-only stores are not upgraded) read as NULL.
+ * Returns TS_OK, TS_EINPUT when there is no such run, or TS_ESYSTEM. */
 static int load_header(ts_store *st, ts_stored_run *r, long long id, ts_error *err) {
     char sql[2048];
     snprintf(sql, sizeof sql,
              "SELECT id, scenario, created_at, taxonomy_id, engine_version, scenario_path,"
              " taxonomy_path, data_path, scenario_sha256, taxonomy_sha256, data_sha256,"
-             " n_units, n_indicators, values_sha256, method_json, inputs_json, %s, %s,"
-             " CASE WHEN json_valid(method_json) THEN json_extract(method_json, '$.scale[0]') END,"
-             " CASE WHEN json_valid(method_json) THEN json_extract(method_json, '$.scale[1]') END,"
-             " %s, %s,"
-             " CASE WHEN json_valid(method_json) THEN json_extract(method_json, '$.alerts.near_class') END,"
-             " CASE WHEN json_valid(method_json) THEN json_extract(method_json, '$.alerts.jump_sd') END,"
-             " CASE WHEN json_valid(method_json) THEN json_extract(method_json, '$.alerts.jump_share') END,"
-             " CASE WHEN json_valid(method_json) THEN json_extract(method_json, '$.alerts.min_reliability') END"
+             " n_units, n_indicators, values_sha256, method_json, inputs_json, %s, %s, %s, %s"
              " FROM runs WHERE id = ?",
              st->version >= 2 ? "options_json" : "NULL", st->version >= 2 ? "run_key" : "NULL",
              ts_store_year_sql(st), st->years == TS_YEARS_COLUMN ? "series" : "NULL");
     sqlite3_stmt *q;
     if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK) return ts_store_fail(st, err, "cannot read run");
     sqlite3_bind_int64(q, 1, id);
-    int rc = sqlite3_step(q);
+    int rc = sqlite3_step(q), oom = 0;
     if (rc == SQLITE_ROW) {
         ts_arena *a = r->arena;
         ts_run_info *in = &r->info;
         in->id = sqlite3_column_int64(q, 0);
-        in->scenario = col_dup_nn(a, q, 1);
-        in->created_at = col_dup_nn(a, q, 2);
-        in->taxonomy_id = col_dup_nn(a, q, 3);
-        in->engine_version = col_dup_nn(a, q, 4);
-        in->scenario_path = ts_store_col_dup(a, q, 5, NULL);
-        in->taxonomy_path = col_dup_nn(a, q, 6);
-        in->data_path = col_dup_nn(a, q, 7);
-        in->scenario_sha256 = ts_store_col_dup(a, q, 8, NULL);
-        in->taxonomy_sha256 = col_dup_nn(a, q, 9);
-        in->data_sha256 = col_dup_nn(a, q, 10);
+        in->scenario = col_dup_nn(a, q, 1, &oom);
+        in->created_at = col_dup_nn(a, q, 2, &oom);
+        in->taxonomy_id = col_dup_nn(a, q, 3, &oom);
+        in->engine_version = col_dup_nn(a, q, 4, &oom);
+        in->scenario_path = ts_store_col_dup(a, q, 5, &oom);
+        in->taxonomy_path = col_dup_nn(a, q, 6, &oom);
+        in->data_path = col_dup_nn(a, q, 7, &oom);
+        in->scenario_sha256 = ts_store_col_dup(a, q, 8, &oom);
+        in->taxonomy_sha256 = col_dup_nn(a, q, 9, &oom);
+        in->data_sha256 = col_dup_nn(a, q, 10, &oom);
         in->n_units = sqlite3_column_int(q, 11);
         in->n_indicators = sqlite3_column_int(q, 12);
-        r->values_sha256 = col_dup_nn(a, q, 13);
-        r->method_json = col_dup_nn(a, q, 14);
-        r->inputs_json = col_dup_nn(a, q, 15);
-        r->options_json = ts_store_col_dup(a, q, 16, NULL);
-        r->run_key = ts_store_col_dup(a, q, 17, NULL);
-        r->scale_min = ts_store_col_double(q, 18);
-        r->scale_max = ts_store_col_double(q, 19);
-        r->year = in->year = sqlite3_column_type(q, 20) == SQLITE_NULL ? 0 : sqlite3_column_int(q, 20);
-        in->series = sqlite3_column_int64(q, 21);
-        r->alert_near_class = ts_store_col_double(q, 22);
-        r->alert_jump_sd = ts_store_col_double(q, 23);
-        r->alert_jump_share = ts_store_col_double(q, 24);
-        r->alert_min_reliability = ts_store_col_double(q, 25);
+        r->values_sha256 = col_dup_nn(a, q, 13, &oom);
+        r->method_json = col_dup_nn(a, q, 14, &oom);
+        r->inputs_json = col_dup_nn(a, q, 15, &oom);
+        r->options_json = ts_store_col_dup(a, q, 16, &oom);
+        r->run_key = ts_store_col_dup(a, q, 17, &oom);
+        r->year = in->year = sqlite3_column_type(q, 18) == SQLITE_NULL ? 0 : sqlite3_column_int(q, 18);
+        in->series = sqlite3_column_int64(q, 19);
     }
-    sqlite3_finalize(q);
+    if (ts_store_finish(st, q, "cannot read run", err) != TS_OK) return TS_ESYSTEM;
+    if (oom) return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
     if (rc == SQLITE_DONE) return ts_fail(err, TS_EINPUT, st->path, 0, "no run %lld", id);
-    return rc == SQLITE_ROW ? TS_OK : ts_store_fail(st, err, "cannot read run");
+    return load_method_values(st, r, id, err);
 }
 
 /* Stores the count sql gives for run id in *n. Returns TS_OK or TS_ESYSTEM. */
@@ -502,37 +534,36 @@ static int load_units_nodes(ts_store *st, ts_stored_run *r, long long id, ts_err
     ts_arena *a = r->arena;
     sqlite3_stmt *q = run_query(st, "SELECT unit, name, screened FROM units WHERE run_id = ? ORDER BY position", id, err);
     if (!q) return TS_ESYSTEM;
-    int u = 0, rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW && u < r->n_units) {
-        r->unit_id[u] = col_dup_nn(a, q, 0);
-        r->unit_name[u] = col_dup_nn(a, q, 1);
+    int u = 0, oom = 0;
+    while (sqlite3_step(q) == SQLITE_ROW && u < r->n_units) {
+        r->unit_id[u] = col_dup_nn(a, q, 0, &oom);
+        r->unit_name[u] = col_dup_nn(a, q, 1, &oom);
         r->screened[u] = (unsigned char)sqlite3_column_int(q, 2);
         u++;
     }
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return ts_store_fail(st, err, "cannot read units");
+    if (ts_store_finish(st, q, "cannot read units", err) != TS_OK) return TS_ESYSTEM;
     q = run_query(st,
                   "SELECT node, name, parent, depth, is_indicator, weight, aggregate, normalise, direction,"
                   " unit_of_measure, source FROM nodes WHERE run_id = ? ORDER BY position",
                   id, err);
     if (!q) return TS_ESYSTEM;
     int k = 0;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW && k < r->n_nodes) {
+    while (sqlite3_step(q) == SQLITE_ROW && k < r->n_nodes) {
         ts_stored_node *nd = &r->nodes[k++];
-        nd->id = col_dup_nn(a, q, 0);
-        nd->name = col_dup_nn(a, q, 1);
-        nd->parent_id = ts_store_col_dup(a, q, 2, NULL);
+        nd->id = col_dup_nn(a, q, 0, &oom);
+        nd->name = col_dup_nn(a, q, 1, &oom);
+        nd->parent_id = ts_store_col_dup(a, q, 2, &oom);
         nd->depth = sqlite3_column_int(q, 3);
         nd->is_indicator = sqlite3_column_int(q, 4);
         nd->weight = sqlite3_column_double(q, 5);
-        nd->aggregate = ts_store_col_dup(a, q, 6, NULL);
-        nd->normalise = ts_store_col_dup(a, q, 7, NULL);
-        nd->direction = ts_store_col_dup(a, q, 8, NULL);
-        nd->unit_of_measure = ts_store_col_dup(a, q, 9, NULL);
-        nd->source = ts_store_col_dup(a, q, 10, NULL);
+        nd->aggregate = ts_store_col_dup(a, q, 6, &oom);
+        nd->normalise = ts_store_col_dup(a, q, 7, &oom);
+        nd->direction = ts_store_col_dup(a, q, 8, &oom);
+        nd->unit_of_measure = ts_store_col_dup(a, q, 9, &oom);
+        nd->source = ts_store_col_dup(a, q, 10, &oom);
     }
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return ts_store_fail(st, err, "cannot read nodes");
+    if (ts_store_finish(st, q, "cannot read nodes", err) != TS_OK) return TS_ESYSTEM;
+    if (oom) return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
     /* parents precede their children in pre-order */
     for (k = 0; k < r->n_nodes; k++) {
         r->nodes[k].parent = -1;
@@ -574,7 +605,8 @@ static int find_sorted(const id_index *sorted, int n, const char *id) {
  * pre-order). Runs stored earlier keep n_classes 0. Returns TS_OK or
  * TS_ESYSTEM. */
 static int load_classes(ts_store *st, ts_stored_run *r, long long id, ts_error *err) {
-    if (!ts_store_has_table(st, "class_thresholds")) return TS_OK;
+    int has = ts_store_has_table(st, "class_thresholds", err);
+    if (has <= 0) return has < 0 ? TS_ESYSTEM : TS_OK;
     sqlite3_stmt *q = run_query(st,
                                 "SELECT c.node, c.class, c.min, (SELECT count(*) FROM class_thresholds d"
                                 " WHERE d.run_id = c.run_id AND d.node = c.node) FROM class_thresholds c"
@@ -583,7 +615,8 @@ static int load_classes(ts_store *st, ts_stored_run *r, long long id, ts_error *
     if (!q) return TS_ESYSTEM;
     int rc = TS_OK, src, oom = 0;
     while (rc == TS_OK && (src = sqlite3_step(q)) == SQLITE_ROW) {
-        int k = ts_stored_run_node(r, (const char *)sqlite3_column_text(q, 0));
+        const char *node = (const char *)sqlite3_column_text(q, 0);
+        int k = node ? ts_stored_run_node(r, node) : -1; /* NULL: out of memory, which the next step reports */
         if (k < 0) continue;
         ts_stored_node *nd = &r->nodes[k];
         if (!nd->class_name) {
@@ -617,13 +650,13 @@ static int load_classes(ts_store *st, ts_stored_run *r, long long id, ts_error *
  * schema 2 (no run key) kept them only in method_json. */
 static const char UNIT_WEIGHTS[] = "SELECT unit, node, weight FROM unit_weights WHERE run_id = ?";
 static const char UNIT_WEIGHTS_V1[] =
-    "SELECT w.key, n.key, w.value FROM runs r,"
-    " json_each(CASE WHEN json_valid(r.method_json) THEN r.method_json ELSE '{}' END, '$.nodes') n,"
+    "SELECT w.key, n.key, w.value FROM runs r, json_each(r.method_json, '$.nodes') n,"
     " json_each(CASE WHEN n.type = 'object' THEN n.value ELSE '{}' END, '$.unit_weights') w WHERE r.id = ?";
 
 /* Reads run id's per-unit weights into r->unit_weight (left NULL when it
- * has none); us and ns index its units and nodes. Returns TS_OK or
- * TS_ESYSTEM. */
+ * has none, as for a schema 1 run whose method_json is not JSON: see
+ * ts_store_bad_json); us and ns index its units and nodes. Returns TS_OK
+ * or TS_ESYSTEM. */
 static int load_unit_weights(ts_store *st, ts_stored_run *r, long long id, const id_index *us, const id_index *ns,
                              ts_error *err) {
     size_t cells = (size_t)r->n_units * (size_t)r->n_nodes;
@@ -642,6 +675,11 @@ static int load_unit_weights(ts_store *st, ts_stored_run *r, long long id, const
             for (size_t c = 0; c < cells; c++) r->unit_weight[c] = NAN;
         }
         r->unit_weight[(size_t)u * (size_t)r->n_nodes + (size_t)k] = sqlite3_column_double(q, 2);
+    }
+    /* json_each fails a malformed text before its first row */
+    if (rc == TS_OK && !r->run_key && src != SQLITE_DONE && ts_store_bad_json(st, src)) {
+        sqlite3_finalize(q);
+        return TS_OK;
     }
     if (rc == TS_OK && src != SQLITE_DONE) rc = ts_store_fail(st, err, "cannot read unit weights");
     sqlite3_finalize(q);
@@ -662,15 +700,16 @@ static int load_scores(ts_store *st, ts_stored_run *r, long long id, ts_error *e
     sort_index(r->unit_id, r->n_units, us);
     sort_index(node_ids, r->n_nodes, ns);
     for (size_t c = 0; c < cells; c++) r->score[c] = r->coverage[c] = r->imputed[c] = r->reliability[c] = NAN;
-    int rc = TS_OK, src;
+    int rc = TS_OK, src, oom = 0;
     /* files of schema 4 and older, read as they are, have no reliability */
-    sqlite3_stmt *q = run_query(st,
-                                ts_store_has_column(st, "scores", "reliability")
-                                    ? "SELECT unit, node, score, rank, class, coverage, imputed, reliability"
-                                      " FROM scores WHERE run_id = ?"
-                                    : "SELECT unit, node, score, rank, class, coverage, imputed, NULL"
-                                      " FROM scores WHERE run_id = ?",
-                                id, err);
+    int has = ts_store_has_column(st, "scores", "reliability", err);
+    sqlite3_stmt *q = has < 0 ? NULL
+                      : run_query(st,
+                                  has ? "SELECT unit, node, score, rank, class, coverage, imputed, reliability"
+                                        " FROM scores WHERE run_id = ?"
+                                      : "SELECT unit, node, score, rank, class, coverage, imputed, NULL"
+                                        " FROM scores WHERE run_id = ?",
+                                  id, err);
     if (!q) rc = TS_ESYSTEM;
     while (rc == TS_OK && (src = sqlite3_step(q)) == SQLITE_ROW) {
         int u = find_sorted(us, r->n_units, (const char *)sqlite3_column_text(q, 0));
@@ -679,18 +718,21 @@ static int load_scores(ts_store *st, ts_stored_run *r, long long id, ts_error *e
         size_t c = (size_t)u * (size_t)r->n_nodes + (size_t)k;
         r->score[c] = ts_store_col_double(q, 2);
         r->rank[c] = sqlite3_column_int(q, 3);
-        r->cls[c] = ts_store_col_dup(r->arena, q, 4, NULL);
+        r->cls[c] = ts_store_col_dup(r->arena, q, 4, &oom);
         r->coverage[c] = ts_store_col_double(q, 5);
         r->imputed[c] = ts_store_col_double(q, 6);
         r->reliability[c] = ts_store_col_double(q, 7);
         r->n_scores++;
     }
     if (rc == TS_OK && src != SQLITE_DONE) rc = ts_store_fail(st, err, "cannot read scores");
+    if (rc == TS_OK && oom) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
     sqlite3_finalize(q);
     if (rc == TS_OK) rc = load_unit_weights(st, r, id, us, ns, err);
     free(node_ids), free(us), free(ns);
     return rc;
 }
+
+static int read_json_columns(ts_stored_run *r, ts_error *err);
 
 int ts_store_load_run(ts_store *st, long long id, ts_stored_run **out, ts_error *err) {
     *out = NULL;
@@ -701,6 +743,7 @@ int ts_store_load_run(ts_store *st, long long id, ts_stored_run **out, ts_error 
         return ts_status(err);
     }
     int rc = load_header(st, r, id, err);
+    if (rc == TS_OK) rc = read_json_columns(r, err);
     if (rc == TS_OK) rc = count_rows(st, "SELECT count(*) FROM units WHERE run_id = ?", id, &r->n_units, err);
     if (rc == TS_OK) rc = count_rows(st, "SELECT count(*) FROM nodes WHERE run_id = ?", id, &r->n_nodes, err);
     if (rc == TS_OK) {
@@ -747,11 +790,9 @@ int ts_store_each_input(ts_store *st, long long id, int (*cb)(const ts_stored_in
                               sqlite3_column_int(q, 7), sqlite3_column_int(q, 8), sqlite3_column_int(q, 12),
                               (const char *)sqlite3_column_text(q, 6), (const char *)sqlite3_column_text(q, 9),
                               (const char *)sqlite3_column_text(q, 10), (const char *)sqlite3_column_text(q, 11)};
-        if (cb(&in, ctx)) break;
+        if (ts_store_row_lost(st) || cb(&in, ctx)) break;
     }
-    int ok = rc == SQLITE_ROW || rc == SQLITE_DONE;
-    sqlite3_finalize(q);
-    return ok ? TS_OK : ts_store_fail(st, err, "cannot read inputs");
+    return ts_store_finish(st, q, "cannot read inputs", err);
 }
 
 int ts_store_each_treatment(ts_store *st, long long id,
@@ -768,93 +809,129 @@ int ts_store_each_treatment(ts_store *st, long long id,
         ts_stored_treatment t = {(const char *)sqlite3_column_text(q, 0), sqlite3_column_int(q, 1),
                                  sqlite3_column_int(q, 2), sqlite3_column_int(q, 3), sqlite3_column_int(q, 4),
                                  ts_store_col_double(q, 5), ts_store_col_double(q, 6), ts_store_col_double(q, 7), ts_store_col_double(q, 8)};
-        if (cb(&t, ctx)) break;
+        if (ts_store_row_lost(st) || cb(&t, ctx)) break;
     }
-    int ok = rc == SQLITE_ROW || rc == SQLITE_DONE;
-    sqlite3_finalize(q);
-    return ok ? TS_OK : ts_store_fail(st, err, "cannot read treatment");
+    return ts_store_finish(st, q, "cannot read treatment", err);
 }
 
 /* ---- the JSON the store writes, read back (json.h) ---------------------- */
 
-int ts_stored_run_files(ts_stored_run *r, const ts_stored_file **files) {
-    ts_json j;
-    ts_json_init(&j, r->inputs_json, r->arena);
+/* Reads inputs_json at j (see ts_stored_run_files). Returns the count, or
+ * -1 when it is malformed or, with j->oom set, when out of memory. */
+static int read_files(ts_stored_run *r, ts_json *j, const ts_stored_file **files) {
     int cap = 1;
     for (const char *p = r->inputs_json; *p; p++) cap += *p == '{';
     ts_stored_file *f = ts_arena_alloc(r->arena, (size_t)cap * sizeof *f);
-    if (!f || !ts_json_eat(&j, '[')) return -1;
+    if (!f) j->oom = 1;
+    if (!f || !ts_json_eat(j, '[')) return -1;
     int n = 0;
-    if (!ts_json_eat(&j, ']')) {
+    if (!ts_json_eat(j, ']')) {
         do {
-            if (!ts_json_eat(&j, '{') || n == cap) return -1;
+            if (!ts_json_eat(j, '{') || n == cap) return -1;
             ts_stored_file *e = &f[n++];
-            if (!ts_json_eat(&j, '}')) {
+            if (!ts_json_eat(j, '}')) {
                 do {
-                    const char *key = ts_json_string(&j);
-                    if (!key || !ts_json_eat(&j, ':')) return -1;
-                    if (strcmp(key, "role") == 0) e->role = ts_json_string(&j);
-                    else if (strcmp(key, "path") == 0) e->path = ts_json_string(&j);
-                    else if (strcmp(key, "sha256") == 0) e->sha256 = ts_json_string(&j);
-                    else if (strcmp(key, "abs_path") == 0) e->abs_path = ts_json_string(&j);
-                    else ts_json_skip(&j);
-                } while (!j.bad && ts_json_eat(&j, ','));
-                if (!ts_json_eat(&j, '}')) return -1;
+                    const char *key = ts_json_string(j);
+                    if (!key || !ts_json_eat(j, ':')) return -1;
+                    if (strcmp(key, "role") == 0) e->role = ts_json_string(j);
+                    else if (strcmp(key, "path") == 0) e->path = ts_json_string(j);
+                    else if (strcmp(key, "sha256") == 0) e->sha256 = ts_json_string(j);
+                    else if (strcmp(key, "abs_path") == 0) e->abs_path = ts_json_string(j);
+                    else ts_json_skip(j);
+                } while (!j->bad && ts_json_eat(j, ','));
+                if (!ts_json_eat(j, '}')) return -1;
             }
             if (!e->role || !e->path || !e->sha256) return -1;
-        } while (!j.bad && ts_json_eat(&j, ','));
-        if (!ts_json_eat(&j, ']')) return -1;
+        } while (!j->bad && ts_json_eat(j, ','));
+        if (!ts_json_eat(j, ']')) return -1;
     }
     *files = f;
-    return j.bad ? -1 : n;
+    return j->bad ? -1 : n;
+}
+
+/* Reads options_json at j (see ts_stored_run_options). Returns 0, or -1
+ * when it is malformed or, with j->oom set, when out of memory. */
+static int read_options(ts_json *j, ts_stored_options *o) {
+    memset(o, 0, sizeof *o);
+    if (!ts_json_eat(j, '{')) return -1;
+    if (ts_json_eat(j, '}')) return 0;
+    do {
+        const char *key = ts_json_string(j);
+        if (!key || !ts_json_eat(j, ':')) return -1;
+        if (strcmp(key, "set") == 0) {
+            o->set = ts_json_strings(j, &o->n_set);
+        } else if (strcmp(key, "perspectives") == 0) {
+            o->perspectives = ts_json_strings(j, &o->n_perspectives);
+        } else if (strcmp(key, "year") == 0) {
+            /* json.h reads no numbers: the writer puts a bare integer here */
+            while (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r') j->p++;
+            char *end;
+            long y = strtol(j->p, &end, 10);
+            if (end == j->p || y < 1 || y > 9999) return -1;
+            j->p = end;
+            o->year = (int)y;
+        } else if (strcmp(key, "csv") == 0) {
+            o->has_csv = 1;
+            if (!ts_json_eat(j, '{')) return -1;
+            if (!ts_json_eat(j, '}')) {
+                do {
+                    const char *k = ts_json_string(j);
+                    if (!k || !ts_json_eat(j, ':')) return -1;
+                    if (strcmp(k, "unit_column") == 0) o->csv.unit_column = ts_json_string(j);
+                    else if (strcmp(k, "name_column") == 0) o->csv.name_column = ts_json_string(j);
+                    else if (strcmp(k, "missing") == 0) {
+                        int n;
+                        o->csv.missing = ts_json_strings(j, &n);
+                    } else if (strcmp(k, "encoding") == 0) {
+                        const char *e = ts_json_string(j);
+                        o->csv.encoding = e && strcmp(e, "utf-8") == 0 ? TS_ENC_UTF8
+                                          : e && strcmp(e, "latin1") == 0 ? TS_ENC_LATIN1 : TS_ENC_AUTO;
+                    } else ts_json_skip(j);
+                } while (!j->bad && ts_json_eat(j, ','));
+                if (!ts_json_eat(j, '}')) return -1;
+            }
+        } else {
+            ts_json_skip(j);
+        }
+    } while (!j->bad && ts_json_eat(j, ','));
+    if (!ts_json_eat(j, '}')) return -1;
+    return j->bad ? -1 : 0;
+}
+
+/* Reads r's inputs_json and options_json into r->files and r->options,
+ * so that reading them later cannot run out of memory (a run of a
+ * malformed text keeps its -1). Returns TS_OK or TS_ESYSTEM. */
+static int read_json_columns(ts_stored_run *r, ts_error *err) {
+    ts_json j;
+    ts_json_init(&j, r->inputs_json, r->arena);
+    r->n_files = read_files(r, &j, &r->files);
+    if (!j.oom && r->options_json) {
+        ts_json_init(&j, r->options_json, r->arena);
+        r->options_rc = read_options(&j, &r->options);
+    }
+    if (j.oom) return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    r->json_read = 1;
+    return TS_OK;
+}
+
+int ts_stored_run_files(ts_stored_run *r, const ts_stored_file **files) {
+    if (r->json_read) {
+        if (r->n_files >= 0) *files = r->files;
+        return r->n_files;
+    }
+    ts_json j; /* a run not made by ts_store_load_run */
+    ts_json_init(&j, r->inputs_json, r->arena);
+    return read_files(r, &j, files);
 }
 
 int ts_stored_run_options(ts_stored_run *r, ts_stored_options *o) {
+    if (r->json_read) {
+        *o = r->options;
+        return r->options_rc;
+    }
     memset(o, 0, sizeof *o);
     if (!r->options_json) return 0;
     ts_json j;
     ts_json_init(&j, r->options_json, r->arena);
-    if (!ts_json_eat(&j, '{')) return -1;
-    if (ts_json_eat(&j, '}')) return 0;
-    do {
-        const char *key = ts_json_string(&j);
-        if (!key || !ts_json_eat(&j, ':')) return -1;
-        if (strcmp(key, "set") == 0) {
-            o->set = ts_json_strings(&j, &o->n_set);
-        } else if (strcmp(key, "perspectives") == 0) {
-            o->perspectives = ts_json_strings(&j, &o->n_perspectives);
-        } else if (strcmp(key, "year") == 0) {
-            /* json.h reads no numbers: the writer puts a bare integer here */
-            while (*j.p == ' ' || *j.p == '\t' || *j.p == '\n' || *j.p == '\r') j.p++;
-            char *end;
-            long y = strtol(j.p, &end, 10);
-            if (end == j.p || y < 1 || y > 9999) return -1;
-            j.p = end;
-            o->year = (int)y;
-        } else if (strcmp(key, "csv") == 0) {
-            o->has_csv = 1;
-            if (!ts_json_eat(&j, '{')) return -1;
-            if (!ts_json_eat(&j, '}')) {
-                do {
-                    const char *k = ts_json_string(&j);
-                    if (!k || !ts_json_eat(&j, ':')) return -1;
-                    if (strcmp(k, "unit_column") == 0) o->csv.unit_column = ts_json_string(&j);
-                    else if (strcmp(k, "name_column") == 0) o->csv.name_column = ts_json_string(&j);
-                    else if (strcmp(k, "missing") == 0) {
-                        int n;
-                        o->csv.missing = ts_json_strings(&j, &n);
-                    } else if (strcmp(k, "encoding") == 0) {
-                        const char *e = ts_json_string(&j);
-                        o->csv.encoding = e && strcmp(e, "utf-8") == 0 ? TS_ENC_UTF8
-                                          : e && strcmp(e, "latin1") == 0 ? TS_ENC_LATIN1 : TS_ENC_AUTO;
-                    } else ts_json_skip(&j);
-                } while (!j.bad && ts_json_eat(&j, ','));
-                if (!ts_json_eat(&j, '}')) return -1;
-            }
-        } else {
-            ts_json_skip(&j);
-        }
-    } while (!j.bad && ts_json_eat(&j, ','));
-    if (!ts_json_eat(&j, '}')) return -1;
-    return j.bad ? -1 : 0;
+    return read_options(&j, o);
 }

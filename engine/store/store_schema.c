@@ -127,30 +127,57 @@ const char *ts_store_year_sql(const ts_store *st) {
                                          : "NULL";
 }
 
+int ts_store_nomem(int rc) {
+    return (rc & 0xff) == SQLITE_NOMEM || rc == SQLITE_IOERR_NOMEM;
+}
+
 int ts_store_fail(ts_store *st, ts_error *err, const char *what) {
+    /* st->db is NULL when sqlite3_open_v2 could not allocate the handle;
+       SQLite's calls then report SQLITE_NOMEM */
+    if (ts_store_nomem(sqlite3_extended_errcode(st->db)))
+        return ts_fail(err, TS_ESYSTEM, st->path, 0, "%s: out of memory", what);
     return ts_fail(err, TS_ESYSTEM, st->path, 0, "%s: %s", what, sqlite3_errmsg(st->db));
 }
 
-int ts_store_has_table(ts_store *st, const char *name) {
+int ts_store_finish(ts_store *st, sqlite3_stmt *q, const char *what, ts_error *err) {
+    return sqlite3_finalize(q) == SQLITE_OK ? TS_OK : ts_store_fail(st, err, what);
+}
+
+int ts_store_row_lost(ts_store *st) {
+    /* a successful step sets the connection's code to SQLITE_ROW; a failed
+       column read sets SQLITE_NOMEM, which stays until the next step */
+    return ts_store_nomem(sqlite3_errcode(st->db));
+}
+
+int ts_store_bad_json(ts_store *st, int rc) {
+    /* SQLite's JSON functions fail a malformed text with SQLITE_ERROR and
+       this message, and an allocation failure with SQLITE_NOMEM */
+    return rc == SQLITE_ERROR && strcmp(sqlite3_errmsg(st->db), "malformed JSON") == 0;
+}
+
+/* Runs q, which has bound its parameters, for at most one row: returns 1
+ * when there is one, 0 when none, -1 with err filled ("what: ..."). */
+static int any_row(ts_store *st, sqlite3_stmt *q, const char *what, ts_error *err) {
+    int found = sqlite3_step(q) == SQLITE_ROW;
+    return ts_store_finish(st, q, what, err) == TS_OK ? found : -1;
+}
+
+int ts_store_has_table(ts_store *st, const char *name, ts_error *err) {
     sqlite3_stmt *q;
     if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?", -1, &q, NULL) !=
         SQLITE_OK)
-        return 0;
+        return ts_store_fail(st, err, "cannot read the schema"), -1;
     sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
-    int found = sqlite3_step(q) == SQLITE_ROW;
-    sqlite3_finalize(q);
-    return found;
+    return any_row(st, q, "cannot read the schema", err);
 }
 
-int ts_store_has_column(ts_store *st, const char *table, const char *col) {
+int ts_store_has_column(ts_store *st, const char *table, const char *col, ts_error *err) {
     sqlite3_stmt *q;
     if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM pragma_table_info(?) WHERE name = ?", -1, &q, NULL) != SQLITE_OK)
-        return 0;
+        return ts_store_fail(st, err, "cannot read the schema"), -1;
     sqlite3_bind_text(q, 1, table, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, col, -1, SQLITE_STATIC);
-    int found = sqlite3_step(q) == SQLITE_ROW;
-    sqlite3_finalize(q);
-    return found;
+    return any_row(st, q, "cannot read the schema", err);
 }
 
 double ts_store_col_double(sqlite3_stmt *q, int i) {
@@ -159,7 +186,11 @@ double ts_store_col_double(sqlite3_stmt *q, int i) {
 
 const char *ts_store_col_dup(ts_arena *a, sqlite3_stmt *q, int i, int *oom) {
     const unsigned char *s = sqlite3_column_text(q, i);
-    if (!s) return NULL;
+    if (!s) {
+        /* NULL for a value that is not SQL NULL: the conversion failed */
+        if (oom && sqlite3_column_type(q, i) != SQLITE_NULL) *oom = 1;
+        return NULL;
+    }
     const char *c = ts_arena_strdup(a, (const char *)s);
     if (!c && oom) *oom = 1;
     return c;
@@ -186,14 +217,19 @@ static int read_version(sqlite3 *db, int *version) {
     return rc;
 }
 
-/* Returns the number of tables, indexes, views and triggers, or -1. */
-static int schema_count(sqlite3 *db) {
+/* Stores the number of tables, indexes, views and triggers in *n. Returns
+ * SQLite's (extended) result code: SQLITE_OK, or why the schema could not
+ * be read (out of memory is not "no tables"). */
+static int schema_count(sqlite3 *db, int *n) {
     sqlite3_stmt *q;
-    int n = -1;
-    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_schema", -1, &q, NULL) != SQLITE_OK) return -1;
-    if (sqlite3_step(q) == SQLITE_ROW) n = sqlite3_column_int(q, 0);
+    *n = 0;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_schema", -1, &q, NULL) != SQLITE_OK)
+        return sqlite3_extended_errcode(db);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) *n = sqlite3_column_int(q, 0);
+    rc = rc == SQLITE_ROW ? SQLITE_OK : sqlite3_extended_errcode(db);
     sqlite3_finalize(q);
-    return n;
+    return rc;
 }
 
 /* Returns 1 when the directory holding path is writable by this process. */
@@ -213,9 +249,10 @@ static int has_wal(const char *path) {
 
 /* Fills err for a file whose user_version could not be read (SQLite code
  * rc) and returns the status: TS_EINPUT for a file that is not a database,
- * TS_ESYSTEM when it cannot be read here. */
+ * TS_ESYSTEM when it cannot be read here or SQLite ran out of memory. */
 static int unreadable(ts_store *st, int rc, ts_error *err) {
     int primary = rc & 0xff;
+    if (ts_store_nomem(rc)) return ts_fail(err, TS_ESYSTEM, st->path, 0, "cannot read database: out of memory");
     if (primary == SQLITE_NOTADB) return ts_fail(err, TS_EINPUT, st->path, 0, "not a SQLite database");
     /* a store in WAL mode needs its -shm file, which SQLite creates beside it */
     if ((primary == SQLITE_READONLY || primary == SQLITE_CANTOPEN) && !dir_writable(st->path)) {
@@ -242,13 +279,22 @@ static int check_version(ts_store *st, int version, ts_error *err) {
     return TS_OK;
 }
 
+/* Fills err for sqlite3_exec's failure rc with its message msg (NULL when
+ * SQLite could not allocate one), frees msg and returns TS_ESYSTEM with
+ * "what: message" ("what: out of memory" for an allocation failure). */
+static int exec_failed(ts_store *st, int rc, char *msg, const char *what, ts_error *err) {
+    if (ts_store_nomem(rc)) ts_fail(err, TS_ESYSTEM, st->path, 0, "%s: out of memory", what);
+    else if (!msg) ts_store_fail(st, err, what);
+    else ts_fail(err, TS_ESYSTEM, st->path, 0, "%s: %s", what, msg);
+    sqlite3_free(msg);
+    return TS_ESYSTEM;
+}
+
 /* Runs sql on the store; returns TS_OK, or TS_ESYSTEM with "what: message". */
 static int exec(ts_store *st, const char *sql, const char *what, ts_error *err) {
     char *msg = NULL;
-    if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) == SQLITE_OK) return TS_OK;
-    ts_fail(err, TS_ESYSTEM, st->path, 0, "%s: %s", what, msg ? msg : sqlite3_errmsg(st->db));
-    sqlite3_free(msg);
-    return TS_ESYSTEM;
+    int rc = sqlite3_exec(st->db, sql, NULL, NULL, &msg);
+    return rc == SQLITE_OK ? TS_OK : exec_failed(st, rc, msg, what, err);
 }
 
 /* Takes the store from its version to TS_STORE_SCHEMA_VERSION, one step
@@ -266,7 +312,10 @@ static int migrate(ts_store *st, ts_error *err) {
             rc = exec(st, "COMMIT", "cannot read database", err);
             if (rc == TS_OK) break;
         }
-        if (rc == TS_OK && version == 0 && schema_count(st->db) != 0)
+        int tables = 0;
+        if (rc == TS_OK && version == 0 && schema_count(st->db, &tables) != SQLITE_OK)
+            rc = ts_store_fail(st, err, "cannot read database");
+        if (rc == TS_OK && version == 0 && tables != 0)
             rc = ts_fail(err, TS_EINPUT, st->path, 0, "not a threatscore store (it has other tables)");
         if (rc == TS_OK) {
             char what[128], pragma[64];
@@ -369,9 +418,14 @@ int ts_store_open(const char *path, ts_store **out, ts_error *err) {
        process may be creating this store: it commits the tables and the
        user_version together, so tables seen after a version 0 mean a
        foreign file only when the version, read again, is still 0. */
-    if (rc == TS_OK && st->version == 0 && schema_count(st->db) > 0) {
+    int tables = 0;
+    if (rc == TS_OK && st->version == 0 && schema_count(st->db, &tables) != SQLITE_OK)
+        rc = ts_store_fail(st, err, "cannot read database");
+    if (rc == TS_OK && st->version == 0 && tables > 0) {
         int again = 0;
-        if (read_version(st->db, &again) == SQLITE_OK && again > 0) {
+        if (read_version(st->db, &again) != SQLITE_OK) {
+            rc = ts_store_fail(st, err, "cannot read database");
+        } else if (again > 0) {
             st->version = again;
             rc = check_version(st, again, err);
         } else {
@@ -392,8 +446,8 @@ int ts_store_open(const char *path, ts_store **out, ts_error *err) {
             msg = NULL;
             sqlite3_sleep(10);
         }
-        if (src != SQLITE_OK) rc = ts_fail(err, TS_ESYSTEM, path, 0, "cannot set up database: %s", msg ? msg : "?");
-        sqlite3_free(msg);
+        if (src != SQLITE_OK) rc = exec_failed(st, src, msg, "cannot set up database", err);
+        else sqlite3_free(msg);
     }
     if (rc == TS_OK) rc = migrate(st, err);
     if (rc == TS_OK) st->years = TS_YEARS_COLUMN;
@@ -449,7 +503,8 @@ int ts_store_open_readonly(const char *path, ts_store **out, ts_error *err) {
     int orc = name ? sqlite3_open_v2(name, &st->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) : SQLITE_OK;
     free(name);
     if (rc == TS_OK && orc != SQLITE_OK)
-        rc = (orc & 0xff) == SQLITE_CANTOPEN && too_long_for_sqlite(path)
+        rc = ts_store_nomem(orc) ? ts_store_fail(st, err, "cannot open database")
+             : (orc & 0xff) == SQLITE_CANTOPEN && too_long_for_sqlite(path)
                  ? cannot_open(st, path, orc, err)
                  : ts_fail(err, TS_EINPUT, path, 0, "cannot open database: %s", sqlite3_errmsg(st->db));
     if (rc == TS_OK) {
@@ -462,13 +517,18 @@ int ts_store_open_readonly(const char *path, ts_store **out, ts_error *err) {
                                                                              : unreadable(st, src, err);
     }
     /* an older version is read as it is: readers look at st->version */
-    if (rc == TS_OK && (st->version < 1 || !ts_store_has_table(st, "runs") || !ts_store_has_table(st, "units") ||
-                        !ts_store_has_table(st, "nodes") || !ts_store_has_table(st, "scores")))
-        rc = ts_fail(err, TS_EINPUT, path, 0, "not a threatscore store");
-    if (rc == TS_OK)
-        st->years = st->version >= 5                          ? TS_YEARS_COLUMN
-                    : ts_store_has_table(st, "run_years") ? TS_YEARS_TABLE
-                                                          : TS_YEARS_NONE;
+    static const char *const NEEDED[] = {"runs", "units", "nodes", "scores"};
+    for (size_t i = 0; rc == TS_OK && i < sizeof NEEDED / sizeof *NEEDED; i++) {
+        int has = st->version < 1 ? 0 : ts_store_has_table(st, NEEDED[i], err);
+        if (has < 0) rc = TS_ESYSTEM;
+        else if (!has) rc = ts_fail(err, TS_EINPUT, path, 0, "not a threatscore store");
+    }
+    if (rc == TS_OK && st->version >= 5) st->years = TS_YEARS_COLUMN;
+    if (rc == TS_OK && st->version < 5) {
+        int has = ts_store_has_table(st, "run_years", err);
+        if (has < 0) rc = TS_ESYSTEM;
+        st->years = has > 0 ? TS_YEARS_TABLE : TS_YEARS_NONE;
+    }
     if (rc != TS_OK) {
         ts_store_close(st);
         return rc;

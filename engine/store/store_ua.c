@@ -58,7 +58,7 @@ static int step_reset(sqlite3_stmt *q) {
 
 /* Where insert_sample writes. */
 typedef struct sample_insert {
-    sqlite3 *db;
+    ts_store *st;
     sqlite3_stmt *q;          /* INSERT INTO ua_samples */
     long long id;
 } sample_insert;
@@ -70,19 +70,18 @@ static int insert_sample(void *ctx, long r, const char *json, size_t len, ts_err
     sqlite3_bind_int64(ins->q, 1, ins->id);
     sqlite3_bind_int64(ins->q, 2, r);
     sqlite3_bind_text(ins->q, 3, json, (int)len, SQLITE_STATIC);
-    if (step_reset(ins->q))
-        return ts_fail(err, TS_ESYSTEM, NULL, 0, "cannot store samples: %s", sqlite3_errmsg(ins->db));
+    if (step_reset(ins->q)) return ts_store_fail(ins->st, err, "cannot store samples");
     return TS_OK;
 }
 
 /* Inserts every replication's parameters, which the engine regenerates
  * from the seed (the store sees only their JSON). Returns TS_OK, or
  * TS_ESYSTEM or ts_ua_samples' error. */
-static int save_samples(sqlite3 *db, const ts_scenario *s, const ts_ua_spec *u, const ts_ua_options *opt,
+static int save_samples(ts_store *st, const ts_scenario *s, const ts_ua_spec *u, const ts_ua_options *opt,
                         long long id, ts_error *err) {
-    sample_insert ins = {db, NULL, id};
-    if (sqlite3_prepare_v2(db, "INSERT INTO ua_samples VALUES(?,?,?)", -1, &ins.q, NULL) != SQLITE_OK)
-        return ts_fail(err, TS_ESYSTEM, NULL, 0, "cannot store samples: %s", sqlite3_errmsg(db));
+    sample_insert ins = {st, NULL, id};
+    if (sqlite3_prepare_v2(ts_store_sqlite(st), "INSERT INTO ua_samples VALUES(?,?,?)", -1, &ins.q, NULL) != SQLITE_OK)
+        return ts_store_fail(st, err, "cannot store samples");
     int rc = ts_ua_samples(s, u, opt, insert_sample, &ins, err);
     sqlite3_finalize(ins.q);
     return rc;
@@ -91,8 +90,9 @@ static int save_samples(sqlite3 *db, const ts_scenario *s, const ts_ua_spec *u, 
 /* Inserts the ua_runs row (its id into *id) and the rows of ua_results,
  * ua_classes and ua_sobol. Returns TS_OK or TS_ESYSTEM with SQLite's
  * message. */
-static int save_rows(sqlite3 *db, const ts_scenario *s, const ts_ua_spec *u, const ts_ua_options *opt,
+static int save_rows(ts_store *st, const ts_scenario *s, const ts_ua_spec *u, const ts_ua_options *opt,
                      const ts_ua_result *r, long long *id, ts_error *err) {
+    sqlite3 *db = ts_store_sqlite(st);
     const ts_taxonomy *t = s->tax;
     const ts_dataset *d = s->data;
     ts_buf spec = {0}, method = {0};
@@ -193,8 +193,7 @@ static int save_rows(sqlite3 *db, const ts_scenario *s, const ts_ua_spec *u, con
                 }
         }
     }
-    if (rc == TS_ESYSTEM && !err->code)
-        ts_fail(err, TS_ESYSTEM, NULL, 0, "cannot store the analysis: %s", sqlite3_errmsg(db));
+    if (rc == TS_ESYSTEM && !err->code) ts_store_fail(st, err, "cannot store the analysis");
     sqlite3_finalize(q);
     sqlite3_finalize(qc);
     sqlite3_finalize(qs);
@@ -232,8 +231,9 @@ static int same_nodes(sqlite3 *db, const ts_scenario *s, const ts_ua_result *r, 
 /* Finds the latest stored analysis identical to this one (see
  * ts_ua_save_or_reuse) and stores its id in *found, 0 when none. Returns
  * TS_OK or TS_ESYSTEM. */
-static int find_same(sqlite3 *db, const ts_scenario *s, const ts_ua_spec *u, const ts_ua_options *opt,
+static int find_same(ts_store *st, const ts_scenario *s, const ts_ua_spec *u, const ts_ua_options *opt,
                      const ts_ua_result *r, int store_samples, long long *found, ts_error *err) {
+    sqlite3 *db = ts_store_sqlite(st);
     *found = 0;
     ts_buf spec = {0}, method = {0};
     ts_ua_spec_json(u, s, &spec);
@@ -276,8 +276,7 @@ static int find_same(sqlite3 *db, const ts_scenario *s, const ts_ua_spec *u, con
         }
         if (rc == TS_OK && !*found && step != SQLITE_DONE) rc = TS_ESYSTEM;
     }
-    if (rc == TS_ESYSTEM && !err->code)
-        ts_fail(err, TS_ESYSTEM, NULL, 0, "cannot look up analyses: %s", sqlite3_errmsg(db));
+    if (rc == TS_ESYSTEM && !err->code) ts_store_fail(st, err, "cannot look up analyses");
     sqlite3_finalize(q);
     ts_buf_free(&spec);
     ts_buf_free(&method);
@@ -291,27 +290,25 @@ static int save(ts_store *st, const ts_scenario *s, const ts_ua_spec *u, const t
     sqlite3 *db = ts_store_sqlite(st);
     *id = 0;
     if (reused) *reused = 0;
-    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return ts_fail(err, TS_ESYSTEM, NULL, 0, "cannot lock the database: %s", sqlite3_errmsg(db));
+    /* in the caller's transaction (ts_store_begin), a savepoint in it */
+    int own = !st->in_txn;
+    if (sqlite3_exec(db, own ? "BEGIN IMMEDIATE" : "SAVEPOINT analysis", NULL, NULL, NULL) != SQLITE_OK)
+        return ts_store_fail(st, err, "cannot lock the database");
     ts_error_clear(err);
     long long found = 0;
-    int rc = reuse ? find_same(db, s, u, opt, r, store_samples, &found, err) : TS_OK;
+    int rc = reuse ? find_same(st, s, u, opt, r, store_samples, &found, err) : TS_OK;
     if (rc == TS_OK && found) {
         *id = found;
         if (reused) *reused = 1;
-        if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) return TS_OK;
-        rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "cannot commit: %s", sqlite3_errmsg(db));
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-        *id = 0;
-        return rc;
     }
-    if (rc == TS_OK) rc = save_rows(db, s, u, opt, r, id, err);
-    if (rc == TS_OK && store_samples) rc = save_samples(db, s, u, opt, *id, err);
-    if (rc == TS_OK && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "cannot commit: %s", sqlite3_errmsg(db));
+    if (rc == TS_OK && !found) rc = save_rows(st, s, u, opt, r, id, err);
+    if (rc == TS_OK && !found && store_samples) rc = save_samples(st, s, u, opt, *id, err);
+    if (rc == TS_OK && sqlite3_exec(db, own ? "COMMIT" : "RELEASE analysis", NULL, NULL, NULL) != SQLITE_OK)
+        rc = ts_store_fail(st, err, "cannot commit");
     if (rc != TS_OK) {
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        sqlite3_exec(db, own ? "ROLLBACK" : "ROLLBACK TO analysis; RELEASE analysis", NULL, NULL, NULL);
         *id = 0;
+        if (reused) *reused = 0;
     }
     return rc;
 }

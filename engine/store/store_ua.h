@@ -10,7 +10,10 @@
  * ua_results, ua_classes, ua_sobol and, with store_samples, ua_samples:
  * every replication's sampled parameters as JSON, regenerated from the
  * seed by ts_ua_samples; under Sobol' the A points as replications 0..n-1
- * and the B points as n..2n-1). Either all of it is stored or none.
+ * and the B points as n..2n-1). Either all of it is stored or none. In a
+ * transaction begun with ts_store_begin it is saved as part of that one,
+ * stored when ts_store_commit commits it (so that a caller can write its
+ * report before the analysis is committed).
  * Stores the analysis id in *id (0 on failure). Returns TS_OK or
  * TS_ESYSTEM (or, when regenerating the samples fails, its code). */
 int ts_ua_save(ts_store *st, const ts_scenario *s, const ts_ua_spec *u, const ts_ua_options *opt,

@@ -10,9 +10,11 @@
 static int oom(ts_error *err) { return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory"); }
 
 /* Reads the first column of sql's rows (text, with ?1 bound to id and ?2
- * to text when not NULL) into an arena array *out. Returns their count,
- * or -1 with err filled (what names the data in the message). */
-static int read_strings(ts_store *st, const char *sql, long long id, const char *text, ts_arena *a,
+ * to text when not NULL) into an arena array *out. With of_json, sql reads
+ * stored JSON through SQLite's JSON functions, and JSON that is malformed
+ * gives no rows (ts_store_bad_json). Returns their count, or -1 with err
+ * filled (what names the data in the message). */
+static int read_strings(ts_store *st, const char *sql, long long id, const char *text, int of_json, ts_arena *a,
                         const char ***out, const char *what, ts_error *err) {
     sqlite3_stmt *q;
     *out = NULL;
@@ -35,6 +37,11 @@ static int read_strings(ts_store *st, const char *sql, long long id, const char 
         }
         const char *s = ts_store_col_dup(a, q, 0, &bad);
         if (s) v[n++] = s;
+    }
+    if (of_json && rc != SQLITE_ROW && rc != SQLITE_DONE && ts_store_bad_json(st, rc)) {
+        /* json_each fails a malformed text before its first row */
+        sqlite3_finalize(q);
+        return 0;
     }
     sqlite3_finalize(q);
     if (bad) return oom(err), -1;
@@ -70,14 +77,14 @@ int ts_store_load_ua(ts_store *st, long long id, ts_arena *a, ts_stored_ua *ua, 
     if (rc != SQLITE_ROW) return ts_store_fail(st, err, "cannot read uncertainty run");
     if (!ua->scenario) ua->scenario = "";
     if (!ua->seed) ua->seed = "?";
+    /* not json_valid() to guard json_each: it says 0 when out of memory */
     ua->n_nodes = read_strings(st,
-                               "SELECT j.key FROM ua_runs r,"
-                               " json_each(CASE WHEN json_valid(r.method_json) THEN r.method_json ELSE '{}' END,"
-                               " '$.nodes') j WHERE r.id = ? ORDER BY j.id",
-                               id, NULL, a, &ua->nodes, "cannot read nodes", err);
+                               "SELECT j.key FROM ua_runs r, json_each(r.method_json, '$.nodes') j WHERE r.id = ?"
+                               " ORDER BY j.id",
+                               id, NULL, 1, a, &ua->nodes, "cannot read nodes", err);
     if (ua->n_nodes < 0) return err->code;
     ua->n_reported = read_strings(st, "SELECT DISTINCT node FROM ua_results WHERE ua_id = ? ORDER BY node", id, NULL,
-                                  a, &ua->reported, "cannot read nodes", err);
+                                  0, a, &ua->reported, "cannot read nodes", err);
     if (ua->n_reported < 0) return err->code;
     if (sqlite3_prepare_v2(st->db, "SELECT max(id) FROM runs WHERE scenario = ?", -1, &q, NULL) != SQLITE_OK)
         return ts_store_fail(st, err, "cannot read runs");
@@ -176,7 +183,7 @@ int ts_store_load_ua_sobol(ts_store *st, const ts_stored_ua *ua, const char *nod
     int n_factors = read_strings(st,
                                  "SELECT DISTINCT factor FROM ua_sobol WHERE ua_id = ?1 AND node = ?2"
                                  " AND output = 'score'",
-                                 ua->id, node, a, &names, "cannot read Sobol' indices", err);
+                                 ua->id, node, 0, a, &names, "cannot read Sobol' indices", err);
     if (n_factors < 0) return err->code;
     if (n_factors == 0) return TS_OK;
     qsort(names, (size_t)n_factors, sizeof *names, cmp_factor);
@@ -196,8 +203,8 @@ int ts_store_load_ua_sobol(ts_store *st, const ts_stored_ua *ua, const char *nod
         return ts_store_fail(st, err, "cannot read Sobol' indices");
     sqlite3_bind_int64(q, 1, ua->id);
     sqlite3_bind_text(q, 2, node, -1, SQLITE_STATIC);
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    /* a failed step or column (NULL here) fails the statement: finish says so */
+    while (sqlite3_step(q) == SQLITE_ROW) {
         const char *unit = (const char *)sqlite3_column_text(q, 0), *f = (const char *)sqlite3_column_text(q, 1);
         if (!unit || !f) continue;
         /* res's units are in bytewise id order */
@@ -208,13 +215,14 @@ int ts_store_load_ua_sobol(ts_store *st, const ts_stored_ua *ua, const char *nod
         size_t at = (size_t)(hit - res->unit_id) * (size_t)n_factors + (size_t)j;
         for (int c = 0; c < 6; c++) (*cols[c])[at] = ts_store_col_double(q, 2 + c);
     }
-    sqlite3_finalize(q);
-    return rc == SQLITE_DONE ? TS_OK : ts_store_fail(st, err, "cannot read Sobol' indices");
+    return ts_store_finish(st, q, "cannot read Sobol' indices", err);
 }
 
 int ts_store_ua_of_run(ts_store *st, const ts_stored_run *r, long long *id, ts_error *err) {
     *id = 0;
-    if (!ts_store_has_table(st, "ua_runs") || !ts_store_has_table(st, "ua_classes")) return TS_OK;
+    int has = ts_store_has_table(st, "ua_runs", err);
+    if (has > 0) has = ts_store_has_table(st, "ua_classes", err);
+    if (has <= 0) return has < 0 ? TS_ESYSTEM : TS_OK;
     sqlite3_stmt *q;
     if (sqlite3_prepare_v2(st->db,
                            "SELECT id FROM ua_runs WHERE scenario = ?1 AND taxonomy_sha256 = ?2 AND values_sha256 = ?3"
@@ -244,7 +252,7 @@ int ts_store_load_ua_classes(ts_store *st, long long id, ts_arena *a, ts_stored_
         return ts_store_fail(st, err, "cannot read class probabilities");
     sqlite3_bind_int64(q, 1, id);
     int n = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : 0;
-    sqlite3_finalize(q);
+    if (ts_store_finish(st, q, "cannot read class probabilities", err) != TS_OK) return TS_ESYSTEM;
     out->unit = ts_arena_alloc(a, ((size_t)n + 1) * sizeof *out->unit);
     out->node = ts_arena_alloc(a, ((size_t)n + 1) * sizeof *out->node);
     out->cls = ts_arena_alloc(a, ((size_t)n + 1) * sizeof *out->cls);

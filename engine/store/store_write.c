@@ -1,5 +1,6 @@
 /* store_write.c -- recording runs: the run record (method, inputs and
  * options JSON, the reuse key) and saving a run in one transaction. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,12 +107,15 @@ static void options_json(const ts_run_options *o, int year, ts_buf *b) {
 
 /* Appends one file of inputs_json: its role, path as given, SHA-256 and,
  * when it resolves, its absolute path (so that rescore finds it from any
- * directory). */
+ * directory). realpath failing for lack of memory sets b->oom: the path
+ * resolves, and a record without it would be another record. */
 static void input_file(ts_buf *b, const char *role, const char *path, const char *sha256) {
     ts_buf_printf(b, "{\"role\":\"%s\",\"path\":", role);
     ts_buf_json_string(b, path);
     ts_buf_printf(b, ",\"sha256\":\"%s\"", sha256);
+    errno = 0;
     char *abs = path ? realpath(path, NULL) : NULL;
+    if (!abs && path && errno == ENOMEM) b->oom = 1;
     if (abs) {
         ts_buf_puts(b, ",\"abs_path\":");
         ts_buf_json_string(b, abs);
@@ -161,7 +165,14 @@ int ts_run_record_new(const ts_scenario *s, const ts_run_options *opt, ts_run_re
     }
     ts_dataset_hash(s->data, rec->values_sha256);
     const char *file = s->path ? s->path : s->data_path;
+    errno = 0;
     char *real = file ? realpath(file, NULL) : NULL;
+    if (!real && file && errno == ENOMEM) {
+        /* the key hashes the resolved path: the path as given is another key */
+        ts_run_record_free(rec);
+        ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+        return ts_status(err);
+    }
     ts_sha256 h;
     ts_sha256_init(&h);
     hash_field(&h, "threatscore run key 1");

@@ -13,11 +13,6 @@
 #include "pipeline.h"
 #include "scenario.h"
 
-static int file_exists(const char *p) {
-    struct stat sb;
-    return stat(p, &sb) == 0;
-}
-
 static int count_lines(const char *s) {
     int n = 0;
     for (; *s; s++) n += *s == '\n';
@@ -136,7 +131,7 @@ static void test_db_and_runs(void **state) {
     assert_int_equal(count_lines(out), 2);
     free(out), free(err);
     assert_int_equal(tu_run(&out, &err, "runs", "--db", tu_path("none.db"), NULL), 1);
-    assert_false(file_exists(tu_path("none.db")));
+    assert_false(tu_exists(tu_path("none.db")));
     free(out), free(err);
 }
 
@@ -150,7 +145,7 @@ static void test_bad_input_writes_nothing(void **state) {
     const char *bad = tu_write("bad.cfg", FIX_SCENARIO_HEAD "weights = { a = -2; };\n");
     assert_int_equal(tu_run(&out, &err, "score", bad, "--db", db, NULL), 1);
     assert_non_null(strstr(err, "bad.cfg:10: weight of 'a' is negative"));
-    assert_false(file_exists(db));
+    assert_false(tu_exists(db));
     free(out), free(err);
     /* with an existing database: no run is added */
     assert_int_equal(tu_run(&out, &err, "score", tu_path("scen.cfg"), "--db", db, NULL), 0);
@@ -177,12 +172,12 @@ static void test_output_file(void **state) {
     assert_int_equal(tu_run(&out, &err, "score", tu_path("scen.cfg"), "--format", "csv", "-o", o, NULL), 0);
     assert_string_equal(out, "");
     free(out), free(err);
-    assert_true(file_exists(o));
+    assert_true(tu_exists(o));
     const char *bad = tu_write("bad2.cfg", FIX_SCENARIO_HEAD "oops = 1;\n");
     const char *o2 = tu_path("out2.csv");
     remove(o2);
     assert_int_equal(tu_run(&out, &err, "score", bad, "-o", o2, NULL), 1);
-    assert_false(file_exists(o2));
+    assert_false(tu_exists(o2));
     free(out), free(err);
     assert_int_equal(tu_run(&out, &err, "score", tu_path("scen.cfg"), "-o", "/nonexistent-dir/x.csv", NULL), 3);
     free(out), free(err);

@@ -61,26 +61,6 @@ static const char *fixture(void) {
     return path;
 }
 
-/* Runs `threatscore plot ARGS...` in-process; out/err malloc'd (caller frees). */
-static int run_plot(char **out, char **err, ...) {
-    va_list ap;
-    va_start(ap, err);
-    int rc = tu_vrun(ts_cli_plot, "plot", out, err, ap);
-    va_end(ap);
-    return rc;
-}
-
-static int file_exists(const char *p) {
-    struct stat sb;
-    return stat(p, &sb) == 0;
-}
-
-static char *slurp(const char *path, size_t *n) {
-    char *s = ts_read_file(path, n);
-    if (!s) fail_msg("cannot read %s", path);
-    return s;
-}
-
 /* The nodes a chart correlates: the children of node (NULL: the index) of
  * scenario path, or with indicators the indicators under it, in
  * pre-order; ids borrowed from the returned scenario (caller frees). */
@@ -202,7 +182,7 @@ static void test_matches_audit(void **state) {
        pair of the audit */
     ts_scenario *s = matrix_nodes(scen, NULL, 0, ids, &n);
     assert_int_equal(n, 4);
-    assert_int_equal(run_plot(&out, &err, "correlation", scen, "--script", NULL), 0);
+    assert_int_equal(tu_run_plot(&out, &err, "correlation", scen, "--script", NULL), 0);
     assert_int_equal(compare_with_audit(out, csv, "r", ids, n), 6);
     assert_non_null(strstr(out, "Correlation within Fixture risk index: its 4 children (Pearson''s r)"));
     /* z1 lacks two units: d3 has them all (geometric over z2), so every
@@ -210,7 +190,7 @@ static void test_matches_audit(void **state) {
     assert_non_null(strstr(out, "Scenario: Base · 5 units, latest values · n = 5 · n < 10: fragile, read as hints"));
     assert_null(strstr(out, "set output"));
     free(out), free(err);
-    assert_int_equal(run_plot(&out, &err, "correlation", scen, "--spearman", "--script", NULL), 0);
+    assert_int_equal(tu_run_plot(&out, &err, "correlation", scen, "--spearman", "--script", NULL), 0);
     assert_int_equal(compare_with_audit(out, csv, "rho", ids, n), 6);
     assert_non_null(strstr(out, "(Spearman''s rho)"));
     free(out), free(err);
@@ -219,7 +199,7 @@ static void test_matches_audit(void **state) {
        the others are the same measure (checked against the engine) */
     s = matrix_nodes(scen, NULL, 1, ids, &n);
     assert_int_equal(n, 7);
-    assert_int_equal(run_plot(&out, &err, "correlation", scen, "--indicators", "--script", NULL), 0);
+    assert_int_equal(tu_run_plot(&out, &err, "correlation", scen, "--indicators", "--script", NULL), 0);
     assert_int_equal(compare_with_audit(out, csv, "r", ids, n), 3);
     assert_non_null(strstr(out, "n = 3 to 5 (pairs where both have a value)"));
     assert_non_null(strstr(out, "Boxes: the indicators under each of the 4 children of Fixture risk index"));
@@ -248,7 +228,7 @@ static void test_matches_audit(void **state) {
     /* a node below the index, the indicators under it */
     csv = audit_csv(scen, "d2", 0);
     s = matrix_nodes(scen, "d2", 1, ids, &n);
-    assert_int_equal(run_plot(&out, &err, "correlation", scen, "--node", "d2", "--indicators", "--script", NULL), 0);
+    assert_int_equal(tu_run_plot(&out, &err, "correlation", scen, "--node", "d2", "--indicators", "--script", NULL), 0);
     assert_int_equal(compare_with_audit(out, csv, "r", ids, n), 1);
     assert_null(strstr(out, "Boxes:")); /* the indicators are the children */
     free(out), free(err), free(csv);
@@ -258,7 +238,7 @@ static void test_matches_audit(void **state) {
     tu_need(base);
     csv = audit_csv(base, NULL, 1);
     s = matrix_nodes(base, NULL, 0, ids, &n);
-    assert_int_equal(run_plot(&out, &err, "correlation", base, "--pooled", "--script", NULL), 0);
+    assert_int_equal(tu_run_plot(&out, &err, "correlation", base, "--pooled", "--script", NULL), 0);
     assert_int_equal(compare_with_audit(out, csv, "r", ids, n), n * (n - 1) / 2);
     assert_non_null(strstr(out, "years pooled"));
     assert_non_null(strstr(out, "Pooled: each unit-year is an observation"));
@@ -267,7 +247,7 @@ static void test_matches_audit(void **state) {
     /* and one risk's indicators at the latest values */
     csv = audit_csv(base, "pol_social", 0);
     s = matrix_nodes(base, "pol_social", 1, ids, &n);
-    assert_int_equal(run_plot(&out, &err, "correlation", base, "--node", "pol_social", "--indicators", "--spearman",
+    assert_int_equal(tu_run_plot(&out, &err, "correlation", base, "--node", "pol_social", "--indicators", "--spearman",
                               "--script", NULL), 0);
     assert_true(compare_with_audit(out, csv, "rho", ids, n) >= 6 + 6 + 1);
     free(out), free(err), free(csv);
@@ -279,7 +259,7 @@ static void test_matches_audit(void **state) {
 /* Returns the width (or height) in a PNG's header. */
 static unsigned png_size(const char *path, int height) {
     size_t n;
-    unsigned char *s = (unsigned char *)slurp(path, &n);
+    unsigned char *s = (unsigned char *)tu_slurp(path, &n);
     assert_true(n > 1024);
     assert_memory_equal(s, "\x89PNG\r\n\x1a\n", 8);
     const unsigned char *p = s + (height ? 20 : 16);
@@ -296,11 +276,11 @@ static void test_render(void **state) {
         char path[512];
         snprintf(path, sizeof path, "%s/corr.%s", tu_dir(), exts[e]);
         char *out, *err;
-        int rc = run_plot(&out, &err, "correlation", scen, "--indicators", "-o", path, NULL);
+        int rc = tu_run_plot(&out, &err, "correlation", scen, "--indicators", "-o", path, NULL);
         if (rc != 0) fail_msg("%s: %s", exts[e], err);
         free(out), free(err);
         size_t n;
-        char *s = slurp(path, &n);
+        char *s = tu_slurp(path, &n);
         assert_true(n > 1000);
         if (e == 1) assert_non_null(strstr(s, "</svg>"));
         if (e == 2) assert_memory_equal(s, "%PDF", 4);
@@ -315,7 +295,7 @@ static void test_render(void **state) {
     /* a matrix too big for the standard canvas gets a larger one */
     const char *base = "scenarios/baseline.cfg", *big = tu_path("big.png");
     tu_need(base);
-    assert_int_equal(run_plot(NULL, NULL, "correlation", base, "--indicators", "-o", big, NULL), 0);
+    assert_int_equal(tu_run_plot(NULL, NULL, "correlation", base, "--indicators", "-o", big, NULL), 0);
     assert_true(png_size(big, 0) > 1100 && png_size(big, 1) > 650);
 }
 
@@ -376,19 +356,19 @@ static void test_hostile_names(void **state) {
             snprintf(out_path, sizeof out_path, "%s/evil-corr%d.%s", tu_dir(), ind, exts[e]);
             remove(log);
             char *out, *err;
-            int rc = ind ? run_plot(&out, &err, "correlation", path, "--indicators", "-o", out_path, NULL)
-                         : run_plot(&out, &err, "correlation", path, "-o", out_path, NULL);
+            int rc = ind ? tu_run_plot(&out, &err, "correlation", path, "--indicators", "-o", out_path, NULL)
+                         : tu_run_plot(&out, &err, "correlation", path, "-o", out_path, NULL);
             if (rc != 0) fail_msg("%s: status %d: %s", exts[e], rc, err);
             free(out), free(err);
-            if (file_exists(log)) {
+            if (tu_exists(log)) {
                 size_t n;
-                char *said = slurp(log, &n);
+                char *said = tu_slurp(log, &n);
                 if (n) fail_msg("%s: gnuplot said: %s", exts[e], said);
                 free(said);
             }
-            assert_false(file_exists(marker));
+            assert_false(tu_exists(marker));
             size_t n;
-            char *s = slurp(out_path, &n);
+            char *s = tu_slurp(out_path, &n);
             if (e == 0) assert_non_null(strstr(s, ind ? "system(" : "Evil `touch"));
             if (e == 2) {
                 assert_non_null(strstr(s, "Evil `touch"));
@@ -399,7 +379,7 @@ static void test_hostile_names(void **state) {
     unsetenv("TS_GNUPLOT");
     /* the script holds each name on one line, in single quotes */
     char *out, *err;
-    assert_int_equal(run_plot(&out, &err, "correlation", path, "--indicators", "--script", NULL), 0);
+    assert_int_equal(tu_run_plot(&out, &err, "correlation", path, "--indicators", "--script", NULL), 0);
     assert_non_null(strstr(out, "'Evil `touch"));
     for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
         assert_true(strncmp(line, "system(", 7) != 0);
@@ -407,7 +387,7 @@ static void test_hostile_names(void **state) {
         assert_true(strncmp(line, "EOD", 3) != 0 || line[3] == '\0');
     }
     free(out), free(err);
-    assert_false(file_exists(marker));
+    assert_false(tu_exists(marker));
     free(tax), free(scen);
     tu_write("tax.cfg", TAXONOMY);
 }
@@ -418,21 +398,11 @@ static void test_hostile_names(void **state) {
  * on stderr; with no_file, also that the message names no file:line.
  * Returns nothing; fails the test otherwise. */
 static void expect_fail(int code, const char *needle, int no_file, ...) {
-    char *argv[32];
-    int argc = 0;
-    argv[argc++] = "plot";
     va_list ap;
     va_start(ap, no_file);
-    char *a;
-    while ((a = va_arg(ap, char *)) && argc < 31) argv[argc++] = a;
+    char *o, *e;
+    int rc = tu_vrun(ts_cli_plot, "plot", &o, &e, ap);
     va_end(ap);
-    argv[argc] = NULL;
-    size_t on, en;
-    char *o = NULL, *e = NULL;
-    FILE *fo = open_memstream(&o, &on), *fe = open_memstream(&e, &en);
-    int rc = ts_cli_plot(argc, argv, fo, fe);
-    fclose(fo);
-    fclose(fe);
     if (rc != code || !strstr(e, needle)) fail_msg("expected exit %d with '%s', got %d: %s", code, needle, rc, e);
     if (no_file && strstr(e, ".cfg")) fail_msg("a file named in: %s", e);
     assert_string_equal(o, "");
@@ -486,14 +456,14 @@ static void test_bad_input(void **state) {
     assert_int_equal(ts_plot_data_load("x.db", &req, &d, &err), TS_EUSAGE);
     assert_non_null(strstr(err.message, "drawn from a scenario"));
     /* nothing was written on any failure */
-    assert_false(file_exists(png));
+    assert_false(tu_exists(png));
     /* and a failing gnuplot leaves no chart either */
     const char *fake = tu_write("fake-gnuplot", "#!/bin/sh\ncat >/dev/null\necho 'boom' >&2\nexit 1\n");
     chmod(fake, 0755);
     setenv("TS_GNUPLOT", fake, 1);
     expect_fail(3, "boom", 0, "correlation", scen, "-o", png, NULL);
     unsetenv("TS_GNUPLOT");
-    assert_false(file_exists(png));
+    assert_false(tu_exists(png));
 }
 
 /* ---- golden scripts ----------------------------------------------------- */
@@ -519,22 +489,9 @@ static void test_golden(void **state) {
         ts_buf b = {0};
         if (ts_plot_script(d, &req, cases[i].term, &b, &err) != TS_OK) fail_msg("%s", err.message);
         ts_plot_data_free(d);
-        char path[256];
-        snprintf(path, sizeof path, "tests/golden/plots/%s", cases[i].file);
-        if (getenv("TS_UPDATE_GOLDEN")) {
-            FILE *f = fopen(path, "w");
-            assert_non_null(f);
-            fwrite(b.data, 1, b.len, f);
-            fclose(f);
-        }
-        size_t n;
-        char *want = ts_read_file(path, &n);
-        if (!want) fail_msg("missing golden file %s (run with TS_UPDATE_GOLDEN=1)", path);
-        if (n != b.len || memcmp(want, b.data, n) != 0) {
-            fprintf(stderr, "--- %s differs; got:\n%s\n", path, b.data);
-            fail_msg("%s differs from the generated script", path);
-        }
-        free(want);
+        char name[256];
+        snprintf(name, sizeof name, "plots/%s", cases[i].file);
+        tu_golden(name, b.data, b.len);
         ts_buf_free(&b);
     }
     ts_scenario_free(s);

@@ -158,33 +158,13 @@ static void sql_exec(const char *db, const char *sql) {
     sqlite3_close(h);
 }
 
-/* Runs `threatscore plot ARGS...` in-process; out/err malloc'd (caller frees). */
-static int run_plot(char **out, char **err, ...) {
-    va_list ap;
-    va_start(ap, err);
-    int rc = tu_vrun(ts_cli_plot, "plot", out, err, ap);
-    va_end(ap);
-    return rc;
-}
-
-static int file_exists(const char *p) {
-    struct stat sb;
-    return stat(p, &sb) == 0;
-}
-
-static char *slurp(const char *path, size_t *n) {
-    char *s = ts_read_file(path, n);
-    if (!s) fail_msg("cannot read %s", path);
-    return s;
-}
-
 static unsigned be32(const unsigned char *p) {
     return (unsigned)p[0] << 24 | (unsigned)p[1] << 16 | (unsigned)p[2] << 8 | p[3];
 }
 
 static void check_png(const char *path) {
     size_t n;
-    unsigned char *s = (unsigned char *)slurp(path, &n);
+    unsigned char *s = (unsigned char *)tu_slurp(path, &n);
     assert_true(n > 1024);
     assert_memory_equal(s, "\x89PNG\r\n\x1a\n", 8);
     assert_memory_equal(s + 12, "IHDR", 4);
@@ -195,7 +175,7 @@ static void check_png(const char *path) {
 
 static void check_svg(const char *path) {
     size_t n;
-    char *s = slurp(path, &n);
+    char *s = tu_slurp(path, &n);
     assert_true(n > 1024);
     assert_true(strncmp(s, "<?xml", 5) == 0 || strncmp(s, "<svg", 4) == 0);
     assert_non_null(strstr(s, "</svg>"));
@@ -249,7 +229,7 @@ static const golden_case GOLDEN_UA[] = {
 };
 #define N_GOLDEN_UA ((int)(sizeof GOLDEN_UA / sizeof *GOLDEN_UA))
 
-static void check_golden(const char *db, const golden_case *c, int update) {
+static void check_golden(const char *db, const golden_case *c) {
     const char *units[1] = {c->unit};
     ts_plot_request req = {.kind = c->kind, .runs = c->runs, .n_runs = c->n_runs, .node = c->node,
                            .units = units, .n_units = c->unit ? 1 : 0, .reference = c->reference};
@@ -259,30 +239,16 @@ static void check_golden(const char *db, const golden_case *c, int update) {
     ts_buf b = {0};
     if (ts_plot_script(d, &req, c->term, &b, &err) != TS_OK) fail_msg("%s: %s", c->file, err.message);
     ts_plot_data_free(d);
-    char path[256];
-    snprintf(path, sizeof path, "tests/golden/plots/%s", c->file);
-    if (update) {
-        FILE *f = fopen(path, "w");
-        assert_non_null(f);
-        fwrite(b.data, 1, b.len, f);
-        fclose(f);
-    }
-    size_t n;
-    char *want = ts_read_file(path, &n);
-    if (!want) fail_msg("missing golden file %s (run with TS_UPDATE_GOLDEN=1)", path);
-    if (n != b.len || memcmp(want, b.data, n) != 0) {
-        fprintf(stderr, "--- %s differs; got:\n%s\n", path, b.data);
-        fail_msg("%s differs from the generated script", path);
-    }
-    free(want);
+    char name[256];
+    snprintf(name, sizeof name, "plots/%s", c->file);
+    tu_golden(name, b.data, b.len);
     ts_buf_free(&b);
 }
 
 static void test_golden_scripts(void **state) {
     (void)state;
-    int update = getenv("TS_UPDATE_GOLDEN") != NULL;
-    for (int i = 0; i < N_GOLDEN; i++) check_golden(fixture_db(), &GOLDEN[i], update);
-    for (int i = 0; i < N_GOLDEN_UA; i++) check_golden(ua_fixture_db(), &GOLDEN_UA[i], update);
+    for (int i = 0; i < N_GOLDEN; i++) check_golden(fixture_db(), &GOLDEN[i]);
+    for (int i = 0; i < N_GOLDEN_UA; i++) check_golden(ua_fixture_db(), &GOLDEN_UA[i]);
 }
 
 /* ---- rendering --------------------------------------------------------- */
@@ -296,24 +262,24 @@ static void test_render_every_kind(void **state) {
         snprintf(png, sizeof png, "%s/%s.png", tu_dir(), kinds[i]);
         snprintf(svg, sizeof svg, "%s/%s.svg", tu_dir(), kinds[i]);
         char *out, *err;
-        int rc = run_plot(&out, &err, "--db", (char *)db, (char *)kinds[i], "-o", png, NULL);
+        int rc = tu_run_plot(&out, &err, "--db", (char *)db, (char *)kinds[i], "-o", png, NULL);
         if (rc != 0) fail_msg("%s png: %s", kinds[i], err);
         free(out), free(err);
         check_png(png);
-        rc = run_plot(&out, &err, "--db", (char *)db, (char *)kinds[i], "-o", svg, NULL);
+        rc = tu_run_plot(&out, &err, "--db", (char *)db, (char *)kinds[i], "-o", svg, NULL);
         if (rc != 0) fail_msg("%s svg: %s", kinds[i], err);
         free(out), free(err);
         check_svg(svg);
     }
     /* PDF and text, radar over runs, a node below the root */
     const char *pdf = tu_path("compare.pdf"), *txt = tu_path("ranking.txt");
-    assert_int_equal(run_plot(NULL, NULL, "--db", db, "compare", "--run", "Base", "--run", "2", "-o", pdf, NULL), 0);
+    assert_int_equal(tu_run_plot(NULL, NULL, "--db", db, "compare", "--run", "Base", "--run", "2", "-o", pdf, NULL), 0);
     size_t n;
-    char *s = slurp(pdf, &n);
+    char *s = tu_slurp(pdf, &n);
     assert_true(n > 1024 && memcmp(s, "%PDF", 4) == 0);
     free(s);
-    assert_int_equal(run_plot(NULL, NULL, "--db", db, "ranking", "-o", txt, NULL), 0);
-    s = slurp(txt, &n);
+    assert_int_equal(tu_run_plot(NULL, NULL, "--db", db, "ranking", "-o", txt, NULL), 0);
+    s = tu_slurp(txt, &n);
     assert_non_null(strstr(s, "Ranking by Fixture risk index"));
     assert_non_null(strstr(s, "Scenario: Shock"));
     free(s);
@@ -322,17 +288,17 @@ static void test_render_every_kind(void **state) {
     for (int i = 0; i < 4; i++) {
         char path[512];
         snprintf(path, sizeof path, "%s/%s.txt", tu_dir(), text_kinds[i]);
-        assert_int_equal(run_plot(NULL, NULL, "--db", db, text_kinds[i], "-o", path, NULL), 0);
-        s = slurp(path, &n);
+        assert_int_equal(tu_run_plot(NULL, NULL, "--db", db, text_kinds[i], "-o", path, NULL), 0);
+        s = tu_slurp(path, &n);
         assert_true(n > 500);
         free(s);
     }
-    s = slurp(tu_path("compare.txt"), &n);
+    s = tu_slurp(tu_path("compare.txt"), &n);
     assert_non_null(strstr(s, "Change against Base (run 1) at Fixture risk index"));
     assert_non_null(strstr(s, "2 Shock"));
     free(s);
     const char *radar = tu_path("radar-runs.png");
-    assert_int_equal(run_plot(NULL, NULL, "--db", db, "radar", "--run", "1", "--run", "2", "--unit", "U3", "-o",
+    assert_int_equal(tu_run_plot(NULL, NULL, "--db", db, "radar", "--run", "1", "--run", "2", "--unit", "U3", "-o",
                               radar, NULL), 0);
     check_png(radar);
     /* uncertainty and sensitivity, from the uncertainty fixture */
@@ -343,31 +309,31 @@ static void test_render_every_kind(void **state) {
         snprintf(png, sizeof png, "%s/%s.png", tu_dir(), ua_kinds[i]);
         snprintf(svg, sizeof svg, "%s/%s.svg", tu_dir(), ua_kinds[i]);
         char *out, *err;
-        int rc = run_plot(&out, &err, "--db", ua, ua_kinds[i], "-o", png, NULL);
+        int rc = tu_run_plot(&out, &err, "--db", ua, ua_kinds[i], "-o", png, NULL);
         if (rc != 0) fail_msg("%s png: %s", ua_kinds[i], err);
         free(out), free(err);
         check_png(png);
-        rc = run_plot(&out, &err, "--db", ua, ua_kinds[i], "-o", svg, NULL);
+        rc = tu_run_plot(&out, &err, "--db", ua, ua_kinds[i], "-o", svg, NULL);
         if (rc != 0) fail_msg("%s svg: %s", ua_kinds[i], err);
         free(out), free(err);
         check_svg(svg);
     }
     const char *senstxt = tu_path("sensitivity.txt");
-    assert_int_equal(run_plot(NULL, NULL, "--db", ua, "sensitivity", "-o", senstxt, NULL), 0);
-    s = slurp(senstxt, &n);
+    assert_int_equal(tu_run_plot(NULL, NULL, "--db", ua, "sensitivity", "-o", senstxt, NULL), 0);
+    s = tu_slurp(senstxt, &n);
     assert_non_null(strstr(s, "S1 "));
     free(s);
     const char *sens = tu_path("sens-u3.png"), *uatxt = tu_path("uncertainty.txt");
-    assert_int_equal(run_plot(NULL, NULL, "--db", ua, "sensitivity", "--unit", "U3", "--node", "d2", "-o", sens,
+    assert_int_equal(tu_run_plot(NULL, NULL, "--db", ua, "sensitivity", "--unit", "U3", "--node", "d2", "-o", sens,
                               NULL), 0);
     check_png(sens);
-    assert_int_equal(run_plot(NULL, NULL, "--db", ua, "uncertainty", "--run", "Base", "-o", uatxt, NULL), 0);
-    s = slurp(uatxt, &n);
+    assert_int_equal(tu_run_plot(NULL, NULL, "--db", ua, "uncertainty", "--run", "Base", "-o", uatxt, NULL), 0);
+    s = tu_slurp(uatxt, &n);
     assert_non_null(strstr(s, "Rank uncertainty at Fixture risk index"));
     assert_non_null(strstr(s, "uncertainty run 2"));
     free(s);
     const char *heat = tu_path("heat-d1.svg");
-    assert_int_equal(run_plot(NULL, NULL, "--db", db, "heatmap", "--node", "d1", "--unit", "U1", "--unit", "U4",
+    assert_int_equal(tu_run_plot(NULL, NULL, "--db", db, "heatmap", "--node", "d1", "--unit", "U1", "--unit", "U4",
                               "-o", heat, NULL), 0);
     check_svg(heat);
 }
@@ -375,7 +341,7 @@ static void test_render_every_kind(void **state) {
 static void test_script_option(void **state) {
     (void)state;
     char *out, *err;
-    assert_int_equal(run_plot(&out, &err, "--db", fixture_db(), "ranking", "--script", NULL), 0);
+    assert_int_equal(tu_run_plot(&out, &err, "--db", fixture_db(), "ranking", "--script", NULL), 0);
     assert_non_null(strstr(out, "$bars << EOD"));
     assert_null(strstr(out, "set output"));
     free(out), free(err);
@@ -449,24 +415,24 @@ static void test_hostile_names(void **state) {
         snprintf(svg, sizeof svg, "%s/evil-%s.svg", tu_dir(), kinds[i]);
         snprintf(txt, sizeof txt, "%s/evil-%s.txt", tu_dir(), kinds[i]);
         char *out, *err;
-        int rc = run_plot(&out, &err, "--db", db, kinds[i], "-o", svg, NULL);
+        int rc = tu_run_plot(&out, &err, "--db", db, kinds[i], "-o", svg, NULL);
         if (rc != 0) fail_msg("%s: %s", kinds[i], err);
         free(out), free(err);
         check_svg(svg);
-        rc = run_plot(&out, &err, "--db", db, kinds[i], "-o", txt, NULL);
+        rc = tu_run_plot(&out, &err, "--db", db, kinds[i], "-o", txt, NULL);
         if (rc != 0) fail_msg("%s: %s", kinds[i], err);
         free(out), free(err);
-        assert_false(file_exists(marker));
+        assert_false(tu_exists(marker));
         /* the names are drawn as text, newlines removed */
         size_t n;
-        char *s = slurp(txt, &n);
+        char *s = tu_slurp(txt, &n);
         assert_non_null(strstr(s, "Evil `touch"));
         free(s);
-        s = slurp(svg, &n);
+        s = tu_slurp(svg, &n);
         assert_non_null(strstr(s, "system("));
         free(s);
         /* the script holds each name on one line, in single quotes */
-        assert_int_equal(run_plot(&out, &err, "--db", db, kinds[i], "--script", NULL), 0);
+        assert_int_equal(tu_run_plot(&out, &err, "--db", db, kinds[i], "--script", NULL), 0);
         for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
             assert_true(strncmp(line, "system(", 7) != 0);
             assert_true(strncmp(line, "print", 5) != 0);
@@ -477,7 +443,7 @@ static void test_hostile_names(void **state) {
        label, in the legend-free x tics of uncertainty and in sensitivity's
        per-unit title */
     char *out, *err;
-    assert_int_equal(run_plot(&out, &err, "--db", db, "uncertainty", "--script", NULL), 0);
+    assert_int_equal(tu_run_plot(&out, &err, "--db", db, "uncertainty", "--script", NULL), 0);
     assert_non_null(strstr(out, "'Evil `touch"));
     assert_non_null(strstr(out, "it''s"));
     free(out), free(err);
@@ -486,14 +452,14 @@ static void test_hostile_names(void **state) {
     sprintf(evil_u3, "%sU3", evil);
     /* the SQL above stored it'' as it' */
     for (char *p = strstr(evil_u3, "''"); p; p = strstr(p + 1, "''")) memmove(p, p + 1, strlen(p));
-    assert_int_equal(run_plot(&out, &err, "--db", db, "sensitivity", "--unit", evil_u3, "--script", NULL), 0);
+    assert_int_equal(tu_run_plot(&out, &err, "--db", db, "sensitivity", "--unit", evil_u3, "--script", NULL), 0);
     assert_non_null(strstr(out, "set title 'Sensitivity of the score at Evil"));
     for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
         assert_true(strncmp(line, "system(", 7) != 0);
         assert_true(strncmp(line, "print", 5) != 0);
     }
     free(out), free(err), free(evil_u3);
-    assert_false(file_exists(marker));
+    assert_false(tu_exists(marker));
 }
 
 /* Returns s (malloc'd, NUL-terminated) with every U+2060 WORD JOINER
@@ -561,12 +527,12 @@ static void test_quoted_names_in_every_chart(void **state) {
             remove(path);
             remove(log);
             char *out, *err;
-            int rc = run_plot(&out, &err, "--db", db, kinds[i].kind, "-o", path, NULL);
+            int rc = tu_run_plot(&out, &err, "--db", db, kinds[i].kind, "-o", path, NULL);
             if (rc != 0) fail_msg("%s.%s: status %d: %s", kinds[i].kind, exts[e], rc, err);
             free(out), free(err);
-            if (file_exists(log)) {
+            if (tu_exists(log)) {
                 size_t n;
-                char *said = slurp(log, &n);
+                char *said = tu_slurp(log, &n);
                 if (n) fail_msg("%s.%s: gnuplot said: %s", kinds[i].kind, exts[e], said);
                 free(said);
             }
@@ -574,7 +540,7 @@ static void test_quoted_names_in_every_chart(void **state) {
             if (e == 1) check_png(path);
             if (e == 2) {
                 size_t n;
-                char *text = slurp(path, &n), *seen = without_joiners(text);
+                char *text = tu_slurp(path, &n), *seen = without_joiners(text);
                 if (!strstr(seen, kinds[i].shown)) fail_msg("%s: no \"%s\" in:\n%s", kinds[i].kind, kinds[i].shown, seen);
                 free(text), free(seen);
             }
@@ -589,39 +555,39 @@ static void test_gnuplot_missing_or_failing(void **state) {
     char *out, *err;
     remove(png);
     setenv("TS_GNUPLOT", "/nonexistent/gnuplot", 1);
-    assert_int_equal(run_plot(&out, &err, "--db", db, "ranking", "-o", png, NULL), 3);
+    assert_int_equal(tu_run_plot(&out, &err, "--db", db, "ranking", "-o", png, NULL), 3);
     assert_non_null(strstr(err, "cannot run gnuplot"));
     assert_non_null(strstr(err, "TS_GNUPLOT"));
     free(out), free(err);
-    assert_false(file_exists(png));
+    assert_false(tu_exists(png));
     /* not on PATH */
     unsetenv("TS_GNUPLOT");
     char *path = strdup(getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
     setenv("PATH", tu_dir(), 1);
-    assert_int_equal(run_plot(&out, &err, "--db", db, "ranking", "-o", png, NULL), 3);
+    assert_int_equal(tu_run_plot(&out, &err, "--db", db, "ranking", "-o", png, NULL), 3);
     assert_non_null(strstr(err, "cannot run gnuplot 'gnuplot'"));
     free(out), free(err);
     setenv("PATH", path, 1);
     free(path);
-    assert_false(file_exists(png));
+    assert_false(tu_exists(png));
     /* gnuplot fails: its stderr is shown and no file is left */
     const char *fake = tu_write("fake-gnuplot", "#!/bin/sh\ncat >/dev/null\necho 'line 7: boom from fake gnuplot' >&2\nexit 1\n");
     chmod(fake, 0755);
     setenv("TS_GNUPLOT", fake, 1);
-    assert_int_equal(run_plot(&out, &err, "--db", db, "ranking", "-o", png, NULL), 3);
+    assert_int_equal(tu_run_plot(&out, &err, "--db", db, "ranking", "-o", png, NULL), 3);
     assert_non_null(strstr(err, "boom from fake gnuplot"));
     free(out), free(err);
-    assert_false(file_exists(png));
+    assert_false(tu_exists(png));
     /* a gnuplot that reads nothing and writes nothing: no SIGPIPE, no file */
     const char *lazy = tu_write("lazy-gnuplot", "#!/bin/sh\nexit 0\n");
     chmod(lazy, 0755);
     setenv("TS_GNUPLOT", lazy, 1);
-    assert_int_equal(run_plot(&out, &err, "--db", db, "compare", "-o", png, NULL), 3);
+    assert_int_equal(tu_run_plot(&out, &err, "--db", db, "compare", "-o", png, NULL), 3);
     /* depending on timing it exits before or after reading the script */
     assert_true(strstr(err, "wrote nothing") || strstr(err, "cannot send the script"));
     unsetenv("TS_GNUPLOT");
     free(out), free(err);
-    assert_false(file_exists(png));
+    assert_false(tu_exists(png));
     /* a real gnuplot error (bad script) also reaches the user */
     setenv("TS_GNUPLOT", "gnuplot", 1);
     ts_buf msgs = {0};
@@ -634,30 +600,20 @@ static void test_gnuplot_missing_or_failing(void **state) {
     /* an existing chart is kept when a later plot fails */
     const char *keep = tu_write("keep.png", "old chart");
     setenv("TS_GNUPLOT", fake, 1);
-    assert_int_equal(run_plot(NULL, NULL, "--db", db, "ranking", "-o", keep, NULL), 3);
+    assert_int_equal(tu_run_plot(NULL, NULL, "--db", db, "ranking", "-o", keep, NULL), 3);
     unsetenv("TS_GNUPLOT");
     size_t n;
-    char *s = slurp(keep, &n);
+    char *s = tu_slurp(keep, &n);
     assert_string_equal(s, "old chart");
     free(s);
 }
 
 static void expect_fail(int code, const char *needle, ...) {
-    char *argv[32];
-    int argc = 0;
-    argv[argc++] = "plot";
     va_list ap;
     va_start(ap, needle);
-    char *a;
-    while ((a = va_arg(ap, char *)) && argc < 31) argv[argc++] = a;
+    char *o, *e;
+    int rc = tu_vrun(ts_cli_plot, "plot", &o, &e, ap);
     va_end(ap);
-    argv[argc] = NULL;
-    size_t on, en;
-    char *o = NULL, *e = NULL;
-    FILE *fo = open_memstream(&o, &on), *fe = open_memstream(&e, &en);
-    int rc = ts_cli_plot(argc, argv, fo, fe);
-    fclose(fo);
-    fclose(fe);
     if (rc != code || !strstr(e, needle))
         fail_msg("expected exit %d with '%s', got %d: %s", code, needle, rc, e);
     free(o), free(e);
@@ -691,7 +647,7 @@ static void test_bad_input(void **state) {
     expect_fail(2, "needs -o", "--db", db, "ranking", NULL);
     expect_fail(2, "needs --db", "ranking", "-o", png, NULL);
     expect_fail(2, "unknown option", "--db", db, "ranking", "--bogus", "-o", png, NULL);
-    assert_false(file_exists(png));
+    assert_false(tu_exists(png));
 }
 
 /* Regression: a scenario may be called like a run id. Every command names
@@ -710,15 +666,15 @@ static void test_scenario_named_like_an_id(void **state) {
     assert_int_equal(tu_run(&out, &err, "export", "--db", db, "--run", "2024", NULL), 0);
     assert_non_null(strstr(out, "{\"run\":{\"id\":2,\"scenario\":\"2024\""));
     free(out), free(err);
-    assert_int_equal(run_plot(&out, &err, "--db", db, "ranking", "--run", "2024", "--script", NULL), 0);
+    assert_int_equal(tu_run_plot(&out, &err, "--db", db, "ranking", "--run", "2024", "--script", NULL), 0);
     assert_non_null(strstr(out, "Scenario: 2024 · run 2 ·"));
     free(out), free(err);
-    assert_int_equal(run_plot(&out, &err, "--db", db, "compare", "--run", "1", "--run", "2024", "--script", NULL), 0);
+    assert_int_equal(tu_run_plot(&out, &err, "--db", db, "compare", "--run", "1", "--run", "2024", "--script", NULL), 0);
     assert_non_null(strstr(out, "Change against Base (run 1)"));
     assert_non_null(strstr(out, "run 2: 2024"));
     free(out), free(err);
     /* an id that exists is the run with that id */
-    assert_int_equal(run_plot(&out, &err, "--db", db, "ranking", "--run", "1", "--script", NULL), 0);
+    assert_int_equal(tu_run_plot(&out, &err, "--db", db, "ranking", "--run", "1", "--script", NULL), 0);
     assert_non_null(strstr(out, "Scenario: Base · run 1 ·"));
     free(out), free(err);
     expect_fail(1, "unknown run id 2025", "--db", db, "ranking", "--run", "2025", "-o", (char *)tu_path("x.png"), NULL);
@@ -732,7 +688,7 @@ static void test_trend_and_uncertainty(void **state) {
     expect_fail(1, "no uncertainty results in DB: run `threatscore uncertainty ... --db` first", "--db", db,
                 "uncertainty", "-o", png, NULL);
     expect_fail(1, "no sensitivity results in DB", "--db", db, "sensitivity", "-o", png, NULL);
-    assert_false(file_exists(png));
+    assert_false(tu_exists(png));
     /* with years stored, trend draws them */
     char *ydb = (char *)tu_path("years.db");
     remove(ydb);
@@ -744,11 +700,11 @@ static void test_trend_and_uncertainty(void **state) {
     sql_exec(ydb, "UPDATE runs SET scenario = 'Base';"
                   "UPDATE runs SET year = CASE id WHEN 1 THEN 2021 WHEN 2 THEN 2023 ELSE 2022 END;");
     char *out, *err;
-    int rc = run_plot(&out, &err, "--db", ydb, "trend", "-o", png, NULL);
+    int rc = tu_run_plot(&out, &err, "--db", ydb, "trend", "-o", png, NULL);
     if (rc != 0) fail_msg("trend: %s", err);
     free(out), free(err);
     check_png(png);
-    assert_int_equal(run_plot(&out, &err, "--db", ydb, "trend", "--script", NULL), 0);
+    assert_int_equal(tu_run_plot(&out, &err, "--db", ydb, "trend", "--script", NULL), 0);
     assert_non_null(strstr(out, "runs 1 (2021), 3 (2022), 2 (2023)"));
     free(out), free(err);
 }
@@ -781,10 +737,10 @@ static void test_uncertainty_errors(void **state) {
                 NULL);
     /* the defaults pick the latest analysis (2) and the latest with --sobol (1) */
     char *out, *err;
-    assert_int_equal(run_plot(&out, &err, "--db", ua, "uncertainty", "--script", NULL), 0);
+    assert_int_equal(tu_run_plot(&out, &err, "--db", ua, "uncertainty", "--script", NULL), 0);
     assert_non_null(strstr(out, "uncertainty run 2 · threatscore"));
     free(out), free(err);
-    assert_int_equal(run_plot(&out, &err, "--db", ua, "sensitivity", "--script", NULL), 0);
+    assert_int_equal(tu_run_plot(&out, &err, "--db", ua, "sensitivity", "--script", NULL), 0);
     assert_non_null(strstr(out, "uncertainty run 1 · threatscore"));
     /* per unit by default: a panel each */
     assert_non_null(strstr(out, "per unit (dark: S1 first order; light: ST total order)"));
@@ -800,7 +756,7 @@ static void test_uncertainty_errors(void **state) {
                 "sensitivity", "-o", png, NULL);
     expect_fail(1, "node 'd1' was not reported in uncertainty run 1", "--db", only, "uncertainty", "--node", "d1", "-o",
                 png, NULL);
-    assert_int_equal(run_plot(&out, &err, "--db", only, "uncertainty", "--script", NULL), 0);
+    assert_int_equal(tu_run_plot(&out, &err, "--db", only, "uncertainty", "--script", NULL), 0);
     assert_non_null(strstr(out, "Unit ids shown"));
     assert_non_null(strstr(out, "'U1' "));
     free(out), free(err);
@@ -810,7 +766,7 @@ static void test_uncertainty_errors(void **state) {
                 "uncertainty", "-o", png, NULL);
     expect_fail(1, "no sensitivity results in DB: run `threatscore uncertainty ... --sobol --db` first", "--db", only,
                 "sensitivity", "-o", png, NULL);
-    assert_false(file_exists(png));
+    assert_false(tu_exists(png));
 }
 
 static void test_unit_colours(void **state) {
@@ -843,14 +799,14 @@ static void test_thresholds_need_unchanged_taxonomy(void **state) {
     (void)state;
     const char *db = fixture_db();
     char *out, *err;
-    assert_int_equal(run_plot(&out, &err, "--db", db, "ranking", "--script", NULL), 0);
+    assert_int_equal(tu_run_plot(&out, &err, "--db", db, "ranking", "--script", NULL), 0);
     assert_non_null(strstr(out, "set arrow from graph 0, first 6.5"));
     free(out), free(err);
     /* the taxonomy changes after the runs: lines skipped, with the reason */
     size_t n;
-    char *tax = slurp(tu_path("tax.cfg"), &n);
+    char *tax = tu_slurp(tu_path("tax.cfg"), &n);
     tu_write("tax.cfg", "# edited\n");
-    assert_int_equal(run_plot(&out, &err, "--db", db, "ranking", "--script", NULL), 0);
+    assert_int_equal(tu_run_plot(&out, &err, "--db", db, "ranking", "--script", NULL), 0);
     assert_null(strstr(out, "set arrow"));
     assert_non_null(strstr(out, "taxonomy file tax.cfg changed since run 2"));
     assert_non_null(strstr(out, "title 'Very high'"));

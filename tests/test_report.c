@@ -342,13 +342,6 @@ static void test_register(void **state) {
 
 /* ---- the shipped scenarios ---------------------------------------------------- */
 
-static char *slurp(const char *path) {
-    size_t n;
-    char *s = ts_read_file(path, &n);
-    if (!s) fail_msg("cannot read %s", path);
-    return s;
-}
-
 /* The store of the README's main job: every scenario, the baseline per
  * year, an analysis with Sobol' indices (small). Built once. */
 static const char *shipped_db(void) {
@@ -374,7 +367,7 @@ static char *report(const char *db, const char *name, const char *a1, const char
     int rc = tu_run(&out, &err, "report", "--db", db, "-o", out_path, a1, a2, a3, a4, NULL);
     if (rc != 0) fail_msg("report exit %d: %s", rc, err);
     free(out), free(err);
-    return slurp(out_path);
+    return tu_slurp(out_path, NULL);
 }
 
 typedef struct source_ctx {
@@ -596,7 +589,7 @@ static void test_report_hostile(void **state) {
     int rc = tu_run(&out, &err, "report", "--db", db, "-o", path, "--reference", "1", NULL);
     if (rc != 0) fail_msg("report exit %d: %s", rc, err);
     free(out), free(err);
-    char *html = slurp(path);
+    char *html = tu_slurp(path, NULL);
     page_check pc = assert_page(html); /* valid UTF-8, no control byte, no <script */
     assert_true(pc.svgs >= 2);
     assert_null(strstr(html, "<b>&#39;"));
@@ -629,7 +622,7 @@ static void test_report_errors(void **state) {
     unsetenv("TS_GNUPLOT");
     assert_non_null(strstr(err, "warning: ranking chart not drawn"));
     free(out), free(err);
-    char *html = slurp(path);
+    char *html = tu_slurp(path, NULL);
     assert_page(html);
     assert_non_null(strstr(html, "The ranking chart could not be drawn"));
     free(html);

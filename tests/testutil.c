@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "util.h"
 
 static char scratch[256];
 
@@ -78,6 +80,44 @@ int tu_run(char **out, char **err, ...) {
     int rc = tu_vrun(ts_cli_main, "threatscore", out, err, ap);
     va_end(ap);
     return rc;
+}
+
+int tu_run_plot(char **out, char **err, ...) {
+    va_list ap;
+    va_start(ap, err);
+    int rc = tu_vrun(ts_cli_plot, "plot", out, err, ap);
+    va_end(ap);
+    return rc;
+}
+
+int tu_exists(const char *path) {
+    struct stat sb;
+    return stat(path, &sb) == 0;
+}
+
+char *tu_slurp(const char *path, size_t *n) {
+    size_t len;
+    char *s = ts_read_file(path, &len);
+    if (!s) fail_msg("cannot read %s", path);
+    if (n) *n = len;
+    return s;
+}
+
+void tu_golden(const char *name, const char *got, size_t n) {
+    char path[512];
+    snprintf(path, sizeof path, "tests/golden/%s", name);
+    if (getenv("TS_UPDATE_GOLDEN")) {
+        FILE *f = fopen(path, "w");
+        if (!f || fwrite(got, 1, n, f) != n || fclose(f) != 0) fail_msg("cannot write %s", path);
+    }
+    size_t len;
+    char *want = ts_read_file(path, &len);
+    if (!want) fail_msg("missing golden file %s (run with TS_UPDATE_GOLDEN=1)", path);
+    if (len != n || memcmp(want, got, n) != 0) {
+        fprintf(stderr, "--- %s differs; got:\n%.*s\n", path, (int)n, got);
+        fail_msg("%s differs from the generated script", path);
+    }
+    free(want);
 }
 
 static int skipped;

@@ -34,6 +34,22 @@ int tu_run(char **out, char **err, ...);
  * arguments in ap. */
 int tu_vrun(int (*main_fn)(int, char **, FILE *, FILE *), const char *argv0, char **out, char **err, va_list ap);
 
+/* As tu_run for `threatscore plot ARGS...` (ts_cli_plot). */
+int tu_run_plot(char **out, char **err, ...);
+
+/* Returns 1 when path names something (stat follows links), else 0. */
+int tu_exists(const char *path);
+
+/* Returns the whole file at path, NUL-terminated, its length in *n (n may
+ * be NULL); fails the test when it cannot be read. The caller frees it. */
+char *tu_slurp(const char *path, size_t *n);
+
+/* Compares the n bytes at got with the golden file tests/golden/NAME
+ * (NAME relative, e.g. "plots/ranking.gp"), first writing them there when
+ * TS_UPDATE_GOLDEN is set; fails the test, showing got, when they differ
+ * or the file is missing. */
+void tu_golden(const char *name, const char *got, size_t n);
+
 /* The reference data shipped with the tests (tests/data/README.md), read
  * from the project root as ctest runs the tests. */
 #define TU_DATA "tests/data"

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
 #include <immintrin.h>
 #define TS_SHA_X86 1
 #endif
@@ -91,8 +92,11 @@ static int have_shani(void) {
     static int known = -1; /* a fact of the processor, the same for every thread */
     int k = __atomic_load_n(&known, __ATOMIC_RELAXED);
     if (k < 0) {
-        __builtin_cpu_init();
-        k = __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1");
+        /* CPUID rather than __builtin_cpu_supports, which clang's does not
+           know "sha" in: leaf 1 ECX bit 19 is SSE4.1, leaf 7 EBX bit 29 SHA */
+        unsigned a, b, c, d;
+        k = __get_cpuid(1, &a, &b, &c, &d) && (c >> 19 & 1) && __get_cpuid_count(7, 0, &a, &b, &c, &d) &&
+            (b >> 29 & 1);
         __atomic_store_n(&known, k, __ATOMIC_RELAXED);
     }
     return k;

@@ -599,14 +599,7 @@ void ts_cli_track_temp_at(int dir_fd, const char *name) {
 }
 
 void ts_cli_track_temp(const char *path) {
-#ifdef O_PATH
-    int flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
-#else
-    int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
-#endif
-    char *dir = ts_dirname(path);
-    int fd = dir ? open(dir, flags) : -1;
-    free(dir);
+    int fd = ts_open_dir_of(path);
     if (fd < 0) return;
     ts_cli_track_temp_at(fd, last_component(path));
     close(fd);

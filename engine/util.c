@@ -639,10 +639,7 @@ int ts_valid_id(const char *s) {
     return 1;
 }
 
-/* Opens the directory that holds path (O_PATH where there is one: it
- * needs search permission only). Returns the descriptor, or -1 with errno
- * set. */
-static int open_dir_of(const char *path) {
+int ts_open_dir_of(const char *path) {
 #ifdef O_PATH
     int flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
 #else
@@ -729,7 +726,7 @@ int ts_outfile_open(ts_outfile *o, const char *path) {
         fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
     } else if (!*base) {
         errno = EISDIR; /* "dir/": no file name */
-    } else if ((o->dir_fd = open_dir_of(path)) >= 0) {
+    } else if ((o->dir_fd = ts_open_dir_of(path)) >= 0) {
         fd = create_temp(o, base, 0666);
         /* the replacement keeps the mode of the file it replaces */
         if (fd >= 0 && exists && fchmod(fd, sb.st_mode & 07777) != 0) {

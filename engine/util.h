@@ -163,6 +163,11 @@ int ts_buf_pad(ts_buf *b, const char *s, int width);
  * or NULL when out of memory. */
 char *ts_dirname(const char *path);
 
+/* Opens the directory that holds path (O_PATH where there is one: it
+ * needs search permission only). Returns the descriptor, or -1 with errno
+ * set (ENOMEM when the name cannot be made). */
+int ts_open_dir_of(const char *path);
+
 /* Returns path joined to dir unless path is absolute, malloc'd; NULL when
  * out of memory. */
 char *ts_path_join(const char *dir, const char *path);

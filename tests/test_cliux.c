@@ -29,16 +29,7 @@ static char *shell(const char *cmdline, int *status) {
     if (!ts) fail_msg("TS_BINARY is not set (ctest sets it)");
     char line[8192];
     snprintf(line, sizeof line, "TS='%s'; %s", ts, cmdline);
-    FILE *p = popen(line, "r");
-    assert_non_null(p);
-    ts_buf out = {0};
-    char chunk[4096];
-    size_t got;
-    while ((got = fread(chunk, 1, sizeof chunk, p)) > 0) ts_buf_append(&out, chunk, got);
-    int rc = pclose(p);
-    *status = WIFEXITED(rc) ? WEXITSTATUS(rc) : 128;
-    if (!out.data) ts_buf_puts(&out, "");
-    return out.data;
+    return tu_popen(line, status);
 }
 
 /* Returns the value of column col (0-based) of the first CSV row of text

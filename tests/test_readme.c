@@ -227,16 +227,7 @@ static char *run_in(const char *dir, const char *cmd, int *status) {
     const char *script = tu_write("sample.sh", cmd);
     char line[4096];
     snprintf(line, sizeof line, "cd '%s' && sh '%s'", dir, script);
-    FILE *p = popen(line, "r");
-    assert_non_null(p);
-    ts_buf out = {0};
-    char chunk[4096];
-    size_t got;
-    while ((got = fread(chunk, 1, sizeof chunk, p)) > 0) ts_buf_append(&out, chunk, got);
-    int rc = pclose(p);
-    *status = WIFEXITED(rc) ? WEXITSTATUS(rc) : 128;
-    if (!out.data) ts_buf_puts(&out, "");
-    return out.data;
+    return tu_popen(line, status);
 }
 
 /* Writes md to path with got[i] under the command of every sample i that

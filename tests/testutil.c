@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -88,6 +89,20 @@ int tu_run_plot(char **out, char **err, ...) {
     int rc = tu_vrun(ts_cli_plot, "plot", out, err, ap);
     va_end(ap);
     return rc;
+}
+
+char *tu_popen(const char *cmdline, int *status) {
+    FILE *p = popen(cmdline, "r");
+    if (!p) fail_msg("cannot run %s", cmdline);
+    ts_buf out = {0};
+    char chunk[4096];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, p)) > 0) ts_buf_append(&out, chunk, got);
+    int rc = pclose(p);
+    *status = WIFEXITED(rc) ? WEXITSTATUS(rc) : 128;
+    if (!out.data) ts_buf_puts(&out, "");
+    if (!out.data || out.oom) fail_msg("out of memory reading %s", cmdline);
+    return out.data;
 }
 
 int tu_exists(const char *path) {

@@ -40,6 +40,10 @@ int tu_run_plot(char **out, char **err, ...);
 /* Returns 1 when path names something (stat follows links), else 0. */
 int tu_exists(const char *path);
 
+/* Runs cmdline with sh (popen). Returns its standard output, malloc'd, and
+ * stores its exit status in *status (128 when it did not exit). */
+char *tu_popen(const char *cmdline, int *status);
+
 /* Returns the whole file at path, NUL-terminated, its length in *n (n may
  * be NULL); fails the test when it cannot be read. The caller frees it. */
 char *tu_slurp(const char *path, size_t *n);

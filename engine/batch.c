@@ -10,6 +10,10 @@
  * commit per run is most of what a small run costs the writer. */
 #define RUNS_PER_COMMIT 8
 
+/* Runs of at most this many score and input rows are rendered for the
+ * store in the worker (a few MB of text at most). */
+#define RENDER_AHEAD_CELLS 100000
+
 /* One scenario under one perspective. Workers fill the result fields and
  * set done; the writer consumes jobs in order. */
 typedef struct job {
@@ -63,7 +67,15 @@ static void run_job(const ts_batch_options *opt, ts_load_cache *cache, job *j) {
     }
     if (ts_score(j->s, &j->r, &j->err) != TS_OK) return;
     ts_run_options ro = {opt->n_set, opt->set, n_persp, persp, NULL};
-    ts_run_record_new(j->s, &ro, &j->rec, &j->err);
+    if (ts_run_record_new(j->s, &ro, &j->rec, &j->err) != TS_OK) return;
+    /* the writer is the batch's limit: it gets the rows as text to store.
+       A large run is rendered by the writer a unit at a time instead, so
+       that a job waiting for it holds no copy of its rows */
+    size_t cells = (size_t)j->s->data->n_units * (size_t)(j->s->tax->n_nodes + j->s->tax->n_indicators);
+    if (cells <= RENDER_AHEAD_CELLS && ts_run_record_render_rows(j->rec, j->s, j->r, &j->err) != TS_OK) {
+        ts_run_record_free(j->rec);
+        j->rec = NULL;
+    }
 }
 
 /* Takes the next job while it is within the window ahead of the writer. */

@@ -775,11 +775,13 @@ int ts_store_load_run(ts_store *st, long long id, ts_stored_run **out, ts_error 
 
 int ts_store_each_input(ts_store *st, long long id, int (*cb)(const ts_stored_input *in, void *ctx), void *ctx,
                         ts_error *err) {
+    /* CROSS JOIN keeps the inputs outermost: the planner would otherwise
+       walk each unit's JSON once per node (inputs and nodes are views) */
     sqlite3_stmt *q = run_query(st,
                                 "SELECT i.unit, i.indicator, i.raw, i.transformed, i.normalised, i.imputed, i.source,"
                                 " i.year, i.estimate, i.note, i.shock, i.file, i.line FROM inputs i"
-                                " JOIN units u ON u.run_id = i.run_id AND u.unit = i.unit"
-                                " JOIN nodes n ON n.run_id = i.run_id AND n.node = i.indicator"
+                                " CROSS JOIN units u ON u.run_id = i.run_id AND u.unit = i.unit"
+                                " CROSS JOIN nodes n ON n.run_id = i.run_id AND n.node = i.indicator"
                                 " WHERE i.run_id = ?1 ORDER BY u.position, n.position",
                                 id, err);
     if (!q) return TS_ESYSTEM;

@@ -536,6 +536,24 @@ static void test_saved_run_reads_back_exactly(void **state) {
     saved_inputs si = {s, res, 0};
     assert_int_equal(ts_store_each_input(st, id, check_saved_input, &si, &err), TS_OK);
     assert_int_equal(si.n, s->data->n_units * s->tax->n_indicators);
+    /* rows that are not JSON (a store written elsewhere) are bad input, not a crash or no rows */
+    ts_store_close(st);
+    char *out, *e;
+    tu_sql_exec(db, "UPDATE unit_rows SET scores = '[[\"t\",1' WHERE run_id = 1 AND unit = 'P';"
+                    "UPDATE unit_rows SET inputs = '{no' WHERE run_id = 2 AND unit = 'P'");
+    assert_int_equal(tu_run(&out, &e, "export", "--db", db, "--run", "1", NULL), 1);
+    assert_non_null(strstr(e, "run 1: its stored scores are not valid JSON"));
+    free(out), free(e);
+    assert_int_equal(tu_run(&out, &e, "export", "--db", db, "--run", "2", "--table", "inputs", NULL), 1);
+    assert_non_null(strstr(e, "run 2: its stored inputs are not valid JSON"));
+    free(out), free(e);
+    /* JSON of another shape gives rows without a unit or node, which are left out */
+    tu_sql_exec(db, "UPDATE unit_rows SET scores = '{\"a\":1}', inputs = '[1,[2]]' WHERE run_id = 1");
+    assert_int_equal(tu_run(&out, &e, "export", "--db", db, "--run", "1", NULL), 0);
+    free(out), free(e);
+    assert_int_equal(tu_run(&out, &e, "export", "--db", db, "--run", "1", "--table", "inputs", NULL), 0);
+    free(out), free(e);
+    assert_int_equal(ts_store_open(db, &st, &err), TS_OK);
     /* the views are read-only: a stored run is not edited */
     ts_store_close(st);
     sqlite3 *h;

@@ -528,6 +528,15 @@ static int count_rows(ts_store *st, const char *sql, long long id, int *n, ts_er
     return rc == SQLITE_ROW ? TS_OK : ts_store_fail(st, err, "cannot read run");
 }
 
+/* Fills err for run id whose stored rows of what (scores or inputs) are
+ * not JSON, as no threatscore writes them (schema 8 keeps them as JSON
+ * text in unit_rows): the file is bad input, like a malformed CSV.
+ * Returns TS_EINPUT. */
+static int malformed_rows(ts_store *st, long long id, const char *what, ts_error *err) {
+    return ts_fail(err, TS_EINPUT, st->path, 0, "run %lld: its stored %s are not valid JSON (unit_rows.%s)", id, what,
+                   what);
+}
+
 /* Reads run id's units (stored order) and nodes (pre-order, with parent
  * indices) into r, whose arrays are sized. Returns TS_OK or TS_ESYSTEM. */
 static int load_units_nodes(ts_store *st, ts_stored_run *r, long long id, ts_error *err) {
@@ -724,7 +733,8 @@ static int load_scores(ts_store *st, ts_stored_run *r, long long id, ts_error *e
         r->reliability[c] = ts_store_col_double(q, 7);
         r->n_scores++;
     }
-    if (rc == TS_OK && src != SQLITE_DONE) rc = ts_store_fail(st, err, "cannot read scores");
+    if (rc == TS_OK && src != SQLITE_DONE)
+        rc = ts_store_bad_json(st, src) ? malformed_rows(st, id, "scores", err) : ts_store_fail(st, err, "cannot read scores");
     if (rc == TS_OK && oom) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
     sqlite3_finalize(q);
     if (rc == TS_OK) rc = load_unit_weights(st, r, id, us, ns, err);
@@ -793,6 +803,10 @@ int ts_store_each_input(ts_store *st, long long id, int (*cb)(const ts_stored_in
                               (const char *)sqlite3_column_text(q, 6), (const char *)sqlite3_column_text(q, 9),
                               (const char *)sqlite3_column_text(q, 10), (const char *)sqlite3_column_text(q, 11)};
         if (ts_store_row_lost(st) || cb(&in, ctx)) break;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE && ts_store_bad_json(st, rc)) {
+        sqlite3_finalize(q);
+        return malformed_rows(st, id, "inputs", err);
     }
     return ts_store_finish(st, q, "cannot read inputs", err);
 }

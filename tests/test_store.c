@@ -471,6 +471,13 @@ static void test_upgrade_keeps_every_double(void **state) {
     assert_int_equal(tu_query_int(db, "SELECT count(*) FROM inputs WHERE typeof(raw) <> 'real'"), 0);
     assert_int_equal(tu_query_int(db, "SELECT count(*) FROM scores WHERE typeof(score) <> 'real'"), 0);
     ts_store_close(st);
+    /* a value no threatscore writes (a blob) stops the upgrade, and the file stays as it was */
+    const char *blob = old_store("blob.db", SCHEMA_V1, SCHEMA_V2, RUN_V2, "UPDATE scores SET score = X'00ff' WHERE unit = 'Q'",
+                                 NULL);
+    assert_int_equal(ts_store_open(blob, &st, &err), TS_EINPUT);
+    assert_non_null(strstr(err.message, "cannot upgrade: scores holds a blob (run 1, unit Q)"));
+    assert_int_equal(tu_query_int(blob, "PRAGMA user_version"), 7);
+    assert_int_equal(tu_query_int(blob, "SELECT count(*) FROM scores"), 4);
     tu_sql_exec(db, "DELETE FROM unit_rows WHERE unit IN ('P', 'Q')");
     assert_int_equal(ts_store_open_readonly(db, &st, &err), TS_OK);
     assert_int_equal(ts_store_each_input(st, 1, check_raw, v, &err), TS_OK);

@@ -144,8 +144,9 @@ void ts_store_render_unit(const ts_scenario *s, const ts_result *r, const int *o
 
 /* Appends column i of the row q stands on as a JSON value of the same SQL
  * type: NULL as null, an integer as one, a REAL as its %.17g (SQLite's
- * 9e999 for an infinity), text as a string. Returns 0, or -1 for a blob,
- * which no threatscore writes there and JSON cannot keep. */
+ * 9e999 for an infinity), text as a string. Returns 0, -1 for a blob,
+ * which no threatscore writes there and JSON cannot keep, or -2 when the
+ * text could not be read (out of memory). */
 static int put_column(ts_buf *b, ts_fmt_cache *fc, sqlite3_stmt *q, int i) {
     switch (sqlite3_column_type(q, i)) {
     case SQLITE_NULL:
@@ -157,21 +158,24 @@ static int put_column(ts_buf *b, ts_fmt_cache *fc, sqlite3_stmt *q, int i) {
     case SQLITE_FLOAT:
         put_double(b, fc, sqlite3_column_double(q, i));
         return 0;
-    case SQLITE_TEXT:
-        /* the column's bytes as stored; ts_buf_json_string stops at a NUL,
-           which SQL text from threatscore never holds */
-        put_text(b, (const char *)sqlite3_column_text(q, i));
+    case SQLITE_TEXT: {
+        /* ts_buf_json_string stops at a NUL, which SQL text from
+           threatscore never holds */
+        const char *text = (const char *)sqlite3_column_text(q, i);
+        if (!text) return -2;
+        put_text(b, text);
         return 0;
+    }
     default:
         return -1;
     }
 }
 
-/* Moves one of schema 7's tables into unit_rows: select gives run_id,
- * unit, then the columns of a row of the document, ordered by run and
- * unit; each (run, unit) becomes one document, stored by store (column
- * which of unit_rows). Returns TS_OK or TS_ESYSTEM (TS_EINPUT for a blob
- * in a value). */
+/* Moves schema 7's table (scores or inputs) into unit_rows: select gives
+ * run_id, unit, then the columns of a row of the document, ordered by run
+ * and unit; each (run, unit) becomes one document, which the statement
+ * store inserts (?1 run, ?2 unit, ?3 the document). Returns TS_OK,
+ * TS_EINPUT for a row no threatscore writes, or TS_ESYSTEM. */
 static int move_table(ts_store *st, const char *select, const char *store, const char *table, ts_error *err) {
     sqlite3_stmt *q = NULL, *w = NULL;
     if (sqlite3_prepare_v2(st->db, select, -1, &q, NULL) != SQLITE_OK ||
@@ -229,9 +233,11 @@ static int move_table(ts_store *st, const char *select, const char *store, const
         ts_buf_append(&doc, rows ? ",[" : "[", rows ? 2 : 1);
         for (int c = 2; c < n_cols; c++) {
             if (c > 2) ts_buf_append(&doc, ",", 1);
-            if (put_column(&doc, fc, q, c)) {
-                rc = ts_fail(err, TS_EINPUT, st->path, 0, "cannot upgrade: %s holds a blob (run %lld, unit %s)",
-                             table, run, unit);
+            int bad = put_column(&doc, fc, q, c);
+            if (bad) {
+                rc = bad == -2 ? ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory")
+                               : ts_fail(err, TS_EINPUT, st->path, 0, "cannot upgrade: %s holds a blob (run %lld, unit %s)",
+                                         table, run, unit);
                 break;
             }
         }

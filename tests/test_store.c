@@ -549,13 +549,25 @@ static void test_saved_run_reads_back_exactly(void **state) {
     tu_sql_exec(db, "UPDATE unit_rows SET scores = '[[\"t\",1' WHERE run_id = 1 AND unit = 'P';"
                     "UPDATE unit_rows SET inputs = '{no' WHERE run_id = 2 AND unit = 'P'");
     assert_int_equal(tu_run(&out, &e, "export", "--db", db, "--run", "1", NULL), 1);
-    assert_non_null(strstr(e, "run 1: its stored scores are not valid JSON"));
+    assert_non_null(strstr(e, "run 1: its stored scores (unit_rows.scores) are not the JSON threatscore writes"));
     free(out), free(e);
     assert_int_equal(tu_run(&out, &e, "export", "--db", db, "--run", "2", "--table", "inputs", NULL), 1);
-    assert_non_null(strstr(e, "run 2: its stored inputs are not valid JSON"));
+    assert_non_null(strstr(e, "run 2: its stored inputs (unit_rows.inputs) are not the JSON threatscore writes"));
     free(out), free(e);
-    /* JSON of another shape gives rows without a unit or node, which are left out */
-    tu_sql_exec(db, "UPDATE unit_rows SET scores = '{\"a\":1}', inputs = '[1,[2]]' WHERE run_id = 1");
+    /* scores of another shape are refused the same way (they are read as threatscore writes them);
+       inputs of another shape, read through the view, give rows without a unit, which are left out */
+    static const char *const SHAPES[] = {"{\"a\":1}", "[[\"t\",1,2,3]]", "[[\"t\",\"x\",1,null,1,0,1]]",
+                                         "[[\"t\",1,1,null,1,0,1],]", "[[\"t\",1,1,null,1,0,1]] x"};
+    for (size_t i = 0; i < sizeof SHAPES / sizeof *SHAPES; i++) {
+        char sql[256];
+        snprintf(sql, sizeof sql, "UPDATE unit_rows SET scores = '%s' WHERE run_id = 1 AND unit = 'P'", SHAPES[i]);
+        tu_sql_exec(db, sql);
+        assert_int_equal(tu_run(&out, &e, "export", "--db", db, "--run", "1", NULL), 1);
+        if (!strstr(e, "run 1: its stored scores")) fail_msg("%s: %s", SHAPES[i], e);
+        free(out), free(e);
+    }
+    tu_sql_exec(db, "UPDATE unit_rows SET scores = '[[\"t\",1.5,1,null,1,0,1],[\"nowhere\",2,1,null,1,0,1]]',"
+                    " inputs = '[1,[2]]' WHERE run_id = 1");
     assert_int_equal(tu_run(&out, &e, "export", "--db", db, "--run", "1", NULL), 0);
     free(out), free(e);
     assert_int_equal(tu_run(&out, &e, "export", "--db", db, "--run", "1", "--table", "inputs", NULL), 0);

@@ -554,8 +554,7 @@ static void test_saved_run_reads_back_exactly(void **state) {
     assert_int_equal(tu_run(&out, &e, "export", "--db", db, "--run", "2", "--table", "inputs", NULL), 1);
     assert_non_null(strstr(e, "run 2: its stored inputs (unit_rows.inputs) are not the JSON threatscore writes"));
     free(out), free(e);
-    /* scores of another shape are refused the same way (they are read as threatscore writes them);
-       inputs of another shape, read through the view, give rows without a unit, which are left out */
+    /* rows of another shape are refused the same way: they are read as threatscore writes them */
     static const char *const SHAPES[] = {"{\"a\":1}", "[[\"t\",1,2,3]]", "[[\"t\",\"x\",1,null,1,0,1]]",
                                          "[[\"t\",1,1,null,1,0,1],]", "[[\"t\",1,1,null,1,0,1]] x"};
     for (size_t i = 0; i < sizeof SHAPES / sizeof *SHAPES; i++) {
@@ -566,11 +565,18 @@ static void test_saved_run_reads_back_exactly(void **state) {
         if (!strstr(e, "run 1: its stored scores")) fail_msg("%s: %s", SHAPES[i], e);
         free(out), free(e);
     }
-    tu_sql_exec(db, "UPDATE unit_rows SET scores = '[[\"t\",1.5,1,null,1,0,1],[\"nowhere\",2,1,null,1,0,1]]',"
-                    " inputs = '[1,[2]]' WHERE run_id = 1");
-    assert_int_equal(tu_run(&out, &e, "export", "--db", db, "--run", "1", NULL), 0);
+    tu_sql_exec(db, "UPDATE unit_rows SET scores = '[]', inputs = '[1,[2]]' WHERE run_id = 1");
+    assert_int_equal(tu_run(&out, &e, "export", "--db", db, "--run", "1", "--table", "inputs", NULL), 1);
+    assert_non_null(strstr(e, "run 1: its stored inputs (unit_rows.inputs) are not the JSON threatscore writes"));
     free(out), free(e);
-    assert_int_equal(tu_run(&out, &e, "export", "--db", db, "--run", "1", "--table", "inputs", NULL), 0);
+    /* rows of nodes the run does not have are left out, as the view's join leaves them */
+    tu_sql_exec(db, "UPDATE unit_rows SET scores = '[[\"t\",1.5,1,null,1,0,1],[\"nowhere\",2,1,null,1,0,1]]',"
+                    " inputs = '[[\"nowhere\",1,1,1,0,null,null,0,null,null,null,null]]' WHERE run_id = 1");
+    assert_int_equal(tu_run(&out, &e, "export", "--db", db, "--run", "1", NULL), 0);
+    assert_null(strstr(out, "nowhere"));
+    free(out), free(e);
+    assert_int_equal(tu_run(&out, &e, "export", "--db", db, "--run", "1", "--table", "inputs", "--format", "csv", NULL), 0);
+    assert_null(strstr(out, "nowhere"));
     free(out), free(e);
     assert_int_equal(ts_store_open(db, &st, &err), TS_OK);
     /* the views are read-only: a stored run is not edited */

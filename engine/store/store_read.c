@@ -409,6 +409,39 @@ int ts_store_node_name(ts_store *st, const char *taxonomy_sha256, const char *no
 
 /* ---- loading a run -------------------------------------------------------- */
 
+/* An id with its index, for lookups by binary search. */
+typedef struct ts_id_index {
+    const char *id;
+    int i;
+} id_index;
+
+/* By id, then by index: the first of equal ids (a store written
+ * elsewhere may repeat one) is found, as a scan in order would. */
+static int cmp_id_index(const void *a, const void *b) {
+    const id_index *x = a, *y = b;
+    int c = strcmp(x->id, y->id);
+    return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* Fills out[n] with ids and their indices, sorted by id. */
+static void sort_index(const char *const *ids, int n, id_index *out) {
+    for (int i = 0; i < n; i++) out[i] = (id_index){ids[i], i};
+    qsort(out, (size_t)n, sizeof *out, cmp_id_index);
+}
+
+/* Returns the index of id in sorted (n entries; the first of equal ids),
+ * or -1. */
+static int find_sorted(const id_index *sorted, int n, const char *id) {
+    if (!id) return -1;
+    int lo = 0, hi = n; /* the first entry not below id is in [lo, hi] */
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (strcmp(sorted[mid].id, id) < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < n && strcmp(sorted[lo].id, id) == 0 ? sorted[lo].i : -1;
+}
+
 void ts_stored_run_free(ts_stored_run *r) {
     if (!r) return;
     free(r->unit_id);
@@ -422,17 +455,21 @@ void ts_stored_run_free(ts_stored_run *r) {
     free(r->imputed);
     free(r->reliability);
     free(r->unit_weight);
+    free(r->unit_by_id);
+    free(r->node_by_id);
     ts_arena_free(r->arena);
     free(r);
 }
 
 int ts_stored_run_node(const ts_stored_run *r, const char *id) {
+    if (r->node_by_id) return find_sorted(r->node_by_id, r->n_nodes, id);
     for (int k = 0; k < r->n_nodes; k++)
         if (strcmp(r->nodes[k].id, id) == 0) return k;
     return -1;
 }
 
 int ts_stored_run_unit(const ts_stored_run *r, const char *id) {
+    if (r->unit_by_id) return find_sorted(r->unit_by_id, r->n_units, id);
     for (int u = 0; u < r->n_units; u++)
         if (strcmp(r->unit_id[u], id) == 0) return u;
     return -1;
@@ -584,30 +621,6 @@ static int load_units_nodes(ts_store *st, ts_stored_run *r, long long id, ts_err
             }
     }
     return TS_OK;
-}
-
-/* An id with its index, for lookups by binary search. */
-typedef struct id_index {
-    const char *id;
-    int i;
-} id_index;
-
-static int cmp_id_index(const void *a, const void *b) {
-    return strcmp(((const id_index *)a)->id, ((const id_index *)b)->id);
-}
-
-/* Fills out[n] with ids and their indices, sorted by id. */
-static void sort_index(const char *const *ids, int n, id_index *out) {
-    for (int i = 0; i < n; i++) out[i] = (id_index){ids[i], i};
-    qsort(out, (size_t)n, sizeof *out, cmp_id_index);
-}
-
-/* Returns the index of id in sorted (n entries), or -1. */
-static int find_sorted(const id_index *sorted, int n, const char *id) {
-    if (!id) return -1;
-    id_index key = {id, -1};
-    const id_index *hit = bsearch(&key, sorted, (size_t)n, sizeof *sorted, cmp_id_index);
-    return hit ? hit->i : -1;
 }
 
 /* Reads run id's class thresholds (schema 6) into its nodes: a node
@@ -772,23 +785,13 @@ static int load_unit_rows(ts_store *st, ts_stored_run *r, long long id, const id
  * (NaN, 0 and NULL where no row is stored). Returns TS_OK or TS_ESYSTEM. */
 static int load_scores(ts_store *st, ts_stored_run *r, long long id, ts_error *err) {
     size_t cells = (size_t)r->n_units * (size_t)r->n_nodes;
-    const char **node_ids = malloc(((size_t)r->n_nodes + 1) * sizeof *node_ids);
-    id_index *us = malloc(((size_t)r->n_units + 1) * sizeof *us), *ns = malloc(((size_t)r->n_nodes + 1) * sizeof *ns);
-    if (!node_ids || !us || !ns) {
-        free(node_ids), free(us), free(ns);
-        return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
-    }
-    for (int k = 0; k < r->n_nodes; k++) node_ids[k] = r->nodes[k].id;
-    sort_index(r->unit_id, r->n_units, us);
-    sort_index(node_ids, r->n_nodes, ns);
+    const id_index *us = r->unit_by_id, *ns = r->node_by_id;
     for (size_t c = 0; c < cells; c++) r->score[c] = r->coverage[c] = r->imputed[c] = r->reliability[c] = NAN;
     if (st->version >= 8) {
         /* the documents themselves: the view would call json_extract
            eight times a row */
         int rc = load_unit_rows(st, r, id, us, ns, err);
-        if (rc == TS_OK) rc = load_unit_weights(st, r, id, us, ns, err);
-        free(node_ids), free(us), free(ns);
-        return rc;
+        return rc == TS_OK ? load_unit_weights(st, r, id, us, ns, err) : rc;
     }
     int rc = TS_OK, src, oom = 0;
     /* files of schema 4 and older, read as they are, have no reliability */
@@ -819,11 +822,26 @@ static int load_scores(ts_store *st, ts_stored_run *r, long long id, ts_error *e
     if (rc == TS_OK && oom) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
     sqlite3_finalize(q);
     if (rc == TS_OK) rc = load_unit_weights(st, r, id, us, ns, err);
-    free(node_ids), free(us), free(ns);
     return rc;
 }
 
 static int read_json_columns(ts_stored_run *r, ts_error *err);
+
+/* Sorts r's unit and node ids into r->unit_by_id and r->node_by_id.
+ * Returns TS_OK, or TS_ESYSTEM when out of memory. */
+static int index_ids(ts_stored_run *r, ts_error *err) {
+    r->unit_by_id = malloc(((size_t)r->n_units + 1) * sizeof *r->unit_by_id);
+    r->node_by_id = malloc(((size_t)r->n_nodes + 1) * sizeof *r->node_by_id);
+    const char **node_ids = malloc(((size_t)r->n_nodes + 1) * sizeof *node_ids);
+    int ok = r->unit_by_id && r->node_by_id && node_ids;
+    if (ok) {
+        for (int k = 0; k < r->n_nodes; k++) node_ids[k] = r->nodes[k].id;
+        sort_index(r->unit_id, r->n_units, r->unit_by_id);
+        sort_index(node_ids, r->n_nodes, r->node_by_id);
+    }
+    free(node_ids);
+    return ok ? TS_OK : ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+}
 
 int ts_store_load_run(ts_store *st, long long id, ts_stored_run **out, ts_error *err) {
     *out = NULL;
@@ -854,6 +872,7 @@ int ts_store_load_run(ts_store *st, long long id, ts_stored_run **out, ts_error 
             rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
     }
     if (rc == TS_OK) rc = load_units_nodes(st, r, id, err);
+    if (rc == TS_OK) rc = index_ids(r, err);
     if (rc == TS_OK) rc = load_scores(st, r, id, err);
     if (rc == TS_OK) rc = load_classes(st, r, id, err);
     if (rc != TS_OK) {
@@ -864,8 +883,143 @@ int ts_store_load_run(ts_store *st, long long id, ts_stored_run **out, ts_error 
     return TS_OK;
 }
 
+/* An input row read from a unit's document, with its node's position. */
+typedef struct parsed_input {
+    ts_stored_input in;
+    int position, order;
+} parsed_input;
+
+static int cmp_parsed_input(const void *a, const void *b) {
+    const parsed_input *x = a, *y = b;
+    if (x->position != y->position) return x->position < y->position ? -1 : 1;
+    return (x->order > y->order) - (x->order < y->order);
+}
+
+/* Reads an integer column of a document row (null: 0, as SQL NULL reads). */
+static int json_int(ts_json *j) {
+    double x = ts_json_number(j);
+    return isnan(x) || x < INT_MIN || x > INT_MAX ? 0 : (int)x;
+}
+
+/* Reads one unit's document of input rows ([indicator, raw, transformed,
+ * normalised, imputed, source, year, estimate, note, shock, file, line]
+ * each) into rows (grown as needed, *n of *cap), strings in j's arena;
+ * rows of indicators not in nodes (positions pos) are left out. Sets
+ * j->bad when the text is not as threatscore writes it, and j->oom too
+ * when out of memory. */
+static void parse_unit_inputs(ts_json *j, const char *unit, const id_index *nodes, const int *pos, int n_nodes,
+                              parsed_input **rows, int *n, int *cap) {
+    if (!ts_json_eat(j, '[')) j->bad = 1;
+    if (j->bad || ts_json_eat(j, ']')) return;
+    do {
+        parsed_input p = {{0}, 0, *n};
+        ts_stored_input *in = &p.in;
+        if (!ts_json_eat(j, '[')) {
+            j->bad = 1;
+            break;
+        }
+        in->unit = unit;
+        in->indicator = ts_json_string(j);
+        double *num[] = {&in->raw, &in->transformed, &in->normalised};
+        for (int c = 0; c < 3; c++) *num[c] = ts_json_eat(j, ',') ? ts_json_number(j) : (j->bad = 1, NAN);
+        if (ts_json_eat(j, ',')) in->imputed = json_int(j); else j->bad = 1;
+        if (ts_json_eat(j, ',')) in->source = ts_json_string(j); else j->bad = 1;
+        if (ts_json_eat(j, ',')) in->year = json_int(j); else j->bad = 1;
+        if (ts_json_eat(j, ',')) in->estimate = json_int(j); else j->bad = 1;
+        if (ts_json_eat(j, ',')) in->note = ts_json_string(j); else j->bad = 1;
+        if (ts_json_eat(j, ',')) in->shock = ts_json_string(j); else j->bad = 1;
+        if (ts_json_eat(j, ',')) in->file = ts_json_string(j); else j->bad = 1;
+        if (ts_json_eat(j, ',')) in->line = json_int(j); else j->bad = 1;
+        if (j->bad || !ts_json_eat(j, ']')) {
+            j->bad = 1;
+            break;
+        }
+        int k = find_sorted(nodes, n_nodes, in->indicator);
+        if (k < 0) continue;
+        p.position = pos[k];
+        if (*n == *cap) {
+            int grown = *cap ? 2 * *cap : 64;
+            parsed_input *more = realloc(*rows, (size_t)grown * sizeof *more);
+            if (!more) {
+                j->bad = j->oom = 1;
+                break;
+            }
+            *rows = more, *cap = grown;
+        }
+        (*rows)[(*n)++] = p;
+    } while (ts_json_eat(j, ','));
+    if (!j->bad && (!ts_json_eat(j, ']') || !ts_json_end(j))) j->bad = 1;
+}
+
+/* Reads run id's nodes and positions into an index sorted by id (nodes)
+ * and their positions (pos[i] for index i), both owned by a. Returns the
+ * count, or -1 with err filled. */
+static int node_positions(ts_store *st, long long id, ts_arena *a, id_index **nodes, int **pos, ts_error *err) {
+    int n = 0;
+    if (count_rows(st, "SELECT count(*) FROM nodes WHERE run_id = ?", id, &n, err) != TS_OK) return -1;
+    const char **ids = ts_arena_alloc(a, ((size_t)n + 1) * sizeof *ids);
+    *pos = ts_arena_alloc(a, ((size_t)n + 1) * sizeof **pos);
+    *nodes = ts_arena_alloc(a, ((size_t)n + 1) * sizeof **nodes);
+    if (!ids || !*pos || !*nodes) return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory"), -1;
+    sqlite3_stmt *q = run_query(st, "SELECT node, position FROM nodes WHERE run_id = ?", id, err);
+    if (!q) return -1;
+    int k = 0, oom = 0;
+    while (k < n && sqlite3_step(q) == SQLITE_ROW) {
+        ids[k] = col_dup_nn(a, q, 0, &oom);
+        (*pos)[k] = sqlite3_column_int(q, 1);
+        k++;
+    }
+    if (ts_store_finish(st, q, "cannot read nodes", err) != TS_OK) return -1;
+    if (oom) return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory"), -1;
+    sort_index(ids, k, *nodes);
+    return k;
+}
+
+/* ts_store_each_input for schema 8: each unit's document parsed once, in
+ * the units' stored order, its rows in their nodes' order. */
+static int each_input_rows(ts_store *st, long long id, int (*cb)(const ts_stored_input *in, void *ctx), void *ctx,
+                           ts_error *err) {
+    ts_arena *a = ts_arena_new();
+    if (!a) return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    id_index *nodes = NULL;
+    int *pos = NULL;
+    int n_nodes = node_positions(st, id, a, &nodes, &pos, err);
+    sqlite3_stmt *q = n_nodes < 0 ? NULL
+                      : run_query(st,
+                                  "SELECT d.unit, d.inputs FROM unit_rows d"
+                                  " CROSS JOIN units u ON u.run_id = d.run_id AND u.unit = d.unit"
+                                  " WHERE d.run_id = ?1 ORDER BY u.position",
+                                  id, err);
+    int rc = q ? TS_OK : ts_status(err), stop = 0, cap = 0;
+    parsed_input *rows = NULL;
+    while (rc == TS_OK && !stop && sqlite3_step(q) == SQLITE_ROW) {
+        const char *unit = (const char *)sqlite3_column_text(q, 0), *doc = (const char *)sqlite3_column_text(q, 1);
+        if (ts_store_row_lost(st)) break; /* ts_store_finish reports it */
+        if (!unit || !doc) continue;
+        ts_arena *scratch = ts_arena_new();
+        ts_json j;
+        ts_json_init(&j, doc, scratch);
+        int n = 0;
+        if (scratch) parse_unit_inputs(&j, unit, nodes, pos, n_nodes, &rows, &n, &cap);
+        if (!scratch || j.oom) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+        else if (j.bad) rc = malformed_rows(st, id, "inputs", err);
+        if (rc == TS_OK) qsort(rows, (size_t)n, sizeof *rows, cmp_parsed_input);
+        for (int i = 0; rc == TS_OK && i < n && !stop; i++) stop = cb(&rows[i].in, ctx);
+        ts_arena_free(scratch);
+    }
+    free(rows);
+    ts_arena_free(a);
+    if (!q) return rc;
+    if (rc != TS_OK) {
+        sqlite3_finalize(q);
+        return rc;
+    }
+    return ts_store_finish(st, q, "cannot read inputs", err);
+}
+
 int ts_store_each_input(ts_store *st, long long id, int (*cb)(const ts_stored_input *in, void *ctx), void *ctx,
                         ts_error *err) {
+    if (st->version >= 8) return each_input_rows(st, id, cb, ctx, err);
     /* CROSS JOIN keeps the inputs outermost: the planner would otherwise
        walk each unit's JSON once per node (inputs and nodes are views) */
     sqlite3_stmt *q = run_query(st,

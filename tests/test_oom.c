@@ -272,7 +272,8 @@ static int skip_column(const char *name, int by_scenario) {
     size_t n = strlen(name);
     if ((n > 3 && strcmp(name + n - 3, "_at") == 0) || strcmp(name, "seconds") == 0) return 1;
     if (!by_scenario) return 0;
-    return strcmp(name, "id") == 0 || (n >= 3 && strcmp(name + n - 3, "_id") == 0);
+    /* node set ids, like run ids, follow the order runs were stored in */
+    return strcmp(name, "id") == 0 || (n >= 3 && strcmp(name + n - 3, "_id") == 0) || strcmp(name, "node_set") == 0;
 }
 
 /* Returns every row of every table of db as sorted "table|scenario|v|v..."

@@ -140,6 +140,8 @@ static inline size_t rd_at(const reader *r, int c) {
     return (c == EOF ? r->pos : r->pos - 1) - r->keep;
 }
 
+/* Adds an empty field to rec. Returns TS_OK, or TS_ESYSTEM with err
+ * filled when out of memory. */
 static int rec_push(record *rec, ts_error *err, const char *path) {
     if (rec->n == rec->cap) {
         int nc = rec->cap ? rec->cap * 2 : 64;
@@ -158,6 +160,7 @@ typedef struct span {
     size_t n;
 } span;
 
+/* Returns the bytes of field i of the record just read. */
 static span rec_field(const reader *r, const record *rec, int i) {
     const field *f = &rec->f[i];
     const char *base = f->in_text ? rec->text.data : (const char *)r->chunk + r->keep;

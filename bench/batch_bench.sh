@@ -36,7 +36,7 @@ if echo "$part" | grep -q a; then
   done
   echo "-- again, unchanged (every run recognised and reused):"
   "$bin" batch "$work/scenarios" --db "$work/batch.db" -q -j "$jobs" 2>&1 | sed 's/^threatscore: //'
-  echo "-- the SQLite floor: the same rows (scores + inputs) inserted by a bare loop, one transaction a run:"
+  echo "-- the SQLite yardstick: the same scores and inputs as schema 7's rows, inserted by a bare loop, one transaction a run:"
   cc -O2 -o "$work/sqlite_floor" bench/batch_sqlite_floor.c -lsqlite3
   rm -f "$work/floor.db"*; "$work/sqlite_floor" "$work/floor.db" "$n_scen"
 fi

@@ -10,12 +10,25 @@
  * commit per run is most of what a small run costs the writer. */
 #define RUNS_PER_COMMIT 8
 
+/* How far the workers may run ahead of the writer: this many jobs per
+ * thread (plus a few), so that they keep busy through the writer's
+ * commits, but no further once the jobs waiting for it hold this many
+ * cells (unit x node or indicator) between them, so that large runs are
+ * not held by the dozen. */
+#define AHEAD_JOBS_PER_THREAD 8
+#define AHEAD_CELLS_MAX 2000000
+
+/* Runs of at most this many score and input rows are rendered for the
+ * store in the worker (a few MB of text at most). */
+#define RENDER_AHEAD_CELLS 100000
+
 /* One scenario under one perspective. Workers fill the result fields and
  * set done; the writer consumes jobs in order. */
 typedef struct job {
     const char *file, *read, *perspective; /* read: where the text is, NULL for file */
     int from_dir;
     int done, skipped;
+    size_t cells; /* what its result holds, once done: units x (nodes + indicators) */
     ts_scenario *s;
     ts_result *r;
     ts_run_record *rec;
@@ -31,6 +44,7 @@ typedef struct pool {
     const ts_batch_options *opt;
     job *jobs;
     int n, next, consumed, window, stop;
+    size_t held; /* the cells of jobs done and not yet consumed */
     ts_load_cache *cache;     /* the taxonomy the scenarios share, built once */
     pthread_mutex_t mu;
     pthread_cond_t done_cv, room_cv;
@@ -61,23 +75,39 @@ static void run_job(const ts_batch_options *opt, ts_load_cache *cache, job *j) {
             j->skipped = 1;
         return;
     }
+    j->cells = (size_t)j->s->data->n_units * (size_t)(j->s->tax->n_nodes + j->s->tax->n_indicators);
     if (ts_score(j->s, &j->r, &j->err) != TS_OK) return;
     ts_run_options ro = {opt->n_set, opt->set, n_persp, persp, NULL};
-    ts_run_record_new(j->s, &ro, &j->rec, &j->err);
+    if (ts_run_record_new(j->s, &ro, &j->rec, &j->err) != TS_OK) return;
+    /* the writer is the batch's limit: it gets the rows as text to store.
+       A large run is rendered by the writer a unit at a time instead, so
+       that a job waiting for it holds no copy of its rows */
+    if (j->cells <= RENDER_AHEAD_CELLS && ts_run_record_render_rows(j->rec, j->s, j->r, &j->err) != TS_OK) {
+        ts_run_record_free(j->rec);
+        j->rec = NULL;
+    }
 }
 
-/* Takes the next job while it is within the window ahead of the writer. */
+/* Returns 1 when a worker may take the next job (under p->mu): it is
+ * within the window ahead of the writer, and the jobs waiting hold few
+ * cells or the writer waits for this very job. */
+static int room_ahead(const pool *p) {
+    return p->next < p->consumed + p->window && (p->held <= AHEAD_CELLS_MAX || p->next == p->consumed);
+}
+
+/* Takes the next job while there is room ahead of the writer. */
 static void *worker(void *arg) {
     pool *p = arg;
     pthread_mutex_lock(&p->mu);
     for (;;) {
-        while (!p->stop && p->next < p->n && p->next >= p->consumed + p->window) pthread_cond_wait(&p->room_cv, &p->mu);
+        while (!p->stop && p->next < p->n && !room_ahead(p)) pthread_cond_wait(&p->room_cv, &p->mu);
         if (p->stop || p->next >= p->n) break;
         job *j = &p->jobs[p->next++];
         pthread_mutex_unlock(&p->mu);
         run_job(p->opt, p->cache, j);
         pthread_mutex_lock(&p->mu);
         j->done = 1;
+        p->held += j->cells;
         pthread_cond_broadcast(&p->done_cv);
     }
     pthread_mutex_unlock(&p->mu);
@@ -137,14 +167,17 @@ static void report_job(const ts_batch_callbacks *cb, int index, job *j) {
 /* Reports jobs [first, last) in order (their transaction is in), frees
  * them and lets the workers go on past them. Returns last. */
 static int report_jobs(pool *p, const ts_batch_callbacks *cb, int first, int last, ts_batch_stats *stats) {
+    size_t cells = 0;
     for (int k = first; k < last; k++) {
         report_job(cb, k, &p->jobs[k]);
         job_clear(&p->jobs[k]);
+        cells += p->jobs[k].cells;
         stats->done = k + 1;
         if (cb && cb->progress) cb->progress(cb->ctx, stats);
     }
     pthread_mutex_lock(&p->mu);
     p->consumed = last;
+    p->held -= cells;
     pthread_cond_broadcast(&p->room_cv);
     pthread_mutex_unlock(&p->mu);
     return last;
@@ -196,7 +229,7 @@ int ts_batch_run(ts_store *st, const ts_batch_input *in, int n_in, const ts_batc
     int threads = opt->threads > 0 ? opt->threads : 1;
     if (threads > n) threads = n;
     if (threads > 256) threads = 256;
-    p.window = 4 * threads + 4;
+    p.window = AHEAD_JOBS_PER_THREAD * threads + 16;
     pthread_mutex_init(&p.mu, NULL);
     pthread_cond_init(&p.done_cv, NULL);
     pthread_cond_init(&p.room_cv, NULL);

@@ -2,6 +2,8 @@
  * inputs_json and options_json): a cursor, strings, string arrays, skipping. */
 #include "json.h"
 
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 void ts_json_init(ts_json *j, const char *text, ts_arena *a) {
@@ -21,6 +23,28 @@ int ts_json_eat(ts_json *j, char c) {
     if (*j->p != c) return 0;
     j->p++;
     return 1;
+}
+
+double ts_json_number(ts_json *j) {
+    skip_space(j);
+    if (strncmp(j->p, "null", 4) == 0) {
+        j->p += 4;
+        return NAN;
+    }
+    /* JSON's numbers only: strtod would take hex, "inf" and "nan" too */
+    if (*j->p != '-' && (*j->p < '0' || *j->p > '9')) {
+        j->bad = 1;
+        return NAN;
+    }
+    char *end;
+    double x = strtod(j->p, &end);
+    j->p = end;
+    return x;
+}
+
+int ts_json_end(ts_json *j) {
+    skip_space(j);
+    return *j->p == '\0';
 }
 
 /* Appends code point cp to b as UTF-8. */

@@ -23,6 +23,9 @@ void ts_json_init(ts_json *j, const char *text, ts_arena *a);
  * 1, else returns 0 (bad is not set: the caller decides). */
 int ts_json_eat(ts_json *j, char c);
 
+/* Skips white space; returns 1 when the text ends there, else 0. */
+int ts_json_end(ts_json *j);
+
 /* Reads a string (escapes decoded, \u as UTF-8) and returns its arena copy,
  * or reads null and returns NULL. Anything else sets bad and returns NULL. */
 const char *ts_json_string(ts_json *j);
@@ -31,6 +34,11 @@ const char *ts_json_string(ts_json *j);
  * can serve as a string list) and stores its length in *n; null gives NULL
  * with *n = 0. Sets bad on anything else. */
 const char **ts_json_strings(ts_json *j, int *n);
+
+/* Reads a number (strtod: correctly rounded, so the %.17g the engine
+ * writes reads back as the same double; SQLite's 9e999 gives an
+ * infinity), or null as NaN. Anything else sets bad and returns NaN. */
+double ts_json_number(ts_json *j);
 
 /* How deep arrays and objects may nest in a value that ts_json_skip
  * skips: the engine writes three levels at most, and a limit keeps a store

@@ -140,6 +140,14 @@ int ts_buf_json_string(ts_buf *b, const char *s) {
     size_t n = strlen(s);
     ts_buf_append(b, "\"", 1);
     for (size_t i = 0; i < n;) {
+        /* a run of plain ASCII goes in one append */
+        size_t plain = i;
+        while (plain < n && p[plain] >= 0x20 && p[plain] < 0x7F && p[plain] != '"' && p[plain] != '\\') plain++;
+        if (plain > i) {
+            ts_buf_append(b, (const char *)p + i, plain - i);
+            i = plain;
+            continue;
+        }
         unsigned char c = p[i];
         if (c == '"' || c == '\\') {
             char esc[2] = {'\\', (char)c};

@@ -490,12 +490,7 @@ static void test_rescore(void **state) {
     assert_non_null(strstr(out, "s_000.cfg (scenario) cannot be read"));
     free(out), free(err);
     /* a stored score tampered with: the files match but the scores do not */
-    sqlite3 *h;
-    sqlite3_open(db, &h);
-    assert_int_equal(sqlite3_exec(h, "UPDATE scores SET score = score + 1e-12 WHERE run_id = 3 AND unit = 'P' AND node = 't'",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
-    sqlite3_close(h);
+    tu_sql_exec(db, "UPDATE scores SET score = score + 1e-12 WHERE run_id = 3 AND unit = 'P' AND node = 't'");
     assert_int_equal(tu_run(&out, &err, "rescore", "--db", db, "--run", "3", NULL), 1);
     assert_non_null(strstr(out, "different: P at t"));
     free(out), free(err);

@@ -150,14 +150,6 @@ static const char *ua_fixture_db(void) {
     return path;
 }
 
-static void sql_exec(const char *db, const char *sql) {
-    sqlite3 *h;
-    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
-    char *msg = NULL;
-    if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK) fail_msg("%s: %s", sql, msg ? msg : "?");
-    sqlite3_close(h);
-}
-
 static unsigned be32(const unsigned char *p) {
     return (unsigned)p[0] << 24 | (unsigned)p[1] << 16 | (unsigned)p[2] << 8 | p[3];
 }
@@ -407,7 +399,7 @@ static void test_hostile_names(void **state) {
              "UPDATE ua_results SET unit = '%s' || unit WHERE unit = 'U3';"
              "UPDATE ua_sobol SET unit = '%s' || unit WHERE unit = 'U3';",
              evil, evil, evil, evil, evil, evil, evil, evil);
-    sql_exec(db, sql);
+    tu_sql_exec(db, sql);
     static const char *const kinds[] = {"ranking",  "heatmap",     "radar",      "contributions",
                                         "compare", "uncertainty", "sensitivity"};
     for (int i = 0; i < 7; i++) {
@@ -493,7 +485,7 @@ static void test_quoted_names_in_every_chart(void **state) {
     score_into(db, "shock.cfg", SHOCK); /* run 2 */
     for (int y = 0; y < 3; y++) score_into(db, "base.cfg", BASE); /* runs 3-5: a trend */
     ua_into(db, 1, 32, 0);
-    sql_exec(db,
+    tu_sql_exec(db,
              /* SQL doubles ' in a literal: '''lead' is 'lead */
              "UPDATE units SET name = CASE unit WHEN 'U1' THEN '''lead' WHEN 'U2' THEN '''''two'''''"
              " WHEN 'U3' THEN 'x'''''''' y''' ELSE '''' END;"
@@ -697,7 +689,7 @@ static void test_trend_and_uncertainty(void **state) {
     score_into(ydb, "base.cfg", BASE);
     /* per-year runs stored without a series (as before schema 5): the
        latest run of each year */
-    sql_exec(ydb, "UPDATE runs SET scenario = 'Base';"
+    tu_sql_exec(ydb, "UPDATE runs SET scenario = 'Base';"
                   "UPDATE runs SET year = CASE id WHEN 1 THEN 2021 WHEN 2 THEN 2023 ELSE 2022 END;");
     char *out, *err;
     int rc = tu_run_plot(&out, &err, "--db", ydb, "trend", "-o", png, NULL);
@@ -761,7 +753,7 @@ static void test_uncertainty_errors(void **state) {
     assert_non_null(strstr(out, "'U1' "));
     free(out), free(err);
     /* the tables exist but hold no analysis */
-    sql_exec(only, "DELETE FROM ua_results; DELETE FROM ua_classes; DELETE FROM ua_sobol; DELETE FROM ua_runs;");
+    tu_sql_exec(only, "DELETE FROM ua_results; DELETE FROM ua_classes; DELETE FROM ua_sobol; DELETE FROM ua_runs;");
     expect_fail(1, "no uncertainty results in DB: run `threatscore uncertainty ... --db` first", "--db", only,
                 "uncertainty", "-o", png, NULL);
     expect_fail(1, "no sensitivity results in DB: run `threatscore uncertainty ... --sobol --db` first", "--db", only,

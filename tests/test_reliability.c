@@ -271,10 +271,7 @@ static void test_store_round_trip(void **state) {
     ts_stored_run_free(r);
     ts_store_close(st);
     /* a score without a reliability (a run stored before schema 6) reads as NaN: empty in CSV, null in JSON */
-    sqlite3 *h;
-    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(h, "UPDATE scores SET reliability = NULL WHERE unit = 'X'", NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(h);
+    tu_sql_exec(db, "UPDATE scores SET reliability = NULL WHERE unit = 'X'");
     assert_int_equal(tu_run(&out, &e, "export", "--db", db, "--run", "Rel", "--format", "csv", NULL), 0);
     assert_non_null(strstr(out, "X,X,rt,Reliability test,,0,4.875,1,Low,1,0,\n"));
     free(out), free(e);

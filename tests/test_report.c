@@ -481,14 +481,6 @@ static const char SHOCK[] =
 
 static const char REGISTER[] = "# reg\n### REG-A\n- Publisher: A. Title: Alpha.\n### REG-B\n- Publisher: B. Title: Beta.\n";
 
-static void sql_exec(const char *db, const char *sql) {
-    sqlite3 *h;
-    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
-    char *msg = NULL;
-    if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK) fail_msg("%s: %s", sql, msg ? msg : "?");
-    sqlite3_close(h);
-}
-
 /* A store of Base and Shock (which extends it) in the scratch directory,
  * with SOURCES.md beside them; with_ua adds an analysis of Base. */
 static const char *fixture_db(const char *name, int with_ua, int with_shock) {
@@ -583,7 +575,7 @@ static void test_report_hostile(void **state) {
              "UPDATE ua_runs SET scenario = %s || scenario, seed = %s;"
              "UPDATE ua_sobol SET factor = %s || factor;",
              EVIL, EVIL, EVIL, EVIL, EVIL, EVIL, EVIL, EVIL, EVIL, EVIL, EVIL);
-    sql_exec(db, sql);
+    tu_sql_exec(db, sql);
     char *out, *err;
     const char *path = tu_path("hostile.html");
     int rc = tu_run(&out, &err, "report", "--db", db, "-o", path, "--reference", "1", NULL);

@@ -25,15 +25,6 @@
     " { indicator = \"y1\"; year = 2020; source = \"s\"; values = { P = 50; Q = 40; }; }\n"           \
     ");\n"
 
-/* Runs sql on db (read-write), failing the test on an error. */
-static void sql_exec(const char *db, const char *sql) {
-    sqlite3 *h;
-    char *msg = NULL;
-    if (sqlite3_open(db, &h) != SQLITE_OK || sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK)
-        fail_msg("%s: %s", sql, msg ? msg : sqlite3_errmsg(h));
-    sqlite3_close(h);
-}
-
 /* Runs the CLI with the NULL-terminated arguments; fails the test unless
  * it exits with want. Returns its stdout (caller frees). */
 static char *run_ok(int want, ...) {
@@ -155,7 +146,7 @@ static void test_trend_is_one_series(void **state) {
     snprintf(sql, sizeof sql,
              "CREATE TRIGGER fail_second BEFORE INSERT ON runs WHEN (SELECT count(*) FROM runs) >= 1"
              " BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
-    sql_exec(trig, sql);
+    tu_sql_exec(trig, sql);
     assert_int_equal(tu_query_int(trig, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"), 1);
     char *e;
     assert_int_equal(tu_run(&out, &e, "trend", scen, "--db", trig, "-o", "/dev/null", NULL), 3);
@@ -183,7 +174,7 @@ static void test_rescore_years_anywhere(void **state) {
     }
     /* a per-year run stored before its year was kept in its options:
        rescore takes the year from the run */
-    sql_exec(db, "UPDATE runs SET options_json = '{\"set\":[],\"perspectives\":[]}' WHERE id = 3");
+    tu_sql_exec(db, "UPDATE runs SET options_json = '{\"set\":[],\"perspectives\":[]}' WHERE id = 3");
     char *out = run_ok(0, "rescore", "--db", db, "--run", "3", NULL);
     assert_non_null(strstr(out, "identical"));
     free(out);
@@ -203,7 +194,7 @@ static void test_rescore_years_anywhere(void **state) {
     const char *rel = "relative.db";
     remove(rel);
     free(run_ok(0, "trend", "t.cfg", "--db", rel, "-o", "/dev/null", NULL));
-    sql_exec(rel, "UPDATE runs SET inputs_json = (SELECT json_group_array(json(json_remove(value, '$.abs_path')))"
+    tu_sql_exec(rel, "UPDATE runs SET inputs_json = (SELECT json_group_array(json(json_remove(value, '$.abs_path')))"
                   " FROM json_each(runs.inputs_json))");
     assert_int_equal(tu_query_int(rel, "SELECT count(*) FROM runs WHERE inputs_json LIKE '%abs_path%'"), 0);
     assert_int_equal(chdir(cwd), 0);

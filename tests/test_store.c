@@ -365,6 +365,225 @@ static void expect_refused(const char *want, ...) {
 
 /* Every command that opens a store refuses a file of a newer schema, and
  * one whose user_version no threatscore writes, without writing to it. */
+/* ---- every double kept exactly (schema 8 keeps them as JSON text) ------- */
+
+/* Returns 1 when a and b are the same double, bit for bit, or both NaN;
+ * -0.0 and 0.0 count as one, as SQLite's REAL columns always had them. */
+static int same_double(double a, double b) {
+    if (isnan(a) || isnan(b)) return isnan(a) && isnan(b);
+    if (a == 0 && b == 0) return 1;
+    return memcmp(&a, &b, sizeof a) == 0;
+}
+
+/* The doubles a JSON text could get wrong: shortest and longest digits,
+ * ties, subnormals, the extremes, integers past 2^53, and an infinity. */
+static const double AWKWARD[] = {0.1, 1.0 / 3, 1.0000000000000002, 4.9406564584124654e-324, 2.2250738585072014e-308,
+                                 2.2250738585072009e-308, 1.7976931348623157e308, -1.7976931348623157e308, 1e23,
+                                 9007199254740992.0, 123456789012345680.0, 1e-300, -1e-7, 4.35, 0.3, 2.5, 1e16,
+                                 1.5e-320, 5e-324 * 3, 1.0 + 0x1p-17, 0x1.fffffffffffffp-1, HUGE_VAL, -HUGE_VAL};
+enum { N_AWKWARD = sizeof AWKWARD / sizeof *AWKWARD, N_RANDOM = 2000 };
+
+/* Fills v with the awkward doubles, then finite doubles of random bits. */
+static void doubles_to_store(double *v) {
+    memcpy(v, AWKWARD, sizeof AWKWARD);
+    unsigned long long x = 0x9E3779B97F4A7C15ull;
+    for (int i = N_AWKWARD; i < N_AWKWARD + N_RANDOM;) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        double d;
+        memcpy(&d, &x, sizeof d);
+        if (isfinite(d)) v[i++] = d;
+    }
+}
+
+static int check_raw(const ts_stored_input *in, void *ctx) {
+    const double *v = ctx;
+    int u = atoi(in->unit + 1);
+    if (!same_double(in->raw, v[u])) fail_msg("input of %s: %.17g read back as %.17g", in->unit, v[u], in->raw);
+    if (!same_double(in->transformed, -v[u])) fail_msg("transformed of %s", in->unit);
+    return 0;
+}
+
+static void test_upgrade_keeps_every_double(void **state) {
+    (void)state;
+    enum { N = N_AWKWARD + N_RANDOM };
+    double *v = malloc(N * sizeof *v);
+    assert_non_null(v);
+    doubles_to_store(v);
+    /* a version 2 store whose run has a unit per double, in its scores (every REAL column) and its inputs */
+    const char *db = old_store("doubles.db", SCHEMA_V1, SCHEMA_V2, RUN_V2, NULL);
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    sqlite3_stmt *qu, *qs, *qi;
+    assert_int_equal(sqlite3_exec(h, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(h, "INSERT INTO units VALUES(1, ?1, ?1, ?2, 0)", -1, &qu, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(h, "INSERT INTO scores VALUES(1, ?1, 't', ?2, ?3, 'Low', ?4, ?5)", -1, &qs, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(h, "INSERT INTO inputs(run_id, unit, indicator, raw, transformed, normalised,"
+                                           " source) VALUES(1, ?1, 'x', ?2, ?3, ?4, 'src')",
+                                        -1, &qi, NULL),
+                     SQLITE_OK);
+    for (int i = 0; i < N; i++) {
+        char unit[16];
+        snprintf(unit, sizeof unit, "U%d", i);
+        sqlite3_stmt *qs_[] = {qu, qs, qi};
+        sqlite3_bind_text(qu, 1, unit, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int(qu, 2, i + 2);
+        sqlite3_bind_text(qs, 1, unit, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_double(qs, 2, v[i]);
+        sqlite3_bind_int(qs, 3, i + 3);
+        sqlite3_bind_double(qs, 4, v[(i + 1) % N]);
+        sqlite3_bind_double(qs, 5, v[(i + 2) % N]);
+        sqlite3_bind_text(qi, 1, unit, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_double(qi, 2, v[i]);
+        sqlite3_bind_double(qi, 3, -v[i]);
+        sqlite3_bind_double(qi, 4, v[(i + 3) % N]);
+        for (int k = 0; k < 3; k++) {
+            assert_int_equal(sqlite3_step(qs_[k]), SQLITE_DONE);
+            sqlite3_reset(qs_[k]);
+        }
+    }
+    sqlite3_finalize(qu), sqlite3_finalize(qs), sqlite3_finalize(qi);
+    assert_int_equal(sqlite3_exec(h, "UPDATE runs SET n_units = n_units + 2023; COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+    /* upgraded to schema 8: the same doubles come back through the views */
+    ts_store *st;
+    ts_error err;
+    if (ts_store_open(db, &st, &err) != TS_OK) fail_msg("%s", err.message);
+    assert_int_equal(tu_query_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'view'"), 3);
+    ts_stored_run *r = NULL;
+    ts_store_load_run(st, 1, &r, &err);
+    if (!r) fail_msg("%s", err.message);
+    assert_int_equal(r->n_units, 2 + N);
+    int t = ts_stored_run_node(r, "t");
+    for (int i = 0; i < N; i++) {
+        char unit[16];
+        snprintf(unit, sizeof unit, "U%d", i);
+        size_t c = (size_t)ts_stored_run_unit(r, unit) * (size_t)r->n_nodes + (size_t)t;
+        if (!same_double(r->score[c], v[i])) fail_msg("score of %s: %.17g read back as %.17g", unit, v[i], r->score[c]);
+        assert_true(same_double(r->coverage[c], v[(i + 1) % N]));
+        assert_true(same_double(r->imputed[c], v[(i + 2) % N]));
+        assert_int_equal(r->rank[c], i + 3);
+        assert_string_equal(r->cls[c], "Low");
+    }
+    ts_stored_run_free(r);
+    /* the two units of RUN_V2 have no transformed value: skip them */
+    assert_int_equal(tu_query_int(db, "SELECT count(*) FROM inputs WHERE run_id = 1 AND transformed IS NOT NULL"), N);
+    assert_int_equal(tu_query_int(db, "SELECT count(*) FROM inputs WHERE typeof(raw) <> 'real'"), 0);
+    assert_int_equal(tu_query_int(db, "SELECT count(*) FROM scores WHERE typeof(score) <> 'real'"), 0);
+    ts_store_close(st);
+    /* a value no threatscore writes (a blob) stops the upgrade, and the file stays as it was */
+    const char *blob = old_store("blob.db", SCHEMA_V1, SCHEMA_V2, RUN_V2, "UPDATE scores SET score = X'00ff' WHERE unit = 'Q'",
+                                 NULL);
+    assert_int_equal(ts_store_open(blob, &st, &err), TS_EINPUT);
+    assert_non_null(strstr(err.message, "cannot upgrade: scores holds a blob (run 1, unit Q)"));
+    assert_int_equal(tu_query_int(blob, "PRAGMA user_version"), 7);
+    assert_int_equal(tu_query_int(blob, "SELECT count(*) FROM scores"), 4);
+    tu_sql_exec(db, "DELETE FROM unit_rows WHERE unit IN ('P', 'Q')");
+    assert_int_equal(ts_store_open_readonly(db, &st, &err), TS_OK);
+    assert_int_equal(ts_store_each_input(st, 1, check_raw, v, &err), TS_OK);
+    ts_store_close(st);
+    free(v);
+}
+
+/* A run saved by this threatscore reads back with the very doubles it
+ * scored: every score, coverage, imputed share and reliability, and every
+ * raw, transformed and normalised input. */
+typedef struct saved_inputs {
+    const ts_scenario *s;
+    const ts_result *r;
+    int n;
+} saved_inputs;
+
+static int check_saved_input(const ts_stored_input *in, void *ctx) {
+    saved_inputs *si = ctx;
+    int u = ts_dataset_find_unit(si->s->data, in->unit), k = ts_taxonomy_find(si->s->tax, in->indicator);
+    assert_true(u >= 0 && k >= 0);
+    int i = si->s->tax->nodes[k].indicator;
+    size_t c = (size_t)i * (size_t)si->s->data->n_units + (size_t)u;
+    assert_true(same_double(in->raw, si->s->data->values[c]));
+    assert_true(same_double(in->transformed, si->r->transformed[c]));
+    assert_true(same_double(in->normalised, si->r->normalised[c]));
+    si->n++;
+    return 0;
+}
+
+static void test_saved_run_reads_back_exactly(void **state) {
+    (void)state;
+    ts_scenario *s = fixture();
+    ts_error err;
+    ts_result *res = NULL;
+    ts_score(s, &res, &err);
+    assert_non_null(res);
+    const char *db = tu_path("exact.db");
+    remove(db);
+    ts_store *st;
+    assert_int_equal(ts_store_open(db, &st, &err), TS_OK);
+    long long id;
+    assert_int_equal(ts_store_save(st, s, res, &id, &err), TS_OK);
+    assert_int_equal(ts_store_save(st, s, res, &id, &err), TS_OK);
+    /* the two runs share one node set */
+    assert_int_equal(tu_query_int(db, "SELECT count(*) FROM node_sets"), 1);
+    assert_int_equal(tu_query_int(db, "SELECT count(*) FROM nodes WHERE run_id = 2"), s->tax->n_nodes);
+    ts_stored_run *r = NULL;
+    ts_store_load_run(st, id, &r, &err);
+    if (!r) fail_msg("%s", err.message);
+    int cells = 0;
+    for (int u = 0; u < r->n_units; u++)
+        for (int k = 0; k < r->n_nodes; k++) {
+            int tk = ts_taxonomy_find(s->tax, r->nodes[k].id), tu = ts_dataset_find_unit(s->data, r->unit_id[u]);
+            size_t c = (size_t)u * (size_t)r->n_nodes + (size_t)k;
+            assert_true(same_double(r->score[c], ts_result_score(res, tk, tu)));
+            assert_true(same_double(r->coverage[c], ts_result_coverage(res, tk, tu)));
+            assert_true(same_double(r->reliability[c], ts_result_reliability(res, tk, tu)));
+            assert_int_equal(r->rank[c], ts_result_rank(res, tk, tu));
+            cells++;
+        }
+    assert_int_equal(cells, s->data->n_units * s->tax->n_nodes);
+    ts_stored_run_free(r);
+    saved_inputs si = {s, res, 0};
+    assert_int_equal(ts_store_each_input(st, id, check_saved_input, &si, &err), TS_OK);
+    assert_int_equal(si.n, s->data->n_units * s->tax->n_indicators);
+    /* rows that are not JSON (a store written elsewhere) are bad input, not a crash or no rows */
+    ts_store_close(st);
+    char *out, *e;
+    tu_sql_exec(db, "UPDATE unit_rows SET scores = '[[\"t\",1' WHERE run_id = 1 AND unit = 'P';"
+                    "UPDATE unit_rows SET inputs = '{no' WHERE run_id = 2 AND unit = 'P'");
+    assert_int_equal(tu_run(&out, &e, "export", "--db", db, "--run", "1", NULL), 1);
+    assert_non_null(strstr(e, "run 1: its stored scores (unit_rows.scores) are not the JSON threatscore writes"));
+    free(out), free(e);
+    assert_int_equal(tu_run(&out, &e, "export", "--db", db, "--run", "2", "--table", "inputs", NULL), 1);
+    assert_non_null(strstr(e, "run 2: its stored inputs (unit_rows.inputs) are not the JSON threatscore writes"));
+    free(out), free(e);
+    /* scores of another shape are refused the same way (they are read as threatscore writes them);
+       inputs of another shape, read through the view, give rows without a unit, which are left out */
+    static const char *const SHAPES[] = {"{\"a\":1}", "[[\"t\",1,2,3]]", "[[\"t\",\"x\",1,null,1,0,1]]",
+                                         "[[\"t\",1,1,null,1,0,1],]", "[[\"t\",1,1,null,1,0,1]] x"};
+    for (size_t i = 0; i < sizeof SHAPES / sizeof *SHAPES; i++) {
+        char sql[256];
+        snprintf(sql, sizeof sql, "UPDATE unit_rows SET scores = '%s' WHERE run_id = 1 AND unit = 'P'", SHAPES[i]);
+        tu_sql_exec(db, sql);
+        assert_int_equal(tu_run(&out, &e, "export", "--db", db, "--run", "1", NULL), 1);
+        if (!strstr(e, "run 1: its stored scores")) fail_msg("%s: %s", SHAPES[i], e);
+        free(out), free(e);
+    }
+    tu_sql_exec(db, "UPDATE unit_rows SET scores = '[[\"t\",1.5,1,null,1,0,1],[\"nowhere\",2,1,null,1,0,1]]',"
+                    " inputs = '[1,[2]]' WHERE run_id = 1");
+    assert_int_equal(tu_run(&out, &e, "export", "--db", db, "--run", "1", NULL), 0);
+    free(out), free(e);
+    assert_int_equal(tu_run(&out, &e, "export", "--db", db, "--run", "1", "--table", "inputs", NULL), 0);
+    free(out), free(e);
+    assert_int_equal(ts_store_open(db, &st, &err), TS_OK);
+    /* the views are read-only: a stored run is not edited */
+    ts_store_close(st);
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    assert_int_not_equal(sqlite3_exec(h, "UPDATE scores SET score = 0", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_not_equal(sqlite3_exec(h, "DELETE FROM inputs", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+    ts_result_free(res);
+    ts_scenario_free(s);
+}
+
 static void test_every_command_refuses_unknown_versions(void **state) {
     (void)state;
     ts_scenario *s = fixture();
@@ -485,6 +704,8 @@ int main(void) {
         cmocka_unit_test(test_failed_save_leaves_nothing),
         cmocka_unit_test(test_refuses_foreign_files),
         cmocka_unit_test(test_upgrade_every_version),
+        cmocka_unit_test(test_upgrade_keeps_every_double),
+        cmocka_unit_test(test_saved_run_reads_back_exactly),
         cmocka_unit_test(test_every_command_refuses_unknown_versions),
         cmocka_unit_test(test_read_only_directory),
     };

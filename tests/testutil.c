@@ -158,6 +158,36 @@ int tu_exit_status(int failed) {
     return skipped ? 77 : 0;
 }
 
+/* The triggers of tu_sql_exec: each edited row of a view is written back
+ * where it lives, a document's element found by its node or indicator. */
+static const char EDITABLE_VIEWS[] =
+    "CREATE TEMP TRIGGER tu_edit_scores INSTEAD OF UPDATE ON main.scores BEGIN"
+    " UPDATE unit_rows SET scores = json_set(scores, '$[' || (SELECT e.key FROM json_each(unit_rows.scores) e"
+    " WHERE json_extract(e.value, '$[0]') = OLD.node) || ']', json_array(NEW.node, NEW.score, NEW.rank, NEW.class,"
+    " NEW.coverage, NEW.imputed, NEW.reliability)) WHERE run_id = OLD.run_id AND unit = OLD.unit; END;"
+    "CREATE TEMP TRIGGER tu_edit_inputs INSTEAD OF UPDATE ON main.inputs BEGIN"
+    " UPDATE unit_rows SET inputs = json_set(inputs, '$[' || (SELECT e.key FROM json_each(unit_rows.inputs) e"
+    " WHERE json_extract(e.value, '$[0]') = OLD.indicator) || ']', json_array(NEW.indicator, NEW.raw,"
+    " NEW.transformed, NEW.normalised, NEW.imputed, NEW.source, NEW.year, NEW.estimate, NEW.note, NEW.shock,"
+    " NEW.file, NEW.line)) WHERE run_id = OLD.run_id AND unit = OLD.unit; END;"
+    "CREATE TEMP TRIGGER tu_edit_nodes INSTEAD OF UPDATE ON main.nodes BEGIN"
+    " UPDATE node_set_rows SET node = NEW.node, name = NEW.name, parent = NEW.parent, depth = NEW.depth,"
+    " position = NEW.position, is_indicator = NEW.is_indicator, weight = NEW.weight, aggregate = NEW.aggregate,"
+    " normalise = NEW.normalise, direction = NEW.direction, unit_of_measure = NEW.unit_of_measure,"
+    " source = NEW.source WHERE set_id = (SELECT node_set FROM main.runs WHERE id = OLD.run_id)"
+    " AND node = OLD.node; END;";
+
+void tu_sql_exec(const char *db, const char *sql) {
+    sqlite3 *h;
+    char *msg = NULL;
+    if (sqlite3_open(db, &h) != SQLITE_OK) fail_msg("%s: %s", db, sqlite3_errmsg(h));
+    /* a store older than schema 8 has tables, not views: no triggers */
+    int views = tu_query_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'view' AND name = 'scores'") > 0;
+    if (views && sqlite3_exec(h, EDITABLE_VIEWS, NULL, NULL, &msg) != SQLITE_OK) fail_msg("triggers: %s", msg);
+    if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK) fail_msg("%s: %s", sql, msg ? msg : sqlite3_errmsg(h));
+    sqlite3_close(h);
+}
+
 long long tu_query_int(const char *db, const char *sql) {
     sqlite3 *h;
     if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {

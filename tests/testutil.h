@@ -72,6 +72,15 @@ void tu_need(const char *path);
  * count when non-zero, else 77 when a test was skipped, else 0. */
 int tu_exit_status(int failed);
 
+/* Runs sql on the store db (read-write), failing the test on an error.
+ * Since schema 8 the store's scores, inputs and nodes are read-only views
+ * (store_rows.c, store_nodes.c); for this connection only, triggers make
+ * them editable, so that a test can tamper with a stored run as one
+ * would with the tables. An edited score or input row is written anew
+ * with SQLite's json_array, whose numbers keep 15 significant digits: a
+ * tampering test compares nothing finer. */
+void tu_sql_exec(const char *db, const char *sql);
+
 /* Counts rows of a SQL query's first column (an integer) in db; -1 when the
  * database cannot be opened. */
 long long tu_query_int(const char *db, const char *sql);

@@ -15,8 +15,10 @@
  * run_years; 4: the uncertainty tables ua_runs, ua_results, ua_classes,
  * ua_sobol and ua_samples; 5: runs.year (run_years moved into it) and
  * runs.series; 6: scores.reliability and class_thresholds; 7:
- * input_details (store_details.h). The steps are listed in store_schema.c. */
-#define TS_STORE_SCHEMA_VERSION 7
+ * input_details (store_details.h); 8: unit_rows, one row per run and unit
+ * holding its scores and inputs, with views scores and inputs in place of
+ * those tables (store_rows.c). The steps are listed in store_schema.c. */
+#define TS_STORE_SCHEMA_VERSION 8
 
 /* ts_store_open, ts_store_close and ts_store_save (one run, one
  * transaction) are declared in threatscore.h. A run scored for one year
@@ -101,6 +103,13 @@ typedef struct ts_run_record ts_run_record;
  * *out, or TS_ESYSTEM with *out NULL and err filled
  * when out of memory. */
 int ts_run_record_new(const ts_scenario *s, const ts_run_options *opt, ts_run_record **out, ts_error *err);
+
+/* Renders the score and input rows of result r of s into rec ahead of
+ * saving, so that a thread other than the writer's does it (batch's
+ * workers do). Optional: ts_store_save_record renders what rec has not,
+ * one unit at a time, which holds less memory for a large run. Returns
+ * TS_OK, or TS_ESYSTEM when out of memory (rec is then unchanged). */
+int ts_run_record_render_rows(ts_run_record *rec, const ts_scenario *s, const ts_result *r, ts_error *err);
 
 /* The record's key (64 hex digits), method JSON and values hash. */
 const char *ts_run_record_key(const ts_run_record *rec);

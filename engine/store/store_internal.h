@@ -5,10 +5,18 @@
 
 #include <sqlite3.h>
 
+#include "fmt.h"
 #include "store.h"
 
 /* Statements that saving prepares once per store and reuses (store_write.c). */
-enum { TS_Q_RUN, TS_Q_UNIT, TS_Q_NODE, TS_Q_SCORE, TS_Q_INPUT, TS_Q_TREAT, TS_Q_UWEIGHT, TS_Q_KEY, TS_Q_CLASS, TS_Q_COUNT };
+enum {
+    TS_Q_RUN, TS_Q_UNIT, TS_Q_ROWS, TS_Q_TREAT, TS_Q_UWEIGHT, TS_Q_KEY, TS_Q_CLASS,
+    TS_Q_SET_FIND, TS_Q_SET_NEW, TS_Q_SET_ROW, TS_Q_COUNT
+};
+
+/* Returns saving's statement i (TS_Q_*), prepared on first use and kept
+ * for the life of the store; NULL with err filled when it cannot be. */
+sqlite3_stmt *ts_store_stmt(ts_store *st, int i, ts_error *err);
 
 struct ts_store {
     sqlite3 *db;
@@ -38,6 +46,40 @@ extern const char TS_STORE_UA_SCHEMA[];
 
 /* The SQL that creates input_details (store_details.c), schema step 7. */
 extern const char TS_STORE_DETAILS_SCHEMA[];
+
+/* The SQL that creates unit_rows (store_rows.c), schema step 8; the
+ * step's conversion, ts_store_move_rows, then moves the rows of the
+ * tables scores and inputs into it and puts views of the same names and
+ * columns in their place. */
+extern const char TS_STORE_ROWS_SCHEMA[];
+
+/* Moves every row of schema 7's tables scores and inputs into unit_rows,
+ * one document per run and unit, each value of the same SQL type and, for
+ * a REAL, the same double; then drops the tables and creates the views.
+ * Runs inside the migration's transaction. Returns TS_OK, TS_EINPUT for a
+ * row no threatscore writes (a blob, a row without a unit) or TS_ESYSTEM. */
+int ts_store_move_rows(ts_store *st, ts_error *err);
+
+/* The SQL of schema step 8 that moves the table nodes into node sets
+ * (store_nodes.c) and puts a view nodes in its place. */
+extern const char TS_STORE_NODE_SETS_SCHEMA[];
+
+/* Writes the key of s's node set (its rows in pre-order order, every
+ * column) into hex. Cannot fail. */
+void ts_store_hash_nodes(const ts_scenario *s, const int *order, char hex[65]);
+
+/* Finds the node set with key sha256, or inserts it with the node rows of
+ * s; its id goes to *set_id. Inside the caller's transaction. Returns
+ * TS_OK or TS_ESYSTEM. */
+int ts_store_node_set(ts_store *st, const ts_scenario *s, const int *order, const char *sha256, long long *set_id,
+                      ts_error *err);
+
+/* Appends unit u's score rows of r (nodes in the order order gives) to
+ * scores, and its input rows to inputs, as the JSON arrays of unit_rows
+ * (store_rows.c); fc caches number texts across calls. Cannot fail: an
+ * append that runs out of memory sets the buffer's oom. */
+void ts_store_render_unit(const ts_scenario *s, const ts_result *r, const int *order, int u, ts_fmt_cache *fc,
+                          ts_buf *scores, ts_buf *inputs);
 
 /* Saves, inside the caller's transaction, the details of scenario s's
  * values (store_details.c) for run run_id. Returns TS_OK or TS_ESYSTEM. */
@@ -81,7 +123,8 @@ int ts_store_row_lost(ts_store *st);
  * SQLite 3.40 it returns 0, not an error, when it runs out of memory. */
 int ts_store_bad_json(ts_store *st, int rc);
 
-/* Returns 1 when the store has a table named name, 0 when not, or -1 with
+/* Returns 1 when the store has a table named name (or a view: scores and
+ * inputs are views since schema 8), 0 when not, or -1 with
  * err filled (TS_ESYSTEM) when SQLite cannot tell, out of memory included. */
 int ts_store_has_table(ts_store *st, const char *name, ts_error *err);
 

@@ -1,5 +1,6 @@
 /* store_read.c -- reading runs back: the one resolver of run names (runs
  * and uncertainty analyses alike), listing, loading a run whole, its inputs. */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -528,6 +529,15 @@ static int count_rows(ts_store *st, const char *sql, long long id, int *n, ts_er
     return rc == SQLITE_ROW ? TS_OK : ts_store_fail(st, err, "cannot read run");
 }
 
+/* Fills err for run id whose stored rows of what (scores or inputs) are
+ * not JSON, or not of the shape threatscore writes (schema 8 keeps them as JSON
+ * text in unit_rows): the file is bad input, like a malformed CSV.
+ * Returns TS_EINPUT. */
+static int malformed_rows(ts_store *st, long long id, const char *what, ts_error *err) {
+    return ts_fail(err, TS_EINPUT, st->path, 0, "run %lld: its stored %s (unit_rows.%s) are not the JSON threatscore writes",
+                   id, what, what);
+}
+
 /* Reads run id's units (stored order) and nodes (pre-order, with parent
  * indices) into r, whose arrays are sized. Returns TS_OK or TS_ESYSTEM. */
 static int load_units_nodes(ts_store *st, ts_stored_run *r, long long id, ts_error *err) {
@@ -686,6 +696,78 @@ static int load_unit_weights(ts_store *st, ts_stored_run *r, long long id, const
     return rc;
 }
 
+/* Reads one unit's document of score rows (schema 8: [node, score, rank,
+ * class, coverage, imputed, reliability] each, store_rows.c) into row u of
+ * r's cells; rows of nodes not in ns are left out. Node ids go to scratch,
+ * classes to r's arena. Sets j->bad (and j->oom when out of memory) when
+ * the text is not as threatscore writes it. */
+static void parse_unit_scores(ts_stored_run *r, int u, const char *doc, const id_index *ns, ts_arena *scratch,
+                              ts_json *j) {
+    ts_json_init(j, doc, scratch);
+    if (!ts_json_eat(j, '[')) j->bad = 1;
+    if (j->bad || ts_json_eat(j, ']')) return;
+    do {
+        if (!ts_json_eat(j, '[')) {
+            j->bad = 1;
+            break;
+        }
+        const char *node = ts_json_string(j);
+        double score = ts_json_eat(j, ',') ? ts_json_number(j) : (j->bad = 1, NAN);
+        double rank = ts_json_eat(j, ',') ? ts_json_number(j) : (j->bad = 1, NAN);
+        const char *cls = NULL;
+        if (ts_json_eat(j, ',')) {
+            j->arena = r->arena;
+            cls = ts_json_string(j);
+            j->arena = scratch;
+        } else {
+            j->bad = 1;
+        }
+        double coverage = ts_json_eat(j, ',') ? ts_json_number(j) : (j->bad = 1, NAN);
+        double imputed = ts_json_eat(j, ',') ? ts_json_number(j) : (j->bad = 1, NAN);
+        double reliability = ts_json_eat(j, ',') ? ts_json_number(j) : (j->bad = 1, NAN);
+        if (j->bad || !ts_json_eat(j, ']')) break;
+        int k = find_sorted(ns, r->n_nodes, node);
+        if (k < 0) continue;
+        size_t c = (size_t)u * (size_t)r->n_nodes + (size_t)k;
+        r->score[c] = score;
+        r->rank[c] = isnan(rank) || rank < 0 || rank > INT_MAX ? 0 : (int)rank;
+        r->cls[c] = cls;
+        r->coverage[c] = coverage;
+        r->imputed[c] = imputed;
+        r->reliability[c] = reliability;
+        r->n_scores++;
+    } while (ts_json_eat(j, ','));
+    if (!j->bad && (!ts_json_eat(j, ']') || !ts_json_end(j))) j->bad = 1;
+}
+
+/* Reads run id's score rows from unit_rows (schema 8) into r's cells,
+ * parsing each unit's document once. Returns TS_OK, TS_EINPUT when a
+ * document is not as threatscore writes it, or TS_ESYSTEM. */
+static int load_unit_rows(ts_store *st, ts_stored_run *r, long long id, const id_index *us, const id_index *ns,
+                          ts_error *err) {
+    sqlite3_stmt *q = run_query(st, "SELECT unit, scores FROM unit_rows WHERE run_id = ?", id, err);
+    if (!q) return TS_ESYSTEM;
+    int rc = TS_OK, src;
+    while (rc == TS_OK && (src = sqlite3_step(q)) == SQLITE_ROW) {
+        int u = find_sorted(us, r->n_units, (const char *)sqlite3_column_text(q, 0));
+        const char *doc = (const char *)sqlite3_column_text(q, 1);
+        if (ts_store_row_lost(st)) break; /* ts_store_finish reports it */
+        if (u < 0 || !doc) continue;
+        ts_arena *scratch = ts_arena_new();
+        ts_json j;
+        ts_json_init(&j, "", scratch);
+        if (scratch) parse_unit_scores(r, u, doc, ns, scratch, &j);
+        if (!scratch || j.oom) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+        else if (j.bad) rc = malformed_rows(st, id, "scores", err);
+        ts_arena_free(scratch);
+    }
+    if (rc != TS_OK) {
+        sqlite3_finalize(q);
+        return rc;
+    }
+    return ts_store_finish(st, q, "cannot read scores", err);
+}
+
 /* Reads run id's scores, ranks, classes and unit weights into r's cells
  * (NaN, 0 and NULL where no row is stored). Returns TS_OK or TS_ESYSTEM. */
 static int load_scores(ts_store *st, ts_stored_run *r, long long id, ts_error *err) {
@@ -700,6 +782,14 @@ static int load_scores(ts_store *st, ts_stored_run *r, long long id, ts_error *e
     sort_index(r->unit_id, r->n_units, us);
     sort_index(node_ids, r->n_nodes, ns);
     for (size_t c = 0; c < cells; c++) r->score[c] = r->coverage[c] = r->imputed[c] = r->reliability[c] = NAN;
+    if (st->version >= 8) {
+        /* the documents themselves: the view would call json_extract
+           eight times a row */
+        int rc = load_unit_rows(st, r, id, us, ns, err);
+        if (rc == TS_OK) rc = load_unit_weights(st, r, id, us, ns, err);
+        free(node_ids), free(us), free(ns);
+        return rc;
+    }
     int rc = TS_OK, src, oom = 0;
     /* files of schema 4 and older, read as they are, have no reliability */
     int has = ts_store_has_column(st, "scores", "reliability", err);
@@ -724,7 +814,8 @@ static int load_scores(ts_store *st, ts_stored_run *r, long long id, ts_error *e
         r->reliability[c] = ts_store_col_double(q, 7);
         r->n_scores++;
     }
-    if (rc == TS_OK && src != SQLITE_DONE) rc = ts_store_fail(st, err, "cannot read scores");
+    if (rc == TS_OK && src != SQLITE_DONE)
+        rc = ts_store_bad_json(st, src) ? malformed_rows(st, id, "scores", err) : ts_store_fail(st, err, "cannot read scores");
     if (rc == TS_OK && oom) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
     sqlite3_finalize(q);
     if (rc == TS_OK) rc = load_unit_weights(st, r, id, us, ns, err);
@@ -775,11 +866,13 @@ int ts_store_load_run(ts_store *st, long long id, ts_stored_run **out, ts_error 
 
 int ts_store_each_input(ts_store *st, long long id, int (*cb)(const ts_stored_input *in, void *ctx), void *ctx,
                         ts_error *err) {
+    /* CROSS JOIN keeps the inputs outermost: the planner would otherwise
+       walk each unit's JSON once per node (inputs and nodes are views) */
     sqlite3_stmt *q = run_query(st,
                                 "SELECT i.unit, i.indicator, i.raw, i.transformed, i.normalised, i.imputed, i.source,"
                                 " i.year, i.estimate, i.note, i.shock, i.file, i.line FROM inputs i"
-                                " JOIN units u ON u.run_id = i.run_id AND u.unit = i.unit"
-                                " JOIN nodes n ON n.run_id = i.run_id AND n.node = i.indicator"
+                                " CROSS JOIN units u ON u.run_id = i.run_id AND u.unit = i.unit"
+                                " CROSS JOIN nodes n ON n.run_id = i.run_id AND n.node = i.indicator"
                                 " WHERE i.run_id = ?1 ORDER BY u.position, n.position",
                                 id, err);
     if (!q) return TS_ESYSTEM;
@@ -791,6 +884,10 @@ int ts_store_each_input(ts_store *st, long long id, int (*cb)(const ts_stored_in
                               (const char *)sqlite3_column_text(q, 6), (const char *)sqlite3_column_text(q, 9),
                               (const char *)sqlite3_column_text(q, 10), (const char *)sqlite3_column_text(q, 11)};
         if (ts_store_row_lost(st) || cb(&in, ctx)) break;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE && ts_store_bad_json(st, rc)) {
+        sqlite3_finalize(q);
+        return malformed_rows(st, id, "inputs", err);
     }
     return ts_store_finish(st, q, "cannot read inputs", err);
 }

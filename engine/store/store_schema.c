@@ -95,6 +95,17 @@ static const char STEP_RELIABILITY_CLASSES[] =
     " node TEXT NOT NULL, position INTEGER NOT NULL, class TEXT NOT NULL, min REAL,"
     " PRIMARY KEY(run_id, node, position)) WITHOUT ROWID;";
 
+/* Version 8: a run's rows kept compactly (a batch of small runs is bound
+ * by the rows it writes): each unit's scores and inputs in one row of
+ * unit_rows, a taxonomy's nodes once per node set, and views scores,
+ * inputs and nodes with the columns of the tables they replace. */
+static int step_compact_rows(ts_store *st, ts_error *err) {
+    int rc = ts_store_move_rows(st, err);
+    if (rc == TS_OK && sqlite3_exec(st->db, TS_STORE_NODE_SETS_SCHEMA, NULL, NULL, NULL) != SQLITE_OK)
+        rc = ts_store_fail(st, err, "cannot move nodes into node sets");
+    return rc;
+}
+
 /* The schema, one step per version: MIGRATIONS[v] takes a file of version v
  * to v + 1, and a new file is made by running them all. Each step runs in
  * the transaction that sets its user_version, so a file is always at one
@@ -104,14 +115,16 @@ static const char STEP_RELIABILITY_CLASSES[] =
 static const struct migration {
     const char *what;
     const char *sql;
+    int (*convert)(ts_store *st, ts_error *err); /* run after sql, in its transaction; or NULL */
 } MIGRATIONS[] = {
-    {"create the schema", STEP_CREATE},
-    {"add run options, run keys and per-unit weights", STEP_OPTIONS_KEYS_WEIGHTS},
-    {"add run years", STEP_RUN_YEARS},
-    {"add the uncertainty tables", TS_STORE_UA_SCHEMA},
-    {"move run years into runs.year", STEP_YEAR_COLUMN},
-    {"add score reliabilities and class thresholds", STEP_RELIABILITY_CLASSES},
-    {"add input details", TS_STORE_DETAILS_SCHEMA},
+    {"create the schema", STEP_CREATE, NULL},
+    {"add run options, run keys and per-unit weights", STEP_OPTIONS_KEYS_WEIGHTS, NULL},
+    {"add run years", STEP_RUN_YEARS, NULL},
+    {"add the uncertainty tables", TS_STORE_UA_SCHEMA, NULL},
+    {"move run years into runs.year", STEP_YEAR_COLUMN, NULL},
+    {"add score reliabilities and class thresholds", STEP_RELIABILITY_CLASSES, NULL},
+    {"add input details", TS_STORE_DETAILS_SCHEMA, NULL},
+    {"keep a run's rows compactly", TS_STORE_ROWS_SCHEMA, step_compact_rows},
 };
 
 _Static_assert(sizeof MIGRATIONS / sizeof *MIGRATIONS == TS_STORE_SCHEMA_VERSION,
@@ -164,7 +177,7 @@ static int any_row(ts_store *st, sqlite3_stmt *q, const char *what, ts_error *er
 
 int ts_store_has_table(ts_store *st, const char *name, ts_error *err) {
     sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?", -1, &q, NULL) !=
+    if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM sqlite_schema WHERE type IN ('table', 'view') AND name = ?", -1, &q, NULL) !=
         SQLITE_OK)
         return ts_store_fail(st, err, "cannot read the schema"), -1;
     sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
@@ -323,6 +336,7 @@ static int migrate(ts_store *st, ts_error *err) {
                      version + 1);
             snprintf(pragma, sizeof pragma, "PRAGMA user_version=%d", version + 1);
             rc = exec(st, MIGRATIONS[version].sql, what, err);
+            if (rc == TS_OK && MIGRATIONS[version].convert) rc = MIGRATIONS[version].convert(st, err);
             if (rc == TS_OK) rc = exec(st, pragma, what, err);
             if (rc == TS_OK) rc = exec(st, "COMMIT", what, err);
             if (rc == TS_OK) version++;

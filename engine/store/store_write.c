@@ -15,16 +15,17 @@
 static const char *const STATEMENTS[TS_Q_COUNT] = {
     "INSERT INTO runs(scenario, scenario_path, scenario_sha256, taxonomy_id,"
     " taxonomy_path, taxonomy_sha256, data_path, data_sha256, values_sha256,"
-    " engine_version, method_json, inputs_json, n_units, n_indicators, options_json, run_key, year, series)"
-    " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    " engine_version, method_json, inputs_json, n_units, n_indicators, options_json, run_key, year, series,"
+    " node_set) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     "INSERT INTO units VALUES(?,?,?,?,?)",
-    "INSERT INTO nodes VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
-    "INSERT INTO scores VALUES(?,?,?,?,?,?,?,?,?)",
-    "INSERT INTO inputs VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    "INSERT INTO unit_rows(run_id, unit, scores, inputs) VALUES(?,?,?,?)",
     "INSERT INTO treatment VALUES(?,?,?,?,?,?,?,?,?,?)",
     "INSERT INTO unit_weights VALUES(?,?,?,?)",
     "SELECT id FROM runs WHERE run_key = ? ORDER BY id DESC LIMIT 1",
     "INSERT INTO class_thresholds VALUES(?,?,?,?,?)",
+    "SELECT id FROM node_sets WHERE sha256 = ?",
+    "INSERT INTO node_sets(sha256) VALUES(?)",
+    "INSERT INTO node_set_rows VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
 };
 
 /* Binds x, or SQL NULL for NaN (missing). */
@@ -47,6 +48,13 @@ struct ts_run_record {
     ts_buf method, inputs, options;
     char values_sha256[65];
     char key[65];
+    char nodes_sha256[65]; /* the key of its node set (store_nodes.c) */
+    /* the rows of unit_rows, when rendered ahead (ts_run_record_render_rows):
+       unit u's scores are rows.data[row_at[2u] .. row_at[2u+1]), its inputs
+       the bytes from there to row_at[2u+2] */
+    ts_buf rows;
+    size_t *row_at;
+    int n_row_units;
 };
 
 void ts_run_record_free(ts_run_record *rec) {
@@ -54,7 +62,43 @@ void ts_run_record_free(ts_run_record *rec) {
     ts_buf_free(&rec->method);
     ts_buf_free(&rec->inputs);
     ts_buf_free(&rec->options);
+    ts_buf_free(&rec->rows);
+    free(rec->row_at);
     free(rec);
+}
+
+int ts_run_record_render_rows(ts_run_record *rec, const ts_scenario *s, const ts_result *r, ts_error *err) {
+    int n = s->data->n_units;
+    int *order = malloc(((size_t)s->tax->n_nodes + 1) * sizeof *order);
+    size_t *at = malloc((2 * (size_t)n + 1) * sizeof *at);
+    ts_fmt_cache *fc = calloc(1, sizeof *fc);
+    ts_buf rows = {0}, inputs = {0};
+    if (order && at && fc) {
+        ts_taxonomy_preorder(s->tax, order);
+        at[0] = 0;
+        for (int u = 0; u < n && !rows.oom && !inputs.oom; u++) {
+            inputs.len = 0;
+            ts_store_render_unit(s, r, order, u, fc, &rows, &inputs);
+            at[2 * u + 1] = rows.len;
+            ts_buf_append(&rows, inputs.data, inputs.len);
+            at[2 * u + 2] = rows.len;
+        }
+    }
+    int ok = order && at && fc && !rows.oom && !inputs.oom;
+    free(order);
+    free(fc);
+    ts_buf_free(&inputs);
+    if (!ok) {
+        free(at);
+        ts_buf_free(&rows);
+        return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    }
+    ts_buf_free(&rec->rows);
+    free(rec->row_at);
+    rec->rows = rows;
+    rec->row_at = at;
+    rec->n_row_units = n;
+    return TS_OK;
 }
 
 const char *ts_run_record_key(const ts_run_record *rec) { return rec->key; }
@@ -164,6 +208,15 @@ int ts_run_record_new(const ts_scenario *s, const ts_run_options *opt, ts_run_re
         return ts_status(err);
     }
     ts_dataset_hash(s->data, rec->values_sha256);
+    int *order = malloc(((size_t)s->tax->n_nodes + 1) * sizeof *order);
+    if (!order) {
+        ts_run_record_free(rec);
+        ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+        return ts_status(err);
+    }
+    ts_taxonomy_preorder(s->tax, order);
+    ts_store_hash_nodes(s, order, rec->nodes_sha256);
+    free(order);
     const char *file = s->path ? s->path : s->data_path;
     errno = 0;
     char *real = file ? realpath(file, NULL) : NULL;
@@ -192,8 +245,7 @@ int ts_run_record_new(const ts_scenario *s, const ts_run_options *opt, ts_run_re
 
 /* ---- saving ------------------------------------------------------------ */
 
-/* Returns statement i, preparing it on first use; NULL with err filled. */
-static sqlite3_stmt *stmt(ts_store *st, int i, ts_error *err) {
+sqlite3_stmt *ts_store_stmt(ts_store *st, int i, ts_error *err) {
     if (!st->q[i] && sqlite3_prepare_v3(st->db, STATEMENTS[i], -1, SQLITE_PREPARE_PERSISTENT, &st->q[i], NULL) != SQLITE_OK) {
         ts_store_fail(st, err, "cannot prepare statement");
         st->q[i] = NULL;
@@ -208,10 +260,10 @@ static void bind_static(sqlite3_stmt *q, int i, const char *s) {
     else sqlite3_bind_null(q, i);
 }
 
-static int insert_run(ts_store *st, const ts_scenario *s, const ts_run_record *rec, long long *run_id,
-                      ts_error *err) {
+static int insert_run(ts_store *st, const ts_scenario *s, const ts_run_record *rec, long long node_set,
+                      long long *run_id, ts_error *err) {
     const ts_taxonomy *t = s->tax;
-    sqlite3_stmt *q = stmt(st, TS_Q_RUN, err);
+    sqlite3_stmt *q = ts_store_stmt(st, TS_Q_RUN, err);
     if (!q) return TS_ESYSTEM;
     bind_static(q, 1, s->name);
     bind_static(q, 2, s->path);
@@ -231,6 +283,7 @@ static int insert_run(ts_store *st, const ts_scenario *s, const ts_run_record *r
     bind_static(q, 16, rec->key);
     if (s->spec->year > 0) sqlite3_bind_int(q, 17, s->spec->year);
     if (st->as_series && st->series) sqlite3_bind_int64(q, 18, st->series);
+    sqlite3_bind_int64(q, 19, node_set);
     if (step_reset(q)) return ts_store_fail(st, err, "cannot insert run");
     *run_id = sqlite3_last_insert_rowid(st->db);
     /* the first run of a series names it */
@@ -243,14 +296,54 @@ static int insert_run(ts_store *st, const ts_scenario *s, const ts_run_record *r
     return TS_OK;
 }
 
-static int insert_rows(ts_store *st, const ts_scenario *s, const ts_result *r, long long run_id,
-                       ts_error *err) {
+/* Inserts a row of unit_rows per unit: the documents rec rendered ahead,
+ * or, when it did not, each unit's rendered here in turn (so that a large
+ * run holds one unit's text at a time). */
+static int insert_unit_rows(ts_store *st, const ts_scenario *s, const ts_result *r, const ts_run_record *rec,
+                            const int *order, long long run_id, sqlite3_stmt *qr, ts_error *err) {
+    const ts_dataset *d = s->data;
+    int ahead = rec->row_at && rec->n_row_units == d->n_units;
+    ts_buf scores = {0}, inputs = {0};
+    ts_fmt_cache *fc = ahead ? NULL : calloc(1, sizeof *fc);
+    if (!ahead && !fc) return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    int rc = TS_OK;
+    for (int u = 0; u < d->n_units && rc == TS_OK; u++) {
+        const char *sc, *in;
+        size_t n_sc, n_in;
+        if (ahead) {
+            sc = rec->rows.data + rec->row_at[2 * u];
+            n_sc = rec->row_at[2 * u + 1] - rec->row_at[2 * u];
+            in = rec->rows.data + rec->row_at[2 * u + 1];
+            n_in = rec->row_at[2 * u + 2] - rec->row_at[2 * u + 1];
+        } else {
+            scores.len = inputs.len = 0;
+            ts_store_render_unit(s, r, order, u, fc, &scores, &inputs);
+            if (scores.oom || inputs.oom) {
+                rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+                break;
+            }
+            sc = scores.data, n_sc = scores.len;
+            in = inputs.data, n_in = inputs.len;
+        }
+        sqlite3_bind_int64(qr, 1, run_id);
+        bind_static(qr, 2, d->unit_id[u]);
+        sqlite3_bind_text64(qr, 3, sc, n_sc, SQLITE_STATIC, SQLITE_UTF8);
+        sqlite3_bind_text64(qr, 4, in, n_in, SQLITE_STATIC, SQLITE_UTF8);
+        if (step_reset(qr)) rc = ts_store_fail(st, err, "cannot insert scores and inputs");
+    }
+    ts_buf_free(&scores);
+    ts_buf_free(&inputs);
+    free(fc);
+    return rc;
+}
+
+static int insert_rows(ts_store *st, const ts_scenario *s, const ts_result *r, const ts_run_record *rec,
+                       const int *order, long long run_id, ts_error *err) {
     const ts_taxonomy *t = s->tax;
     const ts_dataset *d = s->data;
-    sqlite3_stmt *qu = stmt(st, TS_Q_UNIT, err), *qn = qu ? stmt(st, TS_Q_NODE, err) : NULL;
-    sqlite3_stmt *qs = qn ? stmt(st, TS_Q_SCORE, err) : NULL, *qi = qs ? stmt(st, TS_Q_INPUT, err) : NULL;
-    sqlite3_stmt *qt = qi ? stmt(st, TS_Q_TREAT, err) : NULL, *qw = qt ? stmt(st, TS_Q_UWEIGHT, err) : NULL;
-    sqlite3_stmt *qc = qw ? stmt(st, TS_Q_CLASS, err) : NULL;
+    sqlite3_stmt *qu = ts_store_stmt(st, TS_Q_UNIT, err), *qr = qu ? ts_store_stmt(st, TS_Q_ROWS, err) : NULL;
+    sqlite3_stmt *qt = qr ? ts_store_stmt(st, TS_Q_TREAT, err) : NULL, *qw = qt ? ts_store_stmt(st, TS_Q_UWEIGHT, err) : NULL;
+    sqlite3_stmt *qc = qw ? ts_store_stmt(st, TS_Q_CLASS, err) : NULL;
     if (!qc) return TS_ESYSTEM;
     int rc = TS_OK;
     for (int u = 0; u < d->n_units && rc == TS_OK; u++) {
@@ -261,26 +354,8 @@ static int insert_rows(ts_store *st, const ts_scenario *s, const ts_result *r, l
         sqlite3_bind_int(qu, 5, r->screened[u]);
         if (step_reset(qu)) rc = ts_store_fail(st, err, "cannot insert unit");
     }
-    int *order = malloc((size_t)t->n_nodes * sizeof *order);
-    if (!order) return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
-    ts_taxonomy_preorder(t, order);
-    for (int j = 0; j < t->n_nodes && rc == TS_OK; j++) {
-        int k = order[j];
+    for (int k = 0; k < t->n_nodes && rc == TS_OK; k++) {
         const ts_node *nd = &t->nodes[k];
-        sqlite3_bind_int64(qn, 1, run_id);
-        bind_static(qn, 2, nd->id);
-        bind_static(qn, 3, nd->name);
-        bind_static(qn, 4, nd->parent >= 0 ? t->nodes[nd->parent].id : NULL);
-        sqlite3_bind_int(qn, 5, nd->depth);
-        sqlite3_bind_int(qn, 6, j);
-        sqlite3_bind_int(qn, 7, nd->indicator >= 0);
-        sqlite3_bind_double(qn, 8, s->spec->weight[k]);
-        bind_static(qn, 9, nd->indicator < 0 ? ts_agg_name(s->spec->agg[k].method) : NULL);
-        bind_static(qn, 10, nd->indicator >= 0 ? ts_norm_name(s->spec->norm[k].method) : NULL);
-        bind_static(qn, 11, nd->indicator >= 0 ? (nd->direction > 0 ? "risk" : "protective") : NULL);
-        bind_static(qn, 12, nd->unit);
-        bind_static(qn, 13, nd->source);
-        if (step_reset(qn)) rc = ts_store_fail(st, err, "cannot insert node");
         /* classes inherited unchanged from the parent are not repeated */
         int own = nd->parent < 0 || t->nodes[nd->parent].first_class != nd->first_class ||
                   t->nodes[nd->parent].n_classes != nd->n_classes;
@@ -294,60 +369,18 @@ static int insert_rows(ts_store *st, const ts_scenario *s, const ts_result *r, l
             if (step_reset(qc)) rc = ts_store_fail(st, err, "cannot insert class threshold");
         }
     }
+    if (rc == TS_OK) rc = insert_unit_rows(st, s, r, rec, order, run_id, qr, err);
     for (int u = 0; u < d->n_units && rc == TS_OK; u++) {
-        for (int j = 0; j < t->n_nodes && rc == TS_OK; j++) {
-            int k = order[j];
-            double score = ts_result_score(r, k, u);
-            int rank = ts_result_rank(r, k, u);
-            sqlite3_bind_int64(qs, 1, run_id);
-            bind_static(qs, 2, d->unit_id[u]);
-            bind_static(qs, 3, t->nodes[k].id);
-            bind_double(qs, 4, score);
-            if (rank) sqlite3_bind_int(qs, 5, rank);
-            bind_static(qs, 6, ts_taxonomy_class(t, k, score));
-            sqlite3_bind_double(qs, 7, ts_result_coverage(r, k, u));
-            sqlite3_bind_double(qs, 8, r->imputed_share[(size_t)k * (size_t)r->n_units + (size_t)u]);
-            sqlite3_bind_double(qs, 9, ts_result_reliability(r, k, u));
-            if (step_reset(qs)) rc = ts_store_fail(st, err, "cannot insert score");
-            double w = s->spec->unit_weight ? s->spec->unit_weight[(size_t)u * (size_t)s->spec->n_nodes + (size_t)k] : NAN;
-            if (rc == TS_OK && !isnan(w)) {
-                sqlite3_bind_int64(qw, 1, run_id);
-                bind_static(qw, 2, d->unit_id[u]);
-                bind_static(qw, 3, t->nodes[k].id);
-                sqlite3_bind_double(qw, 4, w);
-                if (step_reset(qw)) rc = ts_store_fail(st, err, "cannot insert unit weight");
-            }
-        }
-        for (int i = 0; i < t->n_indicators && rc == TS_OK; i++) {
-            size_t c = (size_t)i * (size_t)d->n_units + (size_t)u;
-            const ts_node *nd = &t->nodes[t->indicator_node[i]];
-            const char *file;
-            int line;
-            ts_value_origin(s, i, u, &file, &line);
-            sqlite3_bind_int64(qi, 1, run_id);
-            bind_static(qi, 2, d->unit_id[u]);
-            bind_static(qi, 3, nd->id);
-            bind_double(qi, 4, d->values[c]);
-            bind_double(qi, 5, r->transformed[c]);
-            bind_double(qi, 6, r->normalised[c]);
-            sqlite3_bind_int(qi, 7, r->imputed[c]);
-            if (d->prov) {
-                const ts_provenance *p = &d->prov[c];
-                bind_static(qi, 8, p->source);
-                if (p->year) sqlite3_bind_int(qi, 9, p->year);
-                sqlite3_bind_int(qi, 10, (p->flags & TS_VALUE_ESTIMATE) != 0);
-                bind_static(qi, 11, p->note);
-                bind_static(qi, 12, p->shock);
-            } else {
-                bind_static(qi, 8, nd->source);
-                sqlite3_bind_int(qi, 10, 0);
-            }
-            bind_static(qi, 13, d->values[c] == d->values[c] ? file : NULL);
-            if (line && d->values[c] == d->values[c]) sqlite3_bind_int(qi, 14, line);
-            if (step_reset(qi)) rc = ts_store_fail(st, err, "cannot insert input");
+        for (int k = 0; s->spec->unit_weight && k < t->n_nodes && rc == TS_OK; k++) {
+            double w = s->spec->unit_weight[(size_t)u * (size_t)s->spec->n_nodes + (size_t)k];
+            if (isnan(w)) continue;
+            sqlite3_bind_int64(qw, 1, run_id);
+            bind_static(qw, 2, d->unit_id[u]);
+            bind_static(qw, 3, t->nodes[k].id);
+            sqlite3_bind_double(qw, 4, w);
+            if (step_reset(qw)) rc = ts_store_fail(st, err, "cannot insert unit weight");
         }
     }
-    free(order);
     for (int i = 0; i < t->n_indicators && rc == TS_OK; i++) {
         const ts_treat_log *tl = &r->treatment[i];
         if (!tl->checked) continue;
@@ -368,7 +401,7 @@ static int insert_rows(ts_store *st, const ts_scenario *s, const ts_result *r, l
 
 /* Looks up a run with key; stores its id or 0 in *id. */
 static int find_key(ts_store *st, const char *key, long long *id, ts_error *err) {
-    sqlite3_stmt *q = stmt(st, TS_Q_KEY, err);
+    sqlite3_stmt *q = ts_store_stmt(st, TS_Q_KEY, err);
     if (!q) return TS_ESYSTEM;
     *id = 0;
     sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
@@ -435,8 +468,14 @@ int ts_store_save_record(ts_store *st, const ts_scenario *s, const ts_result *r,
         if (sqlite3_exec(st->db, own ? "COMMIT" : "RELEASE run", NULL, NULL, NULL) == SQLITE_OK) return TS_OK;
         rc = ts_store_fail(st, err, "cannot commit");
     }
-    if (rc == TS_OK && !found) rc = insert_run(st, s, rec, run_id, err);
-    if (rc == TS_OK) rc = insert_rows(st, s, r, *run_id, err);
+    int *order = rc == TS_OK && !found ? malloc(((size_t)s->tax->n_nodes + 1) * sizeof *order) : NULL;
+    if (rc == TS_OK && !found && !order) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    if (order) ts_taxonomy_preorder(s->tax, order);
+    long long node_set = 0;
+    if (rc == TS_OK && !found) rc = ts_store_node_set(st, s, order, rec->nodes_sha256, &node_set, err);
+    if (rc == TS_OK && !found) rc = insert_run(st, s, rec, node_set, run_id, err);
+    if (rc == TS_OK) rc = insert_rows(st, s, r, rec, order, *run_id, err);
+    free(order);
     if (rc == TS_OK) rc = ts_store_insert_details(st, s, *run_id, err);
     if (rc == TS_OK && sqlite3_exec(st->db, own ? "COMMIT" : "RELEASE run", NULL, NULL, NULL) != SQLITE_OK)
         rc = ts_store_fail(st, err, "cannot commit");

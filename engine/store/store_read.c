@@ -1003,7 +1003,7 @@ static int each_input_rows(ts_store *st, long long id, int (*cb)(const ts_stored
         if (scratch) parse_unit_inputs(&j, unit, nodes, pos, n_nodes, &rows, &n, &cap);
         if (!scratch || j.oom) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
         else if (j.bad) rc = malformed_rows(st, id, "inputs", err);
-        if (rc == TS_OK) qsort(rows, (size_t)n, sizeof *rows, cmp_parsed_input);
+        if (rc == TS_OK && n > 1) qsort(rows, (size_t)n, sizeof *rows, cmp_parsed_input);
         for (int i = 0; rc == TS_OK && i < n && !stop; i++) stop = cb(&rows[i].in, ctx);
         ts_arena_free(scratch);
     }

@@ -3,6 +3,7 @@
 #include "ua_internal.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,6 +124,60 @@ int ua_variant_score(const ua_model *m, ua_variant *v, const ts_dataset *data, t
     variant_fill(v, m->n_ind, m->n);
     variant_bounds(m, v);
     return TS_OK;
+}
+
+/* The variants still to score, shared by the threads that score them. */
+typedef struct variant_pool {
+    const ua_model *m;
+    int next, n;
+    int *rc;          /* per variant: ua_variant_score's status */
+    ts_error *err;    /* per variant: its error */
+    pthread_mutex_t mu;
+} variant_pool;
+
+/* Scores the pool's variants, taking the next one until none is left.
+ * Returns NULL; each variant's status and error go to the pool. */
+static void *variant_worker(void *arg) {
+    variant_pool *p = arg;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        int v = p->next < p->n ? p->next++ : -1;
+        pthread_mutex_unlock(&p->mu);
+        if (v < 0) return NULL;
+        ts_error_clear(&p->err[v]);
+        p->rc[v] = ua_variant_score(p->m, &p->m->var[v], NULL, &p->err[v]);
+    }
+}
+
+/* Scores variants [0, n) of m on up to threads threads (the calling one
+ * among them). Each variant is scored on its own, so the result does not
+ * depend on the number of threads; the error is the first variant's that
+ * failed, as in a loop. Returns TS_OK, that variant's error code, or
+ * TS_ESYSTEM when out of memory. */
+static int score_variants(const ua_model *m, int n, int threads, ts_error *err) {
+    variant_pool p = {m, 0, n, calloc((size_t)n + 1, sizeof *p.rc), calloc((size_t)n + 1, sizeof *p.err), {{0}}};
+    if (!p.rc || !p.err) {
+        free(p.rc), free(p.err);
+        return ua_oom(err);
+    }
+    pthread_mutex_init(&p.mu, NULL);
+    int extra = threads < n ? threads - 1 : n - 1, started = 0;
+    pthread_t *tid = extra > 0 ? calloc((size_t)extra, sizeof *tid) : NULL;
+    /* a thread that does not start leaves its share to the others */
+    for (int t = 0; tid && t < extra; t++)
+        if (pthread_create(&tid[t], NULL, variant_worker, &p) == 0) started++;
+        else break;
+    variant_worker(&p);
+    for (int t = 0; t < started; t++) pthread_join(tid[t], NULL);
+    int rc = TS_OK;
+    for (int v = 0; v < n && rc == TS_OK; v++)
+        if (p.rc[v] != TS_OK) {
+            rc = p.rc[v];
+            *err = p.err[v];
+        }
+    pthread_mutex_destroy(&p.mu);
+    free(tid), free(p.rc), free(p.err);
+    return rc;
 }
 
 /* Returns the index of the variant of alternatives na, nt, ni, nm
@@ -288,10 +343,11 @@ int ua_model_build(ua_model *m, const ts_scenario *s, const ts_ua_spec *u, const
         if (nominal_only || !u->n_impute) ni = -1;
         if (nominal_only || !u->n_missing) nm = -1;
         variant_spec(m, V, na, nt, ni, nm);
-        if (!(m->data_mode && !nominal_only)) {
-            int rc = ua_variant_score(m, V, NULL, err);
-            if (rc) return rc;
-        }
+    }
+    /* in data mode each replication scores its own variant */
+    if (!(m->data_mode && !nominal_only)) {
+        int rc = score_variants(m, nv, opt && opt->threads > 1 ? opt->threads : 1, err);
+        if (rc) return rc;
     }
 
     /* outputs: classes per node */

@@ -571,6 +571,41 @@ static void test_missing_spec(void **state) {
     free(er);
 }
 
+/* The method variants are scored on the analysis's threads: the error of
+ * a variant that fails is the first failing variant's whatever the number
+ * of threads, and the results are the same for any -j. */
+static void test_variants_on_threads(void **state) {
+    (void)state;
+    tu_need("scenarios/baseline.cfg");
+    const char *orders[] = {"minmax:1:100,zscore,rank:1:100", "rank:1:100,minmax:1:100,zscore"};
+    for (int i = 0; i < 2; i++) {
+        char vary[80], *out1, *err1, *out4, *err4;
+        snprintf(vary, sizeof vary, "normalise=%s", orders[i]);
+        assert_int_equal(tu_run(&out1, &err1, "uncertainty", "scenarios/baseline.cfg", "-N", "16", "-j", "1", "--vary",
+                                vary, "--quiet", NULL),
+                         1);
+        assert_int_equal(tu_run(&out4, &err4, "uncertainty", "scenarios/baseline.cfg", "-N", "16", "-j", "4", "--vary",
+                                vary, "--quiet", NULL),
+                         1);
+        assert_non_null(strstr(err1, "zscore is undefined"));
+        assert_string_equal(err1, err4);
+        free(out1), free(err1), free(out4), free(err4);
+    }
+    char *a, *b, *e;
+    assert_int_equal(tu_run(&a, &e, "uncertainty", "scenarios/baseline.cfg", "-N", "64", "-j", "1", "--vary",
+                            "normalise=minmax:1:100,rank:1:100", "--vary", "aggregate=arithmetic,geometric", "--quiet",
+                            "--format", "csv", NULL),
+                     0);
+    free(e);
+    assert_int_equal(tu_run(&b, &e, "uncertainty", "scenarios/baseline.cfg", "-N", "64", "-j", "3", "--vary",
+                            "normalise=minmax:1:100,rank:1:100", "--vary", "aggregate=arithmetic,geometric", "--quiet",
+                            "--format", "csv", NULL),
+                     0);
+    free(e);
+    assert_string_equal(a, b);
+    free(a), free(b);
+}
+
 static void test_cli_and_store(void **state) {
     (void)state;
     char buf[8192], *out, *err;
@@ -654,6 +689,7 @@ int main(void) {
         cmocka_unit_test(test_missing_treatments),
         cmocka_unit_test(test_missing_factor),
         cmocka_unit_test(test_missing_spec),
+        cmocka_unit_test(test_variants_on_threads),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

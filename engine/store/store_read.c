@@ -567,8 +567,8 @@ static int count_rows(ts_store *st, const char *sql, long long id, int *n, ts_er
 }
 
 /* Fills err for run id whose stored rows of what (scores or inputs) are
- * not JSON, or not of the shape threatscore writes (schema 8 keeps them as JSON
- * text in unit_rows): the file is bad input, like a malformed CSV.
+ * not JSON, or not of the shape threatscore writes (schema 8 keeps them as
+ * JSON text in unit_rows): the file is bad input, like a malformed CSV.
  * Returns TS_EINPUT. */
 static int malformed_rows(ts_store *st, long long id, const char *what, ts_error *err) {
     return ts_fail(err, TS_EINPUT, st->path, 0, "run %lld: its stored %s (unit_rows.%s) are not the JSON threatscore writes",
@@ -709,14 +709,32 @@ static int load_unit_weights(ts_store *st, ts_stored_run *r, long long id, const
     return rc;
 }
 
-/* Reads one unit's document of score rows (schema 8: [node, score, rank,
- * class, coverage, imputed, reliability] each, store_rows.c) into row u of
- * r's cells; rows of nodes not in ns are left out. Node ids go to scratch,
- * classes to r's arena. Sets j->bad (and j->oom when out of memory) when
+/* The fields after the first of a document row (store_rows.c): each eats
+ * its comma and reads its value; a missing comma sets j->bad. */
+static double next_number(ts_json *j) {
+    if (ts_json_eat(j, ',')) return ts_json_number(j);
+    j->bad = 1;
+    return NAN;
+}
+
+static const char *next_string(ts_json *j) {
+    if (ts_json_eat(j, ',')) return ts_json_string(j);
+    j->bad = 1;
+    return NULL;
+}
+
+/* An integer field: null reads 0, as SQL NULL does. */
+static int next_int(ts_json *j) {
+    double x = next_number(j);
+    return isnan(x) || x < INT_MIN || x > INT_MAX ? 0 : (int)x;
+}
+
+/* Reads the document of one unit's score rows that j stands at (schema 8:
+ * [node, score, rank, class, coverage, imputed, reliability] each,
+ * store_rows.c) into row u of r's cells; rows of nodes not in ns are left
+ * out. Node ids go to scratch (j's arena), classes to r's arena. Sets j->bad (and j->oom when out of memory) when
  * the text is not as threatscore writes it. */
-static void parse_unit_scores(ts_stored_run *r, int u, const char *doc, const id_index *ns, ts_arena *scratch,
-                              ts_json *j) {
-    ts_json_init(j, doc, scratch);
+static void parse_unit_scores(ts_stored_run *r, int u, const id_index *ns, ts_arena *scratch, ts_json *j) {
     if (!ts_json_eat(j, '[')) j->bad = 1;
     if (j->bad || ts_json_eat(j, ']')) return;
     do {
@@ -725,25 +743,21 @@ static void parse_unit_scores(ts_stored_run *r, int u, const char *doc, const id
             break;
         }
         const char *node = ts_json_string(j);
-        double score = ts_json_eat(j, ',') ? ts_json_number(j) : (j->bad = 1, NAN);
-        double rank = ts_json_eat(j, ',') ? ts_json_number(j) : (j->bad = 1, NAN);
-        const char *cls = NULL;
-        if (ts_json_eat(j, ',')) {
-            j->arena = r->arena;
-            cls = ts_json_string(j);
-            j->arena = scratch;
-        } else {
+        double score = next_number(j);
+        int rank = next_int(j);
+        j->arena = r->arena; /* the class is kept */
+        const char *cls = next_string(j);
+        j->arena = scratch;
+        double coverage = next_number(j), imputed = next_number(j), reliability = next_number(j);
+        if (j->bad || !ts_json_eat(j, ']')) {
             j->bad = 1;
+            break;
         }
-        double coverage = ts_json_eat(j, ',') ? ts_json_number(j) : (j->bad = 1, NAN);
-        double imputed = ts_json_eat(j, ',') ? ts_json_number(j) : (j->bad = 1, NAN);
-        double reliability = ts_json_eat(j, ',') ? ts_json_number(j) : (j->bad = 1, NAN);
-        if (j->bad || !ts_json_eat(j, ']')) break;
         int k = find_sorted(ns, r->n_nodes, node);
         if (k < 0) continue;
         size_t c = (size_t)u * (size_t)r->n_nodes + (size_t)k;
         r->score[c] = score;
-        r->rank[c] = isnan(rank) || rank < 0 || rank > INT_MAX ? 0 : (int)rank;
+        r->rank[c] = rank > 0 ? rank : 0;
         r->cls[c] = cls;
         r->coverage[c] = coverage;
         r->imputed[c] = imputed;
@@ -768,8 +782,8 @@ static int load_unit_rows(ts_store *st, ts_stored_run *r, long long id, const id
         if (u < 0 || !doc) continue;
         ts_arena *scratch = ts_arena_new();
         ts_json j;
-        ts_json_init(&j, "", scratch);
-        if (scratch) parse_unit_scores(r, u, doc, ns, scratch, &j);
+        ts_json_init(&j, doc, scratch);
+        if (scratch) parse_unit_scores(r, u, ns, scratch, &j);
         if (!scratch || j.oom) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
         else if (j.bad) rc = malformed_rows(st, id, "scores", err);
         ts_arena_free(scratch);
@@ -817,8 +831,7 @@ static int load_scores(ts_store *st, ts_stored_run *r, long long id, ts_error *e
         r->reliability[c] = ts_store_col_double(q, 7);
         r->n_scores++;
     }
-    if (rc == TS_OK && src != SQLITE_DONE)
-        rc = ts_store_bad_json(st, src) ? malformed_rows(st, id, "scores", err) : ts_store_fail(st, err, "cannot read scores");
+    if (rc == TS_OK && src != SQLITE_DONE) rc = ts_store_fail(st, err, "cannot read scores");
     if (rc == TS_OK && oom) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
     sqlite3_finalize(q);
     if (rc == TS_OK) rc = load_unit_weights(st, r, id, us, ns, err);
@@ -895,12 +908,6 @@ static int cmp_parsed_input(const void *a, const void *b) {
     return (x->order > y->order) - (x->order < y->order);
 }
 
-/* Reads an integer column of a document row (null: 0, as SQL NULL reads). */
-static int json_int(ts_json *j) {
-    double x = ts_json_number(j);
-    return isnan(x) || x < INT_MIN || x > INT_MAX ? 0 : (int)x;
-}
-
 /* Reads one unit's document of input rows ([indicator, raw, transformed,
  * normalised, imputed, source, year, estimate, note, shock, file, line]
  * each) into rows (grown as needed, *n of *cap), strings in j's arena;
@@ -920,16 +927,17 @@ static void parse_unit_inputs(ts_json *j, const char *unit, const id_index *node
         }
         in->unit = unit;
         in->indicator = ts_json_string(j);
-        double *num[] = {&in->raw, &in->transformed, &in->normalised};
-        for (int c = 0; c < 3; c++) *num[c] = ts_json_eat(j, ',') ? ts_json_number(j) : (j->bad = 1, NAN);
-        if (ts_json_eat(j, ',')) in->imputed = json_int(j); else j->bad = 1;
-        if (ts_json_eat(j, ',')) in->source = ts_json_string(j); else j->bad = 1;
-        if (ts_json_eat(j, ',')) in->year = json_int(j); else j->bad = 1;
-        if (ts_json_eat(j, ',')) in->estimate = json_int(j); else j->bad = 1;
-        if (ts_json_eat(j, ',')) in->note = ts_json_string(j); else j->bad = 1;
-        if (ts_json_eat(j, ',')) in->shock = ts_json_string(j); else j->bad = 1;
-        if (ts_json_eat(j, ',')) in->file = ts_json_string(j); else j->bad = 1;
-        if (ts_json_eat(j, ',')) in->line = json_int(j); else j->bad = 1;
+        in->raw = next_number(j);
+        in->transformed = next_number(j);
+        in->normalised = next_number(j);
+        in->imputed = next_int(j);
+        in->source = next_string(j);
+        in->year = next_int(j);
+        in->estimate = next_int(j);
+        in->note = next_string(j);
+        in->shock = next_string(j);
+        in->file = next_string(j);
+        in->line = next_int(j);
         if (j->bad || !ts_json_eat(j, ']')) {
             j->bad = 1;
             break;
@@ -1020,13 +1028,12 @@ static int each_input_rows(ts_store *st, long long id, int (*cb)(const ts_stored
 int ts_store_each_input(ts_store *st, long long id, int (*cb)(const ts_stored_input *in, void *ctx), void *ctx,
                         ts_error *err) {
     if (st->version >= 8) return each_input_rows(st, id, cb, ctx, err);
-    /* CROSS JOIN keeps the inputs outermost: the planner would otherwise
-       walk each unit's JSON once per node (inputs and nodes are views) */
+    /* a read-only file of schema 7 or older: inputs and nodes are tables */
     sqlite3_stmt *q = run_query(st,
                                 "SELECT i.unit, i.indicator, i.raw, i.transformed, i.normalised, i.imputed, i.source,"
                                 " i.year, i.estimate, i.note, i.shock, i.file, i.line FROM inputs i"
-                                " CROSS JOIN units u ON u.run_id = i.run_id AND u.unit = i.unit"
-                                " CROSS JOIN nodes n ON n.run_id = i.run_id AND n.node = i.indicator"
+                                " JOIN units u ON u.run_id = i.run_id AND u.unit = i.unit"
+                                " JOIN nodes n ON n.run_id = i.run_id AND n.node = i.indicator"
                                 " WHERE i.run_id = ?1 ORDER BY u.position, n.position",
                                 id, err);
     if (!q) return TS_ESYSTEM;
@@ -1038,10 +1045,6 @@ int ts_store_each_input(ts_store *st, long long id, int (*cb)(const ts_stored_in
                               (const char *)sqlite3_column_text(q, 6), (const char *)sqlite3_column_text(q, 9),
                               (const char *)sqlite3_column_text(q, 10), (const char *)sqlite3_column_text(q, 11)};
         if (ts_store_row_lost(st) || cb(&in, ctx)) break;
-    }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE && ts_store_bad_json(st, rc)) {
-        sqlite3_finalize(q);
-        return malformed_rows(st, id, "inputs", err);
     }
     return ts_store_finish(st, q, "cannot read inputs", err);
 }

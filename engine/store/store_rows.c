@@ -70,6 +70,28 @@ static void put_text(ts_buf *b, const char *s) {
     else ts_buf_append(b, "null", 4);
 }
 
+/* The fields after the first of a row: each writes its comma, then its
+ * value (the readers are store_read.c's next_number and the like). */
+static void field_double(ts_buf *b, ts_fmt_cache *fc, double x) {
+    ts_buf_append(b, ",", 1);
+    put_double(b, fc, x);
+}
+
+static void field_text(ts_buf *b, const char *s) {
+    ts_buf_append(b, ",", 1);
+    put_text(b, s);
+}
+
+/* v, or null when v is 0 (no rank, no year, no line). */
+static void field_int_or_null(ts_buf *b, long long v) {
+    if (v) {
+        ts_buf_append(b, ",", 1);
+        put_int(b, v);
+    } else {
+        ts_buf_append(b, ",null", 5);
+    }
+}
+
 void ts_store_render_unit(const ts_scenario *s, const ts_result *r, const int *order, int u, ts_fmt_cache *fc,
                           ts_buf *scores, ts_buf *inputs) {
     const ts_taxonomy *t = s->tax;
@@ -78,22 +100,14 @@ void ts_store_render_unit(const ts_scenario *s, const ts_result *r, const int *o
     for (int j = 0; j < t->n_nodes; j++) {
         int k = order[j];
         double score = ts_result_score(r, k, u);
-        int rank = ts_result_rank(r, k, u);
         ts_buf_append(scores, j ? ",[" : "[", j ? 2 : 1);
         put_text(scores, t->nodes[k].id);
-        ts_buf_append(scores, ",", 1);
-        put_double(scores, fc, score);
-        ts_buf_append(scores, ",", 1);
-        if (rank) put_int(scores, rank);
-        else ts_buf_append(scores, "null", 4);
-        ts_buf_append(scores, ",", 1);
-        put_text(scores, ts_taxonomy_class(t, k, score));
-        ts_buf_append(scores, ",", 1);
-        put_double(scores, fc, ts_result_coverage(r, k, u));
-        ts_buf_append(scores, ",", 1);
-        put_double(scores, fc, r->imputed_share[(size_t)k * (size_t)r->n_units + (size_t)u]);
-        ts_buf_append(scores, ",", 1);
-        put_double(scores, fc, ts_result_reliability(r, k, u));
+        field_double(scores, fc, score);
+        field_int_or_null(scores, ts_result_rank(r, k, u));
+        field_text(scores, ts_taxonomy_class(t, k, score));
+        field_double(scores, fc, ts_result_coverage(r, k, u));
+        field_double(scores, fc, r->imputed_share[(size_t)k * (size_t)r->n_units + (size_t)u]);
+        field_double(scores, fc, ts_result_reliability(r, k, u));
         ts_buf_append(scores, "]", 1);
     }
     ts_buf_append(scores, "]", 1);
@@ -101,40 +115,26 @@ void ts_store_render_unit(const ts_scenario *s, const ts_result *r, const int *o
     for (int i = 0; i < t->n_indicators; i++) {
         size_t c = (size_t)i * (size_t)d->n_units + (size_t)u;
         const ts_node *nd = &t->nodes[t->indicator_node[i]];
+        const ts_provenance *p = d->prov ? &d->prov[c] : NULL;
         const char *file;
         int line;
         ts_value_origin(s, i, u, &file, &line);
         int present = !isnan(d->values[c]);
         ts_buf_append(inputs, i ? ",[" : "[", i ? 2 : 1);
         put_text(inputs, nd->id);
-        ts_buf_append(inputs, ",", 1);
-        put_double(inputs, fc, d->values[c]);
-        ts_buf_append(inputs, ",", 1);
-        put_double(inputs, fc, r->transformed[c]);
-        ts_buf_append(inputs, ",", 1);
-        put_double(inputs, fc, r->normalised[c]);
+        field_double(inputs, fc, d->values[c]);
+        field_double(inputs, fc, r->transformed[c]);
+        field_double(inputs, fc, r->normalised[c]);
         ts_buf_append(inputs, ",", 1);
         put_int(inputs, r->imputed[c]);
-        ts_buf_append(inputs, ",", 1);
-        if (d->prov) {
-            const ts_provenance *p = &d->prov[c];
-            put_text(inputs, p->source);
-            ts_buf_append(inputs, ",", 1);
-            if (p->year) put_int(inputs, p->year);
-            else ts_buf_append(inputs, "null", 4);
-            ts_buf_append(inputs, (p->flags & TS_VALUE_ESTIMATE) ? ",1," : ",0,", 3);
-            put_text(inputs, p->note);
-            ts_buf_append(inputs, ",", 1);
-            put_text(inputs, p->shock);
-        } else {
-            put_text(inputs, nd->source);
-            ts_buf_puts(inputs, ",null,0,null,null");
-        }
-        ts_buf_append(inputs, ",", 1);
-        put_text(inputs, present ? file : NULL);
-        ts_buf_append(inputs, ",", 1);
-        if (line && present) put_int(inputs, line);
-        else ts_buf_append(inputs, "null", 4);
+        /* CSV input has no provenance per value: the indicator's source */
+        field_text(inputs, p ? p->source : nd->source);
+        field_int_or_null(inputs, p ? p->year : 0);
+        ts_buf_append(inputs, p && (p->flags & TS_VALUE_ESTIMATE) ? ",1" : ",0", 2);
+        field_text(inputs, p ? p->note : NULL);
+        field_text(inputs, p ? p->shock : NULL);
+        field_text(inputs, present ? file : NULL);
+        field_int_or_null(inputs, present ? line : 0);
         ts_buf_append(inputs, "]", 1);
     }
     ts_buf_append(inputs, "]", 1);

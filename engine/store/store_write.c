@@ -399,6 +399,22 @@ static int insert_rows(ts_store *st, const ts_scenario *s, const ts_result *r, c
     return rc;
 }
 
+/* Inserts s and r as a new run (its node set, run row, rows and input
+ * details) inside the caller's transaction; its id goes to *run_id.
+ * Returns TS_OK or TS_ESYSTEM. */
+static int insert_new_run(ts_store *st, const ts_scenario *s, const ts_result *r, const ts_run_record *rec,
+                          long long *run_id, ts_error *err) {
+    int *order = malloc(((size_t)s->tax->n_nodes + 1) * sizeof *order);
+    if (!order) return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
+    ts_taxonomy_preorder(s->tax, order);
+    long long node_set = 0;
+    int rc = ts_store_node_set(st, s, order, rec->nodes_sha256, &node_set, err);
+    if (rc == TS_OK) rc = insert_run(st, s, rec, node_set, run_id, err);
+    if (rc == TS_OK) rc = insert_rows(st, s, r, rec, order, *run_id, err);
+    free(order);
+    return rc == TS_OK ? ts_store_insert_details(st, s, *run_id, err) : rc;
+}
+
 /* Looks up a run with key; stores its id or 0 in *id. */
 static int find_key(ts_store *st, const char *key, long long *id, ts_error *err) {
     sqlite3_stmt *q = ts_store_stmt(st, TS_Q_KEY, err);
@@ -468,15 +484,8 @@ int ts_store_save_record(ts_store *st, const ts_scenario *s, const ts_result *r,
         if (sqlite3_exec(st->db, own ? "COMMIT" : "RELEASE run", NULL, NULL, NULL) == SQLITE_OK) return TS_OK;
         rc = ts_store_fail(st, err, "cannot commit");
     }
-    int *order = rc == TS_OK && !found ? malloc(((size_t)s->tax->n_nodes + 1) * sizeof *order) : NULL;
-    if (rc == TS_OK && !found && !order) rc = ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
-    if (order) ts_taxonomy_preorder(s->tax, order);
-    long long node_set = 0;
-    if (rc == TS_OK && !found) rc = ts_store_node_set(st, s, order, rec->nodes_sha256, &node_set, err);
-    if (rc == TS_OK && !found) rc = insert_run(st, s, rec, node_set, run_id, err);
-    if (rc == TS_OK) rc = insert_rows(st, s, r, rec, order, *run_id, err);
-    free(order);
-    if (rc == TS_OK) rc = ts_store_insert_details(st, s, *run_id, err);
+    /* here rc is TS_OK only when no run is reused */
+    if (rc == TS_OK) rc = insert_new_run(st, s, r, rec, run_id, err);
     if (rc == TS_OK && sqlite3_exec(st->db, own ? "COMMIT" : "RELEASE run", NULL, NULL, NULL) != SQLITE_OK)
         rc = ts_store_fail(st, err, "cannot commit");
     if (rc != TS_OK) {

@@ -521,9 +521,21 @@ static void test_saved_run_reads_back_exactly(void **state) {
     long long id;
     assert_int_equal(ts_store_save(st, s, res, &id, &err), TS_OK);
     assert_int_equal(ts_store_save(st, s, res, &id, &err), TS_OK);
-    /* the two runs share one node set */
+    /* the two runs share one node set; a run weighting a node otherwise has its own */
     assert_int_equal(tu_query_int(db, "SELECT count(*) FROM node_sets"), 1);
     assert_int_equal(tu_query_int(db, "SELECT count(*) FROM nodes WHERE run_id = 2"), s->tax->n_nodes);
+    ts_scenario *heavier = NULL;
+    ts_result *hres = NULL;
+    ts_scenario_load(tu_write("heavier.cfg", FIX_SCENARIO_HEAD "weights = { a = 2.0; };\n"), &heavier, &err);
+    if (!heavier) fail_msg("%s", err.message);
+    assert_int_equal(ts_score(heavier, &hres, &err), TS_OK);
+    long long hid;
+    assert_int_equal(ts_store_save(st, heavier, hres, &hid, &err), TS_OK);
+    assert_int_equal(tu_query_int(db, "SELECT count(*) FROM node_sets"), 2);
+    assert_int_equal(tu_query_int(db, "SELECT weight FROM nodes WHERE run_id = 3 AND node = 'a'"), 2);
+    assert_int_equal(tu_query_int(db, "SELECT weight FROM nodes WHERE run_id = 2 AND node = 'a'"), 1);
+    ts_result_free(hres);
+    ts_scenario_free(heavier);
     ts_stored_run *r = NULL;
     ts_store_load_run(st, id, &r, &err);
     if (!r) fail_msg("%s", err.message);

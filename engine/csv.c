@@ -405,26 +405,14 @@ static int find_column(const char *const *header, int n, const char *name) {
     return -1;
 }
 
-typedef struct unit_ref {
-    const char *id;
-    int u;
-} unit_ref;
-
-static int cmp_unit_ref(const void *a, const void *b) {
-    const unit_ref *x = a, *y = b;
-    int c = strcmp(x->id, y->id);
-    return c ? c : (x->u > y->u) - (x->u < y->u);
-}
-
 /* Fails when two units share an id, naming the later row. */
 static int check_duplicate_units(const ts_dataset *d, const char *path, ts_error *err) {
-    unit_ref *refs = malloc(((size_t)d->n_units + 1) * sizeof *refs);
+    ts_id_index *refs = malloc(((size_t)d->n_units + 1) * sizeof *refs);
     if (!refs) return ts_fail(err, TS_ESYSTEM, path, 0, "out of memory");
-    for (int u = 0; u < d->n_units; u++) refs[u] = (unit_ref){d->unit_id[u], u};
-    qsort(refs, (size_t)d->n_units, sizeof *refs, cmp_unit_ref);
+    ts_id_index_sort((const char *const *)d->unit_id, d->n_units, refs);
     for (int i = 1; i < d->n_units; i++) {
         if (strcmp(refs[i - 1].id, refs[i].id) == 0) {
-            int first = refs[i - 1].u, second = refs[i].u;
+            int first = refs[i - 1].i, second = refs[i].i;
             free(refs);
             return ts_fail(err, TS_EINPUT, path, d->unit_line[second],
                            "duplicate unit '%s' (first on line %d)", d->unit_id[second],

@@ -181,6 +181,28 @@ void ts_buf_free(ts_buf *b) {
     memset(b, 0, sizeof *b);
 }
 
+static int cmp_id_index(const void *a, const void *b) {
+    const ts_id_index *x = a, *y = b;
+    int c = strcmp(x->id, y->id);
+    return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+void ts_id_index_sort(const char *const *ids, int n, ts_id_index *out) {
+    for (int i = 0; i < n; i++) out[i] = (ts_id_index){ids[i], i};
+    if (n > 1) qsort(out, (size_t)n, sizeof *out, cmp_id_index);
+}
+
+int ts_id_index_find(const ts_id_index *sorted, int n, const char *id) {
+    if (!id) return -1;
+    int lo = 0, hi = n; /* the first entry not below id is in [lo, hi] */
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (strcmp(sorted[mid].id, id) < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < n && strcmp(sorted[lo].id, id) == 0 ? sorted[lo].i : -1;
+}
+
 /* Folds ASCII letters to lower case, so that a suggestion can fix case
  * ("tjk" for "TJK"). */
 static int fold(char c) {

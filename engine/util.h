@@ -42,6 +42,20 @@ int ts_buf_json_number(ts_buf *b, double x);
 /* Frees the buffer's memory and zeroes it. */
 void ts_buf_free(ts_buf *b);
 
+/* Ids with their positions, sorted by id and then by position, for
+ * lookups by binary search and for finding repeated ids. */
+typedef struct ts_id_index {
+    const char *id;
+    int i;
+} ts_id_index;
+
+/* Fills out[n] with ids[i] and i, sorted by id, then by i. Cannot fail. */
+void ts_id_index_sort(const char *const *ids, int n, ts_id_index *out);
+
+/* Returns the position of id in sorted (n entries; of repeated ids the
+ * first), or -1 when absent or id is NULL. */
+int ts_id_index_find(const ts_id_index *sorted, int n, const char *id);
+
 /* Returns the candidate closest to word when it is close enough to be a
  * plausible typo, else NULL. Closeness is the edit distance ignoring ASCII
  * case (so "tjk" finds "TJK"), or, for a word of 4 or more characters, one

@@ -201,6 +201,22 @@ static void test_valid_id(void **state) {
     assert_false(ts_valid_id(long_id));
 }
 
+static void test_id_index(void **state) {
+    (void)state;
+    const char *ids[] = {"UZB", "KAZ", "TJK", "KAZ", "AFG"};
+    ts_id_index sorted[5];
+    ts_id_index_sort(ids, 5, sorted);
+    assert_int_equal(ts_id_index_find(sorted, 5, "UZB"), 0);
+    assert_int_equal(ts_id_index_find(sorted, 5, "TJK"), 2);
+    assert_int_equal(ts_id_index_find(sorted, 5, "AFG"), 4);
+    assert_int_equal(ts_id_index_find(sorted, 5, "KAZ"), 1); /* of repeated ids the first, as a scan finds */
+    assert_int_equal(ts_id_index_find(sorted, 5, "KGZ"), -1);
+    assert_int_equal(ts_id_index_find(sorted, 5, "ZZZ"), -1);
+    assert_int_equal(ts_id_index_find(sorted, 5, ""), -1);
+    assert_int_equal(ts_id_index_find(sorted, 5, NULL), -1);
+    assert_int_equal(ts_id_index_find(sorted, 0, "UZB"), -1);
+}
+
 static void test_arena(void **state) {
     (void)state;
     ts_arena *a = ts_arena_new();
@@ -223,7 +239,7 @@ int main(void) {
         cmocka_unit_test(test_utf8_and_latin1), cmocka_unit_test(test_json_string),
         cmocka_unit_test(test_json_read_back),
         cmocka_unit_test(test_fmt_double_round_trip), cmocka_unit_test(test_valid_id),
-        cmocka_unit_test(test_arena),
+        cmocka_unit_test(test_arena), cmocka_unit_test(test_id_index),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

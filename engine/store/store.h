@@ -258,7 +258,7 @@ typedef struct ts_stored_run {
     int options_rc;       /* 0, or -1: options_json is malformed */
     /* units and nodes sorted by id, so that ts_stored_run_unit and _node
        are binary searches (callers look up every input of a large run) */
-    struct ts_id_index *unit_by_id, *node_by_id;
+    struct ts_id_index *unit_by_id, *node_by_id; /* util.h */
 } ts_stored_run;
 
 /* Reads run id. Returns TS_OK with the run in *out, or an error code with

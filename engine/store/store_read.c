@@ -409,39 +409,6 @@ int ts_store_node_name(ts_store *st, const char *taxonomy_sha256, const char *no
 
 /* ---- loading a run -------------------------------------------------------- */
 
-/* An id with its index, for lookups by binary search. */
-typedef struct ts_id_index {
-    const char *id;
-    int i;
-} id_index;
-
-/* By id, then by index: the first of equal ids (a store written
- * elsewhere may repeat one) is found, as a scan in order would. */
-static int cmp_id_index(const void *a, const void *b) {
-    const id_index *x = a, *y = b;
-    int c = strcmp(x->id, y->id);
-    return c ? c : (x->i > y->i) - (x->i < y->i);
-}
-
-/* Fills out[n] with ids and their indices, sorted by id. */
-static void sort_index(const char *const *ids, int n, id_index *out) {
-    for (int i = 0; i < n; i++) out[i] = (id_index){ids[i], i};
-    qsort(out, (size_t)n, sizeof *out, cmp_id_index);
-}
-
-/* Returns the index of id in sorted (n entries; the first of equal ids),
- * or -1. */
-static int find_sorted(const id_index *sorted, int n, const char *id) {
-    if (!id) return -1;
-    int lo = 0, hi = n; /* the first entry not below id is in [lo, hi] */
-    while (lo < hi) {
-        int mid = lo + (hi - lo) / 2;
-        if (strcmp(sorted[mid].id, id) < 0) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo < n && strcmp(sorted[lo].id, id) == 0 ? sorted[lo].i : -1;
-}
-
 void ts_stored_run_free(ts_stored_run *r) {
     if (!r) return;
     free(r->unit_id);
@@ -462,14 +429,14 @@ void ts_stored_run_free(ts_stored_run *r) {
 }
 
 int ts_stored_run_node(const ts_stored_run *r, const char *id) {
-    if (r->node_by_id) return find_sorted(r->node_by_id, r->n_nodes, id);
+    if (r->node_by_id) return ts_id_index_find(r->node_by_id, r->n_nodes, id);
     for (int k = 0; k < r->n_nodes; k++)
         if (strcmp(r->nodes[k].id, id) == 0) return k;
     return -1;
 }
 
 int ts_stored_run_unit(const ts_stored_run *r, const char *id) {
-    if (r->unit_by_id) return find_sorted(r->unit_by_id, r->n_units, id);
+    if (r->unit_by_id) return ts_id_index_find(r->unit_by_id, r->n_units, id);
     for (int u = 0; u < r->n_units; u++)
         if (strcmp(r->unit_id[u], id) == 0) return u;
     return -1;
@@ -680,15 +647,15 @@ static const char UNIT_WEIGHTS_V1[] =
  * has none, as for a schema 1 run whose method_json is not JSON: see
  * ts_store_bad_json); us and ns index its units and nodes. Returns TS_OK
  * or TS_ESYSTEM. */
-static int load_unit_weights(ts_store *st, ts_stored_run *r, long long id, const id_index *us, const id_index *ns,
+static int load_unit_weights(ts_store *st, ts_stored_run *r, long long id, const ts_id_index *us, const ts_id_index *ns,
                              ts_error *err) {
     size_t cells = (size_t)r->n_units * (size_t)r->n_nodes;
     sqlite3_stmt *q = run_query(st, r->run_key ? UNIT_WEIGHTS : UNIT_WEIGHTS_V1, id, err);
     if (!q) return TS_ESYSTEM;
     int rc = TS_OK, src;
     while ((src = sqlite3_step(q)) == SQLITE_ROW) {
-        int u = find_sorted(us, r->n_units, (const char *)sqlite3_column_text(q, 0));
-        int k = find_sorted(ns, r->n_nodes, (const char *)sqlite3_column_text(q, 1));
+        int u = ts_id_index_find(us, r->n_units, (const char *)sqlite3_column_text(q, 0));
+        int k = ts_id_index_find(ns, r->n_nodes, (const char *)sqlite3_column_text(q, 1));
         if (u < 0 || k < 0) continue;
         if (!r->unit_weight) {
             if (!(r->unit_weight = malloc((cells + 1) * sizeof *r->unit_weight))) {
@@ -734,7 +701,7 @@ static int next_int(ts_json *j) {
  * store_rows.c) into row u of r's cells; rows of nodes not in ns are left
  * out. Node ids go to scratch (j's arena), classes to r's arena. Sets j->bad (and j->oom when out of memory) when
  * the text is not as threatscore writes it. */
-static void parse_unit_scores(ts_stored_run *r, int u, const id_index *ns, ts_arena *scratch, ts_json *j) {
+static void parse_unit_scores(ts_stored_run *r, int u, const ts_id_index *ns, ts_arena *scratch, ts_json *j) {
     if (!ts_json_eat(j, '[')) j->bad = 1;
     if (j->bad || ts_json_eat(j, ']')) return;
     do {
@@ -753,7 +720,7 @@ static void parse_unit_scores(ts_stored_run *r, int u, const id_index *ns, ts_ar
             j->bad = 1;
             break;
         }
-        int k = find_sorted(ns, r->n_nodes, node);
+        int k = ts_id_index_find(ns, r->n_nodes, node);
         if (k < 0) continue;
         size_t c = (size_t)u * (size_t)r->n_nodes + (size_t)k;
         r->score[c] = score;
@@ -770,13 +737,13 @@ static void parse_unit_scores(ts_stored_run *r, int u, const id_index *ns, ts_ar
 /* Reads run id's score rows from unit_rows (schema 8) into r's cells,
  * parsing each unit's document once. Returns TS_OK, TS_EINPUT when a
  * document is not as threatscore writes it, or TS_ESYSTEM. */
-static int load_unit_rows(ts_store *st, ts_stored_run *r, long long id, const id_index *us, const id_index *ns,
+static int load_unit_rows(ts_store *st, ts_stored_run *r, long long id, const ts_id_index *us, const ts_id_index *ns,
                           ts_error *err) {
     sqlite3_stmt *q = run_query(st, "SELECT unit, scores FROM unit_rows WHERE run_id = ?", id, err);
     if (!q) return TS_ESYSTEM;
     int rc = TS_OK, src;
     while (rc == TS_OK && (src = sqlite3_step(q)) == SQLITE_ROW) {
-        int u = find_sorted(us, r->n_units, (const char *)sqlite3_column_text(q, 0));
+        int u = ts_id_index_find(us, r->n_units, (const char *)sqlite3_column_text(q, 0));
         const char *doc = (const char *)sqlite3_column_text(q, 1);
         if (ts_store_row_lost(st)) break; /* ts_store_finish reports it */
         if (u < 0 || !doc) continue;
@@ -799,7 +766,7 @@ static int load_unit_rows(ts_store *st, ts_stored_run *r, long long id, const id
  * (NaN, 0 and NULL where no row is stored). Returns TS_OK or TS_ESYSTEM. */
 static int load_scores(ts_store *st, ts_stored_run *r, long long id, ts_error *err) {
     size_t cells = (size_t)r->n_units * (size_t)r->n_nodes;
-    const id_index *us = r->unit_by_id, *ns = r->node_by_id;
+    const ts_id_index *us = r->unit_by_id, *ns = r->node_by_id;
     for (size_t c = 0; c < cells; c++) r->score[c] = r->coverage[c] = r->imputed[c] = r->reliability[c] = NAN;
     if (st->version >= 8) {
         /* the documents themselves: the view would call json_extract
@@ -819,8 +786,8 @@ static int load_scores(ts_store *st, ts_stored_run *r, long long id, ts_error *e
                                   id, err);
     if (!q) rc = TS_ESYSTEM;
     while (rc == TS_OK && (src = sqlite3_step(q)) == SQLITE_ROW) {
-        int u = find_sorted(us, r->n_units, (const char *)sqlite3_column_text(q, 0));
-        int k = find_sorted(ns, r->n_nodes, (const char *)sqlite3_column_text(q, 1));
+        int u = ts_id_index_find(us, r->n_units, (const char *)sqlite3_column_text(q, 0));
+        int k = ts_id_index_find(ns, r->n_nodes, (const char *)sqlite3_column_text(q, 1));
         if (u < 0 || k < 0) continue;
         size_t c = (size_t)u * (size_t)r->n_nodes + (size_t)k;
         r->score[c] = ts_store_col_double(q, 2);
@@ -849,8 +816,8 @@ static int index_ids(ts_stored_run *r, ts_error *err) {
     int ok = r->unit_by_id && r->node_by_id && node_ids;
     if (ok) {
         for (int k = 0; k < r->n_nodes; k++) node_ids[k] = r->nodes[k].id;
-        sort_index(r->unit_id, r->n_units, r->unit_by_id);
-        sort_index(node_ids, r->n_nodes, r->node_by_id);
+        ts_id_index_sort(r->unit_id, r->n_units, r->unit_by_id);
+        ts_id_index_sort(node_ids, r->n_nodes, r->node_by_id);
     }
     free(node_ids);
     return ok ? TS_OK : ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
@@ -914,7 +881,7 @@ static int cmp_parsed_input(const void *a, const void *b) {
  * rows of indicators not in nodes (positions pos) are left out. Sets
  * j->bad when the text is not as threatscore writes it, and j->oom too
  * when out of memory. */
-static void parse_unit_inputs(ts_json *j, const char *unit, const id_index *nodes, const int *pos, int n_nodes,
+static void parse_unit_inputs(ts_json *j, const char *unit, const ts_id_index *nodes, const int *pos, int n_nodes,
                               parsed_input **rows, int *n, int *cap) {
     if (!ts_json_eat(j, '[')) j->bad = 1;
     if (j->bad || ts_json_eat(j, ']')) return;
@@ -942,7 +909,7 @@ static void parse_unit_inputs(ts_json *j, const char *unit, const id_index *node
             j->bad = 1;
             break;
         }
-        int k = find_sorted(nodes, n_nodes, in->indicator);
+        int k = ts_id_index_find(nodes, n_nodes, in->indicator);
         if (k < 0) continue;
         p.position = pos[k];
         if (*n == *cap) {
@@ -962,7 +929,7 @@ static void parse_unit_inputs(ts_json *j, const char *unit, const id_index *node
 /* Reads run id's nodes and positions into an index sorted by id (nodes)
  * and their positions (pos[i] for index i), both owned by a. Returns the
  * count, or -1 with err filled. */
-static int node_positions(ts_store *st, long long id, ts_arena *a, id_index **nodes, int **pos, ts_error *err) {
+static int node_positions(ts_store *st, long long id, ts_arena *a, ts_id_index **nodes, int **pos, ts_error *err) {
     int n = 0;
     if (count_rows(st, "SELECT count(*) FROM nodes WHERE run_id = ?", id, &n, err) != TS_OK) return -1;
     const char **ids = ts_arena_alloc(a, ((size_t)n + 1) * sizeof *ids);
@@ -979,7 +946,7 @@ static int node_positions(ts_store *st, long long id, ts_arena *a, id_index **no
     }
     if (ts_store_finish(st, q, "cannot read nodes", err) != TS_OK) return -1;
     if (oom) return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory"), -1;
-    sort_index(ids, k, *nodes);
+    ts_id_index_sort(ids, k, *nodes);
     return k;
 }
 
@@ -989,7 +956,7 @@ static int each_input_rows(ts_store *st, long long id, int (*cb)(const ts_stored
                            ts_error *err) {
     ts_arena *a = ts_arena_new();
     if (!a) return ts_fail(err, TS_ESYSTEM, NULL, 0, "out of memory");
-    id_index *nodes = NULL;
+    ts_id_index *nodes = NULL;
     int *pos = NULL;
     int n_nodes = node_positions(st, id, a, &nodes, &pos, err);
     sqlite3_stmt *q = n_nodes < 0 ? NULL
